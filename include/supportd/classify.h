@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * classify.h - pure decisions on a parsed mail (SPEC §3.6, §3.7):
+ * priority and category from the subject.  No I/O, no global state.
+ */
+#ifndef SUPPORTD_CLASSIFY_H
+#define SUPPORTD_CLASSIFY_H
+
+#include <stdbool.h>
+
+#include "supportd/conf.h"
+
+/* Category names, exact strings. */
+#define SD_CAT_BUG		"BUG"
+#define SD_CAT_FEATURE		"Feature Request"
+#define SD_CAT_EXISTING		"Existing Scope"
+#define SD_CAT_INFO		"Information Request"
+#define SD_CAT_GENERAL		"General Support"
+#define SD_CAT_CHANGE		"Change Request"
+#define SD_CAT_DUPLICATE	"Duplicate"
+
+struct sd_classifier;
+
+/* Compiles the markers of conf once (start-up and reload).  Caller owns;
+ * classify_free.  NULL with err when a marker cannot be compiled. */
+struct sd_classifier *classify_new(const struct sd_conf_priority prios[SD_NPRIO],
+	    enum sd_prio default_priority, struct sd_err *err);
+void	classify_free(struct sd_classifier **cl);
+
+/*
+ * The priority a subject asks for: a marker matches case-insensitively as
+ * a whole word (not preceded or followed by a letter or digit), spaces
+ * inside a marker match any run of white space.  Several markers: the
+ * most urgent wins.  None: the default.  *matched_r (may be NULL) says
+ * whether any marker matched.
+ */
+enum sd_prio classify_priority(const struct sd_classifier *cl,
+	    const char *subject, bool *matched_r);
+
+/* The category named by a subject tag ("[BUG]", "[feature request]"),
+ * or SD_CAT_GENERAL.  Borrowed static string. */
+const char *classify_category(const char *subject);
+
+#endif

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.h - the configuration (SPEC §12), loaded once into an immutable
+ * struct.  src/conf/ is the only user of <libconfig.h>.
+ *
+ * Every setting has a default; unknown settings, wrong types and bad
+ * values are errors of the form "FILE:LINE: SETTING: problem".  On reload
+ * a new struct is built and swapped in only if it loaded cleanly.
+ */
+#ifndef SUPPORTD_CONF_H
+#define SUPPORTD_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "supportd/util.h"
+
+/* Priorities are always exactly C1..C4, most urgent first. */
+#define SD_NPRIO	4
+enum sd_prio { SD_C1 = 0, SD_C2, SD_C3, SD_C4 };
+
+/*
+ * A duration as written: "30s" "30m" "2h" "3d" run on the wall clock
+ * (n = seconds); "4bh" is business time (n = seconds of business time);
+ * "1bd" is business days (n = days).  "none" (only where allowed, the SLA
+ * targets) is SD_DUR_NONE.
+ */
+enum sd_dur_kind { SD_DUR_NONE = 0, SD_DUR_WALL, SD_DUR_BH, SD_DUR_BD };
+struct sd_dur {
+	enum sd_dur_kind	kind;
+	int64_t			n;
+};
+
+enum sd_tls { SD_TLS_IMAPS = 0, SD_TLS_STARTTLS, SD_TLS_NONE };	/* smtps == imaps */
+enum sd_processed { SD_PROC_SEEN = 0, SD_PROC_MOVE, SD_PROC_DELETE };
+enum sd_clock { SD_CLOCK_WALL = 0, SD_CLOCK_BUSINESS };
+
+struct sd_conf_imap {
+	char		*host;		/* required */
+	int		 port;		/* default 993 for imaps, 143 otherwise */
+	enum sd_tls	 tls;		/* default imaps */
+	char		*user;		/* required */
+	char		*password;	/* inline (warned about) or NULL */
+	char		*password_file;	/* or NULL */
+	char		*folder;	/* default "INBOX" */
+	bool		 idle;		/* default true */
+	char		*ca_file;	/* NULL: system CAs */
+	bool		 allow_plaintext; /* default false */
+};
+
+struct sd_conf_mailbox {
+	char			*name;		/* required, unique */
+	char			*address;	/* required: where customers write */
+	char			*display_name;	/* default: name */
+	enum sd_processed	 processed;	/* default seen */
+	char			*move_folder;	/* with SD_PROC_MOVE */
+	struct sd_conf_imap	 imap;
+};
+
+struct sd_conf_smtp {
+	char		*url;		/* required: smtp://host:port, smtps:// */
+	enum sd_tls	 tls;		/* starttls (default), imaps (= smtps), none */
+	char		*user;		/* NULL: no AUTH */
+	char		*password;
+	char		*password_file;
+	char		*ca_file;
+	int		 timeout;	/* seconds, default 30 */
+};
+
+struct sd_conf_calendar {
+	char		*timezone;	/* default "Asia/Kolkata", checked with GLib */
+	unsigned	 days;		/* bit 0 = Monday ... bit 6 = Sunday; default Mon-Fri */
+	int		 open;		/* minutes after midnight, default 600 */
+	int		 close;		/* default 1080; open < close */
+	struct sd_strv	 holidays;	/* "YYYY-MM-DD", validated */
+};
+
+struct sd_conf_priority {
+	struct sd_strv	 markers;	/* default: C1 -> "C1","System Down"; Cn -> "Cn" */
+	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h */
+	enum sd_clock	 clock;		/* C1 wall, others business */
+};
+
+struct sd_conf_tier {
+	char		*name;
+	struct sd_dur	 response[SD_NPRIO];
+	struct sd_dur	 resolution[SD_NPRIO];
+};
+
+struct sd_conf_org {
+	char		*name;
+	struct sd_strv	 domains;	/* lower-cased */
+	char		*tier;		/* must name a tier; default "default" */
+	char		*contacts[3];	/* level1..level3, or NULL */
+};
+
+struct sd_conf {
+	char		*path;		/* the file it came from */
+
+	char		*database;	/* default /var/lib/supportd/supportd.db */
+	char		*templates_dir;	/* default /etc/supportd/templates */
+	char		*ticket_tag;	/* default "Ticket" */
+	enum sd_prio	 default_priority;	/* default C3 */
+	int64_t		 poll_interval;		/* s, default 60 */
+	int64_t		 max_message_size;	/* bytes, default 25M */
+	int		 autoreply_limit;	/* default 5 */
+	int64_t		 autoreply_window;	/* s, default 1h */
+	int64_t		 auto_close_after;	/* s, default 14d */
+	int64_t		 c1_duplicate_window;	/* s, default 2h */
+	int64_t		 c1_update_interval;	/* s, default 15m */
+	int64_t		 outbox_max_age;	/* s, default 3d */
+	struct sd_strv	 agents;		/* lower-cased addresses */
+	bool		 agents_require_auth;	/* default true */
+	char		*trusted_authserv_id;	/* default NULL */
+
+	struct sd_conf_mailbox	*mailboxes;	/* at least one */
+	size_t			 nmailboxes;
+	struct sd_conf_smtp	 smtp;
+	struct sd_conf_calendar	 calendar;
+	struct sd_conf_priority	 priorities[SD_NPRIO];
+	struct sd_conf_tier	*tiers;		/* default: default, premium, standard, basic */
+	size_t			 ntiers;
+	struct sd_conf_org	*orgs;
+	size_t			 norgs;
+	char			*escalation[3];	/* global level1..3 contacts */
+	struct sd_strv		 team_emails;
+	struct sd_strv		 oncall_emails;
+	char			*oncall_webhook;
+	char			*oncall_webhook_token_file;
+	bool			 oncall_page_unknown_senders;	/* default false */
+	int			 oncall_max_pages_per_hour;	/* default 3 */
+};
+
+/*
+ * Loads and validates path.  On success returns 0 and *conf_r (caller
+ * owns; conf_free).  On failure returns -1, *conf_r is NULL, and every
+ * problem found is appended to errs as "FILE:LINE: SETTING: problem"
+ * (errs may be NULL).  Warnings (e.g. an inline password in a file others
+ * can read) go to warns and do not fail the load.
+ */
+int	conf_load(const char *path, struct sd_conf **conf_r,
+	    struct sd_strv *errs, struct sd_strv *warns);
+void	conf_free(struct sd_conf **conf);
+
+/* Parses "30m", "4bh", "1bd", "none" (allow_none).  0 or -1. */
+int	conf_parse_duration(const char *s, bool allow_none, struct sd_dur *d_r);
+/* Parses "25M", "512K", "1G", "1000".  0 or -1. */
+int	conf_parse_size(const char *s, int64_t *bytes_r);
+
+/* "C1".."C4" <-> enum; -1 for anything else (case-insensitive). */
+int		 conf_prio_parse(const char *s);
+const char	*conf_prio_name(enum sd_prio p);
+
+/* Lookups on a loaded config.  Borrowed; NULL when absent. */
+const struct sd_conf_tier	*conf_tier(const struct sd_conf *c, const char *name);
+const struct sd_conf_org	*conf_org_for_domain(const struct sd_conf *c, const char *domain);
+const struct sd_conf_mailbox	*conf_mailbox(const struct sd_conf *c, const char *name);
+
+/* Reads a secret: the inline value, else the first line of the file.
+ * Caller owns (free); NULL with err set when the file cannot be read. */
+struct sd_err;
+char	*conf_read_secret(const char *inline_value, const char *file,
+	    struct sd_err *err);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ingest.h - one fetched mail to its ticket, events and queued response,
+ * in one database transaction (SPEC §2, §3.5-§3.8).  The IMAP side hands
+ * over raw bytes; this module decides, and the store commits.
+ */
+#ifndef SUPPORTD_INGEST_H
+#define SUPPORTD_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "supportd/classify.h"
+#include "supportd/conf.h"
+#include "supportd/err.h"
+#include "supportd/fetched.h"
+#include "supportd/store.h"
+#include "supportd/tmpl.h"
+
+/* Everything the pipeline reads; all borrowed. */
+struct sd_ingest {
+	const struct sd_conf		*conf;
+	struct sd_store			*store;
+	const struct sd_tmpl_set	*tmpl;
+	const struct sd_classifier	*classifier;
+};
+
+/* What became of a mail, for the caller's log and counters. */
+enum sd_outcome {
+	SD_IN_NEW_TICKET, SD_IN_THREADED, SD_IN_AUTOMATIC, SD_IN_IGNORED,
+	SD_IN_DUPLICATE, SD_IN_QUARANTINED,
+};
+const char *ingest_outcome_name(enum sd_outcome o);
+
+/*
+ * Takes f in: commits the ticket, message, events, queued response and
+ * the mailbox cursor together.  Returns 0 once committed (the mail may be
+ * marked on the server), with *outcome_r and *ticket_r (0 when none); -1
+ * when nothing was committed (SD_E_TEMP: try the mail again later).
+ */
+int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
+	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
+
+/* Fills the template values for ticket t of mailbox mb (also used by
+ * supportctl templates preview). */
+void	ingest_ticket_vars(const struct sd_conf *conf,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    struct sd_tmpl_vars *v);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * intake.h - the IMAP side (SPEC §3.1-§3.4).  src/intake/ is the only
+ * user of libetpan.  A session belongs to one mailbox and survives across
+ * polls; it reconnects by itself after an error.
+ *
+ * The UID cursor lives in the store and is the truth: the session asks
+ * for it, fetches UIDs above it in batches, hands each mail to the
+ * callback (which commits it and the cursor), and only then marks the
+ * mail on the server as the mailbox's `processed` setting says.
+ */
+#ifndef SUPPORTD_INTAKE_H
+#define SUPPORTD_INTAKE_H
+
+#include "supportd/conf.h"
+#include "supportd/err.h"
+#include "supportd/fetched.h"
+#include "supportd/store.h"
+
+struct sd_intake;
+
+/* Returns 0 when f was committed (so it may be marked on the server), -1
+ * to stop this poll (err says why; the mail will be fetched again). */
+typedef int (*intake_mail_cb)(void *arg, const struct sd_fetched *f,
+	    struct sd_err *err);
+
+/* mb and st are borrowed and must outlive the session.  Caller owns;
+ * intake_free. */
+struct sd_intake *intake_new(const struct sd_conf_mailbox *mb,
+	    int64_t max_message_size, struct sd_store *st);
+void	intake_free(struct sd_intake **in);
+
+/*
+ * One poll: connect and log in if needed, select the folder, check
+ * UIDVALIDITY against the stored cursor, fetch every UID above it and
+ * hand each mail to cb.  Returns 0, or -1 with err (SD_E_TEMP: server
+ * down or busy, try later; SD_E_CONFIG: login refused, bad TLS...).
+ * *count_r (may be NULL) is the number of mails committed.
+ */
+int	intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg,
+	    int *count_r, struct sd_err *err);
+
+/* Logs out and drops the connection (next poll reconnects). */
+void	intake_disconnect(struct sd_intake *in);
+
+#endif

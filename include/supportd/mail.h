@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mail.h - a parsed mail as plain C data, and outbound mail building.
+ * src/mime/ is the only user of GMime; nobody else sees a GMimeMessage.
+ *
+ * Untrusted bytes enter only through mime_parse(), a pure function with
+ * bounded work, so it can later move into a sandboxed child.
+ */
+#ifndef SUPPORTD_MAIL_H
+#define SUPPORTD_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "supportd/err.h"
+#include "supportd/util.h"
+
+struct sd_addr {
+	char	*name;		/* owned, UTF-8 display name or NULL */
+	char	*addr;		/* owned, "local@domain" or NULL */
+};
+
+struct sd_attachment {
+	char	*name;		/* owned, UTF-8, sanitised (no '/', no controls) or NULL */
+	char	*type;		/* owned, "image/png" */
+	size_t	 size;		/* decoded bytes */
+};
+
+struct sd_mail {
+	char		*subject;	/* owned, decoded UTF-8, never NULL ("" if absent) */
+	struct sd_addr	 from;		/* first From mailbox; fields may be NULL */
+	struct sd_addr	 reply_to;
+	struct sd_strv	 to;		/* addresses only */
+	struct sd_strv	 cc;
+	char		*message_id;	/* owned, without <>, or NULL */
+	char		*in_reply_to;	/* owned, without <>, or NULL */
+	struct sd_strv	 references;	/* ids without <>, oldest first */
+	int64_t		 date;		/* Date: as UTC seconds, 0 if absent/bad */
+	char		*body;		/* owned, UTF-8 text (HTML turned to text), never NULL */
+	struct sd_attachment *attachments;	/* owned array */
+	size_t		 nattachments;
+
+	/* What marks automatic mail (SPEC §3.7); raw header values. */
+	char		*auto_submitted;	/* or NULL */
+	char		*precedence;		/* or NULL */
+	char		*return_path;		/* or NULL, e.g. "<>" */
+	char		*content_type;		/* top level, lower-case "type/subtype" */
+	bool		 has_list_id;
+	bool		 has_list_unsubscribe;
+	bool		 has_x_autoreply;
+	bool		 has_x_autorespond;
+	bool		 has_x_auto_response_suppress;
+	char		*x_supportd_ticket;	/* or NULL */
+	struct sd_strv	 auth_results;		/* every Authentication-Results, top first */
+};
+
+/*
+ * Parses a whole RFC 5322 message.  Returns 0 and *mail_r (caller owns;
+ * mail_free) or -1 with err (SD_E_PERM: not a mail at all).  A damaged
+ * mail is returned with what could be read; only total failure is -1.
+ */
+int	mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
+	    struct sd_err *err);
+void	mail_free(struct sd_mail **mail);
+
+/* Library set-up and tear-down (g_mime_init/g_mime_shutdown). */
+void	mime_init(void);
+void	mime_shutdown(void);
+
+/* An outgoing text/plain UTF-8 message (SPEC §8). */
+struct sd_outmail {
+	const char	*from_name;	/* display name, may be NULL */
+	const char	*from_addr;
+	const char	*to_name;	/* may be NULL */
+	const char	*to_addr;
+	const struct sd_strv *cc;	/* may be NULL */
+	const char	*subject;	/* CR/LF removed, RFC 2047-encoded when needed */
+	const char	*message_id;	/* without <> */
+	const char	*in_reply_to;	/* without <>, or NULL */
+	const struct sd_strv *references; /* without <>, or NULL */
+	const char	*body;		/* UTF-8, LF or CRLF line ends */
+	int64_t		 date;		/* UTC seconds */
+	bool		 automatic;	/* Auto-Submitted: auto-replied + X-Auto-Response-Suppress: All */
+	int64_t		 ticket_id;	/* X-Supportd-Ticket when > 0 */
+	/* Extra header lines "Name: value" from a template, or NULL. */
+	const struct sd_strv *extra_headers;
+};
+
+/* Builds the message with CRLF line ends, folded, ready for SMTP.
+ * Caller owns (free). */
+char	*mime_build(const struct sd_outmail *om);
+
+/* A fresh unique Message-ID (without <>) in domain.  Caller owns. */
+char	*mime_message_id_new(const char *domain);
+
+#endif

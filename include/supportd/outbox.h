@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * outbox.h - sending what the store has queued (SPEC §8).  src/outbox/ is
+ * the only user of libcurl.  Delivery is at least once: a row is marked
+ * sent only after the server accepted it, so a crash in between sends it
+ * again (the Message-ID was fixed when it was queued).
+ */
+#ifndef SUPPORTD_OUTBOX_H
+#define SUPPORTD_OUTBOX_H
+
+#include "supportd/conf.h"
+#include "supportd/err.h"
+#include "supportd/store.h"
+
+struct sd_outbox;
+
+/* Global libcurl set-up; once, before anything else. */
+void	outbox_global_init(void);
+void	outbox_global_cleanup(void);
+
+/* smtp is borrowed for the outbox's life.  NULL with err when the
+ * password file cannot be read. Caller owns; outbox_free. */
+struct sd_outbox *outbox_new(const struct sd_conf_smtp *smtp,
+	    int64_t max_age, struct sd_err *err);
+void	outbox_free(struct sd_outbox **ob);
+
+/*
+ * Sends every row due at now, at most max (0: no limit).  A 4xx or a
+ * connection failure schedules a retry (1 min doubling, at most 1 h
+ * apart); a 5xx, or a row older than outbox_max_age, is marked failed.
+ * Returns 0, or -1 when the store failed.  *sent_r counts accepted rows.
+ */
+int	outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now,
+	    int max, int *sent_r, struct sd_err *err);
+
+/* The retry delay after the given number of failed attempts (>= 1). */
+sd_time	outbox_backoff(int attempts);
+
+#endif

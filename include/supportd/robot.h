@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * robot.h - is a mail automatic (SPEC §3.7, RFC 3834)?  Pure.
+ * Automatic mail never gets an automatic reply and never pages anyone.
+ */
+#ifndef SUPPORTD_ROBOT_H
+#define SUPPORTD_ROBOT_H
+
+#include "supportd/mail.h"
+
+/* Why m is automatic ("auto-submitted", "list-id", "subject", ...), or
+ * NULL for a person's mail.  Borrowed static string. */
+const char *robot_reason(const struct sd_mail *m);
+
+#endif

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - the database.  src/store/ is the only user of <sqlite3.h> and
+ * holds all SQL: schema, migrations (PRAGMA user_version), prepared
+ * statements and transactions.  Times are UTC seconds; 0 means NULL.
+ *
+ * One mail is one transaction: store_begin, the writes, store_commit.
+ * Every write runs inside BEGIN IMMEDIATE so a concurrent supportctl makes
+ * us wait (busy timeout) instead of failing half-way.
+ */
+#ifndef SUPPORTD_STORE_H
+#define SUPPORTD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "supportd/err.h"
+#include "supportd/util.h"
+
+struct sd_store;
+
+/* Statuses, exact strings (SPEC §4). */
+#define SD_ST_OPEN		"open"
+#define SD_ST_PENDING		"pending"
+#define SD_ST_REVIEW		"review-required"
+#define SD_ST_WAITING_CUST	"waiting-on-customer"
+#define SD_ST_WAITING_DEV	"waiting-for-development"
+#define SD_ST_IN_DEV		"in-development"
+#define SD_ST_BC_TESTING	"bc-testing"
+#define SD_ST_RESOLVED		"resolved"
+#define SD_ST_CLOSED		"closed"
+/* True for one of the nine statuses. */
+bool	store_status_valid(const char *s);
+
+struct sd_ticket {
+	int64_t	 id;
+	char	*mailbox;		/* owned */
+	char	*subject;
+	char	*status;
+	char	*priority;		/* "C1".."C4" */
+	char	*category;
+	char	*requester_email;
+	char	*requester_name;	/* or NULL */
+	char	*organization;		/* or NULL */
+	char	*tier;
+	char	*assignee;		/* or NULL */
+	sd_time	 created_at;
+	sd_time	 updated_at;
+	sd_time	 first_response_at;	/* 0 = not yet */
+	sd_time	 agent_response_at;
+	sd_time	 response_due;
+	sd_time	 resolution_due;
+	int	 escalation_level;
+	bool	 after_hours;
+	int64_t	 linked_to;		/* 0 = none */
+	int64_t	 nmessages;		/* filled by get/list */
+};
+void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
+
+/* A stored mail, incoming or outgoing. */
+struct sd_msgrec {
+	int64_t		 id;
+	int64_t		 ticket_id;	/* 0: no ticket (ignored, quarantined) */
+	const char	*direction;	/* "in" or "out" */
+	const char	*mailbox;
+	uint32_t	 uidvalidity;	/* incoming only */
+	uint32_t	 uid;
+	const char	*dedupe_key;	/* incoming: Message-ID or sha256 of raw */
+	const char	*message_id;	/* without <>, or NULL */
+	const char	*in_reply_to;
+	const char	*from_addr;
+	const char	*subject;
+	const char	*disposition;	/* "ticket" "ignored" "quarantined" "duplicate" "response" */
+	const char	*reason;	/* or NULL */
+	const char	*body;		/* text, or NULL */
+	sd_time		 at;		/* received or queued */
+	const void	*raw;		/* kept whole */
+	size_t		 rawlen;
+};
+
+/* An outgoing mail in the outbox (GUIDE §3.7: queued → sending → sent|failed). */
+struct sd_outrow {
+	int64_t	 id;
+	int64_t	 ticket_id;
+	char	*kind;		/* owned: template name, "reply", ... */
+	char	*status;
+	char	*mail_from;	/* "" for the null sender */
+	char	*rcpts;		/* newline-separated addresses */
+	char	*message_id;
+	char	*raw;		/* CRLF message */
+	size_t	 rawlen;
+	int	 attempts;
+	sd_time	 next_attempt_at;
+	sd_time	 created_at;
+	sd_time	 sent_at;
+	char	*last_error;
+	bool	 first_response;	/* sending it sets first_response_at / pending */
+};
+void	store_outrow_clear(struct sd_outrow *o);
+
+/* Opens (creating and migrating) path.  Caller owns; store_close. */
+int	store_open(const char *path, struct sd_store **st_r, struct sd_err *err);
+void	store_close(struct sd_store **st);
+/* Schema version this code writes. */
+int	store_schema_version(void);
+
+int	store_begin(struct sd_store *st, struct sd_err *err);	/* BEGIN IMMEDIATE */
+int	store_commit(struct sd_store *st, struct sd_err *err);
+void	store_rollback(struct sd_store *st);
+
+/* IMAP cursors.  get: 0 and values, or 0 with *found_r false. */
+int	store_cursor_get(struct sd_store *st, const char *mailbox,
+	    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
+	    struct sd_err *err);
+int	store_cursor_set(struct sd_store *st, const char *mailbox,
+	    uint32_t uidvalidity, uint32_t last_uid, struct sd_err *err);
+
+/* Whether an incoming mail with this dedupe key is stored already. */
+int	store_message_known(struct sd_store *st, const char *dedupe_key,
+	    bool *known_r, struct sd_err *err);
+int	store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
+	    int64_t *id_r, struct sd_err *err);
+/* The ticket holding a mail (in or out) with this Message-ID; 0 if none. */
+int	store_ticket_by_message_id(struct sd_store *st, const char *message_id,
+	    int64_t *ticket_r, struct sd_err *err);
+
+int	store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
+	    struct sd_err *err);		/* sets t->id */
+/* 0 with *found_r; t filled when found (store_ticket_clear after). */
+int	store_ticket_get(struct sd_store *st, int64_t id, struct sd_ticket *t,
+	    bool *found_r, struct sd_err *err);
+int	store_ticket_set_status(struct sd_store *st, int64_t id,
+	    const char *status, sd_time at, struct sd_err *err);
+int	store_ticket_touch(struct sd_store *st, int64_t id, sd_time at,
+	    struct sd_err *err);
+
+/* Filters for listing; NULL fields match everything. */
+struct sd_ticket_filter {
+	const char *status;
+	const char *priority;
+};
+typedef int (*store_ticket_cb)(void *arg, const struct sd_ticket *t);
+int	store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
+	    store_ticket_cb cb, void *arg, struct sd_err *err);
+
+typedef int (*store_msg_cb)(void *arg, const struct sd_msgrec *m);
+int	store_ticket_messages(struct sd_store *st, int64_t ticket,
+	    store_msg_cb cb, void *arg, struct sd_err *err);
+
+int	store_participant_add(struct sd_store *st, int64_t ticket,
+	    const char *email, const char *role, struct sd_err *err);
+int	store_participant_is(struct sd_store *st, int64_t ticket,
+	    const char *email, bool *is_r, struct sd_err *err);
+
+struct sd_event {
+	int64_t		 id;
+	int64_t		 ticket_id;
+	sd_time		 at;
+	const char	*actor;		/* "system", an agent's address, "customer" */
+	const char	*kind;		/* "created", "status", "mail-in", ... */
+	const char	*detail;	/* free text, may be NULL */
+};
+int	store_event_add(struct sd_store *st, int64_t ticket, sd_time at,
+	    const char *actor, const char *kind, const char *detail,
+	    struct sd_err *err);
+typedef int (*store_event_cb)(void *arg, const struct sd_event *e);
+int	store_ticket_events(struct sd_store *st, int64_t ticket,
+	    store_event_cb cb, void *arg, struct sd_err *err);
+
+/* Outbox. queue sets o->id. */
+int	store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
+	    struct sd_err *err);
+/* The next queued row due at now (status queued, next_attempt_at <= now)
+ * with id > after; *found_r false when none.  o filled (clear after). */
+int	store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
+	    struct sd_outrow *o, bool *found_r, struct sd_err *err);
+int	store_outbox_mark_sent(struct sd_store *st, int64_t id, sd_time at,
+	    struct sd_err *err);
+int	store_outbox_mark_retry(struct sd_store *st, int64_t id, int attempts,
+	    sd_time next_at, const char *error, struct sd_err *err);
+int	store_outbox_mark_failed(struct sd_store *st, int64_t id,
+	    const char *error, struct sd_err *err);
+/* First response: status open → pending and first_response_at = at, only
+ * if not set yet. */
+int	store_ticket_first_response(struct sd_store *st, int64_t id,
+	    sd_time at, struct sd_err *err);
+typedef int (*store_outbox_cb)(void *arg, const struct sd_outrow *o);
+int	store_outbox_list(struct sd_store *st, bool include_sent,
+	    store_outbox_cb cb, void *arg, struct sd_err *err);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h - small helpers every module may use: allocation that aborts on
+ * out-of-memory (sizes from the network are bounded before allocating),
+ * string lists, and UTC time in seconds.
+ */
+#ifndef SUPPORTD_UTIL_H
+#define SUPPORTD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef nitems
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* All abort with a message on out-of-memory.  Caller owns; free(). */
+void	*xmalloc(size_t n);
+void	*xcalloc(size_t n, size_t sz);
+void	*xrealloc(void *p, size_t n);
+char	*xstrdup(const char *s);		/* NULL in, NULL out */
+char	*xstrndup(const char *s, size_t n);
+char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A NULL-terminated array of owned strings. */
+struct sd_strv {
+	char	**v;	/* owned; v[n] == NULL */
+	size_t	  n;
+};
+void	strv_push(struct sd_strv *sv, const char *s);	/* copies s */
+bool	strv_contains_ci(const struct sd_strv *sv, const char *s);
+void	strv_free(struct sd_strv *sv);			/* leaves it empty */
+
+/*
+ * Time.  Everything inside supportd is int64 seconds since the epoch, UTC.
+ * --now T shifts the clock: sd_now() returns T plus the time elapsed since
+ * sd_clock_set() was called, so the program "runs on from T".
+ */
+typedef int64_t sd_time;
+sd_time	sd_now(void);
+void	sd_clock_set(sd_time t);
+/* ISO 8601 ("2026-11-20T03:00:00+05:30", "...Z", or a bare date = 00:00
+ * UTC).  Returns 0 and sets *t_r, or -1. */
+int	sd_time_parse(const char *s, sd_time *t_r);
+/* ISO 8601 with offset in the zone tz (NULL or "" = UTC).  Caller owns. */
+char	*sd_time_format(sd_time t, const char *tz);
+
+/* Lower-case ASCII copy.  Caller owns. */
+char	*sd_strdup_lower(const char *s);
+
+#endif

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supportctl.c - the agents' and administrators' tool (SPEC §9).  A
+ * command table in notmuch style: each command parses its own options
+ * and talks to the database only through the store API, on its own
+ * connection (WAL and the busy timeout make that safe beside supportd).
+ * Exit codes come from sysexits.h.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <glib.h>
+
+#include "config.h"
+#include "json.h"
+#include "supportd/conf.h"
+#include "supportd/log.h"
+#include "supportd/store.h"
+#include "supportd/thread.h"
+#include "supportd/tmpl.h"
+
+struct ctx {
+	const char	*conf_path;
+	struct sd_conf	*conf;
+	struct sd_store	*store;
+};
+
+struct command {
+	const char	*name;
+	int		(*fn)(struct ctx *, int, char **);
+	bool		 needs_store;
+	const char	*args;
+	const char	*help;
+};
+
+static int cmd_check_config(struct ctx *, int, char **);
+static int cmd_list(struct ctx *, int, char **);
+static int cmd_show(struct ctx *, int, char **);
+static int cmd_outbox(struct ctx *, int, char **);
+static int cmd_templates(struct ctx *, int, char **);
+static int cmd_help(struct ctx *, int, char **);
+
+static const struct command commands[] = {
+	{ "check-config", cmd_check_config, false, "",
+	  "check the configuration and the templates; exit 0 or 78" },
+	{ "list", cmd_list, true, "[--status S] [--priority P] [--json]",
+	  "list tickets" },
+	{ "show", cmd_show, true, "ID [--json]",
+	  "show a ticket with its messages and events" },
+	{ "outbox", cmd_outbox, true, "[--all] [--json]",
+	  "queued and failed outgoing mail (--all: sent too)" },
+	{ "templates", cmd_templates, false, "check",
+	  "check every template in templates_dir" },
+	{ "help", cmd_help, false, "[COMMAND]", "this help" },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: supportctl -c FILE [--now ISO8601] COMMAND [ARGS]\n\n");
+	for (size_t i = 0; i < nitems(commands); i++)
+		fprintf(f, "  %-13s %-38s %s\n", commands[i].name,
+		    commands[i].args, commands[i].help);
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < nitems(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+cmd_help(struct ctx *cx, int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc > 1 && (c = find_command(argv[1])) != NULL) {
+		printf("usage: supportctl -c FILE %s %s\n\n%s\n", c->name,
+		    c->args, c->help);
+		return 0;
+	}
+	usage(stdout);
+	return 0;
+}
+
+/* Options shared by the listing commands; getopt state is reset per call. */
+struct listopts {
+	bool		 json;
+	bool		 all;
+	const char	*status;
+	const char	*priority;
+};
+
+static int
+parse_listopts(int argc, char **argv, struct listopts *lo)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "status", required_argument, NULL, 's' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(lo, 0, sizeof(*lo));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': lo->json = true; break;
+		case 'a': lo->all = true; break;
+		case 's': lo->status = optarg; break;
+		case 'p': lo->priority = optarg; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_check_config(struct ctx *cx, int argc, char **argv)
+{
+	struct sd_strv		 errs = { 0 }, warns = { 0 };
+	struct sd_conf		*conf = NULL;
+	struct sd_tmpl_set	*set = NULL;
+	int			 ret = EX_CONFIG;
+
+	if (conf_load(cx->conf_path, &conf, &errs, &warns) == 0 &&
+	    tmpl_set_load(conf->templates_dir, &set, &errs) == 0)
+		ret = 0;
+	for (size_t i = 0; i < warns.n; i++)
+		fprintf(stderr, "warning: %s\n", warns.v[i]);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	if (ret == 0)
+		printf("%s: configuration OK (%zu mailbox(es), %zu "
+		    "templates)\n", cx->conf_path, conf->nmailboxes,
+		    tmpl_nnames);
+	tmpl_set_free(&set);
+	conf_free(&conf);
+	strv_free(&errs);
+	strv_free(&warns);
+	return ret;
+}
+
+static void
+ticket_json(struct ctx *cx, GString *out, const struct sd_ticket *t)
+{
+	const char	*tz = cx->conf->calendar.timezone;
+	char		*tag = thread_format_tag(cx->conf->ticket_tag, t->id);
+	bool		 first = true;
+
+	json_kv_int(out, &first, "id", t->id);
+	json_kv_str(out, &first, "tag", tag);
+	json_kv_str(out, &first, "subject", t->subject);
+	json_kv_str(out, &first, "status", t->status);
+	json_kv_str(out, &first, "priority", t->priority);
+	json_kv_str(out, &first, "category", t->category);
+	json_kv_str(out, &first, "requester", t->requester_email);
+	json_kv_str(out, &first, "requester_name", t->requester_name);
+	json_kv_str(out, &first, "organization", t->organization);
+	json_kv_str(out, &first, "tier", t->tier);
+	json_kv_str(out, &first, "mailbox", t->mailbox);
+	json_kv_time(out, &first, "created_at", t->created_at, tz);
+	json_kv_time(out, &first, "updated_at", t->updated_at, tz);
+	json_kv_time(out, &first, "first_response_at", t->first_response_at, tz);
+	json_kv_time(out, &first, "agent_response_at", t->agent_response_at, tz);
+	json_kv_time(out, &first, "response_due", t->response_due, tz);
+	json_kv_time(out, &first, "resolution_due", t->resolution_due, tz);
+	json_kv_int(out, &first, "escalation_level", t->escalation_level);
+	json_kv_bool(out, &first, "after_hours", t->after_hours);
+	json_kv_str(out, &first, "assignee", t->assignee);
+	json_kv_int_or_null(out, &first, "linked_to", t->linked_to);
+	free(tag);
+}
+
+struct list_state {
+	struct ctx	*cx;
+	GString		*out;
+	bool		 json;
+	size_t		 n;
+};
+
+static int
+list_one(void *arg, const struct sd_ticket *t)
+{
+	struct list_state	*ls = arg;
+	char			*created;
+	bool			 first = false;
+
+	if (ls->json) {
+		g_string_append(ls->out, ls->n ? ",{" : "{");
+		ticket_json(ls->cx, ls->out, t);
+		json_kv_int(ls->out, &first, "messages", t->nmessages);
+		g_string_append_c(ls->out, '}');
+	} else {
+		created = sd_time_format(t->created_at,
+		    ls->cx->conf->calendar.timezone);
+		g_string_append_printf(ls->out, "%-6lld %-20s %-3s %-16s %-28s "
+		    "%s\n", (long long)t->id, t->status, t->priority, created,
+		    t->requester_email, t->subject);
+		free(created);
+	}
+	ls->n++;
+	return 0;
+}
+
+static int
+cmd_list(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts		 lo;
+	struct sd_ticket_filter	 f;
+	struct list_state	 ls = { cx, g_string_new(NULL), false, 0 };
+	struct sd_err		 err;
+	int			 ret = 0;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc) {
+		g_string_free(ls.out, TRUE);
+		return EX_USAGE;
+	}
+	if (lo.status && !store_status_valid(lo.status)) {
+		fprintf(stderr, "supportctl: list: unknown status \"%s\"\n",
+		    lo.status);
+		g_string_free(ls.out, TRUE);
+		return EX_USAGE;
+	}
+	f.status = lo.status;
+	f.priority = lo.priority;
+	ls.json = lo.json;
+	if (lo.json)
+		g_string_append_c(ls.out, '[');
+	if (store_ticket_list(cx->store, &f, list_one, &ls, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		ret = EX_SOFTWARE;
+	} else {
+		if (lo.json)
+			g_string_append(ls.out, "]\n");
+		fputs(ls.out->str, stdout);
+	}
+	g_string_free(ls.out, TRUE);
+	return ret;
+}
+
+struct show_state {
+	struct ctx	*cx;
+	GString		*out;
+	bool		 json;
+	size_t		 n;
+};
+
+static int
+show_msg(void *arg, const struct sd_msgrec *m)
+{
+	struct show_state	*ss = arg;
+	const char		*tz = ss->cx->conf->calendar.timezone;
+	char			*at;
+	bool			 first = true;
+
+	if (ss->json) {
+		g_string_append(ss->out, ss->n ? ",{" : "{");
+		json_kv_int(ss->out, &first, "id", m->id);
+		json_kv_str(ss->out, &first, "direction", m->direction);
+		json_kv_str(ss->out, &first, "from", m->from_addr);
+		json_kv_str(ss->out, &first, "subject", m->subject);
+		json_kv_str(ss->out, &first, "message_id", m->message_id);
+		json_kv_str(ss->out, &first, "in_reply_to", m->in_reply_to);
+		json_kv_str(ss->out, &first, "disposition", m->disposition);
+		json_kv_str(ss->out, &first, "reason", m->reason);
+		json_kv_time(ss->out, &first, "at", m->at, tz);
+		json_kv_str(ss->out, &first, "body", m->body);
+		g_string_append_c(ss->out, '}');
+	} else {
+		at = sd_time_format(m->at, tz);
+		g_string_append_printf(ss->out, "\n--- %s %s %s from %s%s%s\n"
+		    "Subject: %s\n\n%s\n", m->direction, at, m->disposition,
+		    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
+		    m->reason ? m->reason : "", m->subject ? m->subject : "",
+		    m->body ? m->body : "");
+		free(at);
+	}
+	ss->n++;
+	return 0;
+}
+
+static int
+show_event(void *arg, const struct sd_event *e)
+{
+	struct show_state	*ss = arg;
+	const char		*tz = ss->cx->conf->calendar.timezone;
+	char			*at;
+	bool			 first = true;
+
+	if (ss->json) {
+		g_string_append(ss->out, ss->n ? ",{" : "{");
+		json_kv_time(ss->out, &first, "at", e->at, tz);
+		json_kv_str(ss->out, &first, "actor", e->actor);
+		json_kv_str(ss->out, &first, "kind", e->kind);
+		json_kv_str(ss->out, &first, "detail", e->detail);
+		g_string_append_c(ss->out, '}');
+	} else {
+		at = sd_time_format(e->at, tz);
+		g_string_append_printf(ss->out, "  %s %-10s %-16s %s\n", at,
+		    e->actor, e->kind, e->detail ? e->detail : "");
+		free(at);
+	}
+	ss->n++;
+	return 0;
+}
+
+static int
+cmd_show(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts		 lo;
+	struct sd_ticket	 t;
+	struct sd_err		 err;
+	struct show_state	 ss = { cx, NULL, false, 0 };
+	char			*end;
+	int64_t			 id;
+	bool			 found, first = false;
+	int			 ret = EX_SOFTWARE;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc - 1)
+		return EX_USAGE;
+	id = strtoll(argv[optind], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		fprintf(stderr, "supportctl: show: not a ticket number: %s\n",
+		    argv[optind]);
+		return EX_USAGE;
+	}
+	if (store_ticket_get(cx->store, id, &t, &found, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		return EX_SOFTWARE;
+	}
+	if (!found) {
+		fprintf(stderr, "supportctl: show: no ticket %lld\n",
+		    (long long)id);
+		return EX_DATAERR;
+	}
+	ss.out = g_string_new(NULL);
+	ss.json = lo.json;
+	if (lo.json) {
+		g_string_append_c(ss.out, '{');
+		ticket_json(cx, ss.out, &t);
+		json_key(ss.out, &first, "messages");
+		g_string_append_c(ss.out, '[');
+	} else {
+		char *tag = thread_format_tag(cx->conf->ticket_tag, t.id);
+
+		g_string_append_printf(ss.out, "%s %s\nstatus: %s  priority: %s  "
+		    "category: %s\nrequester: %s  organization: %s  tier: %s\n",
+		    tag, t.subject, t.status, t.priority, t.category,
+		    t.requester_email, t.organization ? t.organization : "-",
+		    t.tier);
+		free(tag);
+	}
+	if (store_ticket_messages(cx->store, id, show_msg, &ss, &err) == -1)
+		goto out;
+	ss.n = 0;
+	if (lo.json) {
+		g_string_append_c(ss.out, ']');
+		json_key(ss.out, &first, "events");
+		g_string_append_c(ss.out, '[');
+	} else
+		g_string_append(ss.out, "\nevents:\n");
+	if (store_ticket_events(cx->store, id, show_event, &ss, &err) == -1)
+		goto out;
+	if (lo.json)
+		g_string_append(ss.out, "]}\n");
+	fputs(ss.out->str, stdout);
+	ret = 0;
+ out:
+	if (ret != 0)
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+	store_ticket_clear(&t);
+	g_string_free(ss.out, TRUE);
+	return ret;
+}
+
+static int
+outbox_one(void *arg, const struct sd_outrow *o)
+{
+	struct show_state	*ss = arg;
+	const char		*tz = ss->cx->conf->calendar.timezone;
+	bool			 first = true;
+
+	if (ss->json) {
+		g_string_append(ss->out, ss->n ? ",{" : "{");
+		json_kv_int(ss->out, &first, "id", o->id);
+		json_kv_int_or_null(ss->out, &first, "ticket", o->ticket_id);
+		json_kv_str(ss->out, &first, "kind", o->kind);
+		json_kv_str(ss->out, &first, "status", o->status);
+		json_kv_str(ss->out, &first, "rcpts", o->rcpts);
+		json_kv_str(ss->out, &first, "message_id", o->message_id);
+		json_kv_int(ss->out, &first, "attempts", o->attempts);
+		json_kv_time(ss->out, &first, "created_at", o->created_at, tz);
+		json_kv_time(ss->out, &first, "next_attempt_at",
+		    o->status && strcmp(o->status, "queued") == 0 ?
+		    o->next_attempt_at : 0, tz);
+		json_kv_time(ss->out, &first, "sent_at", o->sent_at, tz);
+		json_kv_str(ss->out, &first, "last_error", o->last_error);
+		g_string_append_c(ss->out, '}');
+	} else
+		g_string_append_printf(ss->out, "%-6lld %-7s ticket=%-6lld "
+		    "%-18s to=%s attempts=%d%s%s\n", (long long)o->id, o->status,
+		    (long long)o->ticket_id, o->kind, o->rcpts, o->attempts,
+		    o->last_error ? " error=" : "",
+		    o->last_error ? o->last_error : "");
+	ss->n++;
+	return 0;
+}
+
+static int
+cmd_outbox(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts		lo;
+	struct show_state	ss = { cx, NULL, false, 0 };
+	struct sd_err		err;
+	int			ret = 0;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+		return EX_USAGE;
+	ss.out = g_string_new(lo.json ? "[" : NULL);
+	ss.json = lo.json;
+	if (store_outbox_list(cx->store, lo.all, outbox_one, &ss, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		ret = EX_SOFTWARE;
+	} else {
+		if (lo.json)
+			g_string_append(ss.out, "]\n");
+		fputs(ss.out->str, stdout);
+	}
+	g_string_free(ss.out, TRUE);
+	return ret;
+}
+
+static int
+cmd_templates(struct ctx *cx, int argc, char **argv)
+{
+	struct sd_strv		 errs = { 0 };
+	struct sd_tmpl_set	*set = NULL;
+	int			 ret = 0;
+
+	if (argc != 2 || strcmp(argv[1], "check") != 0) {
+		fprintf(stderr, "usage: supportctl -c FILE templates check\n");
+		return EX_USAGE;
+	}
+	if (tmpl_set_load(cx->conf->templates_dir, &set, &errs) == -1) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		ret = EX_CONFIG;
+	} else
+		printf("%s: %zu templates OK\n", cx->conf->templates_dir,
+		    tmpl_nnames);
+	tmpl_set_free(&set);
+	strv_free(&errs);
+	return ret;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command	*cmd;
+	struct ctx		 cx;
+	struct sd_strv		 errs = { 0 };
+	struct sd_err		 err;
+	sd_time			 now;
+	int			 ch, ret;
+
+	memset(&cx, 0, sizeof(cx));
+	/* '+': stop at the command name; the command parses the rest. */
+	while ((ch = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cx.conf_path = optarg; break;
+		case 'N':
+			if (sd_time_parse(optarg, &now) == -1) {
+				fprintf(stderr, "supportctl: --now: not an ISO "
+				    "8601 time: %s\n", optarg);
+				return EX_USAGE;
+			}
+			sd_clock_set(now);
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("supportctl %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((cmd = find_command(argv[optind])) == NULL) {
+		fprintf(stderr, "supportctl: unknown command \"%s\"\n",
+		    argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return cmd_help(&cx, 2, (char *[]){ "help",
+			    (char *)cmd->name, NULL });
+	if (cmd->fn == cmd_help)
+		return cmd_help(&cx, argc, argv);
+	if (cx.conf_path == NULL) {
+		fprintf(stderr, "supportctl: -c FILE is required\n");
+		return EX_USAGE;
+	}
+	log_init("supportctl", true, false);
+	if (cmd->fn == cmd_check_config)
+		return cmd_check_config(&cx, argc, argv);
+	if (conf_load(cx.conf_path, &cx.conf, &errs, NULL) == -1) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		strv_free(&errs);
+		return EX_CONFIG;
+	}
+	if (cmd->needs_store && store_open(cx.conf->database, &cx.store,
+	    &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		conf_free(&cx.conf);
+		return EX_UNAVAILABLE;
+	}
+	ret = cmd->fn(&cx, argc, argv);
+	if (ret == EX_USAGE)
+		fprintf(stderr, "usage: supportctl -c FILE %s %s\n", cmd->name,
+		    cmd->args);
+	store_close(&cx.store);
+	conf_free(&cx.conf);
+	return ret;
+}

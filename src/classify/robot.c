@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * robot.c - automatic-mail detection, SPEC §3.7.  Headers first (they are
+ * what RFC 3834 robots set); the subject heuristics only for mail that
+ * carries none of those headers, because many real auto-responders set
+ * no header at all.
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "supportd/robot.h"
+
+/* Local parts that only machines send from. */
+static const char *const robot_locals[] = {
+	"mailer-daemon", "mail-daemon", "postmaster", "noreply", "no-reply",
+	"no_reply", "donotreply", "do-not-reply", "do_not_reply", "bounce",
+	"bounces", "autoreply", "auto-reply", "autoresponder", "listserv",
+	"majordomo", "mailman",
+};
+/* Suffixes of list and bounce addresses ("foo-bounces+x", "list-owner"). */
+static const char *const robot_local_parts[] = {
+	"-bounces", "-bounce", "-owner", "+owner", "-request", "owner-",
+	"bounces+", "noreply", "no-reply",
+};
+/* Subjects auto-responders use, matched at the start, case-insensitive. */
+static const char *const robot_subject_prefix[] = {
+	"automatic reply:", "auto:", "autoreply:", "auto-reply:",
+	"auto response", "automatische antwort", "réponse automatique",
+	"out of office", "undeliverable:", "undelivered mail returned to sender",
+	"delivery status notification", "returned mail:",
+	"mail delivery failed", "delivery failure", "failure notice",
+	"read:", "read receipt", "delivery notification",
+};
+/* ...and anywhere in it. */
+static const char *const robot_subject_anywhere[] = {
+	"out of office", "out of the office", "is away", "on vacation",
+	"autoreply", "auto-reply", "automatic reply",
+};
+
+static bool
+local_is_robot(const char *addr)
+{
+	const char	*at;
+	char		*local;
+	bool		 robot = false;
+
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return false;
+	local = g_ascii_strdown(addr, at - addr);
+	for (size_t i = 0; !robot && i < G_N_ELEMENTS(robot_locals); i++)
+		robot = strcmp(local, robot_locals[i]) == 0;
+	for (size_t i = 0; !robot && i < G_N_ELEMENTS(robot_local_parts); i++)
+		robot = strstr(local, robot_local_parts[i]) != NULL;
+	g_free(local);
+	return robot;
+}
+
+static bool
+subject_is_robot(const char *subject)
+{
+	gchar	*s;
+	bool	 robot = false;
+
+	if (subject == NULL)
+		return false;
+	while (g_ascii_isspace(*subject))
+		subject++;
+	s = g_utf8_strdown(subject, -1);
+	for (size_t i = 0; !robot && i < G_N_ELEMENTS(robot_subject_prefix); i++)
+		robot = g_str_has_prefix(s, robot_subject_prefix[i]);
+	for (size_t i = 0; !robot && i < G_N_ELEMENTS(robot_subject_anywhere); i++)
+		robot = strstr(s, robot_subject_anywhere[i]) != NULL;
+	g_free(s);
+	return robot;
+}
+
+/* "Auto-Submitted: no" (possibly with parameters) is a person's mail. */
+static bool
+auto_submitted_is_robot(const char *v)
+{
+	while (g_ascii_isspace(*v))
+		v++;
+	if (g_ascii_strncasecmp(v, "no", 2) == 0 &&
+	    (v[2] == '\0' || v[2] == ';' || g_ascii_isspace(v[2])))
+		return false;
+	return *v != '\0';
+}
+
+static bool
+precedence_is_robot(const char *v)
+{
+	static const char *const prec[] = { "bulk", "junk", "list",
+	    "auto_reply", "auto-reply" };
+	gchar	*s = g_ascii_strdown(v, -1);
+	bool	 robot = false;
+
+	g_strstrip(s);
+	for (size_t i = 0; !robot && i < G_N_ELEMENTS(prec); i++)
+		robot = strcmp(s, prec[i]) == 0;
+	g_free(s);
+	return robot;
+}
+
+const char *
+robot_reason(const struct sd_mail *m)
+{
+	if (m->auto_submitted != NULL && auto_submitted_is_robot(m->auto_submitted))
+		return "auto-submitted";
+	if (m->precedence != NULL && precedence_is_robot(m->precedence))
+		return "precedence";
+	if (m->has_list_id || m->has_list_unsubscribe)
+		return "list";
+	if (m->has_x_autoreply || m->has_x_autorespond ||
+	    m->has_x_auto_response_suppress)
+		return "x-autoreply";
+	if (m->return_path != NULL && strstr(m->return_path, "<>") != NULL)
+		return "null-sender";
+	if (local_is_robot(m->from.addr))
+		return "robot-sender";
+	if (m->content_type != NULL &&
+	    g_ascii_strcasecmp(m->content_type, "multipart/report") == 0)
+		return "report";
+	if (subject_is_robot(m->subject))
+		return "subject";
+	return NULL;
+}

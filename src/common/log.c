@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log.c - the log sink.  One line per event; stderr in the foreground,
+ * syslog otherwise.  Lines are cut at 2 KiB so a hostile value cannot
+ * flood the log, and control characters are escaped so a value cannot
+ * forge a second line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "supportd/log.h"
+
+static bool	log_fg = true;
+static bool	log_dbg;
+static const char *log_ident = "supportd";
+
+void
+log_init(const char *ident, bool foreground, bool debug)
+{
+	log_ident = ident;
+	log_fg = foreground;
+	log_dbg = debug;
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void
+vlog(int pri, const char *lvl, const char *fmt, va_list ap, const char *suffix)
+{
+	char	raw[2048], line[2048];
+	size_t	i, j;
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	for (i = 0, j = 0; raw[i] != '\0' && j + 4 < sizeof(line); i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(line + j, sizeof(line) - j, "\\x%02x", c);
+			j += 4;
+		} else
+			line[j++] = (char)c;
+	}
+	line[j] = '\0';
+	if (log_fg) {
+		fprintf(stderr, "%s: level=%s %s%s%s\n", log_ident, lvl, line,
+		    suffix ? ": " : "", suffix ? suffix : "");
+		fflush(stderr);
+	} else
+		syslog(pri, "level=%s %s%s%s", lvl, line,
+		    suffix ? ": " : "", suffix ? suffix : "");
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_dbg)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, "debug", fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, "info", fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, "warn", fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, "warn", fmt, ap, strerror(saved));
+	va_end(ap);
+}

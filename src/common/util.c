@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c - allocation, string lists, the clock; see util.h. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "supportd/util.h"
+
+static void
+oom(void)
+{
+	fputs("supportd: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		oom();
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = strndup(s, n)) == NULL)
+		oom();
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) == -1)
+		oom();
+	va_end(ap);
+	return p;
+}
+
+void
+strv_push(struct sd_strv *sv, const char *s)
+{
+	sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof(*sv->v));
+	sv->v[sv->n++] = xstrdup(s);
+	sv->v[sv->n] = NULL;
+}
+
+bool
+strv_contains_ci(const struct sd_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcasecmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void
+strv_free(struct sd_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+char *
+sd_strdup_lower(const char *s)
+{
+	char *p = xstrdup(s);
+
+	for (char *q = p; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return p;
+}
+
+/* --now: the offset between the fake clock and the real one. */
+static sd_time	clock_offset;
+
+sd_time
+sd_now(void)
+{
+	return (sd_time)time(NULL) + clock_offset;
+}
+
+void
+sd_clock_set(sd_time t)
+{
+	clock_offset = t - (sd_time)time(NULL);
+}
+
+int
+sd_time_parse(const char *s, sd_time *t_r)
+{
+	GDateTime	*dt;
+	GTimeZone	*utc;
+	int		 y, m, d;
+	char		 tail;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	/* A bare date is midnight UTC; g_date_time_new_from_iso8601 wants
+	 * a time part. */
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+		if ((dt = g_date_time_new_utc(y, m, d, 0, 0, 0)) == NULL)
+			return -1;
+	} else {
+		utc = g_time_zone_new_utc();
+		dt = g_date_time_new_from_iso8601(s, utc);
+		g_time_zone_unref(utc);
+		if (dt == NULL)
+			return -1;
+	}
+	*t_r = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return 0;
+}
+
+char *
+sd_time_format(sd_time t, const char *tz)
+{
+	GDateTime	*utc, *loc;
+	GTimeZone	*zone;
+	gchar		*s;
+	char		*out;
+
+	if ((utc = g_date_time_new_from_unix_utc(t)) == NULL)
+		return xstrdup("1970-01-01T00:00:00Z");
+	if (tz == NULL || *tz == '\0') {
+		s = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
+	} else {
+		zone = g_time_zone_new_identifier(tz);
+		if (zone == NULL)
+			zone = g_time_zone_new_utc();
+		loc = g_date_time_to_timezone(utc, zone);
+		s = g_date_time_format(loc, "%Y-%m-%dT%H:%M:%S%:z");
+		g_date_time_unref(loc);
+		g_time_zone_unref(zone);
+	}
+	g_date_time_unref(utc);
+	out = xstrdup(s);
+	g_free(s);
+	return out;
+}

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ingest.c - the path of one mail (SPEC §2): parse, classify, thread or
+ * create, queue the first response, move the cursor, all in one
+ * BEGIN IMMEDIATE transaction.  A crash before the commit means the mail
+ * is fetched again; after it, the dedupe key recognises it.  Either way
+ * nothing is lost and nothing is made twice.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "supportd/ingest.h"
+#include "supportd/log.h"
+#include "supportd/mail.h"
+#include "supportd/robot.h"
+#include "supportd/thread.h"
+
+#define RECEIVED_MAX_AGE	(7 * 86400)
+
+const char *
+ingest_outcome_name(enum sd_outcome o)
+{
+	switch (o) {
+	case SD_IN_NEW_TICKET:	return "new-ticket";
+	case SD_IN_THREADED:	return "threaded";
+	case SD_IN_AUTOMATIC:	return "automatic";
+	case SD_IN_IGNORED:	return "ignored";
+	case SD_IN_DUPLICATE:	return "duplicate";
+	case SD_IN_QUARANTINED:	return "quarantined";
+	}
+	return "unknown";
+}
+
+/* SPEC §3.4: the clock starts at INTERNALDATE, clamped into [now-7d, now]. */
+static sd_time
+received_time(sd_time internaldate, sd_time now)
+{
+	if (internaldate <= 0 || internaldate > now)
+		return now;
+	if (internaldate < now - RECEIVED_MAX_AGE)
+		return now - RECEIVED_MAX_AGE;
+	return internaldate;
+}
+
+static char *
+dedupe_key(const struct sd_mail *m, const struct sd_fetched *f)
+{
+	gchar	*sum;
+	char	*key;
+
+	if (m != NULL && m->message_id != NULL && *m->message_id != '\0')
+		return xasprintf("mid:%s", m->message_id);
+	sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)f->raw, f->len);
+	key = xasprintf("sha256:%s", sum);
+	g_free(sum);
+	return key;
+}
+
+static bool
+is_our_address(const struct sd_conf *c, const char *addr)
+{
+	for (size_t i = 0; addr != NULL && i < c->nmailboxes; i++)
+		if (g_ascii_strcasecmp(c->mailboxes[i].address, addr) == 0)
+			return true;
+	return false;
+}
+
+static const char *
+prio_meaning(const char *p)
+{
+	if (strcmp(p, "C1") == 0)
+		return "critical: a production system is down";
+	if (strcmp(p, "C2") == 0)
+		return "high: a major function is impaired";
+	if (strcmp(p, "C3") == 0)
+		return "normal: a minor function is impaired or a question";
+	return "low: a cosmetic issue or a request";
+}
+
+void
+ingest_ticket_vars(const struct sd_conf *conf, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, struct sd_tmpl_vars *v)
+{
+	static const char *const dnames[] = { "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat", "Sun" };
+	const struct sd_conf_calendar	*cal = &conf->calendar;
+	GString				*days = g_string_new(NULL);
+	char				*s;
+
+	s = xasprintf("%lld", (long long)t->id);
+	tmpl_vars_set(v, "ticket.id", s);
+	free(s);
+	s = thread_format_tag(conf->ticket_tag, t->id);
+	tmpl_vars_set(v, "ticket.tag", s);
+	free(s);
+	tmpl_vars_set(v, "ticket.subject", t->subject);
+	tmpl_vars_set(v, "ticket.priority", t->priority);
+	tmpl_vars_set(v, "ticket.priority_meaning", prio_meaning(t->priority));
+	tmpl_vars_set(v, "ticket.category", t->category);
+	tmpl_vars_set(v, "ticket.status", t->status);
+	if (t->response_due) {
+		s = sd_time_format(t->response_due, cal->timezone);
+		tmpl_vars_set(v, "ticket.response_due", s);
+		free(s);
+	}
+	if (t->resolution_due) {
+		s = sd_time_format(t->resolution_due, cal->timezone);
+		tmpl_vars_set(v, "ticket.resolution_due", s);
+		free(s);
+	}
+	tmpl_vars_set(v, "requester.name", t->requester_name ?
+	    t->requester_name : "");
+	tmpl_vars_set(v, "requester.email", t->requester_email);
+	tmpl_vars_set(v, "organization.name", t->organization);
+	s = xasprintf("%d", t->escalation_level);
+	tmpl_vars_set(v, "escalation.level", s);
+	free(s);
+	for (int d = 0; d < 7; d++)
+		if (cal->days & (1u << d))
+			g_string_append_printf(days, "%s%s", days->len ? ", " :
+			    "", dnames[d]);
+	s = xasprintf("%s, %02d:%02d-%02d:%02d (%s)", days->str,
+	    cal->open / 60, cal->open % 60, cal->close / 60, cal->close % 60,
+	    cal->timezone);
+	tmpl_vars_set(v, "business_hours", s);
+	free(s);
+	g_string_free(days, TRUE);
+	if (mb != NULL) {
+		tmpl_vars_set(v, "mailbox.address", mb->address);
+		tmpl_vars_set(v, "mailbox.name", mb->display_name);
+	}
+	if (t->linked_to) {
+		s = thread_format_tag(conf->ticket_tag, t->linked_to);
+		tmpl_vars_set(v, "duplicate_of", s);
+		free(s);
+	}
+}
+
+/* The mailbox's domain, for Message-IDs. */
+static const char *
+addr_domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at != NULL && at[1] != '\0' ? at + 1 : "supportd.invalid";
+}
+
+/*
+ * Renders template name for ticket t, queues it in the outbox and records
+ * it as an outgoing message of the ticket, so a reply that carries only
+ * its Message-ID in In-Reply-To threads back (SPEC §3.8 step 2).
+ */
+static int
+queue_response(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, const char *to_name,
+    const char *to_addr, const struct sd_mail *cause, sd_time now,
+    bool first_response, struct sd_err *err)
+{
+	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
+	struct sd_tmpl_vars	*vars;
+	struct sd_rendered	 r;
+	struct sd_outmail	 om;
+	struct sd_outrow	 o;
+	struct sd_msgrec	 rec;
+	struct sd_strv		 refs = { 0 };
+	char			*msgid, *raw;
+	int			 ret = -1;
+
+	if (tp == NULL)
+		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
+	vars = tmpl_vars_new();
+	ingest_ticket_vars(in->conf, mb, t, vars);
+	tmpl_render(tp, vars, &r);
+	tmpl_vars_free(&vars);
+
+	msgid = mime_message_id_new(addr_domain_of(mb->address));
+	for (size_t i = 0; cause && i < cause->references.n; i++)
+		strv_push(&refs, cause->references.v[i]);
+	if (cause && cause->message_id)
+		strv_push(&refs, cause->message_id);
+	memset(&om, 0, sizeof(om));
+	om.from_name = mb->display_name;
+	om.from_addr = mb->address;
+	om.to_name = to_name;
+	om.to_addr = to_addr;
+	om.subject = r.subject;
+	om.message_id = msgid;
+	om.in_reply_to = cause ? cause->message_id : NULL;
+	om.references = refs.n ? &refs : NULL;
+	om.body = r.body;
+	om.date = now;
+	om.automatic = true;
+	om.ticket_id = t->id;
+	om.extra_headers = r.headers.n ? &r.headers : NULL;
+	raw = mime_build(&om);
+
+	memset(&o, 0, sizeof(o));
+	o.ticket_id = t->id;
+	o.kind = (char *)name;
+	o.mail_from = (char *)"";	/* null sender: bounces never loop */
+	o.rcpts = (char *)to_addr;
+	o.message_id = msgid;
+	o.raw = raw;
+	o.rawlen = strlen(raw);
+	o.created_at = now;
+	o.first_response = first_response;
+	if (store_outbox_queue(in->store, &o, err) == -1)
+		goto out;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.ticket_id = t->id;
+	rec.direction = "out";
+	rec.mailbox = mb->name;
+	rec.message_id = msgid;
+	rec.in_reply_to = om.in_reply_to;
+	rec.from_addr = mb->address;
+	rec.subject = r.subject;
+	rec.disposition = "response";
+	rec.reason = name;
+	rec.body = r.body;
+	rec.at = now;
+	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
+	    store_event_add(in->store, t->id, now, "system", "response-queued",
+	    name, err) == -1)
+		goto out;
+	ret = 0;
+ out:
+	free(raw);
+	free(msgid);
+	strv_free(&refs);
+	tmpl_rendered_clear(&r);
+	return ret;
+}
+
+/* SPEC §3.8 step 1: a tag counts only from a participant, an agent or
+ * someone of the ticket's organization; anyone else starts a new ticket. */
+static int
+tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
+    const char *sender, bool *ok_r, struct sd_err *err)
+{
+	const struct sd_conf_org	*org;
+	char				*dom;
+
+	*ok_r = false;
+	if (sender == NULL)
+		return 0;
+	if (strv_contains_ci(&in->conf->agents, sender)) {
+		*ok_r = true;
+		return 0;
+	}
+	if (store_participant_is(in->store, t->id, sender, ok_r, err) == -1)
+		return -1;
+	if (*ok_r || t->organization == NULL)
+		return 0;
+	dom = thread_addr_domain(sender);
+	org = dom ? conf_org_for_domain(in->conf, dom) : NULL;
+	*ok_r = org != NULL && strcmp(org->name, t->organization) == 0;
+	free(dom);
+	return 0;
+}
+
+/* The ticket this mail belongs to (§3.8 steps 1-2), or 0. */
+static int
+find_thread(const struct sd_ingest *in, const struct sd_mail *m,
+    int64_t *ticket_r, struct sd_err *err)
+{
+	int64_t			 id;
+	struct sd_ticket	 t;
+	bool			 found, ok;
+
+	*ticket_r = 0;
+	if ((id = thread_parse_tag(m->subject, in->conf->ticket_tag)) > 0) {
+		if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+			return -1;
+		if (found) {
+			if (tag_allowed(in, &t, m->from.addr, &ok, err) == -1) {
+				store_ticket_clear(&t);
+				return -1;
+			}
+			store_ticket_clear(&t);
+			if (ok) {
+				*ticket_r = id;
+				return 0;
+			}
+			log_info("ingest: tag=%lld from=%s: sender is no "
+			    "participant; starting a new ticket", (long long)id,
+			    m->from.addr);
+		}
+	}
+	if (m->in_reply_to != NULL &&
+	    store_ticket_by_message_id(in->store, m->in_reply_to, ticket_r,
+	    err) == -1)
+		return -1;
+	/* Newest reference first: it is the nearest ancestor. */
+	for (size_t i = m->references.n; *ticket_r == 0 && i > 0; i--)
+		if (store_ticket_by_message_id(in->store, m->references.v[i - 1],
+		    ticket_r, err) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time at)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->direction = "in";
+	rec->mailbox = f->mailbox->name;
+	rec->uidvalidity = f->uidvalidity;
+	rec->uid = f->uid;
+	rec->dedupe_key = key;
+	rec->at = at;
+	rec->raw = f->raw;
+	rec->rawlen = f->len;
+	if (m != NULL) {
+		rec->message_id = m->message_id;
+		rec->in_reply_to = m->in_reply_to;
+		rec->from_addr = m->from.addr;
+		rec->subject = m->subject;
+		rec->body = m->body;
+	}
+}
+
+static int
+new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
+    int64_t linked_to, int64_t *ticket_r, struct sd_err *err)
+{
+	const struct sd_conf		*c = in->conf;
+	const struct sd_conf_org	*org;
+	struct sd_ticket		 t;
+	struct sd_msgrec		 rec;
+	enum sd_prio			 prio;
+	char				*dom, *sender, *detail;
+	const char			*reply_name, *reply_addr, *tname;
+	int				 ret = -1;
+
+	sender = sd_strdup_lower(m->from.addr);
+	dom = thread_addr_domain(sender);
+	org = dom ? conf_org_for_domain(c, dom) : NULL;
+	prio = classify_priority(in->classifier, m->subject, NULL);
+
+	memset(&t, 0, sizeof(t));
+	t.mailbox = f->mailbox->name;
+	t.subject = m->subject;
+	t.status = (char *)SD_ST_OPEN;
+	t.priority = (char *)conf_prio_name(prio);
+	t.category = (char *)classify_category(m->subject);
+	t.requester_email = sender;
+	t.requester_name = m->from.name;
+	t.organization = org ? org->name : NULL;
+	t.tier = org ? org->tier : (char *)"default";
+	t.created_at = received;
+	t.escalation_level = 1;
+	t.linked_to = linked_to;
+	if (store_ticket_insert(in->store, &t, err) == -1)
+		goto out;
+	*ticket_r = t.id;
+	if (store_participant_add(in->store, t.id, sender, "requester", err) == -1)
+		goto out;
+	for (size_t i = 0; i < m->cc.n; i++)
+		if (!is_our_address(c, m->cc.v[i]) &&
+		    store_participant_add(in->store, t.id, m->cc.v[i], "cc",
+		    err) == -1)
+			goto out;
+	msgrec_from_mail(&rec, f, m, key, received);
+	rec.ticket_id = t.id;
+	rec.disposition = "ticket";
+	if (store_message_insert(in->store, &rec, NULL, err) == -1)
+		goto out;
+	detail = xasprintf("priority=%s category=%s tier=%s%s%s", t.priority,
+	    t.category, t.tier, linked_to ? " follow-up-of=" : "",
+	    linked_to ? "(linked)" : "");
+	ret = store_event_add(in->store, t.id, now, "customer", "created",
+	    detail, err);
+	free(detail);
+	if (ret == -1)
+		goto out;
+	ret = -1;
+	if (f->headers_only && store_event_add(in->store, t.id, now, "system",
+	    "too-large", "mail larger than max_message_size: headers only",
+	    err) == -1)
+		goto out;
+
+	/* The acknowledgement goes to Reply-To when there is one. */
+	reply_addr = m->reply_to.addr ? m->reply_to.addr : m->from.addr;
+	reply_name = m->reply_to.addr ? m->reply_to.name : m->from.name;
+	if (is_our_address(c, reply_addr)) {
+		log_warnx("ingest: ticket=%lld: reply address is our own "
+		    "mailbox; no acknowledgement", (long long)t.id);
+	} else {
+		tname = linked_to ? "ack-followup" :
+		    prio == SD_C1 ? "ack-c1" : "ack";
+		if (queue_response(in, f->mailbox, &t, tname, reply_name,
+		    reply_addr, m, now, true, err) == -1)
+			goto out;
+	}
+	ret = 0;
+ out:
+	free(sender);
+	free(dom);
+	return ret;
+}
+
+/* A customer's mail on an existing ticket: recorded, no acknowledgement. */
+static int
+thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
+    const struct sd_ticket *t, struct sd_err *err)
+{
+	struct sd_msgrec	 rec;
+	char			*detail;
+	int			 r;
+
+	msgrec_from_mail(&rec, f, m, key, received);
+	rec.ticket_id = t->id;
+	rec.disposition = "ticket";
+	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
+	    store_participant_add(in->store, t->id, m->from.addr, "cc",
+	    err) == -1 ||
+	    store_event_add(in->store, t->id, now, "customer", "mail-in",
+	    m->from.addr, err) == -1)
+		return -1;
+	/* SPEC §4: customer mail on waiting-on-customer or resolved reopens. */
+	if (strcmp(t->status, SD_ST_WAITING_CUST) == 0 ||
+	    strcmp(t->status, SD_ST_RESOLVED) == 0) {
+		detail = xasprintf("%s -> %s", t->status, SD_ST_OPEN);
+		r = store_ticket_set_status(in->store, t->id, SD_ST_OPEN, now,
+		    err) == -1 || store_event_add(in->store, t->id, now,
+		    "customer", "status", detail, err) == -1;
+		free(detail);
+		return r ? -1 : 0;
+	}
+	return store_ticket_touch(in->store, t->id, now, err);
+}
+
+static int
+quarantine(const struct sd_ingest *in, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time now, const char *why,
+    struct sd_err *err)
+{
+	struct sd_msgrec rec;
+
+	msgrec_from_mail(&rec, f, m, key, now);
+	rec.disposition = "quarantined";
+	rec.reason = why;
+	return store_message_insert(in->store, &rec, NULL, err);
+}
+
+int
+ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
+    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err)
+{
+	struct sd_mail		*m = NULL;
+	struct sd_err		 perr;
+	struct sd_ticket	 t;
+	const char		*robot;
+	char			*key = NULL;
+	sd_time			 now = sd_now(), received;
+	int64_t			 tid = 0;
+	bool			 known, found;
+	int			 ret = -1;
+
+	*ticket_r = 0;
+	received = received_time(f->internaldate, now);
+	sd_err_clear(&perr);
+	if (mime_parse(f->raw, f->len, &m, &perr) == -1)
+		m = NULL;
+	key = dedupe_key(m, f);
+	if (store_begin(in->store, err) == -1)
+		goto out;
+	if (store_message_known(in->store, key, &known, err) == -1)
+		goto fail;
+	if (known) {
+		*outcome_r = SD_IN_DUPLICATE;
+	} else if (m == NULL || m->from.addr == NULL) {
+		*outcome_r = SD_IN_QUARANTINED;
+		if (quarantine(in, f, m, key, now, m == NULL ? perr.msg :
+		    "no sender address (From)", err) == -1)
+			goto fail;
+	} else {
+		robot = robot_reason(m);
+		if (find_thread(in, m, &tid, err) == -1)
+			goto fail;
+		memset(&t, 0, sizeof(t));
+		found = false;
+		if (tid && store_ticket_get(in->store, tid, &t, &found, err) == -1)
+			goto fail;
+		if (robot != NULL) {
+			/* Never answered; kept on its ticket when it has one. */
+			struct sd_msgrec rec;
+
+			msgrec_from_mail(&rec, f, m, key, received);
+			rec.ticket_id = found ? t.id : 0;
+			rec.disposition = found ? "automatic" : "ignored";
+			rec.reason = robot;
+			*outcome_r = found ? SD_IN_AUTOMATIC : SD_IN_IGNORED;
+			if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
+			    (found && store_event_add(in->store, t.id, now,
+			    "system", "automatic-mail", robot, err) == -1)) {
+				store_ticket_clear(&t);
+				goto fail;
+			}
+		} else if (found && strcmp(t.status, SD_ST_CLOSED) != 0) {
+			*outcome_r = SD_IN_THREADED;
+			if (thread_onto(in, f, m, key, received, now, &t,
+			    err) == -1) {
+				store_ticket_clear(&t);
+				goto fail;
+			}
+		} else {
+			/* New, or a reply to a closed ticket: a follow-up. */
+			*outcome_r = SD_IN_NEW_TICKET;
+			if (new_ticket(in, f, m, key, received, now,
+			    found ? t.id : 0, &tid, err) == -1) {
+				store_ticket_clear(&t);
+				goto fail;
+			}
+		}
+		store_ticket_clear(&t);
+		*ticket_r = *outcome_r == SD_IN_IGNORED ? 0 : tid;
+	}
+	if (store_cursor_set(in->store, f->mailbox->name, f->uidvalidity,
+	    f->uid, err) == -1 || store_commit(in->store, err) == -1)
+		goto fail;
+	ret = 0;
+	goto out;
+ fail:
+	store_rollback(in->store);
+ out:
+	mail_free(&m);
+	free(key);
+	return ret;
+}

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * imap.c - IMAP sessions with libetpan: login, UID cursor, batched
+ * fetch, disposition after commit.  Library memory never leaves this
+ * file: bodies are copied before the fetch list is freed.
+ *
+ * Debian's libetpan does not verify TLS peers; until this module checks
+ * the chain itself (isync's way), only tls = "none" is accepted here, and
+ * the config allows that only for loopback hosts unless allow_plaintext.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+#include <libetpan/libetpan.h>
+
+#include "supportd/intake.h"
+#include "supportd/log.h"
+
+/* Mails per FETCH of metadata, and bytes per FETCH of bodies: libetpan
+ * holds a whole response in memory, so bodies are fetched in groups
+ * whose RFC822.SIZE adds up to at most this much. */
+#define META_BATCH	500
+#define BODY_BATCH_BYTES	(16 * 1024 * 1024)
+#define IMAP_TIMEOUT	30
+
+struct sd_intake {
+	const struct sd_conf_mailbox	*mb;		/* borrowed */
+	struct sd_store			*st;		/* borrowed */
+	int64_t				 max_size;
+	mailimap			*imap;		/* owned, or NULL */
+};
+
+struct meta {
+	uint32_t	uid;
+	uint32_t	size;
+	sd_time		internaldate;
+};
+
+static const char *
+imap_strerror(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:		return "connection lost";
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:	return "connection refused";
+	case MAILIMAP_ERROR_BAD_STATE:		return "bad state";
+	case MAILIMAP_ERROR_LOGIN:		return "login refused";
+	case MAILIMAP_ERROR_SELECT:		return "SELECT failed";
+	case MAILIMAP_ERROR_FETCH:		return "FETCH failed";
+	case MAILIMAP_ERROR_UID_FETCH:		return "UID FETCH failed";
+	case MAILIMAP_ERROR_STORE:		return "STORE failed";
+	case MAILIMAP_ERROR_UID_STORE:		return "UID STORE failed";
+	case MAILIMAP_ERROR_UID_SEARCH:		return "UID SEARCH failed";
+	case MAILIMAP_ERROR_SSL:		return "TLS error";
+	case MAILIMAP_ERROR_MEMORY:		return "out of memory";
+	case MAILIMAP_ERROR_PARSE:		return "unparsable server response";
+	default:				return "IMAP error";
+	}
+}
+
+static enum sd_errcls
+imap_errcls(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_LOGIN:
+	case MAILIMAP_ERROR_SELECT:
+		return SD_E_CONFIG;
+	default:
+		return SD_E_TEMP;
+	}
+}
+
+struct sd_intake *
+intake_new(const struct sd_conf_mailbox *mb, int64_t max_message_size,
+    struct sd_store *st)
+{
+	struct sd_intake *in = xcalloc(1, sizeof(*in));
+
+	in->mb = mb;
+	in->st = st;
+	in->max_size = max_message_size;
+	return in;
+}
+
+void
+intake_disconnect(struct sd_intake *in)
+{
+	if (in->imap == NULL)
+		return;
+	if (in->imap->imap_stream != NULL)
+		mailimap_logout(in->imap);
+	mailimap_free(in->imap);
+	in->imap = NULL;
+}
+
+void
+intake_free(struct sd_intake **inp)
+{
+	if (*inp == NULL)
+		return;
+	intake_disconnect(*inp);
+	free(*inp);
+	*inp = NULL;
+}
+
+static int
+imap_connect(struct sd_intake *in, struct sd_err *err)
+{
+	const struct sd_conf_imap	*c = &in->mb->imap;
+	char				*pass;
+	int				 r;
+
+	if (c->tls != SD_TLS_NONE)
+		return sd_err_set(err, SD_E_CONFIG, "intake: mailbox=%s: "
+		    "tls=%s needs certificate verification, which this "
+		    "version does not do yet; use tls=\"none\" on loopback",
+		    in->mb->name, c->tls == SD_TLS_IMAPS ? "imaps" : "starttls");
+	if ((pass = conf_read_secret(c->password, c->password_file, err))
+	    == NULL)
+		return -1;
+	in->imap = mailimap_new(0, NULL);
+	if (in->imap == NULL) {
+		free(pass);
+		return sd_err_set(err, SD_E_BUG, "intake: out of memory");
+	}
+	/* Before connecting: it also bounds the connect itself. */
+	mailimap_set_timeout(in->imap, IMAP_TIMEOUT);
+	r = mailimap_socket_connect(in->imap, c->host, (uint16_t)c->port);
+	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s host=%s port=%d: "
+		    "connect: %s", in->mb->name, c->host, c->port,
+		    imap_strerror(r));
+		goto fail;
+	}
+	r = mailimap_login(in->imap, c->user, pass);
+	if (r != MAILIMAP_NO_ERROR) {
+		/* Never log the password or the LOGIN line. */
+		sd_err_set(err, imap_errcls(r), "intake: mailbox=%s user=%s: "
+		    "login: %s", in->mb->name, c->user, imap_strerror(r));
+		goto fail;
+	}
+	explicit_bzero(pass, strlen(pass));
+	free(pass);
+	log_info("intake: mailbox=%s host=%s port=%d: connected", in->mb->name,
+	    c->host, c->port);
+	return 0;
+ fail:
+	explicit_bzero(pass, strlen(pass));
+	free(pass);
+	mailimap_free(in->imap);
+	in->imap = NULL;
+	return -1;
+}
+
+static sd_time
+imap_date_to_time(const struct mailimap_date_time *d)
+{
+	GDateTime	*dt;
+	sd_time		 t;
+	int		 zone = d->dt_zone, sign = zone < 0 ? -1 : 1;
+	int		 offset;
+
+	/* dt_zone is the written "+hhmm" as a number. */
+	zone *= sign;
+	offset = sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+	dt = g_date_time_new_utc(d->dt_year, d->dt_month, d->dt_day,
+	    d->dt_hour, d->dt_min, d->dt_sec);
+	if (dt == NULL)
+		return 0;
+	t = g_date_time_to_unix(dt) - offset;
+	g_date_time_unref(dt);
+	return t;
+}
+
+/* UIDs above last, ascending. */
+static int
+search_new(struct sd_intake *in, uint32_t last, GArray *uids,
+    struct sd_err *err)
+{
+	struct mailimap_set		*set;
+	struct mailimap_search_key	*key;
+	clist				*res = NULL;
+	clistiter			*it;
+	int				 r;
+
+	/* A 0 end means '*'; the key owns the set. */
+	set = mailimap_set_new_interval(last + 1, 0);
+	key = mailimap_search_key_new_uid(set);
+	r = mailimap_uid_search(in->imap, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
+		    "UID SEARCH: %s", in->mb->name, imap_strerror(r));
+	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		uint32_t uid = *(uint32_t *)clist_content(it);
+
+		/* "n:*" always includes the highest UID, even below n. */
+		if (uid > last)
+			g_array_append_val(uids, uid);
+	}
+	mailimap_search_result_free(res);
+	return 0;
+}
+
+static gint
+cmp_u32(gconstpointer a, gconstpointer b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct mailimap_set *
+set_of(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+
+	for (size_t i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
+	return set;
+}
+
+/* UID, RFC822.SIZE and INTERNALDATE of uids[0..n). */
+static int
+fetch_meta(struct sd_intake *in, const uint32_t *uids, size_t n,
+    struct meta *meta, struct sd_err *err)
+{
+	struct mailimap_set		*set = set_of(uids, n);
+	struct mailimap_fetch_type	*ft;
+	clist				*res = NULL;
+	clistiter			*it, *ai;
+	int				 r;
+
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_internaldate());
+	r = mailimap_uid_fetch(in->imap, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
+		    "UID FETCH (meta): %s", in->mb->name, imap_strerror(r));
+	for (size_t i = 0; i < n; i++) {
+		meta[i].uid = uids[i];
+		meta[i].size = 0;
+		meta[i].internaldate = 0;
+	}
+	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att	*ma = clist_content(it);
+		struct meta		 m = { 0, 0, 0 };
+
+		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
+			struct mailimap_msg_att_item *item = clist_content(ai);
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			switch (item->att_data.att_static->att_type) {
+			case MAILIMAP_MSG_ATT_UID:
+				m.uid = item->att_data.att_static->att_data.att_uid;
+				break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE:
+				m.size = item->att_data.att_static->att_data.att_rfc822_size;
+				break;
+			case MAILIMAP_MSG_ATT_INTERNALDATE:
+				if (item->att_data.att_static->att_data.att_internal_date)
+					m.internaldate = imap_date_to_time(
+					    item->att_data.att_static->att_data.att_internal_date);
+				break;
+			default:
+				break;
+			}
+		}
+		/* Ignore items for UIDs we did not ask for. */
+		for (size_t i = 0; i < n; i++)
+			if (meta[i].uid == m.uid) {
+				meta[i] = m;
+				break;
+			}
+	}
+	mailimap_fetch_list_free(res);
+	return 0;
+}
+
+/* A fetched body, copied out of libetpan's memory. */
+struct body {
+	uint32_t	 uid;
+	char		*data;
+	size_t		 len;
+};
+
+static int
+fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
+    bool headers_only, struct body *bodies, struct sd_err *err)
+{
+	struct mailimap_set		*set = set_of(uids, n);
+	struct mailimap_fetch_type	*ft;
+	struct mailimap_section		*sec;
+	clist				*res = NULL;
+	clistiter			*it, *ai;
+	int				 r;
+
+	sec = headers_only ? mailimap_section_new_header() :
+	    mailimap_section_new(NULL);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_body_peek_section(sec));
+	r = mailimap_uid_fetch(in->imap, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
+		    "UID FETCH (body): %s", in->mb->name, imap_strerror(r));
+	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att	*ma = clist_content(it);
+		uint32_t		 uid = 0;
+		const char		*data = NULL;
+		size_t			 len = 0;
+
+		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
+			struct mailimap_msg_att_item *item = clist_content(ai);
+			struct mailimap_msg_att_static *s;
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			s = item->att_data.att_static;
+			if (s->att_type == MAILIMAP_MSG_ATT_UID)
+				uid = s->att_data.att_uid;
+			else if (s->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
+			    s->att_data.att_body_section->sec_body_part) {
+				data = s->att_data.att_body_section->sec_body_part;
+				len = s->att_data.att_body_section->sec_length;
+			}
+		}
+		for (size_t i = 0; data != NULL && i < n; i++)
+			if (bodies[i].uid == uid && bodies[i].data == NULL) {
+				bodies[i].data = xmalloc(len + 1);
+				memcpy(bodies[i].data, data, len);
+				bodies[i].data[len] = '\0';
+				bodies[i].len = len;
+				break;
+			}
+	}
+	mailimap_fetch_list_free(res);
+	return 0;
+}
+
+/* SPEC §3.3: after the commit, set \Seen, move, or delete. */
+static int
+dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
+    struct sd_err *err)
+{
+	struct mailimap_set		*set;
+	struct mailimap_flag_list	*fl;
+	struct mailimap_store_att_flags	*sa;
+	int				 r;
+
+	if (n == 0)
+		return 0;
+	set = set_of(uids, n);
+	if (in->mb->processed == SD_PROC_MOVE &&
+	    mailimap_has_extension(in->imap, "MOVE")) {
+		r = mailimap_uid_move(in->imap, set, in->mb->move_folder);
+		mailimap_set_free(set);
+		goto done;
+	}
+	if (in->mb->processed == SD_PROC_MOVE &&
+	    (r = mailimap_uid_copy(in->imap, set, in->mb->move_folder))
+	    != MAILIMAP_NO_ERROR) {
+		mailimap_set_free(set);
+		goto done;
+	}
+	fl = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(fl, in->mb->processed == SD_PROC_SEEN ?
+	    mailimap_flag_new_seen() : mailimap_flag_new_deleted());
+	sa = mailimap_store_att_flags_new_add_flags_silent(fl);
+	r = mailimap_uid_store(in->imap, set, sa);
+	mailimap_store_att_flags_free(sa);
+	if (r == MAILIMAP_NO_ERROR && in->mb->processed != SD_PROC_SEEN)
+		r = mailimap_has_extension(in->imap, "UIDPLUS") ?
+		    mailimap_uid_expunge(in->imap, set) :
+		    mailimap_expunge(in->imap);
+	mailimap_set_free(set);
+ done:
+	if (r != MAILIMAP_NO_ERROR)
+		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
+		    "marking %zu processed mail(s): %s", in->mb->name, n,
+		    imap_strerror(r));
+	return 0;
+}
+
+/* Hands meta[0..n) to cb in UID order, fetching bodies in size-bounded
+ * groups.  Marks each group once its mails are committed. */
+static int
+take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
+    size_t n, intake_mail_cb cb, void *arg, int *count, struct sd_err *err)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t		 j = i, bytes = 0, k;
+		uint32_t	*uids;
+		struct body	*bodies;
+		GArray		*done_uids;
+		int		 ret = 0;
+		bool		 big = (int64_t)meta[i].size > in->max_size;
+
+		/* A run of small mails up to BODY_BATCH_BYTES, or one big one. */
+		if (big)
+			j = i + 1;
+		else
+			while (j < n && (int64_t)meta[j].size <= in->max_size &&
+			    (j == i || bytes + meta[j].size <= BODY_BATCH_BYTES))
+				bytes += meta[j++].size;
+		uids = xcalloc(j - i, sizeof(*uids));
+		bodies = xcalloc(j - i, sizeof(*bodies));
+		for (k = i; k < j; k++)
+			uids[k - i] = bodies[k - i].uid = meta[k].uid;
+		done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+		if (fetch_bodies(in, uids, j - i, big, bodies, err) == -1)
+			ret = -1;
+		for (k = i; ret == 0 && k < j; k++) {
+			struct sd_fetched f;
+
+			if (bodies[k - i].data == NULL) {
+				/* Expunged between SEARCH and FETCH. */
+				log_info("intake: mailbox=%s uid=%u: gone before "
+				    "fetch", in->mb->name, meta[k].uid);
+				continue;
+			}
+			memset(&f, 0, sizeof(f));
+			f.mailbox = in->mb;
+			f.uidvalidity = uidvalidity;
+			f.uid = meta[k].uid;
+			f.internaldate = meta[k].internaldate;
+			f.raw = bodies[k - i].data;
+			f.len = bodies[k - i].len;
+			f.headers_only = big;
+			f.full_size = meta[k].size;
+			if (cb(arg, &f, err) == -1) {
+				ret = -1;
+				break;
+			}
+			g_array_append_val(done_uids, meta[k].uid);
+			(*count)++;
+		}
+		/* Mark what was committed even when a later mail failed. */
+		if (dispose(in, (uint32_t *)(void *)done_uids->data,
+		    done_uids->len, ret == 0 ? err : NULL) == -1 && ret == 0)
+			ret = -1;
+		for (k = 0; k < j - i; k++)
+			free(bodies[k].data);
+		free(bodies);
+		free(uids);
+		g_array_free(done_uids, TRUE);
+		if (ret == -1)
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+int
+intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
+    struct sd_err *err)
+{
+	uint32_t	 uidvalidity, stored_validity = 0, last = 0;
+	bool		 found;
+	GArray		*uids = NULL;
+	struct meta	*meta = NULL;
+	int		 r, count = 0, ret = -1;
+
+	if (count_r)
+		*count_r = 0;
+	if (in->imap == NULL && imap_connect(in, err) == -1)
+		return -1;
+	r = mailimap_select(in->imap, in->mb->imap.folder);
+	if (r != MAILIMAP_NO_ERROR) {
+		sd_err_set(err, imap_errcls(r), "intake: mailbox=%s folder=%s: "
+		    "SELECT: %s", in->mb->name, in->mb->imap.folder,
+		    imap_strerror(r));
+		goto out;
+	}
+	uidvalidity = in->imap->imap_selection_info ?
+	    in->imap->imap_selection_info->sel_uidvalidity : 0;
+	if (store_cursor_get(in->st, in->mb->name, &stored_validity, &last,
+	    &found, err) == -1)
+		goto out;
+	if (found && stored_validity != uidvalidity) {
+		/* The folder was recreated: rescan; the dedupe keys keep old
+		 * mail from becoming new tickets. */
+		log_warnx("intake: mailbox=%s: UIDVALIDITY changed %u -> %u; "
+		    "rescanning", in->mb->name, stored_validity, uidvalidity);
+		last = 0;
+	}
+	uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	if (search_new(in, last, uids, err) == -1)
+		goto out;
+	g_array_sort(uids, cmp_u32);
+	for (guint i = 0; i < uids->len; i += META_BATCH) {
+		size_t n = MIN((guint)META_BATCH, uids->len - i);
+
+		meta = xcalloc(n, sizeof(*meta));
+		if (fetch_meta(in, &g_array_index(uids, uint32_t, i), n, meta,
+		    err) == -1 ||
+		    take_batch(in, uidvalidity, meta, n, cb, arg, &count, err) == -1)
+			goto out;
+		free(meta);
+		meta = NULL;
+	}
+	ret = 0;
+ out:
+	free(meta);
+	if (uids)
+		g_array_free(uids, TRUE);
+	if (count_r)
+		*count_r = count;
+	/* After a stream error the session is unusable: reconnect next time. */
+	if (ret == -1 && err->cls == SD_E_TEMP)
+		intake_disconnect(in);
+	return ret;
+}

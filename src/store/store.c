@@ -1,0 +1,911 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c - SQLite storage: schema, migrations keyed on PRAGMA
+ * user_version, every statement prepared once at open, transactions.
+ *
+ * The cursor (last committed UID per mailbox and UIDVALIDITY) is the
+ * truth about what was taken in; IMAP flags are cosmetic.  Incoming mail
+ * carries a unique dedupe key (its Message-ID, or a hash of the bytes),
+ * so a mail fetched again after a crash or a UIDVALIDITY change is
+ * recognised instead of becoming a second ticket.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "supportd/log.h"
+#include "supportd/store.h"
+
+/* Each entry is one schema version; never edit a shipped one, add more. */
+static const char *const migrations[] = {
+	/* 1: the skeleton */
+	"CREATE TABLE cursors ("
+	"  mailbox TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE tickets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mailbox TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  priority TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  requester_email TEXT NOT NULL,"
+	"  requester_name TEXT,"
+	"  organization TEXT,"
+	"  tier TEXT NOT NULL,"
+	"  assignee TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  first_response_at INTEGER,"
+	"  agent_response_at INTEGER,"
+	"  response_due INTEGER,"
+	"  resolution_due INTEGER,"
+	"  escalation_level INTEGER NOT NULL DEFAULT 1,"
+	"  after_hours INTEGER NOT NULL DEFAULT 0,"
+	"  linked_to INTEGER REFERENCES tickets(id)) STRICT;"
+	"CREATE INDEX tickets_status ON tickets(status);"
+	"CREATE TABLE participants ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  role TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, email)) STRICT;"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+	"  mailbox TEXT,"
+	"  uidvalidity INTEGER,"
+	"  uid INTEGER,"
+	"  dedupe_key TEXT UNIQUE,"
+	"  message_id TEXT,"
+	"  in_reply_to TEXT,"
+	"  from_addr TEXT,"
+	"  subject TEXT,"
+	"  disposition TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  body TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  raw BLOB) STRICT;"
+	"CREATE INDEX messages_ticket ON messages(ticket_id);"
+	"CREATE INDEX messages_msgid ON messages(message_id);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT) STRICT;"
+	"CREATE INDEX events_ticket ON events(ticket_id);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  kind TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),"
+	"  mail_from TEXT NOT NULL,"
+	"  rcpts TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  last_error TEXT,"
+	"  first_response INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
+};
+
+#define TICKET_COLS \
+	"t.id, t.mailbox, t.subject, t.status, t.priority, t.category," \
+	" t.requester_email, t.requester_name, t.organization, t.tier," \
+	" t.assignee, t.created_at, t.updated_at, t.first_response_at," \
+	" t.agent_response_at, t.response_due, t.resolution_due," \
+	" t.escalation_level, t.after_hours, t.linked_to," \
+	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)"
+#define OUTBOX_COLS \
+	"id, ticket_id, kind, status, mail_from, rcpts, message_id, raw," \
+	" attempts, next_attempt_at, created_at, sent_at, last_error," \
+	" first_response"
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_CURSOR_GET, S_CURSOR_SET,
+	S_MSG_KNOWN, S_MSG_INSERT, S_TICKET_BY_MSGID, S_MSGS_OF_TICKET,
+	S_TICKET_INSERT, S_TICKET_GET, S_TICKET_LIST, S_TICKET_SET_STATUS,
+	S_TICKET_TOUCH, S_TICKET_FIRST_RESPONSE,
+	S_PART_ADD, S_PART_IS,
+	S_EVENT_ADD, S_EVENTS_OF_TICKET,
+	S_OUT_QUEUE, S_OUT_NEXT, S_OUT_SENT, S_OUT_RETRY, S_OUT_FAILED,
+	S_OUT_LIST, S_OUT_REQUEUE_SENDING,
+	S__COUNT
+};
+
+static const char *const stmt_sql[S__COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_CURSOR_GET] = "SELECT uidvalidity, last_uid FROM cursors WHERE mailbox = ?1",
+	[S_CURSOR_SET] = "INSERT INTO cursors (mailbox, uidvalidity, last_uid)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE"
+	    " SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
+	[S_MSG_KNOWN] = "SELECT 1 FROM messages WHERE dedupe_key = ?1",
+	[S_MSG_INSERT] = "INSERT INTO messages (ticket_id, direction, mailbox,"
+	    " uidvalidity, uid, dedupe_key, message_id, in_reply_to, from_addr,"
+	    " subject, disposition, reason, body, at, raw) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[S_TICKET_BY_MSGID] = "SELECT ticket_id FROM messages WHERE message_id = ?1"
+	    " AND ticket_id IS NOT NULL ORDER BY id LIMIT 1",
+	[S_MSGS_OF_TICKET] = "SELECT id, ticket_id, direction, mailbox, uidvalidity,"
+	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"
+	    " reason, body, at FROM messages WHERE ticket_id = ?1 ORDER BY id",
+	[S_TICKET_INSERT] = "INSERT INTO tickets (mailbox, subject, status,"
+	    " priority, category, requester_email, requester_name, organization,"
+	    " tier, assignee, created_at, updated_at, response_due,"
+	    " resolution_due, escalation_level, after_hours, linked_to) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14,"
+	    " ?15, ?16)",
+	[S_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets t WHERE t.id = ?1",
+	[S_TICKET_LIST] = "SELECT " TICKET_COLS " FROM tickets t"
+	    " WHERE (?1 IS NULL OR t.status = ?1)"
+	    " AND (?2 IS NULL OR t.priority = ?2) ORDER BY t.id",
+	[S_TICKET_SET_STATUS] = "UPDATE tickets SET status = ?2, updated_at = ?3"
+	    " WHERE id = ?1",
+	[S_TICKET_TOUCH] = "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
+	[S_TICKET_FIRST_RESPONSE] = "UPDATE tickets SET first_response_at = ?2,"
+	    " status = CASE status WHEN 'open' THEN 'pending' ELSE status END,"
+	    " updated_at = ?2 WHERE id = ?1 AND first_response_at IS NULL",
+	[S_PART_ADD] = "INSERT OR IGNORE INTO participants (ticket_id, email, role)"
+	    " VALUES (?1, ?2, ?3)",
+	[S_PART_IS] = "SELECT 1 FROM participants WHERE ticket_id = ?1 AND email = ?2",
+	[S_EVENT_ADD] = "INSERT INTO events (ticket_id, at, actor, kind, detail)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_EVENTS_OF_TICKET] = "SELECT id, ticket_id, at, actor, kind, detail"
+	    " FROM events WHERE ticket_id = ?1 ORDER BY id",
+	[S_OUT_QUEUE] = "INSERT INTO outbox (ticket_id, kind, status, mail_from,"
+	    " rcpts, message_id, raw, next_attempt_at, created_at,"
+	    " first_response) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+	[S_OUT_NEXT] = "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued'"
+	    " AND next_attempt_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1",
+	[S_OUT_SENT] = "UPDATE outbox SET status = 'sent', sent_at = ?2,"
+	    " attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+	[S_OUT_RETRY] = "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3,"
+	    " last_error = ?4 WHERE id = ?1",
+	[S_OUT_FAILED] = "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
+	    " last_error = ?2 WHERE id = ?1",
+	[S_OUT_LIST] = "SELECT " OUTBOX_COLS " FROM outbox"
+	    " WHERE ?1 OR status IN ('queued', 'sending', 'failed') ORDER BY id",
+	[S_OUT_REQUEUE_SENDING] = "UPDATE outbox SET status = 'queued'"
+	    " WHERE status = 'sending'",
+};
+
+struct sd_store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S__COUNT];
+};
+
+static const char *const statuses[] = {
+	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
+	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
+	SD_ST_CLOSED,
+};
+
+bool
+store_status_valid(const char *s)
+{
+	for (size_t i = 0; s != NULL && i < nitems(statuses); i++)
+		if (strcmp(s, statuses[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+store_schema_version(void)
+{
+	return (int)nitems(migrations);
+}
+
+static int
+db_err(struct sd_store *st, struct sd_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	int prim = code & 0xff;
+
+	return sd_err_set(err,
+	    prim == SQLITE_BUSY || prim == SQLITE_LOCKED ? SD_E_TEMP :
+	    prim == SQLITE_FULL || prim == SQLITE_IOERR ||
+	    prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY ? SD_E_CONFIG :
+	    SD_E_BUG,
+	    "store: %s: %s (%d)", what, sqlite3_errmsg(st->db), code);
+}
+
+/* Takes a prepared statement, reset and unbound (so it holds no read
+ * transaction between uses). */
+static sqlite3_stmt *
+stmt(struct sd_store *st, enum stmt_id id)
+{
+	return st->st[id];
+}
+
+static void
+done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* 0 is NULL for times and optional ids. */
+static void
+bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	return v == NULL ? NULL : xstrdup((const char *)v);
+}
+
+/* Runs a statement that returns no rows. */
+static int
+exec_stmt(struct sd_store *st, sqlite3_stmt *s, const char *what,
+    struct sd_err *err)
+{
+	int r = sqlite3_step(s);
+
+	if (r != SQLITE_DONE && r != SQLITE_ROW) {
+		db_err(st, err, what);
+		done(s);
+		return -1;
+	}
+	done(s);
+	return 0;
+}
+
+static int
+exec_sql(struct sd_store *st, const char *sql, struct sd_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sd_err_set(err, SD_E_CONFIG, "store: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate(struct sd_store *st, struct sd_err *err)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 have = 0, want = (int)nitems(migrations);
+	char		 sql[64];
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL)
+	    != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "read user_version");
+	}
+	have = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (have > want)
+		return sd_err_set(err, SD_E_CONFIG, "store: database schema "
+		    "version %d is newer than this supportd (%d); refusing to "
+		    "touch it", have, want);
+	for (int v = have; v < want; v++) {
+		if (exec_sql(st, "BEGIN IMMEDIATE", err) == -1)
+			return -1;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(st, migrations[v], err) == -1 ||
+		    exec_sql(st, sql, err) == -1) {
+			exec_sql(st, "ROLLBACK", NULL);
+			return -1;
+		}
+		if (exec_sql(st, "COMMIT", err) == -1)
+			return -1;
+		log_info("store: migrated schema to version=%d", v + 1);
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
+{
+	struct sd_store	*st;
+	sqlite3_stmt	*s = NULL;
+	int		 ok;
+
+	*st_r = NULL;
+	st = xcalloc(1, sizeof(*st));
+	if (sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		sd_err_set(err, SD_E_CONFIG, "store: %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
+	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		db_err(st, err, path);
+		goto fail;
+	}
+	ok = strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+	sqlite3_finalize(s);
+	if (!ok) {
+		sd_err_set(err, SD_E_CONFIG, "store: %s: cannot use WAL", path);
+		goto fail;
+	}
+	/* Intake is idempotent, so a commit lost to power failure is
+	 * fetched again; NORMAL is safe in WAL and much faster. */
+	if (exec_sql(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+	    err) == -1 || migrate(st, err) == -1)
+		goto fail;
+	for (int i = 0; i < S__COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL) != SQLITE_OK) {
+			sd_err_set(err, SD_E_BUG, "store: prepare %d: %s", i,
+			    sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	*st_r = st;
+	return 0;
+ fail:
+	store_close(&st);
+	return -1;
+}
+
+void
+store_close(struct sd_store **stp)
+{
+	struct sd_store *st = *stp;
+
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(st->st[i]);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
+	free(st);
+	*stp = NULL;
+}
+
+int
+store_begin(struct sd_store *st, struct sd_err *err)
+{
+	return exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
+}
+
+int
+store_commit(struct sd_store *st, struct sd_err *err)
+{
+	if (exec_stmt(st, stmt(st, S_COMMIT), "commit", err) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct sd_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec_stmt(st, stmt(st, S_ROLLBACK), "rollback", NULL);
+}
+
+int
+store_cursor_get(struct sd_store *st, const char *mailbox,
+    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
+    struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_CURSOR_GET);
+	int		 r;
+
+	bind_text(s, 1, mailbox);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
+	} else if (r != SQLITE_DONE) {
+		db_err(st, err, "cursor get");
+		done(s);
+		return -1;
+	}
+	done(s);
+	return 0;
+}
+
+int
+store_cursor_set(struct sd_store *st, const char *mailbox,
+    uint32_t uidvalidity, uint32_t last_uid, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_CURSOR_SET);
+
+	bind_text(s, 1, mailbox);
+	sqlite3_bind_int64(s, 2, uidvalidity);
+	sqlite3_bind_int64(s, 3, last_uid);
+	return exec_stmt(st, s, "cursor set", err);
+}
+
+int
+store_message_known(struct sd_store *st, const char *key, bool *known_r,
+    struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_MSG_KNOWN);
+	int		 r;
+
+	bind_text(s, 1, key);
+	r = sqlite3_step(s);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "message known");
+	*known_r = r == SQLITE_ROW;
+	return 0;
+}
+
+int
+store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
+    int64_t *id_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_MSG_INSERT);
+
+	bind_opt_int(s, 1, m->ticket_id);
+	bind_text(s, 2, m->direction);
+	bind_text(s, 3, m->mailbox);
+	bind_opt_int(s, 4, m->uidvalidity);
+	bind_opt_int(s, 5, m->uid);
+	bind_text(s, 6, m->dedupe_key);
+	bind_text(s, 7, m->message_id);
+	bind_text(s, 8, m->in_reply_to);
+	bind_text(s, 9, m->from_addr);
+	bind_text(s, 10, m->subject);
+	bind_text(s, 11, m->disposition);
+	bind_text(s, 12, m->reason);
+	bind_text(s, 13, m->body);
+	sqlite3_bind_int64(s, 14, m->at);
+	if (m->raw != NULL)
+		sqlite3_bind_blob64(s, 15, m->raw, m->rawlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 15);
+	if (exec_stmt(st, s, "message insert", err) == -1)
+		return -1;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_ticket_by_message_id(struct sd_store *st, const char *message_id,
+    int64_t *ticket_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_TICKET_BY_MSGID);
+	int		 r;
+
+	*ticket_r = 0;
+	bind_text(s, 1, message_id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*ticket_r = sqlite3_column_int64(s, 0);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "ticket by message-id");
+	return 0;
+}
+
+int
+store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_INSERT);
+
+	bind_text(s, 1, t->mailbox);
+	bind_text(s, 2, t->subject);
+	bind_text(s, 3, t->status);
+	bind_text(s, 4, t->priority);
+	bind_text(s, 5, t->category);
+	bind_text(s, 6, t->requester_email);
+	bind_text(s, 7, t->requester_name);
+	bind_text(s, 8, t->organization);
+	bind_text(s, 9, t->tier);
+	bind_text(s, 10, t->assignee);
+	sqlite3_bind_int64(s, 11, t->created_at);
+	bind_opt_int(s, 12, t->response_due);
+	bind_opt_int(s, 13, t->resolution_due);
+	sqlite3_bind_int(s, 14, t->escalation_level);
+	sqlite3_bind_int(s, 15, t->after_hours);
+	bind_opt_int(s, 16, t->linked_to);
+	if (exec_stmt(st, s, "ticket insert", err) == -1)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
+{
+	t->id = sqlite3_column_int64(s, 0);
+	t->mailbox = col_text(s, 1);
+	t->subject = col_text(s, 2);
+	t->status = col_text(s, 3);
+	t->priority = col_text(s, 4);
+	t->category = col_text(s, 5);
+	t->requester_email = col_text(s, 6);
+	t->requester_name = col_text(s, 7);
+	t->organization = col_text(s, 8);
+	t->tier = col_text(s, 9);
+	t->assignee = col_text(s, 10);
+	t->created_at = sqlite3_column_int64(s, 11);
+	t->updated_at = sqlite3_column_int64(s, 12);
+	t->first_response_at = sqlite3_column_int64(s, 13);
+	t->agent_response_at = sqlite3_column_int64(s, 14);
+	t->response_due = sqlite3_column_int64(s, 15);
+	t->resolution_due = sqlite3_column_int64(s, 16);
+	t->escalation_level = sqlite3_column_int(s, 17);
+	t->after_hours = sqlite3_column_int(s, 18) != 0;
+	t->linked_to = sqlite3_column_int64(s, 19);
+	t->nmessages = sqlite3_column_int64(s, 20);
+}
+
+void
+store_ticket_clear(struct sd_ticket *t)
+{
+	free(t->mailbox);
+	free(t->subject);
+	free(t->status);
+	free(t->priority);
+	free(t->category);
+	free(t->requester_email);
+	free(t->requester_name);
+	free(t->organization);
+	free(t->tier);
+	free(t->assignee);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+store_ticket_get(struct sd_store *st, int64_t id, struct sd_ticket *t,
+    bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_TICKET_GET);
+	int		 r;
+
+	memset(t, 0, sizeof(*t));
+	sqlite3_bind_int64(s, 1, id);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW)
+		read_ticket(s, t);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "ticket get");
+	return 0;
+}
+
+int
+store_ticket_set_status(struct sd_store *st, int64_t id, const char *status,
+    sd_time at, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_SET_STATUS);
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, status);
+	sqlite3_bind_int64(s, 3, at);
+	return exec_stmt(st, s, "ticket set status", err);
+}
+
+int
+store_ticket_touch(struct sd_store *st, int64_t id, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_TOUCH);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_stmt(st, s, "ticket touch", err);
+}
+
+int
+store_ticket_first_response(struct sd_store *st, int64_t id, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_FIRST_RESPONSE);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_stmt(st, s, "ticket first response", err);
+}
+
+int
+store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
+    store_ticket_cb cb, void *arg, struct sd_err *err)
+{
+	sqlite3_stmt		*s = stmt(st, S_TICKET_LIST);
+	struct sd_ticket	 t;
+	int			 r, ret = 0;
+
+	bind_text(s, 1, f ? f->status : NULL);
+	bind_text(s, 2, f ? f->priority : NULL);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		read_ticket(s, &t);
+		ret = cb(arg, &t);
+		store_ticket_clear(&t);
+		if (ret != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "ticket list");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_ticket_messages(struct sd_store *st, int64_t ticket, store_msg_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt		*s = stmt(st, S_MSGS_OF_TICKET);
+	struct sd_msgrec	 m;
+	int			 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, ticket);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		m.id = sqlite3_column_int64(s, 0);
+		m.ticket_id = sqlite3_column_int64(s, 1);
+		m.direction = (const char *)sqlite3_column_text(s, 2);
+		m.mailbox = (const char *)sqlite3_column_text(s, 3);
+		m.uidvalidity = (uint32_t)sqlite3_column_int64(s, 4);
+		m.uid = (uint32_t)sqlite3_column_int64(s, 5);
+		m.message_id = (const char *)sqlite3_column_text(s, 6);
+		m.in_reply_to = (const char *)sqlite3_column_text(s, 7);
+		m.from_addr = (const char *)sqlite3_column_text(s, 8);
+		m.subject = (const char *)sqlite3_column_text(s, 9);
+		m.disposition = (const char *)sqlite3_column_text(s, 10);
+		m.reason = (const char *)sqlite3_column_text(s, 11);
+		m.body = (const char *)sqlite3_column_text(s, 12);
+		m.at = sqlite3_column_int64(s, 13);
+		/* Borrowed column pointers: valid only inside the callback. */
+		if ((ret = cb(arg, &m)) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "ticket messages");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_participant_add(struct sd_store *st, int64_t ticket, const char *email,
+    const char *role, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_PART_ADD);
+
+	if (email == NULL || *email == '\0')
+		return 0;
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, email);
+	bind_text(s, 3, role);
+	return exec_stmt(st, s, "participant add", err);
+}
+
+int
+store_participant_is(struct sd_store *st, int64_t ticket, const char *email,
+    bool *is_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_PART_IS);
+	int		 r;
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, email);
+	r = sqlite3_step(s);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "participant is");
+	*is_r = r == SQLITE_ROW;
+	return 0;
+}
+
+int
+store_event_add(struct sd_store *st, int64_t ticket, sd_time at,
+    const char *actor, const char *kind, const char *detail,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_ADD);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	sqlite3_bind_int64(s, 2, at);
+	bind_text(s, 3, actor);
+	bind_text(s, 4, kind);
+	bind_text(s, 5, detail);
+	return exec_stmt(st, s, "event add", err);
+}
+
+int
+store_ticket_events(struct sd_store *st, int64_t ticket, store_event_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_EVENTS_OF_TICKET);
+	struct sd_event	 e;
+	int		 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, ticket);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(s, 0);
+		e.ticket_id = sqlite3_column_int64(s, 1);
+		e.at = sqlite3_column_int64(s, 2);
+		e.actor = (const char *)sqlite3_column_text(s, 3);
+		e.kind = (const char *)sqlite3_column_text(s, 4);
+		e.detail = (const char *)sqlite3_column_text(s, 5);
+		if ((ret = cb(arg, &e)) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "ticket events");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_QUEUE);
+
+	bind_opt_int(s, 1, o->ticket_id);
+	bind_text(s, 2, o->kind);
+	bind_text(s, 3, o->mail_from ? o->mail_from : "");
+	bind_text(s, 4, o->rcpts);
+	bind_text(s, 5, o->message_id);
+	sqlite3_bind_blob64(s, 6, o->raw, o->rawlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, o->created_at);
+	sqlite3_bind_int(s, 8, o->first_response);
+	if (exec_stmt(st, s, "outbox queue", err) == -1)
+		return -1;
+	o->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+read_outrow(sqlite3_stmt *s, struct sd_outrow *o)
+{
+	const void *raw;
+
+	o->id = sqlite3_column_int64(s, 0);
+	o->ticket_id = sqlite3_column_int64(s, 1);
+	o->kind = col_text(s, 2);
+	o->status = col_text(s, 3);
+	o->mail_from = col_text(s, 4);
+	o->rcpts = col_text(s, 5);
+	o->message_id = col_text(s, 6);
+	raw = sqlite3_column_blob(s, 7);
+	o->rawlen = (size_t)sqlite3_column_bytes(s, 7);
+	o->raw = xmalloc(o->rawlen + 1);
+	if (o->rawlen > 0)
+		memcpy(o->raw, raw, o->rawlen);
+	o->raw[o->rawlen] = '\0';
+	o->attempts = sqlite3_column_int(s, 8);
+	o->next_attempt_at = sqlite3_column_int64(s, 9);
+	o->created_at = sqlite3_column_int64(s, 10);
+	o->sent_at = sqlite3_column_int64(s, 11);
+	o->last_error = col_text(s, 12);
+	o->first_response = sqlite3_column_int(s, 13) != 0;
+}
+
+void
+store_outrow_clear(struct sd_outrow *o)
+{
+	free(o->kind);
+	free(o->status);
+	free(o->mail_from);
+	free(o->rcpts);
+	free(o->message_id);
+	free(o->raw);
+	free(o->last_error);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
+    struct sd_outrow *o, bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_OUT_NEXT);
+	int		 r;
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, after);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW)
+		read_outrow(s, o);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "outbox next");
+	return 0;
+}
+
+int
+store_outbox_mark_sent(struct sd_store *st, int64_t id, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_SENT);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_stmt(st, s, "outbox sent", err);
+}
+
+int
+store_outbox_mark_retry(struct sd_store *st, int64_t id, int attempts,
+    sd_time next_at, const char *error, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_RETRY);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, attempts);
+	sqlite3_bind_int64(s, 3, next_at);
+	bind_text(s, 4, error);
+	return exec_stmt(st, s, "outbox retry", err);
+}
+
+int
+store_outbox_mark_failed(struct sd_store *st, int64_t id, const char *error,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_FAILED);
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, error);
+	return exec_stmt(st, s, "outbox failed", err);
+}
+
+int
+store_outbox_list(struct sd_store *st, bool include_sent, store_outbox_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt		*s = stmt(st, S_OUT_LIST);
+	struct sd_outrow	 o;
+	int			 r, ret = 0;
+
+	sqlite3_bind_int(s, 1, include_sent);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&o, 0, sizeof(o));
+		read_outrow(s, &o);
+		ret = cb(arg, &o);
+		store_outrow_clear(&o);
+		if (ret != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "outbox list");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}

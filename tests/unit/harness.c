@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* harness.c - see harness.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *cur_name;
+static bool	cur_ok;
+static int	n_pass, n_fail, n_checks;
+
+void
+test_begin(const char *name)
+{
+	cur_name = name;
+	cur_ok = true;
+}
+
+void
+test_assert_at(bool ok, const char *expr, const char *file, int line,
+    long idx)
+{
+	n_checks++;
+	if (ok)
+		return;
+	cur_ok = false;
+	if (idx >= 0)
+		printf("# %s:%d: assertion failed: %s (case %ld)\n", file, line,
+		    expr, idx);
+	else
+		printf("# %s:%d: assertion failed: %s\n", file, line, expr);
+}
+
+bool
+test_streq(const char *a, const char *b)
+{
+	if (a == NULL && b == NULL)
+		return true;
+	if (a != NULL && b != NULL && strcmp(a, b) == 0)
+		return true;
+	printf("#   got:  \"%s\"\n#   want: \"%s\"\n", a ? a : "(null)",
+	    b ? b : "(null)");
+	return false;
+}
+
+void
+test_end(void)
+{
+	if (cur_ok) {
+		n_pass++;
+		printf("ok %d - %s\n", n_pass + n_fail, cur_name);
+	} else {
+		n_fail++;
+		printf("not ok %d - %s\n", n_pass + n_fail, cur_name);
+	}
+	fflush(stdout);
+}
+
+int
+test_run(void (*const fns[])(void))
+{
+	size_t n = 0;
+
+	while (fns[n] != NULL)
+		n++;
+	printf("1..%zu\n", n);
+	for (size_t i = 0; i < n; i++)
+		fns[i]();
+	printf("# %d checks\n", n_checks);
+	printf("# %d passed, %d failed\n", n_pass, n_fail);
+	return n_fail == 0 && n_pass == (int)n ? 0 : 1;
+}
+
+const char *
+test_srcpath(const char *rel)
+{
+	static char	 buf[4096];
+	const char	*top = getenv("srcdir");
+
+	snprintf(buf, sizeof(buf), "%s/%s", top ? top : ".", rel);
+	return buf;
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* test-store.c - schema, cursor, dedupe, tickets, outbox on a real SQLite
+ * file in a temporary directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "harness.h"
+#include "supportd/store.h"
+
+static char *dir;
+
+static struct sd_store *
+open_fresh(const char *name)
+{
+	struct sd_store	*st = NULL;
+	struct sd_err	 err;
+	char		*path = g_build_filename(dir, name, NULL);
+
+	if (store_open(path, &st, &err) == -1)
+		printf("# %s\n", err.msg);
+	g_free(path);
+	return st;
+}
+
+static void
+test_cursor(void)
+{
+	struct sd_store	*st = open_fresh("cursor.db");
+	struct sd_err	 err;
+	uint32_t	 v = 0, u = 0;
+	bool		 found = true;
+
+	test_begin("store: cursor per mailbox");
+	test_assert(st != NULL);
+	test_assert(store_cursor_get(st, "support", &v, &u, &found, &err) == 0);
+	test_assert(!found);
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "support", 77, 5, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_cursor_get(st, "support", &v, &u, &found, &err) == 0);
+	test_assert(found && v == 77 && u == 5);
+	/* A rolled-back move is not kept. */
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "support", 77, 9, &err) == 0);
+	store_rollback(st);
+	test_assert(store_cursor_get(st, "support", &v, &u, &found, &err) == 0);
+	test_assert(u == 5);
+	store_close(&st);
+	test_assert(st == NULL);
+	test_end();
+}
+
+static int
+count_cb(void *arg, const struct sd_ticket *t)
+{
+	(void)t;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_ticket_and_messages(void)
+{
+	struct sd_store		*st = open_fresh("tickets.db");
+	struct sd_err		 err;
+	struct sd_ticket	 t, got;
+	struct sd_msgrec	 m;
+	struct sd_ticket_filter	 f = { NULL, "C1" };
+	int64_t			 tid = 0;
+	bool			 known, found, is;
+	int			 n = 0;
+
+	test_begin("store: ticket, messages, dedupe, participants");
+	memset(&t, 0, sizeof(t));
+	t.mailbox = "support";
+	t.subject = "System Down";
+	t.status = SD_ST_OPEN;
+	t.priority = "C1";
+	t.category = "General Support";
+	t.requester_email = "ann@acme.example";
+	t.tier = "premium";
+	t.created_at = 1700000000;
+	t.escalation_level = 1;
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_ticket_insert(st, &t, &err) == 0 && t.id == 1);
+	memset(&m, 0, sizeof(m));
+	m.ticket_id = t.id;
+	m.direction = "in";
+	m.mailbox = "support";
+	m.uidvalidity = 1;
+	m.uid = 1;
+	m.dedupe_key = "mid:a@b";
+	m.message_id = "a@b";
+	m.disposition = "ticket";
+	m.at = 1700000000;
+	m.raw = "raw";
+	m.rawlen = 3;
+	test_assert(store_message_insert(st, &m, NULL, &err) == 0);
+	/* The dedupe key is unique: a second insert fails. */
+	test_assert(store_message_insert(st, &m, NULL, &err) == -1);
+	test_assert(store_participant_add(st, t.id, "Ann@Acme.example",
+	    "requester", &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+
+	test_assert(store_message_known(st, "mid:a@b", &known, &err) == 0 && known);
+	test_assert(store_message_known(st, "mid:c@d", &known, &err) == 0 && !known);
+	test_assert(store_ticket_by_message_id(st, "a@b", &tid, &err) == 0 &&
+	    tid == 1);
+	test_assert(store_ticket_by_message_id(st, "zz@b", &tid, &err) == 0 &&
+	    tid == 0);
+	test_assert(store_participant_is(st, 1, "ann@acme.EXAMPLE", &is, &err)
+	    == 0 && is);
+	test_assert(store_participant_is(st, 1, "eve@evil.example", &is, &err)
+	    == 0 && !is);
+	test_assert(store_ticket_get(st, 1, &got, &found, &err) == 0 && found);
+	test_assert_streq(got.priority, "C1");
+	test_assert(got.nmessages == 1 && got.first_response_at == 0);
+	store_ticket_clear(&got);
+	test_assert(store_ticket_list(st, &f, count_cb, &n, &err) == 0 && n == 1);
+	f.priority = "C2";
+	n = 0;
+	test_assert(store_ticket_list(st, &f, count_cb, &n, &err) == 0 && n == 0);
+	test_assert(store_ticket_get(st, 99, &got, &found, &err) == 0 && !found);
+	store_close(&st);
+	test_end();
+}
+
+static void
+test_outbox(void)
+{
+	struct sd_store		*st = open_fresh("outbox.db");
+	struct sd_err		 err;
+	struct sd_ticket	 t, got;
+	struct sd_outrow	 o, next;
+	bool			 found;
+
+	test_begin("store: outbox queue, retry, sent and first response");
+	memset(&t, 0, sizeof(t));
+	t.mailbox = "support";
+	t.subject = "s";
+	t.status = SD_ST_OPEN;
+	t.priority = "C3";
+	t.category = "General Support";
+	t.requester_email = "a@b.example";
+	t.tier = "default";
+	t.created_at = 100;
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_ticket_insert(st, &t, &err) == 0);
+	memset(&o, 0, sizeof(o));
+	o.ticket_id = t.id;
+	o.kind = "ack";
+	o.mail_from = "";
+	o.rcpts = "a@b.example";
+	o.message_id = "m1@vendor.example";
+	o.raw = "Subject: x\r\n\r\nbody\r\n";
+	o.rawlen = strlen(o.raw);
+	o.created_at = 100;
+	o.first_response = true;
+	test_assert(store_outbox_queue(st, &o, &err) == 0 && o.id > 0);
+	test_assert(store_commit(st, &err) == 0);
+
+	test_assert(store_outbox_next(st, 100, 0, &next, &found, &err) == 0 && found);
+	test_assert(next.rawlen == o.rawlen && memcmp(next.raw, o.raw, o.rawlen) == 0);
+	test_assert(next.first_response);
+	test_assert(store_outbox_mark_retry(st, next.id, 1, 160, "421 busy", &err) == 0);
+	store_outrow_clear(&next);
+	test_assert(store_outbox_next(st, 159, 0, &next, &found, &err) == 0 && !found);
+	test_assert(store_outbox_next(st, 160, 0, &next, &found, &err) == 0 && found);
+	test_assert(next.attempts == 1);
+	test_assert(store_outbox_mark_sent(st, next.id, 161, &err) == 0);
+	test_assert(store_ticket_first_response(st, t.id, 161, &err) == 0);
+	/* Only the first response counts. */
+	test_assert(store_ticket_first_response(st, t.id, 999, &err) == 0);
+	store_outrow_clear(&next);
+	test_assert(store_outbox_next(st, 1000, 0, &next, &found, &err) == 0 && !found);
+	test_assert(store_ticket_get(st, t.id, &got, &found, &err) == 0 && found);
+	test_assert_streq(got.status, "pending");
+	test_assert(got.first_response_at == 161);
+	store_ticket_clear(&got);
+	store_close(&st);
+	test_end();
+}
+
+static void
+test_migrations(void)
+{
+	struct sd_store	*st = open_fresh("mig.db");
+	struct sd_err	 err;
+	char		*path = g_build_filename(dir, "mig.db", NULL);
+	char		*cmd;
+
+	test_begin("store: reopen keeps schema; a newer schema is refused");
+	test_assert(st != NULL);
+	store_close(&st);
+	test_assert(store_open(path, &st, &err) == 0);
+	store_close(&st);
+	cmd = g_strdup_printf("sqlite3 '%s' 'PRAGMA user_version=%d'", path,
+	    store_schema_version() + 1);
+	test_assert(system(cmd) == 0);
+	test_assert(store_open(path, &st, &err) == -1);
+	test_assert(strstr(err.msg, "newer than this supportd") != NULL);
+	g_free(cmd);
+	g_free(path);
+	test_end();
+}
+
+static void
+test_status(void)
+{
+	test_begin("store: the nine statuses");
+	test_assert(store_status_valid("open"));
+	test_assert(store_status_valid("waiting-for-development"));
+	test_assert(store_status_valid("closed"));
+	test_assert(!store_status_valid("Closed"));
+	test_assert(!store_status_valid("done"));
+	test_assert(!store_status_valid(NULL));
+	test_end();
+}
+
+int
+main(void)
+{
+	static void (*const tests[])(void) = { test_cursor,
+	    test_ticket_and_messages, test_outbox, test_migrations,
+	    test_status, NULL };
+	int ret;
+	char *rm;
+
+	dir = g_dir_make_tmp("sd-store-XXXXXX", NULL);
+	ret = test_run(tests);
+	rm = g_strdup_printf("rm -rf '%s'", dir);
+	if (system(rm) != 0)
+		ret = 1;
+	g_free(rm);
+	g_free(dir);
+	return ret;
+}
