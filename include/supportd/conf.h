@@ -75,12 +75,21 @@ struct sd_conf_calendar {
 	struct sd_strv	 holidays;	/* "YYYY-MM-DD", validated */
 };
 
+/*
+ * A window written in s/m/h/d (kind SD_DUR_WALL) is measured on `clock`:
+ * "1h" with SD_CLOCK_BUSINESS is one business hour.  A window in bh/bd is
+ * business time and always comes with SD_CLOCK_BUSINESS (conf_load
+ * refuses it with clock = "wall").
+ */
 struct sd_conf_priority {
 	struct sd_strv	 markers;	/* default: C1 -> "C1","System Down"; Cn -> "Cn" */
 	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h */
 	enum sd_clock	 clock;		/* C1 wall, others business */
 };
 
+/* Resolved: every target is set (SD_DUR_NONE = no target).  A target the
+ * file leaves out comes from the "default" tier; a tier with neither
+ * response nor resolution is best effort (conf_keys.c, the example). */
 struct sd_conf_tier {
 	char		*name;
 	struct sd_dur	 response[SD_NPRIO];
@@ -94,6 +103,8 @@ struct sd_conf_org {
 	char		*contacts[3];	/* level1..level3, or NULL */
 };
 
+/* Paths that were relative in the file are made absolute against the
+ * file's directory.  All strings are owned by the struct. */
 struct sd_conf {
 	char		*path;		/* the file it came from */
 
@@ -142,22 +153,29 @@ int	conf_load(const char *path, struct sd_conf **conf_r,
 	    struct sd_strv *errs, struct sd_strv *warns);
 void	conf_free(struct sd_conf **conf);
 
-/* Parses "30m", "4bh", "1bd", "none" (allow_none).  0 or -1. */
+/* Parses "30m", "4bh", "1bd", "none" (allow_none).  0 or -1.  At most
+ * 10 years; units are lower case; no sign, fraction or space. */
 int	conf_parse_duration(const char *s, bool allow_none, struct sd_dur *d_r);
-/* Parses "25M", "512K", "1G", "1000".  0 or -1. */
+/* Parses "25M", "512K", "1G", "1000" (K, M, G = powers of 1024; either
+ * case).  0 or -1. */
 int	conf_parse_size(const char *s, int64_t *bytes_r);
 
 /* "C1".."C4" <-> enum; -1 for anything else (case-insensitive). */
 int		 conf_prio_parse(const char *s);
 const char	*conf_prio_name(enum sd_prio p);
 
-/* Lookups on a loaded config.  Borrowed; NULL when absent. */
+/* Lookups on a loaded config.  Borrowed; NULL when absent.  Tier and
+ * mailbox names match exactly; a domain matches an organization's domain
+ * exactly, ignoring case (no subdomains: "mail.acme.example" does not
+ * match "acme.example"). */
 const struct sd_conf_tier	*conf_tier(const struct sd_conf *c, const char *name);
 const struct sd_conf_org	*conf_org_for_domain(const struct sd_conf *c, const char *domain);
 const struct sd_conf_mailbox	*conf_mailbox(const struct sd_conf *c, const char *name);
 
-/* Reads a secret: the inline value, else the first line of the file.
- * Caller owns (free); NULL with err set when the file cannot be read. */
+/* Reads a secret: the inline value, else the first line of the file
+ * (CR/LF stripped; an empty line or a line over 4 KiB is an error).
+ * Caller owns (free); NULL with err set (SD_E_CONFIG, naming the file,
+ * never the secret) when it cannot be read. */
 struct sd_err;
 char	*conf_read_secret(const char *inline_value, const char *file,
 	    struct sd_err *err);

@@ -28,6 +28,9 @@ log_init(const char *ident, bool foreground, bool debug)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+static void vlog(int, const char *, const char *, va_list, const char *)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int pri, const char *lvl, const char *fmt, va_list ap, const char *suffix)
 {

@@ -1,0 +1,1230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.c - loads the configuration file (SPEC §12) into an immutable
+ * struct sd_conf.  This file is the walker: it reads the libconfig tree
+ * against the declarative key tables of conf_keys.c, which give each
+ * setting's type, default and limits, so that types, defaults and the
+ * unknown-setting check all come from one place.  Every problem is
+ * collected as "FILE:LINE: SETTING: problem" rather than stopping at the
+ * first, so one `check-config` run shows them all.  Every string is copied
+ * out of libconfig before config_destroy(); nothing of libconfig escapes.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+#include <libconfig.h>
+
+#include "supportd/conf.h"
+#include "supportd/err.h"
+#include "supportd/util.h"
+
+#include "conf_priv.h"
+
+/* Longest duration we accept: keeps now + duration far from overflow. */
+#define DUR_MAX_SECS	(10 * 365 * 86400LL)
+#define DUR_MAX_DAYS	(10 * 365LL)
+/* Longest secret we read from a password file. */
+#define SECRET_MAX	4096
+/* Values are echoed in messages; a long one is cut. */
+#define ECHO_MAX	80
+
+static char	*source_file(struct ctx *cx, const config_setting_t *s);
+static void	 report(struct ctx *cx, struct sd_strv *to,
+		    const config_setting_t *at, const char *path,
+		    const char *fmt, va_list ap)
+		    __attribute__((format(printf, 5, 0)));
+static const char *expected(const struct conf_key *k);
+static bool	 is_string_kind(enum ck_type t);
+static char	*string_problem(const struct conf_key *k, const char *s);
+static char	*parse_str(const struct conf_key *k, const char *s,
+		    void *base);
+static char	*parse_elem(const struct conf_key *k, const char *s,
+		    void *base);
+static char	*range_problem(const struct conf_key *k, int64_t v);
+static void	 read_value(struct ctx *cx, const config_setting_t *s,
+		    const struct conf_key *k, void *base, const char *path);
+static void	 read_strings(struct ctx *cx, const config_setting_t *s,
+		    const struct conf_key *k, void *base, const char *path);
+static void	 read_list(struct ctx *cx, const config_setting_t *s,
+		    const struct conf_key *k, void *base, const char *path);
+static void	 apply_default(struct ctx *cx, const config_setting_t *grp,
+		    const struct conf_key *k, void *base, const char *path);
+static void	 clear_value(const struct conf_key *k, void *base);
+static void	 absolutize(struct ctx *cx, const struct conf_key *k,
+		    void *base);
+static int	 duration(const char *s, bool allow_none, struct sd_dur *d_r);
+static int	 parse_hhmm(const char *s, int *min_r);
+static int	 parse_day(const char *s);
+static bool	 valid_date(const char *s);
+static bool	 looks_like_address(const char *s);
+static bool	 looks_like_domain(const char *s);
+static void	 free_secret(char *s);
+static void	 free_mailbox(struct sd_conf_mailbox *mb);
+
+static const char *const day_names[7] = {
+	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
+};
+
+/* Enums are stored through an int *; make sure they are int-sized. */
+_Static_assert(sizeof(enum sd_tls) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sd_processed) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sd_clock) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sd_prio) == sizeof(int), "enum size");
+
+/*
+ * Messages.
+ */
+
+/*
+ * The file setting s came from.  libconfig names an @include'd file as
+ * written in the directive, which is relative to the config's directory
+ * (config_set_include_dir).  Caller owns.
+ */
+static char *
+source_file(struct ctx *cx, const config_setting_t *s)
+{
+	const char *file = s ? config_setting_source_file(s) : NULL;
+
+	if (file == NULL || strcmp(file, cx->path) == 0)
+		return xstrdup(cx->path);
+	if (*file == '/')
+		return xstrdup(file);
+	return xasprintf("%s/%s", cx->dir, file);
+}
+
+static void
+report(struct ctx *cx, struct sd_strv *to, const config_setting_t *at,
+    const char *path, const char *fmt, va_list ap)
+{
+	unsigned	 line = at ? config_setting_source_line(at) : 0;
+	char		*file, *problem, *msg;
+
+	file = source_file(cx, at);
+	if (vasprintf(&problem, fmt, ap) == -1)
+		abort();
+	if (line > 0)
+		msg = xasprintf("%s:%u: %s: %s", file, line, path, problem);
+	else
+		msg = xasprintf("%s: %s: %s", file, path, problem);
+	if (to != NULL)
+		strv_push(to, msg);
+	free(msg);
+	free(problem);
+	free(file);
+}
+
+void
+conf_error(struct ctx *cx, const config_setting_t *at, const char *path,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	cx->nerr++;
+	va_start(ap, fmt);
+	report(cx, cx->errs, at, path, fmt, ap);
+	va_end(ap);
+}
+
+void
+conf_warning(struct ctx *cx, const config_setting_t *at, const char *path,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(cx, cx->warns, at, path, fmt, ap);
+	va_end(ap);
+}
+
+void
+conf_error_at(struct ctx *cx, const config_setting_t *grp, const char *gpath,
+    const char *name, const char *fmt, ...)
+{
+	const config_setting_t	*at;
+	char			*path;
+	va_list			 ap;
+
+	if ((at = conf_member(grp, name)) == NULL)
+		at = grp;
+	path = conf_path_join(gpath, name);
+	cx->nerr++;
+	va_start(ap, fmt);
+	report(cx, cx->errs, at, path, fmt, ap);
+	va_end(ap);
+	free(path);
+}
+
+config_setting_t *
+conf_member(const config_setting_t *grp, const char *name)
+{
+	if (grp == NULL || !config_setting_is_group(grp))
+		return NULL;
+	return config_setting_get_member(grp, name);
+}
+
+config_setting_t *
+conf_elem(const config_setting_t *s, unsigned i)
+{
+	if (s == NULL || !config_setting_is_aggregate(s))
+		return NULL;
+	return config_setting_get_elem(s, i);
+}
+
+char *
+conf_path_join(const char *prefix, const char *name)
+{
+	if (prefix == NULL || *prefix == '\0')
+		return xstrdup(name);
+	return xasprintf("%s.%s", prefix, name);
+}
+
+char *
+conf_path_index(const char *prefix, unsigned i)
+{
+	return xasprintf("%s.[%u]", prefix, i);
+}
+
+/*
+ * The walker.
+ */
+
+void
+conf_section_read(struct ctx *cx, const config_setting_t *grp,
+    const struct conf_section *sec, void *base, const char *path)
+{
+	const struct conf_key	*k;
+	config_setting_t	*s;
+	const char		*name;
+	char			*kpath;
+	bool			 seen[64] = { false };
+	size_t			 nkeys, ki;
+
+	for (nkeys = 0; sec->keys[nkeys].name != NULL; nkeys++)
+		;
+	g_assert(nkeys <= nitems(seen));
+
+	for (int i = 0; grp != NULL && i < config_setting_length(grp); i++) {
+		s = config_setting_get_elem(grp, (unsigned)i);
+		name = config_setting_name(s);
+		kpath = conf_path_join(path, name);
+		for (ki = 0; ki < nkeys; ki++)
+			if (strcmp(sec->keys[ki].name, name) == 0)
+				break;
+		if (ki == nkeys) {
+			conf_error(cx, s, kpath, "%s",
+			    sec->unknown ? sec->unknown : "unknown setting");
+		} else {
+			seen[ki] = true;
+			read_value(cx, s, &sec->keys[ki], base, kpath);
+			absolutize(cx, &sec->keys[ki], base);
+		}
+		free(kpath);
+	}
+
+	for (ki = 0; ki < nkeys; ki++) {
+		k = &sec->keys[ki];
+		if (seen[ki])
+			continue;
+		kpath = conf_path_join(path, k->name);
+		if (k->flags & CK_REQUIRED)
+			conf_error(cx, grp, kpath, "required setting missing");
+		else {
+			apply_default(cx, grp, k, base, kpath);
+			absolutize(cx, k, base);
+		}
+		free(kpath);
+	}
+
+	if (sec->check != NULL)
+		sec->check(cx, grp, base, path);
+}
+
+static void
+apply_default(struct ctx *cx, const config_setting_t *grp,
+    const struct conf_key *k, void *base, const char *path)
+{
+	void	*dst = (char *)base + k->off;
+	char	*problem = NULL, *copy;
+
+	switch (k->type) {
+	case CK_GROUP:
+		conf_section_read(cx, NULL, k->sub, dst, path);
+		return;
+	case CK_FUNC:
+		k->setfn(cx, NULL, base, path);
+		return;
+	case CK_LIST:
+		return;		/* none */
+	case CK_INT:
+		if (k->def != NULL)
+			*(int *)dst = (int)strtol(k->def, NULL, 10);
+		return;
+	case CK_BOOL:
+		if (k->def != NULL)
+			*(bool *)dst = strcmp(k->def, "true") == 0;
+		return;
+	case CK_STRV:
+	case CK_DAYS:
+	case CK_DATES:
+		if (k->def == NULL)
+			return;
+		/* A list default is written as words. */
+		for (const char *w = k->def; *w != '\0' && problem == NULL;
+		    w += strspn(w, " ")) {
+			size_t len = strcspn(w, " ");
+
+			copy = xstrndup(w, len);
+			problem = parse_elem(k, copy, base);
+			free(copy);
+			w += len;
+		}
+		break;
+	default:
+		if (k->def != NULL)
+			problem = parse_str(k, k->def, base);
+		break;
+	}
+	if (problem != NULL) {
+		/* A broken table: say so loudly, at the group. */
+		conf_error(cx, grp, path, "bad built-in default: %s", problem);
+		free(problem);
+	}
+}
+
+static const char *
+expected(const struct conf_key *k)
+{
+	switch (k->type) {
+	case CK_INT:
+		return "expected an integer";
+	case CK_BOOL:
+		return "expected true or false";
+	case CK_SECS:
+	case CK_SECS_INT:
+	case CK_DUR:
+		return "expected a duration string such as \"30m\"";
+	case CK_SLA:
+		return "expected a duration string such as \"4bh\", "
+		    "or \"none\"";
+	case CK_SIZE:
+		return "expected a size such as \"25M\", or an integer";
+	case CK_HHMM:
+		return "expected a time string \"HH:MM\"";
+	case CK_STRV:
+	case CK_DAYS:
+	case CK_DATES:
+		return "expected an array of strings [ \"...\" ]";
+	case CK_GROUP:
+		return "expected a group { ... }";
+	case CK_LIST:
+		return "expected a list of groups ( { ... } )";
+	default:
+		return "expected a string";
+	}
+}
+
+static bool
+is_string_kind(enum ck_type t)
+{
+	switch (t) {
+	case CK_STR:
+	case CK_ENUM:
+	case CK_PRIO:
+	case CK_SECS:
+	case CK_SECS_INT:
+	case CK_DUR:
+	case CK_SLA:
+	case CK_TZ:
+	case CK_HHMM:
+	case CK_STRFN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+read_value(struct ctx *cx, const config_setting_t *s, const struct conf_key *k,
+    void *base, const char *path)
+{
+	void		*dst = (char *)base + k->off;
+	int		 t = config_setting_type(s);
+	int64_t		 v;
+	char		*problem = NULL;
+
+	if (is_string_kind(k->type)) {
+		if (t != CONFIG_TYPE_STRING) {
+			conf_error(cx, s, path, "%s", expected(k));
+			return;
+		}
+		problem = parse_str(k, config_setting_get_string(s), base);
+	} else switch (k->type) {
+	case CK_INT:
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+			conf_error(cx, s, path, "%s", expected(k));
+			return;
+		}
+		v = config_setting_get_int64(s);
+		if ((problem = range_problem(k, v)) == NULL) {
+			if (v < INT32_MIN || v > INT32_MAX)
+				problem = xstrdup("integer out of range");
+			else
+				*(int *)dst = (int)v;
+		}
+		break;
+	case CK_BOOL:
+		if (t != CONFIG_TYPE_BOOL) {
+			conf_error(cx, s, path, "%s", expected(k));
+			return;
+		}
+		*(bool *)dst = config_setting_get_bool(s);
+		break;
+	case CK_SIZE:
+		if (t == CONFIG_TYPE_STRING) {
+			problem = parse_str(k, config_setting_get_string(s),
+			    base);
+		} else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+			v = config_setting_get_int64(s);
+			if ((problem = range_problem(k, v)) == NULL)
+				*(int64_t *)dst = v;
+		} else {
+			conf_error(cx, s, path, "%s", expected(k));
+			return;
+		}
+		break;
+	case CK_STRV:
+	case CK_DAYS:
+	case CK_DATES:
+		read_strings(cx, s, k, base, path);
+		return;
+	case CK_GROUP:
+		if (t != CONFIG_TYPE_GROUP) {
+			/* Its keys are neither read nor reported missing. */
+			conf_error(cx, s, path, "%s", expected(k));
+			return;
+		}
+		conf_section_read(cx, s, k->sub, dst, path);
+		return;
+	case CK_LIST:
+		read_list(cx, s, k, base, path);
+		return;
+	case CK_FUNC:
+		k->setfn(cx, s, base, path);
+		return;
+	default:
+		g_assert_not_reached();
+	}
+	if (problem != NULL) {
+		conf_error(cx, s, path, "%s", problem);
+		free(problem);
+	}
+}
+
+/* An array [ ] or a list ( ) of strings; each element is checked, and
+ * reported, on its own. */
+static void
+read_strings(struct ctx *cx, const config_setting_t *s,
+    const struct conf_key *k, void *base, const char *path)
+{
+	config_setting_t	*e;
+	char			*epath, *problem;
+	int			 t = config_setting_type(s), n;
+
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+		conf_error(cx, s, path, "%s", expected(k));
+		return;
+	}
+	clear_value(k, base);
+	n = config_setting_length(s);
+	if (n == 0 && (k->flags & CK_NONEMPTY)) {
+		conf_error(cx, s, path, "must not be empty");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		epath = conf_path_index(path, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			conf_error(cx, e, epath, "expected a string");
+		else if ((problem = parse_elem(k, config_setting_get_string(e),
+		    base)) != NULL) {
+			conf_error(cx, e, epath, "%s", problem);
+			free(problem);
+		}
+		free(epath);
+	}
+}
+
+static void
+read_list(struct ctx *cx, const config_setting_t *s, const struct conf_key *k,
+    void *base, const char *path)
+{
+	const struct conf_list	*l = k->list;
+	config_setting_t	*e;
+	char			*epath, *arr;
+	int			 t = config_setting_type(s), n;
+
+	n = config_setting_length(s);
+	/* "x = [];" parses as an empty array; take it as an empty list. */
+	if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && n == 0)) {
+		conf_error(cx, s, path, "%s", expected(k));
+		return;
+	}
+	if (n == 0) {
+		if (k->flags & CK_REQUIRED)
+			conf_error(cx, s, path, "at least one %s is required",
+			    l->what);
+		return;
+	}
+	arr = xcalloc((size_t)n, l->elem_size);
+	*(void **)((char *)base + l->arr_off) = arr;
+	*(size_t *)((char *)base + l->n_off) = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		void *elem = arr + (size_t)i * l->elem_size;
+
+		e = config_setting_get_elem(s, (unsigned)i);
+		epath = conf_path_index(path, (unsigned)i);
+		if (l->init != NULL)
+			l->init(elem);
+		if (!config_setting_is_group(e))
+			conf_error(cx, e, epath, "expected a group { ... }");
+		else
+			conf_section_read(cx, e, l->sec, elem, epath);
+		free(epath);
+	}
+}
+
+/* Frees what a key already holds (a default) before it is set again. */
+static void
+clear_value(const struct conf_key *k, void *base)
+{
+	void *dst = (char *)base + k->off;
+
+	switch (k->type) {
+	case CK_STR:
+	case CK_TZ:
+		free(*(char **)dst);
+		*(char **)dst = NULL;
+		break;
+	case CK_STRV:
+	case CK_DATES:
+		strv_free(dst);
+		break;
+	case CK_DAYS:
+		*(unsigned *)dst = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A relative path is taken from the config file's directory, so that a
+ * daemon that changes directory, or a config moved with its files, still
+ * finds them.
+ */
+static void
+absolutize(struct ctx *cx, const struct conf_key *k, void *base)
+{
+	char **dst = (char **)((char *)base + k->off);
+	char *abs;
+
+	if (!(k->flags & CK_PATH) || *dst == NULL || **dst == '/' ||
+	    **dst == '\0')
+		return;
+	abs = xasprintf("%s/%s", cx->dir, *dst);
+	free(*dst);
+	*dst = abs;
+}
+
+/*
+ * Values.
+ */
+
+static char *
+string_problem(const struct conf_key *k, const char *s)
+{
+	if (!(k->flags & CK_SECRET))
+		for (const char *p = s; *p != '\0'; p++)
+			if (iscntrl((unsigned char)*p))
+				return xstrdup("contains a control character");
+	if (*s == '\0' && (k->flags & (CK_NONEMPTY | CK_EMAIL | CK_DOMAIN |
+	    CK_SECRET)))
+		return xstrdup("must not be empty");
+	if ((k->flags & CK_EMAIL) && !looks_like_address(s))
+		return xasprintf("expected an e-mail address, got \"%.*s\"",
+		    ECHO_MAX, s);
+	if ((k->flags & CK_DOMAIN) && !looks_like_domain(s))
+		return xasprintf("bad domain name \"%.*s\"", ECHO_MAX, s);
+	return NULL;
+}
+
+static char *
+range_problem(const struct conf_key *k, int64_t v)
+{
+	const char	*unit = "";
+	char		 num[32];
+	int64_t		 lim;
+
+	if (k->min == 0 && k->max == 0)
+		return NULL;
+	if (v >= k->min && (k->max == 0 || v <= k->max))
+		return NULL;
+	if (v < k->min && k->min == 0)
+		return xstrdup("must not be negative");
+	if (v < k->min && k->min == 1 && k->type != CK_INT)
+		return xstrdup("must be greater than zero");
+	lim = v < k->min ? k->min : k->max;
+	snprintf(num, sizeof(num), "%" PRId64, lim);
+	if (k->type == CK_SECS || k->type == CK_SECS_INT)
+		unit = "s";
+	else if (k->type == CK_SIZE) {
+		/* Say "1G" rather than 1073741824. */
+		static const char sfx[] = "KMG";
+
+		for (int i = 2; i >= 0; i--)
+			if (lim % (1LL << (10 * (i + 1))) == 0) {
+				snprintf(num, sizeof(num), "%" PRId64 "%c",
+				    lim >> (10 * (i + 1)), sfx[i]);
+				break;
+			}
+	}
+	return xasprintf("must be at %s %s%s", v < k->min ? "least" : "most",
+	    num, unit);
+}
+
+/* A scalar string value for key k. */
+static char *
+parse_str(const struct conf_key *k, const char *s, void *base)
+{
+	void		*dst = (char *)base + k->off;
+	struct sd_dur	 d;
+	GTimeZone	*tz;
+	int64_t		 v;
+	char		*problem, *names;
+	int		 r, m;
+
+	if ((problem = string_problem(k, s)) != NULL)
+		return problem;
+
+	switch (k->type) {
+	case CK_STR:
+		clear_value(k, base);
+		*(char **)dst = (k->flags & CK_LOWER) ? sd_strdup_lower(s) :
+		    xstrdup(s);
+		return NULL;
+	case CK_ENUM:
+		for (const struct conf_enum *e = k->enums; e->name; e++)
+			if (strcmp(e->name, s) == 0) {
+				*(int *)dst = e->val;
+				return NULL;
+			}
+		names = xstrdup("");
+		for (const struct conf_enum *e = k->enums; e->name; e++) {
+			char *t = xasprintf("%s%s%s", names,
+			    e == k->enums ? "" : ", ", e->name);
+			free(names);
+			names = t;
+		}
+		problem = xasprintf("unknown value \"%.*s\" (use %s)",
+		    ECHO_MAX, s, names);
+		free(names);
+		return problem;
+	case CK_PRIO:
+		if ((r = conf_prio_parse(s)) == -1)
+			return xasprintf("unknown priority \"%.*s\" "
+			    "(use C1, C2, C3, C4)", ECHO_MAX, s);
+		*(int *)dst = r;
+		return NULL;
+	case CK_SECS:
+	case CK_SECS_INT:
+	case CK_DUR:
+	case CK_SLA:
+		r = duration(s, k->type == CK_SLA, &d);
+		if (r == -2)
+			return xasprintf("duration \"%.*s\" is longer than "
+			    "10 years", ECHO_MAX, s);
+		if (r == -1)
+			return xasprintf("bad duration \"%.*s\" (use s, m, h, "
+			    "d, bh, bd%s)", ECHO_MAX, s,
+			    k->type == CK_SLA ? ", or none" : "");
+		if (k->type == CK_DUR || k->type == CK_SLA) {
+			if (d.kind != SD_DUR_NONE && d.n <= 0)
+				return xstrdup("must be greater than zero");
+			*(struct sd_dur *)dst = d;
+			return NULL;
+		}
+		if (d.kind != SD_DUR_WALL)
+			return xasprintf("\"%.*s\" is business time; this "
+			    "setting runs on the wall clock (use s, m, h, d)",
+			    ECHO_MAX, s);
+		if ((problem = range_problem(k, d.n)) != NULL)
+			return problem;
+		if (k->type == CK_SECS)
+			*(int64_t *)dst = d.n;
+		else
+			*(int *)dst = (int)d.n;	/* bounded by max */
+		return NULL;
+	case CK_SIZE:
+		if (conf_parse_size(s, &v) == -1)
+			return xasprintf("bad size \"%.*s\" (use a number "
+			    "with K, M or G)", ECHO_MAX, s);
+		if ((problem = range_problem(k, v)) != NULL)
+			return problem;
+		*(int64_t *)dst = v;
+		return NULL;
+	case CK_TZ:
+		/* GLib would also take a file path here; we want a zone
+		 * name from the system tz database. */
+		if (*s == '\0' || *s == '/' || *s == ':' ||
+		    strstr(s, "..") != NULL ||
+		    (tz = g_time_zone_new_identifier(s)) == NULL)
+			return xasprintf("unknown time zone \"%.*s\"",
+			    ECHO_MAX, s);
+		g_time_zone_unref(tz);
+		clear_value(k, base);
+		*(char **)dst = xstrdup(s);
+		return NULL;
+	case CK_HHMM:
+		if (parse_hhmm(s, &m) == -1)
+			return xasprintf("bad time \"%.*s\" (use HH:MM, "
+			    "00:00 to 24:00)", ECHO_MAX, s);
+		*(int *)dst = m;
+		return NULL;
+	case CK_STRFN:
+		return k->strfn(s, dst, base);
+	default:
+		g_assert_not_reached();
+	}
+	return NULL;
+}
+
+/* One element of an array-valued key. */
+static char *
+parse_elem(const struct conf_key *k, const char *s, void *base)
+{
+	void	*dst = (char *)base + k->off;
+	char	*problem;
+	int	 day;
+
+	if ((problem = string_problem(k, s)) != NULL)
+		return problem;
+	switch (k->type) {
+	case CK_STRV:
+		if (*s == '\0')
+			return xstrdup("must not be empty");
+		if (k->flags & CK_LOWER) {
+			char *low = sd_strdup_lower(s);
+
+			strv_push(dst, low);
+			free(low);
+		} else
+			strv_push(dst, s);
+		return NULL;
+	case CK_DATES:
+		if (!valid_date(s))
+			return xasprintf("bad date \"%.*s\" (use YYYY-MM-DD)",
+			    ECHO_MAX, s);
+		strv_push(dst, s);
+		return NULL;
+	case CK_DAYS:
+		if ((day = parse_day(s)) == -1)
+			return xasprintf("unknown day \"%.*s\" (use Mon, Tue, "
+			    "Wed, Thu, Fri, Sat, Sun)", ECHO_MAX, s);
+		if (*(unsigned *)dst & (1u << day))
+			return xasprintf("day \"%s\" given twice",
+			    day_names[day]);
+		*(unsigned *)dst |= 1u << day;
+		return NULL;
+	default:
+		g_assert_not_reached();
+	}
+	return NULL;
+}
+
+/*
+ * Public parsers.
+ */
+
+/* 0, -1 (syntax) or -2 (too long). */
+static int
+duration(const char *s, bool allow_none, struct sd_dur *d_r)
+{
+	static const struct {
+		const char		*unit;
+		enum sd_dur_kind	 kind;
+		int64_t			 mult, max;
+	} units[] = {
+		{ "s",	SD_DUR_WALL,	1,	DUR_MAX_SECS },
+		{ "m",	SD_DUR_WALL,	60,	DUR_MAX_SECS },
+		{ "h",	SD_DUR_WALL,	3600,	DUR_MAX_SECS },
+		{ "d",	SD_DUR_WALL,	86400,	DUR_MAX_SECS },
+		{ "bh",	SD_DUR_BH,	3600,	DUR_MAX_SECS },
+		{ "bd",	SD_DUR_BD,	1,	DUR_MAX_DAYS },
+	};
+	const char	*p;
+	int64_t		 n = 0;
+
+	if (s == NULL)
+		return -1;
+	if (allow_none && strcmp(s, "none") == 0) {
+		d_r->kind = SD_DUR_NONE;
+		d_r->n = 0;
+		return 0;
+	}
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		/* Far past any limit: stop growing, cannot overflow. */
+		if (n > DUR_MAX_SECS)
+			continue;
+		n = n * 10 + (*p - '0');
+	}
+	if (p == s)
+		return -1;
+	for (size_t i = 0; i < nitems(units); i++) {
+		if (strcmp(p, units[i].unit) != 0)
+			continue;
+		if (n > units[i].max / units[i].mult)
+			return -2;
+		d_r->kind = units[i].kind;
+		d_r->n = n * units[i].mult;
+		return 0;
+	}
+	return -1;
+}
+
+int
+conf_parse_duration(const char *s, bool allow_none, struct sd_dur *d_r)
+{
+	return duration(s, allow_none, d_r) == 0 ? 0 : -1;
+}
+
+int
+conf_parse_size(const char *s, int64_t *bytes_r)
+{
+	const char	*p;
+	int64_t		 n = 0, mult = 1;
+
+	if (s == NULL)
+		return -1;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (n > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	if (p == s)
+		return -1;
+	switch (*p) {
+	case '\0':
+		break;
+	case 'K': case 'k':
+		mult = 1024;
+		break;
+	case 'M': case 'm':
+		mult = 1024 * 1024;
+		break;
+	case 'G': case 'g':
+		mult = 1024 * 1024 * 1024;
+		break;
+	default:
+		return -1;
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return -1;
+	if (n > INT64_MAX / mult)
+		return -1;
+	*bytes_r = n * mult;
+	return 0;
+}
+
+int
+conf_prio_parse(const char *s)
+{
+	for (int p = 0; p < SD_NPRIO; p++)
+		if (s != NULL && strcasecmp(s, conf_prio_name(p)) == 0)
+			return p;
+	return -1;
+}
+
+const char *
+conf_prio_name(enum sd_prio p)
+{
+	static const char *const names[SD_NPRIO] = { "C1", "C2", "C3", "C4" };
+
+	if ((unsigned)p >= SD_NPRIO)
+		return "C?";
+	return names[p];
+}
+
+/* "H:MM" or "HH:MM", 00:00 to 24:00 (24:00 being the end of the day). */
+static int
+parse_hhmm(const char *s, int *min_r)
+{
+	int h = 0, m, i = 0;
+
+	while (i < 2 && s[i] >= '0' && s[i] <= '9')
+		h = h * 10 + (s[i++] - '0');
+	if (i == 0 || s[i] != ':')
+		return -1;
+	s += i + 1;
+	if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9') ||
+	    s[2] != '\0')
+		return -1;
+	m = (s[0] - '0') * 10 + (s[1] - '0');
+	if (m > 59 || h > 24 || (h == 24 && m != 0))
+		return -1;
+	*min_r = h * 60 + m;
+	return 0;
+}
+
+static int
+parse_day(const char *s)
+{
+	for (int i = 0; i < 7; i++)
+		if (strcasecmp(s, day_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+valid_date(const char *s)
+{
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
+			return false;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= 31 &&
+	    g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
+}
+
+/* Addresses go into headers and RCPT TO, so be strict about what could
+ * split or fold them. */
+static bool
+looks_like_address(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p) ||
+		    strchr("<>,;:\"()[]\\", *p) != NULL)
+			return false;
+	return true;
+}
+
+static bool
+looks_like_domain(const char *s)
+{
+	if (*s == '.' || *s == '-' || s[strlen(s) - 1] == '.' ||
+	    strstr(s, "..") != NULL)
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return false;
+	return true;
+}
+
+bool
+conf_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		*h;
+	size_t		 len;
+	bool		 ok = false;
+
+	if (host == NULL)
+		return false;
+	len = strlen(host);
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+		h = xstrndup(host + 1, len - 2);
+	else
+		h = xstrdup(host);
+	if (strcasecmp(h, "localhost") == 0)
+		ok = true;
+	else if (inet_pton(AF_INET, h, &a4) == 1)
+		ok = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (inet_pton(AF_INET6, h, &a6) == 1)
+		ok = IN6_IS_ADDR_LOOPBACK(&a6);
+	free(h);
+	return ok;
+}
+
+bool
+conf_file_open_to_others(struct ctx *cx, const config_setting_t *s)
+{
+	struct stat	 st;
+	char		*file = source_file(cx, s);
+	bool		 open = stat(file, &st) == 0 && (st.st_mode & 077) != 0;
+
+	free(file);
+	return open;
+}
+
+/*
+ * Load and free.
+ */
+
+int
+conf_load(const char *path, struct sd_conf **conf_r, struct sd_strv *errs,
+    struct sd_strv *warns)
+{
+	struct ctx	 cx = { .path = path, .errs = errs, .warns = warns };
+	struct sd_conf	*c = NULL;
+	config_t	 cfg;
+	struct stat	 st;
+	FILE		*fp;
+	const char	*file, *text;
+	char		*msg, *dir, *base, *ffile;
+	int		 ret = -1, e;
+
+	*conf_r = NULL;
+
+	/* libconfig says only "file I/O error"; find the errno first. */
+	if ((fp = fopen(path, "re")) == NULL ||
+	    (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))) {
+		e = fp == NULL ? errno : EISDIR;
+		if (fp != NULL)
+			fclose(fp);
+		msg = xasprintf("%s: cannot read: %s", path, strerror(e));
+		if (errs != NULL)
+			strv_push(errs, msg);
+		free(msg);
+		return -1;
+	}
+	fclose(fp);
+
+	/* dirname() may write into its argument: call it once. */
+	dir = xstrdup(path);
+	base = dirname(dir);
+	if ((cx.dir = realpath(base, NULL)) == NULL)
+		cx.dir = xstrdup(base);
+	free(dir);
+
+	config_init(&cfg);
+	config_set_auto_convert(&cfg, 0);
+	/* @include names a file beside the config, not in our cwd. */
+	config_set_include_dir(&cfg, cx.dir);
+
+	if (!config_read_file(&cfg, path)) {
+		/* As in source_file(): an include is named as written. */
+		file = config_error_file(&cfg);
+		if (file == NULL || strcmp(file, path) == 0)
+			ffile = xstrdup(path);
+		else if (*file == '/')
+			ffile = xstrdup(file);
+		else
+			ffile = xasprintf("%s/%s", cx.dir, file);
+		file = ffile;
+		text = config_error_text(&cfg) ? config_error_text(&cfg) :
+		    "unknown error";
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			msg = xasprintf("%s: cannot read: %s", file, text);
+		else if (strcmp(text, "syntax error") == 0)
+			/* Not "syntax error: syntax error". */
+			msg = xasprintf("%s:%d: syntax error", file,
+			    config_error_line(&cfg));
+		else
+			msg = xasprintf("%s:%d: syntax error: %s", file,
+			    config_error_line(&cfg), text);
+		if (errs != NULL)
+			strv_push(errs, msg);
+		free(msg);
+		free(ffile);
+		goto out;
+	}
+
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	conf_builtin_init(c);
+	conf_section_read(&cx, config_root_setting(&cfg), &conf_root_section,
+	    c, "");
+	if (cx.nerr > 0)
+		goto out;
+	*conf_r = c;
+	c = NULL;
+	ret = 0;
+ out:
+	conf_free(&c);
+	config_destroy(&cfg);
+	free(cx.dir);
+	return ret;
+}
+
+/* Passwords do not linger in freed memory. */
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void
+free_mailbox(struct sd_conf_mailbox *mb)
+{
+	free(mb->name);
+	free(mb->address);
+	free(mb->display_name);
+	free(mb->move_folder);
+	free(mb->imap.host);
+	free(mb->imap.user);
+	free_secret(mb->imap.password);
+	free(mb->imap.password_file);
+	free(mb->imap.folder);
+	free(mb->imap.ca_file);
+}
+
+void
+conf_free(struct sd_conf **conf)
+{
+	struct sd_conf *c;
+
+	if (conf == NULL || (c = *conf) == NULL)
+		return;
+	free(c->path);
+	free(c->database);
+	free(c->templates_dir);
+	free(c->ticket_tag);
+	strv_free(&c->agents);
+	free(c->trusted_authserv_id);
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		free_mailbox(&c->mailboxes[i]);
+	free(c->mailboxes);
+	free(c->smtp.url);
+	free(c->smtp.user);
+	free_secret(c->smtp.password);
+	free(c->smtp.password_file);
+	free(c->smtp.ca_file);
+	free(c->calendar.timezone);
+	strv_free(&c->calendar.holidays);
+	for (int p = 0; p < SD_NPRIO; p++)
+		strv_free(&c->priorities[p].markers);
+	for (size_t i = 0; i < c->ntiers; i++)
+		free(c->tiers[i].name);
+	free(c->tiers);
+	for (size_t i = 0; i < c->norgs; i++) {
+		free(c->orgs[i].name);
+		strv_free(&c->orgs[i].domains);
+		free(c->orgs[i].tier);
+		for (int l = 0; l < 3; l++)
+			free(c->orgs[i].contacts[l]);
+	}
+	free(c->orgs);
+	for (int l = 0; l < 3; l++)
+		free(c->escalation[l]);
+	strv_free(&c->team_emails);
+	strv_free(&c->oncall_emails);
+	free(c->oncall_webhook);
+	free(c->oncall_webhook_token_file);
+	free(c);
+	*conf = NULL;
+}
+
+/*
+ * Lookups.
+ */
+
+const struct sd_conf_tier *
+conf_tier(const struct sd_conf *c, const char *name)
+{
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->ntiers; i++)
+		if (strcmp(c->tiers[i].name, name) == 0)
+			return &c->tiers[i];
+	return NULL;
+}
+
+/* Exact match, ignoring case: "mail.acme.example" does not match an
+ * organization listing "acme.example"; list every domain it sends from. */
+const struct sd_conf_org *
+conf_org_for_domain(const struct sd_conf *c, const char *domain)
+{
+	if (c == NULL || domain == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->norgs; i++)
+		if (strv_contains_ci(&c->orgs[i].domains, domain))
+			return &c->orgs[i];
+	return NULL;
+}
+
+const struct sd_conf_mailbox *
+conf_mailbox(const struct sd_conf *c, const char *name)
+{
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		if (strcmp(c->mailboxes[i].name, name) == 0)
+			return &c->mailboxes[i];
+	return NULL;
+}
+
+/*
+ * Secrets.  The message names the file, never what is in it.
+ */
+
+char *
+conf_read_secret(const char *inline_value, const char *file,
+    struct sd_err *err)
+{
+	FILE	*fp;
+	char	 buf[SECRET_MAX + 2];
+	char	*out = NULL;
+	size_t	 len;
+
+	if (inline_value != NULL)
+		return xstrdup(inline_value);
+	if (file == NULL) {
+		sd_err_set(err, SD_E_CONFIG, "conf: no password or "
+		    "password_file configured");
+		return NULL;
+	}
+	if ((fp = fopen(file, "re")) == NULL) {
+		sd_err_set(err, SD_E_CONFIG, "conf: cannot read secret file "
+		    "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	if (fgets(buf, sizeof(buf), fp) == NULL) {
+		sd_err_set(err, SD_E_CONFIG, "conf: secret file %s: %s", file,
+		    ferror(fp) ? strerror(errno) : "empty");
+		goto out;
+	}
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] != '\n' && !feof(fp) &&
+	    fgetc(fp) != EOF) {
+		sd_err_set(err, SD_E_CONFIG, "conf: secret file %s: first "
+		    "line longer than %d bytes", file, SECRET_MAX);
+		goto out;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == 0) {
+		sd_err_set(err, SD_E_CONFIG, "conf: secret file %s: first "
+		    "line is empty", file);
+		goto out;
+	}
+	out = xstrdup(buf);
+ out:
+	explicit_bzero(buf, sizeof(buf));
+	fclose(fp);
+	return out;
+}

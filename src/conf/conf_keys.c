@@ -1,0 +1,869 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf_keys.c - every setting supportd knows (SPEC §12): one table row per
+ * key with its type, default and limits, which conf.c walks to read the
+ * file, fill in defaults and reject unknown names.  What one row cannot
+ * say lives here too: defaults that depend on another setting (imap.port
+ * on imap.tls, smtp.tls on smtp.url), the per-priority and per-tier
+ * defaults, the tier inheritance rule, and the checks across settings
+ * (unique names, tier references, plaintext to remote hosts).  Adding a
+ * setting means adding a row here and a field in conf.h.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <libconfig.h>
+
+#include "supportd/conf.h"
+#include "supportd/util.h"
+
+#include "conf_priv.h"
+
+/* A tier slot the file did not give (see resolve_tier). */
+#define DUR_UNSET	(-1)
+
+static char	*parse_processed(const char *s, void *dst, void *base);
+static char	*parse_word(const char *s, void *dst, void *base);
+static char	*parse_webhook(const char *s, void *dst, void *base);
+static void	 read_priorities(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static void	 read_tiers(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static void	 read_nothing(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static void	 check_imap(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 check_mailbox(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 check_smtp(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 check_calendar(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 check_priority(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 check_root(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 init_tier(void *elem);
+static void	 builtin_tier(size_t i, const struct sd_conf_tier *def,
+		    struct sd_conf_tier *t_r);
+static void	 resolve_tier(struct sd_conf_tier *t, bool given,
+		    const struct sd_conf_tier *from);
+static char	*url_host(const char *url, const char *scheme);
+static void	 warn_inline_password(struct ctx *cx,
+		    const config_setting_t *grp, const char *path);
+
+#define C(f)	offsetof(struct sd_conf, f)
+#define MB(f)	offsetof(struct sd_conf_mailbox, f)
+#define IM(f)	offsetof(struct sd_conf_imap, f)
+#define SM(f)	offsetof(struct sd_conf_smtp, f)
+#define CA(f)	offsetof(struct sd_conf_calendar, f)
+#define PR(f)	offsetof(struct sd_conf_priority, f)
+#define TI(f)	offsetof(struct sd_conf_tier, f)
+#define OR(f)	offsetof(struct sd_conf_org, f)
+#define DUR(i)	((i) * sizeof(struct sd_dur))
+
+/* A row: name, type, offset, default, flags; then .min, .max, ... */
+#define K(n, t, o, d, f)	.name = (n), .type = (t), .off = (o), .def = (d), \
+				.flags = (f)
+
+#define KB	1024LL
+#define GB	(KB * KB * KB)
+
+/*
+ * Enumerations.
+ */
+
+static const struct conf_enum imap_tls[] = {
+	{ "imaps",	SD_TLS_IMAPS },
+	{ "starttls",	SD_TLS_STARTTLS },
+	{ "none",	SD_TLS_NONE },
+	{ NULL, 0 }
+};
+
+/* SMTPS is implicit TLS like IMAPS; conf.h gives both one value. */
+static const struct conf_enum smtp_tls[] = {
+	{ "starttls",	SD_TLS_STARTTLS },
+	{ "smtps",	SD_TLS_IMAPS },
+	{ "none",	SD_TLS_NONE },
+	{ NULL, 0 }
+};
+
+static const struct conf_enum clocks[] = {
+	{ "wall",	SD_CLOCK_WALL },
+	{ "business",	SD_CLOCK_BUSINESS },
+	{ NULL, 0 }
+};
+
+/*
+ * The tables, innermost first.  Defaults are written as in the file and
+ * go through the same parser as the file, so they are checked too.
+ */
+
+static const struct conf_key imap_keys[] = {
+	{ K("host", CK_STR, IM(host), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	/* Default 993 for imaps, 143 otherwise: set in check_imap. */
+	{ K("port", CK_INT, IM(port), NULL, 0), .min = 1, .max = 65535 },
+	{ K("tls", CK_ENUM, IM(tls), "imaps", 0), .enums = imap_tls },
+	{ K("user", CK_STR, IM(user), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	{ K("password", CK_STR, IM(password), NULL, CK_SECRET) },
+	{ K("password_file", CK_STR, IM(password_file), NULL,
+	    CK_NONEMPTY | CK_PATH) },
+	{ K("folder", CK_STR, IM(folder), "INBOX", CK_NONEMPTY) },
+	{ K("idle", CK_BOOL, IM(idle), "true", 0) },
+	{ K("ca_file", CK_STR, IM(ca_file), NULL, CK_NONEMPTY | CK_PATH) },
+	{ K("allow_plaintext", CK_BOOL, IM(allow_plaintext), "false", 0) },
+	{ .name = NULL }
+};
+static const struct conf_section imap_sec = { imap_keys, check_imap, NULL };
+
+static const struct conf_key mailbox_keys[] = {
+	{ K("name", CK_STRFN, MB(name), NULL, CK_REQUIRED),
+	    .strfn = parse_word },
+	{ K("address", CK_STR, MB(address), NULL, CK_REQUIRED | CK_EMAIL) },
+	/* Default: the mailbox's name, set in check_mailbox. */
+	{ K("display_name", CK_STR, MB(display_name), NULL, CK_NONEMPTY) },
+	{ K("processed", CK_STRFN, MB(processed), "seen", 0),
+	    .strfn = parse_processed },
+	{ K("imap", CK_GROUP, MB(imap), NULL, CK_REQUIRED), .sub = &imap_sec },
+	{ .name = NULL }
+};
+static const struct conf_section mailbox_sec = {
+	mailbox_keys, check_mailbox, NULL
+};
+static const struct conf_list mailbox_list = {
+	&mailbox_sec, sizeof(struct sd_conf_mailbox), C(mailboxes),
+	C(nmailboxes), "mailbox", NULL
+};
+
+static const struct conf_key smtp_keys[] = {
+	{ K("url", CK_STR, SM(url), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	/* Default from the url (smtps:// -> smtps): set in check_smtp. */
+	{ K("tls", CK_ENUM, SM(tls), NULL, 0), .enums = smtp_tls },
+	{ K("user", CK_STR, SM(user), NULL, CK_NONEMPTY) },
+	{ K("password", CK_STR, SM(password), NULL, CK_SECRET) },
+	{ K("password_file", CK_STR, SM(password_file), NULL,
+	    CK_NONEMPTY | CK_PATH) },
+	{ K("ca_file", CK_STR, SM(ca_file), NULL, CK_NONEMPTY | CK_PATH) },
+	{ K("timeout", CK_SECS_INT, SM(timeout), "30s", 0),
+	    .min = 1, .max = 3600 },
+	{ .name = NULL }
+};
+static const struct conf_section smtp_sec = { smtp_keys, check_smtp, NULL };
+
+static const struct conf_key calendar_keys[] = {
+	{ K("timezone", CK_TZ, CA(timezone), "Asia/Kolkata", 0) },
+	{ K("days", CK_DAYS, CA(days), "Mon Tue Wed Thu Fri", CK_NONEMPTY) },
+	{ K("open", CK_HHMM, CA(open), "10:00", 0) },
+	{ K("close", CK_HHMM, CA(close), "18:00", 0) },
+	{ K("holidays", CK_DATES, CA(holidays), NULL, 0) },
+	{ .name = NULL }
+};
+static const struct conf_section calendar_sec = {
+	calendar_keys, check_calendar, NULL
+};
+
+/* No defaults here: those differ by priority (conf_builtin_init). */
+static const struct conf_key priority_keys[] = {
+	{ K("name", CK_FUNC, 0, NULL, CK_REQUIRED), .setfn = read_nothing },
+	{ K("markers", CK_STRV, PR(markers), NULL, CK_NONEMPTY) },
+	{ K("escalation_window", CK_DUR, PR(escalation_window), NULL, 0) },
+	{ K("clock", CK_ENUM, PR(clock), NULL, 0), .enums = clocks },
+	{ .name = NULL }
+};
+static const struct conf_section priority_sec = {
+	priority_keys, check_priority, NULL
+};
+
+/* response and resolution; no defaults (see resolve_tier). */
+static const struct conf_key target_keys[] = {
+	{ K("C1", CK_SLA, DUR(SD_C1), NULL, 0) },
+	{ K("C2", CK_SLA, DUR(SD_C2), NULL, 0) },
+	{ K("C3", CK_SLA, DUR(SD_C3), NULL, 0) },
+	{ K("C4", CK_SLA, DUR(SD_C4), NULL, 0) },
+	{ .name = NULL }
+};
+static const struct conf_section target_sec = {
+	target_keys, NULL, "unknown priority (use C1, C2, C3, C4)"
+};
+
+static const struct conf_key tier_keys[] = {
+	{ K("name", CK_STR, TI(name), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	{ K("response", CK_GROUP, TI(response), NULL, 0),
+	    .sub = &target_sec },
+	{ K("resolution", CK_GROUP, TI(resolution), NULL, 0),
+	    .sub = &target_sec },
+	{ .name = NULL }
+};
+static const struct conf_section tier_sec = { tier_keys, NULL, NULL };
+
+static const struct conf_key contact_keys[] = {
+	{ K("level1", CK_STR, OR(contacts[0]), NULL, CK_EMAIL) },
+	{ K("level2", CK_STR, OR(contacts[1]), NULL, CK_EMAIL) },
+	{ K("level3", CK_STR, OR(contacts[2]), NULL, CK_EMAIL) },
+	{ .name = NULL }
+};
+static const struct conf_section contact_sec = { contact_keys, NULL, NULL };
+
+static const struct conf_key org_keys[] = {
+	{ K("name", CK_STR, OR(name), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	{ K("domains", CK_STRV, OR(domains), NULL,
+	    CK_REQUIRED | CK_NONEMPTY | CK_DOMAIN | CK_LOWER) },
+	{ K("tier", CK_STR, OR(tier), "default", CK_NONEMPTY) },
+	/* Offsets are into the org itself, hence group offset 0. */
+	{ K("contacts", CK_GROUP, 0, NULL, 0), .sub = &contact_sec },
+	{ .name = NULL }
+};
+static const struct conf_section org_sec = { org_keys, NULL, NULL };
+static const struct conf_list org_list = {
+	&org_sec, sizeof(struct sd_conf_org), C(orgs), C(norgs),
+	"organization", NULL
+};
+
+/* escalation, team and oncall are groups in the file but plain fields of
+ * struct sd_conf, hence group offset 0. */
+static const struct conf_key escalation_keys[] = {
+	{ K("level1", CK_STR, C(escalation[0]), NULL, CK_EMAIL) },
+	{ K("level2", CK_STR, C(escalation[1]), NULL, CK_EMAIL) },
+	{ K("level3", CK_STR, C(escalation[2]), NULL, CK_EMAIL) },
+	{ .name = NULL }
+};
+static const struct conf_section escalation_sec = {
+	escalation_keys, NULL, NULL
+};
+
+static const struct conf_key team_keys[] = {
+	{ K("emails", CK_STRV, C(team_emails), NULL, CK_EMAIL) },
+	{ .name = NULL }
+};
+static const struct conf_section team_sec = { team_keys, NULL, NULL };
+
+static const struct conf_key oncall_keys[] = {
+	{ K("emails", CK_STRV, C(oncall_emails), NULL, CK_EMAIL) },
+	{ K("webhook", CK_STRFN, C(oncall_webhook), NULL, 0),
+	    .strfn = parse_webhook },
+	{ K("webhook_token_file", CK_STR, C(oncall_webhook_token_file), NULL,
+	    CK_NONEMPTY | CK_PATH) },
+	{ K("page_unknown_senders", CK_BOOL, C(oncall_page_unknown_senders),
+	    "false", 0) },
+	{ K("max_pages_per_hour", CK_INT, C(oncall_max_pages_per_hour), "3", 0),
+	    .min = 0, .max = INT32_MAX },
+	{ .name = NULL }
+};
+static const struct conf_section oncall_sec = { oncall_keys, NULL, NULL };
+
+static const struct conf_key root_keys[] = {
+	{ K("database", CK_STR, C(database), "/var/lib/supportd/supportd.db",
+	    CK_NONEMPTY | CK_PATH) },
+	{ K("templates_dir", CK_STR, C(templates_dir),
+	    "/etc/supportd/templates", CK_NONEMPTY | CK_PATH) },
+	{ K("ticket_tag", CK_STRFN, C(ticket_tag), "Ticket", 0),
+	    .strfn = parse_word },
+	{ K("default_priority", CK_PRIO, C(default_priority), "C3", 0) },
+	{ K("poll_interval", CK_SECS, C(poll_interval), "60s", 0), .min = 1 },
+	{ K("max_message_size", CK_SIZE, C(max_message_size), "25M", 0),
+	    .min = 1, .max = GB },
+	{ K("autoreply_limit", CK_INT, C(autoreply_limit), "5", 0),
+	    .min = 0, .max = INT32_MAX },
+	{ K("autoreply_window", CK_SECS, C(autoreply_window), "1h", 0),
+	    .min = 1 },
+	{ K("auto_close_after", CK_SECS, C(auto_close_after), "14d", 0),
+	    .min = 1 },
+	{ K("c1_duplicate_window", CK_SECS, C(c1_duplicate_window), "2h", 0),
+	    .min = 1 },
+	{ K("c1_update_interval", CK_SECS, C(c1_update_interval), "15m", 0),
+	    .min = 1 },
+	{ K("outbox_max_age", CK_SECS, C(outbox_max_age), "3d", 0), .min = 1 },
+	{ K("agents", CK_STRV, C(agents), NULL, CK_EMAIL | CK_LOWER) },
+	{ K("agents_require_auth", CK_BOOL, C(agents_require_auth), "true",
+	    0) },
+	{ K("trusted_authserv_id", CK_STR, C(trusted_authserv_id), NULL,
+	    CK_NONEMPTY) },
+	{ K("mailboxes", CK_LIST, 0, NULL, CK_REQUIRED),
+	    .list = &mailbox_list },
+	{ K("smtp", CK_GROUP, C(smtp), NULL, CK_REQUIRED), .sub = &smtp_sec },
+	{ K("calendar", CK_GROUP, C(calendar), NULL, 0),
+	    .sub = &calendar_sec },
+	{ K("priorities", CK_FUNC, 0, NULL, 0), .setfn = read_priorities },
+	{ K("tiers", CK_FUNC, 0, NULL, 0), .setfn = read_tiers },
+	{ K("organizations", CK_LIST, 0, NULL, 0), .list = &org_list },
+	{ K("escalation", CK_GROUP, 0, NULL, 0), .sub = &escalation_sec },
+	{ K("team", CK_GROUP, 0, NULL, 0), .sub = &team_sec },
+	{ K("oncall", CK_GROUP, 0, NULL, 0), .sub = &oncall_sec },
+	{ .name = NULL }
+};
+const struct conf_section conf_root_section = {
+	root_keys, check_root, NULL
+};
+
+/*
+ * Built-in defaults that one table row cannot hold.
+ */
+
+static const struct {
+	const char	*markers[3];
+	const char	*window;
+	enum sd_clock	 clock;
+} builtin_prios[SD_NPRIO] = {
+	{ { "C1", "System Down", NULL },	"30m",	SD_CLOCK_WALL },
+	{ { "C2", NULL, NULL },			"1h",	SD_CLOCK_BUSINESS },
+	{ { "C3", NULL, NULL },			"8h",	SD_CLOCK_BUSINESS },
+	{ { "C4", NULL, NULL },			"16h",	SD_CLOCK_BUSINESS },
+};
+
+/* SPEC §5.  A NULL group is taken from "default" (see resolve_tier);
+ * "basic" gives neither, so it is best effort. */
+static const struct {
+	const char	*name;
+	const char	*response[SD_NPRIO];
+	const char	*resolution[SD_NPRIO];
+} builtin_tiers[] = {
+	{ "default",	{ "2h", "4bh", "1bd", "2bd" },
+			{ "6h", "24h", "5bd", "10bd" } },
+	{ "premium",	{ "1h", "4h", "1bd", "2bd" },	{ NULL } },
+	{ "standard",	{ "4h", "1bd", "2bd", "3bd" },	{ NULL } },
+	{ "basic",	{ NULL },			{ NULL } },
+};
+
+void
+conf_builtin_init(struct sd_conf *c)
+{
+	for (int p = 0; p < SD_NPRIO; p++) {
+		struct sd_conf_priority *pr = &c->priorities[p];
+
+		for (int m = 0; builtin_prios[p].markers[m] != NULL; m++)
+			strv_push(&pr->markers, builtin_prios[p].markers[m]);
+		if (conf_parse_duration(builtin_prios[p].window, false,
+		    &pr->escalation_window) == -1)
+			g_assert_not_reached();
+		pr->clock = builtin_prios[p].clock;
+	}
+}
+
+static void
+init_tier(void *elem)
+{
+	struct sd_conf_tier *t = elem;
+
+	for (int p = 0; p < SD_NPRIO; p++) {
+		t->response[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
+		t->resolution[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
+	}
+}
+
+/* Built-in tier i; def is the resolved default tier (NULL when i is it). */
+static void
+builtin_tier(size_t i, const struct sd_conf_tier *def,
+    struct sd_conf_tier *t_r)
+{
+	bool given = false;
+
+	init_tier(t_r);
+	t_r->name = xstrdup(builtin_tiers[i].name);
+	for (int p = 0; p < SD_NPRIO; p++) {
+		if (builtin_tiers[i].response[p] != NULL &&
+		    conf_parse_duration(builtin_tiers[i].response[p], true,
+		    &t_r->response[p]) == -1)
+			g_assert_not_reached();
+		if (builtin_tiers[i].resolution[p] != NULL &&
+		    conf_parse_duration(builtin_tiers[i].resolution[p], true,
+		    &t_r->resolution[p]) == -1)
+			g_assert_not_reached();
+		given = given || builtin_tiers[i].response[p] != NULL ||
+		    builtin_tiers[i].resolution[p] != NULL;
+	}
+	resolve_tier(t_r, given, def);
+}
+
+/*
+ * The tier rule (SPEC §5, documented in supportd.conf.example):
+ * - a tier that gives neither `response` nor `resolution` is best effort:
+ *   every target is "none";
+ * - otherwise every target it leaves out (a whole group, or one priority
+ *   inside a group) is taken from the tier named "default": the one in
+ *   the file if it defines it, else the built-in default tier, which is
+ *   also what a "default" in the file inherits from;
+ * - if the file's tiers lack "default", the built-in one is added.
+ * from is NULL only for the built-in default, which is complete.
+ */
+static void
+resolve_tier(struct sd_conf_tier *t, bool given,
+    const struct sd_conf_tier *from)
+{
+	for (int p = 0; p < SD_NPRIO; p++) {
+		if (!given) {
+			t->response[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
+			t->resolution[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
+			continue;
+		}
+		if (t->response[p].kind == SD_DUR_NONE &&
+		    t->response[p].n == DUR_UNSET)
+			t->response[p] = from ? from->response[p] :
+			    (struct sd_dur){ SD_DUR_NONE, 0 };
+		if (t->resolution[p].kind == SD_DUR_NONE &&
+		    t->resolution[p].n == DUR_UNSET)
+			t->resolution[p] = from ? from->resolution[p] :
+			    (struct sd_dur){ SD_DUR_NONE, 0 };
+	}
+}
+
+/*
+ * Settings with their own readers.
+ */
+
+/* The name of a priority entry is read by read_priorities. */
+static void
+read_nothing(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	(void)cx;
+	(void)s;
+	(void)base;
+	(void)path;
+}
+
+/*
+ * priorities: entries named C1..C4, each at most once, in any order;
+ * a priority not listed, and a key an entry leaves out, keep the
+ * built-in default.
+ */
+static void
+read_priorities(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	struct sd_conf		*c = base;
+	struct sd_conf_priority	 scratch, *pr;
+	config_setting_t	*e, *nm;
+	bool			 seen[SD_NPRIO] = { false };
+	char			*epath, *npath;
+	int			 n, p;
+
+	if (s == NULL)
+		return;
+	n = config_setting_length(s);
+	if (!config_setting_is_list(s) && !(config_setting_is_array(s) &&
+	    n == 0)) {
+		conf_error(cx, s, path,
+		    "expected a list of groups ( { ... } )");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		epath = conf_path_index(path, (unsigned)i);
+		if (!config_setting_is_group(e)) {
+			conf_error(cx, e, epath, "expected a group { ... }");
+			free(epath);
+			continue;
+		}
+		p = -1;
+		if ((nm = conf_member(e, "name")) != NULL) {
+			npath = conf_path_join(epath, "name");
+			if (config_setting_type(nm) != CONFIG_TYPE_STRING)
+				conf_error(cx, nm, npath, "expected a string");
+			else if ((p = conf_prio_parse(
+			    config_setting_get_string(nm))) == -1)
+				conf_error(cx, nm, npath, "unknown priority "
+				    "\"%.80s\" (use C1, C2, C3, C4)",
+				    config_setting_get_string(nm));
+			else if (seen[p]) {
+				conf_error(cx, nm, npath, "priority %s given "
+				    "twice", conf_prio_name(p));
+				p = -1;
+			} else
+				seen[p] = true;
+			free(npath);
+		}
+		/* A bad entry is still read, into scratch, for its errors. */
+		memset(&scratch, 0, sizeof(scratch));
+		pr = p >= 0 ? &c->priorities[p] : &scratch;
+		conf_section_read(cx, e, &priority_sec, pr, epath);
+		strv_free(&scratch.markers);
+		free(epath);
+	}
+}
+
+static void
+read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	struct sd_conf		*c = base;
+	struct sd_conf_tier	 def, *from;
+	config_setting_t	*e;
+	char			*epath;
+	size_t			 d = SIZE_MAX;
+	int			 n;
+
+	builtin_tier(0, NULL, &def);
+	if (s != NULL) {
+		n = config_setting_length(s);
+		if (!config_setting_is_list(s) &&
+		    !(config_setting_is_array(s) && n == 0)) {
+			conf_error(cx, s, path,
+			    "expected a list of groups ( { ... } )");
+			s = NULL;
+		}
+	}
+	if (s == NULL) {
+		c->ntiers = nitems(builtin_tiers);
+		c->tiers = xcalloc(c->ntiers, sizeof(*c->tiers));
+		c->tiers[0] = def;
+		for (size_t i = 1; i < c->ntiers; i++)
+			builtin_tier(i, &def, &c->tiers[i]);
+		return;
+	}
+
+	/* One spare slot for a built-in "default". */
+	c->tiers = xcalloc((size_t)n + 1, sizeof(*c->tiers));
+	c->ntiers = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		struct sd_conf_tier *t = &c->tiers[i];
+
+		e = config_setting_get_elem(s, (unsigned)i);
+		epath = conf_path_index(path, (unsigned)i);
+		init_tier(t);
+		if (!config_setting_is_group(e))
+			conf_error(cx, e, epath, "expected a group { ... }");
+		else
+			conf_section_read(cx, e, &tier_sec, t, epath);
+		for (int j = 0; j < i && t->name != NULL; j++)
+			if (c->tiers[j].name != NULL &&
+			    strcmp(c->tiers[j].name, t->name) == 0)
+				conf_error_at(cx, e, epath, "name",
+				    "duplicate tier name \"%s\"", t->name);
+		if (t->name != NULL && strcmp(t->name, "default") == 0 &&
+		    d == SIZE_MAX)
+			d = (size_t)i;
+		free(epath);
+	}
+
+	/* "default" first, as the others inherit from it. */
+	from = &def;
+	if (d != SIZE_MAX) {
+		e = config_setting_get_elem(s, (unsigned)d);
+		resolve_tier(&c->tiers[d], conf_member(e, "response") ||
+		    conf_member(e, "resolution"), &def);
+		from = &c->tiers[d];
+	}
+	for (size_t i = 0; i < c->ntiers; i++) {
+		if (i == d)
+			continue;
+		e = config_setting_get_elem(s, (unsigned)i);
+		resolve_tier(&c->tiers[i], conf_member(e, "response") ||
+		    conf_member(e, "resolution"), from);
+	}
+	if (d == SIZE_MAX)
+		c->tiers[c->ntiers++] = def;
+	else
+		free(def.name);
+}
+
+/* "seen", "delete" or "move:FOLDER". */
+static char *
+parse_processed(const char *s, void *dst, void *base)
+{
+	struct sd_conf_mailbox *mb = base;
+
+	(void)dst;
+	free(mb->move_folder);
+	mb->move_folder = NULL;
+	if (strcmp(s, "seen") == 0)
+		mb->processed = SD_PROC_SEEN;
+	else if (strcmp(s, "delete") == 0)
+		mb->processed = SD_PROC_DELETE;
+	else if (strncmp(s, "move:", 5) == 0 && s[5] != '\0') {
+		mb->processed = SD_PROC_MOVE;
+		mb->move_folder = xstrdup(s + 5);
+	} else if (strcmp(s, "move:") == 0)
+		return xstrdup("\"move:\" needs a folder: \"move:FOLDER\"");
+	else
+		return xasprintf("unknown value \"%.80s\" (use seen, delete, "
+		    "move:FOLDER)", s);
+	return NULL;
+}
+
+/* Names that end up in logs, subjects and the database: one word. */
+static char *
+parse_word(const char *s, void *dst, void *base)
+{
+	size_t len = strlen(s);
+
+	(void)base;
+	if (len == 0)
+		return xstrdup("must not be empty");
+	if (len > 64)
+		return xstrdup("longer than 64 characters");
+	for (const char *p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("._-", *p) == NULL)
+			return xasprintf("bad name \"%.80s\" (use letters, "
+			    "digits, '.', '_' and '-')", s);
+	free(*(char **)dst);
+	*(char **)dst = xstrdup(s);
+	return NULL;
+}
+
+/* https://, or http:// to a loopback host (test pagers). */
+static char *
+parse_webhook(const char *s, void *dst, void *base)
+{
+	char	*host;
+	bool	 ok;
+
+	(void)base;
+	if ((host = url_host(s, "https://")) != NULL)
+		ok = *host != '\0';
+	else if ((host = url_host(s, "http://")) != NULL)
+		ok = conf_host_is_loopback(host);
+	else
+		ok = false;
+	free(host);
+	if (!ok)
+		return xasprintf("bad webhook URL \"%.80s\" (use https://; "
+		    "http:// only to a loopback host)", s);
+	free(*(char **)dst);
+	*(char **)dst = xstrdup(s);
+	return NULL;
+}
+
+/* The host of scheme://host[:port][/...], brackets kept; NULL when url
+ * is not of that scheme.  Caller owns. */
+static char *
+url_host(const char *url, const char *scheme)
+{
+	const char	*h, *end;
+	size_t		 n = strlen(scheme);
+
+	if (url == NULL || strncasecmp(url, scheme, n) != 0)
+		return NULL;
+	h = url + n;
+	if (*h == '[' && (end = strchr(h, ']')) != NULL)
+		end++;
+	else
+		end = h + strcspn(h, ":/?#");
+	return xstrndup(h, (size_t)(end - h));
+}
+
+/*
+ * Checks across settings.
+ */
+
+static void
+warn_inline_password(struct ctx *cx, const config_setting_t *grp,
+    const char *path)
+{
+	config_setting_t	*pw = conf_member(grp, "password");
+	char			*ppath;
+
+	if (pw == NULL || !conf_file_open_to_others(cx, pw))
+		return;
+	ppath = conf_path_join(path, "password");
+	conf_warning(cx, pw, ppath, "password inline in a file others can "
+	    "read; use password_file");
+	free(ppath);
+}
+
+static void
+check_imap(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	struct sd_conf_imap *im = base;
+
+	if (conf_member(grp, "port") == NULL)
+		im->port = im->tls == SD_TLS_IMAPS ? 993 : 143;
+	if (grp == NULL)
+		return;		/* reported as missing */
+	if (im->password != NULL && im->password_file != NULL)
+		conf_error_at(cx, grp, path, "password_file",
+		    "give password or password_file, not both");
+	else if (conf_member(grp, "password") == NULL &&
+	    conf_member(grp, "password_file") == NULL)
+		conf_error(cx, grp, path, "password_file (or password) "
+		    "required");
+	if (im->tls == SD_TLS_NONE && im->host != NULL &&
+	    !conf_host_is_loopback(im->host) && !im->allow_plaintext)
+		conf_error_at(cx, grp, path, "tls", "\"none\" would send the "
+		    "password in clear to %.80s; use imaps or starttls, or "
+		    "set allow_plaintext = true", im->host);
+	warn_inline_password(cx, grp, path);
+}
+
+static void
+check_mailbox(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	struct sd_conf_mailbox *mb = base;
+
+	(void)cx;
+	(void)grp;
+	(void)path;
+	if (mb->display_name == NULL && mb->name != NULL)
+		mb->display_name = xstrdup(mb->name);
+}
+
+static void
+check_smtp(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	struct sd_conf_smtp	*sm = base;
+	char			*host = NULL;
+	bool			 smtps = false;
+	char			*tpath;
+
+	if (grp == NULL || sm->url == NULL)
+		return;		/* reported as missing */
+	if ((host = url_host(sm->url, "smtps://")) != NULL)
+		smtps = true;
+	else
+		host = url_host(sm->url, "smtp://");
+	if (host == NULL || *host == '\0') {
+		conf_error_at(cx, grp, path, "url", "bad URL \"%.80s\" (use "
+		    "smtp://HOST:PORT or smtps://HOST:PORT)", sm->url);
+		goto out;
+	}
+	if (conf_member(grp, "tls") == NULL)
+		sm->tls = smtps ? SD_TLS_IMAPS : SD_TLS_STARTTLS;
+	else if (smtps && sm->tls != SD_TLS_IMAPS)
+		conf_error_at(cx, grp, path, "tls", "an smtps:// URL needs "
+		    "tls = \"smtps\"");
+	else if (!smtps && sm->tls == SD_TLS_IMAPS)
+		conf_error_at(cx, grp, path, "tls", "tls = \"smtps\" needs an "
+		    "smtps:// URL");
+	if (sm->tls == SD_TLS_NONE && !conf_host_is_loopback(host)) {
+		/* No allow_plaintext here (§12 names are fixed): a warning. */
+		tpath = conf_path_join(path, "tls");
+		conf_warning(cx, conf_member(grp, "tls"), tpath, "mail%s goes "
+		    "to %.80s in clear", sm->user ? ", and the password," : "",
+		    host);
+		free(tpath);
+	}
+ out:
+	free(host);
+	if (sm->password != NULL && sm->password_file != NULL)
+		conf_error_at(cx, grp, path, "password_file",
+		    "give password or password_file, not both");
+	else if (sm->user != NULL && sm->password == NULL &&
+	    sm->password_file == NULL)
+		conf_error_at(cx, grp, path, "user", "user needs "
+		    "password_file (or password)");
+	else if (sm->user == NULL &&
+	    (sm->password != NULL || sm->password_file != NULL))
+		conf_error_at(cx, grp, path, sm->password ? "password" :
+		    "password_file", "a password needs a user");
+	warn_inline_password(cx, grp, path);
+}
+
+static void
+check_calendar(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	struct sd_conf_calendar *cal = base;
+
+	/* A calendar whose hours cross midnight (22:00-06:00) is refused:
+	 * business hours are one span inside each working day. */
+	if (cal->open >= cal->close)
+		conf_error_at(cx, grp, path, "close", "close %02d:%02d must be "
+		    "after open %02d:%02d (hours that cross midnight are not "
+		    "supported)", cal->close / 60, cal->close % 60,
+		    cal->open / 60, cal->open % 60);
+}
+
+static void
+check_priority(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	struct sd_conf_priority *pr = base;
+
+	/* "1h" is measured on `clock`; "4bh"/"1bd" are business time by
+	 * their unit, which must not contradict clock = "wall". */
+	if (pr->clock == SD_CLOCK_WALL &&
+	    (pr->escalation_window.kind == SD_DUR_BH ||
+	    pr->escalation_window.kind == SD_DUR_BD))
+		conf_error_at(cx, grp, path, "escalation_window", "business "
+		    "time, but clock is \"wall\"");
+}
+
+static void
+check_root(struct ctx *cx, const config_setting_t *root, void *base,
+    const char *path)
+{
+	struct sd_conf		*c = base;
+	config_setting_t	*list, *e, *d;
+	char			*epath, *dpath, *names;
+
+	(void)path;
+
+	list = conf_member(root, "mailboxes");
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (c->mailboxes[i].name == NULL ||
+			    c->mailboxes[j].name == NULL ||
+			    strcmp(c->mailboxes[i].name,
+			    c->mailboxes[j].name) != 0)
+				continue;
+			epath = conf_path_index("mailboxes", (unsigned)i);
+			conf_error_at(cx, conf_elem(list, (unsigned)i), epath,
+			    "name", "duplicate mailbox name \"%s\"",
+			    c->mailboxes[i].name);
+			free(epath);
+			break;
+		}
+	}
+
+	list = conf_member(root, "organizations");
+	for (size_t i = 0; i < c->norgs; i++) {
+		struct sd_conf_org *o = &c->orgs[i];
+
+		e = conf_elem(list, (unsigned)i);
+		epath = conf_path_index("organizations", (unsigned)i);
+		for (size_t j = 0; j < i && o->name != NULL; j++)
+			if (c->orgs[j].name != NULL &&
+			    strcmp(c->orgs[j].name, o->name) == 0) {
+				conf_error_at(cx, e, epath, "name", "duplicate "
+				    "organization name \"%s\"", o->name);
+				break;
+			}
+		if (o->tier != NULL && conf_tier(c, o->tier) == NULL) {
+			names = xstrdup("");
+			for (size_t t = 0; t < c->ntiers; t++) {
+				char *n2 = xasprintf("%s%s%s", names,
+				    t ? ", " : "", c->tiers[t].name ?
+				    c->tiers[t].name : "?");
+				free(names);
+				names = n2;
+			}
+			conf_error_at(cx, e, epath, "tier", "unknown tier "
+			    "\"%s\" (tiers: %s)", o->tier, names);
+			free(names);
+		}
+		/* A domain names one organization, or lookups would depend
+		 * on the order of the file. */
+		d = conf_member(e, "domains");
+		for (size_t k = 0; k < o->domains.n; k++) {
+			const char	*dom = o->domains.v[k];
+			const char	*owner = NULL;
+
+			for (size_t j = 0; j < i && owner == NULL; j++)
+				if (strv_contains_ci(&c->orgs[j].domains, dom))
+					owner = c->orgs[j].name;
+			for (size_t l = 0; l < k && owner == NULL; l++)
+				if (strcmp(o->domains.v[l], dom) == 0)
+					owner = o->name;
+			if (owner == NULL)
+				continue;
+			dpath = xasprintf("%s.domains.[%zu]", epath, k);
+			conf_error(cx, conf_elem(d, (unsigned)k), dpath,
+			    "domain \"%s\" already belongs to organization "
+			    "\"%s\"", dom, owner ? owner : "?");
+			free(dpath);
+		}
+		free(epath);
+	}
+
+	if (c->agents.n > 0 && c->agents_require_auth &&
+	    c->trusted_authserv_id == NULL)
+		conf_warning(cx, conf_member(root, "agents"), "agents",
+		    "agents_require_auth is on but trusted_authserv_id is not "
+		    "set: no agent command sent by mail will be applied");
+}

@@ -1,0 +1,1151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-conf.c - the configuration module (src/conf): the duration and
+ * size parsers from tables; the defaults of a minimal file; the SPEC §12
+ * shape and the annotated example, which must load to the same values;
+ * the tier rule; and every tests/fixtures/conf/bad-*.conf against its
+ * .expect, which holds the exact error lines with the path written FILE.
+ * Dropping a new bad-*.conf and .expect into the directory adds a case.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "supportd/conf.h"
+#include "supportd/err.h"
+#include "supportd/util.h"
+
+#include "harness.h"
+
+static char	*srcpath(const char *rel);
+static char	*dump_conf(const struct sd_conf *c);
+static char	*dur_str(struct sd_dur d);
+static bool	 dur_eq(struct sd_dur a, struct sd_dur b);
+static void	 dump_strv(FILE *fp, const char *key, const struct sd_strv *sv);
+static int	 cmp_str(const void *a, const void *b);
+static char	*joined(const struct sd_strv *sv, const char *path);
+static char	*write_tmp(const char *dir, const char *name, const char *text,
+		    mode_t mode);
+static struct sd_strv list_fixtures(const char *prefix);
+static void	 assert_lines(const char *got, const char *want,
+		    const char *what, int line);
+
+static const char minimal_text[] =
+	"mailboxes = (\n"
+	"  { name = \"support\"; address = \"support@vendor.example\";\n"
+	"    imap = { host = \"imap.vendor.example\"; user = \"support\";\n"
+	"             password = \"hunter2\"; }; }\n"
+	");\n"
+	"smtp = { url = \"smtp://127.0.0.1:25\"; tls = \"none\"; };\n"
+	"database = \"state/supportd.db\";\n";
+
+/*
+ * Helpers.
+ */
+
+/* test_srcpath returns a static buffer; callers here keep several. */
+static char *
+srcpath(const char *rel)
+{
+	return xstrdup(test_srcpath(rel));
+}
+
+/* Field by field: the struct has padding, so no memcmp. */
+static bool
+dur_eq(struct sd_dur a, struct sd_dur b)
+{
+	return a.kind == b.kind && a.n == b.n;
+}
+
+static char *
+dur_str(struct sd_dur d)
+{
+	switch (d.kind) {
+	case SD_DUR_NONE:
+		return xstrdup("none");
+	case SD_DUR_WALL:
+		return xasprintf("%llds", (long long)d.n);
+	case SD_DUR_BH:
+		return xasprintf("%lldbh-seconds", (long long)d.n);
+	case SD_DUR_BD:
+		return xasprintf("%lldbd", (long long)d.n);
+	}
+	return xstrdup("?");
+}
+
+static void
+dump_strv(FILE *fp, const char *key, const struct sd_strv *sv)
+{
+	fprintf(fp, "%s=[", key);
+	for (size_t i = 0; i < sv->n; i++)
+		fprintf(fp, "%s%s", i ? "," : "", sv->v[i]);
+	fprintf(fp, "]\n");
+}
+
+#define S(x)	((x) ? (x) : "(null)")
+
+/* Every field, one per line, for comparing two configs. */
+static char *
+dump_conf(const struct sd_conf *c)
+{
+	char	*buf = NULL, *a, *b;
+	size_t	 len = 0;
+	FILE	*fp = open_memstream(&buf, &len);
+
+	fprintf(fp, "database=%s\ntemplates_dir=%s\nticket_tag=%s\n",
+	    c->database, c->templates_dir, c->ticket_tag);
+	fprintf(fp, "default_priority=%s\npoll=%lld\nmax_size=%lld\n",
+	    conf_prio_name(c->default_priority), (long long)c->poll_interval,
+	    (long long)c->max_message_size);
+	fprintf(fp, "autoreply=%d/%lld\nauto_close=%lld\nc1dup=%lld\n",
+	    c->autoreply_limit, (long long)c->autoreply_window,
+	    (long long)c->auto_close_after, (long long)c->c1_duplicate_window);
+	fprintf(fp, "c1upd=%lld\noutbox=%lld\n",
+	    (long long)c->c1_update_interval, (long long)c->outbox_max_age);
+	dump_strv(fp, "agents", &c->agents);
+	fprintf(fp, "require_auth=%d\nauthserv=%s\n", c->agents_require_auth,
+	    S(c->trusted_authserv_id));
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		const struct sd_conf_mailbox *m = &c->mailboxes[i];
+
+		fprintf(fp, "mb=%s|%s|%s|%d|%s\n", m->name, m->address,
+		    m->display_name, m->processed, S(m->move_folder));
+		fprintf(fp, " imap=%s|%d|%d|%s|%s|%s|%s|%d|%s|%d\n",
+		    m->imap.host, m->imap.port, m->imap.tls, m->imap.user,
+		    S(m->imap.password), S(m->imap.password_file),
+		    m->imap.folder, m->imap.idle, S(m->imap.ca_file),
+		    m->imap.allow_plaintext);
+	}
+	fprintf(fp, "smtp=%s|%d|%s|%s|%s|%s|%d\n", c->smtp.url, c->smtp.tls,
+	    S(c->smtp.user), S(c->smtp.password), S(c->smtp.password_file),
+	    S(c->smtp.ca_file), c->smtp.timeout);
+	fprintf(fp, "cal=%s|%#x|%d-%d\n", c->calendar.timezone,
+	    c->calendar.days, c->calendar.open, c->calendar.close);
+	dump_strv(fp, "holidays", &c->calendar.holidays);
+	for (int p = 0; p < SD_NPRIO; p++) {
+		a = dur_str(c->priorities[p].escalation_window);
+		fprintf(fp, "prio%d=%s|%d|", p + 1, a, c->priorities[p].clock);
+		dump_strv(fp, "markers", &c->priorities[p].markers);
+		free(a);
+	}
+	for (size_t i = 0; i < c->ntiers; i++) {
+		fprintf(fp, "tier=%s", c->tiers[i].name);
+		for (int p = 0; p < SD_NPRIO; p++) {
+			a = dur_str(c->tiers[i].response[p]);
+			b = dur_str(c->tiers[i].resolution[p]);
+			fprintf(fp, " C%d:%s/%s", p + 1, a, b);
+			free(a);
+			free(b);
+		}
+		fprintf(fp, "\n");
+	}
+	for (size_t i = 0; i < c->norgs; i++) {
+		fprintf(fp, "org=%s|%s|%s|%s|%s|", c->orgs[i].name,
+		    c->orgs[i].tier, S(c->orgs[i].contacts[0]),
+		    S(c->orgs[i].contacts[1]), S(c->orgs[i].contacts[2]));
+		dump_strv(fp, "domains", &c->orgs[i].domains);
+	}
+	fprintf(fp, "escalation=%s|%s|%s\n", S(c->escalation[0]),
+	    S(c->escalation[1]), S(c->escalation[2]));
+	dump_strv(fp, "team", &c->team_emails);
+	dump_strv(fp, "oncall", &c->oncall_emails);
+	fprintf(fp, "webhook=%s|%s|%d|%d\n", S(c->oncall_webhook),
+	    S(c->oncall_webhook_token_file), c->oncall_page_unknown_senders,
+	    c->oncall_max_pages_per_hour);
+	fclose(fp);
+	return buf;
+}
+
+/* The lines of sv, each ending in \n, with path written FILE. */
+static char *
+joined(const struct sd_strv *sv, const char *path)
+{
+	GString	*s = g_string_new(NULL);
+	char	*out;
+
+	for (size_t i = 0; i < sv->n; i++) {
+		g_string_append(s, sv->v[i]);
+		g_string_append_c(s, '\n');
+	}
+	if (path != NULL)
+		g_string_replace(s, path, "FILE", 0);
+	out = xstrdup(s->str);
+	g_string_free(s, TRUE);
+	return out;
+}
+
+static char *
+write_tmp(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char	*path = xasprintf("%s/%s", dir, name);
+	FILE	*fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		abort();
+	}
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, mode);
+	return path;
+}
+
+/* Compares line by line, so that a difference is one TAP comment line. */
+static void
+assert_lines(const char *got, const char *want, const char *what, int line)
+{
+	char	**g = g_strsplit(got ? got : "", "\n", -1);
+	char	**w = g_strsplit(want ? want : "", "\n", -1);
+	guint	  ng = g_strv_length(g), nw = g_strv_length(w);
+
+	for (guint i = 0; i < MAX(ng, nw); i++)
+		test_assert_at(test_streq(i < ng ? g[i] : NULL,
+		    i < nw ? w[i] : NULL), what, __FILE__, line, (long)i + 1);
+	g_strfreev(g);
+	g_strfreev(w);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of fixtures/conf/PREFIX*.conf. */
+static struct sd_strv
+list_fixtures(const char *prefix)
+{
+	struct sd_strv	 sv = { NULL, 0 };
+	struct dirent	*de;
+	char		*dir = srcpath("fixtures/conf");
+	DIR		*d = opendir(dir);
+	size_t		 len;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+		    len > 5 && strcmp(de->d_name + len - 5, ".conf") == 0)
+			strv_push(&sv, de->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	if (sv.n > 1)
+		qsort(sv.v, sv.n, sizeof(*sv.v), cmp_str);
+	return sv;
+}
+
+/*
+ * Parsers.
+ */
+
+static void
+test_durations(void)
+{
+	static const struct {
+		const char		*s;
+		bool			 allow_none;
+		int			 ret;
+		enum sd_dur_kind	 kind;
+		int64_t			 n;
+	} t[] = {
+		{ "30s",	false,	0,	SD_DUR_WALL,	30 },
+		{ "30m",	false,	0,	SD_DUR_WALL,	1800 },
+		{ "2h",		false,	0,	SD_DUR_WALL,	7200 },
+		{ "3d",		false,	0,	SD_DUR_WALL,	259200 },
+		{ "14d",	false,	0,	SD_DUR_WALL,	1209600 },
+		{ "4bh",	false,	0,	SD_DUR_BH,	14400 },
+		{ "1bd",	false,	0,	SD_DUR_BD,	1 },
+		{ "10bd",	false,	0,	SD_DUR_BD,	10 },
+		{ "0s",		false,	0,	SD_DUR_WALL,	0 },
+		{ "007m",	false,	0,	SD_DUR_WALL,	420 },
+		{ "none",	true,	0,	SD_DUR_NONE,	0 },
+		{ "3650d",	false,	0,	SD_DUR_WALL,	3650 * 86400LL },
+		{ "3650bd",	false,	0,	SD_DUR_BD,	3650 },
+		{ "none",	false,	-1,	0, 0 },	/* only for SLA targets */
+		{ "None",	true,	-1,	0, 0 },
+		{ "",		false,	-1,	0, 0 },
+		{ "5x",		false,	-1,	0, 0 },
+		{ "m",		false,	-1,	0, 0 },
+		{ "bh",		false,	-1,	0, 0 },
+		{ "30",		false,	-1,	0, 0 },	/* a unit is required */
+		{ "-5m",	false,	-1,	0, 0 },
+		{ "+5m",	false,	-1,	0, 0 },
+		{ " 5m",	false,	-1,	0, 0 },
+		{ "5m ",	false,	-1,	0, 0 },
+		{ "5 m",	false,	-1,	0, 0 },
+		{ "1.5h",	false,	-1,	0, 0 },
+		{ "1h30m",	false,	-1,	0, 0 },
+		{ "5M",		false,	-1,	0, 0 },	/* units are lower case */
+		{ "5H",		false,	-1,	0, 0 },
+		{ "5b",		false,	-1,	0, 0 },
+		{ "5bhx",	false,	-1,	0, 0 },
+		{ "5bw",	false,	-1,	0, 0 },
+		{ "3651d",	false,	-1,	0, 0 },	/* over 10 years */
+		{ "3651bd",	false,	-1,	0, 0 },
+		{ "99999999999999999999999s", false, -1, 0, 0 },
+	};
+	struct sd_dur d;
+
+	test_begin("conf: durations");
+	for (size_t i = 0; i < nitems(t); i++) {
+		d.kind = SD_DUR_NONE;
+		d.n = -42;
+		test_assert_idx(conf_parse_duration(t[i].s, t[i].allow_none,
+		    &d) == t[i].ret, i);
+		if (t[i].ret == 0)
+			test_assert_idx(d.kind == t[i].kind && d.n == t[i].n,
+			    i);
+		else
+			test_assert_idx(d.n == -42, i);	/* untouched */
+	}
+	test_assert(conf_parse_duration(NULL, true, &d) == -1);
+	test_end();
+}
+
+static void
+test_sizes(void)
+{
+	static const struct {
+		const char	*s;
+		int		 ret;
+		int64_t		 n;
+	} t[] = {
+		{ "1000",	0,	1000 },
+		{ "0",		0,	0 },
+		{ "512K",	0,	524288 },
+		{ "512k",	0,	524288 },
+		{ "25M",	0,	26214400 },
+		{ "1G",		0,	1073741824 },
+		{ "9223372036854775807", 0, INT64_MAX },
+		{ "",		-1,	0 },
+		{ "K",		-1,	0 },
+		{ "25MB",	-1,	0 },
+		{ "25 M",	-1,	0 },
+		{ " 25M",	-1,	0 },
+		{ "-1",		-1,	0 },
+		{ "1.5M",	-1,	0 },
+		{ "25T",	-1,	0 },
+		{ "9223372036854775808", -1, 0 },
+		{ "9999999999G", -1,	0 },
+	};
+	int64_t n;
+
+	test_begin("conf: sizes");
+	for (size_t i = 0; i < nitems(t); i++) {
+		n = -42;
+		test_assert_idx(conf_parse_size(t[i].s, &n) == t[i].ret, i);
+		test_assert_idx(n == (t[i].ret == 0 ? t[i].n : -42), i);
+	}
+	test_assert(conf_parse_size(NULL, &n) == -1);
+	test_end();
+}
+
+static void
+test_prio_names(void)
+{
+	static const struct {
+		const char	*s;
+		int		 want;
+	} t[] = {
+		{ "C1", SD_C1 }, { "c2", SD_C2 }, { "C3", SD_C3 },
+		{ "c4", SD_C4 }, { "C5", -1 }, { "C0", -1 }, { "C", -1 },
+		{ "C12", -1 }, { " C1", -1 }, { "", -1 }, { NULL, -1 },
+	};
+
+	test_begin("conf: priority names");
+	for (size_t i = 0; i < nitems(t); i++)
+		test_assert_idx(conf_prio_parse(t[i].s) == t[i].want, i);
+	for (int p = 0; p < SD_NPRIO; p++)
+		test_assert_idx(conf_prio_parse(conf_prio_name(p)) == p, p);
+	test_assert_streq(conf_prio_name(SD_C1), "C1");
+	test_assert_streq(conf_prio_name(SD_C4), "C4");
+	test_end();
+}
+
+/*
+ * Good files.
+ */
+
+static void
+test_minimal_defaults(void)
+{
+	struct sd_strv			 errs = { 0 }, warns = { 0 };
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_mailbox	*m;
+	const struct sd_conf_tier	*t;
+	char				*path;
+
+	path = srcpath("fixtures/conf/good-minimal.conf");
+	test_begin("conf: a minimal file gets every default");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	test_assert(errs.n == 0 && warns.n == 0);
+	if (c == NULL)
+		goto out;
+	test_assert_streq(c->path, path);
+	test_assert_streq(c->database, "/var/lib/supportd/supportd.db");
+	test_assert_streq(c->templates_dir, "/etc/supportd/templates");
+	test_assert_streq(c->ticket_tag, "Ticket");
+	test_assert(c->default_priority == SD_C3);
+	test_assert(c->poll_interval == 60);
+	test_assert(c->max_message_size == 25 * 1024 * 1024);
+	test_assert(c->autoreply_limit == 5);
+	test_assert(c->autoreply_window == 3600);
+	test_assert(c->auto_close_after == 14 * 86400);
+	test_assert(c->c1_duplicate_window == 2 * 3600);
+	test_assert(c->c1_update_interval == 15 * 60);
+	test_assert(c->outbox_max_age == 3 * 86400);
+	test_assert(c->agents.n == 0);
+	test_assert(c->agents_require_auth);
+	test_assert(c->trusted_authserv_id == NULL);
+
+	test_assert(c->nmailboxes == 1);
+	m = &c->mailboxes[0];
+	test_assert_streq(m->name, "support");
+	test_assert_streq(m->address, "support@vendor.example");
+	test_assert_streq(m->display_name, "support");
+	test_assert(m->processed == SD_PROC_SEEN && m->move_folder == NULL);
+	test_assert_streq(m->imap.host, "imap.vendor.example");
+	test_assert(m->imap.port == 993);
+	test_assert(m->imap.tls == SD_TLS_IMAPS);
+	test_assert_streq(m->imap.user, "support");
+	test_assert(m->imap.password == NULL);
+	test_assert_streq(m->imap.password_file, "/etc/supportd/support.pass");
+	test_assert_streq(m->imap.folder, "INBOX");
+	test_assert(m->imap.idle);
+	test_assert(m->imap.ca_file == NULL);
+	test_assert(!m->imap.allow_plaintext);
+
+	test_assert_streq(c->smtp.url, "smtp://smtp.vendor.example:587");
+	test_assert(c->smtp.tls == SD_TLS_STARTTLS);
+	test_assert(c->smtp.user == NULL && c->smtp.password == NULL &&
+	    c->smtp.password_file == NULL && c->smtp.ca_file == NULL);
+	test_assert(c->smtp.timeout == 30);
+
+	test_assert_streq(c->calendar.timezone, "Asia/Kolkata");
+	test_assert(c->calendar.days == 0x1f);		/* Mon-Fri */
+	test_assert(c->calendar.open == 600 && c->calendar.close == 1080);
+	test_assert(c->calendar.holidays.n == 0);
+
+	test_assert(c->priorities[SD_C1].markers.n == 2);
+	test_assert_streq(c->priorities[SD_C1].markers.v[0], "C1");
+	test_assert_streq(c->priorities[SD_C1].markers.v[1], "System Down");
+	test_assert(c->priorities[SD_C1].clock == SD_CLOCK_WALL);
+	test_assert(c->priorities[SD_C1].escalation_window.kind ==
+	    SD_DUR_WALL && c->priorities[SD_C1].escalation_window.n == 1800);
+	for (int p = SD_C2; p <= SD_C4; p++) {
+		static const int64_t win[] = {
+			1800, 3600, 8 * 3600, 16 * 3600
+		};
+
+		test_assert_idx(c->priorities[p].markers.n == 1, p);
+		test_assert_streq_idx(c->priorities[p].markers.v[0],
+		    conf_prio_name(p), p);
+		test_assert_idx(c->priorities[p].clock == SD_CLOCK_BUSINESS, p);
+		test_assert_idx(c->priorities[p].escalation_window.n == win[p],
+		    p);
+	}
+
+	/* SPEC §5. */
+	test_assert(c->ntiers == 4);
+	test_assert_streq(c->tiers[0].name, "default");
+	test_assert_streq(c->tiers[1].name, "premium");
+	test_assert_streq(c->tiers[2].name, "standard");
+	test_assert_streq(c->tiers[3].name, "basic");
+	t = conf_tier(c, "default");
+	test_assert(t != NULL && t->response[SD_C1].kind == SD_DUR_WALL &&
+	    t->response[SD_C1].n == 7200);
+	test_assert(t != NULL && t->response[SD_C2].kind == SD_DUR_BH &&
+	    t->response[SD_C2].n == 4 * 3600);
+	test_assert(t != NULL && t->response[SD_C3].kind == SD_DUR_BD &&
+	    t->response[SD_C3].n == 1);
+	test_assert(t != NULL && t->resolution[SD_C1].n == 6 * 3600);
+	test_assert(t != NULL && t->resolution[SD_C2].n == 24 * 3600);
+	test_assert(t != NULL && t->resolution[SD_C4].kind == SD_DUR_BD &&
+	    t->resolution[SD_C4].n == 10);
+	t = conf_tier(c, "standard");
+	test_assert(t != NULL && t->response[SD_C1].n == 4 * 3600 &&
+	    t->response[SD_C4].kind == SD_DUR_BD && t->response[SD_C4].n == 3);
+	test_assert(t != NULL && t->resolution[SD_C3].kind == SD_DUR_BD &&
+	    t->resolution[SD_C3].n == 5);
+	t = conf_tier(c, "basic");
+	for (int p = 0; t != NULL && p < SD_NPRIO; p++)
+		test_assert_idx(t->response[p].kind == SD_DUR_NONE &&
+		    t->resolution[p].kind == SD_DUR_NONE, p);
+
+	test_assert(c->norgs == 0 && c->orgs == NULL);
+	test_assert(c->escalation[0] == NULL && c->escalation[2] == NULL);
+	test_assert(c->team_emails.n == 0 && c->oncall_emails.n == 0);
+	test_assert(c->oncall_webhook == NULL &&
+	    c->oncall_webhook_token_file == NULL);
+	test_assert(!c->oncall_page_unknown_senders);
+	test_assert(c->oncall_max_pages_per_hour == 3);
+ out:
+	conf_free(&c);
+	test_assert(c == NULL);
+	strv_free(&errs);
+	strv_free(&warns);
+	free(path);
+	test_end();
+}
+
+static void
+test_spec12(void)
+{
+	struct sd_strv			 errs = { 0 }, warns = { 0 };
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_tier	*t, *d;
+	const struct sd_conf_org	*o;
+	char				*path;
+
+	path = srcpath("fixtures/conf/good-spec12.conf");
+	test_begin("conf: the SPEC §12 shape");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	test_assert(errs.n == 0);
+	test_assert(warns.n == 0);
+	if (c == NULL)
+		goto out;
+	test_assert(c->agents.n == 2);
+	test_assert_streq(c->agents.v[1], "bob@vendor.example");
+	test_assert_streq(c->trusted_authserv_id, "mx.vendor.example");
+	test_assert(c->nmailboxes == 1);
+	test_assert_streq(c->mailboxes[0].display_name, "Vendor Support");
+	test_assert(c->mailboxes[0].imap.port == 993);
+	test_assert(c->mailboxes[0].imap.idle);
+	test_assert_streq(c->smtp.user, "support@vendor.example");
+	test_assert_streq(c->smtp.password_file, "/etc/supportd/smtp.pass");
+	test_assert(c->smtp.tls == SD_TLS_STARTTLS);
+	test_assert(c->calendar.holidays.n == 2);
+	test_assert_streq(c->calendar.holidays.v[1], "2027-01-26");
+
+	/* premium gives response only: resolution comes from default. */
+	test_assert(c->ntiers == 4);
+	d = conf_tier(c, "default");
+	t = conf_tier(c, "premium");
+	test_assert(t != NULL && d != NULL);
+	if (t != NULL && d != NULL) {
+		test_assert(t->response[SD_C1].kind == SD_DUR_WALL &&
+		    t->response[SD_C1].n == 3600);
+		test_assert(t->response[SD_C2].kind == SD_DUR_WALL &&
+		    t->response[SD_C2].n == 4 * 3600);
+		for (int p = 0; p < SD_NPRIO; p++)
+			test_assert_idx(dur_eq(t->resolution[p],
+			    d->resolution[p]), p);
+	}
+	t = conf_tier(c, "basic");
+	test_assert(t != NULL && t->response[SD_C1].kind == SD_DUR_NONE &&
+	    t->resolution[SD_C4].kind == SD_DUR_NONE);
+
+	o = conf_org_for_domain(c, "acme.example");
+	test_assert(o != NULL);
+	if (o != NULL) {
+		test_assert_streq(o->name, "Acme Retail");
+		test_assert_streq(o->tier, "premium");
+		test_assert_streq(o->contacts[0], "am-acme@vendor.example");
+		test_assert(o->contacts[1] == NULL);
+	}
+	test_assert_streq(c->escalation[2], "head-of-product@vendor.example");
+	test_assert(c->team_emails.n == 1 && c->oncall_emails.n == 1);
+	test_assert_streq(c->oncall_webhook,
+	    "https://pager.vendor.example/hooks/supportd");
+	test_assert_streq(c->oncall_webhook_token_file,
+	    "/etc/supportd/pager.token");
+	test_assert(c->oncall_max_pages_per_hour == 3);
+ out:
+	conf_free(&c);
+	strv_free(&errs);
+	strv_free(&warns);
+	free(path);
+	test_end();
+}
+
+/* The annotated example says everything §12 says, and nothing else. */
+static void
+test_example(void)
+{
+	struct sd_strv	 errs = { 0 }, warns = { 0 };
+	struct sd_conf	*ex = NULL, *spec = NULL;
+	char		*p1 = srcpath("../conf/supportd.conf.example");
+	char		*p2 = srcpath("fixtures/conf/good-spec12.conf");
+	char		*d1, *d2;
+
+	test_begin("conf: the annotated example loads as SPEC §12");
+	test_assert(conf_load(p1, &ex, &errs, &warns) == 0);
+	test_assert(errs.n == 0);
+	test_assert(warns.n == 0);
+	if (errs.n > 0)
+		printf("# %s\n", errs.v[0]);
+	test_assert(conf_load(p2, &spec, NULL, NULL) == 0);
+	if (ex != NULL && spec != NULL) {
+		d1 = dump_conf(ex);
+		d2 = dump_conf(spec);
+		assert_lines(d1, d2, "example vs §12, line", __LINE__);
+		free(d1);
+		free(d2);
+	}
+	conf_free(&ex);
+	conf_free(&spec);
+	strv_free(&errs);
+	strv_free(&warns);
+	free(p1);
+	free(p2);
+	test_end();
+}
+
+static void
+test_tier_rule(void)
+{
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_tier	*t;
+	char				*path;
+	struct sd_dur			 none = { SD_DUR_NONE, 0 };
+	static const struct {
+		const char	*tier;
+		int		 prio;
+		bool		 resolution;
+		enum sd_dur_kind kind;
+		int64_t		 n;
+	} want[] = {
+		/* "default" gives C2 response; the rest is built in. */
+		{ "default", SD_C1, false, SD_DUR_WALL, 2 * 3600 },
+		{ "default", SD_C2, false, SD_DUR_BH, 8 * 3600 },
+		{ "default", SD_C3, false, SD_DUR_BD, 1 },
+		{ "default", SD_C1, true, SD_DUR_WALL, 6 * 3600 },
+		{ "default", SD_C4, true, SD_DUR_BD, 10 },
+		/* "gold": C1 and C4 response; the rest from this default. */
+		{ "gold", SD_C1, false, SD_DUR_WALL, 1800 },
+		{ "gold", SD_C2, false, SD_DUR_BH, 8 * 3600 },
+		{ "gold", SD_C3, false, SD_DUR_BD, 1 },
+		{ "gold", SD_C4, false, SD_DUR_NONE, 0 },
+		{ "gold", SD_C2, true, SD_DUR_WALL, 24 * 3600 },
+		/* "silver": resolution C3 only. */
+		{ "silver", SD_C2, false, SD_DUR_BH, 8 * 3600 },
+		{ "silver", SD_C3, true, SD_DUR_BD, 10 },
+		{ "silver", SD_C4, true, SD_DUR_BD, 10 },
+		{ "silver", SD_C1, true, SD_DUR_WALL, 6 * 3600 },
+	};
+
+	path = srcpath("fixtures/conf/good-tiers.conf");
+	test_begin("conf: the tier rule");
+	test_assert(conf_load(path, &c, NULL, NULL) == 0);
+	if (c == NULL)
+		goto out;
+	test_assert(c->ntiers == 4);	/* no built-in default added */
+	for (size_t i = 0; i < nitems(want); i++) {
+		const struct sd_dur *d;
+
+		t = conf_tier(c, want[i].tier);
+		test_assert_idx(t != NULL, i);
+		if (t == NULL)
+			continue;
+		d = want[i].resolution ? &t->resolution[want[i].prio] :
+		    &t->response[want[i].prio];
+		test_assert_idx(d->kind == want[i].kind && d->n == want[i].n,
+		    i);
+	}
+	/* "free" gives neither group: best effort. */
+	t = conf_tier(c, "free");
+	for (int p = 0; t != NULL && p < SD_NPRIO; p++)
+		test_assert_idx(dur_eq(t->response[p], none) &&
+		    dur_eq(t->resolution[p], none), p);
+	test_assert(t != NULL);
+
+	/* Lookups. */
+	test_assert(conf_tier(c, "platinum") == NULL);
+	test_assert(conf_tier(c, NULL) == NULL);
+	test_assert(conf_tier(NULL, "gold") == NULL);
+	test_assert(conf_org_for_domain(c, "ACME.example") != NULL);
+	test_assert(conf_org_for_domain(c, "acme-corp.example") ==
+	    conf_org_for_domain(c, "acme.example"));
+	test_assert_streq(c->orgs[0].domains.v[0], "acme.example");
+	test_assert(conf_org_for_domain(c, "mail.acme.example") == NULL);
+	test_assert(conf_org_for_domain(c, "example") == NULL);
+	test_assert(conf_org_for_domain(c, NULL) == NULL);
+	test_assert_streq(conf_org_for_domain(c, "initech.example")->tier,
+	    "default");
+	test_assert(conf_mailbox(c, "support") == &c->mailboxes[0]);
+	test_assert(conf_mailbox(c, "Support") == NULL);
+	test_assert(conf_mailbox(NULL, "support") == NULL);
+ out:
+	conf_free(&c);
+	free(path);
+	test_end();
+}
+
+/* Tiers in a file without "default" get the built-in one. */
+static void
+test_tier_default_added(void)
+{
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_tier	*t;
+	char				*dir, *path, *text;
+
+	test_begin("conf: built-in default tier added");
+	dir = g_dir_make_tmp("test-conf.XXXXXX", NULL);
+	test_assert(dir != NULL);
+	if (dir == NULL) {
+		test_end();
+		return;
+	}
+	text = xasprintf("%s%s", minimal_text,
+	    "tiers = ( { name = \"gold\"; response = { C1 = \"1h\"; }; } );\n");
+	path = write_tmp(dir, "t.conf", text, 0600);
+	test_assert(conf_load(path, &c, NULL, NULL) == 0);
+	test_assert(c != NULL && c->ntiers == 2);
+	t = conf_tier(c, "default");
+	test_assert(t != NULL && t->response[SD_C2].kind == SD_DUR_BH);
+	t = conf_tier(c, "gold");
+	test_assert(t != NULL && t->response[SD_C1].n == 3600 &&
+	    t->response[SD_C2].kind == SD_DUR_BH &&
+	    t->resolution[SD_C3].kind == SD_DUR_BD &&
+	    t->resolution[SD_C3].n == 5);
+	conf_free(&c);
+	unlink(path);
+	rmdir(dir);
+	g_free(dir);
+	free(path);
+	free(text);
+	test_end();
+}
+
+/* @include names a file beside the config; errors name that file. */
+static void
+test_include(void)
+{
+	struct sd_strv	 errs = { 0 };
+	struct sd_conf	*c = NULL;
+	char		*dir, *real, *path, *inc, *want, *got;
+
+	test_begin("conf: @include");
+	if ((dir = g_dir_make_tmp("test-conf.XXXXXX", NULL)) == NULL) {
+		test_assert(dir != NULL);
+		test_end();
+		return;
+	}
+	real = realpath(dir, NULL);
+	path = write_tmp(dir, "main.conf", "@include \"inc.conf\"\n"
+	    "smtp = { url = \"smtp://127.0.0.1\"; tls = \"none\"; };\n",
+	    0600);
+	inc = write_tmp(dir, "inc.conf", "mailboxes = ( { name = \"m\";\n"
+	    "  address = \"m@x.example\"; imap = { host = \"h\";\n"
+	    "  user = \"u\"; password_file = \"p\"; }; } );\n", 0600);
+	test_assert(conf_load(path, &c, &errs, NULL) == 0 && c != NULL);
+	test_assert(c != NULL && c->nmailboxes == 1);
+	test_assert(errs.n == 0);
+	conf_free(&c);
+	strv_free(&errs);
+	free(inc);
+
+	inc = write_tmp(dir, "inc.conf", "\npoll_interval = \"1y\";\n", 0600);
+	test_assert(conf_load(path, &c, &errs, NULL) == -1);
+	want = xasprintf("%s/inc.conf:2: poll_interval: bad duration \"1y\" "
+	    "(use s, m, h, d, bh, bd)\n%s: mailboxes: required setting "
+	    "missing\n", real, path);
+	got = joined(&errs, NULL);
+	assert_lines(got, want, "include", __LINE__);
+	free(got);
+	free(want);
+	strv_free(&errs);
+	free(inc);
+
+	inc = write_tmp(dir, "inc.conf", "poll_interval = ;\n", 0600);
+	test_assert(conf_load(path, &c, &errs, NULL) == -1);
+	want = xasprintf("%s/inc.conf:1: syntax error\n", real);
+	got = joined(&errs, NULL);
+	test_assert_streq(got, want);
+	free(got);
+	free(want);
+	strv_free(&errs);
+
+	unlink(inc);
+	unlink(path);
+	rmdir(dir);
+	g_free(dir);
+	free(real);
+	free(inc);
+	free(path);
+	test_end();
+}
+
+static void
+test_loopback(void)
+{
+	struct sd_strv			 errs = { 0 }, warns = { 0 };
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_mailbox	*m;
+	char				*path;
+	char				*dir, *want;
+
+	path = srcpath("fixtures/conf/good-loopback.conf");
+	test_begin("conf: loopback servers and dependent defaults");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	test_assert(errs.n == 0 && warns.n == 0);
+	if (c == NULL)
+		goto out;
+	/* Relative paths are taken from the file's directory. */
+	dir = realpath(test_srcpath("fixtures/conf"), NULL);
+	want = xasprintf("%s/state/supportd.db", dir);
+	test_assert_streq(c->database, want);
+	free(want);
+	want = xasprintf("%s/support.pass", dir);
+	test_assert_streq(c->mailboxes[0].imap.password_file, want);
+	free(want);
+	want = xasprintf("%s/ca.pem", dir);
+	test_assert_streq(c->mailboxes[2].imap.ca_file, want);
+	free(want);
+	free(dir);
+
+	m = conf_mailbox(c, "support");
+	test_assert(m != NULL && m->processed == SD_PROC_MOVE);
+	test_assert_streq(m ? m->move_folder : NULL, "Done/Support");
+	test_assert(m != NULL && m->imap.port == 10143 &&
+	    m->imap.tls == SD_TLS_NONE && !m->imap.allow_plaintext);
+	m = conf_mailbox(c, "sales");
+	test_assert(m != NULL && m->processed == SD_PROC_DELETE &&
+	    m->move_folder == NULL && m->imap.port == 143 && !m->imap.idle);
+	m = conf_mailbox(c, "billing");
+	test_assert(m != NULL && m->imap.tls == SD_TLS_STARTTLS &&
+	    m->imap.port == 143);
+	test_assert(c->smtp.tls == SD_TLS_IMAPS);	/* from smtps:// */
+	test_assert(c->smtp.timeout == 120);
+	test_assert_streq(c->calendar.timezone, "Europe/Berlin");
+	test_assert(c->calendar.days == (1u << 0 | 1u << 1 | 1u << 5));
+	test_assert(c->calendar.open == 510 && c->calendar.close == 1440);
+	test_assert(c->priorities[SD_C3].markers.n == 2);
+	test_assert_streq(c->priorities[SD_C3].markers.v[0], "Normal");
+	test_assert(c->priorities[SD_C3].escalation_window.n == 8 * 3600);
+	test_assert(c->priorities[SD_C1].markers.n == 2);
+	test_assert_streq(c->oncall_webhook, "http://127.0.0.1:9999/hook");
+	test_assert(c->oncall_max_pages_per_hour == 0);
+	test_assert(c->max_message_size == 1000);
+	test_assert(c->autoreply_limit == 0);
+ out:
+	conf_free(&c);
+	strv_free(&errs);
+	strv_free(&warns);
+	free(path);
+	test_end();
+}
+
+static void
+test_good_fixtures(void)
+{
+	struct sd_strv	 names = list_fixtures("good-");
+	struct sd_strv	 errs = { 0 };
+	struct sd_conf	*c = NULL;
+	char		*rel, *path;
+
+	test_begin("conf: every good-*.conf loads");
+	test_assert(names.n >= 4);
+	for (size_t i = 0; i < names.n; i++) {
+		rel = xasprintf("fixtures/conf/%s", names.v[i]);
+		path = srcpath(rel);
+		test_assert_idx(conf_load(path, &c, &errs, NULL) == 0, i);
+		test_assert_idx(c != NULL && errs.n == 0, i);
+		if (errs.n > 0)
+			printf("# %s\n", errs.v[0]);
+		conf_free(&c);
+		strv_free(&errs);
+		free(path);
+		free(rel);
+	}
+	strv_free(&names);
+	test_end();
+}
+
+/*
+ * Bad files.
+ */
+
+static void
+test_bad_fixtures(void)
+{
+	static struct sd_conf sentinel;
+	struct sd_strv	 names = list_fixtures("bad-");
+	struct sd_strv	 errs = { 0 }, warns = { 0 };
+	struct sd_conf	*c;
+	char		*rel, *path, *exp_path, *got, *want;
+	size_t		 len;
+
+	test_begin("conf: every bad-*.conf gives its .expect");
+	test_assert(names.n >= 21);
+	for (size_t i = 0; i < names.n; i++) {
+		rel = xasprintf("fixtures/conf/%s", names.v[i]);
+		path = srcpath(rel);
+		len = strlen(path);
+		exp_path = xasprintf("%.*s.expect", (int)(len - 5), path);
+		want = NULL;
+		test_assert_idx(g_file_get_contents(exp_path, &want, NULL,
+		    NULL), i);
+		c = &sentinel;		/* conf_load must reset it */
+		test_assert_idx(conf_load(path, &c, &errs, &warns) == -1, i);
+		test_assert_idx(c == NULL, i);
+		test_assert_idx(errs.n > 0, i);
+		got = joined(&errs, path);
+		assert_lines(got, want, names.v[i], __LINE__);
+		free(got);
+		g_free(want);
+		strv_free(&errs);
+		strv_free(&warns);
+		free(exp_path);
+		free(path);
+		free(rel);
+	}
+	strv_free(&names);
+	test_end();
+}
+
+static void
+test_unreadable(void)
+{
+	struct sd_strv	 errs = { 0 };
+	struct sd_conf	*c = NULL;
+	char		*path = srcpath("fixtures/conf/no-such-file.conf");
+	char		*dir = srcpath("fixtures/conf");
+	char		*want, *got;
+
+	test_begin("conf: a file that cannot be read");
+	test_assert(conf_load(path, &c, &errs, NULL) == -1 && c == NULL);
+	want = xasprintf("%s: cannot read: No such file or directory\n", path);
+	got = joined(&errs, NULL);
+	test_assert_streq(got, want);
+	free(got);
+	free(want);
+	strv_free(&errs);
+	test_assert(conf_load(dir, &c, &errs, NULL) == -1 && c == NULL);
+	want = xasprintf("%s: cannot read: Is a directory\n", dir);
+	got = joined(&errs, NULL);
+	test_assert_streq(got, want);
+	free(got);
+	free(want);
+	strv_free(&errs);
+	/* errs may be NULL. */
+	test_assert(conf_load(path, &c, NULL, NULL) == -1);
+	free(path);
+	free(dir);
+	test_end();
+}
+
+/* An inline password is fine in a private file, warned about in a
+ * readable one, and the warning never carries the password. */
+static void
+test_inline_password(void)
+{
+	struct sd_strv	 errs = { 0 }, warns = { 0 };
+	struct sd_conf	*c = NULL;
+	char		*dir, *path, *want, *got, *real;
+
+	test_begin("conf: inline password warning");
+	if ((dir = g_dir_make_tmp("test-conf.XXXXXX", NULL)) == NULL) {
+		test_assert(dir != NULL);
+		test_end();
+		return;
+	}
+	path = write_tmp(dir, "private.conf", minimal_text, 0600);
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	test_assert(warns.n == 0);
+	test_assert_streq(c ? c->mailboxes[0].imap.password : NULL, "hunter2");
+	/* A relative path is taken from the file's directory. */
+	real = realpath(dir, NULL);
+	want = xasprintf("%s/state/supportd.db", real);
+	test_assert_streq(c ? c->database : NULL, want);
+	free(want);
+	free(real);
+	conf_free(&c);
+	chmod(path, 0640);
+	test_assert(conf_load(path, &c, &errs, &warns) == 0 && c != NULL);
+	test_assert(errs.n == 0);
+	got = joined(&warns, path);
+	want = xstrdup("FILE:4: mailboxes.[0].imap.password: password inline "
+	    "in a file others can read; use password_file\n");
+	test_assert_streq(got, want);
+	test_assert(strstr(got, "hunter2") == NULL);
+	free(got);
+	free(want);
+	conf_free(&c);
+	unlink(path);
+	rmdir(dir);
+	g_free(dir);
+	free(path);
+	strv_free(&errs);
+	strv_free(&warns);
+	test_end();
+}
+
+/* Warnings do not fail the load.  Files are private (0600), so the
+ * inline-password warning stays out of these. */
+static void
+test_warnings(void)
+{
+	static const char base[] =
+	    "mailboxes = (\n"
+	    "  { name = \"support\"; address = \"support@vendor.example\";\n"
+	    "    imap = { host = \"imap.vendor.example\"; user = \"s\";\n"
+	    "             password_file = \"s.pass\"; }; }\n"
+	    ");\n";
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} t[] = {
+		{ "smtp = { url = \"smtp://127.0.0.1:25\"; tls = \"none\"; };\n",
+		  "" },
+		{ "smtp = { url = \"smtp://mx.example:25\"; tls = \"none\"; };\n",
+		  "FILE:6: smtp.tls: mail goes to mx.example in clear\n" },
+		{ "smtp = { url = \"smtp://[::1]:25\"; tls = \"none\";\n"
+		  "  user = \"u\"; password = \"pw\"; };\n",
+		  "" },
+		{ "smtp = { url = \"smtp://10.0.0.1\"; tls = \"none\";\n"
+		  "  user = \"u\"; password_file = \"pw\"; };\n",
+		  "FILE:6: smtp.tls: mail, and the password, goes to 10.0.0.1 "
+		  "in clear\n" },
+		{ "smtp = { url = \"smtps://mx.example\"; };\n"
+		  "agents = [ \"Alice@Vendor.example\" ];\n",
+		  "FILE:7: agents: agents_require_auth is on but "
+		  "trusted_authserv_id is not set: no agent command sent by "
+		  "mail will be applied\n" },
+		{ "smtp = { url = \"smtps://mx.example\"; };\n"
+		  "agents = [ \"Alice@Vendor.example\" ];\n"
+		  "agents_require_auth = false;\n",
+		  "" },
+	};
+	struct sd_strv	 errs = { 0 }, warns = { 0 };
+	struct sd_conf	*c = NULL;
+	char		*dir, *path, *text, *got;
+
+	test_begin("conf: warnings");
+	if ((dir = g_dir_make_tmp("test-conf.XXXXXX", NULL)) == NULL) {
+		test_assert(dir != NULL);
+		test_end();
+		return;
+	}
+	for (size_t i = 0; i < nitems(t); i++) {
+		text = xasprintf("%s%s", base, t[i].text);
+		path = write_tmp(dir, "w.conf", text, 0600);
+		test_assert_idx(conf_load(path, &c, &errs, &warns) == 0, i);
+		test_assert_idx(errs.n == 0, i);
+		got = joined(&warns, path);
+		test_assert_streq_idx(got, t[i].want, i);
+		if (c != NULL && c->agents.n > 0)
+			test_assert_streq_idx(c->agents.v[0],
+			    "alice@vendor.example", i);
+		free(got);
+		conf_free(&c);
+		strv_free(&errs);
+		strv_free(&warns);
+		unlink(path);
+		free(path);
+		free(text);
+	}
+	rmdir(dir);
+	g_free(dir);
+	test_end();
+}
+
+static void
+test_read_secret(void)
+{
+	static const struct {
+		const char	*content;	/* NULL: no such file */
+		const char	*want;		/* NULL: an error */
+	} t[] = {
+		{ "s3cret\n",		"s3cret" },
+		{ "s3cret\r\n",		"s3cret" },
+		{ "s3cret",		"s3cret" },
+		{ "first\nsecond\n",	"first" },
+		{ "  spaced  \n",	"  spaced  " },
+		{ "",			NULL },
+		{ "\n",			NULL },
+		{ NULL,			NULL },
+	};
+	struct sd_err	 err;
+	char		*dir, *path, *got, *big;
+
+	test_begin("conf: conf_read_secret");
+	if ((dir = g_dir_make_tmp("test-conf.XXXXXX", NULL)) == NULL) {
+		test_assert(dir != NULL);
+		test_end();
+		return;
+	}
+	for (size_t i = 0; i < nitems(t); i++) {
+		path = t[i].content ? write_tmp(dir, "secret", t[i].content,
+		    0600) : xasprintf("%s/missing", dir);
+		sd_err_clear(&err);
+		got = conf_read_secret(NULL, path, &err);
+		test_assert_streq_idx(got, t[i].want, i);
+		if (t[i].want == NULL) {
+			test_assert_idx(err.cls == SD_E_CONFIG, i);
+			test_assert_idx(strstr(err.msg, path) != NULL, i);
+		}
+		free(got);
+		unlink(path);
+		free(path);
+	}
+
+	/* The inline value wins; nothing at all is an error. */
+	got = conf_read_secret("inline", "/nonexistent", &err);
+	test_assert_streq(got, "inline");
+	free(got);
+	sd_err_clear(&err);
+	test_assert(conf_read_secret(NULL, NULL, &err) == NULL &&
+	    err.cls == SD_E_CONFIG);
+
+	/* A huge first line is refused without echoing it. */
+	big = xmalloc(6000);
+	memset(big, 'x', 5999);
+	big[5999] = '\0';
+	path = write_tmp(dir, "big", big, 0600);
+	test_assert(conf_read_secret(NULL, path, &err) == NULL);
+	test_assert(strstr(err.msg, "xxxxxxxx") == NULL);
+	unlink(path);
+	free(path);
+	free(big);
+	rmdir(dir);
+	g_free(dir);
+	test_end();
+}
+
+static void
+test_free_null(void)
+{
+	struct sd_conf *c = NULL;
+
+	test_begin("conf: conf_free is NULL-safe");
+	conf_free(NULL);
+	conf_free(&c);
+	test_assert(c == NULL);
+	test_end();
+}
+
+int
+main(void)
+{
+	static void (*const fns[])(void) = {
+		test_durations,
+		test_sizes,
+		test_prio_names,
+		test_minimal_defaults,
+		test_spec12,
+		test_example,
+		test_tier_rule,
+		test_tier_default_added,
+		test_include,
+		test_loopback,
+		test_good_fixtures,
+		test_bad_fixtures,
+		test_unreadable,
+		test_inline_password,
+		test_warnings,
+		test_read_secret,
+		test_free_null,
+		NULL
+	};
+
+	return test_run(fns);
+}
