@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "supportd/conf.h"
+#include "supportd/err.h"
 
 /* Category names, exact strings. */
 #define SD_CAT_BUG		"BUG"
@@ -29,8 +30,10 @@ void	classify_free(struct sd_classifier **cl);
 
 /*
  * The priority a subject asks for: a marker matches case-insensitively as
- * a whole word (not preceded or followed by a letter or digit), spaces
- * inside a marker match any run of white space.  Several markers: the
+ * a whole word (not preceded or followed by a letter or digit; any
+ * script, and combining marks and '_' count as word characters too, so
+ * "éC1" and "C1_2" do not match), spaces inside a marker match any run
+ * of white space.  Several markers: the
  * most urgent wins.  None: the default.  *matched_r (may be NULL) says
  * whether any marker matched.
  */

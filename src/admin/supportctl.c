@@ -110,7 +110,9 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 	int ch;
 
 	memset(lo, 0, sizeof(*lo));
-	optind = 1;
+	/* 0, not 1: GNU getopt then forgets main's "+" (no permuting)
+	 * mode, so "show 1 --json" works as well as "show --json 1". */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': lo->json = true; break;

@@ -1,0 +1,1042 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-mime.c - mime_parse on the fixtures in tests/fixtures/mail/ (one
+ * table of expected fields, then the details: attachments, threading,
+ * automatic-mail headers), HTML to text, truncated and hostile input,
+ * and mime_build: wire format (CRLF, lines of at most 998 octets), the
+ * promised headers, header injection, and the round trip through
+ * mime_parse.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+
+#include "supportd/mail.h"
+#include "harness.h"
+
+/* In the expectation table: do not check this field. */
+static const char SKIP[] = "(skip)";
+
+static char	*slurp(const char *rel, size_t *len_r);
+static struct sd_mail *parse_fixture(const char *name, int *rc_r);
+static struct sd_mail *parse_str(const char *s);
+static bool	 utf8_ok(const char *s);
+static bool	 mail_utf8_ok(const struct sd_mail *m);
+static bool	 wire_ok(const char *raw);
+static int	 header_count(const char *raw, const char *name);
+static const char *header_value(const char *raw, const char *name, char *buf,
+		    size_t size);
+
+static char *
+slurp(const char *rel, size_t *len_r)
+{
+	FILE	*f = fopen(test_srcpath(rel), "rb");
+	char	*buf = NULL;
+	long	 n;
+
+	*len_r = 0;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0) {
+		buf = xmalloc((size_t)n + 1);
+		*len_r = fread(buf, 1, (size_t)n, f);
+		buf[*len_r] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static struct sd_mail *
+parse_fixture(const char *name, int *rc_r)
+{
+	struct sd_mail	*m = NULL;
+	struct sd_err	 err;
+	char		 rel[256];
+	char		*buf;
+	size_t		 len;
+
+	snprintf(rel, sizeof(rel), "fixtures/mail/%s", name);
+	if ((buf = slurp(rel, &len)) == NULL) {
+		printf("# cannot read %s\n", test_srcpath(rel));
+		*rc_r = -2;
+		return NULL;
+	}
+	sd_err_clear(&err);
+	*rc_r = mime_parse(buf, len, &m, &err);
+	if (*rc_r == -1 && err.cls != SD_E_PERM)
+		*rc_r = -3;
+	free(buf);
+	return m;
+}
+
+/* A mail from a C string (LF line ends are fine for GMime). */
+static struct sd_mail *
+parse_str(const char *s)
+{
+	struct sd_mail	*m = NULL;
+	struct sd_err	 err;
+
+	if (mime_parse(s, strlen(s), &m, &err) == -1)
+		return NULL;
+	return m;
+}
+
+static bool
+utf8_ok(const char *s)
+{
+	return s == NULL || g_utf8_validate(s, -1, NULL);
+}
+
+/* Every string of m is valid UTF-8, subject and body are not NULL. */
+static bool
+mail_utf8_ok(const struct sd_mail *m)
+{
+	bool ok = m->subject != NULL && m->body != NULL &&
+	    m->content_type != NULL &&
+	    utf8_ok(m->subject) && utf8_ok(m->body) &&
+	    utf8_ok(m->from.name) && utf8_ok(m->from.addr) &&
+	    utf8_ok(m->reply_to.name) && utf8_ok(m->reply_to.addr) &&
+	    utf8_ok(m->message_id) && utf8_ok(m->in_reply_to) &&
+	    utf8_ok(m->auto_submitted) && utf8_ok(m->precedence) &&
+	    utf8_ok(m->return_path) && utf8_ok(m->content_type) &&
+	    utf8_ok(m->x_supportd_ticket);
+
+	for (size_t i = 0; i < m->to.n; i++)
+		ok = ok && utf8_ok(m->to.v[i]);
+	for (size_t i = 0; i < m->cc.n; i++)
+		ok = ok && utf8_ok(m->cc.v[i]);
+	for (size_t i = 0; i < m->references.n; i++)
+		ok = ok && utf8_ok(m->references.v[i]);
+	for (size_t i = 0; i < m->auth_results.n; i++)
+		ok = ok && utf8_ok(m->auth_results.v[i]);
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const char *n = m->attachments[i].name;
+
+		ok = ok && utf8_ok(n) && utf8_ok(m->attachments[i].type) &&
+		    m->attachments[i].type != NULL;
+		ok = ok && (n == NULL || (strchr(n, '/') == NULL &&
+		    strchr(n, '\\') == NULL));
+		for (const char *p = n; p != NULL && *p != '\0'; p++)
+			ok = ok && (unsigned char)*p >= 0x20 && *p != 0x7f;
+	}
+	/* The one-line fields have no line breaks. */
+	ok = ok && strpbrk(m->subject, "\r\n") == NULL;
+	return ok;
+}
+
+/* Every line ends in CRLF and has at most 998 octets before it. */
+static bool
+wire_ok(const char *raw)
+{
+	size_t col = 0;
+
+	for (const char *p = raw; *p != '\0'; p++) {
+		if (*p == '\r') {
+			if (p[1] != '\n')
+				return false;
+			continue;
+		}
+		if (*p == '\n') {
+			if (p == raw || p[-1] != '\r')
+				return false;
+			col = 0;
+			continue;
+		}
+		if (++col > 998)
+			return false;
+	}
+	return col == 0;
+}
+
+/* How many header fields called name (any case) start a line of the
+ * header block of raw. */
+static int
+header_count(const char *raw, const char *name)
+{
+	size_t		 nl = strlen(name);
+	const char	*end = strstr(raw, "\r\n\r\n");
+	int		 n = 0;
+
+	if (end == NULL)
+		end = raw + strlen(raw);
+	for (const char *l = raw; l < end; ) {
+		if (strncasecmp(l, name, nl) == 0 && l[nl] == ':')
+			n++;
+		if ((l = strstr(l, "\r\n")) == NULL)
+			break;
+		l += 2;
+	}
+	return n;
+}
+
+/* The first line of header name's value (no unfolding).  Static buffer
+ * of the caller. */
+static const char *
+header_value(const char *raw, const char *name, char *buf, size_t size)
+{
+	size_t		 nl = strlen(name);
+	const char	*end = strstr(raw, "\r\n\r\n");
+
+	for (const char *l = raw; end != NULL && l < end; ) {
+		const char *e = strstr(l, "\r\n");
+
+		if (strncasecmp(l, name, nl) == 0 && l[nl] == ':') {
+			l += nl + 1;
+			while (*l == ' ')
+				l++;
+			snprintf(buf, size, "%.*s", (int)(e - l), l);
+			return buf;
+		}
+		l = e + 2;
+	}
+	return NULL;
+}
+
+static void
+test_parse_fixtures(void)
+{
+	static const struct {
+		const char	*file;
+		int		 rc;
+		const char	*subject, *from_name, *from_addr;
+		const char	*message_id, *in_reply_to;
+		int64_t		 date;		/* -1: skip */
+		const char	*ctype, *body;
+		int		 natt;		/* -1: skip */
+	} t[] = {
+		{ "0001-rfc2047-utf8-b.eml", 0, "System Down", "Ops Team",
+		  "ops@customer.example", "0001@customer.example", NULL,
+		  1794864845, "text/plain", "Production is down.\n", 0 },
+		{ "0002-rfc2047-split-words.eml", 0,
+		  "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln - C1 \xe2\x9c\x93",
+		  "Bj\xc3\xb6rn", "bjoern@customer.example", SKIP, NULL,
+		  1794884645, "text/plain", "Hello.\n", 0 },
+		{ "0003-rfc2047-iso8859-1-q.eml", 0,
+		  "Caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e",
+		  "J\xc3\xb6rg M\xc3\xbcller", "joerg@customer.example", SKIP,
+		  NULL, 0, "text/plain",
+		  "Gr\xc3\xbc\xc3\x9f" "e aus M\xc3\xbcnchen\n", 0 },
+		{ "0004-latin1-body-undeclared.eml", 0, "undeclared 8-bit body",
+		  "Anne", "anne@customer.example", SKIP, NULL, -1, "text/plain",
+		  "Gr\xc3\xbc\xc3\x9f" "e, \xe2\x80\x9cquoted\xe2\x80\x9d costs "
+		  "\xe2\x82\xac 5\n", 0 },
+		{ "0005-html-only.eml", 0, "HTML only", "Web Form",
+		  "form@customer.example", SKIP, NULL, -1, "text/html",
+		  "Dear support,\n\nthe printer is \"broken\" & smoking "
+		  "<again>.\nLine two \xe2\x98\xba \xe2\x98\x83 \xe2\x82\xac" "5 "
+		  "\xc2\xa9 &bogus; AT&T\n\nSteps:\n* one\n* two\na b\nc d\n\n"
+		  "  keep   this\n    spacing\n\nRegards,\nEve\n", 0 },
+		{ "0006-multipart-alternative.eml", 0, "alternative", "Bob",
+		  "bob@customer.example", SKIP, NULL, -1,
+		  "multipart/alternative",
+		  "The plain text \xe2\x80\x93 preferred.\n", 0 },
+		{ "0007-attachment-rfc2231.eml", 0, "with attachments", "Carol",
+		  "carol@customer.example", SKIP, NULL, -1, "multipart/mixed",
+		  "See the attached rates.\n", 4 },
+		{ "0008-forward-rfc822.eml", 0, "Fwd: Original problem", "Dave",
+		  "dave@customer.example", SKIP, NULL, -1, "multipart/mixed",
+		  "See the forwarded mail below.\n", 1 },
+		{ "0009-threading.eml", 0, "Re: [Ticket#7] printer",
+		  "Frank, Jr.", "frank@customer.example", "own@customer.example",
+		  "parent@vendor.example", 1794864845, "text/plain",
+		  "Thanks.\n", 0 },
+		{ "0010-no-message-id.eml", 0, "no id, no date", NULL,
+		  "grace@customer.example", NULL, NULL, 0, "text/plain",
+		  "Body.\n", 0 },
+		{ "0011-no-from.eml", 0, "who am I", NULL, NULL,
+		  "0011@customer.example", NULL, 0, "text/plain",
+		  "Nobody sent this.\n", 0 },
+		{ "0012-empty-body.eml", 0, "empty", "Heidi",
+		  "heidi@customer.example", SKIP, NULL, 0, "text/plain", "", 0 },
+		{ "0013-broken-boundary.eml", 0, "broken boundary", "Ivan",
+		  "ivan@customer.example", SKIP, NULL, -1, "multipart/mixed",
+		  "The real text.\n", 1 },
+		{ "0014-garbage.eml", -1, SKIP, SKIP, SKIP, SKIP, SKIP, -1, SKIP,
+		  SKIP, -1 },
+		{ "0015-auto-headers.eml", 0, "Automatic reply: hello", "Mailer",
+		  "MAILER-DAEMON@customer.example", SKIP, NULL, 0,
+		  "multipart/report", "I am away.", 1 },
+		{ "0016-mbox-from-line.eml", 0, "saved from mbox", "Ken",
+		  "ken@customer.example", "0016@customer.example", NULL, -1,
+		  "text/plain", "Body.\n", 0 },
+		{ "0017-empty-plain-with-html.eml", 0, "empty plain part", "Lena",
+		  "lena@customer.example", SKIP, NULL, -1,
+		  "multipart/alternative", "Only the HTML has text.\n", 0 },
+		{ "0018-charset-mislabel.eml", 0, "mislabelled", "Mia",
+		  "mia@customer.example", SKIP, NULL, -1, "multipart/mixed",
+		  "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe7\xb3\xbb\xe7\xbb\x9f"
+		  "\xe6\x95\x85\xe9\x9a\x9c", 0 },
+		{ "0019-iso2022jp.eml", 0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+		  "Nao", "nao@customer.example", SKIP, NULL, -1, "text/plain",
+		  "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n", 0 },
+		{ "0020-raw-8bit-cp1251-subject.eml", 0,
+		  "\xd0\xa1\xd0\xb8\xd1\x81\xd1\x82\xd0\xb5\xd0\xbc\xd0\xb0 "
+		  "\xd0\xbd\xd0\xb5 \xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82"
+		  "\xd0\xb0\xd0\xb5\xd1\x82",
+		  "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", "ivan@customer.example",
+		  SKIP, NULL, -1, "text/plain",
+		  "\xd0\xa1\xd0\xb8\xd1\x81\xd1\x82\xd0\xb5\xd0\xbc\xd0\xb0\n", 0 },
+		{ "0021-nul-and-controls.eml", 0, "tab here bell", "Olga",
+		  "olga@customer.example", SKIP, NULL, -1, "text/plain",
+		  "beforeafter\nnext line\n\xef\xbb\xbf\n", 0 },
+	};
+
+	test_begin("mime: parse fixtures (fields)");
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct sd_mail	*m;
+		int		 rc;
+
+		m = parse_fixture(t[i].file, &rc);
+		test_assert_idx(rc == t[i].rc, i);
+		if (m == NULL)
+			continue;
+		test_assert_idx(mail_utf8_ok(m), i);
+#define CHECK(field, want) \
+		if ((want) != SKIP) test_assert_streq_idx(m->field, want, i)
+		CHECK(subject, t[i].subject);
+		CHECK(from.name, t[i].from_name);
+		CHECK(from.addr, t[i].from_addr);
+		CHECK(message_id, t[i].message_id);
+		CHECK(in_reply_to, t[i].in_reply_to);
+		CHECK(content_type, t[i].ctype);
+		CHECK(body, t[i].body);
+#undef CHECK
+		if (t[i].date >= 0)
+			test_assert_idx(m->date == t[i].date, i);
+		if (t[i].natt >= 0)
+			test_assert_idx(m->nattachments == (size_t)t[i].natt, i);
+		mail_free(&m);
+		test_assert_idx(m == NULL, i);
+	}
+	mail_free(NULL);
+	test_end();
+}
+
+static void
+test_parse_attachments(void)
+{
+	static const struct { const char *name, *type; size_t size; } a7[] = {
+		{ "\xe2\x82\xac rates.pdf", "application/pdf", 1040 },	/* RFC 2231 */
+		{ "evil.exe", "application/x-msdownload", 2 },		/* path cut */
+		{ NULL, "image/png", 108 },				/* inline, no name */
+		{ "log.txt", "text/plain", 8 },				/* has a name */
+	};
+	struct sd_mail	*m;
+	int		 rc;
+
+	test_begin("mime: attachments (RFC 2231, paths, inline, rfc822)");
+	m = parse_fixture("0007-attachment-rfc2231.eml", &rc);
+	test_assert(m != NULL && m->nattachments == nitems(a7));
+	for (size_t i = 0; m != NULL && i < nitems(a7) &&
+	    i < m->nattachments; i++) {
+		test_assert_streq_idx(m->attachments[i].name, a7[i].name, i);
+		test_assert_streq_idx(m->attachments[i].type, a7[i].type, i);
+		test_assert_idx(m->attachments[i].size == a7[i].size, i);
+	}
+	mail_free(&m);
+
+	/* The forward is one attachment; its inner zip is not listed. */
+	m = parse_fixture("0008-forward-rfc822.eml", &rc);
+	test_assert(m != NULL && m->nattachments == 1);
+	if (m != NULL && m->nattachments == 1) {
+		test_assert_streq(m->attachments[0].name, "Original problem.eml");
+		test_assert_streq(m->attachments[0].type, "message/rfc822");
+		test_assert(m->attachments[0].size > 200);
+	}
+	mail_free(&m);
+
+	/* A boundary that is not the declared one is still found. */
+	m = parse_fixture("0013-broken-boundary.eml", &rc);
+	test_assert(m != NULL && m->nattachments == 1);
+	if (m != NULL && m->nattachments == 1) {
+		test_assert_streq(m->attachments[0].name, "data.bin");
+		test_assert(m->attachments[0].size == 6);
+	}
+	mail_free(&m);
+
+	/* An attached mail with no text of its own: its text is the body. */
+	m = parse_str("From: a@b.example\nSubject: fwd\nContent-Type: "
+	    "multipart/mixed; boundary=x\n\n--x\nContent-Type: message/rfc822\n"
+	    "\nSubject: inner/../x\nContent-Type: text/html\n\n<p>inner "
+	    "&amp; html</p>\n--x--\n");
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert_streq(m->body, "inner & html\n");
+		test_assert(m->nattachments == 1);
+		if (m->nattachments == 1)
+			test_assert_streq(m->attachments[0].name, "x.eml");
+	}
+	mail_free(&m);
+	test_end();
+}
+
+static void
+test_parse_threading(void)
+{
+	static const char *const refs[] = {
+		"root@customer.example", "mid@vendor.example",
+		"parent@vendor.example",	/* own id left out */
+	};
+	static const char *const to[] = {
+		"support@vendor.example", "other@vendor.example",
+	};
+	struct sd_mail	*m;
+	int		 rc;
+
+	test_begin("mime: Message-ID, In-Reply-To, References, To, Cc");
+	m = parse_fixture("0009-threading.eml", &rc);
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert(m->references.n == nitems(refs));
+		for (size_t i = 0; i < nitems(refs) && i < m->references.n; i++)
+			test_assert_streq_idx(m->references.v[i], refs[i], i);
+		test_assert(m->to.n == nitems(to));
+		for (size_t i = 0; i < nitems(to) && i < m->to.n; i++)
+			test_assert_streq_idx(m->to.v[i], to[i], i);
+		test_assert(m->cc.n == 1 && m->cc.v[0] != NULL &&
+		    strcmp(m->cc.v[0], "boss@customer.example") == 0);
+	}
+	mail_free(&m);
+
+	/* A very long References chain keeps its root and newest ids. */
+	{
+		GString *s = g_string_new("From: a@b.example\nMessage-ID: <me@x>\n"
+		    "References:");
+
+		for (int i = 0; i < 500; i++)
+			g_string_append_printf(s, " <r%d@x>", i);
+		g_string_append(s, "\n\nbody\n");
+		m = parse_str(s->str);
+		g_string_free(s, TRUE);
+		test_assert(m != NULL && m->references.n == 100);
+		if (m != NULL && m->references.n == 100) {
+			test_assert_streq(m->references.v[0], "r0@x");
+			test_assert_streq(m->references.v[1], "r401@x");
+			test_assert_streq(m->references.v[99], "r499@x");
+		}
+		mail_free(&m);
+	}
+	test_end();
+}
+
+static void
+test_parse_auto_headers(void)
+{
+	struct sd_mail	*m;
+	int		 rc;
+
+	test_begin("mime: headers that mark automatic mail");
+	m = parse_fixture("0015-auto-headers.eml", &rc);
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert_streq(m->auto_submitted, "auto-replied");
+		test_assert_streq(m->precedence, "bulk");
+		test_assert_streq(m->return_path, "<>");
+		test_assert_streq(m->x_supportd_ticket, "42");
+		test_assert(m->has_list_id && m->has_list_unsubscribe);
+		test_assert(m->has_x_autoreply && m->has_x_autorespond);
+		test_assert(m->has_x_auto_response_suppress);
+		test_assert(m->auth_results.n == 2);
+		if (m->auth_results.n == 2) {
+			test_assert(strncmp(m->auth_results.v[0],
+			    "mx.vendor.example;", 18) == 0);
+			test_assert(strstr(m->auth_results.v[1],
+			    "smtp.mailfrom=customer.example") != NULL);
+			test_assert(strpbrk(m->auth_results.v[1], "\r\n") == NULL);
+		}
+		test_assert_streq(m->reply_to.addr, "judy@customer.example");
+		test_assert_streq(m->reply_to.name, "Judy");
+		test_assert(m->to.n == 0);		/* an empty group */
+		test_assert(m->cc.n == 3);
+	}
+	mail_free(&m);
+
+	/* A person's mail: nothing set. */
+	m = parse_fixture("0001-rfc2047-utf8-b.eml", &rc);
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert(m->auto_submitted == NULL && m->precedence == NULL &&
+		    m->return_path == NULL && m->x_supportd_ticket == NULL);
+		test_assert(!m->has_list_id && !m->has_list_unsubscribe &&
+		    !m->has_x_autoreply && !m->has_x_autorespond &&
+		    !m->has_x_auto_response_suppress && m->auth_results.n == 0);
+	}
+	mail_free(&m);
+
+	/* From as a group: its first mailbox. */
+	m = parse_str("From: Team: Alice <alice@x.example>, bob@x.example;\n"
+	    "Subject: s\n\nb\n");
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert_streq(m->from.addr, "alice@x.example");
+		test_assert_streq(m->from.name, "Alice");
+	}
+	mail_free(&m);
+	test_end();
+}
+
+static void
+test_parse_rfc2047_runs(void)
+{
+	static const struct { const char *hdr, *want; } t[] = {
+		/* GMime 3.2.13 alone stops after the first padded word. */
+		{ "Subject: =?UTF-8?B?w6Q=?= =?UTF-8?B?w7Y=?=",
+		  "\xc3\xa4\xc3\xb6" },
+		{ "Subject: x =?UTF-8?B?w6Q=?=\n =?UTF-8?B?ww==?=\n\t"
+		  "=?UTF-8?B?tg==?= y", "x \xc3\xa4\xc3\xb6 y" },
+		{ "Subject: =?utf-8?B?w6Q=?= =?UTF-8?B?w7Y=?= end",
+		  "\xc3\xa4\xc3\xb6 end" },
+		{ "Subject: =?UTF-8?B?w6TD?= =?UTF-8?B?tg==?=",
+		  "\xc3\xa4\xc3\xb6" },
+		{ "Subject: =?UTF-8?B?w6Q=?= plain =?UTF-8?B?w7Y=?=",
+		  "\xc3\xa4 plain \xc3\xb6" },
+		{ "Subject: =?ISO-8859-1?B?5A==?= =?ISO-8859-1?B?9g==?= C1",
+		  "\xc3\xa4\xc3\xb6 C1" },
+		{ "Subject: =?UTF-8?B?U3lzdGVtIERvd24=?= =?UTF-8?B?ICEhIQ==?=",
+		  "System Down !!!" },
+		{ "From: =?UTF-8?B?w6Q=?= =?UTF-8?B?w7Y=?= <x@y.example>",
+		  "\xc3\xa4\xc3\xb6" },
+		{ "Subject: =?UTF-8?B?broken?= =?UTF-8?B?=?= =?UTF-8?B?" "?=", NULL },
+	};
+
+	test_begin("mime: runs of padded base64 encoded-words");
+	for (size_t i = 0; i < nitems(t); i++) {
+		char		*s = g_strdup_printf("%s%s\n\nb\n", t[i].hdr,
+				    strncmp(t[i].hdr, "From", 4) == 0 ? "" :
+				    "\nFrom: a@b.example");
+		struct sd_mail	*m = parse_str(s);
+
+		test_assert_idx(m != NULL && mail_utf8_ok(m), i);
+		if (m != NULL && t[i].want != NULL)
+			test_assert_streq_idx(strncmp(t[i].hdr, "From", 4) == 0 ?
+			    m->from.name : m->subject, t[i].want, i);
+		mail_free(&m);
+		g_free(s);
+	}
+	test_end();
+}
+
+static void
+test_parse_html(void)
+{
+	static const struct { const char *html, *want; } t[] = {
+		{ "<p>a</p><p>b</p>", "a\n\nb\n" },
+		{ "a<br>b<br/>c<BR >d", "a\nb\nc\nd\n" },
+		{ "a<br><br><br><br>b", "a\n\nb\n" },	/* blank lines collapse */
+		{ "<div>a</div><div>b</div>", "a\nb\n" },
+		{ "  a \n\t b  ", "a b\n" },
+		{ "<SCRIPT>x<p>y</p></script >z", "z\n" },
+		{ "<style>unclosed a", "unclosed a\n" },	/* no end tag: keep text */
+		{ "a<!-- never closed", "a\n" },
+		{ "a<!doctype html>b<?xml x?>c", "abc\n" },
+		{ "1 < 2 and 3 > 2", "1 < 2 and 3 > 2\n" },
+		{ "a <b>bold</b> c", "a bold c\n" },
+		{ "<a href=\"x>y\">link</a> text", "link text\n" },
+		{ "<img alt=don't>after", "after\n" },
+		{ "&amp;&lt;&gt;&quot;&apos;&#65;&#x42;&#X43;", "&<>\"'ABC\n" },
+		{ "&#0;&#xD800;&#1114112;x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx\n" },
+		{ "&auml;&Ouml;&szlig;&eacute;&euro;&hellip;", "\xc3\xa4\xc3\x96"
+		    "\xc3\x9f\xc3\xa9\xe2\x82\xac\xe2\x80\xa6\n" },
+		{ "&nbsp;&nbsp;x", "  x\n" },
+		{ "&unknown; & &; &#;", "&unknown; & &; &#;\n" },
+		{ "<pre>a\n  b</pre>c", "a\n  b\n\nc\n" },
+		{ "<ul><li>x<li>y</ul>", "* x\n* y\n" },
+		{ "<table><tr><td>1</td><td>2</td></tr></table>", "1 2\n" },
+		{ "<head><title>t</title></head><body>b</body>", "b\n" },
+		{ "<title>t</title>b", "b\n" },
+		{ "", "" },
+		{ "<p></p><div></div>", "" },
+		{ "<unclosed tag", "" },
+		{ "x<", "x<\n" },
+	};
+	GString *s;
+
+	test_begin("mime: HTML to text");
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct sd_mail *m;
+
+		s = g_string_new("From: a@b.example\nSubject: h\nContent-Type: "
+		    "text/html; charset=utf-8\n\n");
+		g_string_append(s, t[i].html);
+		m = parse_str(s->str);
+		g_string_free(s, TRUE);
+		test_assert_idx(m != NULL, i);
+		if (m != NULL)
+			test_assert_streq_idx(m->body, t[i].want, i);
+		mail_free(&m);
+	}
+	test_end();
+}
+
+/* Every fixture cut at every length: no crash, all output valid. */
+static void
+test_parse_truncated(void)
+{
+	static const char *const files[] = {
+		"0001-rfc2047-utf8-b.eml", "0002-rfc2047-split-words.eml",
+		"0003-rfc2047-iso8859-1-q.eml", "0004-latin1-body-undeclared.eml",
+		"0005-html-only.eml", "0006-multipart-alternative.eml",
+		"0007-attachment-rfc2231.eml", "0008-forward-rfc822.eml",
+		"0009-threading.eml", "0013-broken-boundary.eml",
+		"0015-auto-headers.eml", "0018-charset-mislabel.eml",
+		"0019-iso2022jp.eml", "0020-raw-8bit-cp1251-subject.eml",
+		"0021-nul-and-controls.eml",
+	};
+	size_t	 parsed = 0, failed = 0;
+	bool	 ok = true;
+
+	test_begin("mime: every fixture truncated at every length");
+	for (size_t i = 0; i < nitems(files); i++) {
+		char	 rel[256];
+		char	*buf;
+		size_t	 len;
+
+		snprintf(rel, sizeof(rel), "fixtures/mail/%s", files[i]);
+		if ((buf = slurp(rel, &len)) == NULL) {
+			ok = false;
+			continue;
+		}
+		for (size_t n = 0; n <= len; n++) {
+			struct sd_mail	*m = NULL;
+			struct sd_err	 err;
+			/* An exact-size copy, so ASan sees any over-read. */
+			char		*cut = xmalloc(n ? n : 1);
+
+			memcpy(cut, buf, n);
+			if (mime_parse(cut, n, &m, &err) == 0) {
+				ok = ok && m != NULL && mail_utf8_ok(m);
+				parsed++;
+			} else {
+				ok = ok && m == NULL && err.cls == SD_E_PERM;
+				failed++;
+			}
+			mail_free(&m);
+			free(cut);
+		}
+		free(buf);
+	}
+	printf("# truncated: %zu parsed, %zu refused\n", parsed, failed);
+	test_assert(ok);
+	test_assert(parsed > 1000);
+	test_end();
+}
+
+static void
+test_parse_hostile(void)
+{
+	struct sd_mail	*m = NULL;
+	struct sd_err	 err;
+	GString		*s;
+	gint64		 t0;
+	int		 rc;
+
+	test_begin("mime: empty, garbage, deep, wide, huge");
+	sd_err_clear(&err);
+	test_assert(mime_parse("", 0, &m, &err) == -1 && m == NULL &&
+	    err.cls == SD_E_PERM);
+	test_assert(mime_parse(NULL, 10, &m, &err) == -1 && m == NULL);
+	test_assert(mime_parse("\n", 1, &m, &err) == 0 && m != NULL &&
+	    m->from.addr == NULL && *m->subject == '\0' && *m->body == '\0');
+	mail_free(&m);
+	m = parse_fixture("0014-garbage.eml", &rc);
+	test_assert(rc == -1 && m == NULL);
+
+	t0 = g_get_monotonic_time();
+	/* 3000 nested multiparts: walked to the depth limit only. */
+	s = g_string_new("From: a@b.example\nSubject: deep\n");
+	for (int i = 0; i < 3000; i++)
+		g_string_append_printf(s, "Content-Type: multipart/mixed; "
+		    "boundary=b%d\n\n--b%d\n", i, i);
+	g_string_append(s, "Content-Type: text/plain\n\ndeep text\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 3000 parts: at most 500 looked at. */
+	s = g_string_new("From: a@b.example\nSubject: wide\nContent-Type: "
+	    "multipart/mixed; boundary=w\n\n");
+	for (int i = 0; i < 3000; i++)
+		g_string_append_printf(s, "--w\nContent-Type: application/"
+		    "octet-stream; name=f%d\n\nx\n", i);
+	g_string_append(s, "--w--\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->nattachments == 499);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 20000 header fields and a 200 KB subject. */
+	s = g_string_new("From: a@b.example\n");
+	for (int i = 0; i < 20000; i++)
+		g_string_append_printf(s, "X-H%d: v\n", i);
+	g_string_append(s, "Subject: ");
+	for (int i = 0; i < 40000; i++)
+		g_string_append(s, "word ");
+	g_string_append(s, "\n\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && strlen(m->subject) <= 998 &&
+	    strncmp(m->subject, "word word", 9) == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 3 MB of unclosed <script> tags and a 3 MB text body. */
+	s = g_string_new("From: a@b.example\nSubject: html\nContent-Type: "
+	    "text/html\n\n");
+	for (int i = 0; i < 300000; i++)
+		g_string_append(s, "<script>x ");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && strlen(m->body) <= (1u << 20));
+	mail_free(&m);
+	g_string_free(s, TRUE);
+	s = g_string_new("From: a@b.example\nSubject: big\n\n");
+	for (int i = 0; i < 300000; i++)
+		g_string_append(s, "\xc3\xa4 23456789");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && strlen(m->body) <= (1u << 20) &&
+	    strlen(m->body) > (1u << 19) && utf8_ok(m->body));
+	mail_free(&m);
+	g_string_free(s, TRUE);
+	printf("# hostile inputs took %.1f s\n",
+	    (double)(g_get_monotonic_time() - t0) / 1e6);
+	test_end();
+}
+
+static void
+test_build_basic(void)
+{
+	struct sd_strv		 cc = { 0 }, refs = { 0 }, xh = { 0 };
+	struct sd_outmail	 om;
+	struct sd_mail		*m = NULL;
+	struct sd_err		 err;
+	char			*raw, *body, hv[1024];
+	const char		*subject = "[Ticket#12] Re: Gr\xc3\xbc\xc3\x9f" "e "
+				    "\xe2\x80\x93 System Down \xe2\x9c\x93";
+	GString			*b = g_string_new("Hello Gr\xc3\xbc\xc3\x9f" "e,\n"
+				    "line two\r\n");
+
+	test_begin("mime: build, wire format and round trip");
+	for (int i = 0; i < 3000; i++)
+		g_string_append_c(b, 'a' + i % 26);
+	g_string_append(b, "\n.\nFrom here\n");
+	body = g_string_free(b, FALSE);
+	strv_push(&cc, "boss@customer.example");
+	strv_push(&cc, "team@customer.example");
+	for (int i = 0; i < 30; i++) {
+		char id[100];
+
+		snprintf(id, sizeof(id), "ref-%d-with-a-long-id@mail.customer."
+		    "example", i);
+		strv_push(&refs, id);
+	}
+	strv_push(&xh, "X-Custom: hello");
+	strv_push(&xh, "X-Utf: Gr\xc3\xbc\xc3\x9f" "e");
+
+	memset(&om, 0, sizeof(om));
+	om.from_name = "Vendor Support";
+	om.from_addr = "support@vendor.example";
+	om.to_name = "J\xc3\xb6rg M\xc3\xbcller";
+	om.to_addr = "joerg@customer.example";
+	om.cc = &cc;
+	om.subject = subject;
+	om.message_id = "abc.def@vendor.example";
+	om.in_reply_to = "orig@customer.example";
+	om.references = &refs;
+	om.body = body;
+	om.date = 1794864845;
+	om.automatic = true;
+	om.ticket_id = 12;
+	om.extra_headers = &xh;
+	raw = mime_build(&om);
+
+	test_assert(raw != NULL && wire_ok(raw));
+	test_assert(header_count(raw, "From") == 1);
+	test_assert(header_count(raw, "To") == 1);
+	test_assert(header_count(raw, "Subject") == 1);
+	test_assert(header_count(raw, "Message-ID") == 1);
+	test_assert(header_count(raw, "Date") == 1);
+	test_assert_streq(header_value(raw, "Auto-Submitted", hv, sizeof(hv)),
+	    "auto-replied");
+	test_assert_streq(header_value(raw, "X-Auto-Response-Suppress", hv,
+	    sizeof(hv)), "All");
+	test_assert_streq(header_value(raw, "X-Supportd-Ticket", hv,
+	    sizeof(hv)), "12");
+	test_assert_streq(header_value(raw, "MIME-Version", hv, sizeof(hv)),
+	    "1.0");
+	test_assert_streq(header_value(raw, "Content-Type", hv, sizeof(hv)),
+	    "text/plain; charset=UTF-8");
+	test_assert_streq(header_value(raw, "Date", hv, sizeof(hv)),
+	    "Mon, 16 Nov 2026 21:34:05 +0000");
+	test_assert_streq(header_value(raw, "In-Reply-To", hv, sizeof(hv)),
+	    "<orig@customer.example>");
+	test_assert_streq(header_value(raw, "X-Custom", hv, sizeof(hv)),
+	    "hello");
+	/* Non-ASCII text is never raw on the wire. */
+	for (const char *p = raw; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80) {
+			test_assert(!"8-bit byte in built mail");
+			break;
+		}
+
+	sd_err_clear(&err);
+	test_assert(mime_parse(raw, strlen(raw), &m, &err) == 0);
+	if (m != NULL) {
+		test_assert_streq(m->subject, subject);
+		test_assert_streq(m->from.name, "Vendor Support");
+		test_assert_streq(m->from.addr, "support@vendor.example");
+		test_assert(m->to.n == 1 && m->cc.n == 2);
+		test_assert_streq(m->message_id, "abc.def@vendor.example");
+		test_assert_streq(m->in_reply_to, "orig@customer.example");
+		test_assert(m->references.n == refs.n);
+		for (size_t i = 0; i < refs.n && i < m->references.n; i++)
+			test_assert_streq_idx(m->references.v[i], refs.v[i], i);
+		test_assert(m->date == 1794864845);
+		test_assert_streq(m->auto_submitted, "auto-replied");
+		test_assert(m->has_x_auto_response_suppress);
+		test_assert_streq(m->x_supportd_ticket, "12");
+		/* The body comes back with LF line ends. */
+		{
+			char *want = g_strdup(body), *w = want;
+
+			for (char *r = want; *r != '\0'; r++)
+				if (*r != '\r')
+					*w++ = *r;
+			*w = '\0';
+			test_assert_streq(m->body, want);
+			g_free(want);
+		}
+	}
+	mail_free(&m);
+	free(raw);
+	g_free(body);
+	strv_free(&cc);
+	strv_free(&refs);
+	strv_free(&xh);
+	test_end();
+}
+
+static void
+test_build_injection(void)
+{
+	struct sd_strv		 xh = { 0 }, cc = { 0 };
+	struct sd_outmail	 om;
+	struct sd_mail		*m = NULL;
+	struct sd_err		 err;
+	char			*raw;
+
+	test_begin("mime: build, no header injection");
+	strv_push(&xh, "X-Inject: a\r\nBcc: victim@evil.example");
+	strv_push(&xh, "Bad Name: x");
+	strv_push(&xh, "X-Colon\r\nBcc: victim@evil.example");
+	strv_push(&xh, "From: evil@evil.example");
+	strv_push(&xh, "to: evil@evil.example");
+	strv_push(&xh, "Message-ID: <evil@evil.example>");
+	strv_push(&xh, "Content-Type: text/html");
+	strv_push(&xh, "Auto-Submitted: no");
+	strv_push(&xh, "X-Supportd-Ticket: 1");
+	strv_push(&xh, "no colon at all");
+	strv_push(&xh, ": empty name");
+	strv_push(&xh, "X-Fine : spaced");
+	strv_push(&cc, "ok@customer.example");
+	strv_push(&cc, "x@y>\r\nBcc: victim@evil.example");
+
+	memset(&om, 0, sizeof(om));
+	om.from_name = "Support\r\nBcc: victim@evil.example";
+	om.from_addr = "support@vendor.example";
+	om.to_name = "\"Quote\" <x@y>, z@w";
+	om.to_addr = "joe@customer.example";
+	om.cc = &cc;
+	om.subject = "Hello\r\nBcc: victim@evil.example\r\n\r\nbody";
+	om.message_id = "<id\r\nBcc: x@y>";
+	om.body = "text\n";
+	om.date = 1;
+	om.automatic = false;
+	om.extra_headers = &xh;
+	raw = mime_build(&om);
+
+	test_assert(raw != NULL && wire_ok(raw));
+	test_assert(strstr(raw, "\r\n\r\n") != NULL);
+	test_assert(header_count(raw, "Bcc") == 0);
+	test_assert(header_count(raw, "From") == 1);
+	test_assert(header_count(raw, "To") == 1);
+	test_assert(header_count(raw, "Message-ID") == 1);
+	test_assert(header_count(raw, "Content-Type") == 1);
+	test_assert(header_count(raw, "Auto-Submitted") == 0);
+	test_assert(header_count(raw, "X-Supportd-Ticket") == 0);
+	test_assert(header_count(raw, "X-Auto-Response-Suppress") == 0);
+	test_assert(header_count(raw, "X-Inject") == 1);
+	test_assert(header_count(raw, "X-Fine") == 1);
+	test_assert(header_count(raw, "Bad Name") == 0);
+	test_assert(strstr(raw, "evil@evil.example") == NULL);
+	test_assert(strstr(raw, "text/html") == NULL);
+
+	sd_err_clear(&err);
+	test_assert(mime_parse(raw, strlen(raw), &m, &err) == 0);
+	if (m != NULL) {
+		test_assert_streq(m->subject,
+		    "Hello  Bcc: victim@evil.example    body");
+		test_assert_streq(m->body, "text\n");
+		test_assert(m->to.n == 1 && strcmp(m->to.v[0],
+		    "joe@customer.example") == 0);
+		test_assert(m->cc.n == 1);	/* the bad address is refused */
+		test_assert_streq(m->message_id, "idBcc:x@y");
+		test_assert(m->auto_submitted == NULL);
+		test_assert(m->x_supportd_ticket == NULL);
+		test_assert_streq(m->from.name,
+		    "Support  Bcc: victim@evil.example");
+	}
+	mail_free(&m);
+	free(raw);
+	strv_free(&xh);
+	strv_free(&cc);
+	test_end();
+}
+
+static void
+test_build_edges(void)
+{
+	struct sd_outmail	 om;
+	struct sd_mail		*m = NULL;
+	struct sd_err		 err;
+	GString			*s;
+	char			*raw, *subj;
+
+	test_begin("mime: build, minimal, long subjects, long words");
+	/* Minimal: NULL subject, body, ids; a Message-ID is made up. */
+	memset(&om, 0, sizeof(om));
+	om.from_addr = "support@vendor.example";
+	om.to_addr = "joe@customer.example";
+	raw = mime_build(&om);
+	test_assert(raw != NULL && wire_ok(raw));
+	test_assert(header_count(raw, "Message-ID") == 1);
+	test_assert(header_count(raw, "In-Reply-To") == 0);
+	test_assert(header_count(raw, "References") == 0);
+	test_assert(header_count(raw, "Cc") == 0);
+	test_assert(mime_parse(raw, strlen(raw), &m, &err) == 0);
+	if (m != NULL) {
+		test_assert(m->message_id != NULL &&
+		    g_str_has_suffix(m->message_id, "@vendor.example"));
+		test_assert(m->date > 0);
+		test_assert_streq(m->subject, "");
+	}
+	mail_free(&m);
+	free(raw);
+
+	/* Long subjects: 3000 ASCII bytes without a space (cut to fit one
+	 * line), and 300 non-ASCII words (folded, round trip intact). */
+	for (int k = 0; k < 2; k++) {
+		s = g_string_new(NULL);
+		for (int i = 0; i < (k == 0 ? 3000 : 300); i++)
+			g_string_append(s, k == 0 ? "x" : "\xc3\xa4\xe2\x82\xac ");
+		if (k == 1)
+			g_string_truncate(s, 899);	/* cap, whole chars */
+		subj = g_string_free(s, FALSE);
+		memset(&om, 0, sizeof(om));
+		om.from_addr = "support@vendor.example";
+		om.to_addr = "joe@customer.example";
+		om.subject = subj;
+		om.message_id = "m@vendor.example";
+		om.body = "b\n";
+		raw = mime_build(&om);
+		test_assert_idx(raw != NULL && wire_ok(raw), k);
+		test_assert_idx(mime_parse(raw, strlen(raw), &m, &err) == 0, k);
+		if (m != NULL && k == 0)
+			test_assert_idx(strlen(m->subject) >= 800 &&
+			    strspn(m->subject, "x") == strlen(m->subject), k);
+		if (m != NULL && k == 1) {
+			g_strchomp(subj);
+			test_assert_streq_idx(m->subject, subj, k);
+		}
+		mail_free(&m);
+		free(raw);
+		g_free(subj);
+	}
+
+	/* A body line of 5000 non-ASCII bytes and one of 5000 ASCII bytes. */
+	s = g_string_new(NULL);
+	for (int i = 0; i < 2500; i++)
+		g_string_append(s, "\xc3\xa4");
+	g_string_append_c(s, '\n');
+	for (int i = 0; i < 5000; i++)
+		g_string_append_c(s, 'y');
+	g_string_append_c(s, '\n');
+	memset(&om, 0, sizeof(om));
+	om.from_addr = "support@vendor.example";
+	om.to_addr = "joe@customer.example";
+	om.subject = "long lines";
+	om.message_id = "m@vendor.example";
+	om.body = s->str;
+	raw = mime_build(&om);
+	test_assert(raw != NULL && wire_ok(raw));
+	test_assert(mime_parse(raw, strlen(raw), &m, &err) == 0);
+	if (m != NULL)
+		test_assert_streq(m->body, s->str);
+	mail_free(&m);
+	free(raw);
+	g_string_free(s, TRUE);
+
+	/* ASCII only: plain 7bit, no encoding needed. */
+	memset(&om, 0, sizeof(om));
+	om.from_addr = "support@vendor.example";
+	om.to_addr = "joe@customer.example";
+	om.subject = "plain";
+	om.message_id = "m@vendor.example";
+	om.body = "just ascii\n";
+	raw = mime_build(&om);
+	test_assert(raw != NULL && strstr(raw, "\r\n\r\njust ascii\r\n") != NULL);
+	free(raw);
+	test_end();
+}
+
+static void
+test_message_id_new(void)
+{
+	char *a, *b, *c, *d;
+
+	test_begin("mime: mime_message_id_new");
+	a = mime_message_id_new("vendor.example");
+	b = mime_message_id_new("vendor.example");
+	c = mime_message_id_new(NULL);
+	d = mime_message_id_new("evil> \r\nBcc: x@y");
+	test_assert(a != NULL && g_str_has_suffix(a, "@vendor.example"));
+	test_assert(a != NULL && b != NULL && strcmp(a, b) != 0);
+	test_assert(a != NULL && strpbrk(a, "<> \r\n") == NULL);
+	test_assert(c != NULL && g_str_has_suffix(c, "@supportd.invalid"));
+	test_assert(d != NULL && strpbrk(d, "<> \r\n:") == NULL &&
+	    g_str_has_suffix(d, "@evilbccxy"));
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	test_end();
+}
+
+int
+main(void)
+{
+	static void (*const fns[])(void) = {
+		test_parse_fixtures,
+		test_parse_attachments,
+		test_parse_threading,
+		test_parse_auto_headers,
+		test_parse_rfc2047_runs,
+		test_parse_html,
+		test_parse_truncated,
+		test_parse_hostile,
+		test_build_basic,
+		test_build_injection,
+		test_build_edges,
+		test_message_id_new,
+		NULL,
+	};
+	int rc;
+
+	mime_init();
+	mime_init();		/* idempotent */
+	rc = test_run(fns);
+	mime_shutdown();
+	mime_shutdown();	/* idempotent */
+	return rc;
+}
