@@ -37,7 +37,8 @@ struct sd_mail {
 	char		*in_reply_to;	/* owned, without <>, or NULL */
 	struct sd_strv	 references;	/* ids without <>, oldest first */
 	int64_t		 date;		/* Date: as UTC seconds, 0 if absent/bad */
-	char		*body;		/* owned, UTF-8 text (HTML turned to text), never NULL */
+	char		*body;		/* owned, UTF-8 text (HTML turned to text), never NULL;
+					 * LF line ends, at most 1 MiB */
 	struct sd_attachment *attachments;	/* owned array */
 	size_t		 nattachments;
 
@@ -59,6 +60,10 @@ struct sd_mail {
  * Parses a whole RFC 5322 message.  Returns 0 and *mail_r (caller owns;
  * mail_free) or -1 with err (SD_E_PERM: not a mail at all).  A damaged
  * mail is returned with what could be read; only total failure is -1.
+ * Every string is valid UTF-8; subject and names are one line (control
+ * characters become spaces).  Work is bounded: 32 levels of nesting,
+ * 500 parts, 5000 header fields, 2 MiB of text read, 1 MiB of body kept,
+ * 100 References (the root and the newest), 1000 addresses per list.
  */
 int	mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	    struct sd_err *err);
@@ -87,8 +92,16 @@ struct sd_outmail {
 	const struct sd_strv *extra_headers;
 };
 
-/* Builds the message with CRLF line ends, folded, ready for SMTP.
- * Caller owns (free). */
+/*
+ * Builds the message with CRLF line ends, folded, no line over 998
+ * octets, ready for SMTP.  Never NULL.  Caller owns (free).  Control
+ * characters in subject, names and extra header values become spaces, so
+ * no field can start a header of its own; an address that would need
+ * cleaning (white space, controls, "<>,;:") is left out; an extra header
+ * whose name is not [A-Za-z0-9-]+ or is one mime_build sets itself
+ * (From, To, Subject, Message-ID, Content-*, Auto-Submitted, ...) is
+ * dropped.  A NULL message_id gets a fresh one in from_addr's domain.
+ */
 char	*mime_build(const struct sd_outmail *om);
 
 /* A fresh unique Message-ID (without <>) in domain.  Caller owns. */

@@ -68,9 +68,11 @@ classify_new(const struct sd_conf_priority prios[SD_NPRIO],
 
 		alt = g_string_new(NULL);
 		for (size_t i = 0; i < mk->n; i++) {
-			if (mk->v[i] == NULL || !g_utf8_validate(mk->v[i], -1, NULL)) {
+			if (mk->v[i] == NULL ||
+			    !g_utf8_validate(mk->v[i], -1, NULL)) {
 				sd_err_set(err, SD_E_CONFIG, "classify: C%d: "
-				    "marker %zu is not valid UTF-8", p + 1, i + 1);
+				    "marker %zu is not valid UTF-8", p + 1,
+				    i + 1);
 				goto fail;
 			}
 			if ((pat = marker_pattern(mk->v[i])) == NULL) {
@@ -83,8 +85,8 @@ classify_new(const struct sd_conf_priority prios[SD_NPRIO],
 			g_free(pat);
 		}
 		if (alt->len > 0) {
-			pat = g_strdup_printf("(?<!" WORDCH ")(?:%s)(?!" WORDCH ")",
-			    alt->str);
+			pat = g_strdup_printf("(?<!" WORDCH ")(?:%s)"
+			    "(?!" WORDCH ")", alt->str);
 			cl->re[p] = g_regex_new(pat, G_REGEX_CASELESS |
 			    G_REGEX_OPTIMIZE, 0, &gerr);
 			g_free(pat);

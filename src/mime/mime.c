@@ -20,18 +20,20 @@
 struct walk {
 	struct sd_mail	*m;
 	GMimeParserOptions *opts;
-	GPtrArray	*keep;			/* re-parsed parts, unref at the end */
+	GPtrArray	*keep;			/* re-parsed parts */
 	int		 nreparse;
 	size_t		 nparts;
 	size_t		 cap;			/* of m->attachments */
-	GMimePart	*plain[2], *html[2];	/* [0] the mail, [1] a forwarded one */
-	const char	*prologue;		/* of a multipart without parts */
+	GMimePart	*plain[2], *html[2];	/* [0] ours, [1] forwarded */
+	const char	*prologue;		/* of a part-less multipart */
 };
 
 static GMimeParserOptions *parser_options(void);
 static size_t	 skip_leading_junk(const char *buf, size_t len);
 static void	 read_headers(struct sd_mail *m, GMimeMessage *msg,
 		    GMimeParserOptions *opts);
+static InternetAddressMailbox *first_mailbox(InternetAddressList *l,
+		    int depth, bool need_addr);
 static void	 read_mailbox(struct sd_addr *a, InternetAddressList *l);
 static void	 salvage_mailbox(struct sd_addr *a, const char *value,
 		    GMimeParserOptions *opts);
@@ -42,6 +44,8 @@ static void	 read_threading(struct sd_mail *m, GMimeMessage *msg,
 static void	 read_body(struct sd_mail *m, GMimeMessage *msg,
 		    GMimeParserOptions *opts);
 static void	 walk(struct walk *w, GMimeObject *obj, int depth, bool inner);
+static void	 walk_message_part(struct walk *w, GMimeObject *obj,
+		    GMimeMessage *sub);
 static void	 walk_leaf(struct walk *w, GMimePart *part, bool inner);
 static void	 add_attachment(struct walk *w, const char *name,
 		    const char *type, size_t size);
@@ -274,11 +278,14 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 			m->has_x_autoreply = true;
 		else if (g_ascii_strcasecmp(name, "X-Autorespond") == 0)
 			m->has_x_autorespond = true;
-		else if (g_ascii_strcasecmp(name, "X-Auto-Response-Suppress") == 0)
+		else if (g_ascii_strcasecmp(name,
+		    "X-Auto-Response-Suppress") == 0)
 			m->has_x_auto_response_suppress = true;
-		else if (g_ascii_strcasecmp(name, "Authentication-Results") == 0 &&
+		else if (g_ascii_strcasecmp(name,
+		    "Authentication-Results") == 0 &&
 		    m->auth_results.n < MIME_MAX_AUTHRES) {
-			char *s = mt_line(v != NULL ? v : "", MIME_MAX_LINE * 4);
+			char *s = mt_line(v != NULL ? v : "",
+			    MIME_MAX_LINE * 4);
 
 			strv_push(&m->auth_results, s);
 			free(s);
@@ -370,7 +377,8 @@ salvage_mailbox(struct sd_addr *a, const char *value, GMimeParserOptions *opts)
 		p += n;
 		/* one '@', with something on either side */
 		if ((at = memchr(w, '@', n)) != NULL && at > w &&
-		    at < w + n - 1 && memchr(at + 1, '@', n - (size_t)(at + 1 - w)) == NULL)
+		    at < w + n - 1 &&
+		    memchr(at + 1, '@', n - (size_t)(at + 1 - w)) == NULL)
 			break;
 		w = NULL;
 	}
@@ -518,25 +526,26 @@ static void
 redo_headers(struct sd_mail *m, GMimeMessage *msg, const char *hint)
 {
 	static const char *const fields[] = { "Subject", "From", "Reply-To" };
-	GMimeHeaderList		*hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GMimeHeaderList		*hl;
 	GMimeParserOptions	*o;
 	const char		*fb[] = { "utf-8", hint, "windows-1252", NULL };
 	bool			 use_hint = !charset_is_ours(hint);
 
-	if (hl == NULL)
+	if ((hl = g_mime_object_get_header_list(GMIME_OBJECT(msg))) == NULL)
 		return;
 	o = parser_options();
 	if (use_hint)
 		g_mime_parser_options_set_fallback_charsets(o, fb);
 	for (size_t i = 0; i < nitems(fields); i++) {
-		GMimeHeader	*h = g_mime_header_list_get_header(hl, fields[i]);
-		const char	*raw = h ? g_mime_header_get_raw_value(h) : NULL;
+		GMimeHeader	*h;
+		const char	*raw;
 		char		*unf, *fixed, *dec;
 		InternetAddressList *l;
 		struct sd_addr	*a = i == 1 ? &m->from : &m->reply_to;
 		bool		 raw8 = false;
 
-		if (raw == NULL)
+		h = g_mime_header_list_get_header(hl, fields[i]);
+		if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
 			continue;
 		for (const char *p = raw; !raw8 && *p != '\0'; p++)
 			raw8 = (unsigned char)*p >= 0x80;
@@ -562,7 +571,8 @@ redo_headers(struct sd_mail *m, GMimeMessage *msg, const char *hint)
 		if (i == 0) {
 			dec = g_mime_utils_header_decode_text(o, unf);
 			free(m->subject);
-			m->subject = mt_line(dec != NULL ? dec : "", MIME_MAX_LINE);
+			m->subject = mt_line(dec != NULL ? dec : "",
+			    MIME_MAX_LINE);
 			g_free(dec);
 		} else if ((l = internet_address_list_parse(o, unf)) != NULL) {
 			free(a->name);
@@ -624,10 +634,13 @@ reparse_multipart(struct walk *w, GMimeMultipart *mp)
 
 	ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
 	sub = ct != NULL ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	if (sub == NULL || *sub == '\0' || strlen(sub) > 40 ||
+	    strspn(sub, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(sub))
+		sub = "mixed";
 	gs = g_string_new(NULL);
-	g_string_append_printf(gs, "Content-Type: multipart/%s; boundary=\"%.*s\"\n\n",
-	    sub != NULL && g_ascii_isalpha(*sub) && strchr(sub, ';') == NULL &&
-	    strchr(sub, '\n') == NULL ? sub : "mixed", (int)n, l);
+	g_string_append_printf(gs, "Content-Type: multipart/%s; "
+	    "boundary=\"%.*s\"\n\n", sub, (int)n, l);
 	g_string_append(gs, pro);
 	st = g_mime_stream_mem_new_with_buffer(gs->str, gs->len);
 	g_string_free(gs, TRUE);
@@ -648,52 +661,26 @@ reparse_multipart(struct walk *w, GMimeMultipart *mp)
 static void
 walk(struct walk *w, GMimeObject *obj, int depth, bool inner)
 {
+	GMimeMultipart	*mp;
+	GMimeMessage	*sub;
+	GMimeObject	*re;
+	int		 n;
+
 	if (obj == NULL || depth > MIME_MAX_DEPTH ||
 	    w->nparts >= MIME_MAX_PARTS)
 		return;
 	w->nparts++;
 
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage	*sub = g_mime_message_part_get_message(
-				    GMIME_MESSAGE_PART(obj));
-
-		if (!inner) {
-			const char	*fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
-			char		*name = NULL, *tmp;
-			GMimeStream	*null;
-			ssize_t		 size = 0;
-
-			if (fn == NULL)
-				fn = g_mime_object_get_content_type_parameter(obj, "name");
-			if (fn != NULL)
-				name = mt_filename(fn);
-			if (name == NULL && sub != NULL &&
-			    g_mime_message_get_subject(sub) != NULL &&
-			    *g_mime_message_get_subject(sub) != '\0') {
-				tmp = g_strdup_printf("%s.eml",
-				    g_mime_message_get_subject(sub));
-				name = mt_filename(tmp);
-				g_free(tmp);
-			}
-			if (sub != NULL) {
-				null = g_mime_stream_null_new();
-				size = g_mime_object_write_to_stream(
-				    GMIME_OBJECT(sub), NULL, null);
-				g_object_unref(null);
-			}
-			add_attachment(w, name, "message/rfc822",
-			    size > 0 ? (size_t)size : 0);
-			free(name);
-		}
+		sub = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (!inner)
+			walk_message_part(w, obj, sub);
 		if (sub != NULL)
 			walk(w, g_mime_message_get_mime_part(sub), depth + 1,
 			    true);
 	} else if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart	*mp = GMIME_MULTIPART(obj);
-		int		 n = g_mime_multipart_get_count(mp);
-
-		GMimeObject	*re;
-
+		mp = GMIME_MULTIPART(obj);
+		n = g_mime_multipart_get_count(mp);
 		if (n == 0 && (re = reparse_multipart(w, mp)) != NULL) {
 			walk(w, re, depth + 1, inner);
 			return;
@@ -702,10 +689,42 @@ walk(struct walk *w, GMimeObject *obj, int depth, bool inner)
 		if (n == 0 && !inner && w->prologue == NULL)
 			w->prologue = g_mime_multipart_get_prologue(mp);
 		for (int i = 0; i < n; i++)
-			walk(w, g_mime_multipart_get_part(mp, i), depth + 1, inner);
+			walk(w, g_mime_multipart_get_part(mp, i), depth + 1,
+			    inner);
 	} else if (GMIME_IS_PART(obj)) {
 		walk_leaf(w, GMIME_PART(obj), inner);
 	}
+}
+
+/* A message/rfc822 part as one attachment: its file name, else its
+ * subject + ".eml"; its size as written out. */
+static void
+walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
+{
+	const char	*fn, *subj;
+	char		*name = NULL, *tmp;
+	GMimeStream	*null;
+	ssize_t		 size = 0;
+
+	fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
+	if (fn == NULL)
+		fn = g_mime_object_get_content_type_parameter(obj, "name");
+	if (fn != NULL)
+		name = mt_filename(fn);
+	subj = sub != NULL ? g_mime_message_get_subject(sub) : NULL;
+	if (name == NULL && subj != NULL && *subj != '\0') {
+		tmp = g_strdup_printf("%s.eml", subj);
+		name = mt_filename(tmp);
+		g_free(tmp);
+	}
+	if (sub != NULL) {
+		null = g_mime_stream_null_new();
+		size = g_mime_object_write_to_stream(GMIME_OBJECT(sub), NULL,
+		    null);
+		g_object_unref(null);
+	}
+	add_attachment(w, name, "message/rfc822", size > 0 ? (size_t)size : 0);
+	free(name);
 }
 
 static void
@@ -723,8 +742,8 @@ walk_leaf(struct walk *w, GMimePart *part, bool inner)
 
 	if (fn != NULL && *fn == '\0')
 		fn = NULL;
-	attached = (disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0) ||
-	    fn != NULL;
+	attached = fn != NULL ||
+	    (disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0);
 	if (!attached && ct != NULL &&
 	    g_mime_content_type_is_type(ct, "text", "plain")) {
 		if (w->plain[inner] == NULL)
@@ -747,7 +766,8 @@ walk_leaf(struct walk *w, GMimePart *part, bool inner)
 		g_object_unref(null);
 	}
 	mt = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
-	type = g_ascii_strdown(mt != NULL ? mt : "application/octet-stream", -1);
+	type = g_ascii_strdown(mt != NULL ? mt : "application/octet-stream",
+	    -1);
 	name = mt_filename(fn);
 	add_attachment(w, name, type, size > 0 ? (size_t)size : 0);
 	free(name);
@@ -814,9 +834,13 @@ charset_filter(const char *cs)
 static bool
 is_8bit_utf8(const guint8 *p, size_t len)
 {
-	const guint8	*end = p + len, *nul;
+	const guint8	*end, *nul;
 	bool		 high = false;
 
+	/* An empty GByteArray has a NULL data pointer. */
+	if (p == NULL || len == 0)
+		return false;
+	end = p + len;
 	for (size_t i = 0; !high && i < len; i++)
 		high = p[i] >= 0x80;
 	if (!high)
@@ -838,12 +862,14 @@ part_bytes(GMimePart *part, size_t max)
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
 	GMimeStream		*mem = g_mime_stream_mem_new();
 	GByteArray		*ba, *copy;
+	guint			 n;
 
 	if (dw != NULL)
 		g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	copy = g_byte_array_sized_new(ba->len < max ? ba->len : (guint)max);
-	g_byte_array_append(copy, ba->data, ba->len < max ? ba->len : (guint)max);
+	n = ba->len < max ? ba->len : (guint)max;
+	copy = g_byte_array_sized_new(n);
+	g_byte_array_append(copy, ba->data, n);
 	g_object_unref(mem);
 	return copy;
 }
@@ -875,7 +901,8 @@ part_text(GMimePart *part, bool html)
 		fs = g_mime_stream_filter_new(mem);
 		g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), filter);
 		if (raw->len > 0)
-			g_mime_stream_write(fs, (const char *)raw->data, raw->len);
+			g_mime_stream_write(fs, (const char *)raw->data,
+			    raw->len);
 		g_mime_stream_flush(fs);
 		g_object_unref(fs);
 		g_object_unref(filter);

@@ -46,7 +46,8 @@ add_mailbox(GMimeMessage *m, GMimeAddressType type, const char *name,
     const char *addr)
 {
 	InternetAddress	*ia;
-	char		*a = out_addr(addr), *n = mt_line(name, BUILD_MAX_VALUE);
+	char		*a = out_addr(addr);
+	char		*n = mt_line(name, BUILD_MAX_VALUE);
 
 	if (a != NULL) {
 		ia = internet_address_mailbox_new(n != NULL && *n != '\0' ?
@@ -112,7 +113,8 @@ header_protected(const char *name)
 		if (g_ascii_strcasecmp(name, exact[i]) == 0)
 			return true;
 	for (size_t i = 0; i < nitems(prefix); i++)
-		if (g_ascii_strncasecmp(name, prefix[i], strlen(prefix[i])) == 0)
+		if (g_ascii_strncasecmp(name, prefix[i],
+		    strlen(prefix[i])) == 0)
 			return true;
 	return false;
 }

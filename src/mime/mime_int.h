@@ -18,10 +18,10 @@
 #define MIME_MAX_HEADERS	5000		/* header fields we look at */
 #define MIME_MAX_ADDRS		1000		/* per To / Cc list */
 #define MIME_MAX_REFS		100		/* References kept */
-#define MIME_MAX_AUTHRES	32		/* Authentication-Results kept */
-#define MIME_MAX_TEXT_IN	(2u << 20)	/* decoded bytes of the text part read */
+#define MIME_MAX_AUTHRES	32		/* Authentication-Results */
+#define MIME_MAX_TEXT_IN	(2u << 20)	/* text part bytes read */
 #define MIME_MAX_BODY		(1u << 20)	/* bytes of body text kept */
-#define MIME_MAX_LINE		998		/* a header value we keep or write */
+#define MIME_MAX_LINE		998		/* header value kept */
 #define MIME_MAX_NAME		255		/* attachment name bytes */
 
 /*

@@ -14,12 +14,26 @@
 #include "supportd/util.h"
 #include "mime_int.h"
 
+struct bword;
+struct html;
+
 static char	*gstring_out(GString *gs);
 static size_t	 utf8_seq(const unsigned char *p, size_t left, gunichar *c_r);
+static bool	 next_bword(const char *p, struct bword *w);
+static void	 append_joined(GString *out, const struct bword *first,
+		    const struct bword *last);
 static bool	 is_ctl(gunichar c);
 static char	*clean(const char *s, bool keep_space, const char *drop_ascii);
 static void	 trim_in_place(char *s);
 static void	 cap_in_place(char *s, size_t max);
+static void	 h_char(struct html *h, const char *p, size_t n);
+static void	 h_hard(struct html *h, gunichar c);
+static void	 h_break(struct html *h, int lines);
+static void	 h_entity(struct html *h);
+static void	 h_tag(struct html *h);
+static bool	 h_find_close(struct html *h, size_t k, size_t from,
+		    size_t *end_r);
+static bool	 in_list(const char *name, const char *const *v, size_t n);
 
 /* windows-1252 0x80..0x9f; the five holes become U+FFFD.  glibc's CP1252
  * refuses those bytes and g_convert() would then fail the whole text, so
@@ -61,12 +75,16 @@ utf8_seq(const unsigned char *p, size_t left, gunichar *c_r)
 char *
 mt_to_utf8(const char *buf, size_t len, bool cp1252)
 {
-	const unsigned char	*p = (const unsigned char *)buf;
-	const unsigned char	*end = p + len;
-	GString			*gs = g_string_sized_new(len + 16);
+	const unsigned char	*p = (const unsigned char *)buf, *end;
+	GString			*gs;
 	gunichar		 c;
 	size_t			 n;
 
+	/* buf may be NULL when len is 0 (an empty GByteArray). */
+	if (buf == NULL || len == 0)
+		return xstrdup("");
+	end = p + len;
+	gs = g_string_sized_new(len + 16);
 	/*
 	 * Sequence by sequence rather than all-or-nothing: a UTF-8 text with
 	 * one stray Latin-1 byte keeps its other characters, while a real
@@ -112,9 +130,8 @@ next_bword(const char *p, struct bword *w)
 			continue;
 		w->cslen = (size_t)(q - w->cs);
 		w->pay = q + 3;
-		for (e = w->pay; g_ascii_isalnum(*e) || *e == '+' || *e == '/' ||
-		    *e == '='; e++)
-			;
+		e = w->pay + strspn(w->pay, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789+/=");
 		if (e[0] != '?' || e[1] != '=')
 			continue;
 		w->paylen = (size_t)(e - w->pay);
@@ -124,70 +141,66 @@ next_bword(const char *p, struct bword *w)
 	return false;
 }
 
+/* The words from first to last as one encoded-word: each decoded on its
+ * own (its padding ends only its own bytes), joined, encoded once. */
+static void
+append_joined(GString *out, const struct bword *first,
+    const struct bword *last)
+{
+	GByteArray	*bytes = g_byte_array_new();
+	struct bword	 one;
+	char		*pay, *enc;
+	guchar		*dec;
+	gsize		 n;
+
+	for (const char *p = first->start; p < last->end &&
+	    next_bword(p, &one); p = one.end) {
+		pay = g_strndup(one.pay, one.paylen);
+		dec = g_base64_decode(pay, &n);
+		g_byte_array_append(bytes, dec, (guint)n);
+		g_free(dec);
+		g_free(pay);
+	}
+	enc = g_base64_encode(bytes->data, bytes->len);
+	g_string_append_printf(out, "=?%.*s?B?%s?=", (int)first->cslen,
+	    first->cs, enc);
+	g_free(enc);
+	g_byte_array_unref(bytes);
+}
+
 char *
 mt_rfc2047_fix(const char *s)
 {
 	GString		*out = g_string_new(NULL);
-	const char	*pos = s;
-	struct bword	 w, run[2];
-	bool		 changed = false;
+	const char	*pos = s, *gap;
+	struct bword	 first, last, nx;
+	bool		 changed = false, padded;
 
-	while (next_bword(pos, &w)) {
-		GByteArray	*bytes = g_byte_array_new();
-		size_t		 k = 1;
-		bool		 padded = false;
-		const char	*gap;
-
-		run[0] = w;
-		run[1] = w;
+	while (next_bword(pos, &first)) {
 		/* Extend the run over words of the same charset (in any
 		 * case: GMime joins those too) with only blanks between. */
+		last = first;
+		padded = false;
 		for (;;) {
-			struct bword nx;
-
-			for (gap = run[1].end; *gap == ' ' || *gap == '\t'; gap++)
-				;
+			gap = last.end + strspn(last.end, " \t");
 			if (!next_bword(gap, &nx) || nx.start != gap ||
-			    nx.cslen != w.cslen ||
-			    g_ascii_strncasecmp(nx.cs, w.cs, w.cslen) != 0)
+			    nx.cslen != first.cslen ||
+			    g_ascii_strncasecmp(nx.cs, first.cs,
+			    first.cslen) != 0)
 				break;
-			padded = padded || memchr(run[1].pay, '=',
-			    run[1].paylen) != NULL;
-			run[1] = nx;
-			k++;
+			padded = padded ||
+			    memchr(last.pay, '=', last.paylen) != NULL;
+			last = nx;
 		}
-		g_string_append_len(out, pos, run[0].start - pos);
-		if (k > 1 && padded) {
-			/* Decode word by word, join, encode once. */
-			for (const char *p = run[0].start; p < run[1].end; ) {
-				struct bword	 one;
-				char		*pay;
-				guchar		*dec;
-				gsize		 n;
-
-				if (!next_bword(p, &one))
-					break;
-				pay = g_strndup(one.pay, one.paylen);
-				dec = g_base64_decode(pay, &n);
-				g_byte_array_append(bytes, dec, (guint)n);
-				g_free(dec);
-				g_free(pay);
-				p = one.end;
-			}
-			{
-				char *enc = g_base64_encode(bytes->data, bytes->len);
-
-				g_string_append_printf(out, "=?%.*s?B?%s?=",
-				    (int)w.cslen, w.cs, enc);
-				g_free(enc);
-			}
+		g_string_append_len(out, pos, first.start - pos);
+		if (padded) {
+			append_joined(out, &first, &last);
 			changed = true;
 		} else {
-			g_string_append_len(out, run[0].start,
-			    run[1].end - run[0].start);
+			g_string_append_len(out, first.start,
+			    last.end - first.start);
 		}
-		g_byte_array_unref(bytes);
-		pos = run[1].end;
+		pos = last.end;
 	}
 	if (!changed) {
 		g_string_free(out, TRUE);
@@ -227,7 +240,8 @@ clean(const char *s, bool keep_space, const char *drop_ascii)
 		    strchr(drop_ascii, (int)c) != NULL) {
 			/* dropped */
 		} else {
-			g_string_append_len(gs, p, g_utf8_skip[*(const guchar *)p]);
+			g_string_append_len(gs, p,
+			    g_utf8_skip[*(const guchar *)p]);
 		}
 		p = g_utf8_next_char(p);
 	}
@@ -335,7 +349,7 @@ char *
 mt_body_finish(const char *s, size_t max)
 {
 	const char	*p = s;
-	GString		*gs = g_string_sized_new(strlen(s) < max ? strlen(s) : max);
+	GString		*gs = g_string_sized_new(MIN(strlen(s), max));
 	gunichar	 c;
 	gint		 n;
 
@@ -377,7 +391,7 @@ struct html {
 	GString		*out;
 	bool		 space;		/* white space seen, not yet written */
 	int		 pre;		/* inside <pre> */
-	size_t		 no_close[4];	/* skip_tags: no closing tag at or after */
+	size_t		 no_close[4];	/* skip_tags: no end tag at or after */
 };
 
 /* Elements whose content is not text.  Searching for their end tag is
@@ -397,18 +411,22 @@ static const char *const para_tags[] = {
 
 /* Latin-1 entities, U+00A0 .. U+00FF, in code point order. */
 static const char *const latin1_ent[96] = {
-	"nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect",
-	"uml", "copy", "ordf", "laquo", "not", "shy", "reg", "macr",
-	"deg", "plusmn", "sup2", "sup3", "acute", "micro", "para", "middot",
-	"cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
-	"Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil",
-	"Egrave", "Eacute", "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml",
-	"ETH", "Ntilde", "Ograve", "Oacute", "Ocirc", "Otilde", "Ouml", "times",
-	"Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute", "THORN", "szlig",
-	"agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
-	"egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml",
-	"eth", "ntilde", "ograve", "oacute", "ocirc", "otilde", "ouml", "divide",
-	"oslash", "ugrave", "uacute", "ucirc", "uuml", "yacute", "thorn", "yuml",
+	"nbsp", "iexcl", "cent", "pound", "curren", "yen",
+	"brvbar", "sect", "uml", "copy", "ordf", "laquo",
+	"not", "shy", "reg", "macr", "deg", "plusmn",
+	"sup2", "sup3", "acute", "micro", "para", "middot",
+	"cedil", "sup1", "ordm", "raquo", "frac14", "frac12",
+	"frac34", "iquest", "Agrave", "Aacute", "Acirc", "Atilde",
+	"Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+	"Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml",
+	"ETH", "Ntilde", "Ograve", "Oacute", "Ocirc", "Otilde",
+	"Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc",
+	"Uuml", "Yacute", "THORN", "szlig", "agrave", "aacute",
+	"acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+	"egrave", "eacute", "ecirc", "euml", "igrave", "iacute",
+	"icirc", "iuml", "eth", "ntilde", "ograve", "oacute",
+	"ocirc", "otilde", "ouml", "divide", "oslash", "ugrave",
+	"uacute", "ucirc", "uuml", "yacute", "thorn", "yuml",
 };
 static const struct { const char *name; gunichar c; } other_ent[] = {
 	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
@@ -423,13 +441,6 @@ static const struct { const char *name; gunichar c; } other_ent[] = {
 	{ "zwj", 0x200d }, { "ensp", ' ' }, { "emsp", ' ' }, { "thinsp", ' ' },
 };
 
-static void	 h_char(struct html *h, const char *p, size_t n);
-static void	 h_hard(struct html *h, gunichar c);
-static void	 h_break(struct html *h, int lines);
-static void	 h_entity(struct html *h);
-static void	 h_tag(struct html *h);
-static bool	 h_find_close(struct html *h, size_t k, size_t from, size_t *end_r);
-static bool	 in_list(const char *name, const char *const *v, size_t n);
 
 static bool
 in_list(const char *name, const char *const *v, size_t n)
@@ -536,12 +547,13 @@ h_entity(struct html *h)
 		    g_ascii_isalnum(h->s[j]))
 			name[k++] = h->s[j++];
 		name[k] = '\0';
-		for (size_t e = 0; !found && k > 0 && e < nitems(latin1_ent); e++)
+		for (size_t e = 0; k > 0 && !found && e < 96; e++)
 			if (strcmp(name, latin1_ent[e]) == 0) {
 				c = 0xa0 + (gunichar)e;
 				found = true;
 			}
-		for (size_t e = 0; !found && k > 0 && e < nitems(other_ent); e++)
+		for (size_t e = 0; k > 0 && !found && e < nitems(other_ent);
+		    e++)
 			if (strcmp(name, other_ent[e].name) == 0) {
 				c = other_ent[e].c;
 				found = true;
@@ -576,7 +588,8 @@ h_find_close(struct html *h, size_t k, size_t from, size_t *end_r)
 		j = (size_t)(lt - h->s);
 		if (j + 2 + nl <= h->n && h->s[j + 1] == '/' &&
 		    g_ascii_strncasecmp(h->s + j + 2, name, nl) == 0 &&
-		    (j + 2 + nl == h->n || !g_ascii_isalnum(h->s[j + 2 + nl]))) {
+		    (j + 2 + nl == h->n ||
+		    !g_ascii_isalnum(h->s[j + 2 + nl]))) {
 			lt = memchr(h->s + j, '>', h->n - j);
 			*end_r = lt != NULL ? (size_t)(lt - h->s) + 1 : h->n;
 			return true;
@@ -599,8 +612,9 @@ h_tag(struct html *h)
 
 	if (j < h->n && h->s[j] == '!') {
 		if (h->n - j >= 3 && strncmp(h->s + j, "!--", 3) == 0) {
-			/* An unclosed comment runs to the end, as in browsers. */
-			p = g_strstr_len(h->s + j + 3, (gssize)(h->n - j - 3), "-->");
+			/* Unclosed, it runs to the end, as in browsers. */
+			p = g_strstr_len(h->s + j + 3, (gssize)(h->n - j - 3),
+			    "-->");
 			h->i = p != NULL ? (size_t)(p - h->s) + 3 : h->n;
 			return;
 		}
@@ -719,7 +733,8 @@ mt_html_to_text(const char *html, size_t len)
 			blank++;
 		} else {
 			if (tidy->len > 0)
-				g_string_append(tidy, blank > 0 ? "\n\n" : "\n");
+				g_string_append(tidy,
+				    blank > 0 ? "\n\n" : "\n");
 			g_string_append_len(tidy, l, (gssize)n);
 			blank = 0;
 		}
