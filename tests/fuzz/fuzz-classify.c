@@ -6,8 +6,8 @@
  * against themselves).  Without libFuzzer (-DFUZZ_MAIN) it reads the
  * files named on the command line.
  *
- *   clang -g -fsanitize=fuzzer,address,undefined -Iinclude \
- *     src/common/*.c src/classify/classify.c tests/fuzz/fuzz-classify.c \
+ *   clang -D_GNU_SOURCE -g -fsanitize=fuzzer,address,undefined -Iinclude \
+ *     src/common/[a-z]*.c src/classify/classify.c tests/fuzz/fuzz-classify.c \
  *     $(pkg-config --cflags --libs glib-2.0) -o fuzz-classify
  */
 #include <stdint.h>

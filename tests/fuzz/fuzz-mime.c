@@ -6,10 +6,11 @@
  * build into a mail with CRLF lines of at most 998 octets.  Without
  * libFuzzer (-DFUZZ_MAIN) it parses the files named on the command line.
  *
- *   clang -g -fsanitize=fuzzer,address,undefined -Iinclude \
- *     src/common/*.c src/mime/*.c tests/fuzz/fuzz-mime.c \
+ *   clang -D_GNU_SOURCE -g -fsanitize=fuzzer,address,undefined -Iinclude \
+ *     src/common/[a-z]*.c src/mime/[a-z]*.c tests/fuzz/fuzz-mime.c \
  *     $(pkg-config --cflags --libs gmime-3.0 glib-2.0) -o fuzz-mime
- *   ./fuzz-mime -max_len=65536 tests/fixtures/mail tests/fixtures/corpus/*
+ *   mkdir new; ./fuzz-mime -max_len=65536 new tests/fixtures/mail \
+ *     tests/fixtures/corpus/[a-z]*	(new inputs go to the first directory)
  */
 #include <stdint.h>
 #include <stdio.h>
