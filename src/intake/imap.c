@@ -4,10 +4,12 @@
  * fetch, disposition after commit.  Library memory never leaves this
  * file: bodies are copied before the fetch list is freed.
  *
- * Debian's libetpan does not verify TLS peers; until this module checks
- * the chain itself (isync's way), only tls = "none" is accepted here, and
- * the config allows that only for loopback hosts unless allow_plaintext.
+ * Debian's libetpan does not verify TLS peers: imap_tls.c checks the
+ * chain and host name itself before LOGIN (isync's way).  Plain tls =
+ * "none" is allowed by the config only for loopback hosts, unless
+ * allow_plaintext says otherwise.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,7 @@
 #include <glib.h>
 #include <libetpan/libetpan.h>
 
+#include "imap_int.h"
 #include "supportd/intake.h"
 #include "supportd/log.h"
 
@@ -104,6 +107,50 @@ intake_free(struct sd_intake **inp)
 	*inp = NULL;
 }
 
+static bool
+connected(int r)
+{
+	return r == MAILIMAP_NO_ERROR || r == MAILIMAP_NO_ERROR_AUTHENTICATED ||
+	    r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
+}
+
+/* Connects, and for imaps/starttls verifies the certificate; no
+ * credential has been sent when this returns. */
+static int
+imap_open(struct sd_intake *in, struct sd_err *err)
+{
+	const struct sd_conf_imap	*c = &in->mb->imap;
+	struct mailimap_capability_data	*cap = NULL;
+	char				 what[512];
+	int				 r;
+
+	snprintf(what, sizeof(what), "intake: mailbox=%s host=%s port=%d",
+	    in->mb->name, c->host, c->port);
+	if (c->tls == SD_TLS_IMAPS)
+		r = mailimap_ssl_connect_with_callback(in->imap, c->host,
+		    (uint16_t)c->port, imap_tls_sni, (void *)c->host);
+	else
+		r = mailimap_socket_connect(in->imap, c->host, (uint16_t)c->port);
+	if (!connected(r))
+		return sd_err_set(err, SD_E_TEMP, "%s: connect: %s", what,
+		    imap_strerror(r));
+	if (c->tls == SD_TLS_STARTTLS) {
+		r = mailimap_socket_starttls_with_callback(in->imap,
+		    imap_tls_sni, (void *)c->host);
+		if (r != MAILIMAP_NO_ERROR)
+			return sd_err_set(err, SD_E_CONFIG, "%s: STARTTLS: %s",
+			    what, imap_strerror(r));
+	}
+	if (c->tls != SD_TLS_NONE &&
+	    imap_tls_verify(in->imap->imap_stream, c->host, c->ca_file, what,
+	    err) == -1)
+		return -1;
+	/* The greeting's capabilities may predate STARTTLS: ask again. */
+	if (mailimap_capability(in->imap, &cap) == MAILIMAP_NO_ERROR)
+		mailimap_capability_data_free(cap);
+	return 0;
+}
+
 static int
 imap_connect(struct sd_intake *in, struct sd_err *err)
 {
@@ -111,11 +158,6 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
 	char				*pass;
 	int				 r;
 
-	if (c->tls != SD_TLS_NONE)
-		return sd_err_set(err, SD_E_CONFIG, "intake: mailbox=%s: "
-		    "tls=%s needs certificate verification, which this "
-		    "version does not do yet; use tls=\"none\" on loopback",
-		    in->mb->name, c->tls == SD_TLS_IMAPS ? "imaps" : "starttls");
 	if ((pass = conf_read_secret(c->password, c->password_file, err))
 	    == NULL)
 		return -1;
@@ -126,14 +168,8 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
 	}
 	/* Before connecting: it also bounds the connect itself. */
 	mailimap_set_timeout(in->imap, IMAP_TIMEOUT);
-	r = mailimap_socket_connect(in->imap, c->host, (uint16_t)c->port);
-	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s host=%s port=%d: "
-		    "connect: %s", in->mb->name, c->host, c->port,
-		    imap_strerror(r));
+	if (imap_open(in, err) == -1)
 		goto fail;
-	}
 	r = mailimap_login(in->imap, c->user, pass);
 	if (r != MAILIMAP_NO_ERROR) {
 		/* Never log the password or the LOGIN line. */
@@ -143,8 +179,9 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
 	}
 	explicit_bzero(pass, strlen(pass));
 	free(pass);
-	log_info("intake: mailbox=%s host=%s port=%d: connected", in->mb->name,
-	    c->host, c->port);
+	log_info("intake: mailbox=%s host=%s port=%d tls=%s: connected",
+	    in->mb->name, c->host, c->port, c->tls == SD_TLS_IMAPS ? "imaps" :
+	    c->tls == SD_TLS_STARTTLS ? "starttls" : "none");
 	return 0;
  fail:
 	explicit_bzero(pass, strlen(pass));

@@ -14,9 +14,17 @@
 #include "supportd/mail.h"
 #include "mime_int.h"
 
-/* Subjects and template header values longer than this are cut, so that
- * even one unbreakable word still fits a 998-octet header line. */
+/*
+ * GMime folds header lines at white space only, so one unbreakable word
+ * must fit a 998-octet line with its field name: subjects and template
+ * header values are cut at BUILD_MAX_VALUE bytes, display names at
+ * BUILD_MAX_NAME; longer addresses (RFC 5321 allows 254) and ids are
+ * left out.
+ */
 #define BUILD_MAX_VALUE		900
+#define BUILD_MAX_NAME		200
+#define BUILD_MAX_ADDR		254
+#define BUILD_MAX_ID		900
 
 static void	 add_mailbox(GMimeMessage *m, GMimeAddressType type,
 		    const char *name, const char *addr);
@@ -34,7 +42,8 @@ out_addr(const char *addr)
 {
 	char *a = mt_addr(addr);
 
-	if (a != NULL && strcmp(a, addr) != 0) {
+	if (a != NULL && (strcmp(a, addr) != 0 ||
+	    strlen(a) > BUILD_MAX_ADDR)) {
 		free(a);
 		a = NULL;
 	}
@@ -47,7 +56,7 @@ add_mailbox(GMimeMessage *m, GMimeAddressType type, const char *name,
 {
 	InternetAddress	*ia;
 	char		*a = out_addr(addr);
-	char		*n = mt_line(name, BUILD_MAX_VALUE);
+	char		*n = mt_line(name, BUILD_MAX_NAME);
 
 	if (a != NULL) {
 		ia = internet_address_mailbox_new(n != NULL && *n != '\0' ?
@@ -75,6 +84,10 @@ bracket_ids(const struct sd_strv *ids, const char *one)
 	for (size_t i = 0; i <= n; i++) {
 		if ((id = mt_msgid(i < n ? ids->v[i] : one)) == NULL)
 			continue;
+		if (strlen(id) > BUILD_MAX_ID) {
+			free(id);
+			continue;
+		}
 		g_string_append_printf(gs, "%s<%s>", gs->len ? " " : "", id);
 		free(id);
 	}
@@ -185,7 +198,12 @@ mime_build(const struct sd_outmail *om)
 		g_date_time_unref(dt);
 	}
 
-	if ((id = mt_msgid(om->message_id)) == NULL)
+	if ((id = mt_msgid(om->message_id)) != NULL &&
+	    strlen(id) > BUILD_MAX_ID) {
+		free(id);
+		id = NULL;
+	}
+	if (id == NULL)
 		id = mime_message_id_new(addr_domain(om->from_addr));
 	g_mime_message_set_message_id(m, id);
 	free(id);

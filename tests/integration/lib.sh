@@ -36,6 +36,7 @@
 #	KEEP=1			keep $T at exit (its path is printed)
 #	IT_TAP=0		no TAP plan and summary (the demo)
 #	IMAP_USER, IMAP_PASS	test account (default support / test)
+#	CERT_SAN		subjectAltName of make_cert's server certificate
 #	DOVECOT_SSL=yes|required  also IMAPS on $IMAPS_PORT, cert from make_cert
 #	DOVECOT_EXTRA		lines appended to dovecot.conf
 #	SUPPORTD_BIN, SUPPORTCTL_BIN  binaries (default $BUILDDIR/src/...)
@@ -463,7 +464,7 @@ make_cert() {
 			-addext keyUsage=critical,keyCertSign,cRLSign &&
 		openssl req -new "${ec[@]}" -subj "/CN=localhost" \
 			-keyout "$T/key.pem" -out "$T/cert.csr" &&
-		printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		printf '%s\n' "subjectAltName=${CERT_SAN:-IP:127.0.0.1,DNS:localhost}" \
 			"basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" \
 			>"$T/cert.ext" &&
 		openssl x509 -req -in "$T/cert.csr" -CA "$T/ca.pem" \

@@ -977,6 +977,40 @@ test_build_edges(void)
 	free(raw);
 	g_string_free(s, TRUE);
 
+	/* Unbreakable words everywhere a customer's text can reach. */
+	{
+		char		*longw = g_strnfill(990, 'w');
+		char		*longa = g_strdup_printf("%s@x.example", longw);
+		struct sd_strv	 refs = { 0 };
+
+		strv_push(&refs, longw);
+		strv_push(&refs, "short@x.example");
+		memset(&om, 0, sizeof(om));
+		om.from_name = longw;
+		om.from_addr = "support@vendor.example";
+		om.to_name = longw;
+		om.to_addr = "joe@customer.example";
+		om.subject = longw;
+		om.message_id = longw;
+		om.in_reply_to = longw;
+		om.references = &refs;
+		om.body = longw;
+		om.cc = &refs;
+		raw = mime_build(&om);
+		test_assert(raw != NULL && wire_ok(raw));
+		test_assert(header_count(raw, "In-Reply-To") == 0);
+		test_assert(header_count(raw, "Message-ID") == 1);
+		free(raw);
+		om.to_addr = longa;
+		raw = mime_build(&om);
+		test_assert(raw != NULL && wire_ok(raw));
+		test_assert(header_count(raw, "To") == 0);
+		free(raw);
+		strv_free(&refs);
+		g_free(longa);
+		g_free(longw);
+	}
+
 	/* ASCII only: plain 7bit, no encoding needed. */
 	memset(&om, 0, sizeof(om));
 	om.from_addr = "support@vendor.example";
