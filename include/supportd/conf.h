@@ -44,6 +44,7 @@ struct sd_conf_imap {
 	char		*password_file;	/* or NULL */
 	char		*folder;	/* default "INBOX" */
 	bool		 idle;		/* default true */
+	int64_t		 idle_renew;	/* s, default 24m, at most 29m */
 	char		*ca_file;	/* NULL: system CAs */
 	bool		 allow_plaintext; /* default false */
 };

@@ -12,6 +12,9 @@
 #ifndef SUPPORTD_INTAKE_H
 #define SUPPORTD_INTAKE_H
 
+#include <signal.h>
+#include <stdbool.h>
+
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/fetched.h"
@@ -39,6 +42,18 @@ void	intake_free(struct sd_intake **in);
  */
 int	intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg,
 	    int *count_r, struct sd_err *err);
+
+/*
+ * Waits in IMAP IDLE (RFC 2177) until the folder changes, max_secs pass,
+ * or *stop becomes non-zero; *stop is checked every second.  Returns 1
+ * when there may be new mail (poll now), 0 on timeout or stop, and 0 with
+ * *no_idle_r set when the server does not offer IDLE (the caller polls on
+ * its interval).  -1 with err when the session broke (it is dropped; the
+ * next poll reconnects).  Call after intake_poll, on a connected session.
+ */
+int	intake_idle(struct sd_intake *in, int max_secs,
+	    volatile const sig_atomic_t *stop, bool *no_idle_r,
+	    struct sd_err *err);
 
 /* Logs out and drops the connection (next poll reconnects). */
 void	intake_disconnect(struct sd_intake *in);

@@ -114,6 +114,9 @@ static const struct conf_key imap_keys[] = {
 	    CK_NONEMPTY | CK_PATH) },
 	{ K("folder", CK_STR, IM(folder), "INBOX", CK_NONEMPTY) },
 	{ K("idle", CK_BOOL, IM(idle), "true", 0) },
+	/* RFC 2177: servers may drop an IDLE after 30 min; renew before. */
+	{ K("idle_renew", CK_SECS, IM(idle_renew), "24m", 0), .min = 1,
+	    .max = 29 * 60 },
 	{ K("ca_file", CK_STR, IM(ca_file), NULL, CK_NONEMPTY | CK_PATH) },
 	{ K("allow_plaintext", CK_BOOL, IM(allow_plaintext), "false", 0) },
 	{ .name = NULL }

@@ -8,8 +8,21 @@
  * Start-up order: config, store (and migrations), templates, then the
  * loop.  A reload (SIGHUP) builds a whole new runtime and swaps it in
  * only if everything in it loaded; otherwise the old one keeps running.
+ *
+ * --once is one sequential cycle.  The daemon runs one thread per
+ * mailbox, each with its own IMAP session and SQLite connection, waiting
+ * in IDLE (or sleeping poll_interval); so a dead or hanging IMAP server
+ * only ever holds up its own mailbox.  The runtime they share (config,
+ * templates, classifier) is immutable while they run.  Only the main
+ * thread sends mail: a worker that committed mail writes a byte to a
+ * pipe, and the main thread flushes the outbox at once.  Signals are
+ * blocked in the workers and handled by the main thread.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +43,11 @@
 #include "supportd/tmpl.h"
 
 static volatile sig_atomic_t sig_term, sig_hup;
+/* Workers write here after committing mail; the main thread polls it. */
+static int wake_pipe[2] = { -1, -1 };
+
+#define BACKOFF_MAX	300	/* seconds between reconnects, at most */
+#define JOIN_WAIT	3	/* seconds a stopping worker may take */
 
 /* Everything built from one configuration. */
 struct runtime {
@@ -40,6 +58,36 @@ struct runtime {
 	struct sd_intake	**intakes;	/* one per mailbox */
 	struct sd_outbox	*outbox;
 	struct sd_ingest	 ingest;
+};
+
+/* What take_mail needs: where to put the mail, and when to stop. */
+struct taker {
+	const struct sd_ingest		*ingest;
+	volatile sig_atomic_t		*stop;
+};
+
+struct workers;
+
+/* A mailbox's thread in the daemon. */
+struct worker {
+	pthread_t			 th;
+	bool				 started;
+	struct workers			*gen;		/* borrowed */
+	const struct sd_conf_mailbox	*mb;		/* borrowed */
+	struct sd_store			*store;		/* owned */
+	struct sd_intake		*intake;	/* owned */
+	struct sd_ingest		 ingest;
+	struct taker			 taker;
+};
+
+/* One generation of workers, started from one runtime.  Its stop flag is
+ * its own, so a thread abandoned in a hanging read (see workers_join)
+ * still stops, and never sees the flag of a later generation. */
+struct workers {
+	volatile sig_atomic_t	 stop;
+	const struct runtime	*rt;		/* borrowed */
+	size_t			 n;
+	struct worker		*w;		/* owned array */
 };
 
 static void
@@ -140,11 +188,11 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 static int
 take_mail(void *arg, const struct sd_fetched *f, struct sd_err *err)
 {
-	struct runtime	*rt = arg;
-	enum sd_outcome	 outcome;
-	int64_t		 ticket;
+	const struct taker	*tk = arg;
+	enum sd_outcome		 outcome;
+	int64_t			 ticket;
 
-	if (ingest_mail(&rt->ingest, f, &outcome, &ticket, err) == -1) {
+	if (ingest_mail(tk->ingest, f, &outcome, &ticket, err) == -1) {
 		log_warnx("intake: mailbox=%s uid=%u: %s", f->mailbox->name,
 		    f->uid, err->msg);
 		return -1;
@@ -153,7 +201,7 @@ take_mail(void *arg, const struct sd_fetched *f, struct sd_err *err)
 	    f->mailbox->name, f->uid, ingest_outcome_name(outcome),
 	    (long long)ticket, f->len);
 	/* SIGTERM: finish the mail in hand, then stop. */
-	if (sig_term)
+	if (sig_term || *tk->stop)
 		return sd_err_set(err, SD_E_TEMP, "stopping on signal");
 	return 0;
 }
@@ -163,12 +211,15 @@ take_mail(void *arg, const struct sd_fetched *f, struct sd_err *err)
 static int
 cycle(struct runtime *rt)
 {
-	struct sd_err	err;
-	int		failed = 0, n, sent;
+	static volatile sig_atomic_t	never;
+	struct taker			tk = { &rt->ingest, &never };
+	struct sd_err			err;
+	int				failed = 0, n, sent;
 
 	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
 		sd_err_clear(&err);
-		if (intake_poll(rt->intakes[i], take_mail, rt, &n, &err) == -1) {
+		if (intake_poll(rt->intakes[i], take_mail, &tk, &n,
+		    &err) == -1) {
 			if (!sig_term)
 				log_warnx("%s", err.msg);
 			failed++;
@@ -185,19 +236,202 @@ cycle(struct runtime *rt)
 }
 
 static void
-reload(const char *path, struct runtime *rt)
+wake_main(void)
 {
-	struct runtime next;
+	char c = 1;
 
-	log_info("daemon: reloading config=%s", path);
-	if (runtime_load(path, &next, false) != 0) {
-		log_warnx("daemon: reload refused; keeping the running "
-		    "configuration");
-		return;
+	/* Non-blocking: a full pipe already means "wake up". */
+	if (write(wake_pipe[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("daemon: wake pipe");
+}
+
+/* Sleeps up to secs, returning early when the generation is stopped. */
+static void
+worker_sleep(const struct workers *gen, int64_t secs)
+{
+	for (int64_t i = 0; i < secs && !gen->stop; i++)
+		sleep(1);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct workers		*gen = w->gen;
+	const struct sd_conf	*conf = gen->rt->conf;
+	struct sd_err		 err;
+	int64_t			 backoff = 0;
+	bool			 no_idle;
+	int			 n, r;
+
+	while (!gen->stop) {
+		sd_err_clear(&err);
+		r = intake_poll(w->intake, take_mail, &w->taker, &n, &err);
+		if (n > 0) {
+			log_info("intake: mailbox=%s mails=%d", w->mb->name, n);
+			wake_main();
+		}
+		if (r == -1) {
+			if (gen->stop)
+				break;
+			/* Back off, doubling, so a dead server costs nothing. */
+			backoff = backoff == 0 ? 1 : backoff * 2;
+			if (backoff > BACKOFF_MAX)
+				backoff = BACKOFF_MAX;
+			log_warnx("%s; retry in %llds", err.msg,
+			    (long long)backoff);
+			worker_sleep(gen, backoff);
+			continue;
+		}
+		backoff = 0;
+		if (!w->mb->imap.idle) {
+			worker_sleep(gen, conf->poll_interval);
+			continue;
+		}
+		r = intake_idle(w->intake, (int)w->mb->imap.idle_renew,
+		    &gen->stop, &no_idle, &err);
+		if (r == -1)
+			log_warnx("%s", err.msg);
+		else if (no_idle)
+			worker_sleep(gen, conf->poll_interval);
 	}
-	runtime_free(rt);
-	*rt = next;
-	log_info("daemon: reloaded");
+	return NULL;
+}
+
+/*
+ * Stops a generation.  Returns true when every thread ended and the
+ * generation is freed.  A thread still blocked in network I/O after
+ * JOIN_WAIT seconds is detached and the generation (and the runtime it
+ * points at) is kept: freeing it under the thread would be a
+ * use-after-free, and a hanging server must not hold up a stop.
+ */
+static bool
+workers_join(struct workers *gen)
+{
+	struct timespec	deadline;
+	bool		all = true;
+
+	gen->stop = 1;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += JOIN_WAIT;
+	for (size_t i = 0; i < gen->n; i++) {
+		struct worker *w = &gen->w[i];
+
+		if (!w->started)
+			continue;
+		if (pthread_timedjoin_np(w->th, NULL, &deadline) != 0) {
+			log_warnx("daemon: mailbox=%s: worker still blocked in "
+			    "I/O; leaving it behind", w->mb->name);
+			pthread_detach(w->th);
+			all = false;
+		}
+		w->started = false;
+	}
+	if (!all)
+		return false;
+	for (size_t i = 0; i < gen->n; i++) {
+		intake_free(&gen->w[i].intake);
+		store_close(&gen->w[i].store);
+	}
+	free(gen->w);
+	free(gen);
+	return true;
+}
+
+/* Starts one thread per mailbox; NULL when one could not start. */
+static struct workers *
+workers_start(const struct runtime *rt)
+{
+	struct workers	*gen = xcalloc(1, sizeof(*gen));
+	struct sd_err	 err;
+	sigset_t	 all, old;
+	size_t		 i;
+
+	gen->rt = rt;
+	gen->n = rt->conf->nmailboxes;
+	gen->w = xcalloc(gen->n, sizeof(*gen->w));
+	/* Threads inherit the mask: signals stay with the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < gen->n; i++) {
+		struct worker *w = &gen->w[i];
+
+		w->gen = gen;
+		w->mb = &rt->conf->mailboxes[i];
+		if (store_open(rt->conf->database, &w->store, &err) == -1) {
+			log_warnx("%s", err.msg);
+			break;
+		}
+		w->intake = intake_new(w->mb, rt->conf->max_message_size,
+		    w->store);
+		w->ingest = rt->ingest;
+		w->ingest.store = w->store;
+		w->taker.ingest = &w->ingest;
+		w->taker.stop = &gen->stop;
+		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			log_warnx("daemon: mailbox=%s: cannot start a thread",
+			    w->mb->name);
+			break;
+		}
+		w->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (i < gen->n) {
+		workers_join(gen);
+		return NULL;
+	}
+	return gen;
+}
+
+/* The daemon: workers take mail in, this thread sends it out.  Returns
+ * an exit code; *keep_r is set when a worker was left behind, so the
+ * runtime must not be freed. */
+static int
+run(const char *path, struct runtime *rt, bool *keep_r)
+{
+	struct workers	*gen;
+	struct pollfd	 pfd;
+	struct sd_err	 err;
+	struct runtime	 next;
+	char		 buf[64];
+	int		 sent;
+
+	*keep_r = false;
+	if ((gen = workers_start(rt)) == NULL)
+		return EX_OSERR;
+	while (!sig_term) {
+		if (sig_hup) {
+			sig_hup = 0;
+			log_info("daemon: reloading config=%s", path);
+			if (runtime_load(path, &next, false) != 0) {
+				log_warnx("daemon: reload refused; keeping the "
+				    "running configuration");
+			} else {
+				/* A left-behind worker still reads the old
+				 * runtime: then it is kept, not freed. */
+				if (workers_join(gen))
+					runtime_free(rt);
+				*rt = next;
+				if ((gen = workers_start(rt)) == NULL)
+					return EX_OSERR;
+				log_info("daemon: reloaded");
+			}
+		}
+		sd_err_clear(&err);
+		if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent,
+		    &err) == -1)
+			log_warnx("%s", err.msg);
+		/* Wake at once for new mail; every second for retries and
+		 * signals. */
+		pfd.fd = wake_pipe[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 1000) > 0)
+			while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+				;
+	}
+	log_info("daemon: stopping");
+	*keep_r = !workers_join(gen);
+	return 0;
 }
 
 int
@@ -218,7 +452,7 @@ main(int argc, char *argv[])
 	struct sigaction	 sa;
 	const char		*path = NULL;
 	bool			 fg = false, once = false, debug = false,
-				 check = false;
+				 check = false, keep = false;
 	sd_time			 now;
 	int			 ch, ret;
 
@@ -276,19 +510,20 @@ main(int argc, char *argv[])
 		ret = cycle(&rt) == 0 ? 0 : EX_TEMPFAIL;
 		goto out_rt;
 	}
-	while (!sig_term) {
-		if (sig_hup) {
-			sig_hup = 0;
-			reload(path, &rt);
-		}
-		cycle(&rt);
-		/* Sleep in one-second slices so signals are seen at once. */
-		for (int64_t s = 0; s < rt.conf->poll_interval && !sig_term &&
-		    !sig_hup; s++)
-			sleep(1);
+	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		log_warn("daemon: pipe");
+		ret = EX_OSERR;
+		goto out_rt;
 	}
-	log_info("daemon: stopping");
-	ret = 0;
+	ret = run(path, &rt, &keep);
+	if (keep) {
+		/* A worker is still inside a blocking read: exit without
+		 * freeing what it uses. */
+		log_info("daemon: stopped");
+		return ret;
+	}
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
  out_rt:
 	runtime_free(&rt);
  out:

@@ -33,6 +33,7 @@ struct sd_intake {
 	struct sd_store			*st;		/* borrowed */
 	int64_t				 max_size;
 	mailimap			*imap;		/* owned, or NULL */
+	bool				 idle_ready;	/* mailstream_setup_idle done */
 };
 
 struct meta {
@@ -91,6 +92,9 @@ intake_disconnect(struct sd_intake *in)
 {
 	if (in->imap == NULL)
 		return;
+	if (in->idle_ready && in->imap->imap_stream != NULL)
+		mailstream_unsetup_idle(in->imap->imap_stream);
+	in->idle_ready = false;
 	if (in->imap->imap_stream != NULL)
 		mailimap_logout(in->imap);
 	mailimap_free(in->imap);
@@ -155,6 +159,7 @@ static int
 imap_connect(struct sd_intake *in, struct sd_err *err)
 {
 	const struct sd_conf_imap	*c = &in->mb->imap;
+	struct mailimap_capability_data	*cap = NULL;
 	char				*pass;
 	int				 r;
 
@@ -179,6 +184,9 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
 	}
 	explicit_bzero(pass, strlen(pass));
 	free(pass);
+	/* Servers list more (or fewer: no IDLE) capabilities after LOGIN. */
+	if (mailimap_capability(in->imap, &cap) == MAILIMAP_NO_ERROR)
+		mailimap_capability_data_free(cap);
 	log_info("intake: mailbox=%s host=%s port=%d tls=%s: connected",
 	    in->mb->name, c->host, c->port, c->tls == SD_TLS_IMAPS ? "imaps" :
 	    c->tls == SD_TLS_STARTTLS ? "starttls" : "none");
@@ -560,5 +568,56 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 	/* After a stream error the session is unusable: reconnect next time. */
 	if (ret == -1 && err->cls == SD_E_TEMP)
 		intake_disconnect(in);
+	return ret;
+}
+
+int
+intake_idle(struct sd_intake *in, int max_secs,
+    volatile const sig_atomic_t *stop, bool *no_idle_r, struct sd_err *err)
+{
+	int r, w, waited = 0, ret = 0;
+
+	*no_idle_r = false;
+	if (in->imap == NULL)
+		return 1;	/* not connected: the next poll reconnects */
+	if (!mailimap_has_idle(in->imap)) {
+		*no_idle_r = true;
+		return 0;
+	}
+	if (!in->idle_ready) {
+		if (mailstream_setup_idle(in->imap->imap_stream) < 0) {
+			*no_idle_r = true;
+			return 0;
+		}
+		in->idle_ready = true;
+	}
+	if ((r = mailimap_idle(in->imap)) != MAILIMAP_NO_ERROR) {
+		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: IDLE: %s",
+		    in->mb->name, imap_strerror(r));
+		intake_disconnect(in);
+		return -1;
+	}
+	/* One-second slices so a stop request is seen at once. */
+	while (!*stop && waited < max_secs) {
+		w = mailstream_wait_idle(in->imap->imap_stream, 1);
+		if (w == MAILSTREAM_IDLE_HASDATA) {
+			ret = 1;
+			break;
+		}
+		if (w == MAILSTREAM_IDLE_ERROR || w == MAILSTREAM_IDLE_CANCELLED) {
+			sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: IDLE: "
+			    "connection lost", in->mb->name);
+			intake_disconnect(in);
+			return -1;
+		}
+		if (w == MAILSTREAM_IDLE_TIMEOUT)
+			waited++;
+	}
+	if ((r = mailimap_idle_done(in->imap)) != MAILIMAP_NO_ERROR) {
+		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: DONE: %s",
+		    in->mb->name, imap_strerror(r));
+		intake_disconnect(in);
+		return -1;
+	}
 	return ret;
 }
