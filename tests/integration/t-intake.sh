@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The IMAP cursor and what happens to mail after commit (issue #3 point 3,
+# SPEC §3.2-§3.4): UIDVALIDITY change rescans without duplicates, a mail
+# over max_message_size makes a headers-only ticket, the three processed
+# modes, and the received time from INTERNALDATE clamped into [now-7d, now].
+. "$(dirname "$0")/lib.sh"
+it_init "$0"
+start_dovecot
+start_smtp
+
+mail() {	# mail NAME SUBJECT [BODY-BYTES]
+	{
+		printf 'From: ann@acme.example\nTo: support@vendor.example\n'
+		printf 'Subject: %s\nMessage-ID: <%s@acme.example>\n\n' "$2" "$1"
+		printf 'hello\n'
+		[ -z "${3:-}" ] || head -c "$3" /dev/zero | tr '\0' 'x' | fold -w 76
+	} >"$T/$1.eml"
+}
+tickets() { supportctl list --json | json_get length; }
+
+# --- UIDVALIDITY: the folder deleted and recreated ---------------------
+imaptool create Support >/dev/null
+write_config --imap 'folder = "Support";'
+mail a "first"; mail b "second"; mail c "third"
+deliver "$T/a.eml" "" Support
+deliver "$T/b.eml" "" Support
+assert_cmd "first cycle" supportd --once
+v1=$(sql "SELECT uidvalidity FROM cursors WHERE mailbox='support'")
+assert_eq "$(tickets)" 2 "two tickets"
+imaptool delete Support >/dev/null
+imaptool create Support >/dev/null
+deliver "$T/a.eml" "" Support	# the same two mails again, then a new one
+deliver "$T/b.eml" "" Support
+deliver "$T/c.eml" "" Support
+assert_cmd "cycle after the folder was recreated" supportd --once
+v2=$(sql "SELECT uidvalidity FROM cursors WHERE mailbox='support'")
+assert_ne "$v2" "$v1" "the server gave the new folder a new UIDVALIDITY"
+assert_eq "$(tickets)" 3 "rescan: old mails deduplicated, only the new one is a ticket"
+assert_eq "$(sink_count)" 3 "and no second response for the old mails"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'")" 3 "each mail stored once"
+assert_eq "$(sql "SELECT last_uid FROM cursors WHERE mailbox='support'")" 3 "cursor at the new folder's last UID"
+
+# --- max_message_size: headers only -------------------------------------
+write_config 'max_message_size = "4K";'
+mail big "large attachment" 20000
+mail small "small one"
+deliver "$T/big.eml"
+deliver "$T/small.eml"
+assert_cmd "cycle with a mail over max_message_size" supportd --once
+supportctl list --json >"$T/l.json"
+id=$(json_py '[t["id"] for t in j if t["subject"] == "large attachment"][0]' "$T/l.json")
+assert_match "$id" '^[0-9]+$' "the large mail still makes a ticket"
+supportctl show "$id" --json >"$T/s.json"
+assert_eq "$(json_py '[e["kind"] for e in j["events"] if e["kind"] == "too-large"]' "$T/s.json")" \
+	"['too-large']" "with an event saying it was too large"
+assert_eq "$(sql "SELECT length(raw) < 4096 FROM messages WHERE subject='large attachment'")" 1 \
+	"only its header was downloaded"
+assert_eq "$(json_py 'len([t for t in j if t["subject"] == "small one"])' "$T/l.json")" 1 \
+	"the mail after it is taken in as usual"
+
+# --- processed modes ----------------------------------------------------
+mail s1 "seen mode"
+deliver "$T/s1.eml"
+write_config
+supportd --once >/dev/null 2>&1
+assert_eq "$(imap_count_seen)" "$(imap_count)" 'processed = "seen": every mail is \Seen'
+
+imaptool create Processed >/dev/null
+write_config --mailbox 'processed = "move:Processed";'
+mail mv "move mode"
+deliver "$T/mv.eml"
+before=$(imap_count)
+assert_cmd 'processed = "move:Processed"' supportd --once
+assert_eq "$(imap_count)" "$((before - 1))" "the mail left INBOX"
+assert_eq "$(imap_count Processed)" 1 "and is in Processed"
+
+write_config --mailbox 'processed = "delete";'
+mail del "delete mode"
+deliver "$T/del.eml"
+before=$(imap_count)
+assert_cmd 'processed = "delete"' supportd --once
+assert_eq "$(imap_count)" "$((before - 1))" "the mail was deleted from INBOX"
+assert_eq "$(tickets)" 8 "all eight mails are tickets"
+
+# --- received time: INTERNALDATE, clamped ------------------------------
+write_config
+mail t1 "three days old"; mail t2 "a month old"; mail t3 "from the future"
+deliver "$T/t1.eml" 2026-11-17T12:00:00Z
+deliver "$T/t2.eml" 2026-10-01T12:00:00Z
+deliver "$T/t3.eml" 2026-11-25T12:00:00Z
+assert_cmd "cycle at a fixed clock" supportd --once --now 2026-11-20T12:00:00Z
+supportctl list --json >"$T/t.json"
+created() { json_py "[t['created_at'] for t in j if t['subject'] == '$1'][0]" "$T/t.json"; }
+assert_eq "$(created 'three days old')" "2026-11-17T17:30:00+05:30" "created_at is the INTERNALDATE"
+assert_match "$(created 'a month old')" "^2026-11-13T17:30:0[0-9]\+05:30$" "older than 7 days: clamped to now - 7 days"
+assert_match "$(created 'from the future')" "^2026-11-20T17:30:0[0-9]\+05:30$" "in the future: clamped to now"
+it_done
