@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sla.h - the business calendar (SPEC §5): working days, hours, holidays
+ * in a time zone from the system's tz database (GLib GTimeZone), and
+ * durations added on the wall clock or in business time.  Pure: no I/O,
+ * no global state; one calendar is built per configuration.
+ *
+ * Hours that cross midnight are rejected by the configuration (open must
+ * be before close), so a business day is one interval [open, close) of
+ * one local date; DST changes happen outside it in every real zone, and
+ * when they do not, GLib resolves the local times.
+ */
+#ifndef SUPPORTD_SLA_H
+#define SUPPORTD_SLA_H
+
+#include <stdbool.h>
+
+#include "supportd/conf.h"
+#include "supportd/err.h"
+
+struct sd_calendar;
+
+/* Caller owns; sla_calendar_free.  NULL with err on an unknown zone. */
+struct sd_calendar *sla_calendar_new(const struct sd_conf_calendar *c,
+	    struct sd_err *err);
+void	sla_calendar_free(struct sd_calendar **cal);
+
+/* Whether t falls inside business hours (open inclusive, close not). */
+bool	sla_in_hours(const struct sd_calendar *cal, sd_time t);
+/* t itself when in business hours, else the next opening after t. */
+sd_time	sla_next_open(const struct sd_calendar *cal, sd_time t);
+/*
+ * start + d: "30m" "2h" "3d" on the wall clock; "4bh" counting only
+ * business time; "1bd" as that many working days of business time (one
+ * day = close - open).  A deadline that lands exactly on a closing time
+ * stays there (Saturday + 1bd is Monday 18:00, not Tuesday 10:00).
+ * SD_DUR_NONE gives 0 (no deadline).
+ */
+sd_time	sla_add(const struct sd_calendar *cal, sd_time start,
+	    const struct sd_dur *d);
+/* t in the calendar's zone for people: "Mon 23 Nov 2026 17:00 IST".
+ * Caller owns. */
+char	*sla_format(const struct sd_calendar *cal, sd_time t);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* test-sla.c - the business calendar of SPEC §5, from tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "supportd/sla.h"
+
+static struct sd_calendar *
+cal_new(const char *tz, const char *const *holidays)
+{
+	struct sd_conf_calendar	c;
+	struct sd_calendar	*cal;
+	struct sd_err		 err;
+
+	memset(&c, 0, sizeof(c));
+	c.timezone = (char *)tz;
+	c.days = 0x1f;			/* Mon-Fri */
+	c.open = 10 * 60;
+	c.close = 18 * 60;
+	for (size_t i = 0; holidays && holidays[i]; i++)
+		strv_push(&c.holidays, holidays[i]);
+	cal = sla_calendar_new(&c, &err);
+	strv_free(&c.holidays);
+	return cal;
+}
+
+static sd_time
+T(const char *iso)
+{
+	sd_time t = 0;
+
+	if (sd_time_parse(iso, &t) == -1)
+		printf("# bad time in test: %s\n", iso);
+	return t;
+}
+
+static void
+test_add(void)
+{
+	static const char *const hol[] = { "2026-11-30", "2026-12-25", NULL };
+	static const struct {
+		const char		*start;
+		enum sd_dur_kind	 kind;
+		int64_t			 n;
+		const char		*want;
+	} t[] = {
+		/* SPEC §5's two examples (2026-11-20 is a Friday). */
+		{ "2026-11-20T17:00:00+05:30", SD_DUR_BD, 1, "2026-11-23T17:00:00+05:30" },
+		{ "2026-11-21T12:00:00+05:30", SD_DUR_BD, 1, "2026-11-23T18:00:00+05:30" },
+		/* Monday 30 Nov is a holiday: Friday 17:00 + 1bd is Tuesday. */
+		{ "2026-11-27T17:00:00+05:30", SD_DUR_BD, 1, "2026-12-01T17:00:00+05:30" },
+		/* Christmas Friday: Thursday 12:00 + 1bd is Monday 12:00. */
+		{ "2026-12-24T12:00:00+05:30", SD_DUR_BD, 1, "2026-12-28T12:00:00+05:30" },
+		{ "2026-11-23T09:00:00+05:30", SD_DUR_BH, 4 * 3600, "2026-11-23T14:00:00+05:30" },
+		{ "2026-11-23T16:00:00+05:30", SD_DUR_BH, 4 * 3600, "2026-11-24T12:00:00+05:30" },
+		{ "2026-11-23T18:00:00+05:30", SD_DUR_BH, 3600, "2026-11-24T11:00:00+05:30" },
+		{ "2026-11-23T10:00:00+05:30", SD_DUR_BH, 8 * 3600, "2026-11-23T18:00:00+05:30" },
+		{ "2026-11-23T10:00:00+05:30", SD_DUR_BD, 2, "2026-11-24T18:00:00+05:30" },
+		{ "2026-11-20T17:30:00+05:30", SD_DUR_BD, 10, "2026-12-07T17:30:00+05:30" },
+		/* Wall clock ignores the calendar. */
+		{ "2026-11-21T03:00:00+05:30", SD_DUR_WALL, 3600, "2026-11-21T04:00:00+05:30" },
+		{ "2026-11-21T03:00:00+05:30", SD_DUR_WALL, 3 * 86400, "2026-11-24T03:00:00+05:30" },
+		{ "2026-11-23T12:00:00+05:30", SD_DUR_BH, 0, "2026-11-23T12:00:00+05:30" },
+	};
+
+	struct sd_calendar *cal = cal_new("Asia/Kolkata", hol);
+
+	test_begin("sla: business and wall-clock durations (Kolkata)");
+	test_assert(cal != NULL);
+	for (size_t i = 0; cal && i < nitems(t); i++) {
+		struct sd_dur	 d = { t[i].kind, t[i].n };
+		char		*got = sd_time_format(sla_add(cal, T(t[i].start),
+				    &d), "Asia/Kolkata");
+
+		test_assert_streq_idx(got, t[i].want, i);
+		free(got);
+	}
+	{
+		struct sd_dur none = { SD_DUR_NONE, 0 };
+
+		test_assert(sla_add(cal, T("2026-11-23T12:00:00Z"), &none) == 0);
+	}
+	sla_calendar_free(&cal);
+	test_assert(cal == NULL);
+	test_end();
+}
+
+static void
+test_dst(void)
+{
+	static const struct {
+		const char *start, *want;
+		int64_t	    wall_hours;
+	} t[] = {
+		/* Summer time starts Sunday 29 March 2026: 71 wall hours. */
+		{ "2026-03-27T17:00:00+01:00", "2026-03-30T17:00:00+02:00", 71 },
+		/* ...and ends Sunday 25 October 2026: 73 wall hours. */
+		{ "2026-10-23T17:00:00+02:00", "2026-10-26T17:00:00+01:00", 73 },
+	};
+	struct sd_calendar *cal = cal_new("Europe/Berlin", NULL);
+
+	test_begin("sla: Europe/Berlin across both DST changes");
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct sd_dur	 d = { SD_DUR_BD, 1 };
+		sd_time		 got = sla_add(cal, T(t[i].start), &d);
+		char		*s = sd_time_format(got, "Europe/Berlin");
+
+		test_assert_streq_idx(s, t[i].want, i);
+		test_assert_idx(got - T(t[i].start) == t[i].wall_hours * 3600, i);
+		free(s);
+	}
+	sla_calendar_free(&cal);
+	test_end();
+}
+
+static void
+test_hours(void)
+{
+	static const char *const hol[] = { "2026-11-30", NULL };
+	static const struct {
+		const char	*t;
+		bool		 in;
+		const char	*next;
+	} t[] = {
+		{ "2026-11-23T10:00:00+05:30", true, "2026-11-23T10:00:00+05:30" },
+		{ "2026-11-23T17:59:59+05:30", true, "2026-11-23T17:59:59+05:30" },
+		{ "2026-11-23T18:00:00+05:30", false, "2026-11-24T10:00:00+05:30" },
+		{ "2026-11-23T09:59:00+05:30", false, "2026-11-23T10:00:00+05:30" },
+		{ "2026-11-20T18:30:00+05:30", false, "2026-11-23T10:00:00+05:30" },
+		{ "2026-11-21T03:00:00+05:30", false, "2026-11-23T10:00:00+05:30" },
+		/* Friday evening before the holiday Monday: Tuesday. */
+		{ "2026-11-27T19:00:00+05:30", false, "2026-12-01T10:00:00+05:30" },
+		{ "2026-11-30T12:00:00+05:30", false, "2026-12-01T10:00:00+05:30" },
+		/* 03:00 IST Saturday is Friday 21:30 UTC: the zone decides. */
+		{ "2026-11-20T21:30:00Z", false, "2026-11-23T04:30:00Z" },
+	};
+	struct sd_calendar *cal = cal_new("Asia/Kolkata", hol);
+
+	test_begin("sla: in hours and the next opening");
+	for (size_t i = 0; i < nitems(t); i++) {
+		char *next = sd_time_format(sla_next_open(cal, T(t[i].t)),
+		    strchr(t[i].next, 'Z') ? NULL : "Asia/Kolkata");
+
+		test_assert_idx(sla_in_hours(cal, T(t[i].t)) == t[i].in, i);
+		test_assert_streq_idx(next, t[i].next, i);
+		free(next);
+	}
+	sla_calendar_free(&cal);
+	test_end();
+}
+
+static void
+test_format_and_errors(void)
+{
+	struct sd_conf_calendar	 c;
+	struct sd_calendar	*cal = cal_new("Asia/Kolkata", NULL);
+	struct sd_err		 err;
+	char			*s;
+
+	test_begin("sla: format for people; unknown zone refused");
+	s = sla_format(cal, T("2026-11-23T17:00:00+05:30"));
+	test_assert_streq(s, "Mon 23 Nov 2026 17:00 IST");
+	free(s);
+	sla_calendar_free(&cal);
+	memset(&c, 0, sizeof(c));
+	c.timezone = "Mars/Olympus_Mons";
+	c.days = 0x1f;
+	c.open = 600;
+	c.close = 1080;
+	test_assert(sla_calendar_new(&c, &err) == NULL);
+	test_assert(err.cls == SD_E_CONFIG);
+	test_end();
+}
+
+int
+main(void)
+{
+	static void (*const tests[])(void) = { test_add, test_dst, test_hours,
+	    test_format_and_errors, NULL };
+
+	return test_run(tests);
+}
