@@ -42,4 +42,19 @@ sd_time	sla_add(const struct sd_calendar *cal, sd_time start,
  * Caller owns. */
 char	*sla_format(const struct sd_calendar *cal, sd_time t);
 
+/*
+ * Due times of a ticket of tier (unknown: "default") and priority p
+ * created at created; 0 where the tier sets no target (best effort).
+ */
+void	sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
+	    const char *tier, enum sd_prio p, sd_time created,
+	    sd_time *response_r, sd_time *resolution_r);
+/* When a ticket of priority p created at created escalates to level (2
+ * or 3): after level - 1 escalation windows on the priority's clock.
+ * 0 when it never does. */
+sd_time	sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
+	    enum sd_prio p, sd_time created, int level);
+/* The template that acknowledges a new ticket (SPEC §6, §3.8). */
+const char *sla_ack_template(enum sd_prio p, bool after_hours, bool followup);
+
 #endif

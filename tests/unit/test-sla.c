@@ -174,11 +174,151 @@ test_format_and_errors(void)
 	test_end();
 }
 
+/* The SPEC §12 configuration: premium, standard, basic and default. */
+static struct sd_conf *
+spec_conf(void)
+{
+	struct sd_conf	*c = NULL;
+	struct sd_strv	 errs = { 0 };
+
+	if (conf_load(test_srcpath("fixtures/conf/good-spec12.conf"), &c, &errs,
+	    NULL) == -1)
+		for (size_t i = 0; i < errs.n; i++)
+			printf("# %s\n", errs.v[i]);
+	strv_free(&errs);
+	return c;
+}
+
+static void
+test_due_times(void)
+{
+	static const struct {
+		const char	*tier;
+		enum sd_prio	 p;
+		const char	*created, *response, *resolution;
+	} t[] = {
+		/* A premium C1 at 03:00 Saturday: 1 h wall, resolution 6 h. */
+		{ "premium", SD_C1, "2026-11-21T03:00:00+05:30",
+		  "2026-11-21T04:00:00+05:30", "2026-11-21T09:00:00+05:30" },
+		/* Default C2 Friday 17:00: 4bh is Monday 13:00, 24h wall. */
+		{ "default", SD_C2, "2026-11-20T17:00:00+05:30",
+		  "2026-11-23T13:00:00+05:30", "2026-11-21T17:00:00+05:30" },
+		{ "default", SD_C3, "2026-11-20T17:00:00+05:30",
+		  "2026-11-23T17:00:00+05:30", "2026-11-27T17:00:00+05:30" },
+		{ "standard", SD_C3, "2026-11-20T17:00:00+05:30",
+		  "2026-11-24T17:00:00+05:30", "2026-11-27T17:00:00+05:30" },
+		{ "premium", SD_C4, "2026-11-21T12:00:00+05:30",
+		  "2026-11-24T18:00:00+05:30", "2026-12-04T18:00:00+05:30" },
+		/* An unknown tier falls back to default. */
+		{ "no-such-tier", SD_C1, "2026-11-21T03:00:00+05:30",
+		  "2026-11-21T05:00:00+05:30", "2026-11-21T09:00:00+05:30" },
+	};
+	struct sd_conf		*c = spec_conf();
+	struct sd_calendar	*cal = NULL;
+	struct sd_err		 err;
+
+	test_begin("sla: due times per tier and priority (SPEC §5 table)");
+	test_assert(c != NULL);
+	if (c != NULL)
+		cal = sla_calendar_new(&c->calendar, &err);
+	for (size_t i = 0; cal && i < nitems(t); i++) {
+		sd_time	 resp, res;
+		char	*a, *b;
+
+		sla_due_times(c, cal, t[i].tier, t[i].p, T(t[i].created),
+		    &resp, &res);
+		a = sd_time_format(resp, "Asia/Kolkata");
+		b = sd_time_format(res, "Asia/Kolkata");
+		test_assert_streq_idx(a, t[i].response, i);
+		test_assert_streq_idx(b, t[i].resolution, i);
+		free(a);
+		free(b);
+	}
+	if (cal != NULL) {
+		sd_time resp = 1, res = 1;
+
+		/* basic: best effort, no targets at all. */
+		sla_due_times(c, cal, "basic", SD_C1,
+		    T("2026-11-21T03:00:00Z"), &resp, &res);
+		test_assert(resp == 0 && res == 0);
+	}
+	sla_calendar_free(&cal);
+	conf_free(&c);
+	test_end();
+}
+
+static void
+test_escalation(void)
+{
+	static const struct {
+		enum sd_prio	 p;
+		const char	*created;
+		int		 level;
+		const char	*want;	/* NULL: never */
+	} t[] = {
+		/* C1: 30 min on the wall clock, even at night. */
+		{ SD_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:30:00+05:30" },
+		{ SD_C1, "2026-11-21T03:00:00+05:30", 3, "2026-11-21T04:00:00+05:30" },
+		/* C2: 1 business hour per level. */
+		{ SD_C2, "2026-11-20T17:30:00+05:30", 2, "2026-11-23T10:30:00+05:30" },
+		{ SD_C2, "2026-11-20T17:30:00+05:30", 3, "2026-11-23T11:30:00+05:30" },
+		/* C3: 8 business hours per level. */
+		{ SD_C3, "2026-11-23T10:00:00+05:30", 2, "2026-11-23T18:00:00+05:30" },
+		{ SD_C3, "2026-11-23T10:00:00+05:30", 3, "2026-11-24T18:00:00+05:30" },
+		{ SD_C4, "2026-11-23T10:00:00+05:30", 2, "2026-11-24T18:00:00+05:30" },
+		{ SD_C1, "2026-11-21T03:00:00+05:30", 1, NULL },
+		{ SD_C1, "2026-11-21T03:00:00+05:30", 4, NULL },
+	};
+	struct sd_conf		*c = spec_conf();
+	struct sd_calendar	*cal = NULL;
+	struct sd_err		 err;
+
+	test_begin("sla: escalation levels on each priority's clock");
+	if (c != NULL)
+		cal = sla_calendar_new(&c->calendar, &err);
+	test_assert(cal != NULL);
+	for (size_t i = 0; cal && i < nitems(t); i++) {
+		sd_time	 at = sla_escalation_at(c, cal, t[i].p,
+			    T(t[i].created), t[i].level);
+		char	*s = at ? sd_time_format(at, "Asia/Kolkata") : NULL;
+
+		test_assert_streq_idx(s, t[i].want, i);
+		free(s);
+	}
+	sla_calendar_free(&cal);
+	conf_free(&c);
+	test_end();
+}
+
+static void
+test_ack_template(void)
+{
+	static const struct {
+		enum sd_prio	 p;
+		bool		 after, followup;
+		const char	*want;
+	} t[] = {
+		{ SD_C1, false, false, "ack-c1" },
+		{ SD_C1, true, false, "ack-c1-after-hours" },
+		{ SD_C2, false, false, "ack" },
+		{ SD_C3, true, false, "ack-after-hours" },
+		{ SD_C1, true, true, "ack-followup" },
+		{ SD_C4, false, true, "ack-followup" },
+	};
+
+	test_begin("sla: which acknowledgement a new ticket gets");
+	for (size_t i = 0; i < nitems(t); i++)
+		test_assert_streq_idx(sla_ack_template(t[i].p, t[i].after,
+		    t[i].followup), t[i].want, i);
+	test_end();
+}
+
 int
 main(void)
 {
 	static void (*const tests[])(void) = { test_add, test_dst, test_hours,
-	    test_format_and_errors, NULL };
+	    test_format_and_errors, test_due_times, test_escalation,
+	    test_ack_template, NULL };
 
 	return test_run(tests);
 }
