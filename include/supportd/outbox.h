@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * outbox.h - sending what the store has queued (SPEC §8).  src/outbox/ is
- * the only user of libcurl.  Delivery is at least once: a row is marked
- * sent only after the server accepted it, so a crash in between sends it
- * again (the Message-ID was fixed when it was queued).
+ * the only user of libcurl.  Rows of kind "webhook" are JSON POSTs to the
+ * URL in their rcpts (SPEC §6); all others are mail.  Delivery is at
+ * least once: a row is marked sent only after the server accepted it, so
+ * a crash in between sends it again (the Message-ID, or the webhook's
+ * event id, was fixed when it was queued).
  */
 #ifndef SUPPORTD_OUTBOX_H
 #define SUPPORTD_OUTBOX_H
@@ -18,10 +20,10 @@ struct sd_outbox;
 void	outbox_global_init(void);
 void	outbox_global_cleanup(void);
 
-/* smtp is borrowed for the outbox's life.  NULL with err when the
- * password file cannot be read. Caller owns; outbox_free. */
-struct sd_outbox *outbox_new(const struct sd_conf_smtp *smtp,
-	    int64_t max_age, struct sd_err *err);
+/* conf is borrowed for the outbox's life.  NULL with err when the SMTP
+ * password or the webhook token cannot be read.  Caller owns;
+ * outbox_free. */
+struct sd_outbox *outbox_new(const struct sd_conf *conf, struct sd_err *err);
 void	outbox_free(struct sd_outbox **ob);
 
 /*

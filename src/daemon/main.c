@@ -163,8 +163,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		ret = err.cls == SD_E_TEMP ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto out;
 	}
-	if ((rt->outbox = outbox_new(&rt->conf->smtp,
-	    rt->conf->outbox_max_age, &err)) == NULL) {
+	if ((rt->outbox = outbox_new(rt->conf, &err)) == NULL) {
 		log_warnx("%s", err.msg);
 		goto out;
 	}

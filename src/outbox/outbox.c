@@ -9,19 +9,12 @@
 #include <curl/curl.h>
 #include <glib.h>
 
+#include "outbox_int.h"
 #include "supportd/log.h"
-#include "supportd/outbox.h"
 
 #define BACKOFF_FIRST	60
 #define BACKOFF_MAX	3600
 
-struct sd_outbox {
-	const struct sd_conf_smtp	*smtp;		/* borrowed */
-	int64_t				 max_age;
-	char				*password;	/* owned, or NULL */
-	CURL				*curl;
-	char				 errbuf[CURL_ERROR_SIZE];
-};
 
 struct reader {
 	const char	*p;
@@ -41,25 +34,27 @@ outbox_global_cleanup(void)
 }
 
 struct sd_outbox *
-outbox_new(const struct sd_conf_smtp *smtp, int64_t max_age,
-    struct sd_err *err)
+outbox_new(const struct sd_conf *conf, struct sd_err *err)
 {
 	struct sd_outbox *ob = xcalloc(1, sizeof(*ob));
 
-	ob->smtp = smtp;
-	ob->max_age = max_age;
-	if (smtp->user != NULL && (ob->password = conf_read_secret(
-	    smtp->password, smtp->password_file, err)) == NULL) {
-		free(ob);
-		return NULL;
-	}
+	ob->smtp = &conf->smtp;
+	ob->max_age = conf->outbox_max_age;
+	if (conf->smtp.user != NULL && (ob->password = conf_read_secret(
+	    conf->smtp.password, conf->smtp.password_file, err)) == NULL)
+		goto fail;
+	if (conf->oncall_webhook_token_file != NULL &&
+	    (ob->webhook_token = conf_read_secret(NULL,
+	    conf->oncall_webhook_token_file, err)) == NULL)
+		goto fail;
 	if ((ob->curl = curl_easy_init()) == NULL) {
-		free(ob->password);
-		free(ob);
 		sd_err_set(err, SD_E_BUG, "outbox: curl_easy_init failed");
-		return NULL;
+		goto fail;
 	}
 	return ob;
+ fail:
+	outbox_free(&ob);
+	return NULL;
 }
 
 void
@@ -74,6 +69,10 @@ outbox_free(struct sd_outbox **obp)
 	if (ob->password) {
 		explicit_bzero(ob->password, strlen(ob->password));
 		free(ob->password);
+	}
+	if (ob->webhook_token) {
+		explicit_bzero(ob->webhook_token, strlen(ob->webhook_token));
+		free(ob->webhook_token);
 	}
 	free(ob);
 	*obp = NULL;
@@ -214,7 +213,9 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		n++;
 		sd_err_clear(&serr);
 		reply = 0;
-		if (smtp_send(ob, &o, &reply, &serr) == 0) {
+		if ((strcmp(o.kind, OUTBOX_KIND_WEBHOOK) == 0 ?
+		    webhook_post(ob, &o, &reply, &serr) :
+		    smtp_send(ob, &o, &reply, &serr)) == 0) {
 			log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: "
 			    "sent", (long long)o.id, (long long)o.ticket_id,
 			    o.kind, o.rcpts);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* outbox_int.h - private to src/outbox/. */
+#ifndef SUPPORTD_OUTBOX_INT_H
+#define SUPPORTD_OUTBOX_INT_H
+
+#include <curl/curl.h>
+
+#include "supportd/outbox.h"
+
+struct sd_outbox {
+	const struct sd_conf_smtp	*smtp;		/* borrowed */
+	int64_t				 max_age;
+	char				*password;	/* owned, or NULL */
+	char				*webhook_token;	/* owned, or NULL */
+	CURL				*curl;
+	char				 errbuf[CURL_ERROR_SIZE];
+};
+
+/* Kind of the outbox rows that are webhook POSTs, not mail. */
+#define OUTBOX_KIND_WEBHOOK	"webhook"
+
+/*
+ * POSTs o->raw (JSON) to the URL in o->rcpts.  0 on a 2xx answer; -1
+ * with err: SD_E_TEMP for no answer, 429 and 5xx (retry), SD_E_PERM for
+ * other answers.  *status_r is the HTTP status, 0 when none came.
+ */
+int	webhook_post(struct sd_outbox *ob, const struct sd_outrow *o,
+	    long *status_r, struct sd_err *err);
+
+#endif
