@@ -12,7 +12,7 @@
 #   --keep         keep the temporary directory (database, sink, logs)
 #   --now T        the clock supportd runs on (default $DEMO_NOW or
 #                  2026-03-03T03:10:00+05:30, a Tuesday 03:10 in Kolkata:
-#                  after hours)
+#                  after hours, so the C1 pages on-call)
 #   --real-time    run on the real clock (INTERNALDATEs get clamped)
 #   --no-supportd  only start the servers and deliver the mail
 #
@@ -191,8 +191,15 @@ for who in priya.nair@acme.example tomas.oliveira@globex-logistics.example \
 	megan.lee@initech.example; do
 	check "$who got a response" got_mail "$who"
 done
-# On-call paging and team notification for C1 arrive with the SLA
-# engine (issue #4); the demo checks them once they exist.
+# Kolkata business hours are Mon-Fri 10:00-18:00 in this config.
+when=$(TZ=Asia/Kolkata date -d "${now:-now}" +%u%H)
+if [ "${when:0:1}" -ge 6 ] || [ "${when:1}" -lt 10 ] || [ "${when:1}" -ge 18 ]; then
+	check "on-call was paged for the after-hours C1" \
+		got_mail oncall@vendor.example
+else
+	check "the team heard of the C1 in business hours" \
+		got_mail support-team@vendor.example
+fi
 
 section "Done${bad:+, $bad check(s) failed}"
 if [ "${KEEP:-0}" = 1 ]; then

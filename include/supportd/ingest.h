@@ -15,6 +15,7 @@
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/fetched.h"
+#include "supportd/sla.h"
 #include "supportd/store.h"
 #include "supportd/tmpl.h"
 
@@ -24,6 +25,7 @@ struct sd_ingest {
 	struct sd_store			*store;
 	const struct sd_tmpl_set	*tmpl;
 	const struct sd_classifier	*classifier;
+	const struct sd_calendar	*calendar;
 };
 
 /* What became of a mail, for the caller's log and counters. */
@@ -43,9 +45,10 @@ int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
 
 /* Fills the template values for ticket t of mailbox mb (also used by
- * supportctl templates preview). */
+ * supportctl templates preview).  Times render for people in the
+ * calendar's zone; with cal NULL, as ISO 8601. */
 void	ingest_ticket_vars(const struct sd_conf *conf,
-	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
-	    struct sd_tmpl_vars *v);
+	    const struct sd_calendar *cal, const struct sd_conf_mailbox *mb,
+	    const struct sd_ticket *t, struct sd_tmpl_vars *v);
 
 #endif

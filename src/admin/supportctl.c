@@ -15,7 +15,7 @@
 #include <glib.h>
 
 #include "config.h"
-#include "json.h"
+#include "supportd/json.h"
 #include "supportd/conf.h"
 #include "supportd/log.h"
 #include "supportd/store.h"

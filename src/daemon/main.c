@@ -39,6 +39,7 @@
 #include "supportd/log.h"
 #include "supportd/mail.h"
 #include "supportd/outbox.h"
+#include "supportd/sla.h"
 #include "supportd/store.h"
 #include "supportd/tmpl.h"
 
@@ -55,6 +56,7 @@ struct runtime {
 	struct sd_store		*store;
 	struct sd_tmpl_set	*tmpl;
 	struct sd_classifier	*classifier;
+	struct sd_calendar	*calendar;
 	struct sd_intake	**intakes;	/* one per mailbox */
 	struct sd_outbox	*outbox;
 	struct sd_ingest	 ingest;
@@ -116,6 +118,7 @@ runtime_free(struct runtime *rt)
 	free(rt->intakes);
 	outbox_free(&rt->outbox);
 	classify_free(&rt->classifier);
+	sla_calendar_free(&rt->calendar);
 	tmpl_set_free(&rt->tmpl);
 	store_close(&rt->store);
 	conf_free(&rt->conf);
@@ -154,6 +157,11 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		log_warnx("config: %s", err.msg);
 		goto out;
 	}
+	if ((rt->calendar = sla_calendar_new(&rt->conf->calendar, &err))
+	    == NULL) {
+		log_warnx("config: %s", err.msg);
+		goto out;
+	}
 	if (check_only) {
 		ret = 0;
 		goto out;
@@ -175,6 +183,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 	rt->ingest.store = rt->store;
 	rt->ingest.tmpl = rt->tmpl;
 	rt->ingest.classifier = rt->classifier;
+	rt->ingest.calendar = rt->calendar;
 	ret = 0;
  out:
 	strv_free(&errs);

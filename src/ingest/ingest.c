@@ -11,10 +11,11 @@
 
 #include <glib.h>
 
-#include "supportd/ingest.h"
+#include "ingest_int.h"
 #include "supportd/log.h"
 #include "supportd/mail.h"
 #include "supportd/robot.h"
+#include "supportd/sla.h"
 #include "supportd/thread.h"
 
 #define RECEIVED_MAX_AGE	(7 * 86400)
@@ -66,173 +67,6 @@ is_our_address(const struct sd_conf *c, const char *addr)
 		if (g_ascii_strcasecmp(c->mailboxes[i].address, addr) == 0)
 			return true;
 	return false;
-}
-
-static const char *
-prio_meaning(const char *p)
-{
-	if (strcmp(p, "C1") == 0)
-		return "critical: a production system is down";
-	if (strcmp(p, "C2") == 0)
-		return "high: a major function is impaired";
-	if (strcmp(p, "C3") == 0)
-		return "normal: a minor function is impaired or a question";
-	return "low: a cosmetic issue or a request";
-}
-
-void
-ingest_ticket_vars(const struct sd_conf *conf, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, struct sd_tmpl_vars *v)
-{
-	static const char *const dnames[] = { "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat", "Sun" };
-	const struct sd_conf_calendar	*cal = &conf->calendar;
-	GString				*days = g_string_new(NULL);
-	char				*s;
-
-	s = xasprintf("%lld", (long long)t->id);
-	tmpl_vars_set(v, "ticket.id", s);
-	free(s);
-	s = thread_format_tag(conf->ticket_tag, t->id);
-	tmpl_vars_set(v, "ticket.tag", s);
-	free(s);
-	tmpl_vars_set(v, "ticket.subject", t->subject);
-	tmpl_vars_set(v, "ticket.priority", t->priority);
-	tmpl_vars_set(v, "ticket.priority_meaning", prio_meaning(t->priority));
-	tmpl_vars_set(v, "ticket.category", t->category);
-	tmpl_vars_set(v, "ticket.status", t->status);
-	if (t->response_due) {
-		s = sd_time_format(t->response_due, cal->timezone);
-		tmpl_vars_set(v, "ticket.response_due", s);
-		free(s);
-	}
-	if (t->resolution_due) {
-		s = sd_time_format(t->resolution_due, cal->timezone);
-		tmpl_vars_set(v, "ticket.resolution_due", s);
-		free(s);
-	}
-	tmpl_vars_set(v, "requester.name", t->requester_name ?
-	    t->requester_name : "");
-	tmpl_vars_set(v, "requester.email", t->requester_email);
-	tmpl_vars_set(v, "organization.name", t->organization);
-	s = xasprintf("%d", t->escalation_level);
-	tmpl_vars_set(v, "escalation.level", s);
-	free(s);
-	for (int d = 0; d < 7; d++)
-		if (cal->days & (1u << d))
-			g_string_append_printf(days, "%s%s", days->len ? ", " :
-			    "", dnames[d]);
-	s = xasprintf("%s, %02d:%02d-%02d:%02d (%s)", days->str,
-	    cal->open / 60, cal->open % 60, cal->close / 60, cal->close % 60,
-	    cal->timezone);
-	tmpl_vars_set(v, "business_hours", s);
-	free(s);
-	g_string_free(days, TRUE);
-	if (mb != NULL) {
-		tmpl_vars_set(v, "mailbox.address", mb->address);
-		tmpl_vars_set(v, "mailbox.name", mb->display_name);
-	}
-	if (t->linked_to) {
-		s = thread_format_tag(conf->ticket_tag, t->linked_to);
-		tmpl_vars_set(v, "duplicate_of", s);
-		free(s);
-	}
-}
-
-/* The mailbox's domain, for Message-IDs. */
-static const char *
-addr_domain_of(const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-
-	return at != NULL && at[1] != '\0' ? at + 1 : "supportd.invalid";
-}
-
-/*
- * Renders template name for ticket t, queues it in the outbox and records
- * it as an outgoing message of the ticket, so a reply that carries only
- * its Message-ID in In-Reply-To threads back (SPEC §3.8 step 2).
- */
-static int
-queue_response(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const char *name, const char *to_name,
-    const char *to_addr, const struct sd_mail *cause, sd_time now,
-    bool first_response, struct sd_err *err)
-{
-	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
-	struct sd_tmpl_vars	*vars;
-	struct sd_rendered	 r;
-	struct sd_outmail	 om;
-	struct sd_outrow	 o;
-	struct sd_msgrec	 rec;
-	struct sd_strv		 refs = { 0 };
-	char			*msgid, *raw;
-	int			 ret = -1;
-
-	if (tp == NULL)
-		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
-	vars = tmpl_vars_new();
-	ingest_ticket_vars(in->conf, mb, t, vars);
-	tmpl_render(tp, vars, &r);
-	tmpl_vars_free(&vars);
-
-	msgid = mime_message_id_new(addr_domain_of(mb->address));
-	for (size_t i = 0; cause && i < cause->references.n; i++)
-		strv_push(&refs, cause->references.v[i]);
-	if (cause && cause->message_id)
-		strv_push(&refs, cause->message_id);
-	memset(&om, 0, sizeof(om));
-	om.from_name = mb->display_name;
-	om.from_addr = mb->address;
-	om.to_name = to_name;
-	om.to_addr = to_addr;
-	om.subject = r.subject;
-	om.message_id = msgid;
-	om.in_reply_to = cause ? cause->message_id : NULL;
-	om.references = refs.n ? &refs : NULL;
-	om.body = r.body;
-	om.date = now;
-	om.automatic = true;
-	om.ticket_id = t->id;
-	om.extra_headers = r.headers.n ? &r.headers : NULL;
-	raw = mime_build(&om);
-
-	memset(&o, 0, sizeof(o));
-	o.ticket_id = t->id;
-	o.kind = (char *)name;
-	o.mail_from = (char *)"";	/* null sender: bounces never loop */
-	o.rcpts = (char *)to_addr;
-	o.message_id = msgid;
-	o.raw = raw;
-	o.rawlen = strlen(raw);
-	o.created_at = now;
-	o.first_response = first_response;
-	if (store_outbox_queue(in->store, &o, err) == -1)
-		goto out;
-
-	memset(&rec, 0, sizeof(rec));
-	rec.ticket_id = t->id;
-	rec.direction = "out";
-	rec.mailbox = mb->name;
-	rec.message_id = msgid;
-	rec.in_reply_to = om.in_reply_to;
-	rec.from_addr = mb->address;
-	rec.subject = r.subject;
-	rec.disposition = "response";
-	rec.reason = name;
-	rec.body = r.body;
-	rec.at = now;
-	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-	    store_event_add(in->store, t->id, now, "system", "response-queued",
-	    name, err) == -1)
-		goto out;
-	ret = 0;
- out:
-	free(raw);
-	free(msgid);
-	strv_free(&refs);
-	tmpl_rendered_clear(&r);
-	return ret;
 }
 
 /* SPEC §3.8 step 1: a tag counts only from a participant, an agent or
@@ -356,6 +190,10 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	t.created_at = received;
 	t.escalation_level = 1;
 	t.linked_to = linked_to;
+	/* SPEC §5, §6: the clock starts when the server got the mail. */
+	t.after_hours = !sla_in_hours(in->calendar, received);
+	sla_due_times(c, in->calendar, t.tier, prio, received,
+	    &t.response_due, &t.resolution_due);
 	if (store_ticket_insert(in->store, &t, err) == -1)
 		goto out;
 	*ticket_r = t.id;
@@ -392,12 +230,13 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 		log_warnx("ingest: ticket=%lld: reply address is our own "
 		    "mailbox; no acknowledgement", (long long)t.id);
 	} else {
-		tname = linked_to ? "ack-followup" :
-		    prio == SD_C1 ? "ack-c1" : "ack";
-		if (queue_response(in, f->mailbox, &t, tname, reply_name,
-		    reply_addr, m, now, true, err) == -1)
+		tname = sla_ack_template(prio, t.after_hours, linked_to != 0);
+		if (ingest_queue_mail(in, f->mailbox, &t, tname, reply_name,
+		    reply_addr, NULL, m, now, true, err) == -1)
 			goto out;
 	}
+	if (notify_new_ticket(in, f->mailbox, &t, m, now, err) == -1)
+		goto out;
 	ret = 0;
  out:
 	free(sender);

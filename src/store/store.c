@@ -119,6 +119,7 @@ enum stmt_id {
 	S_EVENT_ADD, S_EVENTS_OF_TICKET,
 	S_OUT_QUEUE, S_OUT_NEXT, S_OUT_SENT, S_OUT_RETRY, S_OUT_FAILED,
 	S_OUT_LIST, S_OUT_REQUEUE_SENDING,
+	S_ORG_EVENTS_SINCE,
 	S__COUNT
 };
 
@@ -178,6 +179,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " WHERE ?1 OR status IN ('queued', 'sending', 'failed') ORDER BY id",
 	[S_OUT_REQUEUE_SENDING] = "UPDATE outbox SET status = 'queued'"
 	    " WHERE status = 'sending'",
+	[S_ORG_EVENTS_SINCE] = "SELECT count(*) FROM events e"
+	    " JOIN tickets t ON t.id = e.ticket_id"
+	    " WHERE t.organization IS ?1 AND e.kind = ?2 AND e.at >= ?3",
 };
 
 struct sd_store {
@@ -908,4 +912,24 @@ store_outbox_list(struct sd_store *st, bool include_sent, store_outbox_cb cb,
 	}
 	done(s);
 	return ret;
+}
+
+int
+store_org_events_since(struct sd_store *st, const char *org, const char *kind,
+    sd_time since, int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_ORG_EVENTS_SINCE);
+	int		 r;
+
+	*n_r = 0;
+	bind_text(s, 1, org);
+	bind_text(s, 2, kind);
+	sqlite3_bind_int64(s, 3, since);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(s, 0);
+	done(s);
+	if (r != SQLITE_ROW)
+		return db_err(st, err, "org events since");
+	return 0;
 }

@@ -32,6 +32,7 @@ static const char *const known_vars[] = {
 	"duplicate_of", "escalation.level",
 	/* Additions, documented in the README and supportd.conf(5). */
 	"ticket.priority_meaning", "ticket.response_target",
+	"ticket.after_hours",
 	"ticket.url", "mailbox.address", "mailbox.name",
 };
 

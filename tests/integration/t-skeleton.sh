@@ -5,6 +5,11 @@
 # --json and responses asserted on the exact mail the server received.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
+# Mail arrives (INTERNALDATE) and is taken in on Monday 11:00 IST, in
+# business hours, whenever the test runs: after-hours handling has its
+# own test.  It lies in the past because Dovecot replaces an APPEND date
+# in the future with the time of arrival.
+NOW=2026-11-16T11:00:00+05:30
 start_dovecot
 start_smtp
 write_config
@@ -27,9 +32,9 @@ mail enc.eml 'carol@acme.example' '=?UTF-8?B?U3lzdGVtIERvd24gaW4gcHJvZA==?=' enc
 # An automatic reply must get nothing back.
 mail ooo.eml 'dave@acme.example' 'Out of Office: back Monday' ooo@acme.example \
 	'Auto-Submitted: auto-replied'
-for f in c1 abc1 enc ooo; do deliver "$T/$f.eml"; done
+for f in c1 abc1 enc ooo; do deliver "$T/$f.eml" "$NOW"; done
 
-assert_cmd "supportd --once takes in the first batch" supportd --once
+assert_cmd "supportd --once --now $NOW takes in the first batch" supportd --once --now $NOW
 supportctl list --json >"$T/list1.json"
 assert_eq "$(json_get 'length' "$T/list1.json")" 3 "three tickets, no ticket for the auto-reply"
 assert_eq "$(json_get '.[0].priority' "$T/list1.json")" C1 "C1 marker makes a C1 ticket"
@@ -42,7 +47,8 @@ assert_eq "$(json_get '.[2].subject' "$T/list1.json")" "System Down in prod" "su
 assert_eq "$(json_py '[t["status"] for t in j]' "$T/list1.json")" "['pending', 'pending', 'pending']" \
 	"each ticket pending once its response was accepted"
 assert_eq "$(json_py 'all(t["first_response_at"] for t in j)' "$T/list1.json")" True "first_response_at set"
-assert_eq "$(json_get '.[0].response_due' "$T/list1.json")" null "due times null until the SLA engine"
+assert_eq "$(json_get '.[0].response_due' "$T/list1.json")" "2026-11-16T12:00:00+05:30" \
+	"premium C1: response due in 1 h"
 
 # The exact mails the SMTP server received.
 assert_eq "$(sink_count)" 3 "three acknowledgements, none to the auto-reply"
@@ -70,7 +76,7 @@ assert_eq "$(sql "SELECT count(*) FROM messages WHERE disposition='ignored'")" 1
 
 # A second cycle with nothing new changes nothing.
 before=$(sql 'SELECT count(*) FROM tickets; SELECT count(*) FROM messages; SELECT count(*) FROM outbox; SELECT count(*) FROM events')
-assert_cmd "second supportd --once" supportd --once
+assert_cmd "second supportd --once --now $NOW" supportd --once --now $NOW
 after=$(sql 'SELECT count(*) FROM tickets; SELECT count(*) FROM messages; SELECT count(*) FROM outbox; SELECT count(*) FROM events')
 assert_eq "$after" "$before" "a second cycle with no new mail changes nothing"
 assert_eq "$(sink_count)" 3 "and sends nothing"
@@ -81,10 +87,10 @@ mail tagreply.eml 'Ann Admin <ann@acme.example>' 'Re: [Ticket#1] Re: C1: checkou
 mail irtreply.eml 'bob@unknown.example' 'Re: your mail' r2@unknown.example "In-Reply-To: $ack_id"
 # A stranger's tag must not thread onto someone else's ticket.
 mail stranger.eml 'eve@evil.example' 'Re: [Ticket#1] give me the data' s1@evil.example
-deliver "$T/tagreply.eml"
-deliver "$T/irtreply.eml"
-deliver "$T/stranger.eml"
-assert_cmd "supportd --once takes in the replies" supportd --once
+deliver "$T/tagreply.eml" "$NOW"
+deliver "$T/irtreply.eml" "$NOW"
+deliver "$T/stranger.eml" "$NOW"
+assert_cmd "supportd --once --now $NOW takes in the replies" supportd --once --now $NOW
 supportctl list --json >"$T/list2.json"
 assert_eq "$(json_get 'length' "$T/list2.json")" 4 "replies thread; only the stranger opens a ticket"
 assert_eq "$(json_get '.[0].messages' "$T/list2.json")" 3 "ticket 1: mail, response, tagged reply"
@@ -98,7 +104,7 @@ assert_eq "$(json_py '[e["kind"] for e in j["events"]]' "$T/show1.json")" \
 
 # A config error makes supportd fail with a clear message, not run.
 printf 'poll_interval = "5x";\n' >>"$CONF"
-assert_exit 78 "supportd --once exits 78 (EX_CONFIG) on a bad config" supportd --once
-supportd --once >"$T/bad.out" 2>&1
+assert_exit 78 "supportd --once --now $NOW exits 78 (EX_CONFIG) on a bad config" supportd --once --now $NOW
+supportd --once --now $NOW >"$T/bad.out" 2>&1
 assert_file_contains "$T/bad.out" "supportd.conf:[0-9]+: poll_interval" "the error names file:line"
 it_done

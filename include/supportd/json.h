@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* json.h - a tiny JSON writer on GString for supportctl's --json output. */
-#ifndef SUPPORTD_ADMIN_JSON_H
-#define SUPPORTD_ADMIN_JSON_H
+/* json.h - a tiny JSON writer on GString: supportctl --json, webhooks. */
+#ifndef SUPPORTD_JSON_H
+#define SUPPORTD_JSON_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * never reaches here because the mime module hands out valid UTF-8. */
 #include <stdlib.h>
 
-#include "json.h"
+#include "supportd/json.h"
 #include "supportd/util.h"
 
 void

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* ingest_int.h - private to src/ingest/. */
+#ifndef SUPPORTD_INGEST_INT_H
+#define SUPPORTD_INGEST_INT_H
+
+#include "supportd/ingest.h"
+#include "supportd/mail.h"
+
+/*
+ * Renders template name for ticket t, queues it in the outbox (in the
+ * caller's transaction) and records it as an outgoing message of the
+ * ticket, so a reply that carries only its Message-ID threads back.  It
+ * goes to to_addr, plus cc (may be NULL), with the null envelope sender
+ * and Auto-Submitted.  cause (may be NULL) is the mail it answers.
+ * first_response: its delivery sets first_response_at (SPEC §5).
+ */
+int	ingest_queue_mail(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const char *name, const char *to_name, const char *to_addr,
+	    const struct sd_strv *cc, const struct sd_mail *cause, sd_time now,
+	    bool first_response, struct sd_err *err);
+
+/*
+ * Tells the people who must know about a new ticket (SPEC §6): a C1
+ * after hours pages on-call (mail and webhook) unless the sender is of no
+ * known organization or the organization was paged too often this hour;
+ * a C1 in business hours notifies the team and the organization's
+ * level-1 contact.  Queued in the caller's transaction.
+ */
+int	notify_new_ticket(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const struct sd_mail *cause, sd_time now, struct sd_err *err);
+
+#endif

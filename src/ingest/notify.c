@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * notify.c - who hears of a new C1 (SPEC §6).  After hours on-call is
+ * paged by mail and webhook; a sender of no known organization pages
+ * nobody (unless oncall.page_unknown_senders), so spam cannot wake people
+ * at 03:00; and an organization pages at most max_pages_per_hour times an
+ * hour.  In business hours the team and the organization's level-1
+ * contact are told.  Automatic mail is never here: robots page nobody.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "ingest_int.h"
+#include "supportd/json.h"
+#include "supportd/thread.h"
+
+static const struct sd_conf_org *
+org_by_name(const struct sd_conf *c, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < c->norgs; i++)
+		if (strcmp(c->orgs[i].name, name) == 0)
+			return &c->orgs[i];
+	return NULL;
+}
+
+/* Mails template name about t to every address of rcpts. */
+static int
+mail_all(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const struct sd_strv *rcpts,
+    const struct sd_mail *cause, sd_time now, struct sd_err *err)
+{
+	struct sd_strv	cc = { 0 };
+	int		ret;
+
+	if (rcpts->n == 0)
+		return 0;
+	for (size_t i = 1; i < rcpts->n; i++)
+		strv_push(&cc, rcpts->v[i]);
+	ret = ingest_queue_mail(in, mb, t, "oncall-page", NULL, rcpts->v[0],
+	    &cc, cause, now, false, err);
+	strv_free(&cc);
+	return ret;
+}
+
+/* The webhook event: what a pager needs to wake the right person. */
+static int
+queue_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
+    sd_time now, struct sd_err *err)
+{
+	const char		*tz = in->conf->calendar.timezone;
+	struct sd_outrow	 o;
+	GString			*js = g_string_new("{");
+	gchar			*id = g_uuid_string_random();
+	char			*tag = thread_format_tag(in->conf->ticket_tag, t->id);
+	bool			 first = true;
+	int			 ret;
+
+	json_kv_str(js, &first, "event", "c1-after-hours");
+	json_kv_str(js, &first, "id", id);
+	json_kv_int(js, &first, "ticket", t->id);
+	json_kv_str(js, &first, "tag", tag);
+	json_kv_str(js, &first, "subject", t->subject);
+	json_kv_str(js, &first, "priority", t->priority);
+	json_kv_str(js, &first, "organization", t->organization);
+	json_kv_str(js, &first, "requester", t->requester_email);
+	json_kv_time(js, &first, "created_at", t->created_at, tz);
+	json_kv_time(js, &first, "response_due", t->response_due, tz);
+	g_string_append(js, "}");
+	memset(&o, 0, sizeof(o));
+	o.ticket_id = t->id;
+	o.kind = (char *)"webhook";
+	o.mail_from = (char *)"";
+	o.rcpts = in->conf->oncall_webhook;
+	o.message_id = id;
+	o.raw = js->str;
+	o.rawlen = js->len;
+	o.created_at = now;
+	ret = store_outbox_queue(in->store, &o, err);
+	free(tag);
+	g_free(id);
+	g_string_free(js, TRUE);
+	return ret;
+}
+
+static int
+page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
+    struct sd_err *err)
+{
+	const struct sd_conf	*c = in->conf;
+	int64_t			 pages;
+	char			*detail;
+	int			 ret;
+
+	if (t->organization == NULL && !c->oncall_page_unknown_senders)
+		return store_event_add(in->store, t->id, now, "system",
+		    "page-skipped", "sender of no known organization", err);
+	if (c->oncall_emails.n == 0 && c->oncall_webhook == NULL)
+		return store_event_add(in->store, t->id, now, "system",
+		    "page-skipped", "no oncall.emails or oncall.webhook set", err);
+	if (store_org_events_since(in->store, t->organization, "page",
+	    now - 3600, &pages, err) == -1)
+		return -1;
+	if (pages >= c->oncall_max_pages_per_hour)
+		return store_event_add(in->store, t->id, now, "system",
+		    "page-suppressed", "max_pages_per_hour reached", err);
+	if (mail_all(in, mb, t, &c->oncall_emails, cause, now, err) == -1 ||
+	    (c->oncall_webhook != NULL && queue_webhook(in, t, now, err) == -1))
+		return -1;
+	detail = xasprintf("mails=%zu webhook=%s", c->oncall_emails.n,
+	    c->oncall_webhook ? "yes" : "no");
+	ret = store_event_add(in->store, t->id, now, "system", "page", detail,
+	    err);
+	free(detail);
+	return ret;
+}
+
+static int
+tell_team(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
+    struct sd_err *err)
+{
+	const struct sd_conf_org	*org = org_by_name(in->conf,
+					    t->organization);
+	struct sd_strv			 to = { 0 };
+	char				*detail;
+	int				 ret = 0;
+
+	for (size_t i = 0; i < in->conf->team_emails.n; i++)
+		strv_push(&to, in->conf->team_emails.v[i]);
+	if (org != NULL && org->contacts[0] != NULL &&
+	    !strv_contains_ci(&to, org->contacts[0]))
+		strv_push(&to, org->contacts[0]);
+	if (to.n > 0) {
+		detail = xasprintf("rcpts=%zu", to.n);
+		ret = mail_all(in, mb, t, &to, cause, now, err) == -1 ||
+		    store_event_add(in->store, t->id, now, "system",
+		    "team-notified", detail, err) == -1 ? -1 : 0;
+		free(detail);
+	}
+	strv_free(&to);
+	return ret;
+}
+
+int
+notify_new_ticket(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
+    struct sd_err *err)
+{
+	if (strcmp(t->priority, "C1") != 0)
+		return 0;
+	return t->after_hours ? page_oncall(in, mb, t, cause, now, err) :
+	    tell_team(in, mb, t, cause, now, err);
+}
