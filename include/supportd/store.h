@@ -55,6 +55,8 @@ struct sd_ticket {
 	bool	 after_hours;
 	int64_t	 linked_to;		/* 0 = none */
 	int64_t	 nmessages;		/* filled by get/list */
+	sd_time	 resolved_at;		/* when it last became resolved */
+	sd_time	 last_agent_at;		/* an agent last wrote to the customer */
 };
 void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
 
@@ -192,5 +194,40 @@ int	store_ticket_first_response(struct sd_store *st, int64_t id,
 typedef int (*store_outbox_cb)(void *arg, const struct sd_outrow *o);
 int	store_outbox_list(struct sd_store *st, bool include_sent,
 	    store_outbox_cb cb, void *arg, struct sd_err *err);
+
+/* SLA timers: one per ticket and kind ("escalate", "c1-reminder",
+ * "auto-close"); setting one again moves it. */
+struct sd_timer {
+	int64_t	 id;
+	int64_t	 ticket_id;
+	char	 kind[32];
+	sd_time	 due_at;
+	int64_t	 arg;		/* escalate: the level it raises to */
+};
+int	store_timer_set(struct sd_store *st, int64_t ticket, const char *kind,
+	    sd_time due_at, int64_t arg, struct sd_err *err);
+/* kind NULL: every timer of the ticket. */
+int	store_timer_delete(struct sd_store *st, int64_t ticket,
+	    const char *kind, struct sd_err *err);
+/* The earliest timer due at now; *found_r false when none. */
+int	store_timer_next(struct sd_store *st, sd_time now, struct sd_timer *t,
+	    bool *found_r, struct sd_err *err);
+
+/* Ticket fields an agent may set besides the status. */
+enum sd_field { SD_F_PRIORITY = 1, SD_F_CATEGORY, SD_F_ASSIGNEE };
+int	store_ticket_set_field(struct sd_store *st, int64_t id,
+	    enum sd_field f, const char *value, sd_time at, struct sd_err *err);
+/* 0 stores NULL (no target). */
+int	store_ticket_set_due(struct sd_store *st, int64_t id,
+	    sd_time response_due, sd_time resolution_due, struct sd_err *err);
+int	store_ticket_set_level(struct sd_store *st, int64_t id, int level,
+	    sd_time at, struct sd_err *err);
+/* at 0 clears it (reopened). */
+int	store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
+	    struct sd_err *err);
+/* An agent wrote to the customer: last_agent_at, and agent_response_at
+ * the first time. */
+int	store_ticket_agent_wrote(struct sd_store *st, int64_t id, sd_time at,
+	    struct sd_err *err);
 
 #endif

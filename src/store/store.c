@@ -95,6 +95,19 @@ static const char *const migrations[] = {
 	"  last_error TEXT,"
 	"  first_response INTEGER NOT NULL DEFAULT 0) STRICT;"
 	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
+	/* 2: the SLA timers (escalation, C1 reminders, auto-close).  A timer
+	 * is a row; firing it deletes or moves the row in the transaction
+	 * that does its work, so a restart neither loses nor repeats it. */
+	"ALTER TABLE tickets ADD COLUMN resolved_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN last_agent_at INTEGER;"
+	"CREATE TABLE timers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  kind TEXT NOT NULL,"
+	"  due_at INTEGER NOT NULL,"
+	"  arg INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (ticket_id, kind)) STRICT;"
+	"CREATE INDEX timers_due ON timers(due_at);",
 };
 
 #define TICKET_COLS \
@@ -103,7 +116,8 @@ static const char *const migrations[] = {
 	" t.assignee, t.created_at, t.updated_at, t.first_response_at," \
 	" t.agent_response_at, t.response_due, t.resolution_due," \
 	" t.escalation_level, t.after_hours, t.linked_to," \
-	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)"
+	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)," \
+	" t.resolved_at, t.last_agent_at"
 #define OUTBOX_COLS \
 	"id, ticket_id, kind, status, mail_from, rcpts, message_id, raw," \
 	" attempts, next_attempt_at, created_at, sent_at, last_error," \
@@ -120,6 +134,10 @@ enum stmt_id {
 	S_OUT_QUEUE, S_OUT_NEXT, S_OUT_SENT, S_OUT_RETRY, S_OUT_FAILED,
 	S_OUT_LIST, S_OUT_REQUEUE_SENDING,
 	S_ORG_EVENTS_SINCE,
+	S_TIMER_SET, S_TIMER_DEL, S_TIMER_NEXT,
+	S_TICKET_SET_PRIORITY, S_TICKET_SET_CATEGORY, S_TICKET_SET_ASSIGNEE,
+	S_TICKET_SET_DUE, S_TICKET_SET_LEVEL, S_TICKET_SET_RESOLVED,
+	S_TICKET_AGENT_WROTE,
 	S__COUNT
 };
 
@@ -179,6 +197,28 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " WHERE ?1 OR status IN ('queued', 'sending', 'failed') ORDER BY id",
 	[S_OUT_REQUEUE_SENDING] = "UPDATE outbox SET status = 'queued'"
 	    " WHERE status = 'sending'",
+	[S_TIMER_SET] = "INSERT INTO timers (ticket_id, kind, due_at, arg)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (ticket_id, kind) DO UPDATE"
+	    " SET due_at = excluded.due_at, arg = excluded.arg",
+	[S_TIMER_DEL] = "DELETE FROM timers WHERE ticket_id = ?1"
+	    " AND (?2 IS NULL OR kind = ?2)",
+	[S_TIMER_NEXT] = "SELECT id, ticket_id, kind, due_at, arg FROM timers"
+	    " WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1",
+	[S_TICKET_SET_PRIORITY] = "UPDATE tickets SET priority = ?2,"
+	    " updated_at = ?3 WHERE id = ?1",
+	[S_TICKET_SET_CATEGORY] = "UPDATE tickets SET category = ?2,"
+	    " updated_at = ?3 WHERE id = ?1",
+	[S_TICKET_SET_ASSIGNEE] = "UPDATE tickets SET assignee = ?2,"
+	    " updated_at = ?3 WHERE id = ?1",
+	[S_TICKET_SET_DUE] = "UPDATE tickets SET response_due = ?2,"
+	    " resolution_due = ?3 WHERE id = ?1",
+	[S_TICKET_SET_LEVEL] = "UPDATE tickets SET escalation_level = ?2,"
+	    " updated_at = ?3 WHERE id = ?1",
+	[S_TICKET_SET_RESOLVED] = "UPDATE tickets SET resolved_at = ?2"
+	    " WHERE id = ?1",
+	[S_TICKET_AGENT_WROTE] = "UPDATE tickets SET last_agent_at = ?2,"
+	    " agent_response_at = coalesce(agent_response_at, ?2),"
+	    " updated_at = ?2 WHERE id = ?1",
 	[S_ORG_EVENTS_SINCE] = "SELECT count(*) FROM events e"
 	    " JOIN tickets t ON t.id = e.ticket_id"
 	    " WHERE t.organization IS ?1 AND e.kind = ?2 AND e.at >= ?3",
@@ -569,6 +609,8 @@ read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 	t->after_hours = sqlite3_column_int(s, 18) != 0;
 	t->linked_to = sqlite3_column_int64(s, 19);
 	t->nmessages = sqlite3_column_int64(s, 20);
+	t->resolved_at = sqlite3_column_int64(s, 21);
+	t->last_agent_at = sqlite3_column_int64(s, 22);
 }
 
 void
@@ -932,4 +974,120 @@ store_org_events_since(struct sd_store *st, const char *org, const char *kind,
 	if (r != SQLITE_ROW)
 		return db_err(st, err, "org events since");
 	return 0;
+}
+
+int
+store_timer_set(struct sd_store *st, int64_t ticket, const char *kind,
+    sd_time due_at, int64_t arg, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TIMER_SET);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, kind);
+	sqlite3_bind_int64(s, 3, due_at);
+	sqlite3_bind_int64(s, 4, arg);
+	return exec_stmt(st, s, "timer set", err);
+}
+
+int
+store_timer_delete(struct sd_store *st, int64_t ticket, const char *kind,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TIMER_DEL);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, kind);
+	return exec_stmt(st, s, "timer delete", err);
+}
+
+int
+store_timer_next(struct sd_store *st, sd_time now, struct sd_timer *t,
+    bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_TIMER_NEXT);
+	int		 r;
+
+	memset(t, 0, sizeof(*t));
+	sqlite3_bind_int64(s, 1, now);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(s, 2);
+
+		t->id = sqlite3_column_int64(s, 0);
+		t->ticket_id = sqlite3_column_int64(s, 1);
+		snprintf(t->kind, sizeof(t->kind), "%s", k ? (const char *)k : "");
+		t->due_at = sqlite3_column_int64(s, 3);
+		t->arg = sqlite3_column_int64(s, 4);
+	}
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "timer next");
+	return 0;
+}
+
+int
+store_ticket_set_field(struct sd_store *st, int64_t id, enum sd_field f,
+    const char *value, sd_time at, struct sd_err *err)
+{
+	static const enum stmt_id ids[] = {
+		[SD_F_PRIORITY] = S_TICKET_SET_PRIORITY,
+		[SD_F_CATEGORY] = S_TICKET_SET_CATEGORY,
+		[SD_F_ASSIGNEE] = S_TICKET_SET_ASSIGNEE,
+	};
+	sqlite3_stmt *s;
+
+	if ((size_t)f >= nitems(ids) || ids[f] == 0)
+		return sd_err_set(err, SD_E_BUG, "store: bad field %d", f);
+	s = stmt(st, ids[f]);
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, value);
+	sqlite3_bind_int64(s, 3, at);
+	return exec_stmt(st, s, "ticket set field", err);
+}
+
+int
+store_ticket_set_due(struct sd_store *st, int64_t id, sd_time response_due,
+    sd_time resolution_due, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_SET_DUE);
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_opt_int(s, 2, response_due);
+	bind_opt_int(s, 3, resolution_due);
+	return exec_stmt(st, s, "ticket set due", err);
+}
+
+int
+store_ticket_set_level(struct sd_store *st, int64_t id, int level, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_SET_LEVEL);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, level);
+	sqlite3_bind_int64(s, 3, at);
+	return exec_stmt(st, s, "ticket set level", err);
+}
+
+int
+store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_SET_RESOLVED);
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_opt_int(s, 2, at);
+	return exec_stmt(st, s, "ticket set resolved", err);
+}
+
+int
+store_ticket_agent_wrote(struct sd_store *st, int64_t id, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_AGENT_WROTE);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_stmt(st, s, "ticket agent wrote", err);
 }
