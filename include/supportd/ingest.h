@@ -44,6 +44,25 @@ const char *ingest_outcome_name(enum sd_outcome o);
 int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
 
+/*
+ * Fires every SLA timer due at now (escalations, C1 reminders,
+ * auto-close), each in its own transaction with what it sends.  Run by
+ * supportd's loop and by `supportctl tick`.  *fired_r may be NULL.
+ */
+int	ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
+	    struct sd_err *err);
+
+/*
+ * An agent's change (supportctl set, mail commands): field is status,
+ * priority, category or assignee.  One transaction with its event and
+ * consequences (due times follow the priority; resolving stops
+ * escalation and starts auto-close).  -1 with SD_E_PERM for a bad value
+ * or an unknown ticket.
+ */
+int	ingest_ticket_set(const struct sd_ingest *in, int64_t id,
+	    const char *field, const char *value, const char *actor, sd_time now,
+	    struct sd_err *err);
+
 /* Fills the template values for ticket t of mailbox mb (also used by
  * supportctl templates preview).  Times render for people in the
  * calendar's zone; with cal NULL, as ISO 8601. */

@@ -17,21 +17,32 @@
 #include "config.h"
 #include "supportd/json.h"
 #include "supportd/conf.h"
+#include "supportd/ingest.h"
 #include "supportd/log.h"
+#include "supportd/mail.h"
+#include "supportd/outbox.h"
+#include "supportd/sla.h"
 #include "supportd/store.h"
 #include "supportd/thread.h"
 #include "supportd/tmpl.h"
 
 struct ctx {
-	const char	*conf_path;
-	struct sd_conf	*conf;
-	struct sd_store	*store;
+	const char		*conf_path;
+	struct sd_conf		*conf;
+	struct sd_store		*store;
+	/* For commands that change tickets or send: the same pipeline as
+	 * the daemon (needs_ingest). */
+	struct sd_tmpl_set	*tmpl;
+	struct sd_calendar	*calendar;
+	struct sd_ingest	 ingest;
 };
+
+enum needs { N_CONF = 0, N_STORE, N_INGEST };
 
 struct command {
 	const char	*name;
 	int		(*fn)(struct ctx *, int, char **);
-	bool		 needs_store;
+	enum needs	 needs;
 	const char	*args;
 	const char	*help;
 };
@@ -41,20 +52,27 @@ static int cmd_list(struct ctx *, int, char **);
 static int cmd_show(struct ctx *, int, char **);
 static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
+static int cmd_set(struct ctx *, int, char **);
+static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
 
 static const struct command commands[] = {
-	{ "check-config", cmd_check_config, false, "",
+	{ "check-config", cmd_check_config, N_CONF, "",
 	  "check the configuration and the templates; exit 0 or 78" },
-	{ "list", cmd_list, true, "[--status S] [--priority P] [--json]",
+	{ "list", cmd_list, N_STORE, "[--status S] [--priority P] [--json]",
 	  "list tickets" },
-	{ "show", cmd_show, true, "ID [--json]",
+	{ "show", cmd_show, N_STORE, "ID [--json]",
 	  "show a ticket with its messages and events" },
-	{ "outbox", cmd_outbox, true, "[--all] [--json]",
+	{ "set", cmd_set, N_INGEST,
+	  "ID status|priority|category|assignee VALUE [--by EMAIL]",
+	  "change a ticket; every change is an event" },
+	{ "tick", cmd_tick, N_INGEST, "[--now T]",
+	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
+	{ "outbox", cmd_outbox, N_STORE, "[--all] [--json]",
 	  "queued and failed outgoing mail (--all: sent too)" },
-	{ "templates", cmd_templates, false, "check",
+	{ "templates", cmd_templates, N_CONF, "check",
 	  "check every template in templates_dir" },
-	{ "help", cmd_help, false, "[COMMAND]", "this help" },
+	{ "help", cmd_help, N_CONF, "[COMMAND]", "this help" },
 };
 
 static void
@@ -95,6 +113,7 @@ struct listopts {
 	bool		 all;
 	const char	*status;
 	const char	*priority;
+	const char	*by;
 };
 
 static int
@@ -105,9 +124,12 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		{ "all", no_argument, NULL, 'a' },
 		{ "status", required_argument, NULL, 's' },
 		{ "priority", required_argument, NULL, 'p' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "now", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	sd_time	now;
+	int	ch;
 
 	memset(lo, 0, sizeof(*lo));
 	/* 0, not 1: GNU getopt then forgets main's "+" (no permuting)
@@ -119,6 +141,16 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		case 'a': lo->all = true; break;
 		case 's': lo->status = optarg; break;
 		case 'p': lo->priority = optarg; break;
+		case 'b': lo->by = optarg; break;
+		case 'N':
+			/* Also accepted after the command: "tick --now T". */
+			if (sd_time_parse(optarg, &now) == -1) {
+				fprintf(stderr, "supportctl: --now: not an ISO "
+				    "8601 time: %s\n", optarg);
+				return -1;
+			}
+			sd_clock_set(now);
+			break;
 		default: return -1;
 		}
 	}
@@ -442,6 +474,60 @@ cmd_outbox(struct ctx *cx, int argc, char **argv)
 }
 
 static int
+cmd_set(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct sd_err	 err;
+	char		*end;
+	int64_t		 id;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc - 3)
+		return EX_USAGE;
+	id = strtoll(argv[optind], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		fprintf(stderr, "supportctl: set: not a ticket number: %s\n",
+		    argv[optind]);
+		return EX_USAGE;
+	}
+	if (ingest_ticket_set(&cx->ingest, id, argv[optind + 1],
+	    argv[optind + 2], lo.by ? lo.by : "supportctl", sd_now(),
+	    &err) == -1) {
+		fprintf(stderr, "supportctl: set: %s\n", err.msg);
+		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+	}
+	printf("ticket %lld: %s set to %s\n", (long long)id, argv[optind + 1],
+	    argv[optind + 2]);
+	return 0;
+}
+
+static int
+cmd_tick(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts		 lo;
+	struct sd_outbox	*ob;
+	struct sd_err		 err;
+	int			 fired = 0, sent = 0, ret = 0;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+		return EX_USAGE;
+	if (ingest_tick(&cx->ingest, sd_now(), &fired, &err) == -1) {
+		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
+		return EX_SOFTWARE;
+	}
+	if ((ob = outbox_new(cx->conf, &err)) == NULL) {
+		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
+		return EX_CONFIG;
+	}
+	if (outbox_flush(ob, cx->store, sd_now(), 0, &sent, &err) == -1) {
+		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
+		ret = EX_SOFTWARE;
+	}
+	outbox_free(&ob);
+	printf("timers fired: %d, mail sent: %d\n", fired, sent);
+	return ret;
+}
+
+static int
 cmd_templates(struct ctx *cx, int argc, char **argv)
 {
 	struct sd_strv		 errs = { 0 };
@@ -530,16 +616,40 @@ main(int argc, char *argv[])
 		strv_free(&errs);
 		return EX_CONFIG;
 	}
-	if (cmd->needs_store && store_open(cx.conf->database, &cx.store,
+	if (cmd->needs >= N_STORE && store_open(cx.conf->database, &cx.store,
 	    &err) == -1) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
 		conf_free(&cx.conf);
 		return EX_UNAVAILABLE;
 	}
-	ret = cmd->fn(&cx, argc, argv);
+	ret = 0;
+	if (cmd->needs >= N_INGEST) {
+		if (tmpl_set_load(cx.conf->templates_dir, &cx.tmpl, &errs) == -1 ||
+		    (cx.calendar = sla_calendar_new(&cx.conf->calendar, &err))
+		    == NULL) {
+			for (size_t i = 0; i < errs.n; i++)
+				fprintf(stderr, "%s\n", errs.v[i]);
+			ret = EX_CONFIG;
+		}
+		mime_init();
+		outbox_global_init();
+		cx.ingest.conf = cx.conf;
+		cx.ingest.store = cx.store;
+		cx.ingest.tmpl = cx.tmpl;
+		cx.ingest.calendar = cx.calendar;
+	}
+	if (ret == 0)
+		ret = cmd->fn(&cx, argc, argv);
 	if (ret == EX_USAGE)
 		fprintf(stderr, "usage: supportctl -c FILE %s %s\n", cmd->name,
 		    cmd->args);
+	if (cmd->needs >= N_INGEST) {
+		outbox_global_cleanup();
+		mime_shutdown();
+	}
+	strv_free(&errs);
+	sla_calendar_free(&cx.calendar);
+	tmpl_set_free(&cx.tmpl);
 	store_close(&cx.store);
 	conf_free(&cx.conf);
 	return ret;

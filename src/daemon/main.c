@@ -236,6 +236,11 @@ cycle(struct runtime *rt)
 			    rt->conf->mailboxes[i].name, n);
 	}
 	sd_err_clear(&err);
+	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
+		log_warnx("%s", err.msg);
+		failed++;
+	}
+	sd_err_clear(&err);
 	if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent, &err) == -1) {
 		log_warnx("%s", err.msg);
 		failed++;
@@ -425,6 +430,9 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 				log_info("daemon: reloaded");
 			}
 		}
+		sd_err_clear(&err);
+		if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1)
+			log_warnx("%s", err.msg);
 		sd_err_clear(&err);
 		if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent,
 		    &err) == -1)

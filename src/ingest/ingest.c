@@ -194,7 +194,8 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	t.after_hours = !sla_in_hours(in->calendar, received);
 	sla_due_times(c, in->calendar, t.tier, prio, received,
 	    &t.response_due, &t.resolution_due);
-	if (store_ticket_insert(in->store, &t, err) == -1)
+	if (store_ticket_insert(in->store, &t, err) == -1 ||
+	    timers_ticket_created(in, &t, err) == -1)
 		goto out;
 	*ticket_r = t.id;
 	if (store_participant_add(in->store, t.id, sender, "requester", err) == -1)
@@ -244,15 +245,29 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	return ret;
 }
 
+/* Whether the first non-blank line of body is word (SPEC §4: "#close"). */
+static bool
+first_line_is(const char *body, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r')
+		body++;
+	if (g_ascii_strncasecmp(body, word, n) != 0)
+		return false;
+	body += n;
+	while (*body == ' ' || *body == '\t' || *body == '\r')
+		body++;
+	return *body == '\n' || *body == '\0';
+}
+
 /* A customer's mail on an existing ticket: recorded, no acknowledgement. */
 static int
 thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
     const struct sd_mail *m, const char *key, sd_time received, sd_time now,
-    const struct sd_ticket *t, struct sd_err *err)
+    struct sd_ticket *t, struct sd_err *err)
 {
-	struct sd_msgrec	 rec;
-	char			*detail;
-	int			 r;
+	struct sd_msgrec rec;
 
 	msgrec_from_mail(&rec, f, m, key, received);
 	rec.ticket_id = t->id;
@@ -263,16 +278,15 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	    store_event_add(in->store, t->id, now, "customer", "mail-in",
 	    m->from.addr, err) == -1)
 		return -1;
-	/* SPEC §4: customer mail on waiting-on-customer or resolved reopens. */
+	/* SPEC §4: "#close" as the first line closes; customer mail on
+	 * waiting-on-customer or resolved reopens. */
+	if (first_line_is(m->body, "#close"))
+		return timers_set_status(in, t, SD_ST_CLOSED, m->from.addr, now,
+		    err);
 	if (strcmp(t->status, SD_ST_WAITING_CUST) == 0 ||
-	    strcmp(t->status, SD_ST_RESOLVED) == 0) {
-		detail = xasprintf("%s -> %s", t->status, SD_ST_OPEN);
-		r = store_ticket_set_status(in->store, t->id, SD_ST_OPEN, now,
-		    err) == -1 || store_event_add(in->store, t->id, now,
-		    "customer", "status", detail, err) == -1;
-		free(detail);
-		return r ? -1 : 0;
-	}
+	    strcmp(t->status, SD_ST_RESOLVED) == 0)
+		return timers_set_status(in, t, SD_ST_OPEN, m->from.addr, now,
+		    err);
 	return store_ticket_touch(in->store, t->id, now, err);
 }
 

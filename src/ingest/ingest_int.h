@@ -31,4 +31,20 @@ int	notify_new_ticket(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
 	    const struct sd_mail *cause, sd_time now, struct sd_err *err);
 
+/* Queues a JSON event about t for oncall.webhook (nothing when unset). */
+int	notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
+	    const char *event, sd_time now, struct sd_err *err);
+
+/* Schedules the SLA timers of a ticket just created (escalation, and the
+ * C1 update reminder).  In the caller's transaction. */
+int	timers_ticket_created(const struct sd_ingest *in,
+	    const struct sd_ticket *t, struct sd_err *err);
+/* Changes the status of t (loaded, in the caller's transaction) with
+ * its consequences: an event, resolved_at, and the timers (resolving
+ * stops escalation and starts the auto-close clock; reopening undoes
+ * that).  t->status is updated. */
+int	timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
+	    const char *status, const char *actor, sd_time now,
+	    struct sd_err *err);
+
 #endif

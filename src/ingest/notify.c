@@ -44,20 +44,24 @@ mail_all(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	return ret;
 }
 
-/* The webhook event: what a pager needs to wake the right person. */
-static int
-queue_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
-    sd_time now, struct sd_err *err)
+int
+notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
+    const char *event, sd_time now, struct sd_err *err)
 {
 	const char		*tz = in->conf->calendar.timezone;
 	struct sd_outrow	 o;
-	GString			*js = g_string_new("{");
-	gchar			*id = g_uuid_string_random();
-	char			*tag = thread_format_tag(in->conf->ticket_tag, t->id);
+	GString			*js;
+	gchar			*id;
+	char			*tag;
 	bool			 first = true;
 	int			 ret;
 
-	json_kv_str(js, &first, "event", "c1-after-hours");
+	if (in->conf->oncall_webhook == NULL)
+		return 0;
+	js = g_string_new("{");
+	id = g_uuid_string_random();
+	tag = thread_format_tag(in->conf->ticket_tag, t->id);
+	json_kv_str(js, &first, "event", event);
 	json_kv_str(js, &first, "id", id);
 	json_kv_int(js, &first, "ticket", t->id);
 	json_kv_str(js, &first, "tag", tag);
@@ -67,6 +71,7 @@ queue_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
 	json_kv_str(js, &first, "requester", t->requester_email);
 	json_kv_time(js, &first, "created_at", t->created_at, tz);
 	json_kv_time(js, &first, "response_due", t->response_due, tz);
+	json_kv_int(js, &first, "escalation_level", t->escalation_level);
 	g_string_append(js, "}");
 	memset(&o, 0, sizeof(o));
 	o.ticket_id = t->id;
@@ -107,7 +112,7 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		return store_event_add(in->store, t->id, now, "system",
 		    "page-suppressed", "max_pages_per_hour reached", err);
 	if (mail_all(in, mb, t, &c->oncall_emails, cause, now, err) == -1 ||
-	    (c->oncall_webhook != NULL && queue_webhook(in, t, now, err) == -1))
+	    notify_webhook(in, t, "c1-after-hours", now, err) == -1)
 		return -1;
 	detail = xasprintf("mails=%zu webhook=%s", c->oncall_emails.n,
 	    c->oncall_webhook ? "yes" : "no");

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * timers.c - time-driven work (SPEC §4, §7): escalation up the matrix,
+ * C1 update reminders, auto-close of resolved tickets, and the status
+ * and priority changes that start and stop those clocks.
+ *
+ * Each timer is a row (store.h); firing one runs in a single transaction
+ * with its mail, events and the next timer, so a crash before the commit
+ * fires it again and one after it never does.  supportd's loop and
+ * `supportctl tick` call the same ingest_tick().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_int.h"
+#include "supportd/log.h"
+
+#define T_ESCALATE	"escalate"
+#define T_REMINDER	"c1-reminder"
+#define T_AUTOCLOSE	"auto-close"
+/* Timers fired per tick at most, so intake and sending are not starved. */
+#define TICK_MAX	1000
+
+static bool
+is_done(const char *status)
+{
+	return strcmp(status, SD_ST_RESOLVED) == 0 ||
+	    strcmp(status, SD_ST_CLOSED) == 0;
+}
+
+static const struct sd_conf_mailbox *
+mailbox_of(const struct sd_conf *c, const struct sd_ticket *t)
+{
+	const struct sd_conf_mailbox *mb = conf_mailbox(c, t->mailbox);
+
+	/* A mailbox removed from the config: answer from the first one. */
+	return mb != NULL ? mb : &c->mailboxes[0];
+}
+
+/* The next escalation step after the ticket's current level. */
+static int
+schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
+    struct sd_err *err)
+{
+	int	p = conf_prio_parse(t->priority);
+	int	next = t->escalation_level + 1;
+	sd_time	at;
+
+	at = p < 0 || next > 3 ? 0 :
+	    sla_escalation_at(in->conf, in->calendar, (enum sd_prio)p,
+	    t->created_at, next);
+	if (at == 0)
+		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
+	return store_timer_set(in->store, t->id, T_ESCALATE, at, next, err);
+}
+
+static int
+schedule_reminder(const struct sd_ingest *in, const struct sd_ticket *t,
+    sd_time now, struct sd_err *err)
+{
+	sd_time last = t->last_agent_at > t->created_at ? t->last_agent_at :
+	    t->created_at;
+	sd_time at = last + in->conf->c1_update_interval;
+
+	if (strcmp(t->priority, "C1") != 0 || is_done(t->status))
+		return store_timer_delete(in->store, t->id, T_REMINDER, err);
+	return store_timer_set(in->store, t->id, T_REMINDER,
+	    at > now ? at : now + in->conf->c1_update_interval, 0, err);
+}
+
+int
+timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
+    struct sd_err *err)
+{
+	if (schedule_escalation(in, t, err) == -1)
+		return -1;
+	return strcmp(t->priority, "C1") != 0 ? 0 :
+	    schedule_reminder(in, t, t->created_at, err);
+}
+
+int
+timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
+    const char *status, const char *actor, sd_time now, struct sd_err *err)
+{
+	char	*detail;
+	bool	 was_resolved = strcmp(t->status, SD_ST_RESOLVED) == 0;
+	int	 r;
+
+	if (strcmp(t->status, status) == 0)
+		return 0;
+	detail = xasprintf("%s -> %s", t->status, status);
+	r = store_ticket_set_status(in->store, t->id, status, now, err) == -1 ||
+	    store_event_add(in->store, t->id, now, actor, "status", detail,
+	    err) == -1;
+	free(detail);
+	if (r)
+		return -1;
+	free(t->status);
+	t->status = xstrdup(status);
+	if (strcmp(status, SD_ST_CLOSED) == 0)
+		return store_timer_delete(in->store, t->id, NULL, err);
+	if (strcmp(status, SD_ST_RESOLVED) == 0) {
+		/* Resolving stops escalation; the auto-close clock starts. */
+		return store_ticket_set_resolved(in->store, t->id, now, err) ||
+		    store_timer_delete(in->store, t->id, T_ESCALATE, err) ||
+		    store_timer_delete(in->store, t->id, T_REMINDER, err) ||
+		    store_timer_set(in->store, t->id, T_AUTOCLOSE,
+		    now + in->conf->auto_close_after, 0, err) ? -1 : 0;
+	}
+	if (was_resolved)
+		return store_ticket_set_resolved(in->store, t->id, 0, err) ||
+		    store_timer_delete(in->store, t->id, T_AUTOCLOSE, err) ||
+		    schedule_escalation(in, t, err) ||
+		    schedule_reminder(in, t, now, err) ? -1 : 0;
+	return 0;
+}
+
+/* SPEC §7: the level's contact (the organization's, else the global
+ * one) gets the escalation template; the webhook hears of it too. */
+static int
+fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
+    sd_time now, struct sd_err *err)
+{
+	const struct sd_conf		*c = in->conf;
+	const struct sd_conf_org	*org = NULL;
+	const char			*contact;
+	char				*detail;
+	int				 r;
+
+	if (is_done(t->status) || level <= t->escalation_level)
+		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
+	for (size_t i = 0; t->organization && i < c->norgs; i++)
+		if (strcmp(c->orgs[i].name, t->organization) == 0)
+			org = &c->orgs[i];
+	contact = org && org->contacts[level - 1] ? org->contacts[level - 1] :
+	    c->escalation[level - 1];
+	t->escalation_level = level;
+	detail = xasprintf("level=%d contact=%s", level, contact ? contact :
+	    "(none)");
+	r = store_ticket_set_level(in->store, t->id, level, now, err) == -1 ||
+	    store_event_add(in->store, t->id, now, "system", "escalated",
+	    detail, err) == -1 ||
+	    (contact != NULL && ingest_queue_mail(in, mailbox_of(c, t), t,
+	    "escalation", NULL, contact, NULL, NULL, now, false, err) == -1) ||
+	    notify_webhook(in, t, "escalation", now, err) == -1 ||
+	    schedule_escalation(in, t, err) == -1;
+	free(detail);
+	if (!r)
+		log_info("sched: ticket=%lld escalated level=%d", (long long)t->id,
+		    level);
+	return r ? -1 : 0;
+}
+
+/* SPEC §7: while a C1 is open and no agent wrote to the customer for
+ * c1_update_interval, remind the assignee, else on-call, else the team. */
+static int
+fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
+    struct sd_err *err)
+{
+	const struct sd_conf	*c = in->conf;
+	const struct sd_strv	*list = c->oncall_emails.n ? &c->oncall_emails :
+				    &c->team_emails;
+	struct sd_strv		 cc = { 0 };
+	sd_time			 last = t->last_agent_at > t->created_at ?
+				    t->last_agent_at : t->created_at;
+	const char		*to = t->assignee;
+	int			 r = 0;
+
+	if (strcmp(t->priority, "C1") != 0 || is_done(t->status))
+		return store_timer_delete(in->store, t->id, T_REMINDER, err);
+	if (now - last < c->c1_update_interval)	/* an agent wrote meanwhile */
+		return schedule_reminder(in, t, now, err);
+	if (to == NULL && list->n > 0) {
+		to = list->v[0];
+		for (size_t i = 1; i < list->n; i++)
+			strv_push(&cc, list->v[i]);
+	}
+	if (to != NULL)
+		r = ingest_queue_mail(in, mailbox_of(c, t), t,
+		    "c1-update-reminder", NULL, to, &cc, NULL, now, false, err);
+	strv_free(&cc);
+	if (r == -1 || store_event_add(in->store, t->id, now, "system",
+	    "c1-reminder", to ? to : "(nobody to remind)", err) == -1)
+		return -1;
+	return store_timer_set(in->store, t->id, T_REMINDER,
+	    now + c->c1_update_interval, 0, err);
+}
+
+/* SPEC §4: resolved and left alone for auto_close_after: closed, and the
+ * customer told. */
+static int
+fire_autoclose(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
+    struct sd_err *err)
+{
+	sd_time due = t->resolved_at + in->conf->auto_close_after;
+
+	if (strcmp(t->status, SD_ST_RESOLVED) != 0)
+		return store_timer_delete(in->store, t->id, T_AUTOCLOSE, err);
+	if (due > now)
+		return store_timer_set(in->store, t->id, T_AUTOCLOSE, due, 0,
+		    err);
+	return timers_set_status(in, t, SD_ST_CLOSED, "system", now, err) == -1 ||
+	    ingest_queue_mail(in, mailbox_of(in->conf, t), t, "closed",
+	    t->requester_name, t->requester_email, NULL, NULL, now, false,
+	    err) == -1 ? -1 : 0;
+}
+
+static int
+fire(const struct sd_ingest *in, const struct sd_timer *tm, sd_time now,
+    struct sd_err *err)
+{
+	struct sd_ticket	t;
+	bool			found;
+	int			r;
+
+	if (store_ticket_get(in->store, tm->ticket_id, &t, &found, err) == -1)
+		return -1;
+	if (!found)
+		return store_timer_delete(in->store, tm->ticket_id, NULL, err);
+	if (strcmp(tm->kind, T_ESCALATE) == 0)
+		r = fire_escalation(in, &t, (int)tm->arg, now, err);
+	else if (strcmp(tm->kind, T_REMINDER) == 0)
+		r = fire_reminder(in, &t, now, err);
+	else if (strcmp(tm->kind, T_AUTOCLOSE) == 0)
+		r = fire_autoclose(in, &t, now, err);
+	else
+		r = store_timer_delete(in->store, t.id, tm->kind, err);
+	store_ticket_clear(&t);
+	return r;
+}
+
+int
+ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
+    struct sd_err *err)
+{
+	struct sd_timer	tm;
+	bool		found;
+	int		n = 0;
+
+	if (fired_r)
+		*fired_r = 0;
+	while (n < TICK_MAX) {
+		if (store_begin(in->store, err) == -1)
+			return -1;
+		if (store_timer_next(in->store, now, &tm, &found, err) == -1 ||
+		    (found && fire(in, &tm, now, err) == -1)) {
+			store_rollback(in->store);
+			return -1;
+		}
+		if (store_commit(in->store, err) == -1)
+			return -1;
+		if (!found)
+			break;
+		n++;
+	}
+	if (fired_r)
+		*fired_r = n;
+	return 0;
+}
+
+int
+ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
+    const char *value, const char *actor, sd_time now, struct sd_err *err)
+{
+	struct sd_ticket	 t;
+	enum sd_field		 f;
+	char			*detail = NULL;
+	bool			 found;
+	int			 p, ret = -1;
+
+	if (store_begin(in->store, err) == -1)
+		return -1;
+	if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+		goto fail;
+	if (!found) {
+		sd_err_set(err, SD_E_PERM, "no ticket %lld", (long long)id);
+		goto fail;
+	}
+	if (strcmp(field, "status") == 0) {
+		if (!store_status_valid(value)) {
+			sd_err_set(err, SD_E_PERM, "unknown status \"%s\"", value);
+			goto fail;
+		}
+		if (timers_set_status(in, &t, value, actor, now, err) == -1)
+			goto fail;
+		goto commit;
+	}
+	if (strcmp(field, "priority") == 0) {
+		if ((p = conf_prio_parse(value)) < 0) {
+			sd_err_set(err, SD_E_PERM, "priority must be C1, C2, C3 "
+			    "or C4, not \"%s\"", value);
+			goto fail;
+		}
+		value = conf_prio_name((enum sd_prio)p);
+		f = SD_F_PRIORITY;
+	} else if (strcmp(field, "category") == 0)
+		f = SD_F_CATEGORY;
+	else if (strcmp(field, "assignee") == 0)
+		f = SD_F_ASSIGNEE;
+	else {
+		sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
+		    "priority, category or assignee)", field);
+		goto fail;
+	}
+	detail = xasprintf("%s: %s -> %s", field,
+	    f == SD_F_PRIORITY ? t.priority : f == SD_F_CATEGORY ? t.category :
+	    t.assignee ? t.assignee : "(none)", value);
+	if (store_ticket_set_field(in->store, id, f, value, now, err) == -1 ||
+	    store_event_add(in->store, id, now, actor, field, detail, err) == -1)
+		goto fail;
+	if (f == SD_F_PRIORITY) {
+		sd_time resp, res;
+
+		/* SPEC §5: due times follow the priority, from creation. */
+		free(t.priority);
+		t.priority = xstrdup(value);
+		sla_due_times(in->conf, in->calendar, t.tier, (enum sd_prio)p,
+		    t.created_at, &resp, &res);
+		if (store_ticket_set_due(in->store, id, resp, res, err) == -1 ||
+		    (!is_done(t.status) && (schedule_escalation(in, &t, err) ==
+		    -1 || schedule_reminder(in, &t, now, err) == -1)))
+			goto fail;
+	}
+ commit:
+	if (store_commit(in->store, err) == -1)
+		goto out;
+	ret = 0;
+	goto out;
+ fail:
+	store_rollback(in->store);
+ out:
+	free(detail);
+	store_ticket_clear(&t);
+	return ret;
+}
