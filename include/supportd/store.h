@@ -230,4 +230,23 @@ int	store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
 int	store_ticket_agent_wrote(struct sd_store *st, int64_t id, sd_time at,
 	    struct sd_err *err);
 
+/* The SLA facts of one ticket, for supportctl report.  Strings borrowed,
+ * valid during the callback. */
+struct sd_report_row {
+	int64_t		 id;
+	const char	*priority;
+	const char	*tier;
+	sd_time		 created_at;
+	sd_time		 first_response_at;
+	sd_time		 agent_response_at;
+	sd_time		 response_due;
+	bool		 after_hours;
+	int		 escalation_level;
+	int64_t		 pages;
+};
+typedef int (*store_report_cb)(void *arg, const struct sd_report_row *r);
+/* Every ticket created at or after since, oldest first. */
+int	store_report(struct sd_store *st, sd_time since, store_report_cb cb,
+	    void *arg, struct sd_err *err);
+
 #endif

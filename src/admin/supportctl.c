@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "supportctl.h"
 #include "supportd/json.h"
 #include "supportd/conf.h"
 #include "supportd/ingest.h"
@@ -25,17 +26,6 @@
 #include "supportd/store.h"
 #include "supportd/thread.h"
 #include "supportd/tmpl.h"
-
-struct ctx {
-	const char		*conf_path;
-	struct sd_conf		*conf;
-	struct sd_store		*store;
-	/* For commands that change tickets or send: the same pipeline as
-	 * the daemon (needs_ingest). */
-	struct sd_tmpl_set	*tmpl;
-	struct sd_calendar	*calendar;
-	struct sd_ingest	 ingest;
-};
 
 enum needs { N_CONF = 0, N_STORE, N_INGEST };
 
@@ -53,6 +43,7 @@ static int cmd_show(struct ctx *, int, char **);
 static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
+int cmd_report(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
 
@@ -68,6 +59,8 @@ static const struct command commands[] = {
 	  "change a ticket; every change is an event" },
 	{ "tick", cmd_tick, N_INGEST, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
+	{ "report", cmd_report, N_INGEST, "[--since DATE] [--json]",
+	  "SLA compliance per priority and tier" },
 	{ "outbox", cmd_outbox, N_STORE, "[--all] [--json]",
 	  "queued and failed outgoing mail (--all: sent too)" },
 	{ "templates", cmd_templates, N_CONF, "check",
@@ -107,16 +100,7 @@ cmd_help(struct ctx *cx, int argc, char **argv)
 	return 0;
 }
 
-/* Options shared by the listing commands; getopt state is reset per call. */
-struct listopts {
-	bool		 json;
-	bool		 all;
-	const char	*status;
-	const char	*priority;
-	const char	*by;
-};
-
-static int
+int
 parse_listopts(int argc, char **argv, struct listopts *lo)
 {
 	static const struct option opts[] = {
@@ -126,6 +110,7 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		{ "priority", required_argument, NULL, 'p' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "now", required_argument, NULL, 'N' },
+		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	sd_time	now;
@@ -142,6 +127,7 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		case 's': lo->status = optarg; break;
 		case 'p': lo->priority = optarg; break;
 		case 'b': lo->by = optarg; break;
+		case 'S': lo->since = optarg; break;
 		case 'N':
 			/* Also accepted after the command: "tick --now T". */
 			if (sd_time_parse(optarg, &now) == -1) {

@@ -137,7 +137,7 @@ enum stmt_id {
 	S_TIMER_SET, S_TIMER_DEL, S_TIMER_NEXT,
 	S_TICKET_SET_PRIORITY, S_TICKET_SET_CATEGORY, S_TICKET_SET_ASSIGNEE,
 	S_TICKET_SET_DUE, S_TICKET_SET_LEVEL, S_TICKET_SET_RESOLVED,
-	S_TICKET_AGENT_WROTE,
+	S_TICKET_AGENT_WROTE, S_REPORT,
 	S__COUNT
 };
 
@@ -219,6 +219,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TICKET_AGENT_WROTE] = "UPDATE tickets SET last_agent_at = ?2,"
 	    " agent_response_at = coalesce(agent_response_at, ?2),"
 	    " updated_at = ?2 WHERE id = ?1",
+	[S_REPORT] = "SELECT t.id, t.priority, t.tier, t.created_at,"
+	    " t.first_response_at, t.agent_response_at, t.response_due,"
+	    " t.after_hours, t.escalation_level,"
+	    " (SELECT count(*) FROM events e WHERE e.ticket_id = t.id"
+	    "  AND e.kind = 'page')"
+	    " FROM tickets t WHERE t.created_at >= ?1 ORDER BY t.id",
 	[S_ORG_EVENTS_SINCE] = "SELECT count(*) FROM events e"
 	    " JOIN tickets t ON t.id = e.ticket_id"
 	    " WHERE t.organization IS ?1 AND e.kind = ?2 AND e.at >= ?3",
@@ -1090,4 +1096,35 @@ store_ticket_agent_wrote(struct sd_store *st, int64_t id, sd_time at,
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, at);
 	return exec_stmt(st, s, "ticket agent wrote", err);
+}
+
+int
+store_report(struct sd_store *st, sd_time since, store_report_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt		*s = stmt(st, S_REPORT);
+	struct sd_report_row	 row;
+	int			 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, since);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(s, 0);
+		row.priority = (const char *)sqlite3_column_text(s, 1);
+		row.tier = (const char *)sqlite3_column_text(s, 2);
+		row.created_at = sqlite3_column_int64(s, 3);
+		row.first_response_at = sqlite3_column_int64(s, 4);
+		row.agent_response_at = sqlite3_column_int64(s, 5);
+		row.response_due = sqlite3_column_int64(s, 6);
+		row.after_hours = sqlite3_column_int(s, 7) != 0;
+		row.escalation_level = sqlite3_column_int(s, 8);
+		row.pages = sqlite3_column_int64(s, 9);
+		if ((ret = cb(arg, &row)) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "report");
+		ret = -1;
+	}
+	done(s);
+	return ret;
 }

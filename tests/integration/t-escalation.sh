@@ -115,4 +115,25 @@ wait_until 15 level_is 4 2 &&
 	not_ok "the running daemon escalates on time by itself" "$(tail -n 20 "$T/supportd.log")"
 stop_supportd
 assert_eq "$(events 4 escalated)" 1 "once"
+
+# --- supportctl report over that history --------------------------------
+supportctl report --json --now 2026-12-01T00:00:00Z >"$T/report.json"
+g() { json_py "[x for x in j['groups'] if x['priority'] == '$1' and x['tier'] == '$2'][0]$3" "$T/report.json"; }
+assert_eq "$(json_py 'len(j["groups"])' "$T/report.json")" 2 "report: two groups (C1 and C2, premium)"
+assert_eq "$(g C1 premium "['tickets']")" 3 "three premium C1 tickets (one raised from C3)"
+assert_eq "$(g C1 premium "['first_response']['met']")" 3 "every first response in time"
+assert_eq "$(g C1 premium "['agent_response']['breached']")" 3 "no agent wrote: agent responses breached"
+assert_eq "$(g C1 premium "['escalations']")" "{'level2': 2, 'level3': 1}" "escalations by level"
+assert_eq "$(g C1 premium "['after_hours_c1']")" 2 "two C1s after hours"
+assert_eq "$(g C1 premium "['pages']")" 2 "two pages sent"
+assert_match "$(g C1 premium "['first_response']['median_seconds']")" '^(6[0-9]|[7-9][0-9])$' \
+	"median first response about a minute"
+assert_match "$(g C1 premium "['first_response']['p90_seconds']")" '^1[78][0-9][0-9]$' \
+	"90th percentile: the half-hour one"
+assert_eq "$(g C2 premium "['first_response']['met']")" 1 "the C2 was answered in time"
+supportctl report --json --since 2026-11-01 --now 2026-12-01T00:00:00Z >"$T/since.json"
+assert_eq "$(json_py '[(x["priority"], x["tickets"]) for x in j["groups"]]' "$T/since.json")" \
+	"[('C1', 2)]" "--since leaves out October"
+out=$(supportctl report --now 2026-12-01T00:00:00Z)
+assert_match "$out" "C1  premium          3" "a plain-text table too"
 it_done

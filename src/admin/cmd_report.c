@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_report.c - supportctl report (SPEC §9): SLA compliance per
+ * priority and tier.  A response is met when it came by its due time,
+ * breached when it came later or has not come and the due time passed;
+ * tickets without a target (best effort) count in neither.  Times are
+ * medians and 90th percentiles (nearest rank) in seconds.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <glib.h>
+
+#include "supportctl.h"
+#include "supportd/json.h"
+
+struct resp {
+	int	 met, breached;
+	GArray	*secs;		/* int64: how long each response took */
+};
+
+struct group {
+	char		*priority;
+	char		*tier;
+	int		 tickets;
+	struct resp	 first, agent;
+	int		 level2, level3;
+	int		 after_hours_c1;
+	int64_t		 pages;
+};
+
+struct report {
+	GHashTable	*groups;	/* "C1/premium" -> struct group */
+	sd_time		 now;
+};
+
+static void
+group_free(gpointer p)
+{
+	struct group *g = p;
+
+	g_array_free(g->first.secs, TRUE);
+	g_array_free(g->agent.secs, TRUE);
+	free(g->priority);
+	free(g->tier);
+	free(g);
+}
+
+static void
+count(struct resp *r, sd_time created, sd_time at, sd_time due, sd_time now)
+{
+	if (at != 0) {
+		int64_t secs = at - created;
+
+		g_array_append_val(r->secs, secs);
+	}
+	if (due == 0)
+		return;
+	if (at != 0 && at <= due)
+		r->met++;
+	else if (at != 0 || now > due)
+		r->breached++;
+}
+
+static int
+add_row(void *arg, const struct sd_report_row *row)
+{
+	struct report	*rp = arg;
+	char		*key = xasprintf("%s/%s", row->priority, row->tier);
+	struct group	*g = g_hash_table_lookup(rp->groups, key);
+
+	if (g == NULL) {
+		g = xcalloc(1, sizeof(*g));
+		g->priority = xstrdup(row->priority);
+		g->tier = xstrdup(row->tier);
+		g->first.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+		g->agent.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+		g_hash_table_insert(rp->groups, key, g);
+	} else
+		free(key);
+	g->tickets++;
+	count(&g->first, row->created_at, row->first_response_at,
+	    row->response_due, rp->now);
+	count(&g->agent, row->created_at, row->agent_response_at,
+	    row->response_due, rp->now);
+	g->level2 += row->escalation_level >= 2;
+	g->level3 += row->escalation_level >= 3;
+	g->after_hours_c1 += row->after_hours &&
+	    strcmp(row->priority, "C1") == 0;
+	g->pages += row->pages;
+	return 0;
+}
+
+static gint
+cmp_i64(gconstpointer a, gconstpointer b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile; -1 when there is nothing to rank. */
+static int64_t
+percentile(GArray *a, int pct)
+{
+	size_t rank;
+
+	if (a->len == 0)
+		return -1;
+	g_array_sort(a, cmp_i64);
+	rank = ((size_t)pct * a->len + 99) / 100;
+	return g_array_index(a, int64_t, rank ? rank - 1 : 0);
+}
+
+static gint
+cmp_group(gconstpointer a, gconstpointer b)
+{
+	const struct group *x = *(struct group *const *)a;
+	const struct group *y = *(struct group *const *)b;
+	int c = strcmp(x->priority, y->priority);
+
+	return c ? c : strcmp(x->tier, y->tier);
+}
+
+static void
+resp_json(GString *out, bool *first, const char *key, struct resp *r)
+{
+	bool f = true;
+
+	json_key(out, first, key);
+	g_string_append_c(out, '{');
+	json_kv_int(out, &f, "met", r->met);
+	json_kv_int(out, &f, "breached", r->breached);
+	json_kv_int(out, &f, "responses", r->secs->len);
+	if (r->secs->len) {
+		json_kv_int(out, &f, "median_seconds", percentile(r->secs, 50));
+		json_kv_int(out, &f, "p90_seconds", percentile(r->secs, 90));
+	} else {
+		json_key(out, &f, "median_seconds");
+		g_string_append(out, "null");
+		json_key(out, &f, "p90_seconds");
+		g_string_append(out, "null");
+	}
+	g_string_append_c(out, '}');
+}
+
+/* "1h05m" for people; "-" for nothing. */
+static char *
+human(int64_t secs)
+{
+	if (secs < 0)
+		return xstrdup("-");
+	if (secs < 3600)
+		return xasprintf("%lldm", (long long)(secs / 60));
+	return xasprintf("%lldh%02lldm", (long long)(secs / 3600),
+	    (long long)(secs % 3600 / 60));
+}
+
+/* A bare date is midnight in the calendar's zone. */
+static int
+parse_since(const struct ctx *cx, const char *s, sd_time *t_r)
+{
+	GTimeZone	*tz;
+	GDateTime	*dt;
+	int		 y, m, d;
+	char		 tail;
+
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+		return sd_time_parse(s, t_r);
+	if ((tz = g_time_zone_new_identifier(cx->conf->calendar.timezone))
+	    == NULL)
+		tz = g_time_zone_new_utc();
+	dt = g_date_time_new(tz, y, m, d, 0, 0, 0);
+	g_time_zone_unref(tz);
+	if (dt == NULL)
+		return -1;
+	*t_r = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return 0;
+}
+
+int
+cmd_report(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct report	 rp;
+	struct sd_err	 err;
+	GHashTableIter	 it;
+	gpointer	 val;
+	GPtrArray	*list;
+	GString		*out;
+	sd_time		 since = 0;
+	bool		 first = true;
+	int		 ret = 0;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+		return EX_USAGE;
+	if (lo.since && parse_since(cx, lo.since, &since) == -1) {
+		fprintf(stderr, "supportctl: report: --since: not a date: %s\n",
+		    lo.since);
+		return EX_USAGE;
+	}
+	rp.now = sd_now();
+	rp.groups = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+	    group_free);
+	if (store_report(cx->store, since, add_row, &rp, &err) == -1) {
+		fprintf(stderr, "supportctl: report: %s\n", err.msg);
+		g_hash_table_destroy(rp.groups);
+		return EX_SOFTWARE;
+	}
+	list = g_ptr_array_new();
+	g_hash_table_iter_init(&it, rp.groups);
+	while (g_hash_table_iter_next(&it, NULL, &val))
+		g_ptr_array_add(list, val);
+	g_ptr_array_sort(list, cmp_group);
+	out = g_string_new(NULL);
+	if (lo.json) {
+		g_string_append_c(out, '{');
+		json_kv_time(out, &first, "since", since,
+		    cx->conf->calendar.timezone);
+		json_kv_time(out, &first, "generated_at", rp.now,
+		    cx->conf->calendar.timezone);
+		json_key(out, &first, "groups");
+		g_string_append_c(out, '[');
+	} else
+		g_string_append_printf(out, "%-3s %-10s %7s %13s %13s %11s "
+		    "%11s %6s %6s %5s\n", "pri", "tier", "tickets",
+		    "first met/br", "agent met/br", "first p50", "first p90",
+		    "esc2", "esc3", "ahC1");
+	for (guint i = 0; i < list->len; i++) {
+		struct group	*g = list->pdata[i];
+		bool		 f = true;
+
+		if (lo.json) {
+			g_string_append(out, i ? ",{" : "{");
+			json_kv_str(out, &f, "priority", g->priority);
+			json_kv_str(out, &f, "tier", g->tier);
+			json_kv_int(out, &f, "tickets", g->tickets);
+			resp_json(out, &f, "first_response", &g->first);
+			resp_json(out, &f, "agent_response", &g->agent);
+			json_key(out, &f, "escalations");
+			g_string_append_printf(out, "{\"level2\":%d,\"level3\":%d}",
+			    g->level2, g->level3);
+			json_kv_int(out, &f, "after_hours_c1", g->after_hours_c1);
+			json_kv_int(out, &f, "pages", g->pages);
+			g_string_append_c(out, '}');
+		} else {
+			char *p50 = human(percentile(g->first.secs, 50));
+			char *p90 = human(percentile(g->first.secs, 90));
+
+			g_string_append_printf(out, "%-3s %-10s %7d %6d/%-6d "
+			    "%6d/%-6d %11s %11s %6d %6d %5d\n", g->priority,
+			    g->tier, g->tickets, g->first.met, g->first.breached,
+			    g->agent.met, g->agent.breached, p50, p90,
+			    g->level2, g->level3, g->after_hours_c1);
+			free(p50);
+			free(p90);
+		}
+	}
+	if (lo.json)
+		g_string_append(out, "]}\n");
+	fputs(out->str, stdout);
+	g_string_free(out, TRUE);
+	g_ptr_array_free(list, TRUE);
+	g_hash_table_destroy(rp.groups);
+	return ret;
+}
