@@ -135,4 +135,25 @@ run_at 2026-11-14T05:04:00+05:30
 assert_eq "$(hooks)" 4 "page_unknown_senders: three more pages, the fourth held back"
 assert_eq "$(sql "SELECT count(*) FROM events WHERE kind='page-suppressed'")" 1 \
 	"the fourth C1 of the hour records page-suppressed"
+
+# --- The pager endpoint fails, then heals: the webhook is retried ------
+echo 503 >"$T/http/status"
+mail c1r 'ann@acme.example' 'System Down: payments' 2026-11-15T02:00:00+05:30
+run_at 2026-11-15T02:00:00+05:30
+last_hook() {	# the page of the payments C1 (escalations post webhooks too)
+	sql "SELECT status || ' ' || attempts || ' ' || coalesce(last_error, '') FROM outbox
+	     WHERE kind='webhook' AND ticket_id=(SELECT id FROM tickets
+	     WHERE subject='System Down: payments') ORDER BY id LIMIT 1"
+}
+assert_match "$(last_hook)" "^queued 1 .*HTTP 503" "a 503 leaves the page queued, with the error"
+supportctl outbox --json >"$T/outbox.json"
+assert_match "$(json_py '[o["last_error"] for o in j if o["kind"] == "webhook"]' "$T/outbox.json")" "HTTP 503" \
+	"supportctl outbox shows it"
+rm -f "$T/http/status"
+supportctl tick --now 2026-11-15T02:01:30+05:30 >/dev/null 2>&1
+assert_match "$(last_hook)" "^queued 1 " "not before the backoff (1 min) is over"
+supportctl tick --now 2026-11-15T02:02:30+05:30 >/dev/null 2>&1
+assert_match "$(last_hook)" "^sent 2" "after it, the page is delivered"
+assert_eq "$(grep -l '"status": 200' "$T"/http/*.json | xargs grep -l 'System Down: payments' | wc -l)" 1 \
+	"the endpoint got it once with success"
 it_done
