@@ -90,7 +90,15 @@ struct workers {
 	const struct runtime	*rt;		/* borrowed */
 	size_t			 n;
 	struct worker		*w;		/* owned array */
+	struct workers		*next;		/* on the left_behind list */
 };
+
+/* Generations with a thread still blocked in I/O, and the runtimes they
+ * read.  Kept until the process ends, and kept reachable from here so
+ * leak checkers see them as what they are: still in use. */
+static struct workers	*left_behind;
+static struct runtime	*kept_runtimes[16];
+static size_t		 nkept;
 
 static void
 on_signal(int sig)
@@ -340,8 +348,11 @@ workers_join(struct workers *gen)
 		}
 		w->started = false;
 	}
-	if (!all)
+	if (!all) {
+		gen->next = left_behind;
+		left_behind = gen;
 		return false;
+	}
 	for (size_t i = 0; i < gen->n; i++) {
 		intake_free(&gen->w[i].intake);
 		store_close(&gen->w[i].store);
@@ -424,6 +435,11 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 				 * runtime: then it is kept, not freed. */
 				if (workers_join(gen))
 					runtime_free(rt);
+				else if (nkept < nitems(kept_runtimes)) {
+					kept_runtimes[nkept] = xmalloc(sizeof(*rt));
+					*kept_runtimes[nkept++] = *rt;
+					gen->rt = kept_runtimes[nkept - 1];
+				}
 				*rt = next;
 				if ((gen = workers_start(rt)) == NULL)
 					return EX_OSERR;
@@ -464,7 +480,8 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct runtime		 rt;
+	/* Static: at exit a left-behind worker may still read it. */
+	static struct runtime	 rt;
 	struct sigaction	 sa;
 	const char		*path = NULL;
 	bool			 fg = false, once = false, debug = false,
