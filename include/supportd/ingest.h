@@ -63,6 +63,24 @@ int	ingest_ticket_set(const struct sd_ingest *in, int64_t id,
 	    const char *field, const char *value, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/* Template name rendered for ticket t of mailbox mb, as the complete
+ * message that would be sent to the requester (supportctl templates
+ * preview).  Caller owns; NULL with err for an unknown template. */
+char	*ingest_preview(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const char *name, struct sd_err *err);
+
+/*
+ * An agent's reply to ticket id (supportctl reply, and agents by mail):
+ * sent to the requester from the ticket's mailbox with the tag,
+ * In-Reply-To and References of the customer's last mail, not marked
+ * automatic; agent_response_at is set.  internal: kept on the ticket as
+ * a note, sent to nobody.  One transaction.
+ */
+int	ingest_agent_reply(const struct sd_ingest *in, int64_t id,
+	    const char *body, const char *actor, bool internal, sd_time now,
+	    struct sd_err *err);
+
 /* Fills the template values for ticket t of mailbox mb (also used by
  * supportctl templates preview).  Times render for people in the
  * calendar's zone; with cal NULL, as ISO 8601. */

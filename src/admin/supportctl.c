@@ -43,6 +43,7 @@ static int cmd_show(struct ctx *, int, char **);
 static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
+static int cmd_reply(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
@@ -57,14 +58,17 @@ static const struct command commands[] = {
 	{ "set", cmd_set, N_INGEST,
 	  "ID status|priority|category|assignee VALUE [--by EMAIL]",
 	  "change a ticket; every change is an event" },
+	{ "reply", cmd_reply, N_INGEST,
+	  "ID --file F|- [--by EMAIL] [--internal]",
+	  "queue a reply to the requester (or an internal note)" },
 	{ "tick", cmd_tick, N_INGEST, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
 	{ "report", cmd_report, N_INGEST, "[--since DATE] [--json]",
 	  "SLA compliance per priority and tier" },
 	{ "outbox", cmd_outbox, N_STORE, "[--all] [--json]",
 	  "queued and failed outgoing mail (--all: sent too)" },
-	{ "templates", cmd_templates, N_CONF, "check",
-	  "check every template in templates_dir" },
+	{ "templates", cmd_templates, N_CONF, "check | preview NAME [--ticket ID]",
+	  "check every template; print one as it would be sent" },
 	{ "help", cmd_help, N_CONF, "[COMMAND]", "this help" },
 };
 
@@ -111,9 +115,13 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		{ "by", required_argument, NULL, 'b' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "since", required_argument, NULL, 'S' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "internal", no_argument, NULL, 'i' },
+		{ "ticket", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	sd_time	now;
+	char	*end;
 	int	ch;
 
 	memset(lo, 0, sizeof(*lo));
@@ -128,6 +136,16 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		case 'p': lo->priority = optarg; break;
 		case 'b': lo->by = optarg; break;
 		case 'S': lo->since = optarg; break;
+		case 'f': lo->file = optarg; break;
+		case 'i': lo->internal = true; break;
+		case 't':
+			lo->ticket = strtoll(optarg, &end, 10);
+			if (*end != '\0' || lo->ticket <= 0) {
+				fprintf(stderr, "supportctl: --ticket: not a "
+				    "ticket number: %s\n", optarg);
+				return -1;
+			}
+			break;
 		case 'N':
 			/* Also accepted after the command: "tick --now T". */
 			if (sd_time_parse(optarg, &now) == -1) {
@@ -486,6 +504,66 @@ cmd_set(struct ctx *cx, int argc, char **argv)
 	return 0;
 }
 
+/* A reply's text: a file or "-" for standard input, at most 1 MiB of
+ * UTF-8.  Caller owns (g_free). */
+static char *
+read_text(const char *path)
+{
+	GString	*s = g_string_new(NULL);
+	FILE	*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char	 buf[8192];
+	size_t	 n;
+
+	if (f == NULL) {
+		fprintf(stderr, "supportctl: reply: %s: cannot read\n", path);
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && s->len <= 1 << 20)
+		g_string_append_len(s, buf, (gssize)n);
+	if (f != stdin)
+		fclose(f);
+	if (s->len > 1 << 20 || !g_utf8_validate(s->str, (gssize)s->len,
+	    NULL) || s->len == 0) {
+		fprintf(stderr, "supportctl: reply: %s: empty, over 1 MiB, or "
+		    "not UTF-8 text\n", path);
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	return g_string_free(s, FALSE);
+}
+
+static int
+cmd_reply(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct sd_err	 err;
+	char		*text, *end;
+	int64_t		 id;
+	int		 ret = 0;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc - 1 ||
+	    lo.file == NULL)
+		return EX_USAGE;
+	id = strtoll(argv[optind], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		fprintf(stderr, "supportctl: reply: not a ticket number: %s\n",
+		    argv[optind]);
+		return EX_USAGE;
+	}
+	if ((text = read_text(lo.file)) == NULL)
+		return EX_DATAERR;
+	if (ingest_agent_reply(&cx->ingest, id, text, lo.by ? lo.by :
+	    "supportctl", lo.internal, sd_now(), &err) == -1) {
+		fprintf(stderr, "supportctl: reply: %s\n", err.msg);
+		ret = err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+	} else
+		printf("ticket %lld: %s\n", (long long)id, lo.internal ?
+		    "internal note added" : "reply queued");
+	g_free(text);
+	return ret;
+}
+
 static int
 cmd_tick(struct ctx *cx, int argc, char **argv)
 {
@@ -513,24 +591,101 @@ cmd_tick(struct ctx *cx, int argc, char **argv)
 	return ret;
 }
 
+/* templates preview: the example ticket when no --ticket is given. */
+static void
+sample_ticket(const struct ctx *cx, const struct sd_calendar *cal,
+    struct sd_ticket *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = 123;
+	t->mailbox = cx->conf->mailboxes[0].name;
+	t->subject = (char *)"Example: the printer is on fire";
+	t->status = (char *)SD_ST_OPEN;
+	t->priority = (char *)"C1";
+	t->category = (char *)"General Support";
+	t->requester_email = (char *)"ann@customer.example";
+	t->requester_name = (char *)"Ann Example";
+	t->organization = (char *)"Example Customer";
+	t->tier = (char *)"default";
+	t->created_at = sd_now();
+	t->escalation_level = 2;
+	t->after_hours = !sla_in_hours(cal, t->created_at);
+	sla_due_times(cx->conf, cal, t->tier, SD_C1, t->created_at,
+	    &t->response_due, &t->resolution_due);
+}
+
 static int
 cmd_templates(struct ctx *cx, int argc, char **argv)
 {
+	struct listopts		 lo;
 	struct sd_strv		 errs = { 0 };
 	struct sd_tmpl_set	*set = NULL;
+	struct sd_calendar	*cal = NULL;
+	struct sd_store		*st = NULL;
+	struct sd_ingest	 in;
+	struct sd_ticket	 t;
+	struct sd_err		 err;
+	const struct sd_conf_mailbox *mb;
+	char			*raw = NULL;
+	bool			 found = false;
 	int			 ret = 0;
 
-	if (argc != 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: supportctl -c FILE templates check\n");
+	if (parse_listopts(argc, argv, &lo) == -1 || optind >= argc ||
+	    (strcmp(argv[optind], "check") == 0 ? optind != argc - 1 :
+	    strcmp(argv[optind], "preview") != 0 || optind != argc - 2))
 		return EX_USAGE;
-	}
 	if (tmpl_set_load(cx->conf->templates_dir, &set, &errs) == -1) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.v[i]);
-		ret = EX_CONFIG;
-	} else
+		strv_free(&errs);
+		return EX_CONFIG;
+	}
+	if (strcmp(argv[optind], "check") == 0) {
 		printf("%s: %zu templates OK\n", cx->conf->templates_dir,
 		    tmpl_nnames);
+		goto out;
+	}
+	memset(&t, 0, sizeof(t));
+	if ((cal = sla_calendar_new(&cx->conf->calendar, &err)) == NULL) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (lo.ticket) {
+		if (store_open(cx->conf->database, &st, &err) == -1 ||
+		    store_ticket_get(st, lo.ticket, &t, &found, &err) == -1) {
+			fprintf(stderr, "supportctl: %s\n", err.msg);
+			ret = EX_UNAVAILABLE;
+			goto out;
+		}
+		if (!found) {
+			fprintf(stderr, "supportctl: no ticket %lld\n",
+			    (long long)lo.ticket);
+			ret = EX_DATAERR;
+			goto out;
+		}
+	} else
+		sample_ticket(cx, cal, &t);
+	mime_init();
+	memset(&in, 0, sizeof(in));
+	in.conf = cx->conf;
+	in.tmpl = set;
+	in.calendar = cal;
+	mb = conf_mailbox(cx->conf, t.mailbox);
+	if ((raw = ingest_preview(&in, mb ? mb : &cx->conf->mailboxes[0], &t,
+	    argv[optind + 1], &err)) == NULL) {
+		fprintf(stderr, "supportctl: templates preview: unknown "
+		    "template \"%s\"\n", argv[optind + 1]);
+		ret = EX_USAGE;
+	} else
+		fputs(raw, stdout);
+	mime_shutdown();
+ out:
+	if (found)
+		store_ticket_clear(&t);
+	free(raw);
+	store_close(&st);
+	sla_calendar_free(&cal);
 	tmpl_set_free(&set);
 	strv_free(&errs);
 	return ret;

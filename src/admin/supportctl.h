@@ -30,6 +30,9 @@ struct listopts {
 	const char	*priority;
 	const char	*by;
 	const char	*since;
+	const char	*file;
+	bool		 internal;
+	int64_t		 ticket;
 };
 
 /* Parses a command's options (argv[0] is the command); -1 on a bad one.

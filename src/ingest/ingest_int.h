@@ -6,6 +6,28 @@
 #include "supportd/ingest.h"
 #include "supportd/mail.h"
 
+/* One outgoing mail of a ticket, all borrowed. */
+struct sd_queued {
+	const char		*kind;		/* template name, "reply", ... */
+	const char		*subject;
+	const char		*body;
+	const struct sd_strv	*extra_headers;	/* "Name: value", or NULL */
+	const char		*to_name;
+	const char		*to_addr;
+	const struct sd_strv	*cc;		/* or NULL */
+	const char		*in_reply_to;	/* or NULL */
+	const struct sd_strv	*references;	/* or NULL */
+	bool			 automatic;	/* Auto-Submitted, null sender */
+	bool			 first_response;
+	const char		*actor;		/* for the event; NULL: system */
+};
+
+/* Builds q, queues it in the outbox and records it on the ticket (in the
+ * caller's transaction). */
+int	ingest_queue_built(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const struct sd_queued *q, sd_time now, struct sd_err *err);
+
 /*
  * Renders template name for ticket t, queues it in the outbox (in the
  * caller's transaction) and records it as an outgoing message of the

@@ -106,65 +106,62 @@ addr_domain_of(const char *addr)
 	return at != NULL && at[1] != '\0' ? at + 1 : "supportd.invalid";
 }
 
-int
-ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const char *name, const char *to_name,
-    const char *to_addr, const struct sd_strv *cc, const struct sd_mail *cause,
-    sd_time now, bool first_response, struct sd_err *err)
+/* The outgoing message of q for ticket t, CRLF, with Message-ID msgid.
+ * Caller owns. */
+static char *
+build(const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+    const struct sd_queued *q, const char *msgid, sd_time now)
 {
-	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
-	struct sd_tmpl_vars	*vars;
-	struct sd_rendered	 r;
-	struct sd_outmail	 om;
+	struct sd_outmail om;
+
+	memset(&om, 0, sizeof(om));
+	om.from_name = mb->display_name;
+	om.from_addr = mb->address;
+	om.to_name = q->to_name;
+	om.to_addr = q->to_addr;
+	om.cc = q->cc;
+	om.subject = q->subject;
+	om.message_id = msgid;
+	om.in_reply_to = q->in_reply_to;
+	om.references = q->references && q->references->n ? q->references :
+	    NULL;
+	om.body = q->body;
+	om.date = now;
+	om.automatic = q->automatic;
+	om.ticket_id = t->id;
+	om.extra_headers = q->extra_headers && q->extra_headers->n ?
+	    q->extra_headers : NULL;
+	return mime_build(&om);
+}
+
+int
+ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const struct sd_queued *q, sd_time now,
+    struct sd_err *err)
+{
 	struct sd_outrow	 o;
 	struct sd_msgrec	 rec;
-	struct sd_strv		 refs = { 0 };
 	GString			*rcpts;
 	char			*msgid, *raw;
 	int			 ret = -1;
 
-	if (tp == NULL)
-		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
-	vars = tmpl_vars_new();
-	ingest_ticket_vars(in->conf, in->calendar, mb, t, vars);
-	tmpl_render(tp, vars, &r);
-	tmpl_vars_free(&vars);
-
 	msgid = mime_message_id_new(addr_domain_of(mb->address));
-	for (size_t i = 0; cause && i < cause->references.n; i++)
-		strv_push(&refs, cause->references.v[i]);
-	if (cause && cause->message_id)
-		strv_push(&refs, cause->message_id);
-	memset(&om, 0, sizeof(om));
-	om.from_name = mb->display_name;
-	om.from_addr = mb->address;
-	om.to_name = to_name;
-	om.to_addr = to_addr;
-	om.cc = cc;
-	om.subject = r.subject;
-	om.message_id = msgid;
-	om.in_reply_to = cause ? cause->message_id : NULL;
-	om.references = refs.n ? &refs : NULL;
-	om.body = r.body;
-	om.date = now;
-	om.automatic = true;
-	om.ticket_id = t->id;
-	om.extra_headers = r.headers.n ? &r.headers : NULL;
-	raw = mime_build(&om);
-
-	rcpts = g_string_new(to_addr);
-	for (size_t i = 0; cc != NULL && i < cc->n; i++)
-		g_string_append_printf(rcpts, "\n%s", cc->v[i]);
+	raw = build(mb, t, q, msgid, now);
+	rcpts = g_string_new(q->to_addr);
+	for (size_t i = 0; q->cc != NULL && i < q->cc->n; i++)
+		g_string_append_printf(rcpts, "\n%s", q->cc->v[i]);
 	memset(&o, 0, sizeof(o));
 	o.ticket_id = t->id;
-	o.kind = (char *)name;
-	o.mail_from = (char *)"";	/* null sender: bounces never loop */
+	o.kind = (char *)q->kind;
+	/* Automatic mail goes out with the null sender so bounces never
+	 * loop; a person's mail with the mailbox, so bounces come back. */
+	o.mail_from = q->automatic ? (char *)"" : mb->address;
 	o.rcpts = rcpts->str;
 	o.message_id = msgid;
 	o.raw = raw;
 	o.rawlen = strlen(raw);
 	o.created_at = now;
-	o.first_response = first_response;
+	o.first_response = q->first_response;
 	if (store_outbox_queue(in->store, &o, err) == -1)
 		goto out;
 
@@ -173,24 +170,96 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	rec.direction = "out";
 	rec.mailbox = mb->name;
 	rec.message_id = msgid;
-	rec.in_reply_to = om.in_reply_to;
+	rec.in_reply_to = q->in_reply_to;
 	rec.from_addr = mb->address;
-	rec.subject = r.subject;
-	rec.disposition = "response";
-	rec.reason = name;
-	rec.body = r.body;
+	rec.subject = q->subject;
+	rec.disposition = q->automatic ? "response" : "reply";
+	rec.reason = q->kind;
+	rec.body = q->body;
 	rec.at = now;
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-	    store_event_add(in->store, t->id, now, "system", "response-queued",
-	    name, err) == -1)
+	    store_event_add(in->store, t->id, now, q->actor ? q->actor :
+	    "system", q->automatic ? "response-queued" : "reply-queued",
+	    q->kind, err) == -1)
 		goto out;
 	ret = 0;
  out:
 	g_string_free(rcpts, TRUE);
 	free(raw);
 	free(msgid);
+	return ret;
+}
+
+/* Renders template name into q's subject, headers and body (r owns). */
+static int
+render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, struct sd_rendered *r,
+    struct sd_queued *q, struct sd_err *err)
+{
+	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
+	struct sd_tmpl_vars	*vars;
+
+	if (tp == NULL)
+		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
+	vars = tmpl_vars_new();
+	ingest_ticket_vars(in->conf, in->calendar, mb, t, vars);
+	tmpl_render(tp, vars, r);
+	tmpl_vars_free(&vars);
+	q->kind = name;
+	q->subject = r->subject;
+	q->body = r->body;
+	q->extra_headers = &r->headers;
+	return 0;
+}
+
+int
+ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, const char *to_name,
+    const char *to_addr, const struct sd_strv *cc, const struct sd_mail *cause,
+    sd_time now, bool first_response, struct sd_err *err)
+{
+	struct sd_rendered	r;
+	struct sd_queued	q;
+	struct sd_strv		refs = { 0 };
+	int			ret;
+
+	memset(&q, 0, sizeof(q));
+	if (render(in, mb, t, name, &r, &q, err) == -1)
+		return -1;
+	for (size_t i = 0; cause && i < cause->references.n; i++)
+		strv_push(&refs, cause->references.v[i]);
+	if (cause && cause->message_id)
+		strv_push(&refs, cause->message_id);
+	q.to_name = to_name;
+	q.to_addr = to_addr;
+	q.cc = cc;
+	q.in_reply_to = cause ? cause->message_id : NULL;
+	q.references = &refs;
+	q.automatic = true;
+	q.first_response = first_response;
+	ret = ingest_queue_built(in, mb, t, &q, now, err);
 	strv_free(&refs);
 	tmpl_rendered_clear(&r);
 	return ret;
 }
 
+char *
+ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, struct sd_err *err)
+{
+	struct sd_rendered	 r;
+	struct sd_queued	 q;
+	char			*msgid, *raw;
+
+	memset(&q, 0, sizeof(q));
+	if (render(in, mb, t, name, &r, &q, err) == -1)
+		return NULL;
+	q.to_name = t->requester_name;
+	q.to_addr = t->requester_email;
+	q.automatic = true;
+	msgid = mime_message_id_new(addr_domain_of(mb->address));
+	raw = build(mb, t, &q, msgid, sd_now());
+	free(msgid);
+	tmpl_rendered_clear(&r);
+	return raw;
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Agents with supportctl (issue #5 points 1 and 3): reply from a file or
+# standard input goes to the requester as a person's mail threaded on the
+# customer's mail; --internal stays on the ticket; templates preview
+# prints the complete message as it would be sent.
+. "$(dirname "$0")/lib.sh"
+it_init "$0"
+start_dovecot
+start_smtp
+write_config
+printf 'From: Ann Admin <ann@acme.example>\nTo: support@vendor.example\nSubject: printer jams\nMessage-ID: <cust1@acme.example>\n\nIt jams.\n' >"$T/m.eml"
+deliver "$T/m.eml"
+assert_cmd "a ticket" supportd --once
+acks=$(sink_count)
+
+printf 'Hello Ann,\n\nplease clean the rollers.\n\nBob\n' >"$T/reply.txt"
+assert_cmd "supportctl reply --file" supportctl reply 1 --file "$T/reply.txt" --by bob@vendor.example
+assert_eq "$(sink_count)" "$acks" "queued, not sent by supportctl reply itself"
+assert_cmd "supportctl tick sends it" supportctl tick
+assert_eq "$(sink_count)" "$((acks + 1))" "the reply went out"
+n=$(sink_find 'please clean the rollers')
+assert_eq "$(sink_header "$n" Subject)" "[Ticket#1] Re: printer jams" "subject with the tag"
+assert_eq "$(sink_header "$n" To)" "Ann Admin <ann@acme.example>" "to the requester"
+assert_eq "$(sink_header "$n" From)" "Vendor Support <support@vendor.example>" "from the mailbox"
+assert_eq "$(sink_header "$n" In-Reply-To)" "<cust1@acme.example>" "threaded on the customer's mail"
+assert_eq "$(sink_header "$n" Auto-Submitted)" "" "a person's mail: no Auto-Submitted"
+assert_file_contains "$(sink_env "$n")" '^MAIL FROM:<support@vendor\.example>$' \
+	"envelope sender is the mailbox, so bounces come back"
+supportctl show 1 --json >"$T/s.json"
+assert_ne "$(json_get '.agent_response_at' "$T/s.json")" null "agent_response_at is set"
+assert_eq "$(json_py '[e["actor"] for e in j["events"] if e["kind"] == "reply-queued"]' "$T/s.json")" \
+	"['bob@vendor.example']" "the event names the agent"
+
+printf 'Second answer from stdin.\n' | supportctl reply 1 --file - >/dev/null
+supportctl tick >/dev/null 2>&1
+assert_match "$(sink_find 'Second answer from stdin')" '^[0-9]+$' "reply --file - reads standard input"
+
+before=$(sink_count)
+printf 'Customer seems confused; call them.\n' | supportctl reply 1 --file - --internal --by bob@vendor.example >/dev/null
+supportctl tick >/dev/null 2>&1
+assert_eq "$(sink_count)" "$before" "--internal sends nothing"
+assert_eq "$(supportctl show 1 --json | json_py '[m["disposition"] for m in j["messages"] if m["body"].startswith("Customer seems")]')" \
+	"['internal']" "the note is kept on the ticket"
+assert_exit 65 "a reply to an unknown ticket is refused" sh -c "echo x | '$SUPPORTCTL_BIN' -c '$CONF' reply 99 --file -"
+assert_exit 64 "reply needs --file" supportctl reply 1
+
+out=$(supportctl templates preview ack-c1 --ticket 1)
+assert_match "$out" $'Subject: \\[Ticket#1\\] Re: printer jams' "preview for a real ticket"
+assert_match "$out" "Auto-Submitted: auto-replied" "shows the complete message with headers"
+out=$(supportctl templates preview escalation)
+assert_match "$out" "ESCALATION L2\\] \\[Ticket#123\\]" "preview without --ticket uses an example ticket"
+assert_exit 64 "preview of an unknown template is a usage error" supportctl templates preview nosuch
+assert_match "$(supportctl templates check)" "10 templates OK" "templates check"
+assert_match "$(supportctl reply --help)" "reply ID --file F\|- \[--by EMAIL\] \[--internal\]" "COMMAND --help"
+it_done
