@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "ingest_int.h"
 #include "supportd/thread.h"
 
@@ -26,18 +28,66 @@ last_in(void *arg, const struct sd_msgrec *m)
 	return 0;
 }
 
+static int
+reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
+    const char *body, const char *actor, bool internal, sd_time now,
+    struct sd_err *err)
+{
+	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
+	struct sd_queued		 q;
+	struct sd_msgrec		 rec;
+	struct sd_strv			 refs = { 0 };
+	char				*parent = NULL, *tag, *subject;
+	int				 ret = -1;
+
+	if (mb == NULL)
+		mb = &in->conf->mailboxes[0];
+	if (internal) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ticket_id = t->id;
+		rec.direction = "out";
+		rec.mailbox = mb->name;
+		rec.from_addr = actor;
+		rec.disposition = "internal";
+		rec.body = body;
+		rec.at = now;
+		return store_message_insert(in->store, &rec, NULL, err) == -1 ||
+		    store_event_add(in->store, t->id, now, actor,
+		    "internal-note", NULL, err) == -1 ? -1 : 0;
+	}
+	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) == -1)
+		return -1;
+	if (parent != NULL)
+		strv_push(&refs, parent);
+	tag = thread_format_tag(in->conf->ticket_tag, t->id);
+	subject = xasprintf("%s Re: %s", tag, t->subject);
+	memset(&q, 0, sizeof(q));
+	q.kind = "reply";
+	q.subject = subject;
+	q.body = body;
+	q.to_name = t->requester_name;
+	q.to_addr = t->requester_email;
+	q.in_reply_to = parent;
+	q.references = &refs;
+	q.automatic = false;
+	q.actor = actor;
+	if (ingest_queue_built(in, mb, t, &q, now, err) == 0 &&
+	    store_ticket_agent_wrote(in->store, t->id, now, err) == 0)
+		ret = 0;
+	strv_free(&refs);
+	free(parent);
+	free(tag);
+	free(subject);
+	return ret;
+}
+
 int
 ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
     const char *actor, bool internal, sd_time now, struct sd_err *err)
 {
-	const struct sd_conf_mailbox	*mb;
-	struct sd_ticket		 t;
-	struct sd_queued		 q;
-	struct sd_msgrec		 rec;
-	struct sd_strv			 refs = { 0 };
-	char				*parent = NULL, *tag = NULL, *subject = NULL;
-	bool				 found;
-	int				 ret = -1;
+	struct sd_ticket	t;
+	bool			found;
+	int			ret = -1;
 
 	if (store_begin(in->store, err) == -1)
 		return -1;
@@ -47,44 +97,8 @@ ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
 		sd_err_set(err, SD_E_PERM, "no ticket %lld", (long long)id);
 		goto fail;
 	}
-	mb = conf_mailbox(in->conf, t.mailbox);
-	if (mb == NULL)
-		mb = &in->conf->mailboxes[0];
-	if (internal) {
-		memset(&rec, 0, sizeof(rec));
-		rec.ticket_id = id;
-		rec.direction = "out";
-		rec.mailbox = mb->name;
-		rec.from_addr = actor;
-		rec.disposition = "internal";
-		rec.body = body;
-		rec.at = now;
-		if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-		    store_event_add(in->store, id, now, actor, "internal-note",
-		    NULL, err) == -1)
-			goto fail;
-	} else {
-		if (store_ticket_messages(in->store, id, last_in, &parent,
-		    err) == -1)
-			goto fail;
-		if (parent != NULL)
-			strv_push(&refs, parent);
-		tag = thread_format_tag(in->conf->ticket_tag, id);
-		subject = xasprintf("%s Re: %s", tag, t.subject);
-		memset(&q, 0, sizeof(q));
-		q.kind = "reply";
-		q.subject = subject;
-		q.body = body;
-		q.to_name = t.requester_name;
-		q.to_addr = t.requester_email;
-		q.in_reply_to = parent;
-		q.references = &refs;
-		q.automatic = false;
-		q.actor = actor;
-		if (ingest_queue_built(in, mb, &t, &q, now, err) == -1 ||
-		    store_ticket_agent_wrote(in->store, id, now, err) == -1)
-			goto fail;
-	}
+	if (reply_locked(in, &t, body, actor, internal, now, err) == -1)
+		goto fail;
 	if (store_commit(in->store, err) == -1)
 		goto out;
 	ret = 0;
@@ -93,9 +107,238 @@ ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
 	store_rollback(in->store);
  out:
 	store_ticket_clear(&t);
-	strv_free(&refs);
-	free(parent);
+	return ret;
+}
+
+/* ---- agents by mail ------------------------------------------------ */
+
+static const char *const statuses[] = {
+	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
+	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
+	SD_ST_CLOSED,
+};
+static const char *const categories[] = {
+	"BUG", "Feature Request", "Existing Scope", "Information Request",
+	"General Support", "Change Request", "Duplicate",
+};
+
+static bool
+domain_is(const char *addr_or_domain, const char *domain)
+{
+	const char *at = strrchr(addr_or_domain, '@');
+
+	return g_ascii_strcasecmp(at ? at + 1 : addr_or_domain, domain) == 0;
+}
+
+/*
+ * SPEC §9: commands count only with an Authentication-Results header
+ * from trusted_authserv_id showing dkim=pass or spf=pass for the agent's
+ * domain.  Only the topmost header is read: our MX adds it last, so
+ * anything below it came from the sender and may be forged, and one
+ * from another authserv-id is someone else's claim.  NULL when the mail
+ * passes, else why not.
+ */
+static const char *
+auth_refusal(const struct sd_conf *c, const struct sd_mail *m)
+{
+	const char	*domain = strrchr(m->from.addr, '@');
+	gchar		**parts, *id;
+	const char	*why = "no dkim=pass or spf=pass for your domain in the "
+			    "trusted Authentication-Results header";
+
+	if (!c->agents_require_auth)
+		return NULL;
+	if (c->trusted_authserv_id == NULL)
+		return "agents_require_auth is on but no trusted_authserv_id "
+		    "is configured";
+	if (m->auth_results.n == 0)
+		return "the mail has no Authentication-Results header";
+	domain = domain ? domain + 1 : "";
+	parts = g_strsplit(m->auth_results.v[0], ";", -1);
+	id = g_strstrip(g_strdup(parts[0] ? parts[0] : ""));
+	/* "mx.vendor.example 1": an optional version follows the id. */
+	if (strchr(id, ' ') != NULL)
+		*strchr(id, ' ') = '\0';
+	if (g_ascii_strcasecmp(id, c->trusted_authserv_id) != 0)
+		why = "the topmost Authentication-Results header is not from "
+		    "the trusted authserv-id";
+	else
+		for (size_t i = 1; parts[i] != NULL; i++) {
+			gchar	**tok = g_strsplit_set(g_strstrip(parts[i]),
+				    " \t\r\n", -1);
+			bool	  dkim = false, spf = false, ok = false;
+
+			for (size_t k = 0; tok[k] != NULL; k++) {
+				if (k == 0) {
+					dkim = g_ascii_strcasecmp(tok[k],
+					    "dkim=pass") == 0;
+					spf = g_ascii_strcasecmp(tok[k],
+					    "spf=pass") == 0;
+				} else if (dkim && (g_str_has_prefix(tok[k],
+				    "header.d=") || g_str_has_prefix(tok[k],
+				    "header.i=")))
+					ok = ok || domain_is(tok[k] + 9, domain);
+				else if (spf && g_str_has_prefix(tok[k],
+				    "smtp.mailfrom="))
+					ok = ok || domain_is(tok[k] + 14, domain);
+			}
+			g_strfreev(tok);
+			if (ok) {
+				why = NULL;
+				break;
+			}
+		}
+	g_free(id);
+	g_strfreev(parts);
+	return why;
+}
+
+struct commands {
+	const char	*status;
+	const char	*priority;
+	const char	*category;
+	char		*assignee;	/* owned */
+	bool		 internal;
+	const char	*rest;		/* borrowed: the text after them */
+	char		*error;		/* owned: why nothing applies */
+};
+
+/* The static entry of list equal to v (any case), or NULL: commands keep
+ * canonical names, not pointers into the mail. */
+static const char *
+one_of(const char *const *list, size_t n, const char *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g_ascii_strcasecmp(v, list[i]) == 0)
+			return list[i];
+	return NULL;
+}
+
+/* Reads the #command lines at the top of body; all or nothing. */
+static void
+parse_commands(const char *body, struct commands *cm)
+{
+	const char *p = body;
+
+	memset(cm, 0, sizeof(*cm));
+	for (;;) {
+		const char	*nl, *v;
+		char		*line;
+		size_t		 n;
+		bool		 bad = false;
+
+		while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p != '#')
+			break;
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		line = g_strstrip(xstrndup(p, n));
+		p += n;
+		v = strchr(line, ' ');
+		v = v ? v + 1 : "";
+		while (*v == ' ')
+			v++;
+		if (g_ascii_strncasecmp(line, "#status ", 8) == 0)
+			bad = (cm->status = one_of(statuses,
+			    G_N_ELEMENTS(statuses), v)) == NULL;
+		else if (g_ascii_strncasecmp(line, "#priority ", 10) == 0) {
+			int pr = conf_prio_parse(v);
+
+			bad = pr < 0;
+			if (!bad)
+				cm->priority = conf_prio_name((enum sd_prio)pr);
+		} else if (g_ascii_strncasecmp(line, "#category ", 10) == 0)
+			bad = (cm->category = one_of(categories,
+			    G_N_ELEMENTS(categories), v)) == NULL;
+		else if (g_ascii_strncasecmp(line, "#assign ", 8) == 0) {
+			bad = strchr(v, '@') == NULL || strchr(v, ' ') != NULL;
+			if (!bad) {
+				free(cm->assignee);
+				cm->assignee = sd_strdup_lower(v);
+			}
+		} else if (g_ascii_strcasecmp(line, "#internal") == 0)
+			cm->internal = true;
+		else if (g_ascii_strcasecmp(line, "#close") == 0)
+			cm->status = SD_ST_CLOSED;
+		else
+			bad = true;
+		if (bad && cm->error == NULL)
+			cm->error = xasprintf("cannot apply \"%s\" (#status, "
+			    "#priority C1-C4, #category, #assign ADDRESS, "
+			    "#internal, #close)", line);
+		free(line);
+	}
+	cm->rest = p;
+}
+
+/* Tells the agent why nothing was applied: an automatic notice. */
+static int
+refuse(const struct sd_ingest *in, struct sd_ticket *t,
+    const struct sd_mail *m, const char *why, sd_time now, struct sd_err *err)
+{
+	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
+	struct sd_queued		 q;
+	char				*tag, *subject, *body;
+	int				 r;
+
+	tag = thread_format_tag(in->conf->ticket_tag, t->id);
+	subject = xasprintf("%s Not applied: your commands", tag);
+	body = xasprintf("Nothing in your mail about %s was applied and "
+	    "nothing was sent to the customer:\n\n  %s\n\nFix that and "
+	    "send it again.\n", tag, why);
+	memset(&q, 0, sizeof(q));
+	q.kind = "agent-refused";
+	q.subject = subject;
+	q.body = body;
+	q.to_addr = m->from.addr;
+	q.in_reply_to = m->message_id;
+	q.automatic = true;
+	r = ingest_queue_built(in, mb ? mb : &in->conf->mailboxes[0], t, &q,
+	    now, err) == -1 || store_event_add(in->store, t->id, now,
+	    m->from.addr, "agent-refused", why, err) == -1;
 	free(tag);
 	free(subject);
-	return ret;
+	free(body);
+	return r ? -1 : 0;
+}
+
+int
+agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
+    const struct sd_mail *m, sd_time now, struct sd_err *err)
+{
+	struct commands	 cm;
+	const char	*why, *actor = m->from.addr;
+	int		 r = 0;
+
+	parse_commands(m->body, &cm);
+	if ((why = auth_refusal(in->conf, m)) == NULL && cm.error != NULL)
+		why = cm.error;
+	if (why != NULL) {
+		r = refuse(in, t, m, why, now, err);
+		goto out;
+	}
+	if ((cm.priority && timers_ticket_set(in, t, "priority", cm.priority,
+	    actor, now, err) == -1) ||
+	    (cm.category && timers_ticket_set(in, t, "category", cm.category,
+	    actor, now, err) == -1) ||
+	    (cm.assignee && timers_ticket_set(in, t, "assignee", cm.assignee,
+	    actor, now, err) == -1)) {
+		r = -1;
+		goto out;
+	}
+	/* The text goes out before a status change, so "#close" with a
+	 * last word still sends the word. */
+	if (*cm.rest != '\0' && reply_locked(in, t, cm.rest, actor,
+	    cm.internal, now, err) == -1) {
+		r = -1;
+		goto out;
+	}
+	if (cm.status && timers_ticket_set(in, t, "status", cm.status, actor,
+	    now, err) == -1)
+		r = -1;
+ out:
+	free(cm.assignee);
+	free(cm.error);
+	return r;
 }

@@ -30,6 +30,7 @@ ingest_outcome_name(enum sd_outcome o)
 	case SD_IN_IGNORED:	return "ignored";
 	case SD_IN_DUPLICATE:	return "duplicate";
 	case SD_IN_QUARANTINED:	return "quarantined";
+	case SD_IN_AGENT:	return "agent";
 	}
 	return "unknown";
 }
@@ -354,6 +355,20 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 			if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
 			    (found && store_event_add(in->store, t.id, now,
 			    "system", "automatic-mail", robot, err) == -1)) {
+				store_ticket_clear(&t);
+				goto fail;
+			}
+		} else if (found && strv_contains_ci(&in->conf->agents,
+		    m->from.addr)) {
+			/* An agent working the ticket by mail (SPEC §9). */
+			struct sd_msgrec rec;
+
+			*outcome_r = SD_IN_AGENT;
+			msgrec_from_mail(&rec, f, m, key, received);
+			rec.ticket_id = t.id;
+			rec.disposition = "agent";
+			if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
+			    agent_mail(in, &t, m, now, err) == -1) {
 				store_ticket_clear(&t);
 				goto fail;
 			}

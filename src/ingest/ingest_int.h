@@ -69,4 +69,19 @@ int	timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 	    const char *status, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/* ingest_ticket_set inside the caller's transaction, on a loaded t. */
+int	timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
+	    const char *field, const char *value, const char *actor,
+	    sd_time now, struct sd_err *err);
+
+/*
+ * An agent's mail on ticket t (SPEC §9): #commands at the top applied,
+ * the rest relayed to the requester (or kept, with #internal), all only
+ * when the mail is authenticated; otherwise nothing is applied and the
+ * agent is told why.  In the caller's transaction; the mail itself is
+ * stored by the caller.
+ */
+int	agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
+	    const struct sd_mail *m, sd_time now, struct sd_err *err);
+
 #endif

@@ -259,14 +259,65 @@ ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
 }
 
 int
+timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
+    const char *field, const char *value, const char *actor, sd_time now,
+    struct sd_err *err)
+{
+	enum sd_field	 f;
+	char		*detail;
+	int		 p = -1, r;
+
+	if (strcmp(field, "status") == 0) {
+		if (!store_status_valid(value))
+			return sd_err_set(err, SD_E_PERM, "unknown status "
+			    "\"%s\"", value);
+		return timers_set_status(in, t, value, actor, now, err);
+	}
+	if (strcmp(field, "priority") == 0) {
+		if ((p = conf_prio_parse(value)) < 0)
+			return sd_err_set(err, SD_E_PERM, "priority must be C1, "
+			    "C2, C3 or C4, not \"%s\"", value);
+		value = conf_prio_name((enum sd_prio)p);
+		f = SD_F_PRIORITY;
+	} else if (strcmp(field, "category") == 0)
+		f = SD_F_CATEGORY;
+	else if (strcmp(field, "assignee") == 0)
+		f = SD_F_ASSIGNEE;
+	else
+		return sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
+		    "priority, category or assignee)", field);
+	detail = xasprintf("%s: %s -> %s", field,
+	    f == SD_F_PRIORITY ? t->priority : f == SD_F_CATEGORY ?
+	    t->category : t->assignee ? t->assignee : "(none)", value);
+	r = store_ticket_set_field(in->store, t->id, f, value, now, err) == -1 ||
+	    store_event_add(in->store, t->id, now, actor, field, detail,
+	    err) == -1;
+	free(detail);
+	if (r)
+		return -1;
+	if (f == SD_F_PRIORITY) {
+		sd_time resp, res;
+
+		/* SPEC §5: due times follow the priority, from creation. */
+		free(t->priority);
+		t->priority = xstrdup(value);
+		sla_due_times(in->conf, in->calendar, t->tier, (enum sd_prio)p,
+		    t->created_at, &resp, &res);
+		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||
+		    (!is_done(t->status) && (schedule_escalation(in, t, err) ==
+		    -1 || schedule_reminder(in, t, now, err) == -1)))
+			return -1;
+	}
+	return 0;
+}
+
+int
 ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
     const char *value, const char *actor, sd_time now, struct sd_err *err)
 {
-	struct sd_ticket	 t;
-	enum sd_field		 f;
-	char			*detail = NULL;
-	bool			 found;
-	int			 p, ret = -1;
+	struct sd_ticket	t;
+	bool			found;
+	int			ret = -1;
 
 	if (store_begin(in->store, err) == -1)
 		return -1;
@@ -276,52 +327,8 @@ ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
 		sd_err_set(err, SD_E_PERM, "no ticket %lld", (long long)id);
 		goto fail;
 	}
-	if (strcmp(field, "status") == 0) {
-		if (!store_status_valid(value)) {
-			sd_err_set(err, SD_E_PERM, "unknown status \"%s\"", value);
-			goto fail;
-		}
-		if (timers_set_status(in, &t, value, actor, now, err) == -1)
-			goto fail;
-		goto commit;
-	}
-	if (strcmp(field, "priority") == 0) {
-		if ((p = conf_prio_parse(value)) < 0) {
-			sd_err_set(err, SD_E_PERM, "priority must be C1, C2, C3 "
-			    "or C4, not \"%s\"", value);
-			goto fail;
-		}
-		value = conf_prio_name((enum sd_prio)p);
-		f = SD_F_PRIORITY;
-	} else if (strcmp(field, "category") == 0)
-		f = SD_F_CATEGORY;
-	else if (strcmp(field, "assignee") == 0)
-		f = SD_F_ASSIGNEE;
-	else {
-		sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
-		    "priority, category or assignee)", field);
+	if (timers_ticket_set(in, &t, field, value, actor, now, err) == -1)
 		goto fail;
-	}
-	detail = xasprintf("%s: %s -> %s", field,
-	    f == SD_F_PRIORITY ? t.priority : f == SD_F_CATEGORY ? t.category :
-	    t.assignee ? t.assignee : "(none)", value);
-	if (store_ticket_set_field(in->store, id, f, value, now, err) == -1 ||
-	    store_event_add(in->store, id, now, actor, field, detail, err) == -1)
-		goto fail;
-	if (f == SD_F_PRIORITY) {
-		sd_time resp, res;
-
-		/* SPEC §5: due times follow the priority, from creation. */
-		free(t.priority);
-		t.priority = xstrdup(value);
-		sla_due_times(in->conf, in->calendar, t.tier, (enum sd_prio)p,
-		    t.created_at, &resp, &res);
-		if (store_ticket_set_due(in->store, id, resp, res, err) == -1 ||
-		    (!is_done(t.status) && (schedule_escalation(in, &t, err) ==
-		    -1 || schedule_reminder(in, &t, now, err) == -1)))
-			goto fail;
-	}
- commit:
 	if (store_commit(in->store, err) == -1)
 		goto out;
 	ret = 0;
@@ -329,7 +336,6 @@ ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
  fail:
 	store_rollback(in->store);
  out:
-	free(detail);
 	store_ticket_clear(&t);
 	return ret;
 }
