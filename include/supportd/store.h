@@ -150,6 +150,10 @@ typedef int (*store_msg_cb)(void *arg, const struct sd_msgrec *m);
 int	store_ticket_messages(struct sd_store *st, int64_t ticket,
 	    store_msg_cb cb, void *arg, struct sd_err *err);
 
+/* Every quarantined mail (SPEC §3.7a), oldest first; body is NULL. */
+int	store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
+	    struct sd_err *err);
+
 int	store_participant_add(struct sd_store *st, int64_t ticket,
 	    const char *email, const char *role, struct sd_err *err);
 int	store_participant_is(struct sd_store *st, int64_t ticket,

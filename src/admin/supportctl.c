@@ -44,6 +44,7 @@ static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
 static int cmd_reply(struct ctx *, int, char **);
+static int cmd_quarantine(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
@@ -67,6 +68,8 @@ static const struct command commands[] = {
 	  "SLA compliance per priority and tier" },
 	{ "outbox", cmd_outbox, N_STORE, "[--all] [--json]",
 	  "queued and failed outgoing mail (--all: sent too)" },
+	{ "quarantine", cmd_quarantine, N_STORE, "[--json]",
+	  "mails that could not be processed, with the reason" },
 	{ "templates", cmd_templates, N_CONF, "check | preview NAME [--ticket ID]",
 	  "check every template; print one as it would be sent" },
 	{ "help", cmd_help, N_CONF, "[COMMAND]", "this help" },
@@ -451,6 +454,62 @@ outbox_one(void *arg, const struct sd_outrow *o)
 		    o->last_error ? o->last_error : "");
 	ss->n++;
 	return 0;
+}
+
+static int
+quarantine_one(void *arg, const struct sd_msgrec *m)
+{
+	struct show_state	*ss = arg;
+	const char		*tz = ss->cx->conf->calendar.timezone;
+	char			*at;
+	bool			 first = true;
+
+	if (ss->json) {
+		g_string_append(ss->out, ss->n ? ",{" : "{");
+		json_kv_int(ss->out, &first, "id", m->id);
+		json_kv_str(ss->out, &first, "mailbox", m->mailbox);
+		json_kv_int(ss->out, &first, "uidvalidity", m->uidvalidity);
+		json_kv_int(ss->out, &first, "uid", m->uid);
+		json_kv_str(ss->out, &first, "from", m->from_addr);
+		json_kv_str(ss->out, &first, "subject", m->subject);
+		json_kv_str(ss->out, &first, "message_id", m->message_id);
+		json_kv_str(ss->out, &first, "reason", m->reason);
+		json_kv_time(ss->out, &first, "at", m->at, tz);
+		g_string_append_c(ss->out, '}');
+	} else {
+		at = sd_time_format(m->at, tz);
+		g_string_append_printf(ss->out, "%-6lld %s %s uid=%u from=%s: "
+		    "%s\n", (long long)m->id, at, m->mailbox ? m->mailbox : "-",
+		    m->uid, m->from_addr ? m->from_addr : "-",
+		    m->reason ? m->reason : "");
+		free(at);
+	}
+	ss->n++;
+	return 0;
+}
+
+static int
+cmd_quarantine(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts		lo;
+	struct show_state	ss = { cx, NULL, false, 0 };
+	struct sd_err		err;
+	int			ret = 0;
+
+	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+		return EX_USAGE;
+	ss.out = g_string_new(lo.json ? "[" : NULL);
+	ss.json = lo.json;
+	if (store_quarantine_list(cx->store, quarantine_one, &ss, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		ret = EX_SOFTWARE;
+	} else {
+		if (lo.json)
+			g_string_append(ss.out, "]\n");
+		fputs(ss.out->str, stdout);
+	}
+	g_string_free(ss.out, TRUE);
+	return ret;
 }
 
 static int

@@ -137,7 +137,7 @@ enum stmt_id {
 	S_TIMER_SET, S_TIMER_DEL, S_TIMER_NEXT,
 	S_TICKET_SET_PRIORITY, S_TICKET_SET_CATEGORY, S_TICKET_SET_ASSIGNEE,
 	S_TICKET_SET_DUE, S_TICKET_SET_LEVEL, S_TICKET_SET_RESOLVED,
-	S_TICKET_AGENT_WROTE, S_REPORT,
+	S_TICKET_AGENT_WROTE, S_REPORT, S_QUARANTINE,
 	S__COUNT
 };
 
@@ -225,6 +225,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " (SELECT count(*) FROM events e WHERE e.ticket_id = t.id"
 	    "  AND e.kind = 'page')"
 	    " FROM tickets t WHERE t.created_at >= ?1 ORDER BY t.id",
+	[S_QUARANTINE] = "SELECT id, ticket_id, direction, mailbox, uidvalidity,"
+	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"
+	    " reason, NULL, at FROM messages WHERE disposition = 'quarantined'"
+	    " ORDER BY id",
 	[S_ORG_EVENTS_SINCE] = "SELECT count(*) FROM events e"
 	    " JOIN tickets t ON t.id = e.ticket_id"
 	    " WHERE t.organization IS ?1 AND e.kind = ?2 AND e.at >= ?3",
@@ -713,15 +717,14 @@ store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
 	return ret;
 }
 
-int
-store_ticket_messages(struct sd_store *st, int64_t ticket, store_msg_cb cb,
+/* Walks the message rows of s (the columns of S_MSGS_OF_TICKET). */
+static int
+walk_messages(struct sd_store *st, sqlite3_stmt *s, store_msg_cb cb,
     void *arg, struct sd_err *err)
 {
-	sqlite3_stmt		*s = stmt(st, S_MSGS_OF_TICKET);
 	struct sd_msgrec	 m;
 	int			 r, ret = 0;
 
-	sqlite3_bind_int64(s, 1, ticket);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&m, 0, sizeof(m));
 		m.id = sqlite3_column_int64(s, 0);
@@ -743,11 +746,28 @@ store_ticket_messages(struct sd_store *st, int64_t ticket, store_msg_cb cb,
 			break;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		db_err(st, err, "ticket messages");
+		db_err(st, err, "messages");
 		ret = -1;
 	}
 	done(s);
 	return ret;
+}
+
+int
+store_ticket_messages(struct sd_store *st, int64_t ticket, store_msg_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_MSGS_OF_TICKET);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	return walk_messages(st, s, cb, arg, err);
+}
+
+int
+store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
+    struct sd_err *err)
+{
+	return walk_messages(st, stmt(st, S_QUARANTINE), cb, arg, err);
 }
 
 int
