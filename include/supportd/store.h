@@ -234,6 +234,16 @@ int	store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
 int	store_ticket_agent_wrote(struct sd_store *st, int64_t id, sd_time at,
 	    struct sd_err *err);
 
+/* Automatic mails queued since `since` to rcpt, or acknowledgements on
+ * ticket (SPEC §3.7 rate limits). */
+int	store_autoreplies_to(struct sd_store *st, const char *rcpt,
+	    sd_time since, int64_t *n_r, struct sd_err *err);
+int	store_autoreplies_ticket(struct sd_store *st, int64_t ticket,
+	    sd_time since, int64_t *n_r, struct sd_err *err);
+/* The oldest unresolved C1 of org created in [since, until], or 0. */
+int	store_open_c1_of_org(struct sd_store *st, const char *org,
+	    sd_time since, sd_time until, int64_t *id_r, struct sd_err *err);
+
 /* The SLA facts of one ticket, for supportctl report.  Strings borrowed,
  * valid during the callback. */
 struct sd_report_row {

@@ -159,6 +159,119 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
 	}
 }
 
+/* SPEC §3.7: at most autoreply_limit automatic replies per address per
+ * autoreply_window, and 10 acknowledgements per ticket per hour.  *why_r
+ * says which limit held it back; NULL when it may go. */
+#define TICKET_ACKS_PER_HOUR	10
+
+static int
+autoreply_gate(const struct sd_ingest *in, int64_t ticket, const char *addr,
+    sd_time now, const char **why_r, struct sd_err *err)
+{
+	int64_t n;
+
+	*why_r = NULL;
+	if (store_autoreplies_to(in->store, addr, now -
+	    in->conf->autoreply_window, &n, err) == -1)
+		return -1;
+	if (n >= in->conf->autoreply_limit) {
+		*why_r = "autoreply_limit reached for this address";
+		return 0;
+	}
+	if (store_autoreplies_ticket(in->store, ticket, now - 3600, &n,
+	    err) == -1)
+		return -1;
+	if (n >= TICKET_ACKS_PER_HOUR)
+		*why_r = "10 automatic replies on this ticket in the last hour";
+	return 0;
+}
+
+/* Queues template name to the mail's sender unless it is one of our own
+ * mailboxes or a rate limit holds it back (then the ticket says so). */
+static int
+acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, const char *to_name,
+    const char *to_addr, const struct sd_mail *cause, sd_time now,
+    bool first_response, struct sd_err *err)
+{
+	const char *why;
+
+	if (is_our_address(in->conf, to_addr)) {
+		log_warnx("ingest: ticket=%lld: reply address is our own "
+		    "mailbox; no acknowledgement", (long long)t->id);
+		return 0;
+	}
+	if (autoreply_gate(in, t->id, to_addr, now, &why, err) == -1)
+		return -1;
+	if (why != NULL)
+		return store_event_add(in->store, t->id, now, "system",
+		    "ack-suppressed", why, err);
+	return ingest_queue_mail(in, mb, t, name, to_name, to_addr, NULL,
+	    cause, now, first_response, err);
+}
+
+/*
+ * SPEC §3.8 C1 grouping: a new C1 from an organization that has an
+ * unresolved C1 created within c1_duplicate_window joins that incident.
+ * The sender becomes a participant and gets ack-duplicate naming it.
+ * Returns 0 with *joined_r, or -1.
+ */
+static int
+join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
+    bool *joined_r, int64_t *ticket_r, struct sd_err *err)
+{
+	const struct sd_conf_org	*org;
+	struct sd_ticket		 t;
+	struct sd_msgrec		 rec;
+	char				*dom, *tag;
+	int64_t				 id = 0;
+	bool				 found = false;
+	int				 ret = -1;
+
+	*joined_r = false;
+	if (classify_priority(in->classifier, m->subject, NULL) != SD_C1)
+		return 0;
+	dom = thread_addr_domain(m->from.addr);
+	org = dom ? conf_org_for_domain(in->conf, dom) : NULL;
+	free(dom);
+	if (org == NULL)	/* strangers are never grouped */
+		return 0;
+	if (store_open_c1_of_org(in->store, org->name, received -
+	    in->conf->c1_duplicate_window, received, &id, err) == -1)
+		return -1;
+	if (id == 0)
+		return 0;
+	if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+		return -1;
+	if (!found)
+		return 0;
+	msgrec_from_mail(&rec, f, m, key, received);
+	rec.ticket_id = id;
+	rec.disposition = "ticket";
+	tag = thread_format_tag(in->conf->ticket_tag, id);
+	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
+	    store_participant_add(in->store, id, m->from.addr, "cc", err) == -1 ||
+	    store_event_add(in->store, id, now, m->from.addr, "duplicate-c1",
+	    m->subject, err) == -1)
+		goto out;
+	/* ack-duplicate names the incident: {{duplicate_of}} is the tag of
+	 * the ticket it links to, here the incident itself. */
+	t.linked_to = id;
+	if (acknowledge(in, f->mailbox, &t, "ack-duplicate", m->from.name,
+	    m->reply_to.addr ? m->reply_to.addr : m->from.addr, m, now, false,
+	    err) == -1)
+		goto out;
+	log_info("ingest: C1 from %s joins incident %s", m->from.addr, tag);
+	*joined_r = true;
+	*ticket_r = id;
+	ret = 0;
+ out:
+	free(tag);
+	store_ticket_clear(&t);
+	return ret;
+}
+
 static int
 new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
     const struct sd_mail *m, const char *key, sd_time received, sd_time now,
@@ -228,15 +341,10 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	/* The acknowledgement goes to Reply-To when there is one. */
 	reply_addr = m->reply_to.addr ? m->reply_to.addr : m->from.addr;
 	reply_name = m->reply_to.addr ? m->reply_to.name : m->from.name;
-	if (is_our_address(c, reply_addr)) {
-		log_warnx("ingest: ticket=%lld: reply address is our own "
-		    "mailbox; no acknowledgement", (long long)t.id);
-	} else {
-		tname = sla_ack_template(prio, t.after_hours, linked_to != 0);
-		if (ingest_queue_mail(in, f->mailbox, &t, tname, reply_name,
-		    reply_addr, NULL, m, now, true, err) == -1)
-			goto out;
-	}
+	tname = sla_ack_template(prio, t.after_hours, linked_to != 0);
+	if (acknowledge(in, f->mailbox, &t, tname, reply_name, reply_addr, m,
+	    now, true, err) == -1)
+		goto out;
 	if (notify_new_ticket(in, f->mailbox, &t, m, now, err) == -1)
 		goto out;
 	ret = 0;
@@ -380,9 +488,15 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 				goto fail;
 			}
 		} else {
+			bool joined = false;
+
+			/* A new C1 may join its organization's incident. */
+			if (!found && join_c1_incident(in, f, m, key, received,
+			    now, &joined, &tid, err) == -1)
+				goto fail;
+			*outcome_r = joined ? SD_IN_THREADED : SD_IN_NEW_TICKET;
 			/* New, or a reply to a closed ticket: a follow-up. */
-			*outcome_r = SD_IN_NEW_TICKET;
-			if (new_ticket(in, f, m, key, received, now,
+			if (!joined && new_ticket(in, f, m, key, received, now,
 			    found ? t.id : 0, &tid, err) == -1) {
 				store_ticket_clear(&t);
 				goto fail;

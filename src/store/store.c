@@ -138,6 +138,7 @@ enum stmt_id {
 	S_TICKET_SET_PRIORITY, S_TICKET_SET_CATEGORY, S_TICKET_SET_ASSIGNEE,
 	S_TICKET_SET_DUE, S_TICKET_SET_LEVEL, S_TICKET_SET_RESOLVED,
 	S_TICKET_AGENT_WROTE, S_REPORT, S_QUARANTINE,
+	S_AUTO_TO_SINCE, S_AUTO_TICKET_SINCE, S_OPEN_C1_OF_ORG,
 	S__COUNT
 };
 
@@ -225,6 +226,15 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " (SELECT count(*) FROM events e WHERE e.ticket_id = t.id"
 	    "  AND e.kind = 'page')"
 	    " FROM tickets t WHERE t.created_at >= ?1 ORDER BY t.id",
+	/* Automatic mail goes out with the null sender. */
+	[S_AUTO_TO_SINCE] = "SELECT count(*) FROM outbox WHERE mail_from = ''"
+	    " AND rcpts = ?1 COLLATE NOCASE AND created_at >= ?2",
+	[S_AUTO_TICKET_SINCE] = "SELECT count(*) FROM outbox WHERE"
+	    " mail_from = '' AND ticket_id = ?1 AND created_at >= ?2"
+	    " AND kind LIKE 'ack%'",
+	[S_OPEN_C1_OF_ORG] = "SELECT id FROM tickets WHERE organization = ?1"
+	    " AND priority = 'C1' AND status NOT IN ('resolved', 'closed')"
+	    " AND created_at >= ?2 AND created_at <= ?3 ORDER BY id LIMIT 1",
 	[S_QUARANTINE] = "SELECT id, ticket_id, direction, mailbox, uidvalidity,"
 	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"
 	    " reason, NULL, at FROM messages WHERE disposition = 'quarantined'"
@@ -1147,4 +1157,52 @@ store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 	}
 	done(s);
 	return ret;
+}
+
+/* One integer from a statement bound by the caller; 0 when no row. */
+static int
+one_int(struct sd_store *st, sqlite3_stmt *s, const char *what, int64_t *n_r,
+    struct sd_err *err)
+{
+	int r = sqlite3_step(s);
+
+	*n_r = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, what);
+	return 0;
+}
+
+int
+store_autoreplies_to(struct sd_store *st, const char *rcpt, sd_time since,
+    int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_AUTO_TO_SINCE);
+
+	bind_text(s, 1, rcpt);
+	sqlite3_bind_int64(s, 2, since);
+	return one_int(st, s, "autoreplies to", n_r, err);
+}
+
+int
+store_autoreplies_ticket(struct sd_store *st, int64_t ticket, sd_time since,
+    int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_AUTO_TICKET_SINCE);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	sqlite3_bind_int64(s, 2, since);
+	return one_int(st, s, "autoreplies of ticket", n_r, err);
+}
+
+int
+store_open_c1_of_org(struct sd_store *st, const char *org, sd_time since,
+    sd_time until, int64_t *id_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OPEN_C1_OF_ORG);
+
+	bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, until);
+	return one_int(st, s, "open C1 of organization", id_r, err);
 }

@@ -28,7 +28,7 @@ mail() {	# mail FILE FROM SUBJECT MSGID [EXTRA-HEADER-LINES]
 mail c1.eml 'Ann Admin <ann@acme.example>' 'C1: checkout is down' c1@acme.example
 mail abc1.eml 'bob@unknown.example' 'Order ABC1 looks odd' abc1@unknown.example
 # "System Down" only after RFC 2047 decoding (base64, UTF-8).
-mail enc.eml 'carol@acme.example' '=?UTF-8?B?U3lzdGVtIERvd24gaW4gcHJvZA==?=' enc@acme.example
+mail enc.eml 'carol@globex.example' '=?UTF-8?B?U3lzdGVtIERvd24gaW4gcHJvZA==?=' enc@globex.example
 # An automatic reply must get nothing back.
 mail ooo.eml 'dave@acme.example' 'Out of Office: back Monday' ooo@acme.example \
 	'Auto-Submitted: auto-replied'
