@@ -53,6 +53,11 @@ struct sd_mail {
 	bool		 has_x_autorespond;
 	bool		 has_x_auto_response_suppress;
 	char		*x_supportd_ticket;	/* or NULL */
+	/* The mail this one returns or forwards (a bounce's message/rfc822
+	 * or text/rfc822-headers part): its Message-IDs without <>, and its
+	 * X-Supportd-Ticket (0 if none).  Bounded to a few entries. */
+	struct sd_strv	 embedded_ids;
+	int64_t		 embedded_ticket;
 	struct sd_strv	 auth_results;		/* every Authentication-Results, top first */
 };
 

@@ -12,4 +12,8 @@
  * NULL for a person's mail.  Borrowed static string. */
 const char *robot_reason(const struct sd_mail *m);
 
+/* Whether automatic mail m is a delivery failure (a bounce or a delay
+ * notice) rather than an auto-reply. */
+bool	robot_is_bounce(const struct sd_mail *m);
+
 #endif

@@ -125,3 +125,32 @@ robot_reason(const struct sd_mail *m)
 		return "subject";
 	return NULL;
 }
+
+bool
+robot_is_bounce(const struct sd_mail *m)
+{
+	static const char *const words[] = { "undeliver", "delivery status",
+	    "returned mail", "delivery failed", "delivery failure",
+	    "failure notice", "mail delivery", "non-delivery", "delayed mail",
+	    "delivery delayed" };
+	gchar	*s;
+	bool	 bounce = false;
+
+	if (m->content_type != NULL &&
+	    g_ascii_strcasecmp(m->content_type, "multipart/report") == 0)
+		return true;
+	if (m->from.addr != NULL) {
+		s = g_ascii_strdown(m->from.addr, -1);
+		bounce = g_str_has_prefix(s, "mailer-daemon@") ||
+		    g_str_has_prefix(s, "postmaster@") ||
+		    g_str_has_prefix(s, "mail-daemon@");
+		g_free(s);
+		if (bounce)
+			return true;
+	}
+	s = g_utf8_strdown(m->subject ? m->subject : "", -1);
+	for (size_t i = 0; !bounce && i < G_N_ELEMENTS(words); i++)
+		bounce = strstr(s, words[i]) != NULL;
+	g_free(s);
+	return bounce;
+}

@@ -412,6 +412,49 @@ quarantine(const struct sd_ingest *in, const struct sd_fetched *f,
 	return store_message_insert(in->store, &rec, NULL, err);
 }
 
+/*
+ * Automatic mail (SPEC §3.7): never answered.  A bounce of one of our
+ * mails is found through the returned message it carries and recorded
+ * on that ticket as a delivery failure; an auto-reply to a ticket is
+ * recorded and changes nothing; anything else is kept as ignored.
+ */
+static int
+robot_onto(const struct sd_ingest *in, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
+    const char *robot, int64_t tid, enum sd_outcome *outcome_r,
+    int64_t *ticket_r, struct sd_err *err)
+{
+	struct sd_msgrec	 rec;
+	bool			 bounce = robot_is_bounce(m);
+	bool			 known = false;
+
+	/* A bounce quotes our mail: its Message-ID names the ticket. */
+	for (size_t i = 0; tid == 0 && i < m->embedded_ids.n; i++)
+		if (store_ticket_by_message_id(in->store, m->embedded_ids.v[i],
+		    &tid, err) == -1)
+			return -1;
+	if (tid != 0) {
+		struct sd_ticket t;
+
+		if (store_ticket_get(in->store, tid, &t, &known, err) == -1)
+			return -1;
+		store_ticket_clear(&t);
+	}
+	msgrec_from_mail(&rec, f, m, key, received);
+	rec.ticket_id = known ? tid : 0;
+	rec.disposition = !known ? "ignored" : bounce ? "bounce" : "automatic";
+	rec.reason = robot;
+	*outcome_r = known ? SD_IN_AUTOMATIC : SD_IN_IGNORED;
+	*ticket_r = known ? tid : 0;
+	if (store_message_insert(in->store, &rec, NULL, err) == -1)
+		return -1;
+	if (!known)
+		return 0;
+	return store_event_add(in->store, tid, now, "system", bounce ?
+	    "delivery-failure" : "automatic-mail", bounce ? m->subject : robot,
+	    err);
+}
+
 int
 ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
     enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err)
@@ -453,16 +496,8 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 			goto fail;
 		if (robot != NULL) {
 			/* Never answered; kept on its ticket when it has one. */
-			struct sd_msgrec rec;
-
-			msgrec_from_mail(&rec, f, m, key, received);
-			rec.ticket_id = found ? t.id : 0;
-			rec.disposition = found ? "automatic" : "ignored";
-			rec.reason = robot;
-			*outcome_r = found ? SD_IN_AUTOMATIC : SD_IN_IGNORED;
-			if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-			    (found && store_event_add(in->store, t.id, now,
-			    "system", "automatic-mail", robot, err) == -1)) {
+			if (robot_onto(in, f, m, key, received, now, robot,
+			    tid, outcome_r, &tid, err) == -1) {
 				store_ticket_clear(&t);
 				goto fail;
 			}

@@ -211,6 +211,7 @@ mail_free(struct sd_mail **mail)
 	free(m->content_type);
 	free(m->x_supportd_ticket);
 	strv_free(&m->auth_results);
+	strv_free(&m->embedded_ids);
 	free(m);
 	*mail = NULL;
 }
@@ -698,6 +699,47 @@ walk(struct walk *w, GMimeObject *obj, int depth, bool inner)
 
 /* A message/rfc822 part as one attachment: its file name, else its
  * subject + ".eml"; its size as written out. */
+/* At most this many ids of returned mail are kept. */
+#define MAX_EMBEDDED	8
+
+static void
+add_embedded(struct sd_mail *m, const char *id, const char *ticket)
+{
+	char *clean;
+
+	if (id != NULL && m->embedded_ids.n < MAX_EMBEDDED &&
+	    (clean = mt_msgid(id)) != NULL) {
+		strv_push(&m->embedded_ids, clean);
+		free(clean);
+	}
+	if (ticket != NULL && m->embedded_ticket == 0)
+		m->embedded_ticket = g_ascii_strtoll(ticket, NULL, 10);
+}
+
+/* A text/rfc822-headers part (what many bounces return): the header
+ * lines are read by hand, bounded, since they are no message. */
+static void
+scan_returned_headers(struct walk *w, GMimePart *part)
+{
+	GByteArray	*raw = part_bytes(part, 64 * 1024);
+	gchar		**lines;
+
+	if (raw == NULL)
+		return;
+	g_byte_array_append(raw, (const guint8 *)"", 1);
+	lines = g_strsplit((const char *)raw->data, "\n", 2000);
+	for (size_t i = 0; lines[i] != NULL; i++) {
+		char *l = g_strstrip(lines[i]);
+
+		if (g_ascii_strncasecmp(l, "Message-ID:", 11) == 0)
+			add_embedded(w->m, l + 11, NULL);
+		else if (g_ascii_strncasecmp(l, "X-Supportd-Ticket:", 18) == 0)
+			add_embedded(w->m, NULL, l + 18);
+	}
+	g_strfreev(lines);
+	g_byte_array_free(raw, TRUE);
+}
+
 static void
 walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
 {
@@ -718,6 +760,9 @@ walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
 		g_free(tmp);
 	}
 	if (sub != NULL) {
+		add_embedded(w->m, g_mime_message_get_message_id(sub),
+		    g_mime_object_get_header(GMIME_OBJECT(sub),
+		    "X-Supportd-Ticket"));
 		null = g_mime_stream_null_new();
 		size = g_mime_object_write_to_stream(GMIME_OBJECT(sub), NULL,
 		    null);
@@ -742,6 +787,10 @@ walk_leaf(struct walk *w, GMimePart *part, bool inner)
 
 	if (fn != NULL && *fn == '\0')
 		fn = NULL;
+	if (ct != NULL && (g_mime_content_type_is_type(ct, "text",
+	    "rfc822-headers") || g_mime_content_type_is_type(ct, "message",
+	    "rfc822-headers")))
+		scan_returned_headers(w, part);
 	attached = fn != NULL ||
 	    (disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0);
 	if (!attached && ct != NULL &&

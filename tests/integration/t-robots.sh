@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Robots and our own mail coming back (issue #3 point 6, SPEC §3.7): a
+# bounce of one of our responses is recorded on its ticket as a delivery
+# failure and makes no ticket; an out-of-office reply on a ticket is
+# recorded and changes nothing; neither is answered nor pages anyone.
+. "$(dirname "$0")/lib.sh"
+it_init "$0"
+start_dovecot
+start_smtp
+write_config 'oncall = { emails = [ "oncall@vendor.example" ]; };'
+NOW=2026-11-16T11:00:00+05:30
+once() { supportd --once --now "$(date -d "$NOW + 1 minute" --iso-8601=seconds)" >>"$T/run.log" 2>&1 ||
+	not_ok "supportd --once" "$(tail "$T/run.log")"; }
+
+printf 'From: Ann <ann@acme.example>\nTo: support@vendor.example\nSubject: invoices missing\nMessage-ID: <inv1@acme.example>\n\nWhere are they?\n' >"$T/m1.eml"
+deliver "$T/m1.eml" "$NOW"
+once
+ack=$(sink_file 1)
+ack_id=$(sink_header 1 Message-ID)
+before=$(supportctl show 1 --json | json_get .status)
+
+# A Postfix DSN returning our acknowledgement, headers only.
+{
+	printf 'Return-Path: <>\nFrom: MAILER-DAEMON@mx.acme.example (Mail Delivery System)\n'
+	printf 'To: support@vendor.example\nSubject: Undelivered Mail Returned to Sender\n'
+	printf 'Message-ID: <dsn1@mx.acme.example>\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="B1"\n\n'
+	printf -- '--B1\nContent-Type: text/plain\n\nI could not deliver your message to ann@acme.example.\n\n'
+	printf -- '--B1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.acme.example\n\n'
+	printf 'Final-Recipient: rfc822; ann@acme.example\nAction: failed\nStatus: 5.1.1\n\n'
+	printf -- '--B1\nContent-Type: text/rfc822-headers\n\n'
+	sed -n '1,/^\r\{0,1\}$/p' "$ack" | tr -d '\r'
+	printf -- '--B1--\n'
+} >"$T/dsn.eml"
+deliver "$T/dsn.eml" "$NOW"
+once
+assert_eq "$(supportctl list --json | json_get length)" 1 "the bounce makes no ticket"
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='dsn1@mx.acme.example'")" \
+	"1 bounce" "it is stored on the ticket whose response bounced"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=1 AND kind='delivery-failure'")" 1 \
+	"as a delivery failure event"
+assert_eq "$(sink_count)" 1 "nobody answered the bounce"
+
+# The same bounce with the whole message attached (message/rfc822).
+{
+	printf 'From: postmaster@mail.acme.example\nTo: support@vendor.example\n'
+	printf 'Subject: Delivery Status Notification (Failure)\nMessage-ID: <dsn2@acme.example>\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B2"\n\n'
+	printf -- '--B2\nContent-Type: text/plain\n\nDelivery failed.\n\n--B2\nContent-Type: message/rfc822\n\n'
+	tr -d '\r' <"$ack"
+	printf -- '\n--B2--\n'
+} >"$T/dsn2.eml"
+deliver "$T/dsn2.eml" "$NOW"
+once
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='dsn2@acme.example'")" \
+	"1 bounce" "a bounce carrying the whole message is matched too"
+
+# An out-of-office reply to our response: recorded, nothing changes.
+printf 'From: Ann <ann@acme.example>\nTo: support@vendor.example\nSubject: Automatic reply: [Ticket#1] Re: invoices missing\nMessage-ID: <ooo1@acme.example>\nIn-Reply-To: %s\nAuto-Submitted: auto-replied\n\nI am away until Monday.\n' \
+	"$ack_id" >"$T/ooo.eml"
+deliver "$T/ooo.eml" "$NOW"
+once
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='ooo1@acme.example'")" \
+	"1 automatic" "the out-of-office is recorded on the ticket"
+assert_eq "$(supportctl show 1 --json | json_get .status)" "$before" "and changes nothing"
+assert_eq "$(sink_count)" 1 "and is not answered"
+
+# A robot's C1 after hours pages nobody.
+printf 'From: noreply@monitor.acme.example\nTo: support@vendor.example\nSubject: C1 System Down alert\nMessage-ID: <alert1@acme.example>\n\nCPU high.\n' >"$T/alert.eml"
+deliver "$T/alert.eml" 2026-11-15T03:00:00+05:30
+supportd --once --now 2026-11-15T03:01:00+05:30 >>"$T/run.log" 2>&1
+assert_eq "$(supportctl list --json | json_get length)" 1 "a robot's C1 makes no ticket"
+assert_eq "$(sink_find '^To:.*oncall@' | wc -l)" 0 "and pages nobody"
+it_done
