@@ -47,9 +47,9 @@ struct sd_mail {
 	char		*precedence;		/* or NULL */
 	char		*return_path;		/* or NULL, e.g. "<>" */
 	char		*content_type;		/* top level, lower-case "type/subtype" */
-	bool		 has_list_id;
+	bool		 has_list_id;		/* or ezmlm's Mailing-List */
 	bool		 has_list_unsubscribe;
-	bool		 has_x_autoreply;
+	bool		 has_x_autoreply;	/* or X-Apple-Action: VACATION */
 	bool		 has_x_autorespond;
 	bool		 has_x_auto_response_suppress;
 	char		*x_supportd_ticket;	/* or NULL */

@@ -13,7 +13,8 @@
 
 /* Local parts that only machines send from. */
 static const char *const robot_locals[] = {
-	"mailer-daemon", "mail-daemon", "postmaster", "noreply", "no-reply",
+	"mailer-daemon", "mail-daemon", "postmaster", "post_master",
+	"post-master", "noreply", "no-reply",
 	"no_reply", "donotreply", "do-not-reply", "do_not_reply", "bounce",
 	"bounces", "autoreply", "auto-reply", "autoresponder", "listserv",
 	"majordomo", "mailman",
@@ -25,7 +26,7 @@ static const char *const robot_local_parts[] = {
 };
 /* Subjects auto-responders use, matched at the start, case-insensitive. */
 static const char *const robot_subject_prefix[] = {
-	"automatic reply:", "auto:", "autoreply:", "auto-reply:",
+	"automatic reply:", "auto:", "autoreply:", "auto-reply:", "auto reply",
 	"auto response", "automatische antwort", "réponse automatique",
 	"out of office", "undeliverable:", "undelivered mail returned to sender",
 	"delivery status notification", "returned mail:",
@@ -143,6 +144,7 @@ robot_is_bounce(const struct sd_mail *m)
 		s = g_ascii_strdown(m->from.addr, -1);
 		bounce = g_str_has_prefix(s, "mailer-daemon@") ||
 		    g_str_has_prefix(s, "postmaster@") ||
+		    g_str_has_prefix(s, "post_master@") ||
 		    g_str_has_prefix(s, "mail-daemon@");
 		g_free(s);
 		if (bounce)

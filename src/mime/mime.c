@@ -275,6 +275,13 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 			m->has_list_id = true;
 		else if (g_ascii_strcasecmp(name, "List-Unsubscribe") == 0)
 			m->has_list_unsubscribe = true;
+		/* ezmlm marks list mail only with Mailing-List:. */
+		else if (g_ascii_strcasecmp(name, "Mailing-List") == 0)
+			m->has_list_id = true;
+		/* Apple's vacation responder sets only this. */
+		else if (g_ascii_strcasecmp(name, "X-Apple-Action") == 0 &&
+		    v != NULL && strstr(v, "VACATION") != NULL)
+			m->has_x_autoreply = true;
 		else if (g_ascii_strcasecmp(name, "X-Autoreply") == 0)
 			m->has_x_autoreply = true;
 		else if (g_ascii_strcasecmp(name, "X-Autorespond") == 0)
