@@ -58,6 +58,11 @@ struct sd_mail {
 	 * X-Supportd-Ticket (0 if none).  Bounded to a few entries. */
 	struct sd_strv	 embedded_ids;
 	int64_t		 embedded_ticket;
+	char		*report_type;	/* multipart/report's report-type,
+					 * lower-case ("delivery-status"), or NULL */
+	/* The work bound that cut the reading short (SPEC §3.7a), or NULL:
+	 * borrowed static text such as "more than 500 MIME parts". */
+	const char	*limit;
 	struct sd_strv	 auth_results;		/* every Authentication-Results, top first */
 };
 
@@ -68,7 +73,10 @@ struct sd_mail {
  * Every string is valid UTF-8; subject and names are one line (control
  * characters become spaces).  Work is bounded: 32 levels of nesting,
  * 500 parts, 5000 header fields, 2 MiB of text read, 1 MiB of body kept,
- * 100 References (the root and the newest), 1000 addresses per list.
+ * 100 References (the root and the newest), 1000 addresses per list;
+ * GMime itself reads only up to the 5000th line that could start a MIME
+ * part and the 50000th that could be a header field.  A mail over one of
+ * these is returned with what was read, and limit says which.
  */
 int	mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	    struct sd_err *err);

@@ -30,10 +30,12 @@ void	outbox_free(struct sd_outbox **ob);
  * Sends every row due at now, at most max (0: no limit).  A 4xx or a
  * connection failure schedules a retry (1 min doubling, at most 1 h
  * apart); a 5xx, or a row older than outbox_max_age, is marked failed.
- * Returns 0, or -1 when the store failed.  *sent_r counts accepted rows.
+ * Returns 0, or -1 when the store failed.  *sent_r counts accepted rows,
+ * *deferred_r (may be NULL) the rows held back by a server that could
+ * not be reached or refused us (retried later).
  */
 int	outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now,
-	    int max, int *sent_r, struct sd_err *err);
+	    int max, int *sent_r, int *deferred_r, struct sd_err *err);
 
 /* The retry delay after the given number of failed attempts (>= 1). */
 sd_time	outbox_backoff(int attempts);

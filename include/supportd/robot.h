@@ -13,7 +13,8 @@
 const char *robot_reason(const struct sd_mail *m);
 
 /* Whether automatic mail m is a delivery failure (a bounce or a delay
- * notice) rather than an auto-reply. */
+ * notice) rather than an auto-reply.  A multipart/report of another
+ * report-type (a read receipt, a spam complaint) is not one. */
 bool	robot_is_bounce(const struct sd_mail *m);
 
 #endif

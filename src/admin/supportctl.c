@@ -641,7 +641,7 @@ cmd_tick(struct ctx *cx, int argc, char **argv)
 		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
 		return EX_CONFIG;
 	}
-	if (outbox_flush(ob, cx->store, sd_now(), 0, &sent, &err) == -1) {
+	if (outbox_flush(ob, cx->store, sd_now(), 0, &sent, NULL, &err) == -1) {
 		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
 		ret = EX_SOFTWARE;
 	}

@@ -57,6 +57,26 @@ local_is_robot(const char *addr)
 	return robot;
 }
 
+/*
+ * Request Tracker writes its own Message-IDs, "rt-4.2.8-6644-1530017064-
+ * 1465.33575-215-0@host", on every mail it generates (auto-replies,
+ * "Resolved:" notices), and often no other marker: two ticket systems
+ * answering each other would loop.  A person's mail client never makes
+ * such an id, even when replying to RT.
+ */
+static bool
+msgid_is_ticket_system(const char *id)
+{
+	if (id == NULL || g_ascii_strncasecmp(id, "rt-", 3) != 0)
+		return false;
+	id += 3;
+	if (!g_ascii_isdigit(*id))
+		return false;
+	while (g_ascii_isdigit(*id) || *id == '.')
+		id++;
+	return *id == '-';
+}
+
 static bool
 subject_is_robot(const char *subject)
 {
@@ -119,6 +139,8 @@ robot_reason(const struct sd_mail *m)
 		return "null-sender";
 	if (local_is_robot(m->from.addr))
 		return "robot-sender";
+	if (msgid_is_ticket_system(m->message_id))
+		return "ticket-system";
 	if (m->content_type != NULL &&
 	    g_ascii_strcasecmp(m->content_type, "multipart/report") == 0)
 		return "report";
@@ -137,9 +159,11 @@ robot_is_bounce(const struct sd_mail *m)
 	gchar	*s;
 	bool	 bounce = false;
 
+	/* A read receipt or a spam complaint is a report, not a bounce. */
 	if (m->content_type != NULL &&
 	    g_ascii_strcasecmp(m->content_type, "multipart/report") == 0)
-		return true;
+		return m->report_type == NULL ||
+		    strcmp(m->report_type, "delivery-status") == 0;
 	if (m->from.addr != NULL) {
 		s = g_ascii_strdown(m->from.addr, -1);
 		bounce = g_str_has_prefix(s, "mailer-daemon@") ||

@@ -1148,8 +1148,11 @@ conf_tier(const struct sd_conf *c, const char *name)
 {
 	if (c == NULL || name == NULL)
 		return NULL;
+	/* Also called while a config is being checked, when an entry with
+	 * no name (an error reported elsewhere) may still be in the list. */
 	for (size_t i = 0; i < c->ntiers; i++)
-		if (strcmp(c->tiers[i].name, name) == 0)
+		if (c->tiers[i].name != NULL && strcmp(c->tiers[i].name,
+		    name) == 0)
 			return &c->tiers[i];
 	return NULL;
 }
@@ -1173,7 +1176,8 @@ conf_mailbox(const struct sd_conf *c, const char *name)
 	if (c == NULL || name == NULL)
 		return NULL;
 	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (strcmp(c->mailboxes[i].name, name) == 0)
+		if (c->mailboxes[i].name != NULL &&
+		    strcmp(c->mailboxes[i].name, name) == 0)
 			return &c->mailboxes[i];
 	return NULL;
 }

@@ -230,7 +230,7 @@ cycle(struct runtime *rt)
 	static volatile sig_atomic_t	never;
 	struct taker			tk = { &rt->ingest, &never };
 	struct sd_err			err;
-	int				failed = 0, n, sent;
+	int				failed = 0, n, sent, deferred;
 
 	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
 		sd_err_clear(&err);
@@ -249,8 +249,14 @@ cycle(struct runtime *rt)
 		failed++;
 	}
 	sd_err_clear(&err);
-	if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent, &err) == -1) {
+	if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent, &deferred,
+	    &err) == -1) {
 		log_warnx("%s", err.msg);
+		failed++;
+	} else if (deferred > 0) {
+		/* The relay is down or refused us: --once says so. */
+		log_warnx("outbox: %d mail(s) could not be sent; they will be "
+		    "retried", deferred);
 		failed++;
 	}
 	return failed;
@@ -451,7 +457,7 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 			log_warnx("%s", err.msg);
 		sd_err_clear(&err);
 		if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent,
-		    &err) == -1)
+		    NULL, &err) == -1)
 			log_warnx("%s", err.msg);
 		/* Wake at once for new mail; every second for retries and
 		 * signals. */

@@ -156,6 +156,8 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
 		rec->from_addr = m->from.addr;
 		rec->subject = m->subject;
 		rec->body = m->body;
+		/* A mail read only in part says so (SPEC §3.7a). */
+		rec->reason = m->limit;
 	}
 }
 
@@ -337,6 +339,9 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	    "too-large", "mail larger than max_message_size: headers only",
 	    err) == -1)
 		goto out;
+	if (m->limit != NULL && store_event_add(in->store, t.id, now, "system",
+	    "parse-limit", m->limit, err) == -1)
+		goto out;
 
 	/* The acknowledgement goes to Reply-To when there is one. */
 	reply_addr = m->reply_to.addr ? m->reply_to.addr : m->from.addr;
@@ -385,7 +390,9 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	    store_participant_add(in->store, t->id, m->from.addr, "cc",
 	    err) == -1 ||
 	    store_event_add(in->store, t->id, now, "customer", "mail-in",
-	    m->from.addr, err) == -1)
+	    m->from.addr, err) == -1 ||
+	    (m->limit != NULL && store_event_add(in->store, t->id, now,
+	    "system", "parse-limit", m->limit, err) == -1))
 		return -1;
 	/* SPEC §4: "#close" as the first line closes; customer mail on
 	 * waiting-on-customer or resolved reopens. */
@@ -433,6 +440,9 @@ robot_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 		if (store_ticket_by_message_id(in->store, m->embedded_ids.v[i],
 		    &tid, err) == -1)
 			return -1;
+	/* ...or its X-Supportd-Ticket does, when a relay rewrote the id. */
+	if (tid == 0 && m->embedded_ticket > 0)
+		tid = m->embedded_ticket;
 	if (tid != 0) {
 		struct sd_ticket t;
 

@@ -34,6 +34,7 @@ struct sd_intake {
 	int64_t				 max_size;
 	mailimap			*imap;		/* owned, or NULL */
 	bool				 idle_ready;	/* mailstream_setup_idle done */
+	bool				 swept;		/* see sweep() */
 };
 
 struct meta {
@@ -95,6 +96,7 @@ intake_disconnect(struct sd_intake *in)
 	if (in->idle_ready && in->imap->imap_stream != NULL)
 		mailstream_unsetup_idle(in->imap->imap_stream);
 	in->idle_ready = false;
+	in->swept = false;
 	if (in->imap->imap_stream != NULL)
 		mailimap_logout(in->imap);
 	mailimap_free(in->imap);
@@ -439,6 +441,55 @@ dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
 	return 0;
 }
 
+/*
+ * Mail at or below the cursor is committed; a crash between the commit
+ * and dispose() leaves it unmarked, unmoved or undeleted for good,
+ * since polls look above the cursor only.  So once per session (always
+ * after a restart), whatever is still waiting there is disposed of: for
+ * "seen" the UNSEEN ones, for move and delete everything still in the
+ * folder.
+ */
+static int
+sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
+{
+	struct mailimap_search_key	*key;
+	clist				*res = NULL;
+	clistiter			*it;
+	GArray				*uids;
+	int				 r, ret = 0;
+
+	key = mailimap_search_key_new_multiple_empty();
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
+	    mailimap_set_new_interval(1, last)));
+	if (in->mb->processed == SD_PROC_SEEN)
+		mailimap_search_key_multiple_add(key, mailimap_search_key_new(
+		    MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL, NULL,
+		    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+		    NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL));
+	r = mailimap_uid_search(in->imap, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
+		    "UID SEARCH (sweep): %s", in->mb->name, imap_strerror(r));
+	uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		uint32_t uid = *(uint32_t *)clist_content(it);
+
+		if (uid <= last)	/* "1:last" may answer the last UID */
+			g_array_append_val(uids, uid);
+	}
+	mailimap_search_result_free(res);
+	if (uids->len > 0)
+		log_info("intake: mailbox=%s: %u committed mail(s) left over "
+		    "from before; marking them processed", in->mb->name,
+		    uids->len);
+	for (guint i = 0; ret == 0 && i < uids->len; i += META_BATCH)
+		ret = dispose(in, &g_array_index(uids, uint32_t, i),
+		    MIN((guint)META_BATCH, uids->len - i), err);
+	g_array_free(uids, TRUE);
+	return ret;
+}
+
 /* Hands meta[0..n) to cb in UID order, fetching bodies in size-bounded
  * groups.  Marks each group once its mails are committed. */
 static int
@@ -542,6 +593,11 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 		log_warnx("intake: mailbox=%s: UIDVALIDITY changed %u -> %u; "
 		    "rescanning", in->mb->name, stored_validity, uidvalidity);
 		last = 0;
+	}
+	if (!in->swept && last > 0) {
+		if (sweep(in, last, err) == -1)
+			goto out;
+		in->swept = true;
 	}
 	uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	if (search_new(in, last, uids, err) == -1)

@@ -30,6 +30,10 @@ struct walk {
 
 static GMimeParserOptions *parser_options(void);
 static size_t	 skip_leading_junk(const char *buf, size_t len);
+static size_t	 prescan(const char *buf, size_t len, const char **limit_r);
+static void	 scan_fields(struct sd_mail *m, const char *text, size_t len,
+		    bool quoted);
+static void	 note_limit(struct sd_mail *m, const char *what);
 static void	 read_headers(struct sd_mail *m, GMimeMessage *msg,
 		    GMimeParserOptions *opts);
 static InternetAddressMailbox *first_mailbox(InternetAddressList *l,
@@ -132,6 +136,52 @@ skip_leading_junk(const char *buf, size_t len)
 	}
 }
 
+/*
+ * GMime builds an object for every part and every header field it
+ * meets, whatever we later look at: 2.5 MB of empty parts cost it 270 MB.
+ * One linear pass over the raw lines finds where the input must be cut
+ * so that it sees at most MIME_MAX_DELIM_LINES lines that could be a
+ * boundary and MIME_MAX_FIELD_LINES that could be a header field.
+ * Returns how many bytes to parse; *limit_r says why when that is less
+ * than len.
+ */
+static size_t
+prescan(const char *buf, size_t len, const char **limit_r)
+{
+	const char	*p = buf, *end = buf + len, *nl, *colon;
+	size_t		 delims = 0, fields = 0;
+
+	*limit_r = NULL;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl - p >= 2 && p[0] == '-' && p[1] == '-') {
+			if (++delims > MIME_MAX_DELIM_LINES) {
+				*limit_r = "more than 5000 MIME boundary lines";
+				return (size_t)(p - buf);
+			}
+		} else if (p < nl && *p != ' ' && *p != '\t' &&
+		    (colon = memchr(p, ':', (size_t)(nl - p))) != NULL &&
+		    colon > p && memchr(p, ' ', (size_t)(colon - p)) == NULL) {
+			if (++fields > MIME_MAX_FIELD_LINES) {
+				*limit_r = "more than 50000 header fields";
+				return (size_t)(p - buf);
+			}
+		}
+		if (nl == end)
+			break;
+	}
+	return len;
+}
+
+/* Keeps the first bound that was hit. */
+static void
+note_limit(struct sd_mail *m, const char *what)
+{
+	if (m->limit == NULL)
+		m->limit = what;
+}
+
 int
 mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
     struct sd_err *err)
@@ -141,7 +191,8 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	GMimeParser		*parser = NULL;
 	GMimeMessage		*msg = NULL;
 	struct sd_mail		*m = NULL;
-	size_t			 skip;
+	const char		*limit;
+	size_t			 skip, use;
 	int			 ret = -1;
 
 	*mail_r = NULL;
@@ -151,8 +202,9 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	}
 	mime_init();
 	skip = skip_leading_junk(buf, len);
+	use = prescan(buf + skip, len - skip, &limit);
 	opts = parser_options();
-	stream = g_mime_stream_mem_new_with_buffer(buf + skip, len - skip);
+	stream = g_mime_stream_mem_new_with_buffer(buf + skip, use);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, opts);
@@ -163,8 +215,13 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	}
 
 	m = xcalloc(1, sizeof(*m));
+	m->limit = limit;
 	read_headers(m, msg, opts);
 	read_body(m, msg, opts);
+	/* A bounce in plain text (Exim, qmail, Gmail) quotes the returned
+	 * mail's header lines in its body. */
+	if (m->embedded_ids.n == 0 && m->embedded_ticket == 0)
+		scan_fields(m, m->body, strlen(m->body), true);
 	*mail_r = m;
 	m = NULL;
 	ret = 0;
@@ -212,6 +269,7 @@ mail_free(struct sd_mail **mail)
 	free(m->x_supportd_ticket);
 	strv_free(&m->auth_results);
 	strv_free(&m->embedded_ids);
+	free(m->report_type);
 	free(m);
 	*mail = NULL;
 }
@@ -254,8 +312,10 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 
 	/* One pass over the fields, in order: what marks automatic mail. */
 	n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
-	if (n > MIME_MAX_HEADERS)
+	if (n > MIME_MAX_HEADERS) {
 		n = MIME_MAX_HEADERS;
+		note_limit(m, "more than 5000 header fields");
+	}
 	for (int i = 0; i < n; i++) {
 		GMimeHeader	*h = g_mime_header_list_get_header_at(hl, i);
 		const char	*name = h ? g_mime_header_get_name(h) : NULL;
@@ -306,10 +366,20 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 	    (ct = g_mime_object_get_content_type(body)) != NULL) {
 		char *mt = g_mime_content_type_get_mime_type(ct);
 		char *lower = mt != NULL ? g_ascii_strdown(mt, -1) : NULL;
+		const char *rt;
 
 		type = mt_line(lower, 255);
 		g_free(lower);
 		g_free(mt);
+		/* A bounce is a delivery-status report; a read receipt or a
+		 * spam complaint is another kind. */
+		if (g_mime_content_type_is_type(ct, "multipart", "report") &&
+		    (rt = g_mime_content_type_get_parameter(ct,
+		    "report-type")) != NULL) {
+			lower = g_ascii_strdown(rt, -1);
+			m->report_type = mt_line(lower, 64);
+			g_free(lower);
+		}
 	}
 	m->content_type = type != NULL ? type : xstrdup("text/plain");
 }
@@ -674,9 +744,13 @@ walk(struct walk *w, GMimeObject *obj, int depth, bool inner)
 	GMimeObject	*re;
 	int		 n;
 
-	if (obj == NULL || depth > MIME_MAX_DEPTH ||
-	    w->nparts >= MIME_MAX_PARTS)
+	if (obj == NULL)
 		return;
+	if (depth > MIME_MAX_DEPTH || w->nparts >= MIME_MAX_PARTS) {
+		note_limit(w->m, depth > MIME_MAX_DEPTH ?
+		    "MIME nested more than 32 deep" : "more than 500 MIME parts");
+		return;
+	}
 	w->nparts++;
 
 	if (GMIME_IS_MESSAGE_PART(obj)) {
@@ -704,17 +778,12 @@ walk(struct walk *w, GMimeObject *obj, int depth, bool inner)
 	}
 }
 
-/* A message/rfc822 part as one attachment: its file name, else its
- * subject + ".eml"; its size as written out. */
-/* At most this many ids of returned mail are kept. */
-#define MAX_EMBEDDED	8
-
 static void
 add_embedded(struct sd_mail *m, const char *id, const char *ticket)
 {
 	char *clean;
 
-	if (id != NULL && m->embedded_ids.n < MAX_EMBEDDED &&
+	if (id != NULL && m->embedded_ids.n < MIME_MAX_EMBEDDED &&
 	    (clean = mt_msgid(id)) != NULL) {
 		strv_push(&m->embedded_ids, clean);
 		free(clean);
@@ -723,29 +792,74 @@ add_embedded(struct sd_mail *m, const char *id, const char *ticket)
 		m->embedded_ticket = g_ascii_strtoll(ticket, NULL, 10);
 }
 
-/* A text/rfc822-headers part (what many bounces return): the header
- * lines are read by hand, bounded, since they are no message. */
+/*
+ * The Message-ID and X-Supportd-Ticket lines of returned header text:
+ * a text/rfc822-headers part, or (quoted) the body of a plain-text
+ * bounce, where the lines may be indented or quoted with '>'.  A value
+ * folded onto the next line is read there.  Linear, at most
+ * MIME_MAX_SCAN bytes.
+ */
+static void
+scan_fields(struct sd_mail *m, const char *text, size_t len, bool quoted)
+{
+	static const struct { const char *name; bool ticket; } f[] = {
+		{ "Message-ID:", false }, { "X-Supportd-Ticket:", true },
+	};
+	const char	*p = text, *end, *nl, *v, *vend;
+	char		*val;
+
+	if (len > MIME_MAX_SCAN)
+		len = MIME_MAX_SCAN;
+	end = text + len;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		while (p < nl && (*p == ' ' || *p == '\t' ||
+		    (quoted && *p == '>')))
+			p++;
+		for (size_t i = 0; i < nitems(f); i++) {
+			size_t n = strlen(f[i].name);
+
+			if ((size_t)(nl - p) < n ||
+			    g_ascii_strncasecmp(p, f[i].name, n) != 0)
+				continue;
+			v = p + n;
+			vend = nl;
+			while (v < vend && g_ascii_isspace(*v))
+				v++;
+			/* "Message-ID:\n <x@y>": the value is on the next line. */
+			if (v == vend && nl < end) {
+				v = nl + 1;
+				if ((vend = memchr(v, '\n',
+				    (size_t)(end - v))) == NULL)
+					vend = end;
+				while (v < vend && (*v == ' ' || *v == '\t' ||
+				    (quoted && *v == '>')))
+					v++;
+			}
+			val = xstrndup(v, (size_t)(vend - v));
+			add_embedded(m, f[i].ticket ? NULL : val,
+			    f[i].ticket ? val : NULL);
+			free(val);
+		}
+		if (nl == end)
+			break;
+	}
+}
+
+/* A text/rfc822-headers part, what many bounces return. */
 static void
 scan_returned_headers(struct walk *w, GMimePart *part)
 {
-	GByteArray	*raw = part_bytes(part, 64 * 1024);
-	gchar		**lines;
+	GByteArray *raw = part_bytes(part, MIME_MAX_SCAN);
 
-	if (raw == NULL)
-		return;
-	g_byte_array_append(raw, (const guint8 *)"", 1);
-	lines = g_strsplit((const char *)raw->data, "\n", 2000);
-	for (size_t i = 0; lines[i] != NULL; i++) {
-		char *l = g_strstrip(lines[i]);
-
-		if (g_ascii_strncasecmp(l, "Message-ID:", 11) == 0)
-			add_embedded(w->m, l + 11, NULL);
-		else if (g_ascii_strncasecmp(l, "X-Supportd-Ticket:", 18) == 0)
-			add_embedded(w->m, NULL, l + 18);
-	}
-	g_strfreev(lines);
-	g_byte_array_free(raw, TRUE);
+	if (raw->len > 0)
+		scan_fields(w->m, (const char *)raw->data, raw->len, false);
+	g_byte_array_unref(raw);
 }
+
+/* A message/rfc822 part as one attachment: its file name, else its
+ * subject + ".eml"; its size as written out. */
 
 static void
 walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
@@ -911,18 +1025,47 @@ is_8bit_utf8(const guint8 *p, size_t len)
 	return true;
 }
 
-/* The decoded (transfer encoding undone) bytes of part, at most max. */
+/*
+ * The decoded (transfer encoding undone) bytes of part, at most max.
+ * Decoding stops soon after max: a 20 MB text part costs no more than
+ * its first max bytes (as g_mime_data_wrapper_write_to_stream, chunked).
+ */
 static GByteArray *
 part_bytes(GMimePart *part, size_t max)
 {
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
 	GMimeStream		*mem = g_mime_stream_mem_new();
+	GMimeStream		*src, *fs;
+	GMimeFilter		*dec;
 	GByteArray		*ba, *copy;
+	char			 chunk[8192];
+	ssize_t			 r;
 	guint			 n;
 
-	if (dw != NULL)
-		g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (dw != NULL && (src = g_mime_data_wrapper_get_stream(dw)) != NULL) {
+		fs = g_mime_stream_filter_new(mem);
+		switch (g_mime_data_wrapper_get_encoding(dw)) {
+		case GMIME_CONTENT_ENCODING_BASE64:
+		case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		case GMIME_CONTENT_ENCODING_UUENCODE:
+			dec = g_mime_filter_basic_new(
+			    g_mime_data_wrapper_get_encoding(dw), FALSE);
+			g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), dec);
+			g_object_unref(dec);
+			break;
+		default:
+			break;
+		}
+		g_mime_stream_reset(src);
+		while (ba->len < max &&
+		    (r = g_mime_stream_read(src, chunk, sizeof(chunk))) > 0)
+			if (g_mime_stream_write(fs, chunk, (size_t)r) == -1)
+				break;
+		g_mime_stream_flush(fs);
+		g_object_unref(fs);
+		g_mime_stream_reset(src);
+	}
 	n = ba->len < max ? ba->len : (guint)max;
 	copy = g_byte_array_sized_new(n);
 	g_byte_array_append(copy, ba->data, n);

@@ -23,6 +23,13 @@
 #define MIME_MAX_BODY		(1u << 20)	/* bytes of body text kept */
 #define MIME_MAX_LINE		998		/* header value kept */
 #define MIME_MAX_NAME		255		/* attachment name bytes */
+/* Lines GMime may see that make it build an object (a part or a header
+ * field) before the input is cut: its memory is about 1 KB a part and
+ * 0.5 KB a field, so these keep one mail to a few tens of MB. */
+#define MIME_MAX_DELIM_LINES	5000		/* lines starting "--" */
+#define MIME_MAX_FIELD_LINES	50000		/* lines looking like "Name:" */
+#define MIME_MAX_EMBEDDED	8		/* ids of a returned mail kept */
+#define MIME_MAX_SCAN		(256u << 10)	/* body bytes searched for them */
 
 /*
  * len bytes of text in an unknown or undeclared charset to valid UTF-8:

@@ -193,7 +193,7 @@ record_sent(struct sd_store *st, const struct sd_outrow *o, sd_time now,
 
 int
 outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
-    int *sent_r, struct sd_err *err)
+    int *sent_r, int *deferred_r, struct sd_err *err)
 {
 	struct sd_outrow	 o;
 	struct sd_err		 serr;
@@ -204,6 +204,8 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 
 	if (sent_r)
 		*sent_r = 0;
+	if (deferred_r)
+		*deferred_r = 0;
 	while (max == 0 || n < max) {
 		if (store_outbox_next(st, now, after, &o, &found, err) == -1)
 			return -1;
@@ -236,6 +238,8 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			    (long long)(next - now));
 			r = store_outbox_mark_retry(st, o.id, o.attempts + 1,
 			    next, serr.msg, err);
+			if (deferred_r)
+				(*deferred_r)++;
 		}
 		store_outrow_clear(&o);
 		if (r == -1)

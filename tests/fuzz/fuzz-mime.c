@@ -2,15 +2,14 @@
 /*
  * fuzz-mime.c - libFuzzer target for mime_parse (SPEC §10: every parser
  * of untrusted input has one).  Each input is parsed whole; every string
- * that comes out must be valid UTF-8, and a subject taken from it must
- * build into a mail with CRLF lines of at most 998 octets.  Without
- * libFuzzer (-DFUZZ_MAIN) it parses the files named on the command line.
+ * that comes out must be valid UTF-8 and within the limits mail.h
+ * promises, the robot rules (robot_reason) must take the result, and the
+ * customer's subject, name and Message-IDs must build into a reply with
+ * CRLF lines of at most 998 octets and no header of their own
+ * (fuzz-check.h).  Without libFuzzer (-DFUZZ_MAIN) it parses the files
+ * named on the command line.
  *
- *   clang -D_GNU_SOURCE -g -fsanitize=fuzzer,address,undefined -Iinclude \
- *     src/common/[a-z]*.c src/mime/[a-z]*.c tests/fuzz/fuzz-mime.c \
- *     $(pkg-config --cflags --libs gmime-3.0 glib-2.0) -o fuzz-mime
- *   mkdir new; ./fuzz-mime -max_len=65536 new tests/fixtures/mail \
- *     tests/fixtures/corpus/[a-z]*	(new inputs go to the first directory)
+ *   make fuzz && tests/fuzz/run.sh 60 mime	(in a configured build tree)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +19,9 @@
 #include <glib.h>
 
 #include "supportd/mail.h"
+#include "supportd/robot.h"
+
+#include "fuzz-check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,19 +32,13 @@ check_utf8(const char *s)
 		abort();
 }
 
+/* One line: subjects and names never carry a line break (mail.h). */
 static void
-check_wire(const char *raw)
+check_line(const char *s)
 {
-	size_t col = 0;
-
-	for (const char *p = raw; *p != '\0'; p++) {
-		if (*p == '\n' && (p == raw || p[-1] != '\r'))
-			abort();
-		if (*p == '\r' || *p == '\n')
-			col = 0;
-		else if (++col > 998)
-			abort();
-	}
+	check_utf8(s);
+	if (s != NULL && strpbrk(s, "\r\n") != NULL)
+		abort();
 }
 
 int
@@ -55,19 +51,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mime_parse((const char *)data, size, &m, &err) == -1)
 		return 0;
-	check_utf8(m->subject);
+	if (m->subject == NULL || m->body == NULL)
+		abort();
+	check_line(m->subject);
 	check_utf8(m->body);
-	check_utf8(m->from.name);
+	if (strlen(m->body) > 1024 * 1024 || strchr(m->body, '\r') != NULL)
+		abort();	/* at most 1 MiB, LF line ends */
+	check_line(m->from.name);
 	check_utf8(m->from.addr);
+	check_line(m->reply_to.name);
+	check_utf8(m->reply_to.addr);
 	check_utf8(m->message_id);
+	check_utf8(m->in_reply_to);
+	if (m->references.n > 100 || m->to.n > 1000 || m->cc.n > 1000 ||
+	    m->nattachments > 500)
+		abort();
 	for (size_t i = 0; i < m->references.n; i++)
 		check_utf8(m->references.v[i]);
+	for (size_t i = 0; i < m->to.n; i++)
+		check_utf8(m->to.v[i]);
+	for (size_t i = 0; i < m->cc.n; i++)
+		check_utf8(m->cc.v[i]);
 	for (size_t i = 0; i < m->nattachments; i++) {
-		check_utf8(m->attachments[i].name);
+		check_line(m->attachments[i].name);
+		check_utf8(m->attachments[i].type);
 		if (m->attachments[i].name != NULL &&
 		    strpbrk(m->attachments[i].name, "/\\") != NULL)
 			abort();
 	}
+	(void)robot_reason(m);
 
 	/* What a customer wrote goes back out in our reply's headers. */
 	memset(&om, 0, sizeof(om));
@@ -79,12 +91,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	om.message_id = "fuzz@vendor.example";
 	om.in_reply_to = m->message_id;
 	om.references = &m->references;
+	om.cc = &m->cc;
 	om.body = m->body;
 	om.date = 1;
 	om.automatic = true;
 	om.ticket_id = 1;
 	raw = mime_build(&om);
-	check_wire(raw);
+	fuzz_check_wire(raw);
+	fuzz_check_headers(raw, m->cc.n > 0);
 	free(raw);
 	mail_free(&m);
 	return 0;

@@ -62,6 +62,7 @@ export SRCDIR BUILDDIR IMAP_USER IMAP_PASS
 
 _it_n=0 _it_pass=0 _it_fail=0 _it_skipped=''
 _it_procs=()		# "name:pid" of every server started, in order
+_it_smtp_tls=()		# TLS options of the last start_smtp
 _it_cleanup=()		# extra commands run at exit (it_on_exit)
 _it_lastpid=
 
@@ -79,7 +80,8 @@ it_init() {
 	chmod 0711 "$T"
 	export T
 	# Nothing of an outer run or of the caller's environment leaks in.
-	unset IMAP_PORT IMAPS_PORT IMAP_CAFILE SMTP_PORT CONF SUPPORTD_PID
+	unset IMAP_PORT IMAPS_PORT IMAP_CAFILE SMTP_PORT SMTP_CAFILE CONF \
+		SUPPORTD_PID
 	trap _it_exit EXIT
 	trap '_it_signal INT 130' INT
 	trap '_it_signal TERM 143' TERM
@@ -619,17 +621,37 @@ restart_dovecot() {
 
 # ------------------------------------------------------------- SMTP sink
 
-# start_smtp [--port N] [--mode RULE]...: the recording SMTP sink
-# (smtpsink.py) storing into $T/sink.  Exports SMTP_PORT.  A restart
-# reuses $SMTP_PORT and continues the numbering.
+# start_smtp [--port N] [--mode RULE]... [--starttls | --require-starttls |
+#            --smtps]: the recording SMTP sink (smtpsink.py) storing into
+# $T/sink.  Exports SMTP_PORT.  A restart reuses $SMTP_PORT and continues
+# the numbering.  TLS, with make_cert's certificate (CERT_SAN) and CA
+# (exported as SMTP_CAFILE): --starttls offers STARTTLS, --require-starttls
+# also refuses mail without it, --smtps is TLS from the first byte (use an
+# smtps:// URL).  The .env files' X-Sink-Info line then says tls=TLSv1.3/
+# starttls or tls=TLSv1.3/implicit (tls=none without TLS).
 start_smtp() {
 	local args=() port=${SMTP_PORT:-0} i
+	_it_smtp_tls=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--port) port=$2; shift 2 ;;
+		--starttls|--require-starttls|--smtps)
+			_it_smtp_tls+=("$1"); shift ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
+	if [ ${#_it_smtp_tls[@]} -gt 0 ]; then
+		make_cert
+		SMTP_CAFILE=$T/ca.pem
+		export SMTP_CAFILE
+		args+=(--tls-cert "$T/cert.pem" --tls-key "$T/key.pem")
+		for i in "${_it_smtp_tls[@]}"; do
+			case $i in
+			--smtps) args+=(--implicit-tls) ;;
+			*) args+=("$i") ;;
+			esac
+		done
+	fi
 	"$IT_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
 		_it_missing "$IT_PYTHON has no aiosmtpd (python3-aiosmtpd)"
 	mkdir -p "$T/sink"
@@ -656,10 +678,12 @@ stop_smtp() {
 	_it_stop smtp
 }
 
-# restart_smtp [--mode RULE]...: stop and start again on the same port.
+# restart_smtp [--mode RULE]...: stop and start again on the same port
+# (with the TLS options of the last start_smtp).
 restart_smtp() {
+	local tls=("${_it_smtp_tls[@]}")
 	stop_smtp
-	start_smtp --port "$SMTP_PORT" "$@"
+	start_smtp --port "$SMTP_PORT" "${tls[@]}" "$@"
 }
 
 # smtp_mode [RULE]...: make the running sink fail, e.g.
@@ -759,9 +783,20 @@ deliver() {
 		fail "deliver: APPEND of $file to $folder failed" "$out"
 }
 
-# imaptool CMD ARGS...: tests/integration/imaptool.py (append, count,
-# seen-count, flags, internaldate, fetch, uids, uidvalidity, folders,
-# create, delete) against the test Dovecot.
+# deliver_many DIR [FOLDER]: APPEND every file of DIR, in name order, over
+# one IMAP session (INTERNALDATE now): for hundreds of mails, where
+# deliver's process and login per mail cost ~80 ms each.  Stops the test
+# on failure.
+deliver_many() {
+	local dir=$1 folder=${2:-INBOX} out
+	[ -d "$dir" ] || fail "deliver_many: no directory $dir"
+	out=$(imaptool append-many "$dir" "$folder" 2>&1) ||
+		fail "deliver_many: APPEND of $dir to $folder failed" "$out"
+}
+
+# imaptool CMD ARGS...: tests/integration/imaptool.py (append,
+# append-many, count, seen-count, flags, internaldate, fetch, uids,
+# uidvalidity, folders, create, delete) against the test Dovecot.
 imaptool() {
 	IMAP_PORT=${IMAP_PORT:-} "$IT_PYTHON" "$IT_DIR/imaptool.py" "$@"
 }

@@ -8,7 +8,10 @@ next to NNNN.env, which holds the envelope:
 
     MAIL FROM:<sender>          (MAIL FROM:<> for the null sender)
     RCPT TO:<rcpt>              (one line per accepted recipient)
-    X-Sink-Info: helo=... peer=... mail_options=...
+    X-Sink-Info: helo=... peer=... mail_options=... tls=...
+
+tls= is "none" for a plaintext session, else the TLS version and how it
+began: "TLSv1.3/starttls" or "TLSv1.3/implicit".
 
 The .env file is written before the .eml, and both are renamed into place,
 so a test that sees NNNN.eml can read both files completely.
@@ -20,6 +23,10 @@ example "data 452 4.3.1 Insufficient system storage" or
 "rcpt:bad@acme.example 550 5.1.1 No such user".  A 421 reply also closes
 the connection, as real servers do.  Blank lines and # comments are ignored.
 
+TLS (--tls-cert FILE --tls-key FILE): --starttls offers STARTTLS,
+--require-starttls also refuses MAIL before it (530), --implicit-tls
+speaks TLS from the first byte (SMTPS).
+
 Runs with Debian's /usr/bin/python3 (python3-aiosmtpd).  SIGTERM and
 SIGINT stop it cleanly with exit status 0.
 """
@@ -28,6 +35,7 @@ import argparse
 import asyncio
 import os
 import signal
+import ssl
 import sys
 import time
 
@@ -44,6 +52,17 @@ def angle(addr):
     if addr in (None, "", "<>"):
         return "<>"
     return "<%s>" % addr
+
+
+def tls_info(server, session):
+    """"TLSv1.3/starttls", "TLSv1.3/implicit" or "none"."""
+    transport = server.transport
+    sslobj = transport.get_extra_info("ssl_object") if transport else None
+    if sslobj is None:
+        return "none"
+    # aiosmtpd sets session.ssl only when STARTTLS upgraded the session.
+    return "%s/%s" % (sslobj.version(),
+                      "starttls" if session.ssl is not None else "implicit")
 
 
 class Recorder:
@@ -118,9 +137,9 @@ class Recorder:
         base = os.path.join(self.outdir, "%04d" % self.seq)
         env = ["MAIL FROM:%s" % angle(envelope.mail_from)]
         env += ["RCPT TO:%s" % angle(r) for r in envelope.rcpt_tos]
-        env.append("X-Sink-Info: helo=%s peer=%s mail_options=%s" % (
+        env.append("X-Sink-Info: helo=%s peer=%s mail_options=%s tls=%s" % (
             session.host_name, session.peer[0] if session.peer else "-",
-            ",".join(envelope.mail_options) or "-"))
+            ",".join(envelope.mail_options) or "-", tls_info(server, session)))
         self._write(base + ".env", ("\n".join(env) + "\n").encode())
         self._write(base + ".eml", envelope.original_content)
         log("DATA (%d bytes) -> stored %04d" % (len(envelope.original_content),
@@ -138,17 +157,29 @@ class Recorder:
 async def main(args):
     handler = Recorder(args.dir, args.mode or [], args.mode_file)
     loop = asyncio.get_running_loop()
+    ctx = None
+    if args.starttls or args.require_starttls or args.implicit_tls:
+        if not (args.tls_cert and args.tls_key):
+            raise SystemExit("smtpsink: TLS needs --tls-cert and --tls-key")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    starttls = ctx if (args.starttls or args.require_starttls) else None
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="sink.test", enable_SMTPUTF8=True,
-                     decode_data=False, timeout=60),
-        host=args.host, port=args.port, reuse_address=True)
+                     decode_data=False, timeout=60, tls_context=starttls,
+                     require_starttls=args.require_starttls),
+        host=args.host, port=args.port, reuse_address=True,
+        ssl=ctx if args.implicit_tls else None)
     port = server.sockets[0].getsockname()[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.rename(tmp, args.port_file)
-    log("listening on %s:%d, storing in %s" % (args.host, port, args.dir))
+    log("listening on %s:%d%s, storing in %s" % (
+        args.host, port, " (implicit TLS)" if args.implicit_tls else
+        " (STARTTLS required)" if args.require_starttls else
+        " (STARTTLS offered)" if starttls else "", args.dir))
 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -168,6 +199,14 @@ if __name__ == "__main__":
     p.add_argument("--mode", action="append",
                    help='fault rule "STAGE CODE TEXT" (repeatable)')
     p.add_argument("--mode-file", help="file of fault rules, re-read often")
+    p.add_argument("--tls-cert", help="server certificate (PEM) for TLS")
+    p.add_argument("--tls-key", help="its private key (PEM)")
+    p.add_argument("--starttls", action="store_true",
+                   help="offer STARTTLS")
+    p.add_argument("--require-starttls", action="store_true",
+                   help="offer STARTTLS and refuse mail without it")
+    p.add_argument("--implicit-tls", action="store_true",
+                   help="TLS from the first byte (SMTPS)")
     p.add_argument("dir", help="directory for NNNN.eml / NNNN.env")
     try:
         asyncio.run(main(p.parse_args()))

@@ -59,6 +59,15 @@ assert_eq "$(sql "SELECT length(raw) < 4096 FROM messages WHERE subject='large a
 assert_eq "$(json_py 'len([t for t in j if t["subject"] == "small one"])' "$T/l.json")" 1 \
 	"the mail after it is taken in as usual"
 
+# --- committed but never marked (a crash between commit and STORE) -----
+# The next session sweeps what is at or below the cursor.
+write_config
+uid=$(imaptool uids | tail -n 1)
+imaptool store "uid:$uid" '-FLAGS (\Seen)' >/dev/null
+assert_eq "$(imap_count_seen)" "$(($(imap_count) - 1))" "one committed mail made unread again"
+assert_cmd "a new session" supportd --once
+assert_eq "$(imap_count_seen)" "$(imap_count)" "the sweep marks it \Seen again"
+
 # --- processed modes ----------------------------------------------------
 mail s1 "seen mode"
 deliver "$T/s1.eml"
@@ -72,15 +81,15 @@ mail mv "move mode"
 deliver "$T/mv.eml"
 before=$(imap_count)
 assert_cmd 'processed = "move:Processed"' supportd --once
-assert_eq "$(imap_count)" "$((before - 1))" "the mail left INBOX"
-assert_eq "$(imap_count Processed)" 1 "and is in Processed"
+assert_eq "$(imap_count)" 0 "the mail left INBOX, with the mails committed before it (the sweep)"
+assert_eq "$(imap_count Processed)" "$before" "all are in Processed"
 
 write_config --mailbox 'processed = "delete";'
 mail del "delete mode"
 deliver "$T/del.eml"
-before=$(imap_count)
+assert_eq "$(imap_count)" 1 "a new mail in INBOX"
 assert_cmd 'processed = "delete"' supportd --once
-assert_eq "$(imap_count)" "$((before - 1))" "the mail was deleted from INBOX"
+assert_eq "$(imap_count)" 0 "the mail was deleted from INBOX"
 assert_eq "$(tickets)" 8 "all eight mails are tickets"
 
 # --- received time: INTERNALDATE, clamped ------------------------------
@@ -95,4 +104,21 @@ created() { json_py "[t['created_at'] for t in j if t['subject'] == '$1'][0]" "$
 assert_eq "$(created 'three days old')" "2026-11-17T17:30:00+05:30" "created_at is the INTERNALDATE"
 assert_match "$(created 'a month old')" "^2026-11-13T17:30:0[0-9]\+05:30$" "older than 7 days: clamped to now - 7 days"
 assert_match "$(created 'from the future')" "^2026-11-20T17:30:0[0-9]\+05:30$" "in the future: clamped to now"
+# --- the SMTP relay down: --once says so, the mail waits and goes later --
+write_config
+stop_smtp
+sent=$(sink_count)
+# (a new sender: ann has had her autoreply_limit of answers this hour)
+printf 'From: zed@acme.example\nTo: support@vendor.example\nSubject: relay down\nMessage-ID: <down@acme.example>\n\nhi\n' >"$T/down.eml"
+deliver "$T/down.eml" 2026-11-19T12:00:00Z
+supportd --once --now 2026-11-20T12:00:00Z >"$T/down.log" 2>&1
+assert_eq "$?" 75 "--once exits 75 (EX_TEMPFAIL) when the relay cannot be reached"
+assert_file_contains "$T/down.log" "could not be sent; they will be retried" "and says why"
+assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox ORDER BY id DESC LIMIT 1")" "queued 1" \
+	"the response stays queued"
+restart_smtp
+supportctl tick --now 2026-11-20T12:00:30Z >/dev/null 2>&1
+assert_eq "$(sink_count)" "$sent" "not before the backoff"
+supportctl tick --now 2026-11-20T12:01:30Z >/dev/null 2>&1
+assert_eq "$(sink_count)" "$((sent + 1))" "the relay is back: delivered, once"
 it_done

@@ -3,7 +3,7 @@
 # Quarantine (issue #3 point 8, SPEC §3.7a): a mail that cannot be
 # processed is kept with its reason, marked on the server so it is not
 # fetched again, listed by supportctl quarantine, and the mails after it
-# are processed.
+# are processed.  A mail over a work bound is read as far as the bound.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -34,4 +34,20 @@ assert_match "$(supportctl quarantine)" "uid=3 from=-: no sender address" "a pla
 assert_cmd "a second cycle" supportd --once
 assert_eq "$(supportctl quarantine --json | json_get length)" 2 "nothing is fetched or quarantined twice"
 assert_eq "$(sink_count)" 2 "only the good mails were answered"
+
+# Work per mail is bounded: a mail of 600 parts is read as far as the
+# 500-part limit, made a ticket of, and says what was left unread.
+{
+	printf 'From: ann@acme.example\nTo: support@vendor.example\nSubject: wide\n'
+	printf 'Message-ID: <wide@acme.example>\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary="w"\n\n--w\n\nthe text\n'
+	for i in $(seq 600); do printf -- '--w\nContent-Type: application/octet-stream; name="f%d.bin"\n\nx\n' "$i"; done
+	printf -- '--w--\n'
+} >"$T/wide.eml"
+deliver "$T/wide.eml"
+assert_cmd "supportd --once takes the wide mail" supportd --once
+assert_eq "$(sql "SELECT disposition || ': ' || reason FROM messages WHERE message_id='wide@acme.example'")" \
+	"ticket: more than 500 MIME parts" "the wide mail is a ticket, its message says what was cut"
+assert_eq "$(sql "SELECT count(*) FROM events e JOIN messages m ON m.ticket_id = e.ticket_id
+	WHERE m.message_id='wide@acme.example' AND e.kind='parse-limit'")" 1 "and so does a parse-limit event"
 it_done

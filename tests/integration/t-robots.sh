@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Robots and our own mail coming back (issue #3 point 6, SPEC §3.7): a
 # bounce of one of our responses is recorded on its ticket as a delivery
-# failure and makes no ticket; an out-of-office reply on a ticket is
-# recorded and changes nothing; neither is answered nor pages anyone.
+# failure and makes no ticket, whether it returns our headers, the whole
+# message, or quotes them in plain text (Exim), and even when a relay
+# rewrote our Message-ID (X-Supportd-Ticket); an out-of-office reply or
+# a read receipt on a ticket is recorded as automatic mail and changes
+# nothing; none is answered or pages anyone.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -65,6 +68,54 @@ assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE mes
 	"1 automatic" "the out-of-office is recorded on the ticket"
 assert_eq "$(supportctl show 1 --json | json_get .status)" "$before" "and changes nothing"
 assert_eq "$(sink_count)" 1 "and is not answered"
+
+# A plain-text bounce (Exim) quoting our response's header lines.
+{
+	printf 'From: Mail Delivery System <Mailer-Daemon@mx.acme.example>\nTo: support@vendor.example\n'
+	printf 'Subject: Mail delivery failed: returning message to sender\nMessage-ID: <exim1@mx.acme.example>\n'
+	printf 'Auto-Submitted: auto-replied\n\nThis message was created automatically by mail delivery software.\n\n'
+	printf '  ann@acme.example\n    mailbox is full: retry timeout exceeded\n\n'
+	printf -- '------ This is a copy of the message, including all the headers. ------\n\n'
+	tr -d '\r' <"$ack" | sed 's/^/  /'
+} >"$T/exim.eml"
+deliver "$T/exim.eml" "$NOW"
+once
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='exim1@mx.acme.example'")" \
+	"1 bounce" "a plain-text bounce quoting our headers is matched by its Message-ID line"
+
+# A relay rewrote our Message-ID: X-Supportd-Ticket still names the ticket.
+{
+	printf 'Return-Path: <>\nFrom: postmaster@relay.example\nTo: support@vendor.example\n'
+	printf 'Subject: Undeliverable: [Ticket#1] Re: invoices missing\nMessage-ID: <ndr3@relay.example>\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B3"\n\n'
+	printf -- '--B3\nContent-Type: text/plain\n\nDelivery has failed.\n\n'
+	printf -- '--B3\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; ann@acme.example\nAction: failed\nStatus: 5.2.2\n\n'
+	printf -- '--B3\nContent-Type: text/rfc822-headers\n\nFrom: support@vendor.example\n'
+	printf 'Message-ID: <REWRITTEN.12345@relay.example>\nX-Supportd-Ticket: 1\n\n--B3--\n'
+} >"$T/ndr.eml"
+deliver "$T/ndr.eml" "$NOW"
+once
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='ndr3@relay.example'")" \
+	"1 bounce" "a bounce whose returned id was rewritten is matched by X-Supportd-Ticket"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=1 AND kind='delivery-failure'")" 4 \
+	"each bounce is one delivery-failure event"
+
+# A read receipt is a report too, but no delivery failure.
+{
+	printf 'From: Ann <ann@acme.example>\nTo: support@vendor.example\nSubject: Read: [Ticket#1] Re: invoices missing\n'
+	printf 'Message-ID: <mdn1@acme.example>\nIn-Reply-To: %s\nMIME-Version: 1.0\n' "$ack_id"
+	printf 'Content-Type: multipart/report; report-type=disposition-notification; boundary="B4"\n\n'
+	printf -- '--B4\nContent-Type: text/plain\n\nYour message was displayed.\n\n'
+	printf -- '--B4\nContent-Type: message/disposition-notification\n\n'
+	printf 'Final-Recipient: rfc822; ann@acme.example\nOriginal-Message-ID: %s\n' "$ack_id"
+	printf 'Disposition: manual-action/MDN-sent-manually; displayed\n\n--B4--\n'
+} >"$T/mdn.eml"
+deliver "$T/mdn.eml" "$NOW"
+once
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='mdn1@acme.example'")" \
+	"1 automatic" "a read receipt is recorded as automatic mail, not as a bounce"
+assert_eq "$(supportctl show 1 --json | json_get .status)" "$before" "no robot changed the ticket"
+assert_eq "$(sink_count)" 1 "and none was answered"
 
 # A robot's C1 after hours pages nobody.
 printf 'From: noreply@monitor.acme.example\nTo: support@vendor.example\nSubject: C1 System Down alert\nMessage-ID: <alert1@acme.example>\n\nCPU high.\n' >"$T/alert.eml"

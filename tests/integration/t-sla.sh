@@ -139,7 +139,8 @@ assert_eq "$(sql "SELECT count(*) FROM events WHERE kind='page-suppressed'")" 1 
 # --- The pager endpoint fails, then heals: the webhook is retried ------
 echo 503 >"$T/http/status"
 mail c1r 'ann@acme.example' 'System Down: payments' 2026-11-15T02:00:00+05:30
-run_at 2026-11-15T02:00:00+05:30
+supportd --once --now 2026-11-15T02:01:00+05:30 >>"$T/once.log" 2>&1
+assert_eq "$?" 75 "--once exits 75: a page could not be delivered"
 last_hook() {	# the page of the payments C1 (escalations post webhooks too)
 	sql "SELECT status || ' ' || attempts || ' ' || coalesce(last_error, '') FROM outbox
 	     WHERE kind='webhook' AND ticket_id=(SELECT id FROM tickets

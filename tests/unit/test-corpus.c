@@ -5,8 +5,9 @@
  * test mail from other projects; MANIFEST.tsv names source, path and
  * licence of each).  Nothing may crash; every mail a person wrote
  * ("ticket") parses with a sender address; every string that comes out
- * is valid UTF-8; and every file cut short at several lengths still
- * parses or is refused cleanly.
+ * is valid UTF-8; robot_reason agrees with the expect column (SPEC
+ * §3.7); and every file cut short at several lengths still parses or is
+ * refused cleanly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <glib.h>
 
 #include "supportd/mail.h"
+#include "supportd/robot.h"
 #include "harness.h"
 
 struct row {
@@ -211,6 +213,49 @@ test_corpus_parse(void)
 	test_end();
 }
 
+/*
+ * SPEC §3.7 on the corpus: every file marked no-autoreply is seen as
+ * automatic (or has no sender, so nobody could be answered), and no
+ * person's mail ("ticket") is taken for a robot.
+ */
+static void
+test_corpus_robots(void)
+{
+	size_t robots = 0;
+
+	test_begin("corpus: robots are robots, people are people");
+	for (size_t i = 0; i < nrows; i++) {
+		struct sd_mail	*m = NULL;
+		struct sd_err	 err;
+		const char	*why;
+		char		 rel[512];
+		char		*buf;
+		size_t		 len;
+		bool		 ok = true;
+
+		snprintf(rel, sizeof(rel), "fixtures/corpus/%s", rows[i].file);
+		if ((buf = slurp(rel, &len)) == NULL)
+			continue;
+		if (mime_parse(buf, len, &m, &err) == 0) {
+			why = robot_reason(m);
+			if (strcmp(rows[i].expect, "no-autoreply") == 0) {
+				ok = why != NULL || m->from.addr == NULL;
+				robots++;
+			} else if (strcmp(rows[i].expect, "ticket") == 0)
+				ok = why == NULL;
+			if (!ok)
+				printf("# %s (%s): robot_reason %s\n",
+				    rows[i].file, rows[i].expect,
+				    why ? why : "NULL");
+		}
+		test_assert_idx(ok, i);
+		mail_free(&m);
+		free(buf);
+	}
+	printf("# %zu no-autoreply files\n", robots);
+	test_end();
+}
+
 static void
 test_corpus_truncated(void)
 {
@@ -254,6 +299,7 @@ main(void)
 	static void (*const fns[])(void) = {
 		test_corpus_manifest,
 		test_corpus_parse,
+		test_corpus_robots,
 		test_corpus_truncated,
 		NULL,
 	};

@@ -704,6 +704,169 @@ test_parse_hostile(void)
 	test_end();
 }
 
+/* Every bound of the work on one mail is hit, and said (m->limit). */
+static void
+test_parse_limits(void)
+{
+	struct sd_mail	*m;
+	GString		*s;
+	gint64		 t0 = g_get_monotonic_time();
+
+	test_begin("mime: limits cut the work short and say so");
+	m = parse_str("From: a@b.example\nSubject: fine\n\nbody\n");
+	test_assert(m != NULL && m->limit == NULL);
+	mail_free(&m);
+
+	/* 600 parts: the walk stops at 500. */
+	s = g_string_new("From: a@b.example\nSubject: wide\nContent-Type: "
+	    "multipart/mixed; boundary=w\n\n");
+	for (int i = 0; i < 600; i++)
+		g_string_append_printf(s, "--w\nContent-Type: application/"
+		    "octet-stream; name=f%d\n\nx\n", i);
+	g_string_append(s, "--w--\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->nattachments == 499);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "more than 500 MIME parts") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 200000 empty parts (GMime alone would take ~300 MB): GMime sees
+	 * only the first 5000 boundary lines. */
+	s = g_string_new("From: a@b.example\nSubject: many\nContent-Type: "
+	    "multipart/mixed; boundary=w\n\n");
+	for (int i = 0; i < 200000; i++)
+		g_string_append(s, "--w\n\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "more than 5000 MIME boundary lines") == 0);
+	test_assert(m != NULL && strcmp(m->subject, "many") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 6000 header fields: the first 5000 looked at. */
+	s = g_string_new("From: a@b.example\nSubject: fields\n");
+	for (int i = 0; i < 6000; i++)
+		g_string_append_printf(s, "X-H%d: v\n", i);
+	g_string_append(s, "Auto-Submitted: auto-replied\n\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "more than 5000 header fields") == 0);
+	test_assert(m != NULL && m->auto_submitted == NULL &&
+	    strcmp(m->body, "body\n") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 300000 header fields: GMime is given the first 50000 lines. */
+	s = g_string_new("From: a@b.example\nSubject: flood\n");
+	for (int i = 0; i < 300000; i++)
+		g_string_append(s, "X-F: v\n");
+	g_string_append(s, "\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "more than 50000 header fields") == 0);
+	test_assert(m != NULL && strcmp(m->subject, "flood") == 0 &&
+	    strcmp(m->from.addr, "a@b.example") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 40 levels of nesting: walked to 32. */
+	s = g_string_new("From: a@b.example\nSubject: deep\n");
+	for (int i = 0; i < 40; i++)
+		g_string_append_printf(s, "Content-Type: multipart/mixed; "
+		    "boundary=b%d\n\n--b%d\n", i, i);
+	g_string_append(s, "Content-Type: text/plain\n\ndeep text\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "MIME nested more than 32 deep") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 8 MB of base64 text: decoded only as far as the text bound. */
+	s = g_string_new("From: a@b.example\nSubject: b64\nContent-Type: "
+	    "text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n");
+	for (int i = 0; i < 150000; i++)
+		g_string_append(s, "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd29ybGQg"
+		    "aGVsbG8gd29y\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && strlen(m->body) <= (1u << 20) &&
+	    strncmp(m->body, "hello world hello", 17) == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+	printf("# limits took %.1f s\n",
+	    (double)(g_get_monotonic_time() - t0) / 1e6);
+	test_end();
+}
+
+/* What a bounce returns: the ids of our mail, however it is returned. */
+static void
+test_parse_returned(void)
+{
+	static const char dsn[] =
+	    "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n"
+	    "Content-Type: multipart/report; report-type=Delivery-Status;\n"
+	    " boundary=B\n\n--B\nContent-Type: text/plain\n\nsorry\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Final-Recipient: rfc822; ann@acme.example\nAction: failed\n"
+	    "--B\nContent-Type: text/rfc822-headers\n\n"
+	    "From: Support <support@vendor.example>\nMessage-ID:\n"
+	    " <abc.1@vendor.example>\nX-Supportd-Ticket: 12\n--B--\n";
+	static const char whole[] =
+	    "From: postmaster@mx.example\nSubject: DSN\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=B\n\n--B\n\nfailed\n--B\nContent-Type: message/rfc822"
+	    "\n\nFrom: support@vendor.example\nMessage-ID: <w.2@vendor."
+	    "example>\nX-Supportd-Ticket: 7\nSubject: x\n\nhello\n--B--\n";
+	static const char exim[] =
+	    "From: Mail Delivery System <Mailer-Daemon@mx.example>\n"
+	    "Subject: Mail delivery failed: returning message to sender\n\n"
+	    "This message was created automatically.\n\n"
+	    "------ This is a copy of the message, including all the headers."
+	    "\n\n  From: support@vendor.example\n"
+	    "  Message-Id: <e.3@vendor.example>\n"
+	    "> X-Supportd-Ticket: 9\n";
+	static const char mdn[] =
+	    "From: ann@acme.example\nSubject: Read: x\nContent-Type: "
+	    "multipart/report; report-type=disposition-notification; "
+	    "boundary=B\n\n--B\n\nread\n--B--\n";
+	struct sd_mail *m;
+
+	test_begin("mime: the mail a bounce returns");
+	m = parse_str(dsn);
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert_streq(m->report_type, "delivery-status");
+		test_assert(m->embedded_ids.n == 1);
+		if (m->embedded_ids.n == 1)
+			test_assert_streq(m->embedded_ids.v[0],
+			    "abc.1@vendor.example");
+		test_assert(m->embedded_ticket == 12);
+	}
+	mail_free(&m);
+	m = parse_str(whole);
+	test_assert(m != NULL && m->embedded_ids.n == 1 &&
+	    strcmp(m->embedded_ids.v[0], "w.2@vendor.example") == 0 &&
+	    m->embedded_ticket == 7);
+	mail_free(&m);
+	m = parse_str(exim);
+	test_assert(m != NULL && m->report_type == NULL &&
+	    m->embedded_ids.n == 1 &&
+	    strcmp(m->embedded_ids.v[0], "e.3@vendor.example") == 0 &&
+	    m->embedded_ticket == 9);
+	mail_free(&m);
+	m = parse_str(mdn);
+	test_assert(m != NULL);
+	if (m != NULL)
+		test_assert_streq(m->report_type, "disposition-notification");
+	mail_free(&m);
+	/* A person's mail returns nothing. */
+	m = parse_str("From: a@b.example\nSubject: s\n\nhello\n");
+	test_assert(m != NULL && m->embedded_ids.n == 0 &&
+	    m->embedded_ticket == 0 && m->report_type == NULL);
+	mail_free(&m);
+	test_end();
+}
+
 static void
 test_build_basic(void)
 {
@@ -1059,6 +1222,8 @@ main(void)
 		test_parse_html,
 		test_parse_truncated,
 		test_parse_hostile,
+		test_parse_limits,
+		test_parse_returned,
 		test_build_basic,
 		test_build_injection,
 		test_build_edges,

@@ -104,10 +104,103 @@ test_rules(void)
 	test_end();
 }
 
+/* The markers real robots in tests/fixtures/corpus/ carry and nothing
+ * else: senders, subjects, another ticket system's own Message-IDs. */
+static void
+test_heuristics(void)
+{
+	static const struct {
+		const char *from, *subject, *msgid, *want;
+	} t[] = {
+		{ "post_master@vtext.example", "Re:Test message", NULL,
+		  "robot-sender" },
+		{ "kijitora@apple.example", "Auto reply: Nyaan", NULL,
+		  "subject" },
+		{ "john@domino.example", "AUTO: Smith, John is out of the "
+		  "office. (returning 01/02/2009)", NULL, "subject" },
+		{ "yahoo@yahoo.example", "Auto Response", NULL, "subject" },
+		/* Request Tracker: "Resolved:" carries only its Message-ID. */
+		{ "rt-xxx@rt.example", "[support.example #33575] Resolved: FYI",
+		  "rt-4.2.8-6644-1530017064-1465.33575-215-0@rt.example",
+		  "ticket-system" },
+		{ "rt-xxx@rt.example", "[support.example #33575] AutoReply: "
+		  "FYI", "rt-4.2.8-22046-1529425595-591.33575-211-0@rt.example",
+		  "ticket-system" },
+		/* ...but a person replying to RT is a person. */
+		{ "ann@acme.example", "Re: [support.example #33575] Resolved: "
+		  "FYI", "87bmc6lp3h.fsf@len.workgroup", NULL },
+		{ "ann@acme.example", "x", "rt-abc@acme.example", NULL },
+		{ "ann@acme.example", "x", "rt-4.2@acme.example", NULL },
+		{ "ann@acme.example", "x", "rt-", NULL },
+		{ "ann@acme.example", "x", "art-4.2.8-1@acme.example", NULL },
+		{ "ann@acme.example", "Resolved: the printer works", NULL,
+		  NULL },
+	};
+
+	test_begin("robot: heuristics from the corpus");
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct sd_mail m;
+
+		memset(&m, 0, sizeof(m));
+		m.from.addr = (char *)t[i].from;
+		m.subject = (char *)t[i].subject;
+		m.message_id = (char *)t[i].msgid;
+		test_assert_streq_idx(robot_reason(&m), t[i].want, i);
+	}
+	test_end();
+}
+
+/* Delivery failures (recorded on the ticket) against other robots. */
+static void
+test_bounce(void)
+{
+	static const struct {
+		const char *from, *subject, *ctype, *rtype;
+		bool want;
+	} t[] = {
+		{ "MAILER-DAEMON@mx.example", "Undelivered Mail Returned to "
+		  "Sender", "multipart/report", "delivery-status", true },
+		{ "MAILER-DAEMON@mx.example", "x", "multipart/report", NULL,
+		  true },
+		/* A read receipt and a spam complaint are reports, not
+		 * delivery failures. */
+		{ "ann@acme.example", "Read: invoices", "multipart/report",
+		  "disposition-notification", false },
+		{ "scomp@aol.example", "Email Feedback Report",
+		  "multipart/report", "feedback-report", false },
+		{ "postmaster@mx.example", "x", "text/plain", NULL, true },
+		{ "post_master@mx.example", "Re:Test message", "multipart/mixed",
+		  NULL, true },
+		{ "ann@acme.example", "Mail delivery failed: returning message "
+		  "to sender", "text/plain", NULL, true },
+		{ "ann@acme.example", "Undeliverable: hello", NULL, NULL, true },
+		{ "ann@acme.example", "failure notice", NULL, NULL, true },
+		{ "ann@acme.example", "Automatic reply: invoices", "text/plain",
+		  NULL, false },
+		{ "ann@acme.example", "Out of Office: back Monday", NULL, NULL,
+		  false },
+		{ "noreply@shop.example", "Your order", "text/html", NULL, false },
+	};
+
+	test_begin("robot: bounces and delay notices");
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct sd_mail m;
+
+		memset(&m, 0, sizeof(m));
+		m.from.addr = (char *)t[i].from;
+		m.subject = (char *)t[i].subject;
+		m.content_type = (char *)t[i].ctype;
+		m.report_type = (char *)t[i].rtype;
+		test_assert_idx(robot_is_bounce(&m) == t[i].want, i);
+	}
+	test_end();
+}
+
 int
 main(void)
 {
-	static void (*const tests[])(void) = { test_rules, NULL };
+	static void (*const tests[])(void) = { test_rules, test_heuristics,
+	    test_bounce, NULL };
 
 	return test_run(tests);
 }

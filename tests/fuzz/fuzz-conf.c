@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-conf.c - libFuzzer target for the configuration loader (SPEC §10,
+ * §12).  conf.h has no from-memory entry point (conf_load reads a path,
+ * relative paths in the file are made absolute against its directory),
+ * so each input is written to supportd.conf in a private temporary
+ * directory (under /dev/shm when there is one) and loaded from there.
+ * Checks: a load succeeds exactly when it reports no error, and every
+ * error names the file ("FILE:LINE: SETTING: problem").  The first line
+ * of the input also goes through conf_parse_duration and conf_parse_size.
+ *
+ * Inputs with "@include" are skipped: libconfig would read whatever file
+ * they name (/dev/zero, /dev/stdin, ...), which fuzzes the host rather
+ * than our code.  libconfig 1.5 leaks a token on some syntax errors: run
+ * with LSAN_OPTIONS=suppressions=tests/lsan.supp (tests/fuzz/run.sh
+ * does).  Without libFuzzer (-DFUZZ_MAIN) it loads the files named on
+ * the command line.
+ *
+ *   make fuzz && tests/fuzz/run.sh 60 conf	(in a configured build tree)
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "supportd/conf.h"
+
+int	LLVMFuzzerInitialize(int *argc, char ***argv);
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char	*dir, *path;
+
+static void
+cleanup(void)
+{
+	if (path != NULL)
+		unlink(path);
+	if (dir != NULL)
+		rmdir(dir);
+	free(path);
+	free(dir);
+	path = dir = NULL;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+
+	(void)argc;
+	(void)argv;
+	if (asprintf(&dir, "%s/fuzz-conf.XXXXXX", tmp) == -1 ||
+	    mkdtemp(dir) == NULL ||
+	    asprintf(&path, "%s/supportd.conf", dir) == -1) {
+		perror("fuzz-conf: temporary directory");
+		exit(1);
+	}
+	atexit(cleanup);
+	return 0;
+}
+
+static void
+write_input(const uint8_t *data, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd == -1) {
+		perror("fuzz-conf: open");
+		exit(1);
+	}
+	while (size > 0) {
+		ssize_t n = write(fd, data, size);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			perror("fuzz-conf: write");
+			exit(1);
+		}
+		data += n;
+		size -= (size_t)n;
+	}
+	close(fd);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sd_strv	 errs, warns;
+	struct sd_conf	*c = NULL;
+	struct sd_dur	 d;
+	const uint8_t	*eol;
+	size_t		 plen;
+	int64_t		 bytes;
+	char		*line;
+	int		 r;
+
+	if (dir == NULL)
+		LLVMFuzzerInitialize(NULL, NULL);
+	/* The value parsers on the first line. */
+	eol = memchr(data, '\n', size);
+	line = g_strndup((const char *)data, eol ? (size_t)(eol - data) : size);
+	(void)conf_parse_duration(line, true, &d);
+	(void)conf_parse_size(line, &bytes);
+	(void)conf_prio_parse(line);
+	g_free(line);
+
+	if (memmem(data, size, "@include", 8) != NULL)
+		return 0;
+	write_input(data, size);
+	memset(&errs, 0, sizeof(errs));
+	memset(&warns, 0, sizeof(warns));
+	r = conf_load(path, &c, &errs, &warns);
+	if (r == 0) {
+		if (c == NULL || errs.n != 0)
+			abort();
+		/* The lookups on what was loaded. */
+		(void)conf_tier(c, "premium");
+		(void)conf_org_for_domain(c, "acme.example");
+		(void)conf_mailbox(c, "support");
+		conf_free(&c);
+	} else if (r != -1 || c != NULL || errs.n == 0) {
+		abort();
+	}
+	plen = strlen(path);
+	for (size_t i = 0; i < errs.n; i++)
+		if (strncmp(errs.v[i], path, plen) != 0 ||
+		    errs.v[i][plen] != ':')
+			abort();	/* an error that does not name the file */
+	strv_free(&errs);
+	strv_free(&warns);
+	return 0;
+}
+
+#ifdef FUZZ_MAIN
+int
+main(int argc, char **argv)
+{
+	LLVMFuzzerInitialize(&argc, &argv);
+	for (int i = 1; i < argc; i++) {
+		gchar	*buf;
+		gsize	 len;
+
+		if (!g_file_get_contents(argv[i], &buf, &len, NULL))
+			continue;
+		LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
+		g_free(buf);
+	}
+	return 0;
+}
+#endif

@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Crash safety (issue #3 point 9, SPEC §10): 200 mails (new ones from
+# many senders, replies tagged [Ticket#N], replies by In-Reply-To) are
+# delivered, then `supportd --once` is killed with SIGKILL again and again
+# -- during start-up, while it takes mail in, and while it flushes the
+# outbox, several times right as the SMTP server accepts a response --
+# and restarted, until a last clean run.  Afterwards: every mail is stored
+# once and on the right ticket, no ticket was made twice, every response
+# went out, and at most one response per kill went out twice (with the
+# same Message-ID).  The kill moments are counts (mails committed,
+# responses accepted) and fixed delays, so the run is deterministic up to
+# the machine's speed.  tests/integration/crashloop.py does the killing.
+. "$(dirname "$0")/lib.sh"
+it_init "$0"
+command -v sqlite3 >/dev/null || _it_missing "sqlite3 is not installed"
+start_dovecot
+start_smtp
+write_config
+
+N=200
+SEED=7
+# ---- the mails: deterministic, replies only to earlier mails ----------
+"$IT_PYTHON" - "$T/mails" "$N" "$SEED" "$T/expect" <<'EOF'
+import os, random, sys
+outdir, n, seed, expect = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rng = random.Random(seed)
+os.makedirs(outdir)
+# 36 senders without an organization, 4 of Acme Retail (premium); at
+# most 3 new tickets each, well inside autoreply_limit (5 an hour).
+senders = ["cust%02d@c%02d.example" % (k, k) for k in range(36)] + \
+    ["buyer%d@acme.example" % k for k in range(4)]
+topics = ["printer offline", "invoice question", "login fails",
+          "slow export", "[BUG] report crashes", "[Feature Request] dark mode",
+          "password reset", "licence renewal", "sync stopped", "API 500s"]
+tickets, roots, made = [], [], {}	# ticket N = tickets[N-1]
+for i in range(n):
+    free = [s for s in senders if made.get(s, 0) < 3]
+    kind = "new" if not tickets or (free and rng.random() < 0.6) else \
+        rng.choice(["tag", "irt"])
+    mid = "m%03d.%d@crash.example" % (i, seed)
+    h = []
+    if kind == "new":
+        s = rng.choice(free)
+        made[s] = made.get(s, 0) + 1
+        subj = "%s #%d" % (rng.choice(topics), i)
+        tickets.append((mid, subj, s))
+        h.append("Subject: " + subj)
+        root = mid
+    else:
+        t = rng.randrange(len(tickets))
+        root, osubj, s = tickets[t]
+        if kind == "tag":	# ticket ids are given in order of arrival
+            h.append("Subject: Re: [Ticket#%d] %s" % (t + 1, osubj))
+        else:
+            h += ["Subject: Re: " + osubj, "In-Reply-To: <%s>" % root,
+                  "References: <%s>" % root]
+    roots.append("%s|%s" % (mid, root))
+    h = ["From: Customer %d <%s>" % (i, s), "To: support@vendor.example",
+         "Message-ID: <%s>" % mid,
+         "Date: Mon, 02 Mar 2026 10:%02d:%02d +0000" % (i // 60, i % 60)] + h
+    body = "Hello,\n\nmail %d (%s) from %s.\n\n-- \n%s\n" % (i, kind, s, s)
+    with open(os.path.join(outdir, "%04d.eml" % i), "w") as f:
+        f.write("\n".join(h) + "\n\n" + body)
+with open(expect + ".new", "w") as f:
+    f.write("".join(m + "\n" for m, _, _ in sorted(tickets)))
+with open(expect + ".roots", "w") as f:
+    f.write("".join(r + "\n" for r in sorted(roots)))
+EOF
+NEW=$(wc -l <"$T/expect.new")
+deliver_many "$T/mails"
+assert_eq "$(imap_count)" "$N" "$N mails delivered ($NEW new, $((N - NEW)) replies)"
+
+# ---- the kills ---------------------------------------------------------
+# Start-up (before and around the schema and the IMAP login), intake at
+# mail counts, the outbox flush at counts of responses the sink stored
+# (firing the instant a response is stored, i.e. before supportd knows it
+# was accepted) and of rows marked sent, and a few fixed delays.
+triggers=(delay:0.012 delay:0.004 delay:0.025 delay:0.04
+	in:12 in:30 in:31 in:55+0.0004 in:80 in:110 in:140+0.001 in:170
+	in:199 in:200
+	smtp:3 smtp:15 smtp:16+0.0003 sent:30+0.0008 smtp:45 smtp:60
+	delay:0.06 smtp:80 sent:95 smtp:104 smtp:118+0.0005)
+"$IT_PYTHON" "$IT_DIR/crashloop.py" --log "$T/supportd.log" \
+	"$T/supportd.db" "$T/sink" "$N" "${triggers[@]}" -- \
+	"$SUPPORTD_BIN" -c "$CONF" --once >"$T/crash.out" 2>&1 ||
+	fail "crashloop.py failed" "$(cat "$T/crash.out")"
+sed 's/^# /#   /' "$T/crash.out" | grep '^#' || true
+summary=$(sed -n 's/^crash: //p' "$T/crash.out")
+note "kill statistics: $summary"
+for kv in $summary; do
+	declare "k_${kv%%=*}=${kv#*=}"
+done
+assert_match "${k_interrupted:-0}" '^([1-9][0-9]+)$' \
+	"at least 10 kills interrupted work (${k_interrupted:-0} of ${k_kills:-0})"
+assert_ne "${k_intake:-0}" 0 "some kills landed during intake (${k_intake:-0})"
+assert_ne "${k_flush:-0}" 0 "some kills landed during the outbox flush (${k_flush:-0})"
+
+assert_cmd "a last clean supportd --once completes" supportd --once
+
+# ---- every mail once, on the right ticket --------------------------------
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'")" "$N" \
+	"every delivered mail is stored"
+assert_eq "$(sql "SELECT count(DISTINCT dedupe_key) FROM messages WHERE direction='in'")" \
+	"$N" "each under its own dedupe key"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'
+	AND (ticket_id IS NULL OR disposition <> 'ticket')")" 0 \
+	"every mail is a ticket or threaded on one"
+assert_eq "$(sql "SELECT count(*) FROM tickets")" "$NEW" \
+	"no ticket made twice ($NEW tickets)"
+sql "SELECT m.message_id FROM messages m WHERE m.direction='in' AND m.id =
+	(SELECT min(id) FROM messages WHERE ticket_id = m.ticket_id
+	 AND direction='in') ORDER BY 1" >"$T/got.new"
+assert_cmd "each ticket was opened by one of the new mails" \
+	diff "$T/expect.new" "$T/got.new"
+sql "SELECT m.message_id || '|' || r.message_id FROM messages m
+	JOIN messages r ON r.ticket_id = m.ticket_id AND r.direction = 'in'
+	AND r.id = (SELECT min(id) FROM messages WHERE ticket_id = m.ticket_id
+	 AND direction = 'in')
+	WHERE m.direction = 'in' ORDER BY 1" >"$T/got.roots"
+assert_cmd "each reply is threaded on the ticket it answers" \
+	diff "$T/expect.roots" "$T/got.roots"
+assert_eq "$(sql "SELECT count(*) FROM cursors WHERE last_uid = $N")" 1 \
+	"the cursor is at the last mail"
+
+# ---- every response sent, at most one duplicate per kill ----------------
+assert_eq "$(sql "SELECT status || ' ' || count(*) FROM outbox GROUP BY status")" \
+	"sent $NEW" "every acknowledgement queued once and sent"
+"$IT_PYTHON" - "$T/sink" "$T/expect.new" >"$T/dups" <<'EOF'
+import email, os, sys
+sink, expect = sys.argv[1], sys.argv[2]
+want = set(open(expect).read().split())
+by_irt = {}
+for n in sorted(os.listdir(sink)):
+    if not n.endswith(".eml"):
+        continue
+    with open(os.path.join(sink, n), "rb") as f:
+        m = email.message_from_binary_file(f)
+    irt = (m["In-Reply-To"] or "").strip().strip("<>")
+    by_irt.setdefault(irt, []).append((m["Message-ID"] or "").strip())
+dups = sum(len(v) - 1 for v in by_irt.values())
+same = all(len(set(v)) == 1 for v in by_irt.values())
+print("answered=%d dups=%d unknown=%d missing=%d same_msgid=%d" % (
+    len(by_irt), dups, len(set(by_irt) - want), len(want - set(by_irt)),
+    same))
+EOF
+note "sink: $(cat "$T/dups")"
+read -ra kvs <"$T/dups"
+for kv in "${kvs[@]}"; do
+	declare "s_${kv%%=*}=${kv#*=}"
+done
+assert_eq "${s_answered:-}/${s_unknown:-}/${s_missing:-}" "$NEW/0/0" \
+	"the sink got a response to each new mail and to nothing else"
+if [ "${s_dups:-99}" -le "${k_kills:-0}" ]; then
+	ok "responses sent twice: ${s_dups} <= ${k_kills} kills"
+else
+	not_ok "at most one response sent twice per kill" \
+		"${s_dups:-?} duplicates, ${k_kills:-?} kills"
+fi
+assert_eq "${s_same_msgid:-}" 1 "a response sent again keeps its Message-ID"
+[ "${s_dups:-0}" = "${k_window:-0}" ] ||
+	note "duplicates ${s_dups:-?} != kills seen in the accepted-not-recorded window ${k_window:-?}"
+note "mails left without \\Seen (killed between commit and STORE): $((N - $(imap_count_seen)))"
+it_done
