@@ -81,33 +81,28 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	return ret;
 }
 
+struct reply_args {
+	const char	*body, *actor;
+	bool		 internal;
+	sd_time		 now;
+};
+
+static int
+reply_fn(const struct sd_ingest *in, struct sd_ticket *t, void *arg,
+    struct sd_err *err)
+{
+	struct reply_args *a = arg;
+
+	return reply_locked(in, t, a->body, a->actor, a->internal, a->now, err);
+}
+
 int
 ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
     const char *actor, bool internal, sd_time now, struct sd_err *err)
 {
-	struct sd_ticket	t;
-	bool			found;
-	int			ret = -1;
+	struct reply_args a = { body, actor, internal, now };
 
-	if (store_begin(in->store, err) == -1)
-		return -1;
-	if (store_ticket_get(in->store, id, &t, &found, err) == -1)
-		goto fail;
-	if (!found) {
-		sd_err_set(err, SD_E_PERM, "no ticket %lld", (long long)id);
-		goto fail;
-	}
-	if (reply_locked(in, &t, body, actor, internal, now, err) == -1)
-		goto fail;
-	if (store_commit(in->store, err) == -1)
-		goto out;
-	ret = 0;
-	goto out;
- fail:
-	store_rollback(in->store);
- out:
-	store_ticket_clear(&t);
-	return ret;
+	return ingest_on_ticket(in, id, reply_fn, &a, err);
 }
 
 /* ---- agents by mail ------------------------------------------------ */

@@ -69,6 +69,13 @@ int	timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 	    const char *status, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/* Runs fn on ticket id, loaded, inside one BEGIN IMMEDIATE transaction
+ * that commits when fn returns 0.  SD_E_PERM for an unknown ticket. */
+typedef int (*ingest_ticket_fn)(const struct sd_ingest *in,
+	    struct sd_ticket *t, void *arg, struct sd_err *err);
+int	ingest_on_ticket(const struct sd_ingest *in, int64_t id,
+	    ingest_ticket_fn fn, void *arg, struct sd_err *err);
+
 /* ingest_ticket_set inside the caller's transaction, on a loaded t. */
 int	timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 	    const char *field, const char *value, const char *actor,

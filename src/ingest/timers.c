@@ -312,8 +312,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 }
 
 int
-ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
-    const char *value, const char *actor, sd_time now, struct sd_err *err)
+ingest_on_ticket(const struct sd_ingest *in, int64_t id, ingest_ticket_fn fn,
+    void *arg, struct sd_err *err)
 {
 	struct sd_ticket	t;
 	bool			found;
@@ -327,7 +327,7 @@ ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
 		sd_err_set(err, SD_E_PERM, "no ticket %lld", (long long)id);
 		goto fail;
 	}
-	if (timers_ticket_set(in, &t, field, value, actor, now, err) == -1)
+	if (fn(in, &t, arg, err) == -1)
 		goto fail;
 	if (store_commit(in->store, err) == -1)
 		goto out;
@@ -338,4 +338,28 @@ ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
  out:
 	store_ticket_clear(&t);
 	return ret;
+}
+
+struct set_args {
+	const char	*field, *value, *actor;
+	sd_time		 now;
+};
+
+static int
+set_fn(const struct sd_ingest *in, struct sd_ticket *t, void *arg,
+    struct sd_err *err)
+{
+	struct set_args *a = arg;
+
+	return timers_ticket_set(in, t, a->field, a->value, a->actor, a->now,
+	    err);
+}
+
+int
+ingest_ticket_set(const struct sd_ingest *in, int64_t id, const char *field,
+    const char *value, const char *actor, sd_time now, struct sd_err *err)
+{
+	struct set_args a = { field, value, actor, now };
+
+	return ingest_on_ticket(in, id, set_fn, &a, err);
 }
