@@ -335,8 +335,13 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 			m->has_list_id = true;
 		else if (g_ascii_strcasecmp(name, "List-Unsubscribe") == 0)
 			m->has_list_unsubscribe = true;
-		/* ezmlm marks list mail only with Mailing-List:. */
+		/* ezmlm marks list mail only with Mailing-List: and
+		 * "Delivered-To: mailing list x@y". */
 		else if (g_ascii_strcasecmp(name, "Mailing-List") == 0)
+			m->has_list_id = true;
+		else if (g_ascii_strcasecmp(name, "Delivered-To") == 0 &&
+		    v != NULL && g_ascii_strncasecmp(v + strspn(v, " \t"),
+		    "mailing list ", 13) == 0)
 			m->has_list_id = true;
 		/* Apple's vacation responder sets only this. */
 		else if (g_ascii_strcasecmp(name, "X-Apple-Action") == 0 &&

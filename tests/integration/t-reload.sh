@@ -56,7 +56,8 @@ assert_match "$(body_of 3)" "NEW TEXT for \[Ticket#3\]" "with the new template"
 cp "$CONF" "$T/good.conf"
 printf 'max_message_size = "12Q";\n' >>"$CONF"
 kill -HUP "$SUPPORTD_PID"
-wait_until 5 test "$(grep -c 'reload refused' "$T/supportd.log")" -ge 2 &&
+refusals_at_least() { test "$(grep -c 'reload refused' "$T/supportd.log")" -ge "$1"; }
+wait_until 5 refusals_at_least 2 &&
 	ok "a broken config: reload refused" || not_ok "a broken config: reload refused"
 assert_file_contains "$T/supportd.log" "supportd.conf:[0-9]+: max_message_size" "naming file:line"
 mail

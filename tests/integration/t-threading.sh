@@ -3,7 +3,8 @@
 # Threading and loop limits (issue #3 points 6 and 7; SPEC §3.7, §3.8):
 # C1 grouping within c1_duplicate_window with ack-duplicate naming the
 # incident, a colleague's tag threads, a reply reopens a resolved ticket,
-# and at most autoreply_limit automatic replies per sender per window.
+# at most autoreply_limit automatic replies per sender per window, and
+# at most 10 per ticket per hour.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -68,4 +69,26 @@ assert_eq "$(sql "SELECT count(*) FROM events WHERE kind='ack-suppressed'")" 2 \
 mail 'spammy@loud.example' 'question after an hour' 2026-11-16T17:10:00+05:30
 assert_eq "$(($(sink_find '^To:.*spammy@loud\.example' | wc -l) - before))" 6 \
 	"an hour later the sender is answered again"
+
+# --- per-ticket limit: 10 automatic replies per ticket per hour ---------
+# An incident, then eleven colleagues joining it within a few minutes:
+# the incident's ack and nine ack-duplicates go out, the last two
+# joiners are still added to the incident, silently.
+mail 'ops@acme.example' 'C1 warehouse down' 2026-11-17T11:00:00+05:30
+inc=$(supportctl list --json | json_get '.[-1].id')
+for i in $(seq 11); do
+	printf 'From: colleague%d@acme.example\nTo: support@vendor.example\nSubject: C1 warehouse %d\nMessage-ID: <join%d@test>\n\nsame here\n' \
+		"$i" "$i" "$i" >"$T/join$i.eml"
+	deliver "$T/join$i.eml" "$(date -d "2026-11-17T11:00:00+05:30 + $i minutes" --iso-8601=seconds)"
+done
+supportd --once --now 2026-11-17T11:15:00+05:30 >>"$T/run.log" 2>&1 ||
+	not_ok "supportd --once" "$(tail "$T/run.log")"
+assert_eq "$(supportctl list --json | json_get '.[-1].id')" "$inc" "all eleven join the incident"
+assert_eq "$(sql "SELECT count(*) FROM participants WHERE ticket_id=$inc AND email LIKE 'colleague%'")" 11 \
+	"each joiner is a participant"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE ticket_id=$inc AND kind LIKE 'ack%'")" 10 \
+	"at most 10 automatic replies on one ticket within the hour"
+assert_eq "$(sink_find '^To:.*colleague1[01]@acme\.example' | wc -l)" 0 "the last two joiners get none"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=$inc AND kind='ack-suppressed'")" 2 \
+	"the incident records both suppressed acknowledgements"
 it_done

@@ -467,6 +467,20 @@ test_parse_auto_headers(void)
 	}
 	mail_free(&m);
 
+	/* ezmlm's list markers, and Apple's vacation responder. */
+	m = parse_str("From: a@b.example\nSubject: s\nDelivered-To: mailing "
+	    "list internals@lists.php.net\n\nb\n");
+	test_assert(m != NULL && m->has_list_id);
+	mail_free(&m);
+	m = parse_str("From: a@b.example\nSubject: s\nMailing-List: contact "
+	    "internals-help@lists.php.net; run by ezmlm\n\nb\n");
+	test_assert(m != NULL && m->has_list_id);
+	mail_free(&m);
+	m = parse_str("From: a@b.example\nSubject: s\nDelivered-To: "
+	    "ann@acme.example\nX-Apple-Action: VACATION\n\nb\n");
+	test_assert(m != NULL && !m->has_list_id && m->has_x_autoreply);
+	mail_free(&m);
+
 	/* From as a group: its first mailbox. */
 	m = parse_str("From: Team: Alice <alice@x.example>, bob@x.example;\n"
 	    "Subject: s\n\nb\n");

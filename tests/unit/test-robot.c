@@ -119,6 +119,10 @@ test_heuristics(void)
 		{ "john@domino.example", "AUTO: Smith, John is out of the "
 		  "office. (returning 01/02/2009)", NULL, "subject" },
 		{ "yahoo@yahoo.example", "Auto Response", NULL, "subject" },
+		/* A list owner's notice ("Post to freebsd-hackers denied"). */
+		{ "freebsd-hackers+owner@freebsd.example", "Post to "
+		  "freebsd-hackers denied", NULL, "robot-sender" },
+		{ "owner-linux-kernel@vger.example", "x", NULL, "robot-sender" },
 		/* Request Tracker: "Resolved:" carries only its Message-ID. */
 		{ "rt-xxx@rt.example", "[support.example #33575] Resolved: FYI",
 		  "rt-4.2.8-6644-1530017064-1465.33575-215-0@rt.example",
