@@ -68,19 +68,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_MAIN
-int
-main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		gchar	*buf;
-		gsize	 len;
-
-		if (!g_file_get_contents(argv[i], &buf, &len, NULL))
-			continue;
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
-		g_free(buf);
-	}
-	return 0;
-}
-#endif
+#include "fuzz-main.h"

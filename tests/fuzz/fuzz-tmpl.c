@@ -121,20 +121,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_MAIN
-int
-main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		gchar	*buf;
-		gsize	 len;
-
-		if (!g_file_get_contents(argv[i], &buf, &len, NULL))
-			continue;
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
-		g_free(buf);
-	}
-	mime_shutdown();
-	return 0;
-}
-#endif
+#define FUZZ_CLEANUP()	mime_shutdown()
+#include "fuzz-main.h"

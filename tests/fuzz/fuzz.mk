@@ -30,7 +30,7 @@ FUZZ_COMMON_SRC = $(srcdir)/src/common/err.c $(srcdir)/src/common/log.c \
 	$(srcdir)/src/common/util.c $(srcdir)/src/common/json.c
 FUZZ_MIME_SRC = $(srcdir)/src/mime/mime.c $(srcdir)/src/mime/mime_build.c \
 	$(srcdir)/src/mime/mime_text.c
-FUZZ_HDRS = $(srcdir)/tests/fuzz/fuzz-check.h \
+FUZZ_HDRS = $(srcdir)/tests/fuzz/fuzz-check.h $(srcdir)/tests/fuzz/fuzz-main.h \
 	$(srcdir)/include/supportd/util.h $(srcdir)/include/supportd/err.h \
 	$(srcdir)/include/supportd/mail.h $(srcdir)/src/mime/mime_int.h
 
