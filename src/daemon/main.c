@@ -255,8 +255,10 @@ cycle(struct runtime *rt)
 		failed++;
 	} else if (deferred > 0) {
 		/* The relay is down or refused us: --once says so. */
-		log_warnx("outbox: %d mail(s) could not be sent; they will be "
-		    "retried", deferred);
+		/* The flush stops at an unreachable relay, so this counts
+		 * the rows tried, not all that wait. */
+		log_warnx("outbox: sending failed (%d tried); queued mail "
+		    "could not be sent and will be retried", deferred);
 		failed++;
 	}
 	return failed;

@@ -113,7 +113,7 @@ printf 'From: zed@acme.example\nTo: support@vendor.example\nSubject: relay down\
 deliver "$T/down.eml" 2026-11-19T12:00:00Z
 supportd --once --now 2026-11-20T12:00:00Z >"$T/down.log" 2>&1
 assert_eq "$?" 75 "--once exits 75 (EX_TEMPFAIL) when the relay cannot be reached"
-assert_file_contains "$T/down.log" "could not be sent; they will be retried" "and says why"
+assert_file_contains "$T/down.log" "could not be sent and will be retried" "and says why"
 assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox ORDER BY id DESC LIMIT 1")" "queued 1" \
 	"the response stays queued"
 restart_smtp
