@@ -1,0 +1,335 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# bench/run.sh [N] - supportd's benchmark (issue #6 point 3).  Not part of
+# `make check`.  Needs a built tree (BUILDDIR, default the source tree;
+# e.g. BUILDDIR=/tmp/build-G), dovecot-imapd, libetpan-dev, sqlite3,
+# python3, and Postfix's smtp-sink (package postfix; /usr/bin/time for RSS).
+#
+# One run, on private servers on 127.0.0.1 (tests/integration/lib.sh):
+#   1. N mails (default 10000; 70% new, 20% replies, 10% robots) written
+#      straight into the Maildir (bench/genmail.py), then one SELECT so
+#      Dovecot has indexed them before anything is timed;
+#   2. baseline: bench/imapfetch.c (LOGIN, SELECT, UID FETCH BODY.PEEK[]
+#      in batches of 500, nothing else), best of 3;
+#   3. supportd --once intake, IMAP -> committed tickets + queued
+#      responses, SMTP pointed at a port where nothing listens (the flush
+#      fails fast, exit 75 is expected); peak RSS by /usr/bin/time;
+#   4. end to end: fresh database and mailbox, SMTP to smtp-sink,
+#      supportd --once, mails/s to responses accepted;
+#   5. IDLE latency: the daemon running with idle = true, LAT_N (200)
+#      mails APPENDed one at a time, APPEND -> response accepted by
+#      smtp-sink (file mtime of its per-mail dump), p50/p95/p99;
+#   6. intake with BIG (1,000,000) tickets already in the database.
+# Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
+#
+# Environment: LAT_N=0 or BIG=0 skip 5 or 6; KEEP=1 keeps the temp dir;
+# DIAG_INDEXES=1 adds three outbox indexes to the database before each
+# supportd run (a diagnostic of the schema, see RESULTS.md).
+
+set -u
+N=${1:-10000}
+LAT_N=${LAT_N:-200}
+BIG=${BIG:-1000000}
+BENCH=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$BENCH/.." && pwd)
+RESULTS=${RESULTS:-$BENCH/RESULTS.md}
+export BUILDDIR=${BUILDDIR:-$SRC}
+PY=/usr/bin/python3
+SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+# shellcheck disable=SC2034  # read by lib.sh
+IT_TAP=0
+# shellcheck source=../tests/integration/lib.sh
+. "$SRC/tests/integration/lib.sh"
+it_init bench
+
+die() { echo "bench: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+log() { echo "bench: $(date -u +%H:%M:%S) $*" >&2; }
+
+[ -x "$BUILDDIR/src/supportd" ] || die "no $BUILDDIR/src/supportd: build first, set BUILDDIR"
+[ -x "$SMTP_SINK" ] || die "no smtp-sink: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix; postfix stop"
+command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
+TIME=/usr/bin/time
+[ -x "$TIME" ] || TIME=
+
+# shellcheck disable=SC2046  # pkg-config prints several words
+cc -O2 -o "$T/imapfetch" "$BENCH/imapfetch.c" \
+	$(pkg-config --cflags --libs libetpan) || die "cannot build imapfetch"
+
+if [ "$(id -u)" -eq 0 ]; then
+	OWN=(--uid "$(id -u nobody)" --gid "$(id -g nobody)")
+else
+	OWN=()
+fi
+MAILDIR=$T/mail/$IMAP_USER
+
+start_dovecot
+
+# fill_mailbox [TICKET_BASE]: an empty mailbox (new UIDVALIDITY) filled
+# with N mails, indexed by Dovecot.  Sets FILL_SECS, MIX.
+fill_mailbox() {
+	local t0 t1
+	stop_dovecot
+	rm -rf "$MAILDIR"
+	t0=$(now)
+	MIX=$("$PY" "$BENCH/genmail.py" "$MAILDIR" "$N" \
+		--ticket-base "${1:-0}" "${OWN[@]}") || die "genmail failed"
+	t1=$(now)
+	FILL_SECS=$(calc "$t1 - $t0" 2)
+	start_dovecot
+	t0=$(now)
+	local c
+	c=$(imap_count) || die "imap_count failed"
+	[ "$c" = "$N" ] || die "INBOX has $c mails, wanted $N"
+	INDEX_SECS=$(calc "$(now) - $t0" 2)
+	# One untimed fetch, so every timed run finds Dovecot's cache as warm
+	# as the baseline's best run did.
+	"$T/imapfetch" 127.0.0.1 "$IMAP_PORT" "$IMAP_USER" "$IMAP_PASS" >/dev/null ||
+		die "warm-up fetch failed"
+	log "mailbox filled: $N mails ($MIX) in ${FILL_SECS}s, Dovecot index ${INDEX_SECS}s"
+}
+
+fresh_db() {
+	rm -f "$T/supportd.db" "$T/supportd.db-wal" "$T/supportd.db-shm"
+}
+
+# diag_indexes: with DIAG_INDEXES=1 (a diagnostic, not the product), the
+# database is created before the run and given three outbox indexes that
+# supportd's schema lacks, to show what its per-mail outbox queries cost.
+diag_indexes() {
+	[ "${DIAG_INDEXES:-0}" = 1 ] || return 0
+	[ -s "$T/supportd.db" ] || supportctl list >/dev/null 2>&1 ||
+		die "supportctl list (schema) failed"
+	sqlite3 "$T/supportd.db" "CREATE INDEX IF NOT EXISTS diag_out_rcpts ON outbox(rcpts COLLATE NOCASE, created_at); CREATE INDEX IF NOT EXISTS diag_out_ticket ON outbox(ticket_id); CREATE INDEX IF NOT EXISTS diag_out_sid ON outbox(status, id);" ||
+		die "diag indexes failed"
+}
+
+# run_once OUT: time supportd --once; sets ONCE_SECS ONCE_RC ONCE_RSS (KB).
+run_once() {
+	local t0 t1
+	t0=$(now)
+	if [ -n "$TIME" ]; then
+		"$TIME" -f "%M" -o "$T/time.out" "$SUPPORTD_BIN" -c "$CONF" --once \
+			>"$T/$1.log" 2>&1
+		ONCE_RC=$?
+	else
+		"$SUPPORTD_BIN" -c "$CONF" --once >"$T/$1.log" 2>&1
+		ONCE_RC=$?
+	fi
+	t1=$(now)
+	ONCE_SECS=$(calc "$t1 - $t0" 3)
+	ONCE_RSS=$( [ -n "$TIME" ] && tail -n 1 "$T/time.out" || echo "?")
+}
+
+# --------------------------------------------------------- 1-3: intake
+log "N=$N, T=$T, build $BUILDDIR"
+fill_mailbox 0
+MIX_SHOW=$MIX
+FILL_SHOW=$FILL_SECS
+BYTES=$(du -sb "$MAILDIR/cur" "$MAILDIR/new" | awk '{ s += $1 } END { print s }')
+
+best=0
+for i in 1 2 3; do
+	out=$("$T/imapfetch" 127.0.0.1 "$IMAP_PORT" "$IMAP_USER" "$IMAP_PASS" INBOX 500) ||
+		die "imapfetch failed: $out"
+	log "baseline run $i: $out"
+	r=${out##*rate=}
+	best=$(awk -v a="$best" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
+done
+BASE_RATE=$best
+
+DEAD_PORT=$(free_port)
+SMTP_PORT=$DEAD_PORT
+fresh_db
+write_config
+diag_indexes
+run_once intake
+INTAKE_SECS=$ONCE_SECS INTAKE_RC=$ONCE_RC INTAKE_RSS=$ONCE_RSS
+INTAKE_TICKETS=$(sql "SELECT count(*) FROM tickets")
+INTAKE_MSGS=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
+INTAKE_QUEUED=$(sql "SELECT count(*) FROM outbox")
+INTAKE_DISP=$(sql "SELECT disposition || '=' || count(*) FROM messages WHERE direction = 'in' GROUP BY disposition" | tr '\n' ' ')
+INTAKE_DISP=${INTAKE_DISP% }
+INTAKE_KINDS=$(sql "SELECT kind || '=' || count(*) FROM outbox GROUP BY kind" | tr '\n' ' ')
+INTAKE_KINDS=${INTAKE_KINDS% }
+INTAKE_RATE=$(calc "$N / $INTAKE_SECS")
+INTAKE_RATIO=$(calc "100 * $INTAKE_RATE / $BASE_RATE")
+log "intake: ${INTAKE_SECS}s rc=$INTAKE_RC tickets=$INTAKE_TICKETS messages=$INTAKE_MSGS queued=$INTAKE_QUEUED ($INTAKE_DISP) rss=${INTAKE_RSS}KB"
+[ "$INTAKE_MSGS" = "$N" ] || log "WARNING: $INTAKE_MSGS of $N mails committed"
+cp "$T/supportd.db" "$T/empty-run.db" 2>/dev/null
+
+# ------------------------------------------------------ 4: end to end
+fill_mailbox 0
+fresh_db
+SINK_PORT=$(free_port)
+_it_bg smtpsink "$T/smtp-sink.log" "$SMTP_SINK" -u root -c "127.0.0.1:$SINK_PORT" 1000
+sleep 0.5
+SMTP_PORT=$SINK_PORT
+write_config
+diag_indexes
+run_once e2e
+E2E_SECS=$ONCE_SECS E2E_RC=$ONCE_RC E2E_RSS=$ONCE_RSS
+E2E_SENT=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")
+E2E_UNSENT=$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent'")
+E2E_MSGS=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
+E2E_RATE=$(calc "$N / $E2E_SECS")
+E2E_RATIO=$(calc "100 * $E2E_RATE / $BASE_RATE")
+E2E_RESP_RATE=$(calc "$E2E_SENT / $E2E_SECS")
+log "e2e: ${E2E_SECS}s rc=$E2E_RC in=$E2E_MSGS sent=$E2E_SENT unsent=$E2E_UNSENT rss=${E2E_RSS}KB"
+_it_stop smtpsink
+
+# ----------------------------------------------------- 5: IDLE latency
+LAT_P50=- LAT_P95=- LAT_P99=- LAT_MAX=- LAT_GOT=- IDLE_ONLY=-
+if [ "$LAT_N" -gt 0 ]; then
+	stop_dovecot
+	rm -rf "$MAILDIR"
+	start_dovecot
+	fresh_db
+	mkdir -p "$T/dump"
+	chmod 0777 "$T/dump"
+	SINK_PORT=$(free_port)
+	_it_bg smtpsink "$T/smtp-sink-lat.log" "$SMTP_SINK" -u root \
+		-d "$T/dump/%H%M%S." "127.0.0.1:$SINK_PORT" 1000
+	sleep 0.5
+	SMTP_PORT=$SINK_PORT
+	write_config --imap 'idle = true;'
+	start_supportd
+	sleep 2
+	lat=$("$PY" "$BENCH/latency.py" 127.0.0.1 "$IMAP_PORT" "$IMAP_USER" \
+		"$IMAP_PASS" "$T/dump" "$LAT_N" 2>"$T/latency.err") ||
+		log "latency.py failed: $(tail -n 5 "$T/latency.err")"
+	log "latency: $lat"
+	for kv in $lat; do
+		case $kv in
+		p50=*) LAT_P50=${kv#*=} ;; p95=*) LAT_P95=${kv#*=} ;;
+		p99=*) LAT_P99=${kv#*=} ;; max=*) LAT_MAX=${kv#*=} ;;
+		got=*) LAT_GOT=${kv#*=} ;;
+		idle_only=*) IDLE_ONLY=${kv#*=} ;;
+		esac
+	done
+	stop_supportd
+	_it_stop smtpsink
+fi
+
+# ------------------------------------------------ 6: 1M tickets in db
+BIG_RATE=- BIG_RATIO=- BIG_SECS=- BIG_RSS=- BIG_PREFILL=- BIG_DBSIZE=-
+if [ "$BIG" -gt 0 ]; then
+	fresh_db
+	SMTP_PORT=$DEAD_PORT
+	write_config
+	supportctl list >/dev/null || die "supportctl list (schema) failed"
+	t0=$(now)
+	old=$(( $(date +%s) - 400 * 86400 ))
+	sqlite3 -batch "$T/supportd.db" >/dev/null <<EOF || die "prefill failed"
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=OFF;
+BEGIN;
+WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < $BIG)
+INSERT INTO tickets (id, mailbox, subject, status, priority, category,
+  requester_email, requester_name, organization, tier, assignee,
+  created_at, updated_at, first_response_at, response_due, resolution_due,
+  escalation_level, after_hours, resolved_at)
+SELECT k, 'support', 'Old request number ' || k, 'closed', 'C3',
+  'General Support', 'old' || k || '@past' || (k % 5000) || '.example',
+  'Old Customer ' || k, NULL, 'default', NULL,
+  $old + k * 30, $old + k * 30 + 7200, $old + k * 30 + 600,
+  $old + k * 30 + 86400, $old + k * 30 + 5 * 86400, 1, 0,
+  $old + k * 30 + 7200
+FROM c;
+INSERT INTO participants (ticket_id, email, role)
+SELECT id, requester_email, 'requester' FROM tickets;
+INSERT INTO messages (ticket_id, direction, mailbox, uidvalidity, uid,
+  dedupe_key, message_id, in_reply_to, from_addr, subject, disposition,
+  reason, body, at, raw)
+SELECT id, 'in', 'support', 1, id, 'mid:<old' || id || '@past.example>',
+  '<old' || id || '@past.example>', NULL, requester_email, subject, 'ticket',
+  NULL, 'Hello, an old question number ' || id || ' about an export.',
+  created_at,
+  CAST('From: ' || requester_email || char(13,10) || 'Subject: ' || subject
+    || char(13,10) || 'Message-ID: <old' || id || '@past.example>'
+    || char(13,10,13,10) || 'Hello, an old question number ' || id
+    || ' about an export.' || char(13,10) AS BLOB)
+FROM tickets;
+INSERT INTO events (ticket_id, at, actor, kind, detail)
+SELECT id, created_at, 'system', 'created', 'priority=C3 prefilled' FROM tickets;
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+EOF
+	BIG_PREFILL=$(calc "$(now) - $t0" 1)
+	BIG_DBSIZE=$(du -sm "$T/supportd.db" | cut -f1)
+	log "prefilled $BIG tickets in ${BIG_PREFILL}s, db ${BIG_DBSIZE} MB"
+	fill_mailbox "$BIG"
+	diag_indexes
+	run_once big
+	BIG_SECS=$ONCE_SECS BIG_RSS=$ONCE_RSS
+	BIG_MSGS=$(sql "SELECT count(*) FROM messages WHERE direction = 'in' AND id > $BIG")
+	BIG_NEWT=$(sql "SELECT count(*) FROM tickets WHERE id > $BIG")
+	BIG_RATE=$(calc "$N / $BIG_SECS")
+	BIG_RATIO=$(calc "100 * $BIG_RATE / $INTAKE_RATE")
+	log "intake at $BIG tickets: ${BIG_SECS}s rc=$ONCE_RC messages=$BIG_MSGS new tickets=$BIG_NEWT (empty run: $INTAKE_TICKETS) rss=${BIG_RSS}KB"
+fi
+
+# ------------------------------------------------------------ report
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+DEB=$(cat /etc/debian_version 2>/dev/null)
+KERN=$(uname -r)
+WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+DOVE=$(dovecot --version 2>/dev/null | cut -d' ' -f1)
+SQLV=$(sqlite3 --version | cut -d' ' -f1)
+REV=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)
+[ -z "$(git -C "$SRC" status --porcelain -- src include 2>/dev/null)" ] || REV="$REV+dirty"
+
+table() {
+	printf '| %-44s | %-22s |\n' "figure" "value"
+	printf '|%s|%s|\n' "----------------------------------------------" "------------------------"
+	printf '| %-44s | %-22s |\n' \
+		"mails (mix)" "$N" \
+		"plain IMAP fetch (imapfetch, best of 3)" "$BASE_RATE mails/s" \
+		"supportd --once intake" "$INTAKE_RATE mails/s" \
+		"  intake / fetch" "$INTAKE_RATIO %" \
+		"  wall time" "$INTAKE_SECS s (exit $INTAKE_RC)" \
+		"  peak RSS" "$INTAKE_RSS KB" \
+		"end to end to smtp-sink" "$E2E_RATE mails/s" \
+		"  end to end / fetch" "$E2E_RATIO %" \
+		"  responses accepted" "$E2E_SENT ($E2E_RESP_RATE/s)" \
+		"  wall time" "$E2E_SECS s (exit $E2E_RC)" \
+		"  peak RSS" "$E2E_RSS KB" \
+		"IDLE latency p50 / p95 / p99 ($LAT_GOT mails)" "$LAT_P50 / $LAT_P95 / $LAT_P99 ms" \
+		"  max" "$LAT_MAX ms" \
+		"  Dovecot alone: APPEND -> IDLE EXISTS" "$IDLE_ONLY ms" \
+		"intake with $BIG tickets in the db" "$BIG_RATE mails/s" \
+		"  vs empty db" "$BIG_RATIO %" \
+		"  wall time / peak RSS" "$BIG_SECS s / $BIG_RSS KB"
+}
+
+echo
+echo "supportd benchmark, N=$N${DIAG_INDEXES:+ (DIAG_INDEXES=$DIAG_INDEXES)}"
+table
+# A "## Notes" section written by hand below the figures is kept.
+NOTES=
+[ -f "$RESULTS" ] && NOTES=$(sed -n '/^## Notes/,$p' "$RESULTS")
+{
+	echo "# supportd benchmark results"
+	echo
+	echo "Produced by \`bench/run.sh $N\` (BUILDDIR=$BUILDDIR, supportd $REV${DIAG_INDEXES:+, DIAG_INDEXES=$DIAG_INDEXES})."
+	echo
+	echo "Machine: $(nproc) cores, $CPU, $MEM RAM, Debian $DEB, kernel $KERN;"
+	echo "Dovecot $DOVE, SQLite $SQLV.  Run at $WHEN; load average at the end $LOAD."
+	echo "The second core is at times busy with CI rehearsals of other sessions,"
+	echo "so the figures may be lower than on an idle machine."
+	echo
+	echo "Mail mix: $MIX_SHOW ($BYTES bytes in the Maildir; written in ${FILL_SHOW}s)."
+	echo "Intake run: $INTAKE_TICKETS tickets, $INTAKE_MSGS mails committed ($INTAKE_DISP), $INTAKE_QUEUED responses queued ($INTAKE_KINDS)."
+	[ "$BIG" -gt 0 ] && echo "Prefill of $BIG closed tickets (one message, participant and event each): ${BIG_PREFILL}s, database ${BIG_DBSIZE} MB."
+	[ "$LAT_N" -gt 0 ] && echo "Dovecot alone, APPEND -> IDLE EXISTS on a second session: $IDLE_ONLY ms (p50/p95/p99)."
+	true
+	echo
+	table
+	echo
+	[ -z "$NOTES" ] || printf '%s\n' "$NOTES"
+} >"$RESULTS"
+log "wrote $RESULTS"
