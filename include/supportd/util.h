@@ -40,6 +40,9 @@ void	strv_free(struct sd_strv *sv);			/* leaves it empty */
 typedef int64_t sd_time;
 sd_time	sd_now(void);
 void	sd_clock_set(sd_time t);
+/* --now T for both programs: parses T and sets the clock, or says on
+ * stderr (prefixed with prog) that T is no ISO 8601 time and returns -1. */
+int	sd_clock_set_arg(const char *prog, const char *t);
 /* ISO 8601 ("2026-11-20T03:00:00+05:30", "...Z", or a bare date = 00:00
  * UTC).  Returns 0 and sets *t_r, or -1. */
 int	sd_time_parse(const char *s, sd_time *t_r);

@@ -123,7 +123,6 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		{ "ticket", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	sd_time	now;
 	char	*end;
 	int	ch;
 
@@ -151,12 +150,8 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 			break;
 		case 'N':
 			/* Also accepted after the command: "tick --now T". */
-			if (sd_time_parse(optarg, &now) == -1) {
-				fprintf(stderr, "supportctl: --now: not an ISO "
-				    "8601 time: %s\n", optarg);
+			if (sd_clock_set_arg("supportctl", optarg) == -1)
 				return -1;
-			}
-			sd_clock_set(now);
 			break;
 		default: return -1;
 		}
@@ -764,7 +759,6 @@ main(int argc, char *argv[])
 	struct ctx		 cx;
 	struct sd_strv		 errs = { 0 };
 	struct sd_err		 err;
-	sd_time			 now;
 	int			 ch, ret;
 
 	memset(&cx, 0, sizeof(cx));
@@ -773,12 +767,8 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'c': cx.conf_path = optarg; break;
 		case 'N':
-			if (sd_time_parse(optarg, &now) == -1) {
-				fprintf(stderr, "supportctl: --now: not an ISO "
-				    "8601 time: %s\n", optarg);
+			if (sd_clock_set_arg("supportctl", optarg) == -1)
 				return EX_USAGE;
-			}
-			sd_clock_set(now);
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("supportctl %s\n", PACKAGE_VERSION); return 0;

@@ -189,3 +189,16 @@ sd_time_format(sd_time t, const char *tz)
 	g_free(s);
 	return out;
 }
+
+int
+sd_clock_set_arg(const char *prog, const char *t)
+{
+	sd_time now;
+
+	if (sd_time_parse(t, &now) == -1) {
+		fprintf(stderr, "%s: --now: not an ISO 8601 time: %s\n", prog, t);
+		return -1;
+	}
+	sd_clock_set(now);
+	return 0;
+}

@@ -494,7 +494,6 @@ main(int argc, char *argv[])
 	const char		*path = NULL;
 	bool			 fg = false, once = false, debug = false,
 				 check = false, keep = false;
-	sd_time			 now;
 	int			 ch, ret;
 
 	while ((ch = getopt_long(argc, argv, "c:dnhV", opts, NULL)) != -1) {
@@ -505,12 +504,8 @@ main(int argc, char *argv[])
 		case 'D': debug = true; break;
 		case 'n': check = true; break;
 		case 'N':
-			if (sd_time_parse(optarg, &now) == -1) {
-				fprintf(stderr, "supportd: --now: not an ISO 8601 "
-				    "time: %s\n", optarg);
+			if (sd_clock_set_arg("supportd", optarg) == -1)
 				return EX_USAGE;
-			}
-			sd_clock_set(now);
 			break;
 		case 'V':
 			printf("supportd %s\n", PACKAGE_VERSION);
