@@ -66,6 +66,7 @@ struct sd_conf_smtp {
 	char		*password_file;
 	char		*ca_file;
 	int		 timeout;	/* seconds, default 30 */
+	int		 connections;	/* parallel SMTP transactions, default 1 */
 };
 
 struct sd_conf_calendar {

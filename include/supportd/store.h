@@ -4,9 +4,12 @@
  * holds all SQL: schema, migrations (PRAGMA user_version), prepared
  * statements and transactions.  Times are UTC seconds; 0 means NULL.
  *
- * One mail is one transaction: store_begin, the writes, store_commit.
- * Every write runs inside BEGIN IMMEDIATE so a concurrent supportctl makes
- * us wait (busy timeout) instead of failing half-way.
+ * One mail is one unit: store_begin, the writes, store_commit.  Every
+ * write runs inside BEGIN IMMEDIATE so a concurrent supportctl makes us
+ * wait (busy timeout) instead of failing half-way.  Intake groups the
+ * mails of one fetch: between store_group_begin and store_group_commit
+ * each unit is a SAVEPOINT (its rollback undoes that mail only) and the
+ * WAL is written and locked once for the whole group.
  */
 #ifndef SUPPORTD_STORE_H
 #define SUPPORTD_STORE_H
@@ -110,6 +113,10 @@ int	store_schema_version(void);
 int	store_begin(struct sd_store *st, struct sd_err *err);	/* BEGIN IMMEDIATE */
 int	store_commit(struct sd_store *st, struct sd_err *err);
 void	store_rollback(struct sd_store *st);
+int	store_group_begin(struct sd_store *st, struct sd_err *err);
+/* -1 when nothing of the group was kept. */
+int	store_group_commit(struct sd_store *st, struct sd_err *err);
+void	store_group_rollback(struct sd_store *st);
 
 /* IMAP cursors.  get: 0 and values, or 0 with *found_r false. */
 int	store_cursor_get(struct sd_store *st, const char *mailbox,

@@ -153,6 +153,8 @@ static const struct conf_key smtp_keys[] = {
 	{ K("ca_file", CK_STR, SM(ca_file), NULL, CK_NONEMPTY | CK_PATH) },
 	{ K("timeout", CK_SECS_INT, SM(timeout), "30s", 0),
 	    .min = 1, .max = 3600 },
+	{ K("connections", CK_INT, SM(connections), "1", 0),
+	    .min = 1, .max = 16 },
 	{ .name = NULL }
 };
 static const struct conf_section smtp_sec = { smtp_keys, check_smtp, NULL };

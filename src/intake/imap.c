@@ -503,7 +503,9 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 		uint32_t	*uids;
 		struct body	*bodies;
 		GArray		*done_uids;
+		struct sd_err	 gerr;
 		int		 ret = 0;
+		bool		 grouped = false;
 		bool		 big = (int64_t)meta[i].size > in->max_size;
 
 		/* A run of small mails up to BODY_BATCH_BYTES, or one big one. */
@@ -518,8 +520,14 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 		for (k = i; k < j; k++)
 			uids[k - i] = bodies[k - i].uid = meta[k].uid;
 		done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+		sd_err_clear(&gerr);
 		if (fetch_bodies(in, uids, j - i, big, bodies, err) == -1)
 			ret = -1;
+		else if (store_group_begin(in->st, &gerr) == -1)
+			ret = sd_err_set(err, gerr.cls, "intake: mailbox=%s "
+			    "uid=%u: %s", in->mb->name, meta[i].uid, gerr.msg);
+		else
+			grouped = true;
 		for (k = i; ret == 0 && k < j; k++) {
 			struct sd_fetched f;
 
@@ -544,6 +552,20 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 			}
 			g_array_append_val(done_uids, meta[k].uid);
 			(*count)++;
+		}
+		/* One commit for the group: the WAL is written and synced once,
+		 * not per mail.  What the group did before a failing mail is
+		 * kept (each mail is a savepoint); if the commit fails nothing
+		 * is, and nothing is marked. */
+		sd_err_clear(&gerr);
+		if (grouped && store_group_commit(in->st, &gerr) == -1) {
+			log_warnx("intake: mailbox=%s: %s; %u mail(s) stay "
+			    "for the next poll", in->mb->name, gerr.msg,
+			    done_uids->len);
+			if (ret == 0)
+				*err = gerr;
+			g_array_set_size(done_uids, 0);
+			ret = -1;
 		}
 		/* Mark what was committed even when a later mail failed. */
 		if (dispose(in, (uint32_t *)(void *)done_uids->data,

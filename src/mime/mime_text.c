@@ -91,17 +91,23 @@ mt_to_utf8(const char *buf, size_t len, bool cp1252)
 	 * Latin-1 text almost never holds a valid multi-byte sequence.
 	 */
 	while (p < end) {
-		if (*p == '\0') {
-			p++;
-		} else if ((n = utf8_seq(p, (size_t)(end - p), &c)) > 0) {
-			g_string_append_len(gs, (const char *)p, (gssize)n);
+		const unsigned char *run = p;
+
+		/* Copy each run of valid sequences at once (per-sequence
+		 * appends were the top symbol in the benchmark's profile). */
+		while (p < end && *p != '\0' &&
+		    (n = utf8_seq(p, (size_t)(end - p), &c)) > 0)
 			p += n;
-		} else {
+		if (p > run)
+			g_string_append_len(gs, (const char *)run, p - run);
+		if (p == end)
+			break;
+		if (*p != '\0') {
 			c = cp1252 ? (*p >= 0xa0 ? *p : *p >= 0x80 ?
 			    cp1252_hi[*p - 0x80] : 0xfffd) : 0xfffd;
 			g_string_append_unichar(gs, c);
-			p++;
 		}
+		p++;
 	}
 	return gstring_out(gs);
 }
@@ -356,25 +362,37 @@ mt_body_finish(const char *s, size_t max)
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)		/* BOM */
 		p += 3;
 	while (*p != '\0') {
-		c = g_utf8_get_char(p);
-		n = g_utf8_skip[*(const guchar *)p];
+		const char	*run = p;
+		bool		 full = false;
+
+		/* A run of characters kept as they are, appended at once. */
+		for (;;) {
+			c = g_utf8_get_char(p);
+			n = g_utf8_skip[*(const guchar *)p];
+			if (c == '\0' || c == '\r' ||
+			    (is_ctl(c) && c != '\n' && c != '\t'))
+				break;
+			if (gs->len + (size_t)(p - run) + (size_t)n > max) {
+				full = true;
+				break;
+			}
+			p += n;
+		}
+		if (p > run)
+			g_string_append_len(gs, run, p - run);
+		if (full || c == '\0')
+			break;
 		if (c == '\r') {
 			/* CRLF and a lone CR both end a line. */
-			c = '\n';
+			if (gs->len + 1 > max)
+				break;
+			g_string_append_c(gs, '\n');
 			if (p[1] == '\n')
 				p++;
-		}
-		if (is_ctl(c) && c != '\n' && c != '\t') {
-			p += n;
+			p++;
 			continue;
 		}
-		if (gs->len + (size_t)n > max)
-			break;
-		if (c == '\n')
-			g_string_append_c(gs, '\n');
-		else
-			g_string_append_len(gs, p, n);
-		p += n;
+		p += n;		/* a control character: dropped */
 	}
 	return gstring_out(gs);
 }

@@ -16,11 +16,6 @@
 #define BACKOFF_MAX	3600
 
 
-struct reader {
-	const char	*p;
-	size_t		 left;
-};
-
 void
 outbox_global_init(void)
 {
@@ -47,10 +42,18 @@ outbox_new(const struct sd_conf *conf, struct sd_err *err)
 	    (ob->webhook_token = conf_read_secret(NULL,
 	    conf->oncall_webhook_token_file, err)) == NULL)
 		goto fail;
-	if ((ob->curl = curl_easy_init()) == NULL) {
-		sd_err_set(err, SD_E_BUG, "outbox: curl_easy_init failed");
+	ob->nslots = conf->smtp.connections > 0 ? conf->smtp.connections : 1;
+	ob->slots = xcalloc((size_t)ob->nslots, sizeof(*ob->slots));
+	if ((ob->curl = curl_easy_init()) == NULL ||
+	    (ob->multi = curl_multi_init()) == NULL) {
+		sd_err_set(err, SD_E_BUG, "outbox: curl init failed");
 		goto fail;
 	}
+	for (int i = 0; i < ob->nslots; i++)
+		if ((ob->slots[i].c = curl_easy_init()) == NULL) {
+			sd_err_set(err, SD_E_BUG, "outbox: curl init failed");
+			goto fail;
+		}
 	return ob;
  fail:
 	outbox_free(&ob);
@@ -66,6 +69,12 @@ outbox_free(struct sd_outbox **obp)
 		return;
 	if (ob->curl)
 		curl_easy_cleanup(ob->curl);
+	for (int i = 0; i < ob->nslots; i++)
+		if (ob->slots[i].c)
+			curl_easy_cleanup(ob->slots[i].c);
+	free(ob->slots);
+	if (ob->multi)
+		curl_multi_cleanup(ob->multi);
 	if (ob->password) {
 		explicit_bzero(ob->password, strlen(ob->password));
 		free(ob->password);
@@ -91,32 +100,38 @@ outbox_backoff(int attempts)
 static size_t
 read_cb(char *buf, size_t size, size_t nmemb, void *arg)
 {
-	struct reader	*r = arg;
-	size_t		 n = size * nmemb;
+	struct smtp_slot	*sl = arg;
+	size_t			 n = size * nmemb;
 
-	if (n > r->left)
-		n = r->left;
-	memcpy(buf, r->p, n);
-	r->p += n;
-	r->left -= n;
+	if (n > sl->left)
+		n = sl->left;
+	memcpy(buf, sl->p, n);
+	sl->p += n;
+	sl->left -= n;
 	return n;
 }
 
-/* Sends one row.  0 accepted; -1 with err (TEMP: retry, PERM: give up).
- * *reply_r is the server's last reply code, 0 if it never answered. */
-static int
-smtp_send(struct sd_outbox *ob, const struct sd_outrow *o, long *reply_r,
-    struct sd_err *err)
+static void
+slot_release(struct smtp_slot *sl)
 {
-	CURL			*c = ob->curl;
-	struct curl_slist	*rcpts = NULL;
-	struct reader		 rd = { o->raw, o->rawlen };
-	char			*from, **list;
-	CURLcode		 rc;
-	long			 code = 0;
-	int			 ret = -1;
+	curl_slist_free_all(sl->rcpts);
+	sl->rcpts = NULL;
+	free(sl->from);
+	sl->from = NULL;
+	store_outrow_clear(&sl->o);
+	sl->busy = false;
+}
 
-	from = xasprintf("<%s>", o->mail_from ? o->mail_from : "");
+/* Starts the SMTP transaction of sl->o on sl's handle.  -1 with err
+ * (SD_E_PERM) when the row cannot be sent at all. */
+static int
+smtp_start(struct sd_outbox *ob, struct smtp_slot *sl, struct sd_err *err)
+{
+	const struct sd_outrow	*o = &sl->o;
+	CURL			*c = sl->c;
+	char			**list;
+
+	sl->from = xasprintf("<%s>", o->mail_from ? o->mail_from : "");
 	list = g_strsplit(o->rcpts, "\n", -1);
 	for (size_t i = 0; list[i] != NULL; i++) {
 		char *r;
@@ -124,18 +139,18 @@ smtp_send(struct sd_outbox *ob, const struct sd_outrow *o, long *reply_r,
 		if (*list[i] == '\0')
 			continue;
 		r = xasprintf("<%s>", list[i]);
-		rcpts = curl_slist_append(rcpts, r);
+		sl->rcpts = curl_slist_append(sl->rcpts, r);
 		free(r);
 	}
 	g_strfreev(list);
-	if (rcpts == NULL) {
-		sd_err_set(err, SD_E_PERM, "outbox: id=%lld: no recipient",
-		    (long long)o->id);
-		goto out;
-	}
-	/* Reset per row but keep the connection cache of the handle. */
+	if (sl->rcpts == NULL)
+		return sd_err_set(err, SD_E_PERM, "outbox: id=%lld: no "
+		    "recipient", (long long)o->id);
+	sl->p = o->raw;
+	sl->left = o->rawlen;
+	/* Reset per row; the multi handle keeps the connections. */
 	curl_easy_reset(c);
-	ob->errbuf[0] = '\0';
+	sl->errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, ob->smtp->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL, ob->smtp->tls == SD_TLS_NONE ?
@@ -149,29 +164,39 @@ smtp_send(struct sd_outbox *ob, const struct sd_outrow *o, long *reply_r,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ob->smtp->timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ob->errbuf);
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, sl->errbuf);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, sl->from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, sl->rcpts);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(c, CURLOPT_READDATA, &rd);
+	curl_easy_setopt(c, CURLOPT_READDATA, sl);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->rawlen);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, sl);
+	if (curl_multi_add_handle(ob->multi, c) != CURLM_OK)
+		return sd_err_set(err, SD_E_BUG, "outbox: id=%lld: "
+		    "curl_multi_add_handle failed", (long long)o->id);
+	sl->busy = true;
+	return 0;
+}
+
+/* The outcome of a finished transaction: 0 accepted; -1 with err
+ * (TEMP: retry, PERM: give up). */
+static int
+smtp_result(struct smtp_slot *sl, CURLcode rc, long *reply_r,
+    struct sd_err *err)
+{
+	long code = 0;
+
+	curl_easy_getinfo(sl->c, CURLINFO_RESPONSE_CODE, &code);
 	*reply_r = code;
-	if (rc == CURLE_OK) {
-		ret = 0;
-		goto out;
-	}
-	sd_err_set(err, code >= 500 && code < 600 ? SD_E_PERM :
+	if (rc == CURLE_OK)
+		return 0;
+	return sd_err_set(err, code >= 500 && code < 600 ? SD_E_PERM :
 	    rc == CURLE_LOGIN_DENIED || rc == CURLE_PEER_FAILED_VERIFICATION ?
 	    SD_E_CONFIG : SD_E_TEMP,
-	    "outbox: id=%lld: SMTP %s%s%s (reply %ld)", (long long)o->id,
-	    curl_easy_strerror(rc), ob->errbuf[0] ? ": " : "", ob->errbuf, code);
- out:
-	curl_slist_free_all(rcpts);
-	free(from);
-	return ret;
+	    "outbox: id=%lld: SMTP %s%s%s (reply %ld)", (long long)sl->o.id,
+	    curl_easy_strerror(rc), sl->errbuf[0] ? ": " : "", sl->errbuf,
+	    code);
 }
 
 static int
@@ -191,62 +216,153 @@ record_sent(struct sd_store *st, const struct sd_outrow *o, sd_time now,
 	return store_commit(st, err);
 }
 
+struct flush {
+	struct sd_outbox	*ob;
+	struct sd_store		*st;
+	sd_time			 now;
+	int			 sent, deferred;
+	bool			 relay_down;	/* stop taking rows */
+};
+
+/* Records the outcome of row o (serr cleared when it was accepted) at
+ * once, so a crash repeats at most the rows in flight.  -1 on a
+ * database error. */
+static int
+settle(struct flush *fl, const struct sd_outrow *o, long reply,
+    const struct sd_err *serr, struct sd_err *err)
+{
+	int r;
+
+	if (serr->cls == SD_E_NONE) {
+		log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: sent",
+		    (long long)o->id, (long long)o->ticket_id, o->kind,
+		    o->rcpts);
+		if ((r = record_sent(fl->st, o, fl->now, err)) == 0)
+			fl->sent++;
+	} else if (serr->cls == SD_E_PERM ||
+	    fl->now - o->created_at > fl->ob->max_age) {
+		log_warnx("outbox: id=%lld ticket=%lld: failed for good: %s",
+		    (long long)o->id, (long long)o->ticket_id, serr->msg);
+		r = store_outbox_mark_failed(fl->st, o->id, serr->msg, err);
+	} else {
+		sd_time next = fl->now + outbox_backoff(o->attempts + 1);
+
+		log_warnx("outbox: id=%lld ticket=%lld attempt=%d: %s; "
+		    "retry in %llds", (long long)o->id, (long long)o->ticket_id,
+		    o->attempts + 1, serr->msg, (long long)(next - fl->now));
+		r = store_outbox_mark_retry(fl->st, o->id, o->attempts + 1,
+		    next, serr->msg, err);
+		fl->deferred++;
+	}
+	/* Relay unreachable: the other rows would fail the same way. */
+	if (serr->cls == SD_E_TEMP && reply == 0)
+		fl->relay_down = true;
+	return r;
+}
+
+/* Settles every finished SMTP transaction.  -1 on a database error. */
+static int
+reap(struct flush *fl, struct sd_err *err)
+{
+	CURLMsg	*msg;
+	int	 left, ret = 0;
+
+	while ((msg = curl_multi_info_read(fl->ob->multi, &left)) != NULL) {
+		struct smtp_slot	*sl = NULL;
+		struct sd_err		 serr;
+		long			 reply = 0;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&sl);
+		sd_err_clear(&serr);
+		(void)smtp_result(sl, msg->data.result, &reply, &serr);
+		curl_multi_remove_handle(fl->ob->multi, sl->c);
+		if (settle(fl, &sl->o, reply, &serr, ret == 0 ? err : NULL)
+		    == -1)
+			ret = -1;
+		slot_release(sl);
+	}
+	return ret;
+}
+
+static struct smtp_slot *
+free_slot(struct sd_outbox *ob)
+{
+	for (int i = 0; i < ob->nslots; i++)
+		if (!ob->slots[i].busy)
+			return &ob->slots[i];
+	return NULL;
+}
+
+/*
+ * Sends what is due: webhooks one at a time on their own handle, mail
+ * on up to smtp.connections transactions at once.  Each outcome is
+ * written as soon as it is known.
+ */
 int
 outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
     int *sent_r, int *deferred_r, struct sd_err *err)
 {
+	struct flush		 fl = { ob, st, now, 0, 0, false };
+	struct smtp_slot	*sl;
 	struct sd_outrow	 o;
 	struct sd_err		 serr;
 	int64_t			 after = 0;
 	long			 reply;
-	bool			 found;
-	int			 n = 0, r;
+	bool			 found, more = true;
+	int			 n = 0, running = 0, ret = 0;
 
-	if (sent_r)
-		*sent_r = 0;
-	if (deferred_r)
-		*deferred_r = 0;
-	while (max == 0 || n < max) {
-		if (store_outbox_next(st, now, after, &o, &found, err) == -1)
-			return -1;
-		if (!found)
-			break;
-		after = o.id;
-		n++;
-		sd_err_clear(&serr);
-		reply = 0;
-		if ((strcmp(o.kind, OUTBOX_KIND_WEBHOOK) == 0 ?
-		    webhook_post(ob, &o, &reply, &serr) :
-		    smtp_send(ob, &o, &reply, &serr)) == 0) {
-			log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: "
-			    "sent", (long long)o.id, (long long)o.ticket_id,
-			    o.kind, o.rcpts);
-			r = record_sent(st, &o, now, err);
-			if (r == 0 && sent_r)
-				(*sent_r)++;
-		} else if (serr.cls == SD_E_PERM ||
-		    now - o.created_at > ob->max_age) {
-			log_warnx("outbox: id=%lld ticket=%lld: failed for good: %s",
-			    (long long)o.id, (long long)o.ticket_id, serr.msg);
-			r = store_outbox_mark_failed(st, o.id, serr.msg, err);
-		} else {
-			sd_time next = now + outbox_backoff(o.attempts + 1);
-
-			log_warnx("outbox: id=%lld ticket=%lld attempt=%d: %s; "
-			    "retry in %llds", (long long)o.id,
-			    (long long)o.ticket_id, o.attempts + 1, serr.msg,
-			    (long long)(next - now));
-			r = store_outbox_mark_retry(st, o.id, o.attempts + 1,
-			    next, serr.msg, err);
-			if (deferred_r)
-				(*deferred_r)++;
+	for (;;) {
+		/* Fill the free slots while rows are due. */
+		while (ret == 0 && more && !fl.relay_down &&
+		    (max == 0 || n < max) && (sl = free_slot(ob)) != NULL) {
+			if (store_outbox_next(st, now, after, &o, &found,
+			    err) == -1) {
+				ret = -1;
+				break;
+			}
+			if (!found) {
+				more = false;
+				break;
+			}
+			after = o.id;
+			n++;
+			sd_err_clear(&serr);
+			reply = 0;
+			if (strcmp(o.kind, OUTBOX_KIND_WEBHOOK) == 0) {
+				(void)webhook_post(ob, &o, &reply, &serr);
+				if (settle(&fl, &o, reply, &serr, err) == -1)
+					ret = -1;
+				store_outrow_clear(&o);
+				continue;
+			}
+			sl->o = o;
+			if (smtp_start(ob, sl, &serr) == -1) {
+				if (settle(&fl, &sl->o, 0, &serr, err) == -1)
+					ret = -1;
+				slot_release(sl);
+			}
 		}
-		store_outrow_clear(&o);
-		if (r == -1)
-			return -1;
-		/* Relay unreachable: the other rows would fail the same way. */
-		if (serr.cls == SD_E_TEMP && reply == 0)
+		if (curl_multi_perform(ob->multi, &running) != CURLM_OK) {
+			sd_err_set(err, SD_E_BUG, "outbox: curl_multi_perform "
+			    "failed");
+			ret = -1;
+		}
+		if (reap(&fl, ret == 0 ? err : NULL) == -1)
+			ret = -1;
+		/* Nothing in flight (reap has freed every slot) and nothing
+		 * more to start. */
+		if (running == 0 && (ret == -1 || !more || fl.relay_down ||
+		    (max != 0 && n >= max)))
 			break;
+		if (running > 0)
+			curl_multi_poll(ob->multi, NULL, 0, 1000, NULL);
 	}
-	return 0;
+	if (sent_r)
+		*sent_r = fl.sent;
+	if (deferred_r)
+		*deferred_r = fl.deferred;
+	return ret;
 }

@@ -7,13 +7,30 @@
 
 #include "supportd/outbox.h"
 
+/* One SMTP transaction in flight. */
+struct smtp_slot {
+	CURL			*c;
+	struct sd_outrow	 o;		/* the row, while busy */
+	bool			 busy;
+	const char		*p;		/* the part of o.raw not yet read */
+	size_t			 left;
+	struct curl_slist	*rcpts;
+	char			*from;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
 struct sd_outbox {
 	const struct sd_conf_smtp	*smtp;		/* borrowed */
 	int64_t				 max_age;
 	char				*password;	/* owned, or NULL */
 	char				*webhook_token;	/* owned, or NULL */
-	CURL				*curl;
+	CURL				*curl;		/* webhooks */
 	char				 errbuf[CURL_ERROR_SIZE];
+	/* SMTP: smtp->connections slots on one multi handle, whose
+	 * connection cache keeps the connections to the relay open. */
+	CURLM				*multi;
+	struct smtp_slot		*slots;
+	int				 nslots;
 };
 
 /* Kind of the outbox rows that are webhook POSTs, not mail. */

@@ -130,6 +130,7 @@ static const char *const migrations[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_CURSOR_GET, S_CURSOR_SET,
 	S_MSG_KNOWN, S_MSG_INSERT, S_TICKET_BY_MSGID, S_MSGS_OF_TICKET,
 	S_TICKET_INSERT, S_TICKET_GET, S_TICKET_LIST, S_TICKET_SET_STATUS,
@@ -151,6 +152,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT one",
+	[S_RELEASE] = "RELEASE one",
+	[S_ROLLBACK_TO] = "ROLLBACK TO one",
 	[S_CURSOR_GET] = "SELECT uidvalidity, last_uid FROM cursors WHERE mailbox = ?1",
 	[S_CURSOR_SET] = "INSERT INTO cursors (mailbox, uidvalidity, last_uid)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE"
@@ -252,6 +256,7 @@ static const char *const stmt_sql[S__COUNT] = {
 struct sd_store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S__COUNT];
+	bool		 group;		/* inside store_group_begin */
 };
 
 static const char *const statuses[] = {
@@ -426,7 +431,7 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	}
 	/* Intake is idempotent, so a commit lost to power failure is
 	 * fetched again; NORMAL is safe in WAL and much faster. */
-	if (exec_sql(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+	if (exec_sql(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
 	    err) == -1 || migrate(st, err) == -1)
 		goto fail;
 	for (int i = 0; i < S__COUNT; i++) {
@@ -462,12 +467,26 @@ store_close(struct sd_store **stp)
 int
 store_begin(struct sd_store *st, struct sd_err *err)
 {
+	if (st->group) {
+		/* Outside a transaction SAVEPOINT would start a new one. */
+		if (sqlite3_get_autocommit(st->db))
+			return sd_err_set(err, SD_E_TEMP, "store: the group "
+			    "transaction was rolled back");
+		return exec_stmt(st, stmt(st, S_SAVEPOINT), "savepoint", err);
+	}
 	return exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
 }
 
 int
 store_commit(struct sd_store *st, struct sd_err *err)
 {
+	if (st->group) {
+		if (exec_stmt(st, stmt(st, S_RELEASE), "release", err) == -1) {
+			store_rollback(st);
+			return -1;
+		}
+		return 0;
+	}
 	if (exec_stmt(st, stmt(st, S_COMMIT), "commit", err) == -1) {
 		store_rollback(st);
 		return -1;
@@ -478,8 +497,49 @@ store_commit(struct sd_store *st, struct sd_err *err)
 void
 store_rollback(struct sd_store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	if (!st->group) {
 		exec_stmt(st, stmt(st, S_ROLLBACK), "rollback", NULL);
+		return;
+	}
+	/* Undo this unit only; the group's earlier units stay. */
+	if (exec_stmt(st, stmt(st, S_ROLLBACK_TO), "rollback to", NULL) == 0)
+		exec_stmt(st, stmt(st, S_RELEASE), "release", NULL);
+}
+
+int
+store_group_begin(struct sd_store *st, struct sd_err *err)
+{
+	if (exec_stmt(st, stmt(st, S_BEGIN), "begin group", err) == -1)
+		return -1;
+	st->group = true;
+	return 0;
+}
+
+int
+store_group_commit(struct sd_store *st, struct sd_err *err)
+{
+	int ret = 0;
+
+	st->group = false;
+	/* A failed statement may already have ended the transaction
+	 * (SQLITE_FULL, I/O errors): then nothing of the group is kept. */
+	if (sqlite3_get_autocommit(st->db))
+		return sd_err_set(err, SD_E_TEMP, "store: the group "
+		    "transaction was rolled back");
+	if (exec_stmt(st, stmt(st, S_COMMIT), "commit group", err) == -1) {
+		ret = -1;
+		store_rollback(st);
+	}
+	return ret;
+}
+
+void
+store_group_rollback(struct sd_store *st)
+{
+	st->group = false;
+	store_rollback(st);
 }
 
 int
