@@ -8,7 +8,7 @@ next to NNNN.env, which holds the envelope:
 
     MAIL FROM:<sender>          (MAIL FROM:<> for the null sender)
     RCPT TO:<rcpt>              (one line per accepted recipient)
-    X-Sink-Info: helo=... peer=... mail_options=... tls=...
+    X-Sink-Info: helo=... peer=... mail_options=... tls=... port=...
 
 tls= is "none" for a plaintext session, else the TLS version and how it
 began: "TLSv1.3/starttls" or "TLSv1.3/implicit".
@@ -137,9 +137,11 @@ class Recorder:
         base = os.path.join(self.outdir, "%04d" % self.seq)
         env = ["MAIL FROM:%s" % angle(envelope.mail_from)]
         env += ["RCPT TO:%s" % angle(r) for r in envelope.rcpt_tos]
-        env.append("X-Sink-Info: helo=%s peer=%s mail_options=%s tls=%s" % (
+        env.append("X-Sink-Info: helo=%s peer=%s mail_options=%s tls=%s "
+                   "port=%s" % (
             session.host_name, session.peer[0] if session.peer else "-",
-            ",".join(envelope.mail_options) or "-", tls_info(server, session)))
+            ",".join(envelope.mail_options) or "-", tls_info(server, session),
+            session.peer[1] if session.peer else "-"))
         self._write(base + ".env", ("\n".join(env) + "\n").encode())
         self._write(base + ".eml", envelope.original_content)
         log("DATA (%d bytes) -> stored %04d" % (len(envelope.original_content),

@@ -274,6 +274,54 @@ assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE id=$row")" 
 assert_eq "$(grep -c 'RCPT TO:<gone@acme.example>' "$T/smtpsink.log")" 1 "the sink saw that RCPT once"
 assert_eq "$(sink_count)" "$((sent + 1))" "only the good mail reached the sink"
 
+# ============ 4b. smtp.connections = 4: parallel, each mail once =======
+# Several transactions at once over reused connections: every response is
+# delivered once, over more than one connection; with the relay down the
+# in-flight rows are retried later and none is lost or sent twice.
+B=$((B + 8000))
+write_config --smtp 'connections = 4;'
+sent=$(sink_count)
+for n in $(seq 1 24); do
+	mail par$n "par$n@acme.example" "parallel $n"
+	deliver "$T/par$n.eml"
+done
+supportd --once --now "$(iso "$B")" >"$T/par.log" 2>&1
+assert_eq "$?" 0 "connections = 4: supportd --once exits 0"
+assert_eq "$(sink_count)" "$((sent + 24))" "...and the sink got the 24 responses"
+dups=0
+for n in $(seq 1 24); do
+	[ "$(sink_times "$(responses_to "par$n@acme.example")")" = 1 ] || dups=$((dups + 1))
+done
+assert_eq "$dups" 0 "each of them exactly once"
+ports=$(for n in $(sink_find '^Subject: .*parallel [0-9]'); do
+	sed -n 's/^X-Sink-Info: .* port=\([0-9]*\).*$/\1/p' "$(sink_env "$n")"
+done | sort -u | wc -l)
+note "connections = 4: the sink saw $ports client ports for 24 mails"
+if [ "$ports" -ge 2 ] && [ "$ports" -le 4 ]; then
+	ok "they came over 2 to 4 connections ($ports), reused"
+else
+	not_ok "they came over 2 to 4 connections, reused" "$ports ports"
+fi
+stop_smtp
+sent=$(sink_count)
+for n in $(seq 1 6); do
+	mail pd$n "pd$n@acme.example" "parallel down $n"
+	deliver "$T/pd$n.eml"
+done
+supportd --once --now "$(iso $((B + 100)))" >"$T/pardown.log" 2>&1
+assert_eq "$?" 75 "connections = 4, relay down: exit 75"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE status='queued' AND rcpts LIKE 'pd%'")" 6 \
+	"...all six responses stay queued"
+restart_smtp
+supportctl tick --now "$(iso $((B + 4000)))" >>"$T/pardown.log" 2>&1
+assert_eq "$(sink_count)" "$((sent + 6))" "relay up, past the backoff: the six are sent"
+dups=0
+for n in $(seq 1 6); do
+	[ "$(sink_times "$(responses_to "pd$n@acme.example")")" = 1 ] || dups=$((dups + 1))
+done
+assert_eq "$dups" 0 "...each exactly once"
+write_config 'poll_interval = "1s";'
+
 # ==================== 5. webhook down then up: see t-sla.sh =============
 # The webhook endpoint down, then up, is tested in t-sla.sh (503 then 200).
 

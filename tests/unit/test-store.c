@@ -54,6 +54,51 @@ test_cursor(void)
 	test_end();
 }
 
+/* A group: each unit is a savepoint; a unit's rollback undoes it alone,
+ * the group commit keeps the others, a group rollback keeps none. */
+static void
+test_group(void)
+{
+	struct sd_store	*st = open_fresh("group.db");
+	struct sd_err	 err;
+	uint32_t	 v = 0, u = 0;
+	bool		 found = false;
+
+	test_begin("store: group of units (savepoints)");
+	test_assert(st != NULL);
+	test_assert(store_group_begin(st, &err) == 0);
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "a", 1, 10, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "b", 1, 20, &err) == 0);
+	store_rollback(st);			/* this unit only */
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "a", 1, 11, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_group_commit(st, &err) == 0);
+	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
+	test_assert(found && u == 11);
+	test_assert(store_cursor_get(st, "b", &v, &u, &found, &err) == 0);
+	test_assert(!found);
+	/* Rolled back as a whole: nothing of it is kept. */
+	test_assert(store_group_begin(st, &err) == 0);
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "a", 1, 12, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	store_group_rollback(st);
+	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
+	test_assert(found && u == 11);
+	/* After the group, units are transactions of their own again. */
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "c", 1, 5, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_cursor_get(st, "c", &v, &u, &found, &err) == 0);
+	test_assert(found && u == 5);
+	store_close(&st);
+	test_end();
+}
+
 static int
 count_cb(void *arg, const struct sd_ticket *t)
 {
@@ -225,7 +270,7 @@ int
 main(void)
 {
 	static void (*const tests[])(void) = { test_cursor,
-	    test_ticket_and_messages, test_outbox, test_migrations,
+	    test_group, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_status, NULL };
 	int ret;
 	char *rm;
