@@ -12,6 +12,8 @@
 
 #include "supportd/conf.h"
 
+struct sd_mail;
+
 struct sd_fetched {
 	const struct sd_conf_mailbox *mailbox;	/* borrowed */
 	uint32_t	 uidvalidity;
@@ -21,6 +23,15 @@ struct sd_fetched {
 	size_t		 len;
 	bool		 headers_only;	/* larger than max_message_size */
 	size_t		 full_size;	/* RFC822.SIZE */
+	/*
+	 * When parsed is set, intake has already run mime_parse(raw) on
+	 * another thread: mail is the result (borrowed, valid during the
+	 * callback), or NULL with the parse error in parse_err.  Otherwise
+	 * the consumer parses raw itself.
+	 */
+	bool		 parsed;
+	struct sd_mail	*mail;
+	const char	*parse_err;
 };
 
 #endif

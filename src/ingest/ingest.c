@@ -482,7 +482,12 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	*ticket_r = 0;
 	received = received_time(f->internaldate, now);
 	sd_err_clear(&perr);
-	if (mime_parse(f->raw, f->len, &m, &perr) == -1)
+	if (f->parsed) {
+		m = f->mail;	/* intake's; not freed here */
+		if (m == NULL)
+			sd_err_set(&perr, SD_E_PERM, "%s", f->parse_err ?
+			    f->parse_err : "unparsable");
+	} else if (mime_parse(f->raw, f->len, &m, &perr) == -1)
 		m = NULL;
 	key = dedupe_key(m, f);
 	if (store_begin(in->store, err) == -1)
@@ -558,7 +563,8 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
  fail:
 	store_rollback(in->store);
  out:
-	mail_free(&m);
+	if (!f->parsed)
+		mail_free(&m);
 	free(key);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include "imap_int.h"
 #include "supportd/intake.h"
 #include "supportd/log.h"
+#include "supportd/mail.h"
 
 /* Mails per FETCH of metadata, and bytes per FETCH of bodies: libetpan
  * holds a whole response in memory, so bodies are fetched in groups
@@ -338,7 +339,119 @@ struct body {
 	uint32_t	 uid;
 	char		*data;
 	size_t		 len;
+	/* Parsed ahead (see ahead_*): set under ahead.mu. */
+	bool		 parsed;
+	struct sd_mail	*mail;
+	char		 perr[512];
 };
+
+/*
+ * Parsing ahead: while the caller's thread takes mail k in (SQLite, the
+ * templates), one helper thread runs mime_parse on the mails after it,
+ * so the two halves of the work use both cores.  Only for groups worth
+ * a thread.
+ */
+#define AHEAD_MIN	4
+#define AHEAD_MAX	32	/* parsed but not taken yet, at most */
+
+struct ahead {
+	GThreadPool	*pool;
+	GMutex		 mu;
+	GCond		 cv;
+	struct body	*bodies;
+	size_t		 taking;	/* index the caller waits for or takes */
+	/* Who sleeps on cv: signalled only then (a futex wake per mail
+	 * costs more than the parse on this kind of machine). */
+	bool		 helper_waits, caller_waits;
+	volatile gint	 stop;		/* set: skip what is not parsed yet */
+};
+
+static void
+ahead_parse(gpointer data, gpointer user)
+{
+	struct ahead	*ah = user;
+	size_t		 idx = GPOINTER_TO_SIZE(data) - 1;
+	struct body	*b = &ah->bodies[idx];
+	struct sd_mail	*m = NULL;
+	struct sd_err	 e;
+
+	/* Bounded look-ahead keeps the memory of parsed mail small. */
+	g_mutex_lock(&ah->mu);
+	while (idx > ah->taking + AHEAD_MAX && !g_atomic_int_get(&ah->stop)) {
+		ah->helper_waits = true;
+		g_cond_wait(&ah->cv, &ah->mu);
+	}
+	ah->helper_waits = false;
+	g_mutex_unlock(&ah->mu);
+	sd_err_clear(&e);
+	if (!g_atomic_int_get(&ah->stop) && b->data != NULL &&
+	    mime_parse(b->data, b->len, &m, &e) == -1)
+		m = NULL;
+	g_mutex_lock(&ah->mu);
+	b->mail = m;
+	snprintf(b->perr, sizeof(b->perr), "%s", e.msg);
+	b->parsed = true;
+	if (ah->caller_waits)
+		g_cond_broadcast(&ah->cv);
+	g_mutex_unlock(&ah->mu);
+}
+
+/* Starts parsing bodies[0..n) in order on a helper thread; false (and
+ * the caller parses) when not worth it or no thread could start. */
+static bool
+ahead_start(struct ahead *ah, struct body *bodies, size_t n)
+{
+	memset(ah, 0, sizeof(*ah));
+	if (n < AHEAD_MIN)
+		return false;
+	ah->bodies = bodies;
+	g_mutex_init(&ah->mu);
+	g_cond_init(&ah->cv);
+	if ((ah->pool = g_thread_pool_new(ahead_parse, ah, 1, FALSE,
+	    NULL)) == NULL) {
+		g_mutex_clear(&ah->mu);
+		g_cond_clear(&ah->cv);
+		return false;
+	}
+	for (size_t k = 0; k < n; k++)
+		g_thread_pool_push(ah->pool, GSIZE_TO_POINTER(k + 1), NULL);
+	return true;
+}
+
+/* Waits until bodies[idx] is parsed. */
+static void
+ahead_wait(struct ahead *ah, size_t idx)
+{
+	g_mutex_lock(&ah->mu);
+	ah->taking = idx;
+	/* Wake the helper only once half its look-ahead is used up. */
+	if (ah->helper_waits && idx % (AHEAD_MAX / 2) == 0)
+		g_cond_broadcast(&ah->cv);
+	while (!ah->bodies[idx].parsed) {
+		ah->caller_waits = true;
+		if (ah->helper_waits)
+			g_cond_broadcast(&ah->cv);
+		g_cond_wait(&ah->cv, &ah->mu);
+	}
+	ah->caller_waits = false;
+	g_mutex_unlock(&ah->mu);
+}
+
+/* Stops the helper (what it has not begun is skipped) and waits for it. */
+static void
+ahead_end(struct ahead *ah)
+{
+	if (ah->pool == NULL)
+		return;
+	g_mutex_lock(&ah->mu);
+	g_atomic_int_set(&ah->stop, 1);
+	g_cond_broadcast(&ah->cv);
+	g_mutex_unlock(&ah->mu);
+	g_thread_pool_free(ah->pool, FALSE, TRUE);
+	g_mutex_clear(&ah->mu);
+	g_cond_clear(&ah->cv);
+	ah->pool = NULL;
+}
 
 static int
 fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
@@ -504,8 +617,9 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 		struct body	*bodies;
 		GArray		*done_uids;
 		struct sd_err	 gerr;
+		struct ahead	 ah;
 		int		 ret = 0;
-		bool		 grouped = false;
+		bool		 grouped = false, ahead = false;
 		bool		 big = (int64_t)meta[i].size > in->max_size;
 
 		/* A run of small mails up to BODY_BATCH_BYTES, or one big one. */
@@ -528,6 +642,8 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 			    "uid=%u: %s", in->mb->name, meta[i].uid, gerr.msg);
 		else
 			grouped = true;
+		if (ret == 0)
+			ahead = ahead_start(&ah, bodies, j - i);
 		for (k = i; ret == 0 && k < j; k++) {
 			struct sd_fetched f;
 
@@ -546,10 +662,17 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 			f.len = bodies[k - i].len;
 			f.headers_only = big;
 			f.full_size = meta[k].size;
+			if (ahead) {
+				ahead_wait(&ah, k - i);
+				f.parsed = true;
+				f.mail = bodies[k - i].mail;
+				f.parse_err = bodies[k - i].perr;
+			}
 			if (cb(arg, &f, err) == -1) {
 				ret = -1;
 				break;
 			}
+			mail_free(&bodies[k - i].mail);
 			g_array_append_val(done_uids, meta[k].uid);
 			(*count)++;
 		}
@@ -571,8 +694,12 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 		if (dispose(in, (uint32_t *)(void *)done_uids->data,
 		    done_uids->len, ret == 0 ? err : NULL) == -1 && ret == 0)
 			ret = -1;
-		for (k = 0; k < j - i; k++)
+		if (ahead)
+			ahead_end(&ah);
+		for (k = 0; k < j - i; k++) {
+			mail_free(&bodies[k].mail);
 			free(bodies[k].data);
+		}
 		free(bodies);
 		free(uids);
 		g_array_free(done_uids, TRUE);
