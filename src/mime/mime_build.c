@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mime_build.c - outgoing mail (SPEC §8): one text/plain UTF-8 part with
- * the headers supportd promises, serialised by GMime with CRLF line ends
- * and folded headers, ready for SMTP.  Every value that reaches a header
- * is cleaned of control characters first and every address of the
- * characters that end one, so no field (subject, names, template header
- * lines) can inject a header; GMime then encodes and folds.
+ * the headers supportd promises, with CRLF line ends and folded headers,
+ * ready for SMTP.  Every value that reaches a header is cleaned of
+ * control characters first and every address of the characters that end
+ * one, so no field (subject, names, template header lines) can inject a
+ * header.
+ *
+ * The header block is written here directly; GMime encodes each value
+ * (RFC 2047 words, quoted phrases, the date, the body's transfer
+ * encoding).  Building a GMimeMessage and serialising it cost ~145 us a
+ * response, a third of intake's main thread in the benchmark.
  */
 #include <string.h>
 
@@ -26,12 +31,12 @@
 #define BUILD_MAX_ADDR		254
 #define BUILD_MAX_ID		900
 
-static void	 add_mailbox(GMimeMessage *m, GMimeAddressType type,
-		    const char *name, const char *addr);
-static char	*bracket_ids(const struct sd_strv *ids, const char *one);
+static void	 put_list(GString *h, const char *field, char *const *items,
+		    size_t n, const char *sep);
+static void	 put_ids(GString *h, const char *field,
+		    const struct sd_strv *ids, const char *one);
 static bool	 header_name_ok(const char *name, size_t len);
 static bool	 header_protected(const char *name);
-static void	 add_extra_headers(GMimeObject *obj, const struct sd_strv *hv);
 static const char *addr_domain(const char *addr);
 static char	*out_addr(const char *addr);
 
@@ -50,51 +55,27 @@ out_addr(const char *addr)
 	return a;
 }
 
+/* "Field: <a> <b> ..." from ids (and one), folded between ids, dropping
+ * ids that clean to nothing or are too long; nothing if none is left. */
 static void
-add_mailbox(GMimeMessage *m, GMimeAddressType type, const char *name,
-    const char *addr)
+put_ids(GString *h, const char *field, const struct sd_strv *ids,
+    const char *one)
 {
-	InternetAddress	*ia;
-	char		*a = out_addr(addr);
-	char		*n = mt_line(name, BUILD_MAX_NAME);
-
-	if (a != NULL) {
-		ia = internet_address_mailbox_new(n != NULL && *n != '\0' ?
-		    n : NULL, a);
-		/* Names are encoded as UTF-8, never GMime's pick of the
-		 * smallest charset. */
-		internet_address_set_charset(ia, "utf-8");
-		internet_address_list_add(g_mime_message_get_addresses(m, type),
-		    ia);
-		g_object_unref(ia);
-	}
-	free(a);
-	free(n);
-}
-
-/* "<a> <b> ..." from ids (and one), dropping ids that clean to nothing;
- * NULL if none is left.  Caller owns. */
-static char *
-bracket_ids(const struct sd_strv *ids, const char *one)
-{
-	GString	*gs = g_string_new(NULL);
-	char	*id, *out = NULL;
-	size_t	 n = ids != NULL ? ids->n : 0;
+	size_t	 n = ids != NULL ? ids->n : 0, k = 0;
+	char	**v = xcalloc(n + 1, sizeof(*v)), *id;
 
 	for (size_t i = 0; i <= n; i++) {
 		if ((id = mt_msgid(i < n ? ids->v[i] : one)) == NULL)
 			continue;
-		if (strlen(id) > BUILD_MAX_ID) {
-			free(id);
-			continue;
-		}
-		g_string_append_printf(gs, "%s<%s>", gs->len ? " " : "", id);
+		if (strlen(id) <= BUILD_MAX_ID)
+			v[k++] = xasprintf("<%s>", id);
 		free(id);
 	}
-	if (gs->len > 0)
-		out = xstrdup(gs->str);
-	g_string_free(gs, TRUE);
-	return out;
+	if (k > 0)
+		put_list(h, field, v, k, "");
+	for (size_t i = 0; i < k; i++)
+		free(v[i]);
+	free(v);
 }
 
 static bool
@@ -132,10 +113,109 @@ header_protected(const char *name)
 	return false;
 }
 
+static const char *
+addr_domain(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return at != NULL ? at + 1 : NULL;
+}
+
+/* Appends "Field: " and items separated by sep, folding between items so
+ * lines stay under 78 columns where they can. */
+static void
+put_list(GString *h, const char *field, char *const *items, size_t n,
+    const char *sep)
+{
+	size_t col;
+
+	g_string_append_printf(h, "%s: ", field);
+	col = strlen(field) + 2;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(items[i]);
+
+		if (i > 0) {
+			g_string_append(h, sep);
+			col += strlen(sep);
+			if (col + 1 + len > 78) {
+				g_string_append(h, "\n\t");
+				col = 1;
+			} else {
+				g_string_append_c(h, ' ');
+				col++;
+			}
+		}
+		g_string_append(h, items[i]);
+		col += len;
+	}
+	g_string_append_c(h, '\n');
+}
+
+/* "Field: value", value RFC 2047-encoded where not ASCII, folded. */
+static void
+put_text(GString *h, const char *field, const char *value)
+{
+	GMimeFormatOptions	*fo = g_mime_format_options_get_default();
+	char			*enc, *line, *folded;
+
+	enc = g_mime_utils_header_encode_text(fo, value, "utf-8");
+	line = g_strdup_printf("%s: %s", field, enc != NULL ? enc : "");
+	folded = g_mime_utils_unstructured_header_fold(NULL, fo, line);
+	g_string_append(h, folded != NULL ? folded : line);
+	if (h->len > 0 && h->str[h->len - 1] != '\n')
+		g_string_append_c(h, '\n');
+	g_free(folded);
+	g_free(line);
+	g_free(enc);
+}
+
+/* An address for a header: the cleaned addr (as out_addr) with a
+ * non-ASCII domain in its IDNA form; NULL if refused.  Caller owns. */
+static char *
+header_addr(const char *addr)
+{
+	char	*a = out_addr(addr), *at, *ace, *out;
+
+	if (a == NULL || (at = strrchr(a, '@')) == NULL ||
+	    g_str_is_ascii(at + 1))
+		return a;
+	if ((ace = g_hostname_to_ascii(at + 1)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	*at = '\0';
+	out = xasprintf("%s@%s", a, ace);
+	g_free(ace);
+	free(a);
+	return out;
+}
+
+/* "Name <addr>" (the name encoded or quoted as needed), or NULL. */
+static char *
+mailbox(const char *name, const char *addr)
+{
+	GMimeFormatOptions	*fo = g_mime_format_options_get_default();
+	char			*a = header_addr(addr), *n, *p, *out;
+
+	if (a == NULL)
+		return NULL;
+	n = mt_line(name, BUILD_MAX_NAME);
+	if (n == NULL || *n == '\0') {
+		free(n);
+		return a;
+	}
+	p = g_mime_utils_header_encode_phrase(fo, n, "utf-8");
+	out = xasprintf("%s <%s>", p != NULL ? p : "", a);
+	g_free(p);
+	free(n);
+	free(a);
+	return out;
+}
+
 /* Template header lines "Name: value"; bad or protected names are
  * dropped, values are cleaned to one line. */
 static void
-add_extra_headers(GMimeObject *obj, const struct sd_strv *hv)
+put_extra_headers(GString *h, const struct sd_strv *hv)
 {
 	for (size_t i = 0; hv != NULL && i < hv->n; i++) {
 		const char	*line = hv->v[i], *colon = strchr(line, ':');
@@ -152,49 +232,97 @@ add_extra_headers(GMimeObject *obj, const struct sd_strv *hv)
 		name = xstrndup(line, nl);
 		value = mt_line(colon + 1, BUILD_MAX_VALUE);
 		if (!header_protected(name))
-			g_mime_object_append_header(obj, name, value, "utf-8");
+			put_text(h, name, value);
 		free(name);
 		free(value);
 	}
 }
 
-static const char *
-addr_domain(const char *addr)
+/* Longest line of s, in bytes. */
+static size_t
+longest_line(const char *s)
 {
-	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	size_t max = 0, cur = 0;
 
-	return at != NULL ? at + 1 : NULL;
+	for (; *s != '\0'; s++) {
+		if (*s == '\n') {
+			max = MAX(max, cur);
+			cur = 0;
+		} else
+			cur++;
+	}
+	return MAX(max, cur);
+}
+
+/*
+ * The body under a 7-bit constraint: as it is when ASCII with lines of
+ * at most 998 octets, else quoted-printable or base64 (GMime's pick by
+ * the share of 8-bit bytes; quoted-printable for long ASCII lines).
+ */
+static void
+put_body(GString *out, const char *body)
+{
+	GMimeContentEncoding	 ce;
+	GMimeEncoding		 st;
+	size_t			 len = strlen(body), n;
+	char			*buf;
+
+	if (g_str_is_ascii(body) && longest_line(body) <= 998)
+		ce = GMIME_CONTENT_ENCODING_7BIT;
+	else {
+		ce = g_mime_utils_best_encoding((const unsigned char *)body,
+		    len);
+		if (ce != GMIME_CONTENT_ENCODING_BASE64)
+			ce = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	}
+	g_string_append_printf(out, "Content-Transfer-Encoding: %s\n\n",
+	    g_mime_content_encoding_to_string(ce));
+	if (ce == GMIME_CONTENT_ENCODING_7BIT) {
+		g_string_append_len(out, body, (gssize)len);
+		return;
+	}
+	g_mime_encoding_init_encode(&st, ce);
+	buf = xmalloc(g_mime_encoding_outlen(&st, len) + 16);
+	n = g_mime_encoding_flush(&st, body, len, buf);
+	g_string_append_len(out, buf, (gssize)n);
+	free(buf);
 }
 
 char *
 mime_build(const struct sd_outmail *om)
 {
-	GMimeMessage		*m;
-	GMimeObject		*obj;
-	GMimeTextPart		*tp;
-	GMimeStream		*stream;
-	GMimeDataWrapper	*dw;
-	GMimeFormatOptions	*fo;
-	GDateTime		*dt;
-	char			*s, *u, *body, *id, *raw, *out;
-	sd_time			 date;
+	GString		*h = g_string_sized_new(2048), *w;
+	GDateTime	*dt;
+	char		*s, *u, *body, *id, *d, **cc;
+	size_t		 ncc = 0;
+	sd_time		 date;
 
 	mime_init();
-	m = g_mime_message_new(TRUE);
-	obj = GMIME_OBJECT(m);
-
-	add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, om->from_name, om->from_addr);
-	add_mailbox(m, GMIME_ADDRESS_TYPE_TO, om->to_name, om->to_addr);
+	if ((s = mailbox(om->from_name, om->from_addr)) != NULL)
+		put_list(h, "From", &s, 1, "");
+	free(s);
+	if ((s = mailbox(om->to_name, om->to_addr)) != NULL)
+		put_list(h, "To", &s, 1, "");
+	free(s);
+	cc = xcalloc((om->cc != NULL ? om->cc->n : 0) + 1, sizeof(*cc));
 	for (size_t i = 0; om->cc != NULL && i < om->cc->n; i++)
-		add_mailbox(m, GMIME_ADDRESS_TYPE_CC, NULL, om->cc->v[i]);
+		if ((cc[ncc] = header_addr(om->cc->v[i])) != NULL)
+			ncc++;
+	if (ncc > 0)
+		put_list(h, "Cc", cc, ncc, ",");
+	for (size_t i = 0; i < ncc; i++)
+		free(cc[i]);
+	free(cc);
 
 	s = mt_line(om->subject != NULL ? om->subject : "", BUILD_MAX_VALUE);
-	g_mime_message_set_subject(m, s, "utf-8");
+	put_text(h, "Subject", s);
 	free(s);
 
 	date = om->date > 0 ? om->date : sd_now();
 	if ((dt = g_date_time_new_from_unix_utc(date)) != NULL) {
-		g_mime_message_set_date(m, dt);
+		d = g_mime_utils_header_format_date(dt);
+		g_string_append_printf(h, "Date: %s\n", d);
+		g_free(d);
 		g_date_time_unref(dt);
 	}
 
@@ -205,61 +333,42 @@ mime_build(const struct sd_outmail *om)
 	}
 	if (id == NULL)
 		id = mime_message_id_new(addr_domain(om->from_addr));
-	g_mime_message_set_message_id(m, id);
+	g_string_append_printf(h, "Message-ID: <%s>\n", id);
 	free(id);
-	if ((s = bracket_ids(NULL, om->in_reply_to)) != NULL)
-		g_mime_object_set_header(obj, "In-Reply-To", s, NULL);
-	free(s);
-	if ((s = bracket_ids(om->references, NULL)) != NULL)
-		g_mime_object_set_header(obj, "References", s, NULL);
-	free(s);
+	put_ids(h, "In-Reply-To", NULL, om->in_reply_to);
+	put_ids(h, "References", om->references, NULL);
 
-	if (om->automatic) {
-		g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied",
-		    NULL);
-		g_mime_object_set_header(obj, "X-Auto-Response-Suppress", "All",
-		    NULL);
-	}
-	if (om->ticket_id > 0) {
-		s = xasprintf("%lld", (long long)om->ticket_id);
-		g_mime_object_set_header(obj, "X-Supportd-Ticket", s, NULL);
-		free(s);
-	}
-	add_extra_headers(obj, om->extra_headers);
+	if (om->automatic)
+		g_string_append(h, "Auto-Submitted: auto-replied\n"
+		    "X-Auto-Response-Suppress: All\n");
+	if (om->ticket_id > 0)
+		g_string_append_printf(h, "X-Supportd-Ticket: %lld\n",
+		    (long long)om->ticket_id);
+	put_extra_headers(h, om->extra_headers);
+	g_string_append(h, "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=UTF-8\n");
 
-	/*
-	 * The body as UTF-8 with LF line ends (CRLF on the wire), and the
-	 * transfer encoding GMime finds best under a 7-bit constraint:
-	 * quoted-printable or base64 for non-ASCII text or lines over 998
-	 * octets, so no SMTP server sees a line that long.
-	 */
+	/* The body as UTF-8 with LF line ends (CRLF on the wire). */
 	u = mt_to_utf8(om->body != NULL ? om->body : "",
 	    om->body != NULL ? strlen(om->body) : 0, false);
 	body = mt_body_finish(u, SIZE_MAX);
 	free(u);
-	tp = g_mime_text_part_new_with_subtype("plain");
-	g_mime_text_part_set_charset(tp, "UTF-8");
-	stream = g_mime_stream_mem_new_with_buffer(body, strlen(body));
-	dw = g_mime_data_wrapper_new_with_stream(stream,
-	    GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(GMIME_PART(tp), dw);
-	g_mime_part_set_content_encoding(GMIME_PART(tp),
-	    g_mime_part_get_best_content_encoding(GMIME_PART(tp),
-	    GMIME_ENCODING_CONSTRAINT_7BIT));
-	g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));
-	g_object_unref(dw);
-	g_object_unref(stream);
-	g_object_unref(tp);
+	put_body(h, body);
 	free(body);
+	if (h->str[h->len - 1] != '\n')
+		g_string_append_c(h, '\n');	/* the wire ends in CRLF */
 
-	fo = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	raw = g_mime_object_to_string(obj, fo);
-	out = xstrdup(raw != NULL ? raw : "");
-	g_free(raw);
-	g_mime_format_options_free(fo);
-	g_object_unref(m);
-	return out;
+	/* Every line end on the wire is CRLF. */
+	w = g_string_sized_new(h->len + h->len / 16 + 2);
+	for (size_t i = 0; i < h->len; i++) {
+		if (h->str[i] == '\n')
+			g_string_append_c(w, '\r');
+		g_string_append_c(w, h->str[i]);
+	}
+	g_string_free(h, TRUE);
+	s = xstrndup(w->str, w->len);
+	g_string_free(w, TRUE);
+	return s;
 }
 
 char *
