@@ -121,6 +121,111 @@ connected(int r)
 	    r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
 }
 
+/*
+ * libetpan 1.9.4 (Debian 12) loops for ever when the server closes the
+ * connection inside a literal: its literal reader treats a read of 0
+ * bytes as "try again" (fixed upstream in 1.10, "Handle EOF while
+ * reading IMAP literals").  Found by t-badimap.sh: supportd spun at 100 %
+ * CPU.  So the session's stream is wrapped in a low-level driver that
+ * forwards everything to the real one and turns end of file into an
+ * error; an IMAP server never ends the stream where a client should go
+ * on reading.
+ */
+static ssize_t
+eof_read(mailstream_low *s, void *buf, size_t count)
+{
+	ssize_t r = mailstream_low_read(s->data, buf, count);
+
+	return r == 0 && count > 0 ? -1 : r;
+}
+
+static ssize_t
+eof_write(mailstream_low *s, const void *buf, size_t count)
+{
+	return mailstream_low_write(s->data, buf, count);
+}
+
+static int
+eof_close(mailstream_low *s)
+{
+	return mailstream_low_close(s->data);
+}
+
+static int
+eof_get_fd(mailstream_low *s)
+{
+	return mailstream_low_get_fd(s->data);
+}
+
+static void
+eof_free(mailstream_low *s)
+{
+	mailstream_low_free(s->data);
+	free(s);
+}
+
+static void
+eof_cancel(mailstream_low *s)
+{
+	mailstream_low_cancel(s->data);
+}
+
+static struct mailstream_cancel *
+eof_get_cancel(mailstream_low *s)
+{
+	return mailstream_low_get_cancel(s->data);
+}
+
+static carray *
+eof_get_chain(mailstream_low *s)
+{
+	return mailstream_low_get_certificate_chain(s->data);
+}
+
+static int
+eof_setup_idle(mailstream_low *s)
+{
+	return mailstream_low_setup_idle(s->data);
+}
+
+static int
+eof_unsetup_idle(mailstream_low *s)
+{
+	return mailstream_low_unsetup_idle(s->data);
+}
+
+static int
+eof_interrupt_idle(mailstream_low *s)
+{
+	return mailstream_low_interrupt_idle(s->data);
+}
+
+static mailstream_low_driver eof_driver = {
+	.mailstream_read = eof_read,
+	.mailstream_write = eof_write,
+	.mailstream_close = eof_close,
+	.mailstream_get_fd = eof_get_fd,
+	.mailstream_free = eof_free,
+	.mailstream_cancel = eof_cancel,
+	.mailstream_get_cancel = eof_get_cancel,
+	.mailstream_get_certificate_chain = eof_get_chain,
+	.mailstream_setup_idle = eof_setup_idle,
+	.mailstream_unsetup_idle = eof_unsetup_idle,
+	.mailstream_interrupt_idle = eof_interrupt_idle,
+};
+
+static int
+eof_wrap(mailstream *stream)
+{
+	mailstream_low *inner = mailstream_get_low(stream), *outer;
+
+	if (inner == NULL ||
+	    (outer = mailstream_low_new(inner, &eof_driver)) == NULL)
+		return -1;
+	mailstream_set_low(stream, outer);
+	return 0;
+}
+
 /* Connects, and for imaps/starttls verifies the certificate; no
  * credential has been sent when this returns. */
 static int
@@ -152,6 +257,8 @@ imap_open(struct sd_intake *in, struct sd_err *err)
 	    imap_tls_verify(in->imap->imap_stream, c->host, c->ca_file, what,
 	    err) == -1)
 		return -1;
+	if (eof_wrap(in->imap->imap_stream) == -1)
+		return sd_err_set(err, SD_E_TEMP, "%s: out of memory", what);
 	/* The greeting's capabilities may predate STARTTLS: ask again. */
 	if (mailimap_capability(in->imap, &cap) == MAILIMAP_NO_ERROR)
 		mailimap_capability_data_free(cap);

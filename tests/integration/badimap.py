@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""badimap.py PORT MODE LOG - an IMAP server that misbehaves on cue.
+
+Dovecot cannot be made to break a session at a chosen moment, so this
+scripted server plays just enough IMAP for supportd's intake (CAPABILITY,
+LOGIN, SELECT, UID SEARCH, UID FETCH, LOGOUT) over one mailbox holding
+one mail, and breaks it the way MODE says:
+
+  bye           greets with "* BYE" and closes
+  smtp          greets like an SMTP server (IMAP pointed at port 25)
+  garbage       greets with binary noise and no line end, then closes
+  select-close  closes the connection instead of answering SELECT
+  fetch-close   sends part of the mail's literal, then closes
+  huge-literal  announces a 4 GB literal, sends a little, then closes
+  bad-fetch     answers FETCH with a response that does not parse
+  no-login      answers LOGIN with NO
+
+Each connection is logged to LOG (one line per command) so the test can
+see how often supportd came back.
+"""
+import socket
+import sys
+import threading
+
+MAIL = (b"From: ann@acme.example\r\nTo: support@vendor.example\r\n"
+        b"Subject: printer on fire\r\nMessage-ID: <bad-1@acme.example>\r\n"
+        b"Date: Mon, 16 Nov 2026 09:00:00 +0000\r\n\r\nhelp\r\n")
+
+
+def serve(conn, mode, log):
+    f = conn.makefile("rb")
+
+    def send(b):
+        conn.sendall(b)
+
+    def note(s):
+        with open(log, "a") as lf:
+            lf.write(s + "\n")
+
+    note("connect")
+    if mode == "bye":
+        send(b"* BYE not today\r\n")
+        return
+    if mode == "smtp":
+        send(b"220 mx.example ESMTP Postfix\r\n")
+        f.readline()
+        send(b"502 5.5.2 Error: command not recognized\r\n")
+        return
+    if mode == "garbage":
+        send(b"\x00\xff\xfe*\x01 OK\x00" * 8)
+        return
+    send(b"* OK [CAPABILITY IMAP4rev1 UIDPLUS] badimap ready\r\n")
+    while True:
+        line = f.readline()
+        if not line:
+            return
+        words = line.decode("latin-1").rstrip("\r\n").split(" ")
+        tag, cmd = words[0], " ".join(words[1:3]).upper()
+        note(line.decode("latin-1").rstrip("\r\n").split(" ")[1].upper()
+             if len(words) > 1 else "?")
+        if cmd.startswith("CAPABILITY"):
+            send(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n")
+            send(tag.encode() + b" OK done\r\n")
+        elif cmd.startswith("LOGIN"):
+            if mode == "no-login":
+                send(tag.encode() + b" NO [AUTHENTICATIONFAILED] no\r\n")
+            else:
+                send(tag.encode() + b" OK [CAPABILITY IMAP4rev1 UIDPLUS] in\r\n")
+        elif cmd.startswith("SELECT") or cmd.startswith("EXAMINE"):
+            if mode == "select-close":
+                return
+            send(b"* 1 EXISTS\r\n* 0 RECENT\r\n"
+                 b"* OK [UIDVALIDITY 7] UIDs valid\r\n"
+                 b"* OK [UIDNEXT 2] next\r\n"
+                 b"* FLAGS (\\Seen \\Deleted)\r\n")
+            send(tag.encode() + b" OK [READ-WRITE] selected\r\n")
+        elif cmd.startswith("UID SEARCH"):
+            send(b"* SEARCH 1\r\n" + tag.encode() + b" OK searched\r\n")
+        elif cmd.startswith("UID FETCH") and b"BODY" not in line.upper():
+            send(b'* 1 FETCH (UID 1 RFC822.SIZE %d INTERNALDATE '
+                 b'"16-Nov-2026 09:00:00 +0000")\r\n' % len(MAIL))
+            send(tag.encode() + b" OK fetched\r\n")
+        elif cmd.startswith("UID FETCH"):
+            if mode == "fetch-close":
+                send(b"* 1 FETCH (UID 1 BODY[] {%d}\r\n" % len(MAIL) +
+                     MAIL[:40])
+                return
+            if mode == "huge-literal":
+                send(b"* 1 FETCH (UID 1 BODY[] {4294967295}\r\n" + MAIL)
+                return
+            if mode == "bad-fetch":
+                send(b"* 1 FETCH (UID 1 BODY[] ((((\r\n")
+                send(tag.encode() + b" OK fetched\r\n")
+                continue
+            send(b"* 1 FETCH (UID 1 BODY[] {%d}\r\n" % len(MAIL) + MAIL +
+                 b")\r\n" + tag.encode() + b" OK fetched\r\n")
+        elif cmd.startswith("LOGOUT"):
+            send(b"* BYE bye\r\n" + tag.encode() + b" OK out\r\n")
+            return
+        else:
+            send(tag.encode() + b" OK whatever\r\n")
+
+
+def main():
+    port, mode, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(16)
+    while True:
+        conn, _ = s.accept()
+
+        def run(c=conn):
+            try:
+                serve(c, mode, log)
+            except OSError:
+                pass
+            finally:
+                c.close()
+        threading.Thread(target=run, daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
