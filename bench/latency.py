@@ -9,7 +9,8 @@ taking the time just before each APPEND, and waits (up to 10 s) for the
 response to appear in DUMPDIR, where smtp-sink -d writes one file per
 mail transaction; the response is the file naming the mail's Message-ID
 (In-Reply-To).  A second session sits in IDLE and records when
-Dovecot announces each mail (idle_only: Dovecot's own part).  The latency is the file's mtime (written when smtp-sink
+Dovecot announces each mail (idle_only: Dovecot's own part; own: per
+mail, the response's time minus that announcement, supportd's part).  The latency is the file's mtime (written when smtp-sink
 took the mail) minus the time before the APPEND.  Prints
 "got=K p50=.. p95=.. p99=.. max=.." in ms.
 """
@@ -69,6 +70,7 @@ def main():
     typ, cnt = im.select("INBOX")
     base = int(cnt[0])
     dove = []
+    own = []    # per mail: response accepted - Dovecot's EXISTS
     seen = set(os.listdir(dump))
     lat = []
     stamp = int(time.time())
@@ -111,10 +113,12 @@ def main():
             print("mail %d: no response within 10 s" % i, file=sys.stderr)
             continue
         time.sleep(0.005)   # let smtp-sink finish the file
-        lat.append((os.stat(found).st_mtime_ns - t0) / 1e6)
+        done = os.stat(found).st_mtime_ns
+        lat.append((done - t0) / 1e6)
         te = watch.exists.get(base + i + 1)
         if te is not None:
             dove.append((te - t0) / 1e6)
+            own.append((done - te) / 1e6)
     im.logout()
     if not lat:
         sys.exit("no responses")
@@ -123,6 +127,8 @@ def main():
     if dove:
         out += " idle_only=%.1f/%.1f/%.1f" % (
             pct(dove, 50), pct(dove, 95), pct(dove, 99))
+        out += " own=%.1f/%.1f/%.1f" % (
+            pct(own, 50), pct(own, 95), pct(own, 99))
     print(out)
 
 

@@ -31,6 +31,7 @@ set -u
 N=${1:-10000}
 LAT_N=${LAT_N:-200}
 BIG=${BIG:-1000000}
+CONNS=${CONNS:-4}
 BENCH=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$BENCH/.." && pwd)
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
@@ -161,27 +162,36 @@ log "intake: ${INTAKE_SECS}s rc=$INTAKE_RC tickets=$INTAKE_TICKETS messages=$INT
 cp "$T/supportd.db" "$T/empty-run.db" 2>/dev/null
 
 # ------------------------------------------------------ 4: end to end
-fill_mailbox 0
-fresh_db
-SINK_PORT=$(free_port)
-_it_bg smtpsink "$T/smtp-sink.log" "$SMTP_SINK" -u root -c "127.0.0.1:$SINK_PORT" 1000
-sleep 0.5
-SMTP_PORT=$SINK_PORT
-write_config
-diag_indexes
-run_once e2e
-E2E_SECS=$ONCE_SECS E2E_RC=$ONCE_RC E2E_RSS=$ONCE_RSS
-E2E_SENT=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")
-E2E_UNSENT=$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent'")
-E2E_MSGS=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
-E2E_RATE=$(calc "$N / $E2E_SECS")
-E2E_RATIO=$(calc "100 * $E2E_RATE / $BASE_RATE")
-E2E_RESP_RATE=$(calc "$E2E_SENT / $E2E_SECS")
-log "e2e: ${E2E_SECS}s rc=$E2E_RC in=$E2E_MSGS sent=$E2E_SENT unsent=$E2E_UNSENT rss=${E2E_RSS}KB"
-_it_stop smtpsink
+# e2e CONNECTIONS: fresh database and mailbox, one supportd --once to
+# smtp-sink with smtp.connections = CONNECTIONS; sets E2E_<field>_<c>.
+e2e() {
+	local c=$1 rate ratio
+	fill_mailbox 0
+	fresh_db
+	SINK_PORT=$(free_port)
+	_it_bg smtpsink "$T/smtp-sink-$c.log" "$SMTP_SINK" -u root -c "127.0.0.1:$SINK_PORT" 1000
+	sleep 0.5
+	SMTP_PORT=$SINK_PORT
+	write_config --smtp "connections = $c;"
+	diag_indexes
+	run_once "e2e-$c"
+	printf -v "E2E_SECS_$c" %s "$ONCE_SECS"
+	printf -v "E2E_RC_$c" %s "$ONCE_RC"
+	printf -v "E2E_RSS_$c" %s "$ONCE_RSS"
+	printf -v "E2E_SENT_$c" %s "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")"
+	rate=$(calc "$N / $ONCE_SECS")
+	ratio=$(calc "100 * $rate / $BASE_RATE")
+	printf -v "E2E_RATE_$c" %s "$rate"
+	printf -v "E2E_RATIO_$c" %s "$ratio"
+	printf -v "E2E_RESP_$c" %s "$(calc "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'") / $ONCE_SECS")"
+	log "e2e connections=$c: ${ONCE_SECS}s rc=$ONCE_RC in=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'") sent=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'") unsent=$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent'") rss=${ONCE_RSS}KB"
+	_it_stop smtpsink
+}
+e2e 1
+e2e "$CONNS"
 
 # ----------------------------------------------------- 5: IDLE latency
-LAT_P50=- LAT_P95=- LAT_P99=- LAT_MAX=- LAT_GOT=- IDLE_ONLY=-
+LAT_P50=- LAT_P95=- LAT_P99=- LAT_MAX=- LAT_GOT=- IDLE_ONLY=- LAT_OWN=-
 if [ "$LAT_N" -gt 0 ]; then
 	stop_dovecot
 	rm -rf "$MAILDIR"
@@ -207,6 +217,7 @@ if [ "$LAT_N" -gt 0 ]; then
 		p99=*) LAT_P99=${kv#*=} ;; max=*) LAT_MAX=${kv#*=} ;;
 		got=*) LAT_GOT=${kv#*=} ;;
 		idle_only=*) IDLE_ONLY=${kv#*=} ;;
+		own=*) LAT_OWN=$(echo "${kv#*=}" | sed 's|/| / |g') ;;
 		esac
 	done
 	stop_supportd
@@ -254,6 +265,27 @@ SELECT id, 'in', 'support', 1, id, 'mid:<old' || id || '@past.example>',
 FROM tickets;
 INSERT INTO events (ticket_id, at, actor, kind, detail)
 SELECT id, created_at, 'system', 'created', 'priority=C3 prefilled' FROM tickets;
+-- Each old ticket was answered: a sent acknowledgement in the outbox
+-- (about the size of a real one) and its outgoing message.
+INSERT INTO outbox (ticket_id, kind, status, mail_from, rcpts, message_id,
+  raw, attempts, next_attempt_at, created_at, sent_at, last_error,
+  first_response)
+SELECT id, 'ack-new', 'sent', '', requester_email,
+  'old-ack-' || id || '@vendor.example',
+  CAST('From: Vendor Support <support@vendor.example>' || char(13,10)
+    || 'To: ' || requester_email || char(13,10) || 'Subject: [Ticket#' || id
+    || '] Re: ' || subject || char(13,10) || 'Message-ID: <old-ack-' || id
+    || '@vendor.example>' || char(13,10) || 'Auto-Submitted: auto-replied'
+    || char(13,10,13,10) || printf('%.1000c', 'x') || char(13,10) AS BLOB),
+  1, created_at, created_at, created_at + 5, NULL, 1
+FROM tickets;
+INSERT INTO messages (ticket_id, direction, mailbox, message_id, in_reply_to,
+  from_addr, subject, disposition, body, at)
+SELECT id, 'out', 'support', '<old-ack-' || id || '@vendor.example>',
+  '<old' || id || '@past.example>', 'support@vendor.example',
+  '[Ticket#' || id || '] Re: ' || subject, 'ack-new',
+  printf('%.580c', 'y'), created_at + 5
+FROM tickets;
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 EOF
@@ -283,6 +315,11 @@ SQLV=$(sqlite3 --version | cut -d' ' -f1)
 REV=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)
 [ -z "$(git -C "$SRC" status --porcelain -- src include 2>/dev/null)" ] || REV="$REV+dirty"
 
+v() {	# v NAME: the value of NAME_$CONNS
+	local n=${1}_$CONNS
+	printf '%s' "${!n}"
+}
+
 table() {
 	printf '| %-44s | %-22s |\n' "figure" "value"
 	printf '|%s|%s|\n' "----------------------------------------------" "------------------------"
@@ -293,14 +330,20 @@ table() {
 		"  intake / fetch" "$INTAKE_RATIO %" \
 		"  wall time" "$INTAKE_SECS s (exit $INTAKE_RC)" \
 		"  peak RSS" "$INTAKE_RSS KB" \
-		"end to end to smtp-sink" "$E2E_RATE mails/s" \
-		"  end to end / fetch" "$E2E_RATIO %" \
-		"  responses accepted" "$E2E_SENT ($E2E_RESP_RATE/s)" \
-		"  wall time" "$E2E_SECS s (exit $E2E_RC)" \
-		"  peak RSS" "$E2E_RSS KB" \
+		"end to end to smtp-sink, connections = 1" "$E2E_RATE_1 mails/s" \
+		"  end to end / fetch" "$E2E_RATIO_1 %" \
+		"  responses accepted" "$E2E_SENT_1 ($E2E_RESP_1/s)" \
+		"  wall time" "$E2E_SECS_1 s (exit $E2E_RC_1)" \
+		"  peak RSS" "$E2E_RSS_1 KB" \
+		"end to end, smtp.connections = $CONNS" "$(v E2E_RATE) mails/s" \
+		"  end to end / fetch" "$(v E2E_RATIO) %" \
+		"  responses accepted" "$(v E2E_SENT) ($(v E2E_RESP)/s)" \
+		"  wall time" "$(v E2E_SECS) s (exit $(v E2E_RC))" \
+		"  peak RSS" "$(v E2E_RSS) KB" \
 		"IDLE latency p50 / p95 / p99 ($LAT_GOT mails)" "$LAT_P50 / $LAT_P95 / $LAT_P99 ms" \
 		"  max" "$LAT_MAX ms" \
 		"  Dovecot alone: APPEND -> IDLE EXISTS" "$IDLE_ONLY ms" \
+		"  supportd's part: EXISTS -> accepted" "$LAT_OWN ms" \
 		"intake with $BIG tickets in the db" "$BIG_RATE mails/s" \
 		"  vs empty db" "$BIG_RATIO %" \
 		"  wall time / peak RSS" "$BIG_SECS s / $BIG_RSS KB"
@@ -324,7 +367,7 @@ NOTES=
 	echo
 	echo "Mail mix: $MIX_SHOW ($BYTES bytes in the Maildir; written in ${FILL_SHOW}s)."
 	echo "Intake run: $INTAKE_TICKETS tickets, $INTAKE_MSGS mails committed ($INTAKE_DISP), $INTAKE_QUEUED responses queued ($INTAKE_KINDS)."
-	[ "$BIG" -gt 0 ] && echo "Prefill of $BIG closed tickets (one message, participant and event each): ${BIG_PREFILL}s, database ${BIG_DBSIZE} MB."
+	[ "$BIG" -gt 0 ] && echo "Prefill of $BIG closed tickets (each with its incoming and outgoing message, participant, event and a sent response in the outbox): ${BIG_PREFILL}s, database ${BIG_DBSIZE} MB."
 	[ "$LAT_N" -gt 0 ] && echo "Dovecot alone, APPEND -> IDLE EXISTS on a second session: $IDLE_ONLY ms (p50/p95/p99)."
 	true
 	echo
