@@ -199,21 +199,18 @@ smtp_result(struct smtp_slot *sl, CURLcode rc, long *reply_r,
 	    code);
 }
 
+/* Inside the caller's transaction. */
 static int
 record_sent(struct sd_store *st, const struct sd_outrow *o, sd_time now,
     struct sd_err *err)
 {
-	if (store_begin(st, err) == -1)
-		return -1;
 	if (store_outbox_mark_sent(st, o->id, now, err) == -1 ||
 	    (o->ticket_id && store_event_add(st, o->ticket_id, now, "system",
 	    "mail-sent", o->kind, err) == -1) ||
 	    (o->first_response && o->ticket_id &&
-	    store_ticket_first_response(st, o->ticket_id, now, err) == -1)) {
-		store_rollback(st);
+	    store_ticket_first_response(st, o->ticket_id, now, err) == -1))
 		return -1;
-	}
-	return store_commit(st, err);
+	return 0;
 }
 
 struct flush {
@@ -224,9 +221,8 @@ struct flush {
 	bool			 relay_down;	/* stop taking rows */
 };
 
-/* Records the outcome of row o (serr cleared when it was accepted) at
- * once, so a crash repeats at most the rows in flight.  -1 on a
- * database error. */
+/* Records the outcome of row o (serr cleared when it was accepted),
+ * inside the caller's transaction.  -1 on a database error. */
 static int
 settle(struct flush *fl, const struct sd_outrow *o, long reply,
     const struct sd_err *serr, struct sd_err *err)
@@ -260,30 +256,61 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 	return r;
 }
 
-/* Settles every finished SMTP transaction.  -1 on a database error. */
+/* settle() in a transaction of its own. */
+static int
+settle_one(struct flush *fl, const struct sd_outrow *o, long reply,
+    const struct sd_err *serr, struct sd_err *err)
+{
+	if (store_begin(fl->st, err) == -1)
+		return -1;
+	if (settle(fl, o, reply, serr, err) == -1) {
+		store_rollback(fl->st);
+		return -1;
+	}
+	return store_commit(fl->st, err);
+}
+
+/*
+ * Settles every finished SMTP transaction, all in one database
+ * transaction, at once: a crash repeats at most the rows in flight (one
+ * per connection), whether they are written one by one or together.
+ * -1 on a database error.
+ */
 static int
 reap(struct flush *fl, struct sd_err *err)
 {
-	CURLMsg	*msg;
-	int	 left, ret = 0;
+	struct smtp_slot	*done[64];
+	CURLMsg			*msg;
+	int			 left, n = 0, ret = 0;
 
-	while ((msg = curl_multi_info_read(fl->ob->multi, &left)) != NULL) {
-		struct smtp_slot	*sl = NULL;
-		struct sd_err		 serr;
-		long			 reply = 0;
+	while ((msg = curl_multi_info_read(fl->ob->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && n < (int)nitems(done)) {
+			struct smtp_slot *sl = NULL;
 
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-		    (char **)&sl);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&sl);
+			sl->result = msg->data.result;
+			curl_multi_remove_handle(fl->ob->multi, sl->c);
+			done[n++] = sl;
+		}
+	if (n == 0)
+		return 0;
+	if (store_begin(fl->st, err) == -1)
+		ret = -1;
+	for (int i = 0; i < n; i++) {
+		struct sd_err	serr;
+		long		reply = 0;
+
 		sd_err_clear(&serr);
-		(void)smtp_result(sl, msg->data.result, &reply, &serr);
-		curl_multi_remove_handle(fl->ob->multi, sl->c);
-		if (settle(fl, &sl->o, reply, &serr, ret == 0 ? err : NULL)
-		    == -1)
+		(void)smtp_result(done[i], done[i]->result, &reply, &serr);
+		if (ret == 0 && settle(fl, &done[i]->o, reply, &serr, err) == -1)
 			ret = -1;
-		slot_release(sl);
+		slot_release(done[i]);
 	}
+	if (ret == 0)
+		ret = store_commit(fl->st, err);
+	else
+		store_rollback(fl->st);
 	return ret;
 }
 
@@ -333,14 +360,14 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			reply = 0;
 			if (strcmp(o.kind, OUTBOX_KIND_WEBHOOK) == 0) {
 				(void)webhook_post(ob, &o, &reply, &serr);
-				if (settle(&fl, &o, reply, &serr, err) == -1)
+				if (settle_one(&fl, &o, reply, &serr, err) == -1)
 					ret = -1;
 				store_outrow_clear(&o);
 				continue;
 			}
 			sl->o = o;
 			if (smtp_start(ob, sl, &serr) == -1) {
-				if (settle(&fl, &sl->o, 0, &serr, err) == -1)
+				if (settle_one(&fl, &sl->o, 0, &serr, err) == -1)
 					ret = -1;
 				slot_release(sl);
 			}

@@ -12,6 +12,7 @@ struct smtp_slot {
 	CURL			*c;
 	struct sd_outrow	 o;		/* the row, while busy */
 	bool			 busy;
+	CURLcode		 result;	/* when finished */
 	const char		*p;		/* the part of o.raw not yet read */
 	size_t			 left;
 	struct curl_slist	*rcpts;
