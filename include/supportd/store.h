@@ -114,6 +114,11 @@ int	store_begin(struct sd_store *st, struct sd_err *err);	/* BEGIN IMMEDIATE */
 int	store_commit(struct sd_store *st, struct sd_err *err);
 void	store_rollback(struct sd_store *st);
 int	store_group_begin(struct sd_store *st, struct sd_err *err);
+/* For tests: calls cb for each statement the mail path runs whose plan
+ * reads a whole table (EXPLAIN QUERY PLAN "SCAN"); returns how many. */
+int	store_plan_scans(struct sd_store *st,
+	    void (*cb)(void *arg, const char *sql, const char *detail),
+	    void *arg);
 /* -1 when nothing of the group was kept. */
 int	store_group_commit(struct sd_store *st, struct sd_err *err);
 void	store_group_rollback(struct sd_store *st);

@@ -518,6 +518,46 @@ store_rollback(struct sd_store *st)
 		exec_stmt(st, stmt(st, S_RELEASE), "release", NULL);
 }
 
+/* Listings supportctl runs on demand read whole tables on purpose. */
+static bool
+may_scan(int id)
+{
+	return id == S_TICKET_LIST || id == S_REPORT || id == S_QUARANTINE ||
+	    id == S_OUT_LIST;
+}
+
+int
+store_plan_scans(struct sd_store *st,
+    void (*cb)(void *arg, const char *sql, const char *detail), void *arg)
+{
+	int n = 0;
+
+	for (int i = 0; i < S__COUNT; i++) {
+		sqlite3_stmt	*s = NULL;
+		char		*q;
+
+		if (may_scan(i) || (strncmp(stmt_sql[i], "SELECT", 6) != 0 &&
+		    strncmp(stmt_sql[i], "UPDATE", 6) != 0 &&
+		    strncmp(stmt_sql[i], "DELETE", 6) != 0))
+			continue;
+		q = xasprintf("EXPLAIN QUERY PLAN %s", stmt_sql[i]);
+		if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) == SQLITE_OK)
+			while (sqlite3_step(s) == SQLITE_ROW) {
+				const char *d = (const char *)
+				    sqlite3_column_text(s, 3);
+
+				if (d != NULL && strncmp(d, "SCAN ", 5) == 0 &&
+				    strstr(d, "CONSTANT ROW") == NULL) {
+					cb(arg, stmt_sql[i], d);
+					n++;
+				}
+			}
+		sqlite3_finalize(s);
+		free(q);
+	}
+	return n;
+}
+
 int
 store_group_begin(struct sd_store *st, struct sd_err *err)
 {

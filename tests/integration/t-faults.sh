@@ -40,6 +40,14 @@ sink_times() {	# sink_times MSGID: how often the sink stored that Message-ID
 responses_to() {	# responses_to ADDR: outbox rows (message_id) to ADDR
 	sql "SELECT message_id FROM outbox WHERE rcpts = '$1' ORDER BY id"
 }
+not_once() {	# not_once PREFIX N: of PREFIX1..N@acme.example, how many
+	# responses did not reach the sink exactly once
+	local n bad=0
+	for n in $(seq 1 "$2"); do
+		[ "$(sink_times "$(responses_to "$1$n@acme.example")")" = 1 ] || bad=$((bad + 1))
+	done
+	echo "$bad"
+}
 cpu_ticks() {	# cpu_ticks PID: utime + stime in clock ticks
 	# Fields after the ")" closing comm: state is field 3, utime 14, stime 15.
 	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
@@ -288,11 +296,7 @@ done
 supportd --once --now "$(iso "$B")" >"$T/par.log" 2>&1
 assert_eq "$?" 0 "connections = 4: supportd --once exits 0"
 assert_eq "$(sink_count)" "$((sent + 24))" "...and the sink got the 24 responses"
-dups=0
-for n in $(seq 1 24); do
-	[ "$(sink_times "$(responses_to "par$n@acme.example")")" = 1 ] || dups=$((dups + 1))
-done
-assert_eq "$dups" 0 "each of them exactly once"
+assert_eq "$(not_once par 24)" 0 "each of them exactly once"
 ports=$(for n in $(sink_find '^Subject: .*parallel [0-9]'); do
 	sed -n 's/^X-Sink-Info: .* port=\([0-9]*\).*$/\1/p' "$(sink_env "$n")"
 done | sort -u | wc -l)
@@ -315,11 +319,7 @@ assert_eq "$(sql "SELECT count(*) FROM outbox WHERE status='queued' AND rcpts LI
 restart_smtp
 supportctl tick --now "$(iso $((B + 4000)))" >>"$T/pardown.log" 2>&1
 assert_eq "$(sink_count)" "$((sent + 6))" "relay up, past the backoff: the six are sent"
-dups=0
-for n in $(seq 1 6); do
-	[ "$(sink_times "$(responses_to "pd$n@acme.example")")" = 1 ] || dups=$((dups + 1))
-done
-assert_eq "$dups" 0 "...each exactly once"
+assert_eq "$(not_once pd 6)" 0 "...each exactly once"
 write_config 'poll_interval = "1s";'
 
 # ==================== 5. webhook down then up: see t-sla.sh =============
