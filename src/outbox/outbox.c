@@ -314,6 +314,15 @@ reap(struct flush *fl, struct sd_err *err)
 	return ret;
 }
 
+static bool
+any_busy(const struct sd_outbox *ob)
+{
+	for (int i = 0; i < ob->nslots; i++)
+		if (ob->slots[i].busy)
+			return true;
+	return false;
+}
+
 static struct smtp_slot *
 free_slot(struct sd_outbox *ob)
 {
@@ -334,17 +343,33 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 {
 	struct flush		 fl = { ob, st, now, 0, 0, false };
 	struct smtp_slot	*sl;
-	struct sd_outrow	 o;
+	struct sd_outrow	 o, hold;
 	struct sd_err		 serr;
 	int64_t			 after = 0;
 	long			 reply;
-	bool			 found, more = true;
+	bool			 found, more = true, holding = false;
 	int			 n = 0, running = 0, ret = 0;
 
 	for (;;) {
 		/* Fill the free slots while rows are due. */
 		while (ret == 0 && more && !fl.relay_down &&
-		    (max == 0 || n < max) && (sl = free_slot(ob)) != NULL) {
+		    (max == 0 || n < max || holding) &&
+		    (sl = free_slot(ob)) != NULL) {
+			/* A webhook blocks this thread for up to 30 s: it is
+			 * posted only with no SMTP transaction in flight, or
+			 * their replies would wait and time out after the
+			 * relay had accepted the mail (sent twice). */
+			if (holding) {
+				if (any_busy(ob))
+					break;
+				holding = false;
+				(void)webhook_post(ob, &hold, &reply, &serr);
+				if (settle_one(&fl, &hold, reply, &serr,
+				    err) == -1)
+					ret = -1;
+				store_outrow_clear(&hold);
+				continue;
+			}
 			if (store_outbox_next(st, now, after, &o, &found,
 			    err) == -1) {
 				ret = -1;
@@ -359,10 +384,8 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			sd_err_clear(&serr);
 			reply = 0;
 			if (strcmp(o.kind, OUTBOX_KIND_WEBHOOK) == 0) {
-				(void)webhook_post(ob, &o, &reply, &serr);
-				if (settle_one(&fl, &o, reply, &serr, err) == -1)
-					ret = -1;
-				store_outrow_clear(&o);
+				hold = o;
+				holding = true;
 				continue;
 			}
 			sl->o = o;
@@ -381,12 +404,15 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			ret = -1;
 		/* Nothing in flight (reap has freed every slot) and nothing
 		 * more to start. */
-		if (running == 0 && (ret == -1 || !more || fl.relay_down ||
+		if (running == 0 && (!holding || ret == -1 ||
+		    fl.relay_down) && (ret == -1 || !more || fl.relay_down ||
 		    (max != 0 && n >= max)))
 			break;
 		if (running > 0)
 			curl_multi_poll(ob->multi, NULL, 0, 1000, NULL);
 	}
+	if (holding)		/* not posted: still due, taken next time */
+		store_outrow_clear(&hold);
 	if (sent_r)
 		*sent_r = fl.sent;
 	if (deferred_r)

@@ -263,6 +263,7 @@ struct sd_store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S__COUNT];
 	bool		 group;		/* inside store_group_begin */
+	bool		 group_broken;	/* a unit could not be undone */
 };
 
 static const char *const statuses[] = {
@@ -513,9 +514,11 @@ store_rollback(struct sd_store *st)
 		exec_stmt(st, stmt(st, S_ROLLBACK), "rollback", NULL);
 		return;
 	}
-	/* Undo this unit only; the group's earlier units stay. */
-	if (exec_stmt(st, stmt(st, S_ROLLBACK_TO), "rollback to", NULL) == 0)
-		exec_stmt(st, stmt(st, S_RELEASE), "release", NULL);
+	/* Undo this unit only; the group's earlier units stay.  If that
+	 * fails, the group must not commit the unit's half. */
+	if (exec_stmt(st, stmt(st, S_ROLLBACK_TO), "rollback to", NULL) == -1 ||
+	    exec_stmt(st, stmt(st, S_RELEASE), "release", NULL) == -1)
+		st->group_broken = true;
 }
 
 /* Listings supportctl runs on demand read whole tables on purpose. */
@@ -564,6 +567,7 @@ store_group_begin(struct sd_store *st, struct sd_err *err)
 	if (exec_stmt(st, stmt(st, S_BEGIN), "begin group", err) == -1)
 		return -1;
 	st->group = true;
+	st->group_broken = false;
 	return 0;
 }
 
@@ -578,6 +582,11 @@ store_group_commit(struct sd_store *st, struct sd_err *err)
 	if (sqlite3_get_autocommit(st->db))
 		return sd_err_set(err, SD_E_TEMP, "store: the group "
 		    "transaction was rolled back");
+	if (st->group_broken) {
+		store_rollback(st);
+		return sd_err_set(err, SD_E_TEMP, "store: a mail of the group "
+		    "could not be rolled back; the group is not kept");
+	}
 	if (exec_stmt(st, stmt(st, S_COMMIT), "commit group", err) == -1) {
 		ret = -1;
 		store_rollback(st);
