@@ -15,6 +15,8 @@
 #define BACKOFF_FIRST	60
 #define BACKOFF_MAX	3600
 
+static void	slot_setup(struct sd_outbox *ob, struct smtp_slot *sl);
+
 
 void
 outbox_global_init(void)
@@ -49,11 +51,13 @@ outbox_new(const struct sd_conf *conf, struct sd_err *err)
 		sd_err_set(err, SD_E_BUG, "outbox: curl init failed");
 		goto fail;
 	}
-	for (int i = 0; i < ob->nslots; i++)
+	for (int i = 0; i < ob->nslots; i++) {
 		if ((ob->slots[i].c = curl_easy_init()) == NULL) {
 			sd_err_set(err, SD_E_BUG, "outbox: curl init failed");
 			goto fail;
 		}
+		slot_setup(ob, &ob->slots[i]);
+	}
 	return ob;
  fail:
 	outbox_free(&ob);
@@ -122,6 +126,33 @@ slot_release(struct smtp_slot *sl)
 	sl->busy = false;
 }
 
+/* The options every row of slot sl shares, set once at start-up; the
+ * multi handle keeps the connections to the relay. */
+static void
+slot_setup(struct sd_outbox *ob, struct smtp_slot *sl)
+{
+	CURL *c = sl->c;
+
+	curl_easy_setopt(c, CURLOPT_URL, ob->smtp->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_USE_SSL, ob->smtp->tls == SD_TLS_NONE ?
+	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	if (ob->smtp->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ob->smtp->ca_file);
+	if (ob->smtp->user) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, ob->smtp->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, ob->password);
+	}
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ob->smtp->timeout);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, sl->errbuf);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, sl);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, sl);
+}
+
 /* Starts the SMTP transaction of sl->o on sl's handle.  -1 with err
  * (SD_E_PERM) when the row cannot be sent at all. */
 static int
@@ -148,30 +179,11 @@ smtp_start(struct sd_outbox *ob, struct smtp_slot *sl, struct sd_err *err)
 		    "recipient", (long long)o->id);
 	sl->p = o->raw;
 	sl->left = o->rawlen;
-	/* Reset per row; the multi handle keeps the connections. */
-	curl_easy_reset(c);
+	/* Only what differs per row; slot_setup set the rest once. */
 	sl->errbuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, ob->smtp->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(c, CURLOPT_USE_SSL, ob->smtp->tls == SD_TLS_NONE ?
-	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
-	if (ob->smtp->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ob->smtp->ca_file);
-	if (ob->smtp->user) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, ob->smtp->user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, ob->password);
-	}
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ob->smtp->timeout);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, sl->errbuf);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, sl->from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, sl->rcpts);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(c, CURLOPT_READDATA, sl);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->rawlen);
-	curl_easy_setopt(c, CURLOPT_PRIVATE, sl);
 	if (curl_multi_add_handle(ob->multi, c) != CURLM_OK)
 		return sd_err_set(err, SD_E_BUG, "outbox: id=%lld: "
 		    "curl_multi_add_handle failed", (long long)o->id);
