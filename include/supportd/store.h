@@ -111,6 +111,9 @@ void	store_close(struct sd_store **st);
 int	store_schema_version(void);
 
 int	store_begin(struct sd_store *st, struct sd_err *err);	/* BEGIN IMMEDIATE */
+/* store_begin that does not wait: *busy_r set (and 0 returned) when
+ * another connection is writing.  Not inside a group. */
+int	store_try_begin(struct sd_store *st, bool *busy_r, struct sd_err *err);
 int	store_commit(struct sd_store *st, struct sd_err *err);
 void	store_rollback(struct sd_store *st);
 int	store_group_begin(struct sd_store *st, struct sd_err *err);
@@ -197,6 +200,9 @@ int	store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
  * with id > after; *found_r false when none.  o filled (clear after). */
 int	store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
 	    struct sd_outrow *o, bool *found_r, struct sd_err *err);
+/* Row id, whatever its status. */
+int	store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
+	    bool *found_r, struct sd_err *err);
 int	store_outbox_mark_sent(struct sd_store *st, int64_t id, sd_time at,
 	    struct sd_err *err);
 int	store_outbox_mark_retry(struct sd_store *st, int64_t id, int attempts,

@@ -2,12 +2,27 @@
 /*
  * outbox.c - SMTP delivery of queued mail with libcurl.  One easy handle
  * per outbox so the connection to the relay is reused between rows.
+ *
+ * The sent journal.  Marking a row sent needs SQLite's write lock, which
+ * the intake holds for a whole group of mails; waiting for it after each
+ * accepted row would leave the SMTP connections idle for most of the
+ * intake.  So a row the relay accepted is first appended to
+ * <database>-sent (one write(2), as durable against a crash of supportd
+ * as a WAL commit with synchronous=NORMAL), and marked sent in the store
+ * as soon as the lock is free: after each finished transaction if no one
+ * holds it, and at the latest before outbox_flush returns.  A crash in
+ * between leaves the file, and the next flush marks its rows sent before
+ * it sends anything, so a crash still repeats at most the rows in
+ * flight.  flock(2) on the file keeps two processes (the daemon and
+ * supportctl tick) from flushing at once.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <curl/curl.h>
-#include <glib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "outbox_int.h"
 #include "supportd/log.h"
@@ -44,6 +59,9 @@ outbox_new(const struct sd_conf *conf, struct sd_err *err)
 	    (ob->webhook_token = conf_read_secret(NULL,
 	    conf->oncall_webhook_token_file, err)) == NULL)
 		goto fail;
+	ob->jpath = xasprintf("%s-sent", conf->database);
+	ob->jfd = -1;
+	ob->jrows = g_array_new(FALSE, FALSE, sizeof(struct jentry));
 	ob->nslots = conf->smtp.connections > 0 ? conf->smtp.connections : 1;
 	ob->slots = xcalloc((size_t)ob->nslots, sizeof(*ob->slots));
 	if ((ob->curl = curl_easy_init()) == NULL ||
@@ -77,6 +95,11 @@ outbox_free(struct sd_outbox **obp)
 		if (ob->slots[i].c)
 			curl_easy_cleanup(ob->slots[i].c);
 	free(ob->slots);
+	if (ob->jfd >= 0)
+		close(ob->jfd);
+	free(ob->jpath);
+	if (ob->jrows)
+		g_array_free(ob->jrows, TRUE);
 	if (ob->multi)
 		curl_multi_cleanup(ob->multi);
 	if (ob->password) {
@@ -231,10 +254,169 @@ struct flush {
 	sd_time			 now;
 	int			 sent, deferred;
 	bool			 relay_down;	/* stop taking rows */
+	bool			 in_txn;	/* see txn_need */
 };
 
-/* Records the outcome of row o (serr cleared when it was accepted),
- * inside the caller's transaction.  -1 on a database error. */
+/* Opens the store transaction of a batch of outcomes on its first
+ * write: outcomes that only go to the journal need none. */
+static int
+txn_need(struct flush *fl, struct sd_err *err)
+{
+	if (fl->in_txn)
+		return 0;
+	if (store_begin(fl->st, err) == -1)
+		return -1;
+	fl->in_txn = true;
+	return 0;
+}
+
+/* Ends it: commit when ret is 0, else roll back.  Returns ret, or -1. */
+static int
+txn_end(struct flush *fl, int ret, struct sd_err *err)
+{
+	if (!fl->in_txn)
+		return ret;
+	fl->in_txn = false;
+	if (ret == 0)
+		return store_commit(fl->st, err);
+	store_rollback(fl->st);
+	return -1;
+}
+
+/* Opens and locks the journal; false when there is none (then accepted
+ * rows are marked sent in the store one batch at a time, as before). */
+static bool
+journal_open(struct sd_outbox *ob)
+{
+	if (ob->jfd < 0 && (ob->jfd = open(ob->jpath,
+	    O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1) {
+		log_warn("outbox: cannot open the sent journal %s", ob->jpath);
+		return false;
+	}
+	/* Waits while another process flushes. */
+	while (flock(ob->jfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			log_warn("outbox: flock %s", ob->jpath);
+			close(ob->jfd);
+			ob->jfd = -1;
+			return false;
+		}
+	return true;
+}
+
+/* Reads what the file holds, left by a run that stopped before it could
+ * mark those rows sent.  A torn last line is skipped: its row was being
+ * recorded when the run died, which SPEC §10 allows to repeat. */
+static void
+journal_load(struct sd_outbox *ob)
+{
+	GString	*buf = g_string_new(NULL);
+	char	 chunk[4096], **lines;
+	ssize_t	 n;
+	off_t	 off = 0;
+
+	g_array_set_size(ob->jrows, 0);
+	while ((n = pread(ob->jfd, chunk, sizeof(chunk), off)) > 0) {
+		g_string_append_len(buf, chunk, n);
+		off += n;
+	}
+	if (n == -1)
+		log_warn("outbox: read %s", ob->jpath);
+	lines = g_strsplit(buf->str, "\n", -1);
+	for (size_t i = 0; lines[i] != NULL; i++) {
+		struct jentry	 e = { 0, 0 };
+		char		*end = lines[i];
+
+		/* The last piece is "" unless the file ends mid-line. */
+		if (*lines[i] == '\0' && lines[i + 1] == NULL)
+			break;
+		if (lines[i + 1] != NULL) {
+			e.id = g_ascii_strtoll(lines[i], &end, 10);
+			if (*end == ' ')
+				e.at = g_ascii_strtoll(end + 1, &end, 10);
+		}
+		if (*end != '\0' || e.id <= 0 || e.at <= 0) {
+			log_warnx("outbox: %s: skipping a torn line", ob->jpath);
+			continue;
+		}
+		g_array_append_val(ob->jrows, e);
+	}
+	if (ob->jrows->len > 0)
+		log_info("outbox: %u accepted row(s) in %s from an earlier run",
+		    ob->jrows->len, ob->jpath);
+	g_strfreev(lines);
+	g_string_free(buf, TRUE);
+}
+
+/* Appends an accepted row; -1 when there is no journal or the write
+ * failed (then the caller marks it sent in the store at once). */
+static int
+journal_add(struct sd_outbox *ob, int64_t id, sd_time at)
+{
+	struct jentry	e = { id, at };
+	char		line[48];
+	int		n;
+
+	if (ob->jfd < 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "%lld %lld\n", (long long)id,
+	    (long long)at);
+	if (write(ob->jfd, line, (size_t)n) != n) {
+		log_warn("outbox: write %s", ob->jpath);
+		return -1;
+	}
+	g_array_append_val(ob->jrows, e);
+	return 0;
+}
+
+/*
+ * Marks the journal's rows sent in one transaction and empties it.  With
+ * wait false it gives up at once when another connection is writing.
+ * Rows already sent (a crash between this commit and the truncate) are
+ * skipped.  -1 on a database error; the rows stay in the journal.
+ */
+static int
+journal_fold(struct flush *fl, bool wait, struct sd_err *err)
+{
+	struct sd_outbox	*ob = fl->ob;
+	bool			 busy = false;
+	int			 ret = 0;
+
+	if (ob->jrows->len == 0)
+		return 0;
+	if ((wait ? store_begin(fl->st, err) :
+	    store_try_begin(fl->st, &busy, err)) == -1)
+		return -1;
+	if (busy)
+		return 0;
+	for (guint i = 0; ret == 0 && i < ob->jrows->len; i++) {
+		const struct jentry	*e = &g_array_index(ob->jrows,
+					    struct jentry, i);
+		struct sd_outrow	 o;
+		bool			 found;
+
+		if (store_outbox_get(fl->st, e->id, &o, &found, err) == -1)
+			ret = -1;
+		else if (found && strcmp(o.status, "queued") == 0)
+			ret = record_sent(fl->st, &o, e->at, err);
+		store_outrow_clear(&o);
+	}
+	if (ret == -1) {
+		store_rollback(fl->st);
+		return -1;
+	}
+	if (store_commit(fl->st, err) == -1)
+		return -1;
+	g_array_set_size(ob->jrows, 0);
+	/* If this fails the rows are folded again, and skipped. */
+	if (ftruncate(ob->jfd, 0) == -1)
+		log_warn("outbox: truncate %s", ob->jpath);
+	return 0;
+}
+
+/* Records the outcome of row o (serr cleared when it was accepted):
+ * accepted rows go to the journal, the rest into the batch's store
+ * transaction.  -1 on a database error. */
 static int
 settle(struct flush *fl, const struct sd_outrow *o, long reply,
     const struct sd_err *serr, struct sd_err *err)
@@ -245,9 +427,16 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 		log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: sent",
 		    (long long)o->id, (long long)o->ticket_id, o->kind,
 		    o->rcpts);
-		if ((r = record_sent(fl->st, o, fl->now, err)) == 0)
-			fl->sent++;
-	} else if (serr->cls == SD_E_PERM ||
+		fl->sent++;
+		if (journal_add(fl->ob, o->id, fl->now) == 0)
+			return 0;
+		if (txn_need(fl, err) == -1)
+			return -1;
+		return record_sent(fl->st, o, fl->now, err);
+	}
+	if (txn_need(fl, err) == -1)
+		return -1;
+	if (serr->cls == SD_E_PERM ||
 	    fl->now - o->created_at > fl->ob->max_age) {
 		log_warnx("outbox: id=%lld ticket=%lld: failed for good: %s",
 		    (long long)o->id, (long long)o->ticket_id, serr->msg);
@@ -273,20 +462,13 @@ static int
 settle_one(struct flush *fl, const struct sd_outrow *o, long reply,
     const struct sd_err *serr, struct sd_err *err)
 {
-	if (store_begin(fl->st, err) == -1)
-		return -1;
-	if (settle(fl, o, reply, serr, err) == -1) {
-		store_rollback(fl->st);
-		return -1;
-	}
-	return store_commit(fl->st, err);
+	return txn_end(fl, settle(fl, o, reply, serr, err), err);
 }
 
 /*
- * Settles every finished SMTP transaction, all in one database
- * transaction, at once: a crash repeats at most the rows in flight (one
- * per connection), whether they are written one by one or together.
- * -1 on a database error.
+ * Settles every finished SMTP transaction at once, before any slot is
+ * reused: a crash repeats at most the rows in flight (one per
+ * connection).  -1 on a database error.
  */
 static int
 reap(struct flush *fl, struct sd_err *err)
@@ -305,10 +487,6 @@ reap(struct flush *fl, struct sd_err *err)
 			curl_multi_remove_handle(fl->ob->multi, sl->c);
 			done[n++] = sl;
 		}
-	if (n == 0)
-		return 0;
-	if (store_begin(fl->st, err) == -1)
-		ret = -1;
 	for (int i = 0; i < n; i++) {
 		struct sd_err	serr;
 		long		reply = 0;
@@ -319,11 +497,7 @@ reap(struct flush *fl, struct sd_err *err)
 			ret = -1;
 		slot_release(done[i]);
 	}
-	if (ret == 0)
-		ret = store_commit(fl->st, err);
-	else
-		store_rollback(fl->st);
-	return ret;
+	return txn_end(fl, ret, err);
 }
 
 static bool
@@ -353,7 +527,7 @@ int
 outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
     int *sent_r, int *deferred_r, struct sd_err *err)
 {
-	struct flush		 fl = { ob, st, now, 0, 0, false };
+	struct flush		 fl = { ob, st, now, 0, 0, false, false };
 	struct smtp_slot	*sl;
 	struct sd_outrow	 o, hold;
 	struct sd_err		 serr;
@@ -362,6 +536,15 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	bool			 found, more = true, holding = false;
 	int			 n = 0, running = 0, ret = 0;
 
+	/* Rows an earlier run had sent are marked first, or they would
+	 * be sent again. */
+	if (journal_open(ob)) {
+		journal_load(ob);
+		if (journal_fold(&fl, true, err) == -1) {
+			flock(ob->jfd, LOCK_UN);
+			return -1;
+		}
+	}
 	for (;;) {
 		/* Fill the free slots while rows are due. */
 		while (ret == 0 && more && !fl.relay_down &&
@@ -412,7 +595,8 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			    "failed");
 			ret = -1;
 		}
-		if (reap(&fl, ret == 0 ? err : NULL) == -1)
+		if (reap(&fl, ret == 0 ? err : NULL) == -1 ||
+		    (ret == 0 && journal_fold(&fl, false, err) == -1))
 			ret = -1;
 		/* Nothing in flight (reap has freed every slot) and nothing
 		 * more to start. */
@@ -425,6 +609,10 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	}
 	if (holding)		/* not posted: still due, taken next time */
 		store_outrow_clear(&hold);
+	if (journal_fold(&fl, true, ret == 0 ? err : NULL) == -1)
+		ret = -1;
+	if (ob->jfd >= 0)
+		flock(ob->jfd, LOCK_UN);
 	if (sent_r)
 		*sent_r = fl.sent;
 	if (deferred_r)

@@ -4,6 +4,7 @@
 #define SUPPORTD_OUTBOX_INT_H
 
 #include <curl/curl.h>
+#include <glib.h>
 
 #include "supportd/outbox.h"
 
@@ -32,6 +33,17 @@ struct sd_outbox {
 	CURLM				*multi;
 	struct smtp_slot		*slots;
 	int				 nslots;
+	/* The sent journal (see outbox.c): rows the relay accepted that
+	 * the store does not yet say are sent. */
+	char				*jpath;		/* <database>-sent */
+	int				 jfd;		/* -1: not open */
+	GArray				*jrows;		/* struct jentry */
+};
+
+/* A row of the sent journal: accepted by the relay at `at`. */
+struct jentry {
+	int64_t	id;
+	sd_time	at;
 };
 
 /* Kind of the outbox rows that are webhook POSTs, not mail. */

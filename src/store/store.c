@@ -121,6 +121,10 @@ static const char *const migrations[] = {
 	" created_at);",
 };
 
+/* How long a writer waits for another's transaction (a group of mail
+ * takes well under a second). */
+#define BUSY_TIMEOUT_MS	10000
+
 #define TICKET_COLS \
 	"t.id, t.mailbox, t.subject, t.status, t.priority, t.category," \
 	" t.requester_email, t.requester_name, t.organization, t.tier," \
@@ -143,7 +147,7 @@ enum stmt_id {
 	S_TICKET_TOUCH, S_TICKET_FIRST_RESPONSE,
 	S_PART_ADD, S_PART_IS,
 	S_EVENT_ADD, S_EVENTS_OF_TICKET,
-	S_OUT_QUEUE, S_OUT_NEXT, S_OUT_SENT, S_OUT_RETRY, S_OUT_FAILED,
+	S_OUT_QUEUE, S_OUT_NEXT, S_OUT_GET, S_OUT_SENT, S_OUT_RETRY, S_OUT_FAILED,
 	S_OUT_LIST, S_OUT_REQUEUE_SENDING,
 	S_ORG_EVENTS_SINCE,
 	S_TIMER_SET, S_TIMER_DEL, S_TIMER_NEXT,
@@ -203,6 +207,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " first_response) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
 	[S_OUT_NEXT] = "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued'"
 	    " AND next_attempt_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1",
+	[S_OUT_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?1",
 	[S_OUT_SENT] = "UPDATE outbox SET status = 'sent', sent_at = ?2,"
 	    " attempts = attempts + 1, last_error = NULL WHERE id = ?1",
 	[S_OUT_RETRY] = "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3,"
@@ -422,7 +427,7 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
 	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
@@ -486,6 +491,25 @@ store_begin(struct sd_store *st, struct sd_err *err)
 		return exec_stmt(st, stmt(st, S_SAVEPOINT), "savepoint", err);
 	}
 	return exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
+}
+
+int
+store_try_begin(struct sd_store *st, bool *busy_r, struct sd_err *err)
+{
+	int r;
+
+	*busy_r = false;
+	if (st->group)
+		return sd_err_set(err, SD_E_BUG, "store: try_begin in a group");
+	sqlite3_busy_timeout(st->db, 0);
+	r = exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (r == -1 && (sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY) {
+		sd_err_clear(err);
+		*busy_r = true;
+		return 0;
+	}
+	return r;
 }
 
 int
@@ -1036,24 +1060,43 @@ store_outrow_clear(struct sd_outrow *o)
 	memset(o, 0, sizeof(*o));
 }
 
-int
-store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
-    struct sd_outrow *o, bool *found_r, struct sd_err *err)
+/* Steps s (bound) for at most one row into o. */
+static int
+outrow_one(struct sd_store *st, sqlite3_stmt *s, struct sd_outrow *o,
+    bool *found_r, const char *what, struct sd_err *err)
 {
-	sqlite3_stmt	*s = stmt(st, S_OUT_NEXT);
-	int		 r;
+	int r = sqlite3_step(s);
 
-	memset(o, 0, sizeof(*o));
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, after);
-	r = sqlite3_step(s);
 	*found_r = r == SQLITE_ROW;
 	if (r == SQLITE_ROW)
 		read_outrow(s, o);
 	done(s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_err(st, err, "outbox next");
+		return db_err(st, err, what);
 	return 0;
+}
+
+int
+store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
+    struct sd_outrow *o, bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_NEXT);
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, after);
+	return outrow_one(st, s, o, found_r, "outbox next", err);
+}
+
+int
+store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
+    bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_GET);
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_int64(s, 1, id);
+	return outrow_one(st, s, o, found_r, "outbox get", err);
 }
 
 int

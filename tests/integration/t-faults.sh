@@ -16,7 +16,11 @@
 #  6. another process holding the SQLite write lock for 3 s while
 #     `supportd --once` takes mail in: the busy timeout waits, then goes on;
 #     held past the 10 s busy timeout: exit 75, the mail is left on the
-#     server untouched and the next cycle takes it in.
+#     server untouched and the next cycle takes it in;
+#  7. the sent journal (outbox.c): rows a crashed run had sent are marked
+#     sent, not sent again, a torn line is skipped, rows already marked
+#     are not recorded twice; without a journal the rows are recorded
+#     directly; a flush waits while another process holds the journal.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -404,4 +408,83 @@ supportd --once --now "$(iso $((B + 60)))" >>"$T/busy2.log" 2>&1
 assert_eq "$?" 0 "the next cycle, the lock gone: exit 0"
 assert_eq "$(ticket_of l2)" 1 "the mail became a ticket"
 assert_eq "$(sink_count)" "$((sent + 1))" "and was answered once"
+
+# ==================== 7. the sent journal ===============================
+B=$((B + 10000))
+J=$T/supportd.db-sent
+events_sent() {	# events_sent TICKET: its mail-sent events
+	sql "SELECT count(*) FROM events WHERE ticket_id = $1 AND kind = 'mail-sent'"
+}
+assert_eq "$(stat -c %s "$J")" 0 "after the runs above the journal is empty"
+# A run that crashed after the relay accepted a row, before the store
+# said so: the row is in the journal, still queued in the store.
+stop_smtp
+sent=$(sink_count)
+mail j1 crash@acme.example "accepted before a crash"
+mail j2 next@acme.example "queued next to it"
+deliver "$T/j1.eml"
+deliver "$T/j2.eml"
+supportd --once --now "$(iso "$B")" >"$T/journal.log" 2>&1
+assert_eq "$?" 75 "relay down: both responses queued (exit 75)"
+row=$(sql "SELECT id FROM outbox WHERE rcpts='crash@acme.example'")
+tk=$(sql "SELECT ticket_id FROM outbox WHERE id=$row")
+printf '%s %s\n%s' "$row" "$((B + 1))" "$((row + 1)) 17" >"$J"	# + a torn line
+restart_smtp
+supportctl tick --now "$(iso $((B + 4000)))" >>"$T/journal.log" 2>&1
+assert_eq "$(sql "SELECT status || ' ' || sent_at FROM outbox WHERE id=$row")" "sent $((B + 1))" \
+	"the journal's row is marked sent, at the time the journal says"
+assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE id=$row")")" 0 \
+	"...and not sent again"
+assert_eq "$(events_sent "$tk")" 1 "...with one mail-sent event"
+assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='next@acme.example'")" sent \
+	"the torn line's row was not taken as sent: it was sent"
+assert_eq "$(sink_count)" "$((sent + 1))" "the sink got that one mail only"
+assert_file_contains "$T/journal.log" '1 accepted row\(s\) in .*supportd.db-sent from an earlier run' \
+	"the log names the rows from the earlier run"
+assert_file_contains "$T/journal.log" 'supportd.db-sent: skipping a torn line' "...and the torn line"
+assert_eq "$(stat -c %s "$J")" 0 "the journal is empty again"
+# A crash after the store said so, before the journal was emptied.
+printf '%s %s\n' "$row" "$((B + 9))" >"$J"
+supportctl tick --now "$(iso $((B + 4100)))" >>"$T/journal.log" 2>&1
+assert_eq "$(events_sent "$tk")" 1 "a row already marked sent is not recorded again"
+assert_eq "$(sql "SELECT sent_at FROM outbox WHERE id=$row")" "$((B + 1))" "...nor its sent_at changed"
+# No journal can be opened: each row is recorded in the store at once.
+rm -f "$J"
+mkdir "$J"
+mail j3 nojournal@acme.example "without a journal"
+deliver "$T/j3.eml"
+sent=$(sink_count)
+supportd --once --now "$(iso $((B + 4200)))" >"$T/nojournal.log" 2>&1
+assert_eq "$?" 0 "without a journal --once still exits 0"
+assert_file_contains "$T/nojournal.log" 'cannot open the sent journal' "...and says why"
+assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='nojournal@acme.example'")" sent \
+	"...the response is marked sent"
+assert_eq "$(sink_times "$(responses_to nojournal@acme.example)")" 1 \
+	"...and the sink has it once"
+rmdir "$J"
+# Another process holds the journal: the flush waits for it.
+mail j4 waiter@acme.example "waits for the journal"
+deliver "$T/j4.eml"
+rm -f "$T/holding" "$T/released"
+: >"$J"
+_it_bg jlock "$T/jlock.log" "$IT_PYTHON" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(2)
+open(sys.argv[3], "w").close()
+fcntl.flock(fd, fcntl.LOCK_UN)
+' "$J" "$T/holding" "$T/released"
+wait_until 5 test -e "$T/holding" || fail "the journal was not locked" "$(cat "$T/jlock.log")"
+supportd --once --now "$(iso $((B + 4300)))" >"$T/jwait.log" 2>&1
+rc=$?
+assert_eq "$rc" 0 "--once with the journal held by another process: exit 0"
+if [ -e "$T/released" ]; then
+	ok "...it returned only after the other process let go"
+else
+	not_ok "...it returned only after the other process let go" "$(cat "$T/jwait.log")"
+fi
+assert_eq "$(sink_times "$(responses_to waiter@acme.example)")" 1 "...and the response went out once"
+_it_stop jlock
 it_done
