@@ -55,6 +55,11 @@ int	intake_idle(struct sd_intake *in, int max_secs,
 	    volatile const sig_atomic_t *stop, bool *no_idle_r,
 	    struct sd_err *err);
 
+/* fn(arg) is called (on the polling thread) each time a group of mails
+ * has been committed, before they are marked on the server: their
+ * responses can go out while the next group comes in. */
+void	intake_on_commit(struct sd_intake *in, void (*fn)(void *arg),
+	    void *arg);
 /* Logs out and drops the connection (next poll reconnects). */
 void	intake_disconnect(struct sd_intake *in);
 

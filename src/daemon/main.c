@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - supportd: start-up, the loop, signals, reload.  The only code
- * that handles signals or exits.  Single process, single thread: every
- * wait is bounded and the flags set by signal handlers are checked
- * between mails and between sleep slices.
+ * that handles signals or exits.  Every wait is bounded, and the flags
+ * set by signal handlers are checked between mails and between sleep
+ * slices.
  *
  * Start-up order: config, store (and migrations), templates, then the
  * loop.  A reload (SIGHUP) builds a whole new runtime and swaps it in
  * only if everything in it loaded; otherwise the old one keeps running.
  *
- * --once is one sequential cycle.  The daemon runs one thread per
+ * --once is one cycle: intake on this thread, sending on a second one
+ * (see struct sender), timers at the end.  The daemon runs one thread per
  * mailbox, each with its own IMAP session and SQLite connection, waiting
  * in IDLE (or sleeping poll_interval); so a dead or hanging IMAP server
  * only ever holds up its own mailbox.  The runtime they share (config,
  * templates, classifier) is immutable while they run.  Only the main
- * thread sends mail: a worker that committed mail writes a byte to a
- * pipe, and the main thread flushes the outbox at once.  Signals are
+ * thread sends mail: a worker that committed a group of mails writes a
+ * byte to a pipe, and the main thread flushes the outbox at once.  Signals are
  * blocked in the workers and handled by the main thread.
  */
 #include <errno.h>
@@ -222,6 +223,84 @@ take_mail(void *arg, const struct sd_fetched *f, struct sd_err *err)
 	return 0;
 }
 
+/*
+ * --once sends from a second thread while the mail comes in, so the SMTP
+ * round trips of the first groups' responses overlap the intake of the
+ * next.  It has its own SQLite connection; the intake wakes it after
+ * each committed group, and the main thread tells it when everything
+ * (intake and timers) is in.
+ */
+struct sender {
+	pthread_t		 th;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	unsigned		 commits;	/* groups committed so far */
+	bool			 last;		/* nothing more will come */
+	struct sd_outbox	*ob;		/* borrowed */
+	struct sd_store		*st;		/* owned */
+	int			 failed;	/* as cycle() counts */
+};
+
+static void
+sender_wake(void *arg)
+{
+	struct sender *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	s->commits++;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void
+sender_last(struct sender *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->last = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct sender	*s = arg;
+	struct sd_err	 err;
+	unsigned	 seen = 0;
+	bool		 last = false, stopped = false;
+	int		 sent, deferred;
+
+	while (!last) {
+		pthread_mutex_lock(&s->mu);
+		while (s->commits == seen && !s->last)
+			pthread_cond_wait(&s->cv, &s->mu);
+		seen = s->commits;
+		last = s->last;
+		pthread_mutex_unlock(&s->mu);
+		/* After a failure the rest waits for the next run, as one
+		 * flush at the end would have left it. */
+		if (stopped)
+			continue;
+		sd_err_clear(&err);
+		if (outbox_flush(s->ob, s->st, sd_now(), 0, &sent, &deferred,
+		    &err) == -1) {
+			log_warnx("%s", err.msg);
+			s->failed++;
+			stopped = true;
+		} else if (deferred > 0) {
+			/* The relay is down or refused us: --once says so.
+			 * The flush stops at an unreachable relay, so this
+			 * counts the rows tried, not all that wait. */
+			log_warnx("outbox: sending failed (%d tried); queued "
+			    "mail could not be sent and will be retried",
+			    deferred);
+			s->failed++;
+			stopped = true;
+		}
+	}
+	return NULL;
+}
+
 /* One full cycle: every mailbox polled, mail taken in, outbox flushed.
  * Returns the number of mailboxes or steps that failed. */
 static int
@@ -229,11 +308,32 @@ cycle(struct runtime *rt)
 {
 	static volatile sig_atomic_t	never;
 	struct taker			tk = { &rt->ingest, &never };
+	struct sender			snd;
 	struct sd_err			err;
-	int				failed = 0, n, sent, deferred;
+	sigset_t			all, old;
+	int				failed = 0, n;
 
+	memset(&snd, 0, sizeof(snd));
+	pthread_mutex_init(&snd.mu, NULL);
+	pthread_cond_init(&snd.cv, NULL);
+	snd.ob = rt->outbox;
+	if (store_open(rt->conf->database, &snd.st, &err) == -1) {
+		log_warnx("%s", err.msg);
+		return 1;
+	}
+	/* Signals stay with this thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	n = pthread_create(&snd.th, NULL, sender_main, &snd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (n != 0) {
+		log_warnx("daemon: cannot start the sending thread");
+		store_close(&snd.st);
+		return 1;
+	}
 	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
 		sd_err_clear(&err);
+		intake_on_commit(rt->intakes[i], sender_wake, &snd);
 		if (intake_poll(rt->intakes[i], take_mail, &tk, &n,
 		    &err) == -1) {
 			if (!sig_term)
@@ -242,26 +342,19 @@ cycle(struct runtime *rt)
 		} else if (n > 0)
 			log_info("intake: mailbox=%s mails=%d",
 			    rt->conf->mailboxes[i].name, n);
+		intake_on_commit(rt->intakes[i], NULL, NULL);
 	}
 	sd_err_clear(&err);
 	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
 		log_warnx("%s", err.msg);
 		failed++;
 	}
-	sd_err_clear(&err);
-	if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent, &deferred,
-	    &err) == -1) {
-		log_warnx("%s", err.msg);
-		failed++;
-	} else if (deferred > 0) {
-		/* The relay is down or refused us: --once says so. */
-		/* The flush stops at an unreachable relay, so this counts
-		 * the rows tried, not all that wait. */
-		log_warnx("outbox: sending failed (%d tried); queued mail "
-		    "could not be sent and will be retried", deferred);
-		failed++;
-	}
-	return failed;
+	sender_last(&snd);
+	pthread_join(snd.th, NULL);
+	pthread_cond_destroy(&snd.cv);
+	pthread_mutex_destroy(&snd.mu);
+	store_close(&snd.st);
+	return failed + snd.failed;
 }
 
 static void
@@ -272,6 +365,15 @@ wake_main(void)
 	/* Non-blocking: a full pipe already means "wake up". */
 	if (write(wake_pipe[1], &c, 1) == -1 && errno != EAGAIN)
 		log_warn("daemon: wake pipe");
+}
+
+/* A worker committed a group: its responses can go out now, not only
+ * when the whole backlog is in. */
+static void
+wake_main_cb(void *arg)
+{
+	(void)arg;
+	wake_main();
 }
 
 /* Sleeps up to secs, returning early when the generation is stopped. */
@@ -296,10 +398,8 @@ worker_main(void *arg)
 	while (!gen->stop) {
 		sd_err_clear(&err);
 		r = intake_poll(w->intake, take_mail, &w->taker, &n, &err);
-		if (n > 0) {
+		if (n > 0)
 			log_info("intake: mailbox=%s mails=%d", w->mb->name, n);
-			wake_main();
-		}
 		if (r == -1) {
 			if (gen->stop)
 				break;
@@ -396,6 +496,7 @@ workers_start(const struct runtime *rt)
 		}
 		w->intake = intake_new(w->mb, rt->conf->max_message_size,
 		    w->store);
+		intake_on_commit(w->intake, wake_main_cb, NULL);
 		w->ingest = rt->ingest;
 		w->ingest.store = w->store;
 		w->taker.ingest = &w->ingest;

@@ -36,6 +36,8 @@ struct sd_intake {
 	mailimap			*imap;		/* owned, or NULL */
 	bool				 idle_ready;	/* mailstream_setup_idle done */
 	bool				 swept;		/* see sweep() */
+	void				(*on_commit)(void *);
+	void				*on_commit_arg;
 };
 
 struct meta {
@@ -87,6 +89,13 @@ intake_new(const struct sd_conf_mailbox *mb, int64_t max_message_size,
 	in->st = st;
 	in->max_size = max_message_size;
 	return in;
+}
+
+void
+intake_on_commit(struct sd_intake *in, void (*fn)(void *arg), void *arg)
+{
+	in->on_commit = fn;
+	in->on_commit_arg = arg;
 }
 
 void
@@ -796,7 +805,8 @@ take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
 				*err = gerr;
 			g_array_set_size(done_uids, 0);
 			ret = -1;
-		}
+		} else if (grouped && done_uids->len > 0 && in->on_commit)
+			in->on_commit(in->on_commit_arg);
 		/* Mark what was committed even when a later mail failed. */
 		if (dispose(in, (uint32_t *)(void *)done_uids->data,
 		    done_uids->len, ret == 0 ? err : NULL) == -1 && ret == 0)
