@@ -27,6 +27,7 @@
 # Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
 #
 # Environment: LAT_N=0 or BIG=0 skip 5 or 6; KEEP=1 keeps the temp dir;
+# WRAP="perf record -g -o FILE --" runs each supportd under a profiler;
 # BIG_SAVE=FILE keeps a copy of the prefilled database, BIG_FROM=FILE
 # uses such a copy instead of prefilling (for repeated runs of 6);
 # DIAG_INDEXES=1 adds three outbox indexes to the database before each
@@ -119,8 +120,9 @@ run_once() {
 	local t0 t1 u s
 	t0=$(now)
 	if [ -n "$TIME" ]; then
-		"$TIME" -f "%M %U %S" -o "$T/time.out" "$SUPPORTD_BIN" -c "$CONF" --once \
-			>"$T/$1.log" 2>&1
+		# shellcheck disable=SC2086  # WRAP is a command line
+		"$TIME" -f "%M %U %S" -o "$T/time.out" ${WRAP:-} "$SUPPORTD_BIN" \
+			-c "$CONF" --once >"$T/$1.log" 2>&1
 		ONCE_RC=$?
 	else
 		"$SUPPORTD_BIN" -c "$CONF" --once >"$T/$1.log" 2>&1
