@@ -380,7 +380,7 @@ table() {
 		"  responses accepted" "$E2E_SENT_1 ($E2E_RESP_1/s)" \
 		"  wall time / supportd CPU" "$E2E_SECS_1 s (exit $E2E_RC_1) / $E2E_CPU_1 s" \
 		"  peak RSS" "$E2E_RSS_1 KB" \
-		"end to end, smtp.connections = $CONNS" "$(v E2E_RATE) mails/s" \
+		"end to end, smtp.connections = $CONNS (best of $RUNS)" "$(v E2E_RATE) mails/s" \
 		"  end to end / fetch" "$(v E2E_RATIO) %" \
 		"  responses accepted" "$(v E2E_SENT) ($(v E2E_RESP)/s)" \
 		"  wall time / supportd CPU" "$(v E2E_SECS) s (exit $(v E2E_RC)) / $(v E2E_CPU) s" \
