@@ -10,6 +10,8 @@
 #ifndef SUPPORTD_OUTBOX_H
 #define SUPPORTD_OUTBOX_H
 
+#include <stdbool.h>
+
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/store.h"
@@ -36,6 +38,14 @@ void	outbox_free(struct sd_outbox **ob);
  */
 int	outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now,
 	    int max, int *sent_r, int *deferred_r, struct sd_err *err);
+
+/* How long outbox_flush waits while another process flushes (holds the
+ * sent journal): -1 (the default) as long as it takes, 0 not at all
+ * (the flush then sends nothing and returns 0). */
+void	outbox_set_lock_wait(struct sd_outbox *ob, int secs);
+
+/* Whether the last flush stopped at a relay it could not reach. */
+bool	outbox_relay_down(const struct sd_outbox *ob);
 
 /* The retry delay after the given number of failed attempts (>= 1). */
 sd_time	outbox_backoff(int attempts);

@@ -237,7 +237,9 @@ struct sender {
 	unsigned		 commits;	/* groups committed so far */
 	bool			 last;		/* nothing more will come */
 	struct sd_outbox	*ob;		/* borrowed */
-	struct sd_store		*st;		/* owned */
+	struct sd_store		*own;		/* its connection, or NULL */
+	struct sd_store		*st;		/* own, or the main one when
+						 * no thread could start */
 	int			 failed;	/* as cycle() counts */
 };
 
@@ -267,7 +269,7 @@ sender_main(void *arg)
 	struct sender	*s = arg;
 	struct sd_err	 err;
 	unsigned	 seen = 0;
-	bool		 last = false, stopped = false;
+	bool		 last = false, stopped = false, deferrals = false;
 	int		 sent, deferred;
 
 	while (!last) {
@@ -277,8 +279,9 @@ sender_main(void *arg)
 		seen = s->commits;
 		last = s->last;
 		pthread_mutex_unlock(&s->mu);
-		/* After a failure the rest waits for the next run, as one
-		 * flush at the end would have left it. */
+		/* After a store error or an unreachable relay the rest
+		 * waits for the next run, as one flush at the end would
+		 * have left it; a row refused with a 4xx waits alone. */
 		if (stopped)
 			continue;
 		sd_err_clear(&err);
@@ -287,16 +290,20 @@ sender_main(void *arg)
 			log_warnx("%s", err.msg);
 			s->failed++;
 			stopped = true;
-		} else if (deferred > 0) {
-			/* The relay is down or refused us: --once says so.
-			 * The flush stops at an unreachable relay, so this
-			 * counts the rows tried, not all that wait. */
+			continue;
+		}
+		if (deferred > 0) {
+			/* --once says so.  The flush stops at an unreachable
+			 * relay, so this counts the rows tried, not all that
+			 * wait. */
 			log_warnx("outbox: sending failed (%d tried); queued "
 			    "mail could not be sent and will be retried",
 			    deferred);
-			s->failed++;
-			stopped = true;
+			if (!deferrals)
+				s->failed++;
+			deferrals = true;
 		}
+		stopped = outbox_relay_down(s->ob);
 	}
 	return NULL;
 }
@@ -312,28 +319,31 @@ cycle(struct runtime *rt)
 	struct sd_err			err;
 	sigset_t			all, old;
 	int				failed = 0, n;
+	bool				threaded = false;
 
 	memset(&snd, 0, sizeof(snd));
 	pthread_mutex_init(&snd.mu, NULL);
 	pthread_cond_init(&snd.cv, NULL);
 	snd.ob = rt->outbox;
-	if (store_open(rt->conf->database, &snd.st, &err) == -1) {
-		log_warnx("%s", err.msg);
-		return 1;
-	}
-	/* Signals stay with this thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	n = pthread_create(&snd.th, NULL, sender_main, &snd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (n != 0) {
-		log_warnx("daemon: cannot start the sending thread");
-		store_close(&snd.st);
-		return 1;
+	/* Without its own connection or thread, it runs at the end on this
+	 * thread, as a plain flush. */
+	if (store_open(rt->conf->database, &snd.own, &err) == -1)
+		log_warnx("%s; sending after the intake", err.msg);
+	else {
+		snd.st = snd.own;
+		/* Signals stay with this thread. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		threaded = pthread_create(&snd.th, NULL, sender_main, &snd) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!threaded)
+			log_warnx("daemon: cannot start the sending thread; "
+			    "sending after the intake");
 	}
 	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
 		sd_err_clear(&err);
-		intake_on_commit(rt->intakes[i], sender_wake, &snd);
+		if (threaded)
+			intake_on_commit(rt->intakes[i], sender_wake, &snd);
 		if (intake_poll(rt->intakes[i], take_mail, &tk, &n,
 		    &err) == -1) {
 			if (!sig_term)
@@ -350,10 +360,16 @@ cycle(struct runtime *rt)
 		failed++;
 	}
 	sender_last(&snd);
-	pthread_join(snd.th, NULL);
+	if (threaded)
+		pthread_join(snd.th, NULL);
+	else {
+		if (snd.st == NULL)
+			snd.st = rt->store;
+		(void)sender_main(&snd);
+	}
 	pthread_cond_destroy(&snd.cv);
 	pthread_mutex_destroy(&snd.mu);
-	store_close(&snd.st);
+	store_close(&snd.own);
 	return failed + snd.failed;
 }
 
@@ -530,6 +546,9 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 	int		 sent;
 
 	*keep_r = false;
+	/* This thread handles the signals: it never waits for a
+	 * supportctl that is flushing, it tries again in a second. */
+	outbox_set_lock_wait(rt->outbox, 0);
 	if ((gen = workers_start(rt)) == NULL)
 		return EX_OSERR;
 	while (!sig_term) {
@@ -550,6 +569,7 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 					gen->rt = kept_runtimes[nkept - 1];
 				}
 				*rt = next;
+				outbox_set_lock_wait(rt->outbox, 0);
 				if ((gen = workers_start(rt)) == NULL)
 					return EX_OSERR;
 				log_info("daemon: reloaded");

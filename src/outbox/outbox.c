@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outbox_int.h"
@@ -61,6 +62,7 @@ outbox_new(const struct sd_conf *conf, struct sd_err *err)
 		goto fail;
 	ob->jpath = xasprintf("%s-sent", conf->database);
 	ob->jfd = -1;
+	ob->lock_wait = -1;
 	ob->jrows = g_array_new(FALSE, FALSE, sizeof(struct jentry));
 	ob->nslots = conf->smtp.connections > 0 ? conf->smtp.connections : 1;
 	ob->slots = xcalloc((size_t)ob->nslots, sizeof(*ob->slots));
@@ -112,6 +114,18 @@ outbox_free(struct sd_outbox **obp)
 	}
 	free(ob);
 	*obp = NULL;
+}
+
+void
+outbox_set_lock_wait(struct sd_outbox *ob, int secs)
+{
+	ob->lock_wait = secs;
+}
+
+bool
+outbox_relay_down(const struct sd_outbox *ob)
+{
+	return ob->relay_down;
 }
 
 sd_time
@@ -283,60 +297,115 @@ txn_end(struct flush *fl, int ret, struct sd_err *err)
 	return -1;
 }
 
-/* Opens and locks the journal; false when there is none (then accepted
- * rows are marked sent in the store one batch at a time, as before). */
-static bool
-journal_open(struct sd_outbox *ob)
+/* What journal_open found. */
+enum jstate {
+	J_READY,	/* open and locked */
+	J_NONE,		/* none exists and none can be made: rows are
+			 * recorded in the store one batch at a time */
+	J_BUSY,		/* another process flushes: skip this round */
+};
+
+/*
+ * Opens and locks the journal.  -1 with err when a journal exists but
+ * cannot be used: its rows might be sent again, so nothing is sent.
+ */
+static int
+journal_open(struct sd_outbox *ob, enum jstate *js, struct sd_err *err)
 {
-	if (ob->jfd < 0 && (ob->jfd = open(ob->jpath,
-	    O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1) {
-		log_warn("outbox: cannot open the sent journal %s", ob->jpath);
-		return false;
+	struct stat	a, b;
+	int		waited = 0;
+
+	g_array_set_size(ob->jrows, 0);
+	ob->jbroken = false;
+	/* Replaced or removed since the last flush: use the one on disk,
+	 * the one other processes lock. */
+	if (ob->jfd >= 0 && (stat(ob->jpath, &a) == -1 ||
+	    fstat(ob->jfd, &b) == -1 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev)) {
+		close(ob->jfd);
+		ob->jfd = -1;
 	}
-	/* Waits while another process flushes. */
-	while (flock(ob->jfd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			log_warn("outbox: flock %s", ob->jpath);
-			close(ob->jfd);
-			ob->jfd = -1;
-			return false;
+	if (ob->jfd < 0 && (ob->jfd = open(ob->jpath,
+	    O_RDWR | O_APPEND | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			return sd_err_set(err, SD_E_TEMP, "outbox: cannot open "
+			    "the sent journal %s: %s; nothing is sent until it "
+			    "can be read", ob->jpath, strerror(errno));
+		if ((ob->jfd = open(ob->jpath, O_RDWR | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0600)) == -1) {
+			if (!ob->jwarned)
+				log_warn("outbox: cannot create the sent journal "
+				    "%s; each sent row is recorded in the database "
+				    "at once", ob->jpath);
+			ob->jwarned = true;
+			*js = J_NONE;
+			return 0;
 		}
-	return true;
+	}
+	while (flock(ob->jfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return sd_err_set(err, SD_E_TEMP, "outbox: flock %s: %s",
+			    ob->jpath, strerror(errno));
+		if (ob->lock_wait >= 0 && waited >= ob->lock_wait * 1000) {
+			*js = J_BUSY;
+			return 0;
+		}
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	*js = J_READY;
+	return 0;
+}
+
+/* Ties a journal line to its row: a database restored beside an old
+ * journal reuses ids, not Message-IDs. */
+static unsigned
+journal_tag(const struct sd_outrow *o)
+{
+	return g_str_hash(o->message_id ? o->message_id : "");
 }
 
 /* Reads what the file holds, left by a run that stopped before it could
  * mark those rows sent.  A torn last line is skipped: its row was being
- * recorded when the run died, which SPEC §10 allows to repeat. */
-static void
-journal_load(struct sd_outbox *ob)
+ * recorded when the run died, which SPEC §10 allows to repeat.  -1 with
+ * err when the file cannot be read (then nothing is sent). */
+static int
+journal_load(struct sd_outbox *ob, struct sd_err *err)
 {
-	GString	*buf = g_string_new(NULL);
-	char	 chunk[4096], **lines;
-	ssize_t	 n;
-	off_t	 off = 0;
+	GString		*buf = g_string_new(NULL);
+	char		 chunk[4096];
+	const char	*p, *nl, *end;
+	ssize_t		 n;
+	off_t		 off = 0;
 
-	g_array_set_size(ob->jrows, 0);
 	while ((n = pread(ob->jfd, chunk, sizeof(chunk), off)) > 0) {
 		g_string_append_len(buf, chunk, n);
 		off += n;
 	}
-	if (n == -1)
-		log_warn("outbox: read %s", ob->jpath);
-	lines = g_strsplit(buf->str, "\n", -1);
-	for (size_t i = 0; lines[i] != NULL; i++) {
-		struct jentry	 e = { 0, 0 };
-		char		*end = lines[i];
+	if (n == -1) {
+		g_string_free(buf, TRUE);
+		return sd_err_set(err, SD_E_TEMP, "outbox: read %s: %s; "
+		    "nothing is sent until it can be read", ob->jpath,
+		    strerror(errno));
+	}
+	ob->jsize = off;
+	end = buf->str + buf->len;
+	for (p = buf->str; p < end; p = nl + 1) {
+		struct jentry	 e = { 0, 0, 0 };
+		char		*q;
 
-		/* The last piece is "" unless the file ends mid-line. */
-		if (*lines[i] == '\0' && lines[i + 1] == NULL)
-			break;
-		if (lines[i + 1] != NULL) {
-			e.id = g_ascii_strtoll(lines[i], &end, 10);
-			if (*end == ' ')
-				e.at = g_ascii_strtoll(end + 1, &end, 10);
-		}
-		if (*end != '\0' || e.id <= 0 || e.at <= 0) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
 			log_warnx("outbox: %s: skipping a torn line", ob->jpath);
+			break;
+		}
+		/* "id at tag": NUL bytes or junk make it a bad line. */
+		e.id = g_ascii_strtoll(p, &q, 10);
+		if (*q == ' ')
+			e.at = g_ascii_strtoll(q + 1, &q, 10);
+		if (*q == ' ')
+			e.tag = (unsigned)g_ascii_strtoull(q + 1, &q, 10);
+		if (q != nl || e.id <= 0 || e.at <= 0) {
+			log_warnx("outbox: %s: skipping a bad line", ob->jpath);
 			continue;
 		}
 		g_array_append_val(ob->jrows, e);
@@ -344,27 +413,32 @@ journal_load(struct sd_outbox *ob)
 	if (ob->jrows->len > 0)
 		log_info("outbox: %u accepted row(s) in %s from an earlier run",
 		    ob->jrows->len, ob->jpath);
-	g_strfreev(lines);
 	g_string_free(buf, TRUE);
+	return 0;
 }
 
 /* Appends an accepted row; -1 when there is no journal or the write
  * failed (then the caller marks it sent in the store at once). */
 static int
-journal_add(struct sd_outbox *ob, int64_t id, sd_time at)
+journal_add(struct sd_outbox *ob, const struct sd_outrow *o, sd_time at)
 {
-	struct jentry	e = { id, at };
-	char		line[48];
+	struct jentry	e = { o->id, at, journal_tag(o) };
+	char		line[80];
+	ssize_t		w;
 	int		n;
 
-	if (ob->jfd < 0)
+	if (ob->jfd < 0 || ob->jbroken)
 		return -1;
-	n = snprintf(line, sizeof(line), "%lld %lld\n", (long long)id,
-	    (long long)at);
-	if (write(ob->jfd, line, (size_t)n) != n) {
+	n = snprintf(line, sizeof(line), "%lld %lld %u\n", (long long)e.id,
+	    (long long)e.at, e.tag);
+	if ((w = write(ob->jfd, line, (size_t)n)) != n) {
 		log_warn("outbox: write %s", ob->jpath);
+		/* A part of a line would run into the next one. */
+		if (w > 0 && ftruncate(ob->jfd, ob->jsize) == -1)
+			ob->jbroken = true;
 		return -1;
 	}
+	ob->jsize += n;
 	g_array_append_val(ob->jrows, e);
 	return 0;
 }
@@ -397,6 +471,11 @@ journal_fold(struct flush *fl, bool wait, struct sd_err *err)
 
 		if (store_outbox_get(fl->st, e->id, &o, &found, err) == -1)
 			ret = -1;
+		else if (found && strcmp(o.status, "queued") == 0 &&
+		    journal_tag(&o) != e->tag)
+			log_warnx("outbox: %s: row id=%lld is not the row the "
+			    "journal names (database restored?); left queued",
+			    ob->jpath, (long long)e->id);
 		else if (found && strcmp(o.status, "queued") == 0)
 			ret = record_sent(fl->st, &o, e->at, err);
 		store_outrow_clear(&o);
@@ -409,9 +488,23 @@ journal_fold(struct flush *fl, bool wait, struct sd_err *err)
 		return -1;
 	g_array_set_size(ob->jrows, 0);
 	/* If this fails the rows are folded again, and skipped. */
-	if (ftruncate(ob->jfd, 0) == -1)
+	if (ftruncate(ob->jfd, 0) == -1) {
 		log_warn("outbox: truncate %s", ob->jpath);
+		ob->jbroken = true;
+	} else
+		ob->jsize = 0;
 	return 0;
+}
+
+/* Row o was accepted: logged, counted and journaled.  -1 when it is not
+ * in the journal and must be marked sent in the store now. */
+static int
+accepted(struct flush *fl, const struct sd_outrow *o)
+{
+	log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: sent",
+	    (long long)o->id, (long long)o->ticket_id, o->kind, o->rcpts);
+	fl->sent++;
+	return journal_add(fl->ob, o, fl->now);
 }
 
 /* Records the outcome of row o (serr cleared when it was accepted):
@@ -424,11 +517,7 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 	int r;
 
 	if (serr->cls == SD_E_NONE) {
-		log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: sent",
-		    (long long)o->id, (long long)o->ticket_id, o->kind,
-		    o->rcpts);
-		fl->sent++;
-		if (journal_add(fl->ob, o->id, fl->now) == 0)
+		if (accepted(fl, o) == 0)
 			return 0;
 		if (txn_need(fl, err) == -1)
 			return -1;
@@ -493,8 +582,14 @@ reap(struct flush *fl, struct sd_err *err)
 
 		sd_err_clear(&serr);
 		(void)smtp_result(done[i], done[i]->result, &reply, &serr);
-		if (ret == 0 && settle(fl, &done[i]->o, reply, &serr, err) == -1)
-			ret = -1;
+		if (ret == 0) {
+			if (settle(fl, &done[i]->o, reply, &serr, err) == -1)
+				ret = -1;
+		} else if (serr.cls == SD_E_NONE &&
+		    accepted(fl, &done[i]->o) == -1)
+			log_warnx("outbox: id=%lld: accepted, but neither the "
+			    "journal nor the database says so: it will be sent "
+			    "again", (long long)done[i]->o.id);
 		slot_release(done[i]);
 	}
 	return txn_end(fl, ret, err);
@@ -535,15 +630,25 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	long			 reply;
 	bool			 found, more = true, holding = false;
 	int			 n = 0, running = 0, ret = 0;
+	enum jstate		 js = J_NONE;
 
+	if (sent_r)
+		*sent_r = 0;
+	if (deferred_r)
+		*deferred_r = 0;
+	ob->relay_down = false;
+	if (journal_open(ob, &js, err) == -1)
+		return -1;
+	if (js == J_BUSY) {
+		log_debug("outbox: another process is flushing; not this time");
+		return 0;
+	}
 	/* Rows an earlier run had sent are marked first, or they would
 	 * be sent again. */
-	if (journal_open(ob)) {
-		journal_load(ob);
-		if (journal_fold(&fl, true, err) == -1) {
-			flock(ob->jfd, LOCK_UN);
-			return -1;
-		}
+	if (js == J_READY && (journal_load(ob, err) == -1 ||
+	    journal_fold(&fl, true, err) == -1)) {
+		flock(ob->jfd, LOCK_UN);
+		return -1;
 	}
 	for (;;) {
 		/* Fill the free slots while rows are due. */
@@ -611,8 +716,9 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		store_outrow_clear(&hold);
 	if (journal_fold(&fl, true, ret == 0 ? err : NULL) == -1)
 		ret = -1;
-	if (ob->jfd >= 0)
+	if (js == J_READY)
 		flock(ob->jfd, LOCK_UN);
+	ob->relay_down = fl.relay_down;
 	if (sent_r)
 		*sent_r = fl.sent;
 	if (deferred_r)

@@ -37,13 +37,21 @@ struct sd_outbox {
 	 * the store does not yet say are sent. */
 	char				*jpath;		/* <database>-sent */
 	int				 jfd;		/* -1: not open */
+	off_t				 jsize;		/* what it holds */
+	bool				 jbroken;	/* unusable until the
+							 * next flush */
+	bool				 jwarned;	/* "cannot create" said */
 	GArray				*jrows;		/* struct jentry */
+	int				 lock_wait;	/* see outbox.h */
+	bool				 relay_down;	/* last flush's */
 };
 
-/* A row of the sent journal: accepted by the relay at `at`. */
+/* A row of the sent journal: accepted by the relay at `at`; tag is a
+ * hash of its Message-ID. */
 struct jentry {
-	int64_t	id;
-	sd_time	at;
+	int64_t		id;
+	sd_time		at;
+	unsigned	tag;
 };
 
 /* Kind of the outbox rows that are webhook POSTs, not mail. */

@@ -21,7 +21,9 @@ again at every command, so a test can change it while the sink runs) holds
 lines "STAGE CODE TEXT", STAGE being mail, rcpt, rcpt:ADDRESS or data, for
 example "data 452 4.3.1 Insufficient system storage" or
 "rcpt:bad@acme.example 550 5.1.1 No such user".  A 421 reply also closes
-the connection, as real servers do.  Blank lines and # comments are ignored.
+the connection, as real servers do.  "hold PATH" makes MAIL wait while
+PATH exists (a test then acts while a transaction is in flight).  Blank
+lines and # comments are ignored.
 
 TLS (--tls-cert FILE --tls-key FILE): --starttls offers STARTTLS,
 --require-starttls also refuses MAIL before it (530), --implicit-tls
@@ -77,7 +79,11 @@ class Recorder:
             if name.endswith(".eml") and name[:-4].isdigit():
                 self.seq = max(self.seq, int(name[:-4]))
 
-    def _rules(self):
+    def _holds(self):
+        return [line.split(None, 1)[1].strip() for line in self._lines()
+                if line.strip().lower().startswith("hold ")]
+
+    def _lines(self):
         lines = list(self.modes)
         if self.mode_file:
             try:
@@ -85,10 +91,14 @@ class Recorder:
                     lines.extend(f.read().splitlines())
             except FileNotFoundError:
                 pass
+        return lines
+
+    def _rules(self):
         rules = []
-        for line in lines:
+        for line in self._lines():
             line = line.strip()
-            if not line or line.startswith("#"):
+            if not line or line.startswith("#") or \
+                    line.lower().startswith("hold "):
                 continue
             parts = line.split(None, 1)
             if len(parts) != 2 or not parts[1][:3].isdigit():
@@ -109,6 +119,11 @@ class Recorder:
         return None
 
     async def handle_MAIL(self, server, session, envelope, address, options):
+        for hold in self._holds():
+            if os.path.exists(hold):
+                log("MAIL FROM:%s held while %s exists" % (angle(address), hold))
+            while os.path.exists(hold):
+                await asyncio.sleep(0.05)
         fault = self._fault(server, "mail")
         log("MAIL FROM:%s %s-> %s" % (angle(address), " ".join(options) + " "
                                        if options else "", fault or "250"))

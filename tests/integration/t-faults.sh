@@ -18,9 +18,12 @@
 #     held past the 10 s busy timeout: exit 75, the mail is left on the
 #     server untouched and the next cycle takes it in;
 #  7. the sent journal (outbox.c): rows a crashed run had sent are marked
-#     sent, not sent again, a torn line is skipped, rows already marked
-#     are not recorded twice; without a journal the rows are recorded
-#     directly; a flush waits while another process holds the journal.
+#     sent, not sent again; a torn line or one naming another Message-ID
+#     is not taken; rows already marked are not recorded twice; under a
+#     held write lock the row waits in the journal; an unreadable journal
+#     stops sending, none at all records rows directly; --once waits while
+#     another process holds the journal; a 4xx does not hold back later
+#     groups.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -415,20 +418,33 @@ J=$T/supportd.db-sent
 events_sent() {	# events_sent TICKET: its mail-sent events
 	sql "SELECT count(*) FROM events WHERE ticket_id = $1 AND kind = 'mail-sent'"
 }
+tag_of() {	# tag_of ROW: the journal's tag of outbox row ROW (g_str_hash)
+	"$IT_PYTHON" -c '
+import sys
+h = 5381
+for c in sys.argv[1].encode():
+    h = (h * 33 + c) & 0xffffffff
+print(h)' "$(sql "SELECT message_id FROM outbox WHERE id = $1")"
+}
 assert_eq "$(stat -c %s "$J")" 0 "after the runs above the journal is empty"
-# A run that crashed after the relay accepted a row, before the store
-# said so: the row is in the journal, still queued in the store.
+# A run that crashed after the relay accepted rows, before the store
+# said so: they are in the journal, still queued in the store.
 stop_smtp
 sent=$(sink_count)
 mail j1 crash@acme.example "accepted before a crash"
-mail j2 next@acme.example "queued next to it"
+mail j2 torn@acme.example "its line is torn"
+mail j5 restored@acme.example "an id the journal names for another mail"
 deliver "$T/j1.eml"
 deliver "$T/j2.eml"
+deliver "$T/j5.eml"
 supportd --once --now "$(iso "$B")" >"$T/journal.log" 2>&1
-assert_eq "$?" 75 "relay down: both responses queued (exit 75)"
+assert_eq "$?" 75 "relay down: the responses are queued (exit 75)"
 row=$(sql "SELECT id FROM outbox WHERE rcpts='crash@acme.example'")
+row2=$(sql "SELECT id FROM outbox WHERE rcpts='torn@acme.example'")
+row5=$(sql "SELECT id FROM outbox WHERE rcpts='restored@acme.example'")
 tk=$(sql "SELECT ticket_id FROM outbox WHERE id=$row")
-printf '%s %s\n%s' "$row" "$((B + 1))" "$((row + 1)) 17" >"$J"	# + a torn line
+printf '%s %s %s\n%s %s %s\n%s %s' "$row" "$((B + 1))" "$(tag_of "$row")" \
+	"$row5" "$((B + 2))" "$(( $(tag_of "$row5") ^ 1 ))" "$row2" 17 >"$J"
 restart_smtp
 supportctl tick --now "$(iso $((B + 4000)))" >>"$T/journal.log" 2>&1
 assert_eq "$(sql "SELECT status || ' ' || sent_at FROM outbox WHERE id=$row")" "sent $((B + 1))" \
@@ -436,55 +452,122 @@ assert_eq "$(sql "SELECT status || ' ' || sent_at FROM outbox WHERE id=$row")" "
 assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE id=$row")")" 0 \
 	"...and not sent again"
 assert_eq "$(events_sent "$tk")" 1 "...with one mail-sent event"
-assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='next@acme.example'")" sent \
+assert_eq "$(sql "SELECT status FROM outbox WHERE id=$row2")" sent \
 	"the torn line's row was not taken as sent: it was sent"
-assert_eq "$(sink_count)" "$((sent + 1))" "the sink got that one mail only"
-assert_file_contains "$T/journal.log" '1 accepted row\(s\) in .*supportd.db-sent from an earlier run' \
+assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE id=$row5")")" 1 \
+	"a line whose tag is not its row's Message-ID is not taken as sent: it was sent once"
+assert_eq "$(sink_count)" "$((sent + 2))" "the sink got those two mails only"
+assert_file_contains "$T/journal.log" '2 accepted row\(s\) in .*supportd.db-sent from an earlier run' \
 	"the log names the rows from the earlier run"
-assert_file_contains "$T/journal.log" 'supportd.db-sent: skipping a torn line' "...and the torn line"
+assert_file_contains "$T/journal.log" 'supportd.db-sent: skipping a torn line' "...the torn line"
+assert_file_contains "$T/journal.log" "row id=$row5 is not the row the journal names" "...and the mismatch"
 assert_eq "$(stat -c %s "$J")" 0 "the journal is empty again"
 # A crash after the store said so, before the journal was emptied.
-printf '%s %s\n' "$row" "$((B + 9))" >"$J"
+printf '%s %s %s\n' "$row" "$((B + 9))" "$(tag_of "$row")" >"$J"
 supportctl tick --now "$(iso $((B + 4100)))" >>"$T/journal.log" 2>&1
 assert_eq "$(events_sent "$tk")" 1 "a row already marked sent is not recorded again"
 assert_eq "$(sql "SELECT sent_at FROM outbox WHERE id=$row")" "$((B + 1))" "...nor its sent_at changed"
-# No journal can be opened: each row is recorded in the store at once.
+
+# The journal is really written: the relay accepts the row while another
+# process holds SQLite's write lock; the row waits in the journal, and
+# is marked sent, once, when the lock is released.
+mail j6 written@acme.example "waits in the journal"
+stop_smtp
+deliver "$T/j6.eml"
+supportd --once --now "$(iso $((B + 4150)))" >"$T/jwritten.log" 2>&1
+restart_smtp
+row6=$(sql "SELECT id FROM outbox WHERE rcpts='written@acme.example'")
+touch "$T/hold"
+smtp_mode "hold $T/hold"
+supportctl tick --now "$(iso $((B + 8000)))" >"$T/jtick.log" 2>&1 &
+tpid=$!
+wait_until 20 grep -q "MAIL FROM:.* held while" "$T/smtpsink.log" ||
+	fail "the flush did not reach the sink" "$(cat "$T/jtick.log")"
+lock_db 30
+rm -f "$T/hold"
+if wait_until 20 grep -q "^$row6 " "$J"; then
+	ok "accepted under a write lock: the row is in the journal"
+else
+	not_ok "accepted under a write lock: the row is in the journal" "$(cat "$T/jtick.log")"
+fi
+assert_eq "$(sql "SELECT status FROM outbox WHERE id=$row6")" queued "...the database still says queued"
+assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE id=$row6")")" 1 "...and the sink has it once"
+touch "$T/release"
+wait "$tpid"
+_it_stop locker
+smtp_mode
+assert_eq "$(sql "SELECT status FROM outbox WHERE id=$row6")" sent "lock released: marked sent"
+assert_eq "$(stat -c %s "$J")" 0 "...and the journal emptied"
+assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE id=$row6")")" 1 "...still once at the sink"
+
+# A journal that exists but cannot be read: nothing is sent.
 rm -f "$J"
 mkdir "$J"
-mail j3 nojournal@acme.example "without a journal"
+mail j3 nojournal@acme.example "the journal is unreadable"
 deliver "$T/j3.eml"
-sent=$(sink_count)
-supportd --once --now "$(iso $((B + 4200)))" >"$T/nojournal.log" 2>&1
-assert_eq "$?" 0 "without a journal --once still exits 0"
-assert_file_contains "$T/nojournal.log" 'cannot open the sent journal' "...and says why"
+supportd --once --now "$(iso $((B + 8200)))" >"$T/badjournal.log" 2>&1
+assert_eq "$?" 75 "a journal that cannot be opened: --once exits 75"
+assert_file_contains "$T/badjournal.log" 'cannot open the sent journal .*nothing is sent' "...and says why"
+assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='nojournal@acme.example'")" queued \
+	"...the response stays queued"
+assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE rcpts='nojournal@acme.example'")")" 0 \
+	"...and is not sent"
+rmdir "$J"
+# No journal exists and none can be made: each row is recorded at once.
+ln -s "$T/no-such-dir/sent" "$J"
+supportd --once --now "$(iso $((B + 8300)))" >"$T/nojournal.log" 2>&1
+assert_eq "$?" 0 "no journal can be made: --once still exits 0"
+assert_file_contains "$T/nojournal.log" 'cannot create the sent journal' "...and says so"
 assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='nojournal@acme.example'")" sent \
 	"...the response is marked sent"
-assert_eq "$(sink_times "$(responses_to nojournal@acme.example)")" 1 \
+assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE rcpts='nojournal@acme.example'")")" 1 \
 	"...and the sink has it once"
-rmdir "$J"
-# Another process holds the journal: the flush waits for it.
+rm -f "$J"
+
+# Another process holds the journal: --once waits for it.
 mail j4 waiter@acme.example "waits for the journal"
 deliver "$T/j4.eml"
-rm -f "$T/holding" "$T/released"
+rm -f "$T/jrelease"
 : >"$J"
 _it_bg jlock "$T/jlock.log" "$IT_PYTHON" -c '
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR)
 fcntl.flock(fd, fcntl.LOCK_EX)
-open(sys.argv[2], "w").close()
-time.sleep(2)
-open(sys.argv[3], "w").close()
+print("holding", flush=True)
+end = time.time() + 30
+while time.time() < end and not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
 fcntl.flock(fd, fcntl.LOCK_UN)
-' "$J" "$T/holding" "$T/released"
-wait_until 5 test -e "$T/holding" || fail "the journal was not locked" "$(cat "$T/jlock.log")"
-supportd --once --now "$(iso $((B + 4300)))" >"$T/jwait.log" 2>&1
-rc=$?
-assert_eq "$rc" 0 "--once with the journal held by another process: exit 0"
-if [ -e "$T/released" ]; then
-	ok "...it returned only after the other process let go"
-else
-	not_ok "...it returned only after the other process let go" "$(cat "$T/jwait.log")"
-fi
+' "$J" "$T/jrelease"
+wait_until 5 grep -q holding "$T/jlock.log" || fail "the journal was not locked" "$(cat "$T/jlock.log")"
+supportd --once --now "$(iso $((B + 8400)))" >"$T/jwait.log" 2>&1 &
+spid=$!
+wait_until 20 grep -q 'intake: mailbox=support mails=1' "$T/jwait.log" ||
+	fail "--once did not take the mail in" "$(cat "$T/jwait.log")"
+sleep 0.5
+assert_eq "$(sink_times "$(responses_to waiter@acme.example)")" 0 \
+	"the journal held by another process: --once has not sent"
+touch "$T/jrelease"
+wait "$spid"
+assert_eq "$?" 0 "...let go: --once exits 0"
 assert_eq "$(sink_times "$(responses_to waiter@acme.example)")" 1 "...and the response went out once"
 _it_stop jlock
+
+# A 4xx for one response does not hold back the later groups' responses
+# in the same --once (a mail over max_message_size is a group of its own).
+write_config 'poll_interval = "1s";' 'max_message_size = "4K";'
+smtp_mode 'rcpt:full@acme.example 452 4.2.2 mailbox full'
+mail g1 full@acme.example "refused for now"
+{ cat "$T/g1.eml" | sed 's/g1@test/g2@test/; s/full@acme/later@acme/; s/refused for now/in a later group/'
+  head -c 12000 /dev/zero | tr '\0' 'x' | fold -w 70; echo; } >"$T/g2.eml"
+deliver "$T/g1.eml"
+deliver "$T/g2.eml"
+supportd --once --now "$(iso $((B + 8500)))" >"$T/groups.log" 2>&1
+assert_eq "$?" 75 "one response refused with 452: --once exits 75"
+assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE rcpts='full@acme.example'")" "queued 1" \
+	"...that one waits for its retry"
+assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='later@acme.example'")" sent \
+	"...the later group's response went out in the same run"
+smtp_mode
+write_config 'poll_interval = "1s";'
 it_done
