@@ -500,28 +500,28 @@ assert_eq "$(sql "SELECT status FROM outbox WHERE id=$row6")" sent "lock release
 assert_eq "$(stat -c %s "$J")" 0 "...and the journal emptied"
 assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE id=$row6")")" 1 "...still once at the sink"
 
-# A journal that exists but cannot be read: nothing is sent.
+# journal_case NOW EXIT PATTERN STATUS TIMES WHAT: supportd --once at
+# NOW, then its exit status, its log, and the status of nojournal@'s
+# response and how often the sink has it.
+journal_case() {
+	supportd --once --now "$(iso "$1")" >"$T/journal-$1.log" 2>&1
+	assert_eq "$?" "$2" "$6: --once exits $2"
+	assert_file_contains "$T/journal-$1.log" "$3" "...and says why"
+	assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='nojournal@acme.example'")" "$4" \
+		"...the response is $4"
+	assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE rcpts='nojournal@acme.example'")")" "$5" \
+		"...the sink has it $5 time(s)"
+}
 rm -f "$J"
 mkdir "$J"
 mail j3 nojournal@acme.example "the journal is unreadable"
 deliver "$T/j3.eml"
-supportd --once --now "$(iso $((B + 8200)))" >"$T/badjournal.log" 2>&1
-assert_eq "$?" 75 "a journal that cannot be opened: --once exits 75"
-assert_file_contains "$T/badjournal.log" 'cannot open the sent journal .*nothing is sent' "...and says why"
-assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='nojournal@acme.example'")" queued \
-	"...the response stays queued"
-assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE rcpts='nojournal@acme.example'")")" 0 \
-	"...and is not sent"
+journal_case $((B + 8200)) 75 'cannot open the sent journal .*nothing is sent' queued 0 \
+	"a journal that exists but cannot be opened stops sending"
 rmdir "$J"
-# No journal exists and none can be made: each row is recorded at once.
 ln -s "$T/no-such-dir/sent" "$J"
-supportd --once --now "$(iso $((B + 8300)))" >"$T/nojournal.log" 2>&1
-assert_eq "$?" 0 "no journal can be made: --once still exits 0"
-assert_file_contains "$T/nojournal.log" 'cannot create the sent journal' "...and says so"
-assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='nojournal@acme.example'")" sent \
-	"...the response is marked sent"
-assert_eq "$(sink_times "$(sql "SELECT message_id FROM outbox WHERE rcpts='nojournal@acme.example'")")" 1 \
-	"...and the sink has it once"
+journal_case $((B + 8300)) 0 'cannot create the sent journal' sent 1 \
+	"no journal exists and none can be made: each row recorded at once"
 rm -f "$J"
 
 # Another process holds the journal: --once waits for it.
