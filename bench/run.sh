@@ -324,7 +324,7 @@ FROM tickets;
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 EOF
-	mv "$T/supportd.db" "$BIG_DB"
+		mv "$T/supportd.db" "$BIG_DB"
 	fi
 	[ -z "${BIG_SAVE:-}" ] || cp "$BIG_DB" "$BIG_SAVE" || die "cannot save to $BIG_SAVE"
 	BIG_PREFILL=$(calc "$(now) - $t0" 1)

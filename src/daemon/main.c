@@ -16,8 +16,8 @@
  * only ever holds up its own mailbox.  The runtime they share (config,
  * templates, classifier) is immutable while they run.  Only the main
  * thread sends mail: a worker that committed a group of mails writes a
- * byte to a pipe, and the main thread flushes the outbox at once.  Signals are
- * blocked in the workers and handled by the main thread.
+ * byte to a pipe, and the main thread flushes the outbox at once.
+ * Signals are blocked in the workers and handled by the main thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -243,24 +243,21 @@ struct sender {
 	int			 failed;	/* as cycle() counts */
 };
 
+/* Tells the sender a group was committed, or (last) that all is in. */
 static void
-sender_wake(void *arg)
+sender_post(struct sender *s, bool last)
 {
-	struct sender *s = arg;
-
 	pthread_mutex_lock(&s->mu);
 	s->commits++;
+	s->last = s->last || last;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 
 static void
-sender_last(struct sender *s)
+sender_wake(void *arg)
 {
-	pthread_mutex_lock(&s->mu);
-	s->last = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	sender_post(arg, false);
 }
 
 static void *
@@ -359,7 +356,7 @@ cycle(struct runtime *rt)
 		log_warnx("%s", err.msg);
 		failed++;
 	}
-	sender_last(&snd);
+	sender_post(&snd, true);
 	if (threaded)
 		pthread_join(snd.th, NULL);
 	else {

@@ -133,10 +133,13 @@ static const char *const migrations[] = {
 	" t.escalation_level, t.after_hours, t.linked_to," \
 	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)," \
 	" t.resolved_at, t.last_agent_at"
-#define OUTBOX_COLS \
-	"id, ticket_id, kind, status, mail_from, rcpts, message_id, raw," \
+/* RAW is the column read as the message: "raw", or "NULL" where the
+ * caller needs only the row's state. */
+#define OUTBOX_COLS_RAW(RAW) \
+	"id, ticket_id, kind, status, mail_from, rcpts, message_id, " RAW "," \
 	" attempts, next_attempt_at, created_at, sent_at, last_error," \
 	" first_response"
+#define OUTBOX_COLS	OUTBOX_COLS_RAW("raw")
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
@@ -207,7 +210,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " first_response) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
 	[S_OUT_NEXT] = "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued'"
 	    " AND next_attempt_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1",
-	[S_OUT_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?1",
+	[S_OUT_GET] = "SELECT " OUTBOX_COLS_RAW("NULL")
+	    " FROM outbox WHERE id = ?1",
 	[S_OUT_SENT] = "UPDATE outbox SET status = 'sent', sent_at = ?2,"
 	    " attempts = attempts + 1, last_error = NULL WHERE id = ?1",
 	[S_OUT_RETRY] = "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3,"

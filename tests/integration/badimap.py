@@ -15,13 +15,17 @@ one mail, and breaks it the way MODE says:
   huge-literal  announces a 4 GB literal, sends a little, then closes
   bad-fetch     answers FETCH with a response that does not parse
   no-login      answers LOGIN with NO
+  slow-select   not a fault: answers SELECT only once LOG.hold is gone
+                (at most 30 s), then serves the mail as a good server
 
 Each connection is logged to LOG (one line per command) so the test can
 see how often supportd came back.
 """
+import os
 import socket
 import sys
 import threading
+import time
 
 MAIL = (b"From: ann@acme.example\r\nTo: support@vendor.example\r\n"
         b"Subject: printer on fire\r\nMessage-ID: <bad-1@acme.example>\r\n"
@@ -70,6 +74,10 @@ def serve(conn, mode, log):
         elif cmd.startswith("SELECT") or cmd.startswith("EXAMINE"):
             if mode == "select-close":
                 return
+            if mode == "slow-select":
+                end = time.time() + 30
+                while os.path.exists(log + ".hold") and time.time() < end:
+                    time.sleep(0.05)
             send(b"* 1 EXISTS\r\n* 0 RECENT\r\n"
                  b"* OK [UIDVALIDITY 7] UIDs valid\r\n"
                  b"* OK [UIDNEXT 2] next\r\n"

@@ -14,6 +14,8 @@
 # here; supportd now wraps the stream, see src/intake/imap.c).
 # Then the daemon against a server that closes mid-FETCH: it backs off
 # (1, 2, 4 s: few connections, no busy loop) and keeps serving Dovecot.
+# Last, a server that is only slow (slow-select) orders two flushes of
+# one --once: a 452 in the first does not stop the second.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -107,4 +109,26 @@ wait_until 15 sink_has "$((sent + 1))" ||
 assert_eq "$(sink_count)" "$((sent + 1))" "daemon: the good mailbox's mail is answered while the bad one fails"
 stop_supportd
 assert_eq "$(bad_rows)" 0 "daemon: still nothing of the bad server's mail stored"
+
+# A 4xx for one response does not stop --once from sending what a later
+# mailbox brings in.  The second server answers SELECT only once the
+# sender's flush that met the 452 has ended, so that flush and the one
+# after the second mailbox's commit are surely two.
+start_bad slow-select
+touch "$T/bad-slow-select.log.hold"
+smtp_mode 'rcpt:full@customer.example 452 4.2.2 mailbox full'
+mail full "refused for now"
+deliver "$T/full.eml"
+supportd --once >"$T/slow.log" 2>&1 &
+spid=$!
+wait_until 20 grep -q 'sending failed (1 tried)' "$T/slow.log" ||
+	not_ok "the 452 was met" "$(cat "$T/slow.log")"
+rm -f "$T/bad-slow-select.log.hold"
+wait "$spid"
+assert_eq "$?" 75 "one response refused with 452: --once exits 75"
+assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE rcpts='full@customer.example'")" \
+	"queued 1" "...that one waits for its retry"
+assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='ann@acme.example'")" sent \
+	"...the later mailbox's response went out in the same run"
+smtp_mode
 it_done

@@ -22,8 +22,7 @@
 #     is not taken; rows already marked are not recorded twice; under a
 #     held write lock the row waits in the journal; an unreadable journal
 #     stops sending, none at all records rows directly; --once waits while
-#     another process holds the journal; a 4xx does not hold back later
-#     groups.
+#     another process holds the journal.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -553,21 +552,5 @@ assert_eq "$?" 0 "...let go: --once exits 0"
 assert_eq "$(sink_times "$(responses_to waiter@acme.example)")" 1 "...and the response went out once"
 _it_stop jlock
 
-# A 4xx for one response does not hold back the later groups' responses
-# in the same --once (a mail over max_message_size is a group of its own).
-write_config 'poll_interval = "1s";' 'max_message_size = "4K";'
-smtp_mode 'rcpt:full@acme.example 452 4.2.2 mailbox full'
-mail g1 full@acme.example "refused for now"
-{ cat "$T/g1.eml" | sed 's/g1@test/g2@test/; s/full@acme/later@acme/; s/refused for now/in a later group/'
-  head -c 12000 /dev/zero | tr '\0' 'x' | fold -w 70; echo; } >"$T/g2.eml"
-deliver "$T/g1.eml"
-deliver "$T/g2.eml"
-supportd --once --now "$(iso $((B + 8500)))" >"$T/groups.log" 2>&1
-assert_eq "$?" 75 "one response refused with 452: --once exits 75"
-assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE rcpts='full@acme.example'")" "queued 1" \
-	"...that one waits for its retry"
-assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='later@acme.example'")" sent \
-	"...the later group's response went out in the same run"
-smtp_mode
-write_config 'poll_interval = "1s";'
+# (A 4xx for one response next to a later mailbox's mail: t-badimap.sh.)
 it_done
