@@ -151,21 +151,80 @@ put_list(GString *h, const char *field, char *const *items, size_t n,
 	g_string_append_c(h, '\n');
 }
 
+/*
+ * value as RFC 2047 words.  GMime encodes only the words that are not
+ * ASCII and passes a literal "=?" through, which a reader then decodes
+ * as if it were a word (and GMime's own folder mangles: fuzz-mime found
+ * a Subject it broke into a line that was no field).  So a value with
+ * "=?" in it is sent as base64 words whole, a word being at most 45
+ * bytes of whole characters (75 columns, RFC 2047 section 2); value
+ * is valid UTF-8 (mt_line).  Caller g_free()s.
+ */
+static char *
+encode_words(const char *value, bool phrase)
+{
+	GMimeFormatOptions	*fo = g_mime_format_options_get_default();
+	GString			*out;
+	const char		*p = value, *q, *next;
+	char			*b64;
+
+	if (strstr(value, "=?") == NULL)
+		return phrase ?
+		    g_mime_utils_header_encode_phrase(fo, value, "utf-8") :
+		    g_mime_utils_header_encode_text(fo, value, "utf-8");
+	out = g_string_new(NULL);
+	while (*p != '\0') {
+		for (q = p; *q != '\0'; q = next) {
+			next = g_utf8_next_char(q);
+			if (next - p > 45)
+				break;
+		}
+		b64 = g_base64_encode((const guchar *)p, (gsize)(q - p));
+		g_string_append_printf(out, "%s=?UTF-8?B?%s?=",
+		    out->len > 0 ? " " : "", b64);
+		g_free(b64);
+		p = q;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * "Field: value" folded before white space, lines kept within 78
+ * columns where the words allow (mt_line caps a value so that any one
+ * word fits 998).  Folded here: GMime's unstructured_header_fold
+ * rewrites and breaks what looks like an encoded word.
+ */
+static void
+put_folded(GString *h, const char *field, const char *value)
+{
+	size_t		 col, start, len;
+	const char	*p = value;
+
+	g_string_append_printf(h, "%s: ", field);
+	col = start = strlen(field) + 2;
+	while (*p != '\0') {
+		/* a word with the blank before it, where one is */
+		len = (*p == ' ' || *p == '\t') ? 1 : 0;
+		len += strcspn(p + len, " \t");
+		if (len > 1 && col > start && col + len > 78 &&
+		    (*p == ' ' || *p == '\t')) {
+			g_string_append_c(h, '\n');
+			col = 0;
+		}
+		g_string_append_len(h, p, (gssize)len);
+		col += len;
+		p += len;
+	}
+	g_string_append_c(h, '\n');
+}
+
 /* "Field: value", value RFC 2047-encoded where not ASCII, folded. */
 static void
 put_text(GString *h, const char *field, const char *value)
 {
-	GMimeFormatOptions	*fo = g_mime_format_options_get_default();
-	char			*enc, *line, *folded;
+	char *enc = encode_words(value, false);
 
-	enc = g_mime_utils_header_encode_text(fo, value, "utf-8");
-	line = g_strdup_printf("%s: %s", field, enc != NULL ? enc : "");
-	folded = g_mime_utils_unstructured_header_fold(NULL, fo, line);
-	g_string_append(h, folded != NULL ? folded : line);
-	if (h->len > 0 && h->str[h->len - 1] != '\n')
-		g_string_append_c(h, '\n');
-	g_free(folded);
-	g_free(line);
+	put_folded(h, field, enc != NULL ? enc : "");
 	g_free(enc);
 }
 
@@ -194,8 +253,7 @@ header_addr(const char *addr)
 static char *
 mailbox(const char *name, const char *addr)
 {
-	GMimeFormatOptions	*fo = g_mime_format_options_get_default();
-	char			*a = header_addr(addr), *n, *p, *out;
+	char	*a = header_addr(addr), *n, *p, *out;
 
 	if (a == NULL)
 		return NULL;
@@ -204,7 +262,7 @@ mailbox(const char *name, const char *addr)
 		free(n);
 		return a;
 	}
-	p = g_mime_utils_header_encode_phrase(fo, n, "utf-8");
+	p = encode_words(n, true);
 	out = xasprintf("%s <%s>", p != NULL ? p : "", a);
 	g_free(p);
 	free(n);

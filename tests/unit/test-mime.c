@@ -152,6 +152,27 @@ wire_ok(const char *raw)
 	return col == 0;
 }
 
+/* Every line of the header block of raw is a "Name: value" field or
+ * its folded continuation. */
+static bool
+fields_ok(const char *raw)
+{
+	const char *l = raw, *eol, *colon;
+
+	while ((eol = strstr(l, "\r\n")) != NULL && eol != l) {
+		if (*l != ' ' && *l != '\t') {
+			colon = memchr(l, ':', (size_t)(eol - l));
+			if (colon == NULL || colon == l)
+				return false;
+			for (const char *q = l; q < colon; q++)
+				if (!g_ascii_isalnum(*q) && *q != '-')
+					return false;
+		}
+		l = eol + 2;
+	}
+	return eol != NULL;
+}
+
 /* How many header fields called name (any case) start a line of the
  * header block of raw. */
 static int
@@ -1186,6 +1207,46 @@ test_build_edges(void)
 		strv_free(&refs);
 		g_free(longa);
 		g_free(longw);
+	}
+
+	/* Text that looks like RFC 2047 words goes out encoded and comes
+	 * back as written; the first subject is the one fuzz-mime found
+	 * GMime's folder breaking into a line that was no field. */
+	{
+		static const char *const lit[] = {
+			"=?NNE?B? EnA=autor\xc3\xbf\xc3\xbf\xc3\xbfpy"
+			    "sssssssssssssssssssssssssssssssssssssssssssss"
+			    "sssssssssssssssssssssssssssssssssssssssssssss"
+			    "ssssssssssssssssssssSEelpyS",
+			"=?utf-8?q?abc?= done",
+			"Re: =?x?b?YQ==?= \xc3\xa4 and  two  spaces",
+		};
+
+		for (size_t i = 0; i < nitems(lit); i++) {
+			memset(&om, 0, sizeof(om));
+			om.from_name = lit[i];
+			om.from_addr = "support@vendor.example";
+			om.to_addr = "joe@customer.example";
+			om.subject = lit[i];
+			om.message_id = "m@vendor.example";
+			om.body = "b\n";
+			raw = mime_build(&om);
+			test_assert_idx(raw != NULL && wire_ok(raw) &&
+			    fields_ok(raw), (int)i);
+			test_assert_idx(raw != NULL &&
+			    header_count(raw, "Subject") == 1, (int)i);
+			m = NULL;
+			test_assert_idx(raw != NULL && mime_parse(raw,
+			    strlen(raw), &m, &err) == 0, (int)i);
+			if (m != NULL) {
+				test_assert_streq_idx(m->subject, lit[i],
+				    (int)i);
+				test_assert_streq_idx(m->from.name, lit[i],
+				    (int)i);
+			}
+			mail_free(&m);
+			free(raw);
+		}
 	}
 
 	/* ASCII only: plain 7bit, no encoding needed. */
