@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 """latency.py - delivery -> response latency with supportd on IDLE.
 
-    latency.py HOST PORT USER PASS DUMPDIR N
+    latency.py HOST PORT USER PASS DUMPDIR N [GAP]
 
 APPENDs N new-ticket mails to INBOX one at a time over one IMAP session,
-taking the time just before each APPEND, and waits (up to 10 s) for the
+taking the time just before each APPEND (after a pause of GAP seconds,
+default 0, so a Dovecot with imap hibernation has hibernated the IDLE
+sessions again), and waits (up to 10 s) for the
 response to appear in DUMPDIR, where smtp-sink -d writes one file per
 mail transaction; the response is the file naming the mail's Message-ID
 (In-Reply-To).  A second session sits in IDLE and records when
@@ -63,6 +65,7 @@ def pct(v, p):
 def main():
     host, port, user, pw, dump, n = sys.argv[1:7]
     n = int(n)
+    gap = float(sys.argv[7]) if len(sys.argv) > 7 else 0.0
     im = imaplib.IMAP4(host, int(port))
     im.login(user, pw)
     watch = IdleWatch(host, port, user, pw)
@@ -87,6 +90,8 @@ def main():
                % (i, i, i % 50, i, mid,
                   time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
                   i)).encode()
+        if gap > 0:
+            time.sleep(gap)
         t0 = time.time_ns()
         typ, _ = im.append("INBOX", None, None, msg)
         if typ != "OK":
