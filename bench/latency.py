@@ -124,6 +124,10 @@ def main():
         if te is not None:
             dove.append((te - t0) / 1e6)
             own.append((done - te) / 1e6)
+        # per mail, for a look at the slow ones (run.sh keeps it in
+        # latency.err; KEEP=1 keeps that)
+        print("mail %d: %.1f ms%s" % (i, lat[-1], "" if te is None else
+              ", Dovecot %.1f ms" % ((te - t0) / 1e6)), file=sys.stderr)
     im.logout()
     if not lat:
         sys.exit("no responses")

@@ -21,14 +21,14 @@
 #   5. IDLE latency: the daemon running with idle = true, LAT_N (200)
 #      mails APPENDed one at a time, APPEND -> response accepted by
 #      smtp-sink (file mtime of its per-mail dump), p50/p95/p99; once
-#      with Dovecot's imap hibernation (mails LAT_GAP, 1.5 s, apart) and
+#      with Dovecot's imap hibernation (mails LAT_GAP, 2 s, apart) and
 #      once with its defaults;
 #   6. intake with BIG (1,000,000) tickets already in the database.
 # 3, 4 and 6 run RUNS (3) times each, on a refilled mailbox and a fresh
 # database, and report the fastest run (and the highest RSS), as 2 does.
 # Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
 #
-# Environment: LAT_N=0 or BIG=0 skip 5 or 6; LAT_GAP (1.5) s between the
+# Environment: LAT_N=0 or BIG=0 skip 5 or 6; LAT_GAP (2) s between the
 # mails of 5's hibernation run; KEEP=1 keeps the temp dir;
 # WRAP="perf record -g -o FILE --" runs each supportd under a profiler;
 # BIG_SAVE=FILE keeps a copy of the prefilled database, BIG_FROM=FILE
@@ -235,30 +235,6 @@ e2e "$CONNS"
 # hibernation (a production setting that saves a process per idle client;
 # mails LAT_GAP s apart so the sessions hibernate between them) and with
 # Dovecot's defaults.
-hibernate_conf() {
-	local user group
-	if [ "$(id -u)" -eq 0 ]; then
-		user=${DOVECOT_INTERNAL_USER:-dovecot}
-	else
-		user=$(id -un)
-	fi
-	group=$(id -gn "$user")
-	cat <<EOF
-imap_hibernate_timeout = 1s
-service imap {
-  extra_groups = $group
-  unix_listener imap-master {
-    user = $user
-  }
-}
-service imap-hibernate {
-  unix_listener imap-hibernate {
-    mode = 0660
-    group = $group
-  }
-}
-EOF
-}
 
 # idle_latency PREFIX GAP: the daemon on IDLE, LAT_N mails GAP s apart;
 # sets PREFIX_P50 _P95 _P99 _MAX _GOT _DOVE (Dovecot's part) and _OWN.
@@ -280,8 +256,8 @@ idle_latency() {
 	start_supportd
 	sleep 2
 	lat=$("$PY" "$BENCH/latency.py" 127.0.0.1 "$IMAP_PORT" "$IMAP_USER" \
-		"$IMAP_PASS" "$T/dump" "$LAT_N" "$gap" 2>"$T/latency.err") ||
-		log "latency.py failed: $(tail -n 5 "$T/latency.err")"
+		"$IMAP_PASS" "$T/dump" "$LAT_N" "$gap" 2>"$T/latency-$pre.err") ||
+		log "latency.py failed: $(tail -n 5 "$T/latency-$pre.err")"
 	log "latency ($pre, ${gap} s apart): $lat"
 	for kv in $lat; do
 		case $kv in
@@ -303,17 +279,16 @@ idle_latency() {
 	_it_stop smtpsink
 }
 
-LAT_GAP=${LAT_GAP:-1.5}
+LAT_GAP=${LAT_GAP:-2}
 for pre in HIB DEF; do
 	for f in P50 P95 P99 MAX GOT DOVE OWN; do
 		printf -v "${pre}_$f" '%s' -
 	done
 done
 if [ "$LAT_N" -gt 0 ]; then
-	DOVECOT_EXTRA=$(hibernate_conf)
-	export DOVECOT_EXTRA
+	DOVECOT_HIBERNATE=1	# lib.sh's imap hibernation settings
 	idle_latency HIB "$LAT_GAP"
-	unset DOVECOT_EXTRA
+	DOVECOT_HIBERNATE=0
 	idle_latency DEF 0
 fi
 

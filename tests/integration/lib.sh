@@ -39,6 +39,7 @@
 #	CERT_SAN		subjectAltName of make_cert's server certificate
 #	DOVECOT_SSL=yes|required  also IMAPS on $IMAPS_PORT, cert from make_cert
 #	DOVECOT_EXTRA		lines appended to dovecot.conf
+#	DOVECOT_HIBERNATE=1	IMAP sessions idle for 1 s are hibernated
 #	SUPPORTD_BIN, SUPPORTCTL_BIN  binaries (default $BUILDDIR/src/...)
 #	SUPPORTD_TEST_VALGRIND=1  run supportd/supportctl under valgrind
 #	IT_PYTHON		Python with aiosmtpd (default /usr/bin/python3)
@@ -605,7 +606,32 @@ EOF
 		printf '%s\n' "ssl_cert = <$T/cert.pem" "ssl_key = <$T/key.pem" \
 			>>"$conf"
 	fi
+	[ "${DOVECOT_HIBERNATE:-0}" != 1 ] ||
+		_it_hibernate_conf "$internal" "$group" >>"$conf"
 	[ -z "${DOVECOT_EXTRA:-}" ] || printf '%s\n' "$DOVECOT_EXTRA" >>"$conf"
+}
+
+# Dovecot's imap hibernation: a session idle in IDLE for a second is
+# handed to imap-hibernate, which watches the mailbox and gives the
+# session back to an imap process when it changes (or the client
+# speaks).  The imap process (the mail user) passes the session over
+# imap-hibernate's socket; imap-hibernate hands it back over imap-master.
+_it_hibernate_conf() {	# _it_hibernate_conf INTERNAL_USER GROUP
+	cat <<EOF
+imap_hibernate_timeout = 1s
+service imap {
+  extra_groups = $2
+  unix_listener imap-master {
+    user = $1
+  }
+}
+service imap-hibernate {
+  unix_listener imap-hibernate {
+    mode = 0660
+    group = $2
+  }
+}
+EOF
 }
 
 # stop_dovecot: stop it (the mail stays; start_dovecot brings it back).

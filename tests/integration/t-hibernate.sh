@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# IDLE against a Dovecot that hibernates idle sessions (SPEC §3.2; a
+# production setting, and the one under which the benchmark measures
+# IDLE latency): while the daemon waits, Dovecot hands its session to
+# imap-hibernate, which answers for it and gives it back to an imap
+# process when mail comes, when the daemon sends DONE to renew the IDLE,
+# or when it stops.  Every one of those must go on working: the mail is
+# answered, the renewals raise no error, the stop is clean.  Not timed:
+# bench/ measures the latency.
+. "$(dirname "$0")/lib.sh"
+it_init "$0"
+DOVECOT_HIBERNATE=1
+start_dovecot
+start_smtp
+write_config 'poll_interval = "60s";' --imap 'idle = true;' \
+	--imap 'idle_renew = "3s";'
+
+# Whether imap-hibernate holds a session now (its process title, with
+# verbose_proctitle, counts them: "imap-hibernate [1 connections]").
+hibernated() {
+	ps -eo args= | grep -Eq "sd-test-$IMAP_PORT/imap-hibernate \[[1-9]"
+}
+mail() {	# mail NAME SUBJECT
+	printf 'From: ann@acme.example\nTo: support@vendor.example\nSubject: %s\nMessage-ID: <%s@acme.example>\n\nhello\n' \
+		"$2" "$1" >"$T/$1.eml"
+}
+
+start_supportd
+wait_until 10 grep -q 'mailbox=support host=127.0.0.1.*connected' "$T/supportd.log" ||
+	fail "the mailbox did not connect" "$(cat "$T/supportd.log")"
+if wait_until 10 hibernated; then
+	ok "Dovecot hibernates the daemon's IDLE session"
+else
+	not_ok "Dovecot hibernates the daemon's IDLE session" \
+		"$(ps -eo args= | grep "sd-test-$IMAP_PORT")" "$(cat "$T/dovecot.log")"
+fi
+
+mail h1 "printer on fire"
+deliver "$T/h1.eml"
+wait_until 15 sink_has 1 && ok "a mail delivered while it is hibernated is answered" ||
+	not_ok "a mail delivered while it is hibernated is answered" "$(cat "$T/supportd.log")"
+assert_eq "$(supportctl list --json | json_py 'len(j)')" 1 "...and makes one ticket"
+
+# Renewals every 3 s: each DONE wakes the session out of hibernation,
+# the new IDLE is hibernated again.
+wait_until 10 hibernated && ok "hibernated again after the mail" ||
+	not_ok "hibernated again after the mail"
+sleep 7
+wait_until 10 hibernated && ok "hibernated again after two renewals" ||
+	not_ok "hibernated again after two renewals" "$(cat "$T/supportd.log")"
+
+mail h2 "second mail"
+deliver "$T/h2.eml"
+wait_until 15 sink_has 2 && ok "the next mail is answered too" ||
+	not_ok "the next mail is answered too" "$(cat "$T/supportd.log")"
+assert_file_lacks "$T/supportd.log" 'level=(warn|error)' \
+	"hibernation and the renewals cause no warning or error"
+
+assert_eq "$(grep -c 'mailbox=support host=.*connected' "$T/supportd.log")" 1 \
+	"one session throughout: hibernation is invisible to the daemon"
+
+wait_until 10 hibernated || note "not hibernated at the stop"
+kill -TERM "$SUPPORTD_PID"
+wait "$SUPPORTD_PID"
+assert_eq "$?" 0 "SIGTERM with the session hibernated: supportd exits 0"
+assert_file_contains "$T/supportd.log" 'daemon: stopping' "...and says so"
+assert_file_lacks "$T/supportd.log" 'still blocked' \
+	"...with the worker's DONE answered, not left blocked"
+assert_file_lacks "$T/dovecot.log" '(Error|Panic|Fatal):' \
+	"Dovecot logged no error"
+it_done
