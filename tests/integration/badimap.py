@@ -17,11 +17,16 @@ one mail, and breaks it the way MODE says:
   no-login      answers LOGIN with NO
   slow-select   not a fault: answers SELECT only once LOG.hold is gone
                 (at most 30 s), then serves the mail as a good server
+  late-exists   not a fault: a good server with IDLE whose second mail
+                arrives while the first is marked \Seen, announced by
+                "* 2 EXISTS" in the answer to that UID STORE; IDLE then
+                announces nothing (as Dovecot: the session already knows)
 
 Each connection is logged to LOG (one line per command) so the test can
 see how often supportd came back.
 """
 import os
+import re
 import socket
 import sys
 import threading
@@ -32,8 +37,27 @@ MAIL = (b"From: ann@acme.example\r\nTo: support@vendor.example\r\n"
         b"Date: Mon, 16 Nov 2026 09:00:00 +0000\r\n\r\nhelp\r\n")
 
 
+def uids_of(spec, n):
+    """The UIDs among 1..n that the IMAP sequence set spec names."""
+    out = set()
+    for part in spec.split(","):
+        a, _, b = part.partition(":")
+        lo = n if a == "*" else int(a)
+        hi = lo if not b else (n if b == "*" else int(b))
+        out.update(u for u in range(min(lo, hi), max(lo, hi) + 1)
+                   if 1 <= u <= n)
+    return sorted(out)
+
+
+def mail_of(uid):
+    return MAIL.replace(b"<bad-1@", b"<bad-%d@" % uid)
+
+
 def serve(conn, mode, log):
     f = conn.makefile("rb")
+    n = 1           # mails in the mailbox, UIDs 1..n
+    seen = set()
+    caps = b"IMAP4rev1 UIDPLUS" + (b" IDLE" if mode == "late-exists" else b"")
 
     def send(b):
         conn.sendall(b)
@@ -54,7 +78,7 @@ def serve(conn, mode, log):
     if mode == "garbage":
         send(b"\x00\xff\xfe*\x01 OK\x00" * 8)
         return
-    send(b"* OK [CAPABILITY IMAP4rev1 UIDPLUS] badimap ready\r\n")
+    send(b"* OK [CAPABILITY %s] badimap ready\r\n" % caps)
     while True:
         line = f.readline()
         if not line:
@@ -64,13 +88,13 @@ def serve(conn, mode, log):
         note(line.decode("latin-1").rstrip("\r\n").split(" ")[1].upper()
              if len(words) > 1 else "?")
         if cmd.startswith("CAPABILITY"):
-            send(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n")
+            send(b"* CAPABILITY %s\r\n" % caps)
             send(tag.encode() + b" OK done\r\n")
         elif cmd.startswith("LOGIN"):
             if mode == "no-login":
                 send(tag.encode() + b" NO [AUTHENTICATIONFAILED] no\r\n")
             else:
-                send(tag.encode() + b" OK [CAPABILITY IMAP4rev1 UIDPLUS] in\r\n")
+                send(tag.encode() + b" OK [CAPABILITY %s] in\r\n" % caps)
         elif cmd.startswith("SELECT") or cmd.startswith("EXAMINE"):
             if mode == "select-close":
                 return
@@ -78,16 +102,34 @@ def serve(conn, mode, log):
                 end = time.time() + 30
                 while os.path.exists(log + ".hold") and time.time() < end:
                     time.sleep(0.05)
-            send(b"* 1 EXISTS\r\n* 0 RECENT\r\n"
+            send(b"* %d EXISTS\r\n* 0 RECENT\r\n"
                  b"* OK [UIDVALIDITY 7] UIDs valid\r\n"
-                 b"* OK [UIDNEXT 2] next\r\n"
-                 b"* FLAGS (\\Seen \\Deleted)\r\n")
+                 b"* OK [UIDNEXT %d] next\r\n"
+                 b"* FLAGS (\\Seen \\Deleted)\r\n" % (n, n + 1))
             send(tag.encode() + b" OK [READ-WRITE] selected\r\n")
         elif cmd.startswith("UID SEARCH"):
-            send(b"* SEARCH 1\r\n" + tag.encode() + b" OK searched\r\n")
+            m = re.search(r"UID ([0-9*:,]+)", " ".join(words[3:]))
+            found = uids_of(m.group(1), n) if m else list(range(1, n + 1))
+            if "UNSEEN" in line.decode("latin-1").upper():
+                found = [u for u in found if u not in seen]
+            send(b"* SEARCH" + b"".join(b" %d" % u for u in found) +
+                 b"\r\n" + tag.encode() + b" OK searched\r\n")
+        elif cmd.startswith("UID STORE"):
+            seen.update(uids_of(words[3], n))
+            if mode == "late-exists" and n == 1:
+                n = 2
+                send(b"* 2 EXISTS\r\n")
+            send(tag.encode() + b" OK stored\r\n")
+        elif cmd.startswith("IDLE"):
+            send(b"+ idling\r\n")
+            if not f.readline():    # DONE
+                return
+            send(tag.encode() + b" OK idled\r\n")
         elif cmd.startswith("UID FETCH") and b"BODY" not in line.upper():
-            send(b'* 1 FETCH (UID 1 RFC822.SIZE %d INTERNALDATE '
-                 b'"16-Nov-2026 09:00:00 +0000")\r\n' % len(MAIL))
+            for u in uids_of(words[3], n):
+                send(b'* %d FETCH (UID %d RFC822.SIZE %d INTERNALDATE '
+                     b'"16-Nov-2026 09:00:00 +0000")\r\n'
+                     % (u, u, len(mail_of(u))))
             send(tag.encode() + b" OK fetched\r\n")
         elif cmd.startswith("UID FETCH"):
             if mode == "fetch-close":
@@ -101,8 +143,10 @@ def serve(conn, mode, log):
                 send(b"* 1 FETCH (UID 1 BODY[] ((((\r\n")
                 send(tag.encode() + b" OK fetched\r\n")
                 continue
-            send(b"* 1 FETCH (UID 1 BODY[] {%d}\r\n" % len(MAIL) + MAIL +
-                 b")\r\n" + tag.encode() + b" OK fetched\r\n")
+            for u in uids_of(words[3], n):
+                send(b"* %d FETCH (UID %d BODY[] {%d}\r\n"
+                     % (u, u, len(mail_of(u))) + mail_of(u) + b")\r\n")
+            send(tag.encode() + b" OK fetched\r\n")
         elif cmd.startswith("LOGOUT"):
             send(b"* BYE bye\r\n" + tag.encode() + b" OK out\r\n")
             return

@@ -14,8 +14,10 @@
 # here; supportd now wraps the stream, see src/intake/imap.c).
 # Then the daemon against a server that closes mid-FETCH: it backs off
 # (1, 2, 4 s: few connections, no busy loop) and keeps serving Dovecot.
-# Last, a server that is only slow (slow-select) orders two flushes of
-# one --once: a 452 in the first does not stop the second.
+# Then a server that is only slow (slow-select) orders two flushes of
+# one --once: a 452 in the first does not stop the second.  Last, a mail
+# announced in the answer to UID STORE (late-exists) is taken in before
+# the daemon idles.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -131,4 +133,28 @@ assert_eq "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE rcpts='full
 assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='ann@acme.example'")" sent \
 	"...the later mailbox's response went out in the same run"
 smtp_mode
+
+# A mail announced in the answer to another command is not announced
+# again by IDLE: the daemon must poll before it idles.  late-exists's
+# second mail arrives while the first is marked \Seen; with IDLE renewed
+# only every 24 minutes, it is taken in at once or not in this test.
+start_bad late-exists
+write_config 'poll_interval = "60s";' "mailboxes = (
+  { name = \"late\"; address = \"late@vendor.example\";
+    imap = { host = \"127.0.0.1\"; port = $BAD_PORT; tls = \"none\"; user = \"support\";
+      password_file = \"$T/imap.pass\"; folder = \"INBOX\"; idle = true; }; }
+);"
+start_supportd
+wait_until 10 grep -q 'mailbox=late uid=1 outcome=' "$T/supportd.log" ||
+	not_ok "late-exists: the first mail is taken in" "$(cat "$T/supportd.log")"
+if wait_until 10 grep -q 'mailbox=late uid=2 outcome=' "$T/supportd.log"; then
+	ok "late-exists: a mail announced while the first was marked is taken in at once"
+else
+	not_ok "late-exists: a mail announced while the first was marked is taken in at once" \
+		"$(cat "$T/supportd.log")" "server: $(tr '\n' ' ' <"$T/bad-late-exists.log")"
+fi
+stop_supportd
+# The server logs each command's first word: two polls before any IDLE.
+assert_match "$(tr '\n' ' ' <"$T/bad-late-exists.log" | sed 's/ IDLE.*//')" \
+	'SELECT.* SELECT' "late-exists: the daemon polls again before it idles"
 it_done

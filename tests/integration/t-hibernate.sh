@@ -21,9 +21,14 @@ write_config 'poll_interval = "60s";' --imap 'idle = true;' \
 hibernated() {
 	ps -eo args= | grep -Eq "sd-test-$IMAP_PORT/imap-hibernate \[[1-9]"
 }
-mail() {	# mail NAME SUBJECT
-	printf 'From: ann@acme.example\nTo: support@vendor.example\nSubject: %s\nMessage-ID: <%s@acme.example>\n\nhello\n' \
-		"$2" "$1" >"$T/$1.eml"
+# answered N SUBJECT MSG: a mail with SUBJECT delivered, the sink's Nth
+# response comes within 15 s.
+answered() {
+	printf 'From: ann@acme.example\nTo: support@vendor.example\nSubject: %s\nMessage-ID: <h%s@acme.example>\n\nhello\n' \
+		"$2" "$1" >"$T/h$1.eml"
+	deliver "$T/h$1.eml"
+	wait_until 15 sink_has "$1" && ok "$3" ||
+		not_ok "$3" "$(cat "$T/supportd.log")"
 }
 
 start_supportd
@@ -36,10 +41,7 @@ else
 		"$(ps -eo args= | grep "sd-test-$IMAP_PORT")" "$(cat "$T/dovecot.log")"
 fi
 
-mail h1 "printer on fire"
-deliver "$T/h1.eml"
-wait_until 15 sink_has 1 && ok "a mail delivered while it is hibernated is answered" ||
-	not_ok "a mail delivered while it is hibernated is answered" "$(cat "$T/supportd.log")"
+answered 1 "printer on fire" "a mail delivered while it is hibernated is answered"
 assert_eq "$(supportctl list --json | json_py 'len(j)')" 1 "...and makes one ticket"
 
 # Renewals every 3 s: each DONE wakes the session out of hibernation,
@@ -50,10 +52,7 @@ sleep 7
 wait_until 10 hibernated && ok "hibernated again after two renewals" ||
 	not_ok "hibernated again after two renewals" "$(cat "$T/supportd.log")"
 
-mail h2 "second mail"
-deliver "$T/h2.eml"
-wait_until 15 sink_has 2 && ok "the next mail is answered too" ||
-	not_ok "the next mail is answered too" "$(cat "$T/supportd.log")"
+answered 2 "second mail" "the next mail is answered too"
 assert_file_lacks "$T/supportd.log" 'level=(warn|error)' \
 	"hibernation and the renewals cause no warning or error"
 
