@@ -362,9 +362,10 @@ EOF
 		mv "$T/supportd.db" "$BIG_DB"
 	fi
 	[ -z "${BIG_SAVE:-}" ] || cp "$BIG_DB" "$BIG_SAVE" || die "cannot save to $BIG_SAVE"
-	BIG_PREFILL=$(calc "$(now) - $t0" 1)
+	BIG_PREFILL="$(calc "$(now) - $t0" 1) s"
+	[ -z "${BIG_FROM:-}" ] || BIG_PREFILL="copied from $BIG_FROM"
 	BIG_DBSIZE=$(du -sm "$BIG_DB" | cut -f1)
-	log "prefilled $BIG tickets in ${BIG_PREFILL}s, db ${BIG_DBSIZE} MB"
+	log "prefilled $BIG tickets: ${BIG_PREFILL}, db ${BIG_DBSIZE} MB"
 	# Each run on a fresh copy, written out first so the kernel's
 	# writeback of 3 GB does not run during the timed intake.
 	prep_big() {
@@ -451,7 +452,7 @@ NOTES=
 	echo
 	echo "Mail mix: $MIX_SHOW ($BYTES bytes in the Maildir; written in ${FILL_SHOW}s)."
 	echo "Intake run: $INTAKE_TICKETS tickets, $INTAKE_MSGS mails committed ($INTAKE_DISP), $INTAKE_QUEUED responses queued ($INTAKE_KINDS)."
-	[ "$BIG" -gt 0 ] && echo "Prefill of $BIG closed tickets (each with its incoming and outgoing message, participant, event and a sent response in the outbox): ${BIG_PREFILL}s, database ${BIG_DBSIZE} MB."
+	[ "$BIG" -gt 0 ] && echo "Prefill of $BIG closed tickets (each with its incoming and outgoing message, participant, event and a sent response in the outbox): ${BIG_PREFILL}, database ${BIG_DBSIZE} MB."
 	[ "$LAT_N" -gt 0 ] && echo "IDLE latency: with Dovecot's imap hibernation (imap_hibernate_timeout = 1s, mails ${LAT_GAP} s apart) and with its defaults, which announce new mail to an IDLE session 500 ms late.  \"Dovecot alone\" is a second IDLE session's APPEND -> EXISTS (p50/p95/p99)."
 	true
 	echo
