@@ -36,6 +36,8 @@ struct sd_intake {
 	mailimap			*imap;		/* owned, or NULL */
 	bool				 idle_ready;	/* mailstream_setup_idle done */
 	bool				 swept;		/* see sweep() */
+	uint32_t			 search_exists;	/* see mail_announced() */
+	bool				 expunged;	/* since the search */
 	void				(*on_commit)(void *);
 	void				*on_commit_arg;
 };
@@ -351,8 +353,11 @@ search_new(struct sd_intake *in, uint32_t last, GArray *uids,
 
 	/* From here on an EXISTS may name mail this search misses: say
 	 * so to intake_idle (mail_announced). */
-	if (in->imap->imap_selection_info != NULL)
+	if (in->imap->imap_selection_info != NULL) {
 		in->imap->imap_selection_info->sel_has_exists = 0;
+		in->search_exists = in->imap->imap_selection_info->sel_exists;
+	}
+	in->expunged = false;
 	/* A 0 end means '*'; the key owns the set. */
 	set = mailimap_set_new_interval(last + 1, 0);
 	key = mailimap_search_key_new_uid(set);
@@ -647,6 +652,7 @@ dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
 	    mailimap_has_extension(in->imap, "MOVE")) {
 		r = mailimap_uid_move(in->imap, set, in->mb->move_folder);
 		mailimap_set_free(set);
+		in->expunged = true;
 		goto done;
 	}
 	if (in->mb->processed == SD_PROC_MOVE &&
@@ -661,10 +667,12 @@ dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
 	sa = mailimap_store_att_flags_new_add_flags_silent(fl);
 	r = mailimap_uid_store(in->imap, set, sa);
 	mailimap_store_att_flags_free(sa);
-	if (r == MAILIMAP_NO_ERROR && in->mb->processed != SD_PROC_SEEN)
+	if (r == MAILIMAP_NO_ERROR && in->mb->processed != SD_PROC_SEEN) {
 		r = mailimap_has_extension(in->imap, "UIDPLUS") ?
 		    mailimap_uid_expunge(in->imap, set) :
 		    mailimap_expunge(in->imap);
+		in->expunged = true;	/* perhaps in part, even on error */
+	}
 	mailimap_set_free(set);
  done:
 	if (r != MAILIMAP_NO_ERROR)
@@ -903,13 +911,19 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
  * it is marked \Seen, is announced in the answer to that command, and
  * IDLE does not announce it again: entering IDLE then would leave it
  * there until the next mail or the IDLE renewal (found by the
- * benchmark: a mail waited 10 s for the next one).
+ * benchmark: a mail waited 10 s for the next one).  An EXISTS that
+ * repeats the count the search began with is no news (a server may
+ * send one with every answer), unless mail was expunged since: libetpan
+ * counts the expunges down, the EXISTS sets the count again.
  */
 static bool
 mail_announced(const struct sd_intake *in)
 {
-	return in->imap->imap_selection_info != NULL &&
-	    in->imap->imap_selection_info->sel_has_exists;
+	const struct mailimap_selection_info *si =
+	    in->imap->imap_selection_info;
+
+	return si != NULL && si->sel_has_exists &&
+	    (si->sel_exists != in->search_exists || in->expunged);
 }
 
 int
@@ -940,9 +954,11 @@ intake_idle(struct sd_intake *in, int max_secs,
 		intake_disconnect(in);
 		return -1;
 	}
-	/* One-second slices so a stop request is seen at once; an EXISTS
-	 * read with the IDLE's continuation counts as data. */
-	if (mail_announced(in))
+	/* One-second slices so a stop request is seen at once.  Dovecot
+	 * checks the mailbox right after its "+ idling": an EXISTS read
+	 * with that line sits in the stream's buffer, where waiting on the
+	 * socket would not see it. */
+	if (in->imap->imap_stream->read_buffer_len > 0)
 		ret = 1;
 	while (ret == 0 && !*stop && waited < max_secs) {
 		w = mailstream_wait_idle(in->imap->imap_stream, 1);

@@ -20,8 +20,8 @@
 #include "mime_int.h"
 
 /*
- * GMime folds header lines at white space only, so one unbreakable word
- * must fit a 998-octet line with its field name: subjects and template
+ * Header lines fold at white space only (put_folded, put_list), so one
+ * unbreakable word must fit a 998-octet line with its field name: subjects and template
  * header values are cut at BUILD_MAX_VALUE bytes, display names at
  * BUILD_MAX_NAME; longer addresses (RFC 5321 allows 254) and ids are
  * left out.
@@ -218,7 +218,8 @@ put_folded(GString *h, const char *field, const char *value)
 	g_string_append_c(h, '\n');
 }
 
-/* "Field: value", value RFC 2047-encoded where not ASCII, folded. */
+/* "Field: value", value RFC 2047-encoded where not ASCII (or where it
+ * holds "=?"), folded. */
 static void
 put_text(GString *h, const char *field, const char *value)
 {

@@ -21,6 +21,10 @@ one mail, and breaks it the way MODE says:
                 arrives while the first is marked \Seen, announced by
                 "* 2 EXISTS" in the answer to that UID STORE; IDLE then
                 announces nothing (as Dovecot: the session already knows)
+  idle-exists   the same, but the second mail arrives as the first IDLE
+                begins: "+ idling" and "* 2 EXISTS" in one write
+  chatty-exists one mail, and "* 1 EXISTS" (no news) in the answer to
+                every UID SEARCH and UID STORE
 
 Each connection is logged to LOG (one line per command) so the test can
 see how often supportd came back.
@@ -57,7 +61,8 @@ def serve(conn, mode, log):
     f = conn.makefile("rb")
     n = 1           # mails in the mailbox, UIDs 1..n
     seen = set()
-    caps = b"IMAP4rev1 UIDPLUS" + (b" IDLE" if mode == "late-exists" else b"")
+    idle = mode in ("late-exists", "idle-exists", "chatty-exists")
+    caps = b"IMAP4rev1 UIDPLUS" + (b" IDLE" if idle else b"")
 
     def send(b):
         conn.sendall(b)
@@ -113,15 +118,23 @@ def serve(conn, mode, log):
             if "UNSEEN" in line.decode("latin-1").upper():
                 found = [u for u in found if u not in seen]
             send(b"* SEARCH" + b"".join(b" %d" % u for u in found) +
-                 b"\r\n" + tag.encode() + b" OK searched\r\n")
+                 b"\r\n" + (b"* %d EXISTS\r\n" % n
+                             if mode == "chatty-exists" else b"") +
+                 tag.encode() + b" OK searched\r\n")
         elif cmd.startswith("UID STORE"):
             seen.update(uids_of(words[3], n))
             if mode == "late-exists" and n == 1:
                 n = 2
                 send(b"* 2 EXISTS\r\n")
+            if mode == "chatty-exists":
+                send(b"* %d EXISTS\r\n" % n)
             send(tag.encode() + b" OK stored\r\n")
         elif cmd.startswith("IDLE"):
-            send(b"+ idling\r\n")
+            if mode == "idle-exists" and n == 1:
+                n = 2
+                send(b"+ idling\r\n* 2 EXISTS\r\n")
+            else:
+                send(b"+ idling\r\n")
             if not f.readline():    # DONE
                 return
             send(tag.encode() + b" OK idled\r\n")

@@ -15,9 +15,9 @@
 # Then the daemon against a server that closes mid-FETCH: it backs off
 # (1, 2, 4 s: few connections, no busy loop) and keeps serving Dovecot.
 # Then a server that is only slow (slow-select) orders two flushes of
-# one --once: a 452 in the first does not stop the second.  Last, a mail
-# announced in the answer to UID STORE (late-exists) is taken in before
-# the daemon idles.
+# one --once: a 452 in the first does not stop the second.  Last, mail
+# announced outside IDLE (in the answer to UID STORE, or with IDLE's
+# "+") is taken in before the daemon waits.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -135,26 +135,49 @@ assert_eq "$(sql "SELECT status FROM outbox WHERE rcpts='ann@acme.example'")" se
 smtp_mode
 
 # A mail announced in the answer to another command is not announced
-# again by IDLE: the daemon must poll before it idles.  late-exists's
-# second mail arrives while the first is marked \Seen; with IDLE renewed
-# only every 24 minutes, it is taken in at once or not in this test.
-start_bad late-exists
-write_config 'poll_interval = "60s";' "mailboxes = (
+# again by IDLE: the daemon must poll before it idles (late-exists: the
+# second mail comes with the answer to UID STORE), and must read what
+# came in with IDLE's "+" (idle-exists).  With IDLE renewed only every
+# 24 minutes, the second mail is taken in at once or not in this test.
+late_config() {
+	write_config 'poll_interval = "60s";' "mailboxes = (
   { name = \"late\"; address = \"late@vendor.example\";
     imap = { host = \"127.0.0.1\"; port = $BAD_PORT; tls = \"none\"; user = \"support\";
       password_file = \"$T/imap.pass\"; folder = \"INBOX\"; idle = true; }; }
 );"
-start_supportd
-wait_until 10 grep -q 'mailbox=late uid=1 outcome=' "$T/supportd.log" ||
-	not_ok "late-exists: the first mail is taken in" "$(cat "$T/supportd.log")"
-if wait_until 10 grep -q 'mailbox=late uid=2 outcome=' "$T/supportd.log"; then
-	ok "late-exists: a mail announced while the first was marked is taken in at once"
-else
-	not_ok "late-exists: a mail announced while the first was marked is taken in at once" \
-		"$(cat "$T/supportd.log")" "server: $(tr '\n' ' ' <"$T/bad-late-exists.log")"
-fi
-stop_supportd
+}
+late_config
+for mode in late-exists idle-exists; do
+	start_bad "$mode"
+	sql "DELETE FROM cursors WHERE mailbox = 'late'" >/dev/null
+	: >"$T/supportd.log"
+	start_supportd
+	wait_until 10 grep -q 'mailbox=late uid=1 outcome=' "$T/supportd.log" ||
+		not_ok "$mode: the first mail is taken in" "$(cat "$T/supportd.log")"
+	if wait_until 10 grep -q 'mailbox=late uid=2 outcome=' "$T/supportd.log"; then
+		ok "$mode: the second mail is taken in at once"
+	else
+		not_ok "$mode: the second mail is taken in at once" \
+			"$(cat "$T/supportd.log")" "server: $(tr '\n' ' ' <"$T/bad-$mode.log")"
+	fi
+	stop_supportd
+done
 # The server logs each command's first word: two polls before any IDLE.
 assert_match "$(tr '\n' ' ' <"$T/bad-late-exists.log" | sed 's/ IDLE.*//')" \
 	'SELECT.* SELECT' "late-exists: the daemon polls again before it idles"
+
+# An EXISTS that only repeats the count is no news: no poll after poll.
+start_bad chatty-exists
+sql "DELETE FROM cursors WHERE mailbox = 'late'" >/dev/null
+start_supportd
+sleep 4
+stop_supportd
+polls=$(grep -c '^SELECT' "$T/bad-chatty-exists.log")
+note "chatty-exists: $polls SELECTs in 4 s"
+if [ "$polls" -ge 1 ] && [ "$polls" -le 3 ]; then
+	ok "chatty-exists: an EXISTS with the same count does not make it poll again"
+else
+	not_ok "chatty-exists: an EXISTS with the same count does not make it poll again" \
+		"$polls SELECTs in 4 s"
+fi
 it_done
