@@ -125,7 +125,7 @@ def main():
             dove.append((te - t0) / 1e6)
             own.append((done - te) / 1e6)
         # per mail, for a look at the slow ones (run.sh keeps it in
-        # latency.err; KEEP=1 keeps that)
+        # latency-HIB.err or latency-DEF.err; KEEP=1 keeps those)
         print("mail %d: %.1f ms%s" % (i, lat[-1], "" if te is None else
               ", Dovecot %.1f ms" % ((te - t0) / 1e6)), file=sys.stderr)
     im.logout()

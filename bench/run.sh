@@ -237,9 +237,10 @@ e2e "$CONNS"
 # Dovecot's defaults.
 
 # idle_latency PREFIX GAP: the daemon on IDLE, LAT_N mails GAP s apart;
-# sets PREFIX_P50 _P95 _P99 _MAX _GOT _DOVE (Dovecot's part) and _OWN.
+# sets PREFIX_P50 _P95 _P99 _MAX _GOT _DOVE (Dovecot's part) and _OWN
+# (left "-" by the caller for what latency.py does not print).
 idle_latency() {
-	local pre=$1 gap=$2 lat kv p50=- p95=- p99=- max=- got=- dove=- own=-
+	local pre=$1 gap=$2 lat kv
 	stop_dovecot
 	rm -rf "$MAILDIR"
 	start_dovecot
@@ -260,21 +261,13 @@ idle_latency() {
 		log "latency.py failed: $(tail -n 5 "$T/latency-$pre.err")"
 	log "latency ($pre, ${gap} s apart): $lat"
 	for kv in $lat; do
-		case $kv in
-		p50=*) p50=${kv#*=} ;; p95=*) p95=${kv#*=} ;;
-		p99=*) p99=${kv#*=} ;; max=*) max=${kv#*=} ;;
-		got=*) got=${kv#*=} ;;
-		idle_only=*) dove=$(echo "${kv#*=}" | sed 's|/| / |g') ;;
-		own=*) own=$(echo "${kv#*=}" | sed 's|/| / |g') ;;
+		local k=${kv%%=*} v=${kv#*=}
+		case $k in
+		p50 | p95 | p99 | max | got) printf -v "${pre}_${k^^}" '%s' "$v" ;;
+		idle_only) printf -v "${pre}_DOVE" '%s' "${v//\// / }" ;;
+		own) printf -v "${pre}_OWN" '%s' "${v//\// / }" ;;
 		esac
 	done
-	printf -v "${pre}_P50" '%s' "$p50"
-	printf -v "${pre}_P95" '%s' "$p95"
-	printf -v "${pre}_P99" '%s' "$p99"
-	printf -v "${pre}_MAX" '%s' "$max"
-	printf -v "${pre}_GOT" '%s' "$got"
-	printf -v "${pre}_DOVE" '%s' "$dove"
-	printf -v "${pre}_OWN" '%s' "$own"
 	stop_supportd
 	_it_stop smtpsink
 }

@@ -21,8 +21,9 @@
 
 /*
  * Header lines fold at white space only (put_folded, put_list), so one
- * unbreakable word must fit a 998-octet line with its field name: subjects and template
- * header values are cut at BUILD_MAX_VALUE bytes, display names at
+ * unbreakable word must fit a 998-octet line with its field name:
+ * subjects and template header values are cut at BUILD_MAX_VALUE bytes,
+ * display names at
  * BUILD_MAX_NAME; longer addresses (RFC 5321 allows 254) and ids are
  * left out.
  */
@@ -199,15 +200,15 @@ put_folded(GString *h, const char *field, const char *value)
 {
 	size_t		 col, start, len;
 	const char	*p = value;
+	bool		 blank;
 
 	g_string_append_printf(h, "%s: ", field);
 	col = start = strlen(field) + 2;
 	while (*p != '\0') {
 		/* a word with the blank before it, where one is */
-		len = (*p == ' ' || *p == '\t') ? 1 : 0;
-		len += strcspn(p + len, " \t");
-		if (len > 1 && col > start && col + len > 78 &&
-		    (*p == ' ' || *p == '\t')) {
+		blank = *p == ' ' || *p == '\t';
+		len = blank + strcspn(p + blank, " \t");
+		if (blank && len > 1 && col > start && col + len > 78) {
 			g_string_append_c(h, '\n');
 			col = 0;
 		}

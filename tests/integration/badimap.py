@@ -157,8 +157,9 @@ def serve(conn, mode, log):
                 send(tag.encode() + b" OK fetched\r\n")
                 continue
             for u in uids_of(words[3], n):
+                body = mail_of(u)
                 send(b"* %d FETCH (UID %d BODY[] {%d}\r\n"
-                     % (u, u, len(mail_of(u))) + mail_of(u) + b")\r\n")
+                     % (u, u, len(body)) + body + b")\r\n")
             send(tag.encode() + b" OK fetched\r\n")
         elif cmd.startswith("LOGOUT"):
             send(b"* BYE bye\r\n" + tag.encode() + b" OK out\r\n")

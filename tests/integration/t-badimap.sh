@@ -139,14 +139,11 @@ smtp_mode
 # second mail comes with the answer to UID STORE), and must read what
 # came in with IDLE's "+" (idle-exists).  With IDLE renewed only every
 # 24 minutes, the second mail is taken in at once or not in this test.
-late_config() {
-	write_config 'poll_interval = "60s";' "mailboxes = (
+write_config 'poll_interval = "60s";' "mailboxes = (
   { name = \"late\"; address = \"late@vendor.example\";
     imap = { host = \"127.0.0.1\"; port = $BAD_PORT; tls = \"none\"; user = \"support\";
       password_file = \"$T/imap.pass\"; folder = \"INBOX\"; idle = true; }; }
 );"
-}
-late_config
 for mode in late-exists idle-exists; do
 	start_bad "$mode"
 	sql "DELETE FROM cursors WHERE mailbox = 'late'" >/dev/null
