@@ -28,7 +28,7 @@
 # database, and report the fastest run (and the highest RSS), as 2 does.
 # Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
 #
-# Environment: LAT_N=0 or BIG=0 skip 5 or 6; LAT_GAP (2) s between the
+# Environment: E2E=0, LAT_N=0 or BIG=0 skip 4, 5 or 6; LAT_GAP (2) s between the
 # mails of 5's hibernation run; KEEP=1 keeps the temp dir;
 # WRAP="perf record -g -o FILE --" runs each supportd under a profiler;
 # BIG_SAVE=FILE keeps a copy of the prefilled database, BIG_FROM=FILE
@@ -223,8 +223,15 @@ e2e() {
 	log "e2e connections=$c: ${ONCE_SECS}s rc=$ONCE_RC in=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'") sent=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'") unsent=$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent'") rss=${ONCE_RSS}KB cpu=${ONCE_CPU}s"
 	_it_stop smtpsink
 }
-e2e 1
-e2e "$CONNS"
+for c in 1 "$CONNS"; do
+	for f in SECS RC RSS CPU SENT RATE RATIO RESP; do
+		printf -v "E2E_${f}_$c" %s -
+	done
+done
+if [ "${E2E:-1}" != 0 ]; then
+	e2e 1
+	e2e "$CONNS"
+fi
 
 # ----------------------------------------------------- 5: IDLE latency
 # Dovecot tells an IDLE session of new mail 500 ms after the change

@@ -464,119 +464,11 @@ struct body {
 	uint32_t	 uid;
 	char		*data;
 	size_t		 len;
-	/* Parsed ahead (see ahead_*): set under ahead.mu. */
+	/* Parsed (see feed_parse): under the feed's lock. */
 	bool		 parsed;
-	struct sd_mail	*mail;
+	struct sd_mail	*mail;		/* NULL: unparsable, see perr */
 	char		 perr[512];
 };
-
-/*
- * Parsing ahead: while the caller's thread takes mail k in (SQLite, the
- * templates), one helper thread runs mime_parse on the mails after it,
- * so the two halves of the work use both cores.  Only for groups worth
- * a thread.
- */
-#define AHEAD_MIN	4
-#define AHEAD_MAX	32	/* parsed but not taken yet, at most */
-
-struct ahead {
-	GThreadPool	*pool;
-	GMutex		 mu;
-	GCond		 cv;
-	struct body	*bodies;
-	size_t		 taking;	/* index the caller waits for or takes */
-	/* Who sleeps on cv: signalled only then (a futex wake per mail
-	 * costs more than the parse on this kind of machine). */
-	bool		 helper_waits, caller_waits;
-	volatile gint	 stop;		/* set: skip what is not parsed yet */
-};
-
-static void
-ahead_parse(gpointer data, gpointer user)
-{
-	struct ahead	*ah = user;
-	size_t		 idx = GPOINTER_TO_SIZE(data) - 1;
-	struct body	*b = &ah->bodies[idx];
-	struct sd_mail	*m = NULL;
-	struct sd_err	 e;
-
-	/* Bounded look-ahead keeps the memory of parsed mail small. */
-	g_mutex_lock(&ah->mu);
-	while (idx > ah->taking + AHEAD_MAX && !g_atomic_int_get(&ah->stop)) {
-		ah->helper_waits = true;
-		g_cond_wait(&ah->cv, &ah->mu);
-	}
-	ah->helper_waits = false;
-	g_mutex_unlock(&ah->mu);
-	sd_err_clear(&e);
-	if (!g_atomic_int_get(&ah->stop) && b->data != NULL &&
-	    mime_parse(b->data, b->len, &m, &e) == -1)
-		m = NULL;
-	g_mutex_lock(&ah->mu);
-	b->mail = m;
-	snprintf(b->perr, sizeof(b->perr), "%s", e.msg);
-	b->parsed = true;
-	if (ah->caller_waits)
-		g_cond_broadcast(&ah->cv);
-	g_mutex_unlock(&ah->mu);
-}
-
-/* Starts parsing bodies[0..n) in order on a helper thread; false (and
- * the caller parses) when not worth it or no thread could start. */
-static bool
-ahead_start(struct ahead *ah, struct body *bodies, size_t n)
-{
-	memset(ah, 0, sizeof(*ah));
-	if (n < AHEAD_MIN)
-		return false;
-	ah->bodies = bodies;
-	g_mutex_init(&ah->mu);
-	g_cond_init(&ah->cv);
-	if ((ah->pool = g_thread_pool_new(ahead_parse, ah, 1, FALSE,
-	    NULL)) == NULL) {
-		g_mutex_clear(&ah->mu);
-		g_cond_clear(&ah->cv);
-		return false;
-	}
-	for (size_t k = 0; k < n; k++)
-		g_thread_pool_push(ah->pool, GSIZE_TO_POINTER(k + 1), NULL);
-	return true;
-}
-
-/* Waits until bodies[idx] is parsed. */
-static void
-ahead_wait(struct ahead *ah, size_t idx)
-{
-	g_mutex_lock(&ah->mu);
-	ah->taking = idx;
-	/* Wake the helper only once half its look-ahead is used up. */
-	if (ah->helper_waits && idx % (AHEAD_MAX / 2) == 0)
-		g_cond_broadcast(&ah->cv);
-	while (!ah->bodies[idx].parsed) {
-		ah->caller_waits = true;
-		if (ah->helper_waits)
-			g_cond_broadcast(&ah->cv);
-		g_cond_wait(&ah->cv, &ah->mu);
-	}
-	ah->caller_waits = false;
-	g_mutex_unlock(&ah->mu);
-}
-
-/* Stops the helper (what it has not begun is skipped) and waits for it. */
-static void
-ahead_end(struct ahead *ah)
-{
-	if (ah->pool == NULL)
-		return;
-	g_mutex_lock(&ah->mu);
-	g_atomic_int_set(&ah->stop, 1);
-	g_cond_broadcast(&ah->cv);
-	g_mutex_unlock(&ah->mu);
-	g_thread_pool_free(ah->pool, FALSE, TRUE);
-	g_mutex_clear(&ah->mu);
-	g_cond_clear(&ah->cv);
-	ah->pool = NULL;
-}
 
 static int
 fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
@@ -731,112 +623,452 @@ sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
 	return ret;
 }
 
-/* Hands meta[0..n) to cb in UID order, fetching bodies in size-bounded
- * groups.  Marks each group once its mails are committed. */
-static int
-take_batch(struct sd_intake *in, uint32_t uidvalidity, const struct meta *meta,
-    size_t n, intake_mail_cb cb, void *arg, int *count, struct sd_err *err)
+/*
+ * The feed: while the caller's thread takes group k in (SQLite), a
+ * fetching thread owns the IMAP session and fetches the groups after
+ * it, and marks each group processed once the caller says it is
+ * committed; a parsing thread parses the fetched mails in order.
+ * Found by the benchmark: done in turn, the IMAP round trips were a
+ * third of intake's time.  The caller parses a mail itself when the
+ * parser has not reached it, so neither core waits for the other.
+ * The session is the fetcher's from feed_start to feed_end; the caller
+ * touches only the queues.
+ */
+#define FEED_BYTES	BODY_BATCH_BYTES	/* fetched, not yet freed */
+#define FIRST_GROUP	32	/* mails: the caller starts soon */
+
+struct group {
+	size_t		 n;
+	struct meta	*meta;
+	struct body	*bodies;
+	size_t		 bytes;
+	bool		 big;		/* one mail, headers only */
+	/* Under the feed's lock: */
+	size_t		 claimed;	/* bodies[0..claimed) parsed or being */
+	int		 parsing;	/* being parsed now */
+};
+
+struct feed {
+	struct sd_intake	*in;
+	const uint32_t		*uids;
+	size_t			 nuids;
+	GThread			*th, *parser;
+	GMutex			 mu;
+	GCond			 cv;
+	GQueue			 ready;		/* struct group *, UID order */
+	GQueue			 unparsed;	/* groups with claimed < n */
+	bool			 caller_waits;	/* wake it when parsed */
+	GQueue			 marks;		/* GArray * of committed UIDs */
+	size_t			 held;		/* bytes fetched, not freed */
+	size_t			 groups;	/* fetched so far */
+	bool			 fetched;	/* no more groups will come */
+	bool			 stop;		/* caller: fetch no more */
+	bool			 last_mark;	/* caller: no more marks */
+	struct sd_err		 ferr;		/* fetching failed */
+	struct sd_err		 merr;		/* marking failed */
+	bool			 ffail, mfail;
+};
+
+static void
+group_free(struct group *g)
 {
-	size_t i = 0;
+	for (size_t k = 0; k < g->n; k++) {
+		mail_free(&g->bodies[k].mail);
+		free(g->bodies[k].data);
+	}
+	free(g->bodies);
+	free(g->meta);
+	free(g);
+}
+
+/* Marks what the caller has committed.  Called and returns locked. */
+static void
+feed_mark(struct feed *fd)
+{
+	GArray		*uids;
+	struct sd_err	 e;
+
+	while ((uids = g_queue_pop_head(&fd->marks)) != NULL) {
+		g_mutex_unlock(&fd->mu);
+		sd_err_clear(&e);
+		if (dispose(fd->in, (uint32_t *)(void *)uids->data, uids->len,
+		    &e) == -1) {
+			g_mutex_lock(&fd->mu);
+			if (!fd->mfail)
+				fd->merr = e;
+			fd->mfail = true;
+		} else
+			g_mutex_lock(&fd->mu);
+		g_array_free(uids, TRUE);
+	}
+}
+
+/* Fetches meta[0..n) in size-bounded groups: a run of small mails up
+ * to BODY_BATCH_BYTES, or one big one.  Called and returns locked;
+ * false when the fetcher is to stop. */
+static bool
+feed_groups(struct feed *fd, struct meta *meta, size_t n)
+{
+	struct sd_intake	*in = fd->in;
+	size_t			 i = 0, j, k, bytes;
 
 	while (i < n) {
-		size_t		 j = i, bytes = 0, k;
+		struct group	*g;
 		uint32_t	*uids;
-		struct body	*bodies;
-		GArray		*done_uids;
-		struct sd_err	 gerr;
-		struct ahead	 ah;
-		int		 ret = 0;
-		bool		 grouped = false, ahead = false;
+		struct sd_err	 e;
 		bool		 big = (int64_t)meta[i].size > in->max_size;
+		int		 r;
 
-		/* A run of small mails up to BODY_BATCH_BYTES, or one big one. */
+		bytes = 0;	/* headers only: their size is not known */
+		j = i;
 		if (big)
 			j = i + 1;
 		else
 			while (j < n && (int64_t)meta[j].size <= in->max_size &&
-			    (j == i || bytes + meta[j].size <= BODY_BATCH_BYTES))
+			    (j == i || (bytes + meta[j].size <= BODY_BATCH_BYTES &&
+			    (fd->groups > 0 || j - i < FIRST_GROUP))))
 				bytes += meta[j++].size;
-		uids = xcalloc(j - i, sizeof(*uids));
-		bodies = xcalloc(j - i, sizeof(*bodies));
-		for (k = i; k < j; k++)
-			uids[k - i] = bodies[k - i].uid = meta[k].uid;
-		done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-		sd_err_clear(&gerr);
-		if (fetch_bodies(in, uids, j - i, big, bodies, err) == -1)
-			ret = -1;
-		else if (store_group_begin(in->st, &gerr) == -1)
-			ret = sd_err_set(err, gerr.cls, "intake: mailbox=%s "
-			    "uid=%u: %s", in->mb->name, meta[i].uid, gerr.msg);
-		else
-			grouped = true;
-		if (ret == 0)
-			ahead = ahead_start(&ah, bodies, j - i);
-		for (k = i; ret == 0 && k < j; k++) {
-			struct sd_fetched f;
-
-			if (bodies[k - i].data == NULL) {
-				/* Expunged between SEARCH and FETCH. */
-				log_info("intake: mailbox=%s uid=%u: gone before "
-				    "fetch", in->mb->name, meta[k].uid);
-				continue;
-			}
-			memset(&f, 0, sizeof(f));
-			f.mailbox = in->mb;
-			f.uidvalidity = uidvalidity;
-			f.uid = meta[k].uid;
-			f.internaldate = meta[k].internaldate;
-			f.raw = bodies[k - i].data;
-			f.len = bodies[k - i].len;
-			f.headers_only = big;
-			f.full_size = meta[k].size;
-			if (ahead) {
-				ahead_wait(&ah, k - i);
-				f.parsed = true;
-				f.mail = bodies[k - i].mail;
-				f.parse_err = bodies[k - i].perr;
-			}
-			if (cb(arg, &f, err) == -1) {
-				ret = -1;
+		/* One group ahead is enough to hide the round trips; memory
+		 * stays bounded: at most FEED_BYTES of fetched mail waits or
+		 * is being taken in, besides the group being fetched. */
+		for (;;) {
+			feed_mark(fd);
+			if (fd->stop)
+				return false;
+			if (fd->held == 0 || (fd->ready.length == 0 &&
+			    fd->held + bytes <= FEED_BYTES))
 				break;
-			}
-			mail_free(&bodies[k - i].mail);
-			g_array_append_val(done_uids, meta[k].uid);
-			(*count)++;
+			g_cond_wait(&fd->cv, &fd->mu);
 		}
-		/* One commit for the group: the WAL is written and synced once,
-		 * not per mail.  What the group did before a failing mail is
-		 * kept (each mail is a savepoint); if the commit fails nothing
-		 * is, and nothing is marked. */
-		sd_err_clear(&gerr);
-		if (grouped && store_group_commit(in->st, &gerr) == -1) {
-			log_warnx("intake: mailbox=%s: %s; %u mail(s) stay "
-			    "for the next poll", in->mb->name, gerr.msg,
-			    done_uids->len);
-			if (ret == 0)
-				*err = gerr;
-			g_array_set_size(done_uids, 0);
-			ret = -1;
-		} else if (grouped && done_uids->len > 0 && in->on_commit)
-			in->on_commit(in->on_commit_arg);
-		/* Mark what was committed even when a later mail failed. */
-		if (dispose(in, (uint32_t *)(void *)done_uids->data,
-		    done_uids->len, ret == 0 ? err : NULL) == -1 && ret == 0)
-			ret = -1;
-		if (ahead)
-			ahead_end(&ah);
-		for (k = 0; k < j - i; k++) {
-			mail_free(&bodies[k].mail);
-			free(bodies[k].data);
-		}
-		free(bodies);
+		g_mutex_unlock(&fd->mu);
+		g = xcalloc(1, sizeof(*g));
+		g->n = j - i;
+		g->big = big;
+		g->meta = g_memdup2(meta + i, g->n * sizeof(*meta));
+		g->bodies = xcalloc(g->n, sizeof(*g->bodies));
+		uids = xcalloc(g->n, sizeof(*uids));
+		for (k = 0; k < g->n; k++)
+			uids[k] = g->bodies[k].uid = meta[i + k].uid;
+		sd_err_clear(&e);
+		r = fetch_bodies(in, uids, g->n, big, g->bodies, &e);
 		free(uids);
-		g_array_free(done_uids, TRUE);
-		if (ret == -1)
-			return -1;
+		g_mutex_lock(&fd->mu);
+		if (r == -1) {
+			group_free(g);
+			fd->ferr = e;
+			fd->ffail = true;
+			return false;
+		}
+		for (k = 0; k < g->n; k++)
+			g->bytes += g->bodies[k].len;
+		fd->held += g->bytes;
+		fd->groups++;
+		g_queue_push_tail(&fd->ready, g);
+		g_queue_push_tail(&fd->unparsed, g);
+		g_cond_broadcast(&fd->cv);
 		i = j;
 	}
+	return true;
+}
+
+/* Claims the next unparsed mail, parses it unlocked.  Called and
+ * returns locked; false when there was none. */
+static bool
+feed_parse(struct feed *fd)
+{
+	struct group	*g = g_queue_peek_head(&fd->unparsed);
+	struct body	*b;
+	struct sd_mail	*m = NULL;
+	struct sd_err	 e;
+
+	if (g == NULL)
+		return false;
+	b = &g->bodies[g->claimed++];
+	if (g->claimed == g->n)
+		g_queue_pop_head(&fd->unparsed);
+	g->parsing++;
+	g_mutex_unlock(&fd->mu);
+	sd_err_clear(&e);
+	if (b->data != NULL && mime_parse(b->data, b->len, &m, &e) == -1)
+		m = NULL;
+	g_mutex_lock(&fd->mu);
+	b->mail = m;
+	snprintf(b->perr, sizeof(b->perr), "%s", e.msg);
+	b->parsed = true;
+	g->parsing--;
+	/* A futex wake per mail would cost more than a parse: only when
+	 * someone sleeps. */
+	if (fd->caller_waits)
+		g_cond_broadcast(&fd->cv);
+	return true;
+}
+
+static gpointer
+parse_main(gpointer data)
+{
+	struct feed *fd = data;
+
+	g_mutex_lock(&fd->mu);
+	while (!fd->stop) {
+		if (!feed_parse(fd))
+			g_cond_wait(&fd->cv, &fd->mu);
+	}
+	g_mutex_unlock(&fd->mu);
+	return NULL;
+}
+
+/* Waits until g->bodies[k] is parsed, parsing it here when the parser
+ * has not claimed it yet. */
+static void
+feed_wait_parsed(struct feed *fd, struct group *g, size_t k)
+{
+	g_mutex_lock(&fd->mu);
+	while (!g->bodies[k].parsed) {
+		if (g->claimed <= k) {	/* g is the first unparsed group */
+			feed_parse(fd);
+			continue;
+		}
+		fd->caller_waits = true;
+		g_cond_wait(&fd->cv, &fd->mu);
+		fd->caller_waits = false;
+	}
+	g_mutex_unlock(&fd->mu);
+}
+
+static gpointer
+feed_main(gpointer data)
+{
+	struct feed	*fd = data;
+	struct meta	*meta;
+	struct sd_err	 e;
+	bool		 go = true;
+
+	g_mutex_lock(&fd->mu);
+	for (size_t i = 0; go && i < fd->nuids; i += META_BATCH) {
+		size_t n = MIN((size_t)META_BATCH, fd->nuids - i);
+
+		feed_mark(fd);
+		if (fd->stop)
+			break;
+		g_mutex_unlock(&fd->mu);
+		meta = xcalloc(n, sizeof(*meta));
+		sd_err_clear(&e);
+		go = fetch_meta(fd->in, fd->uids + i, n, meta, &e) == 0;
+		g_mutex_lock(&fd->mu);
+		if (!go) {
+			fd->ferr = e;
+			fd->ffail = true;
+		} else
+			go = feed_groups(fd, meta, n);
+		free(meta);
+	}
+	fd->fetched = true;
+	g_cond_broadcast(&fd->cv);
+	/* Whatever the caller commits is still marked. */
+	for (;;) {
+		feed_mark(fd);
+		if (fd->last_mark)
+			break;
+		g_cond_wait(&fd->cv, &fd->mu);
+	}
+	g_mutex_unlock(&fd->mu);
+	return NULL;
+}
+
+static int
+feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
+    size_t n, struct sd_err *err)
+{
+	GError *ge = NULL;
+
+	memset(fd, 0, sizeof(*fd));
+	fd->in = in;
+	fd->uids = uids;
+	fd->nuids = n;
+	g_mutex_init(&fd->mu);
+	g_cond_init(&fd->cv);
+	g_queue_init(&fd->ready);
+	g_queue_init(&fd->unparsed);
+	g_queue_init(&fd->marks);
+	/* Without a parser the caller parses every mail itself. */
+	if ((fd->parser = g_thread_try_new("parse", parse_main, fd,
+	    &ge)) == NULL) {
+		log_warnx("intake: mailbox=%s: cannot start the parsing "
+		    "thread: %s", in->mb->name, ge->message);
+		g_clear_error(&ge);
+	}
+	if ((fd->th = g_thread_try_new("fetch", feed_main, fd, &ge)) == NULL) {
+		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: cannot start "
+		    "the fetching thread: %s", in->mb->name, ge->message);
+		g_error_free(ge);
+		g_mutex_lock(&fd->mu);
+		fd->stop = true;
+		g_cond_broadcast(&fd->cv);
+		g_mutex_unlock(&fd->mu);
+		if (fd->parser != NULL)
+			g_thread_join(fd->parser);
+		g_mutex_clear(&fd->mu);
+		g_cond_clear(&fd->cv);
+		return -1;
+	}
 	return 0;
+}
+
+/* The next fetched group, or NULL when there is none (all fetched, or
+ * fetching failed). */
+static struct group *
+feed_next(struct feed *fd)
+{
+	struct group *g;
+
+	g_mutex_lock(&fd->mu);
+	while ((g = g_queue_pop_head(&fd->ready)) == NULL && !fd->fetched)
+		g_cond_wait(&fd->cv, &fd->mu);
+	g_mutex_unlock(&fd->mu);
+	return g;
+}
+
+/* The caller is done with g; uids (committed) are to be marked. */
+static void
+feed_done(struct feed *fd, struct group *g, GArray *uids)
+{
+	g_mutex_lock(&fd->mu);
+	/* Left early (an error): what is not parsed yet never will be. */
+	if (g->claimed < g->n) {
+		g->claimed = g->n;
+		g_queue_remove(&fd->unparsed, g);
+	}
+	while (g->parsing > 0) {
+		fd->caller_waits = true;
+		g_cond_wait(&fd->cv, &fd->mu);
+		fd->caller_waits = false;
+	}
+	fd->held -= g->bytes;
+	if (uids->len > 0)
+		g_queue_push_tail(&fd->marks, uids);
+	else
+		g_array_free(uids, TRUE);
+	g_cond_broadcast(&fd->cv);
+	g_mutex_unlock(&fd->mu);
+	group_free(g);
+}
+
+/* Stops fetching, waits until all marks are made.  Returns the first
+ * error of the fetcher (fetching, then marking) in *err, or 0. */
+static int
+feed_end(struct feed *fd, struct sd_err *err)
+{
+	struct group	*g;
+	int		 ret = 0;
+
+	g_mutex_lock(&fd->mu);
+	fd->stop = fd->last_mark = true;
+	g_cond_broadcast(&fd->cv);
+	g_mutex_unlock(&fd->mu);
+	g_thread_join(fd->th);
+	if (fd->parser != NULL)
+		g_thread_join(fd->parser);
+	g_queue_clear(&fd->unparsed);
+	while ((g = g_queue_pop_head(&fd->ready)) != NULL)
+		group_free(g);
+	if (fd->ffail || fd->mfail) {
+		*err = fd->ffail ? fd->ferr : fd->merr;
+		ret = -1;
+	}
+	g_mutex_clear(&fd->mu);
+	g_cond_clear(&fd->cv);
+	return ret;
+}
+
+/* Takes group g in: hands its mails to cb in UID order in one
+ * transaction, each mail a savepoint.  The committed UIDs go to
+ * *done_r. */
+static int
+take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
+    struct group *g, intake_mail_cb cb, void *arg, int *count,
+    GArray **done_r, struct sd_err *err)
+{
+	GArray		*done_uids;
+	struct sd_err	 gerr;
+	int		 ret = 0;
+
+	*done_r = done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	sd_err_clear(&gerr);
+	if (store_group_begin(in->st, &gerr) == -1)
+		return sd_err_set(err, gerr.cls, "intake: mailbox=%s uid=%u: "
+		    "%s", in->mb->name, g->meta[0].uid, gerr.msg);
+	for (size_t k = 0; k < g->n; k++) {
+		struct sd_fetched f;
+
+		if (g->bodies[k].data == NULL) {
+			/* Expunged between SEARCH and FETCH. */
+			log_info("intake: mailbox=%s uid=%u: gone before "
+			    "fetch", in->mb->name, g->meta[k].uid);
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		f.mailbox = in->mb;
+		f.uidvalidity = uidvalidity;
+		f.uid = g->meta[k].uid;
+		f.internaldate = g->meta[k].internaldate;
+		f.raw = g->bodies[k].data;
+		f.len = g->bodies[k].len;
+		f.headers_only = g->big;
+		f.full_size = g->meta[k].size;
+		feed_wait_parsed(fd, g, k);
+		f.parsed = true;
+		f.mail = g->bodies[k].mail;
+		f.parse_err = g->bodies[k].perr;
+		if (cb(arg, &f, err) == -1) {
+			ret = -1;
+			break;
+		}
+		mail_free(&g->bodies[k].mail);
+		g_array_append_val(done_uids, g->meta[k].uid);
+		(*count)++;
+	}
+	/* One commit for the group: the WAL is written once, not per mail.
+	 * What the group did before a failing mail is kept (each mail is a
+	 * savepoint); if the commit fails nothing is, and nothing is
+	 * marked. */
+	sd_err_clear(&gerr);
+	if (store_group_commit(in->st, &gerr) == -1) {
+		log_warnx("intake: mailbox=%s: %s; %u mail(s) stay for the "
+		    "next poll", in->mb->name, gerr.msg, done_uids->len);
+		if (ret == 0)
+			*err = gerr;
+		g_array_set_size(done_uids, 0);
+		ret = -1;
+	} else if (done_uids->len > 0 && in->on_commit)
+		in->on_commit(in->on_commit_arg);
+	return ret;
+}
+
+/* Takes uids[0..n) in, in UID order; what was committed is marked even
+ * when a later mail failed. */
+static int
+take_all(struct sd_intake *in, uint32_t uidvalidity, const uint32_t *uids,
+    size_t n, intake_mail_cb cb, void *arg, int *count, struct sd_err *err)
+{
+	struct feed	 fd;
+	struct group	*g;
+	GArray		*done;
+	struct sd_err	 ferr;
+	int		 ret = 0;
+
+	if (feed_start(&fd, in, uids, n, err) == -1)
+		return -1;
+	while (ret == 0 && (g = feed_next(&fd)) != NULL) {
+		ret = take_group(in, &fd, uidvalidity, g, cb, arg, count,
+		    &done, err);
+		feed_done(&fd, g, done);
+	}
+	sd_err_clear(&ferr);
+	if (feed_end(&fd, &ferr) == -1 && ret == 0) {
+		*err = ferr;
+		ret = -1;
+	}
+	return ret;
 }
 
 int
@@ -846,7 +1078,6 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 	uint32_t	 uidvalidity, stored_validity = 0, last = 0;
 	bool		 found;
 	GArray		*uids = NULL;
-	struct meta	*meta = NULL;
 	int		 r, count = 0, ret = -1;
 
 	if (count_r)
@@ -881,20 +1112,11 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 	if (search_new(in, last, uids, err) == -1)
 		goto out;
 	g_array_sort(uids, cmp_u32);
-	for (guint i = 0; i < uids->len; i += META_BATCH) {
-		size_t n = MIN((guint)META_BATCH, uids->len - i);
-
-		meta = xcalloc(n, sizeof(*meta));
-		if (fetch_meta(in, &g_array_index(uids, uint32_t, i), n, meta,
-		    err) == -1 ||
-		    take_batch(in, uidvalidity, meta, n, cb, arg, &count, err) == -1)
-			goto out;
-		free(meta);
-		meta = NULL;
-	}
+	if (uids->len > 0 && take_all(in, uidvalidity, (uint32_t *)(void *)
+	    uids->data, uids->len, cb, arg, &count, err) == -1)
+		goto out;
 	ret = 0;
  out:
-	free(meta);
 	if (uids)
 		g_array_free(uids, TRUE);
 	if (count_r)

@@ -25,6 +25,10 @@ one mail, and breaks it the way MODE says:
                 begins: "+ idling" and "* 2 EXISTS" in one write
   chatty-exists one mail, and "* 1 EXISTS" (no news) in the answer to
                 every UID SEARCH and UID STORE
+  group-close   40 mails; the first connection's second body FETCH
+                sends part of a literal, then closes; later connections
+                are served well (the first to log in is the first)  \Seen is kept across connections and
+                each UID STORE logs "seen=N", how many are marked
 
 Each connection is logged to LOG (one line per command) so the test can
 see how often supportd came back.
@@ -53,14 +57,21 @@ def uids_of(spec, n):
     return sorted(out)
 
 
-def mail_of(uid):
-    return MAIL.replace(b"<bad-1@", b"<bad-%d@" % uid)
+def mail_of(uid, mode=""):
+    """Mail uid; group-close's have their own Message-IDs."""
+    return MAIL.replace(b"<bad-1@", b"<%s-%d@" % (
+        b"pipe" if mode == "group-close" else b"bad", uid))
+
+
+SHARED = {"seen": set(), "logins": 0}
 
 
 def serve(conn, mode, log):
     f = conn.makefile("rb")
-    n = 1           # mails in the mailbox, UIDs 1..n
-    seen = set()
+    n = 40 if mode == "group-close" else 1   # mails, UIDs 1..n
+    seen = SHARED["seen"] if mode == "group-close" else set()
+    first_conn = False      # the first session that logs in
+    body_fetches = 0
     idle = mode in ("late-exists", "idle-exists", "chatty-exists")
     caps = b"IMAP4rev1 UIDPLUS" + (b" IDLE" if idle else b"")
 
@@ -96,6 +107,8 @@ def serve(conn, mode, log):
             send(b"* CAPABILITY %s\r\n" % caps)
             send(tag.encode() + b" OK done\r\n")
         elif cmd.startswith("LOGIN"):
+            SHARED["logins"] += 1
+            first_conn = SHARED["logins"] == 1
             if mode == "no-login":
                 send(tag.encode() + b" NO [AUTHENTICATIONFAILED] no\r\n")
             else:
@@ -123,6 +136,8 @@ def serve(conn, mode, log):
                  tag.encode() + b" OK searched\r\n")
         elif cmd.startswith("UID STORE"):
             seen.update(uids_of(words[3], n))
+            if mode == "group-close":
+                note("seen=%d" % len(seen))
             if mode == "late-exists" and n == 1:
                 n = 2
                 send(b"* 2 EXISTS\r\n")
@@ -142,9 +157,15 @@ def serve(conn, mode, log):
             for u in uids_of(words[3], n):
                 send(b'* %d FETCH (UID %d RFC822.SIZE %d INTERNALDATE '
                      b'"16-Nov-2026 09:00:00 +0000")\r\n'
-                     % (u, u, len(mail_of(u))))
+                     % (u, u, len(mail_of(u, mode))))
             send(tag.encode() + b" OK fetched\r\n")
         elif cmd.startswith("UID FETCH"):
+            body_fetches += 1
+            if mode == "group-close" and first_conn and body_fetches == 2:
+                u = uids_of(words[3], n)[0]
+                send(b"* %d FETCH (UID %d BODY[] {%d}\r\n"
+                     % (u, u, len(mail_of(u, mode))) + mail_of(u, mode)[:40])
+                return
             if mode == "fetch-close":
                 send(b"* 1 FETCH (UID 1 BODY[] {%d}\r\n" % len(MAIL) +
                      MAIL[:40])
@@ -157,7 +178,7 @@ def serve(conn, mode, log):
                 send(tag.encode() + b" OK fetched\r\n")
                 continue
             for u in uids_of(words[3], n):
-                body = mail_of(u)
+                body = mail_of(u, mode)
                 send(b"* %d FETCH (UID %d BODY[] {%d}\r\n"
                      % (u, u, len(body)) + body + b")\r\n")
             send(tag.encode() + b" OK fetched\r\n")

@@ -17,7 +17,8 @@
 # Then a server that is only slow (slow-select) orders two flushes of
 # one --once: a 452 in the first does not stop the second.  Last, mail
 # announced outside IDLE (in the answer to UID STORE, or with IDLE's
-# "+") is taken in before the daemon waits.
+# "+") is taken in before the daemon waits.  And a session that dies
+# while the next group is fetched keeps what was committed.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -177,4 +178,27 @@ else
 	not_ok "chatty-exists: an EXISTS with the same count does not make it poll again" \
 		"$polls SELECTs in 4 s"
 fi
+
+# The fetching thread fetches the next group while this one is taken in
+# (the first group is 32 mails).  When the session dies in the second
+# group's FETCH, the first group is committed all the same, the poll
+# fails, and the next session takes the rest and marks everything
+# \Seen (the sweep marks what was committed but not marked): 40 mails,
+# each once.
+write_config "mailboxes = (
+  { name = \"pipe\"; address = \"pipe@vendor.example\"; $(imap "$BAD_PORT") }
+);"
+start_bad group-close
+pipe_rows() { sql "SELECT count(*) || ' ' || count(DISTINCT message_id) FROM messages WHERE mailbox = 'pipe' AND direction = 'in'"; }
+supportd --once >"$T/pipe1.log" 2>&1
+assert_eq "$?" 75 "group-close: the session dies in the second group's FETCH: --once exits 75"
+assert_file_contains "$T/pipe1.log" "mailbox=pipe.*UID FETCH \(body\)" "...the log says which command failed"
+assert_eq "$(pipe_rows)" "32 32" "...the first group (32 mails) is committed all the same"
+assert_eq "$(sql "SELECT last_uid FROM cursors WHERE mailbox = 'pipe'")" 32 "...and the cursor is at its last mail"
+supportd --once >"$T/pipe2.log" 2>&1
+assert_eq "$?" 0 "group-close: the next session goes on: --once exits 0"
+assert_eq "$(pipe_rows)" "40 40" "...all 40 mails are taken in, each once"
+assert_eq "$(grep '^seen=' "$T/bad-group-close.log" | tail -n 1)" "seen=40" \
+	"...and all 40 are marked \\Seen on the server"
+assert_file_lacks "$T/pipe1.log" "AddressSanitizer|runtime error|Segmentation" "group-close: no sanitizer report"
 it_done
