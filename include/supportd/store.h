@@ -185,10 +185,10 @@ struct sd_event {
 int	store_event_add(struct sd_store *st, int64_t ticket, sd_time at,
 	    const char *actor, const char *kind, const char *detail,
 	    struct sd_err *err);
-/* How many events of kind happened since `since` on the tickets of
- * organization org (NULL: of no organization). */
-int	store_org_events_since(struct sd_store *st, const char *org,
-	    const char *kind, sd_time since, int64_t *n_r, struct sd_err *err);
+/* How many on-call pages ("page" events) were sent since `since` for
+ * the tickets of organization org (NULL: of no organization). */
+int	store_pages_since(struct sd_store *st, const char *org,
+	    sd_time since, int64_t *n_r, struct sd_err *err);
 typedef int (*store_event_cb)(void *arg, const struct sd_event *e);
 int	store_ticket_events(struct sd_store *st, int64_t ticket,
 	    store_event_cb cb, void *arg, struct sd_err *err);

@@ -220,8 +220,9 @@ acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
  */
 static int
 join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
-    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
-    bool *joined_r, int64_t *ticket_r, struct sd_err *err)
+    const struct sd_mail *m, enum sd_prio prio, const char *key,
+    sd_time received, sd_time now, bool *joined_r, int64_t *ticket_r,
+    struct sd_err *err)
 {
 	const struct sd_conf_org	*org;
 	struct sd_ticket		 t;
@@ -232,7 +233,7 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 	int				 ret = -1;
 
 	*joined_r = false;
-	if (classify_priority(in->classifier, m->subject, NULL) != SD_C1)
+	if (prio != SD_C1)
 		return 0;
 	dom = thread_addr_domain(m->from.addr);
 	org = dom ? conf_org_for_domain(in->conf, dom) : NULL;
@@ -276,14 +277,14 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 
 static int
 new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
-    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
-    int64_t linked_to, int64_t *ticket_r, struct sd_err *err)
+    const struct sd_mail *m, enum sd_prio prio, const char *key,
+    sd_time received, sd_time now, int64_t linked_to, int64_t *ticket_r,
+    struct sd_err *err)
 {
 	const struct sd_conf		*c = in->conf;
 	const struct sd_conf_org	*org;
 	struct sd_ticket		 t;
 	struct sd_msgrec		 rec;
-	enum sd_prio			 prio;
 	char				*dom, *sender, *detail;
 	const char			*reply_name, *reply_addr, *tname;
 	int				 ret = -1;
@@ -291,7 +292,6 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	sender = sd_strdup_lower(m->from.addr);
 	dom = thread_addr_domain(sender);
 	org = dom ? conf_org_for_domain(c, dom) : NULL;
-	prio = classify_priority(in->classifier, m->subject, NULL);
 
 	memset(&t, 0, sizeof(t));
 	t.mailbox = f->mailbox->name;
@@ -538,16 +538,18 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 				goto fail;
 			}
 		} else {
-			bool joined = false;
+			enum sd_prio	prio = classify_priority(in->classifier,
+			    m->subject, NULL);
+			bool		joined = false;
 
 			/* A new C1 may join its organization's incident. */
-			if (!found && join_c1_incident(in, f, m, key, received,
-			    now, &joined, &tid, err) == -1)
+			if (!found && join_c1_incident(in, f, m, prio, key,
+			    received, now, &joined, &tid, err) == -1)
 				goto fail;
 			*outcome_r = joined ? SD_IN_THREADED : SD_IN_NEW_TICKET;
 			/* New, or a reply to a closed ticket: a follow-up. */
-			if (!joined && new_ticket(in, f, m, key, received, now,
-			    found ? t.id : 0, &tid, err) == -1) {
+			if (!joined && new_ticket(in, f, m, prio, key, received,
+			    now, found ? t.id : 0, &tid, err) == -1) {
 				store_ticket_clear(&t);
 				goto fail;
 			}

@@ -105,8 +105,8 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (c->oncall_emails.n == 0 && c->oncall_webhook == NULL)
 		return store_event_add(in->store, t->id, now, "system",
 		    "page-skipped", "no oncall.emails or oncall.webhook set", err);
-	if (store_org_events_since(in->store, t->organization, "page",
-	    now - 3600, &pages, err) == -1)
+	if (store_pages_since(in->store, t->organization, now - 3600, &pages,
+	    err) == -1)
 		return -1;
 	if (pages >= c->oncall_max_pages_per_hour)
 		return store_event_add(in->store, t->id, now, "system",
