@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
 
 #include <glib.h>
 #include <libetpan/libetpan.h>
@@ -636,6 +638,7 @@ sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
  */
 #define FEED_BYTES	BODY_BATCH_BYTES	/* fetched, not yet freed */
 #define FIRST_GROUP	32	/* mails: the caller starts soon */
+#define PARSE_NICE	10
 
 struct group {
 	size_t		 n;
@@ -808,6 +811,10 @@ parse_main(gpointer data)
 {
 	struct feed *fd = data;
 
+	/* Parsing ahead uses what CPU is spare: the caller parses what it
+	 * needs itself, and the sending thread's SMTP round trips (end to
+	 * end, one connection) must not wait behind it. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PARSE_NICE);
 	g_mutex_lock(&fd->mu);
 	while (!fd->stop) {
 		if (!feed_parse(fd))
