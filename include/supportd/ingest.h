@@ -36,10 +36,11 @@ enum sd_outcome {
 const char *ingest_outcome_name(enum sd_outcome o);
 
 /*
- * Takes f in: commits the ticket, message, events, queued response and
- * the mailbox cursor together.  Returns 0 once committed (the mail may be
- * marked on the server), with *outcome_r and *ticket_r (0 when none); -1
- * when nothing was committed (SD_E_TEMP: try the mail again later).
+ * Takes f in: the ticket, message, events and queued response together,
+ * in one savepoint of the intake's group transaction (whose commit also
+ * moves the mailbox cursor; see intake.h).  Returns 0 once released,
+ * with *outcome_r and *ticket_r (0 when none); -1 when nothing was kept
+ * (SD_E_TEMP: try the mail again later).
  */
 int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);

@@ -5,9 +5,11 @@
  * polls; it reconnects by itself after an error.
  *
  * The UID cursor lives in the store and is the truth: the session asks
- * for it, fetches UIDs above it in batches, hands each mail to the
- * callback (which commits it and the cursor), and only then marks the
- * mail on the server as the mailbox's `processed` setting says.
+ * for it, fetches UIDs above it in groups, hands each mail to the
+ * callback inside one transaction per group (each mail a savepoint),
+ * commits the group with the cursor at its last mail taken in, and only
+ * then marks the mails on the server as the mailbox's `processed`
+ * setting says.
  */
 #ifndef SUPPORTD_INTAKE_H
 #define SUPPORTD_INTAKE_H
@@ -22,8 +24,9 @@
 
 struct sd_intake;
 
-/* Returns 0 when f was committed (so it may be marked on the server), -1
- * to stop this poll (err says why; the mail will be fetched again). */
+/* Returns 0 when f was taken in (kept when the group commits; then it
+ * may be marked on the server), -1 to stop this poll (err says why; the
+ * mail will be fetched again). */
 typedef int (*intake_mail_cb)(void *arg, const struct sd_fetched *f,
 	    struct sd_err *err);
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ingest.c - the path of one mail (SPEC §2): parse, classify, thread or
- * create, queue the first response, move the cursor, all in one
- * BEGIN IMMEDIATE transaction.  A crash before the commit means the mail
- * is fetched again; after it, the dedupe key recognises it.  Either way
- * nothing is lost and nothing is made twice.
+ * create, queue the first response, all in one savepoint of the intake's
+ * group transaction, which also moves the mailbox cursor.  A crash before
+ * the commit means the mail is fetched again; after it, the dedupe key
+ * recognises it.  Either way nothing is lost and nothing is made twice.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +167,8 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
 #define TICKET_ACKS_PER_HOUR	10
 
 static int
-autoreply_gate(const struct sd_ingest *in, int64_t ticket, const char *addr,
-    sd_time now, const char **why_r, struct sd_err *err)
+autoreply_gate(const struct sd_ingest *in, int64_t ticket, bool fresh,
+    const char *addr, sd_time now, const char **why_r, struct sd_err *err)
 {
 	int64_t n;
 
@@ -180,6 +180,9 @@ autoreply_gate(const struct sd_ingest *in, int64_t ticket, const char *addr,
 		*why_r = "autoreply_limit reached for this address";
 		return 0;
 	}
+	/* A ticket made by this very mail has had no reply yet. */
+	if (fresh)
+		return 0;
 	if (store_autoreplies_ticket(in->store, ticket, now - 3600, &n,
 	    err) == -1)
 		return -1;
@@ -203,7 +206,8 @@ acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		    "mailbox; no acknowledgement", (long long)t->id);
 		return 0;
 	}
-	if (autoreply_gate(in, t->id, to_addr, now, &why, err) == -1)
+	if (autoreply_gate(in, t->id, first_response, to_addr, now, &why,
+	    err) == -1)
 		return -1;
 	if (why != NULL)
 		return store_event_add(in->store, t->id, now, "system",
@@ -557,8 +561,7 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 		store_ticket_clear(&t);
 		*ticket_r = *outcome_r == SD_IN_IGNORED ? 0 : tid;
 	}
-	if (store_cursor_set(in->store, f->mailbox->name, f->uidvalidity,
-	    f->uid, err) == -1 || store_commit(in->store, err) == -1)
+	if (store_commit(in->store, err) == -1)
 		goto fail;
 	ret = 0;
 	goto out;

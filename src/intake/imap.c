@@ -997,7 +997,7 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 {
 	GArray		*done_uids;
 	struct sd_err	 gerr;
-	int		 ret = 0;
+	int		 ret = 0, committed;
 
 	*done_r = done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	sd_err_clear(&gerr);
@@ -1034,12 +1034,19 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 		g_array_append_val(done_uids, g->meta[k].uid);
 		(*count)++;
 	}
-	/* One commit for the group: the WAL is written once, not per mail.
-	 * What the group did before a failing mail is kept (each mail is a
-	 * savepoint); if the commit fails nothing is, and nothing is
-	 * marked. */
+	/* One commit for the group, with the cursor at its last mail
+	 * taken in: the WAL is written once, not per mail.  What the group
+	 * did before a failing mail is kept (each mail is a savepoint); if
+	 * the commit fails nothing is, and nothing is marked. */
 	sd_err_clear(&gerr);
-	if (store_group_commit(in->st, &gerr) == -1) {
+	if (done_uids->len > 0 && store_cursor_set(in->st, in->mb->name,
+	    uidvalidity, g_array_index(done_uids, uint32_t,
+	    done_uids->len - 1), &gerr) == -1) {
+		store_group_rollback(in->st);
+		committed = -1;
+	} else
+		committed = store_group_commit(in->st, &gerr);
+	if (committed == -1) {
 		log_warnx("intake: mailbox=%s: %s; %u mail(s) stay for the "
 		    "next poll", in->mb->name, gerr.msg, done_uids->len);
 		if (ret == 0)
