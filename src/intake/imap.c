@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/resource.h>
 
@@ -747,7 +749,8 @@ feed_groups(struct feed *fd, struct meta *meta, size_t n)
 		g = xcalloc(1, sizeof(*g));
 		g->n = j - i;
 		g->big = big;
-		g->meta = g_memdup2(meta + i, g->n * sizeof(*meta));
+		g->meta = xcalloc(g->n, sizeof(*meta));
+		memcpy(g->meta, meta + i, g->n * sizeof(*meta));
 		g->bodies = xcalloc(g->n, sizeof(*g->bodies));
 		uids = xcalloc(g->n, sizeof(*uids));
 		for (k = 0; k < g->n; k++)
@@ -886,7 +889,8 @@ static int
 feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
     size_t n, struct sd_err *err)
 {
-	GError *ge = NULL;
+	GError		*ge = NULL;
+	sigset_t	 all, old;
 
 	memset(fd, 0, sizeof(*fd));
 	fd->in = in;
@@ -897,6 +901,10 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
 	g_queue_init(&fd->ready);
 	g_queue_init(&fd->unparsed);
 	g_queue_init(&fd->marks);
+	/* Signals stay with the threads that handle them (as in --once,
+	 * where this is the main thread). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	/* Without a parser the caller parses every mail itself. */
 	if ((fd->parser = g_thread_try_new("parse", parse_main, fd,
 	    &ge)) == NULL) {
@@ -904,7 +912,9 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
 		    "thread: %s", in->mb->name, ge->message);
 		g_clear_error(&ge);
 	}
-	if ((fd->th = g_thread_try_new("fetch", feed_main, fd, &ge)) == NULL) {
+	fd->th = g_thread_try_new("fetch", feed_main, fd, &ge);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (fd->th == NULL) {
 		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: cannot start "
 		    "the fetching thread: %s", in->mb->name, ge->message);
 		g_error_free(ge);
