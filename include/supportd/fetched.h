@@ -23,13 +23,9 @@ struct sd_fetched {
 	size_t		 len;
 	bool		 headers_only;	/* larger than max_message_size */
 	size_t		 full_size;	/* RFC822.SIZE */
-	/*
-	 * When parsed is set, intake has already run mime_parse(raw) on
-	 * another thread: mail is the result (borrowed, valid during the
-	 * callback), or NULL with the parse error in parse_err.  Otherwise
-	 * the consumer parses raw itself.
-	 */
-	bool		 parsed;
+	/* Intake has run mime_parse(raw) (on another thread): mail is the
+	 * result (borrowed, valid during the callback), or NULL with the
+	 * parse error in parse_err. */
 	struct sd_mail	*mail;
 	const char	*parse_err;
 };

@@ -51,9 +51,8 @@ int	intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg,
  * or *stop becomes non-zero; *stop is checked every second.  Returns 1
  * when there may be new mail (poll now; at once, without IDLE, when the
  * server announced mail since the last poll's search), 0 on timeout or
- * stop, and 0 with
- * *no_idle_r set when the server does not offer IDLE (the caller polls on
- * its interval).  -1 with err when the session broke (it is dropped; the
+ * stop, and 0 with *no_idle_r set when the server does not offer IDLE
+ * (the caller polls on its interval).  -1 with err when the session broke (it is dropped; the
  * next poll reconnects).  Call after intake_poll, on a connected session.
  */
 int	intake_idle(struct sd_intake *in, int max_secs,

@@ -473,8 +473,7 @@ int
 ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
     enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err)
 {
-	struct sd_mail		*m = NULL;
-	struct sd_err		 perr;
+	const struct sd_mail	*m = f->mail;	/* intake's; not freed here */
 	struct sd_ticket	 t;
 	const char		*robot;
 	char			*key = NULL;
@@ -485,14 +484,6 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 
 	*ticket_r = 0;
 	received = received_time(f->internaldate, now);
-	sd_err_clear(&perr);
-	if (f->parsed) {
-		m = f->mail;	/* intake's; not freed here */
-		if (m == NULL)
-			sd_err_set(&perr, SD_E_PERM, "%s", f->parse_err ?
-			    f->parse_err : "unparsable");
-	} else if (mime_parse(f->raw, f->len, &m, &perr) == -1)
-		m = NULL;
 	key = dedupe_key(m, f);
 	if (store_begin(in->store, err) == -1)
 		goto out;
@@ -502,8 +493,9 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 		*outcome_r = SD_IN_DUPLICATE;
 	} else if (m == NULL || m->from.addr == NULL) {
 		*outcome_r = SD_IN_QUARANTINED;
-		if (quarantine(in, f, m, key, now, m == NULL ? perr.msg :
-		    "no sender address (From)", err) == -1)
+		if (quarantine(in, f, m, key, now, m != NULL ?
+		    "no sender address (From)" : f->parse_err != NULL ?
+		    f->parse_err : "unparsable", err) == -1)
 			goto fail;
 	} else {
 		robot = robot_reason(m);
@@ -568,8 +560,6 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
  fail:
 	store_rollback(in->store);
  out:
-	if (!f->parsed)
-		mail_free(&m);
 	free(key);
 	return ret;
 }

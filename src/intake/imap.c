@@ -669,9 +669,8 @@ struct feed {
 	bool			 fetched;	/* no more groups will come */
 	bool			 stop;		/* caller: fetch no more */
 	bool			 last_mark;	/* caller: no more marks */
-	struct sd_err		 ferr;		/* fetching failed */
-	struct sd_err		 merr;		/* marking failed */
-	bool			 ffail, mfail;
+	struct sd_err		 ferr;		/* fetching failed: cls set */
+	struct sd_err		 merr;		/* the first marking error */
 };
 
 static void
@@ -696,14 +695,11 @@ feed_mark(struct feed *fd)
 	while ((uids = g_queue_pop_head(&fd->marks)) != NULL) {
 		g_mutex_unlock(&fd->mu);
 		sd_err_clear(&e);
-		if (dispose(fd->in, (uint32_t *)(void *)uids->data, uids->len,
-		    &e) == -1) {
-			g_mutex_lock(&fd->mu);
-			if (!fd->mfail)
-				fd->merr = e;
-			fd->mfail = true;
-		} else
-			g_mutex_lock(&fd->mu);
+		(void)dispose(fd->in, (uint32_t *)(void *)uids->data,
+		    uids->len, &e);
+		g_mutex_lock(&fd->mu);
+		if (fd->merr.cls == SD_E_NONE)
+			fd->merr = e;
 		g_array_free(uids, TRUE);
 	}
 }
@@ -762,7 +758,6 @@ feed_groups(struct feed *fd, struct meta *meta, size_t n)
 		if (r == -1) {
 			group_free(g);
 			fd->ferr = e;
-			fd->ffail = true;
 			return false;
 		}
 		for (k = 0; k < g->n; k++)
@@ -865,10 +860,9 @@ feed_main(gpointer data)
 		sd_err_clear(&e);
 		go = fetch_meta(fd->in, fd->uids + i, n, meta, &e) == 0;
 		g_mutex_lock(&fd->mu);
-		if (!go) {
+		if (!go)
 			fd->ferr = e;
-			fd->ffail = true;
-		} else
+		else
 			go = feed_groups(fd, meta, n);
 		free(meta);
 	}
@@ -988,8 +982,8 @@ feed_end(struct feed *fd, struct sd_err *err)
 	g_queue_clear(&fd->unparsed);
 	while ((g = g_queue_pop_head(&fd->ready)) != NULL)
 		group_free(g);
-	if (fd->ffail || fd->mfail) {
-		*err = fd->ffail ? fd->ferr : fd->merr;
+	if (fd->ferr.cls != SD_E_NONE || fd->merr.cls != SD_E_NONE) {
+		*err = fd->ferr.cls != SD_E_NONE ? fd->ferr : fd->merr;
 		ret = -1;
 	}
 	g_mutex_clear(&fd->mu);
@@ -1033,7 +1027,6 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 		f.headers_only = g->big;
 		f.full_size = g->meta[k].size;
 		feed_wait_parsed(fd, g, k);
-		f.parsed = true;
 		f.mail = g->bodies[k].mail;
 		f.parse_err = g->bodies[k].perr;
 		if (cb(arg, &f, err) == -1) {

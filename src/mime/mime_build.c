@@ -23,9 +23,8 @@
  * Header lines fold at white space only (put_folded, put_list), so one
  * unbreakable word must fit a 998-octet line with its field name:
  * subjects and template header values are cut at BUILD_MAX_VALUE bytes,
- * display names at
- * BUILD_MAX_NAME; longer addresses (RFC 5321 allows 254) and ids are
- * left out.
+ * display names at BUILD_MAX_NAME; longer addresses (RFC 5321 allows
+ * 254) and ids are left out.
  */
 #define BUILD_MAX_VALUE		900
 #define BUILD_MAX_NAME		200

@@ -25,10 +25,11 @@ one mail, and breaks it the way MODE says:
                 begins: "+ idling" and "* 2 EXISTS" in one write
   chatty-exists one mail, and "* 1 EXISTS" (no news) in the answer to
                 every UID SEARCH and UID STORE
-  group-close   40 mails; the first connection's second body FETCH
-                sends part of a literal, then closes; later connections
-                are served well (the first to log in is the first)  \Seen is kept across connections and
-                each UID STORE logs "seen=N", how many are marked
+  group-close   40 mails; the first session to log in has its second
+                body FETCH answered with part of a literal, then closed;
+                later sessions are served well.  \Seen is kept across
+                connections and each UID STORE logs "seen=N", how many
+                are marked
 
 Each connection is logged to LOG (one line per command) so the test can
 see how often supportd came back.
