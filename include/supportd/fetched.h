@@ -28,6 +28,9 @@ struct sd_fetched {
 	 * parse error in parse_err. */
 	struct sd_mail	*mail;
 	const char	*parse_err;
+	/* Taken in a second time: a later mail of its group failed and the
+	 * group was rolled back.  Say nothing of it twice; do not stop. */
+	bool		 again;
 };
 
 #endif

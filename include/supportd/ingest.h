@@ -37,10 +37,11 @@ const char *ingest_outcome_name(enum sd_outcome o);
 
 /*
  * Takes f in: the ticket, message, events and queued response together,
- * in one savepoint of the intake's group transaction (whose commit also
- * moves the mailbox cursor; see intake.h).  Returns 0 once released,
- * with *outcome_r and *ticket_r (0 when none); -1 when nothing was kept
- * (SD_E_TEMP: try the mail again later).
+ * in one unit of the intake's group transaction (whose commit also
+ * moves the mailbox cursor; see intake.h).  Returns 0 when done, with
+ * *outcome_r and *ticket_r (0 when none); -1 when it failed: the unit
+ * is rolled back, which spoils a group (SD_E_TEMP: try the mail again
+ * later).
  */
 int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);

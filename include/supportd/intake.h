@@ -6,8 +6,9 @@
  *
  * The UID cursor lives in the store and is the truth: the session asks
  * for it, fetches UIDs above it in groups, hands each mail to the
- * callback inside one transaction per group (each mail a savepoint),
- * commits the group with the cursor at its last mail taken in, and only
+ * callback inside one transaction per group (a failing mail: the group
+ * is rolled back and the mails before it taken in again), commits the
+ * group with the cursor at its last mail taken in, and only
  * then marks the mails on the server as the mailbox's `processed`
  * setting says.
  */
@@ -25,8 +26,9 @@
 struct sd_intake;
 
 /* Returns 0 when f was taken in (kept when the group commits; then it
- * may be marked on the server), -1 to stop this poll (err says why; the
- * mail will be fetched again). */
+ * may be marked on the server), 1 when it was taken in and the poll is
+ * to stop (err says why), -1 when it failed: the poll stops, its writes
+ * are undone and it will be fetched again (err says why). */
 typedef int (*intake_mail_cb)(void *arg, const struct sd_fetched *f,
 	    struct sd_err *err);
 

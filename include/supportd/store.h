@@ -8,8 +8,10 @@
  * write runs inside BEGIN IMMEDIATE so a concurrent supportctl makes us
  * wait (busy timeout) instead of failing half-way.  Intake groups the
  * mails of one fetch: between store_group_begin and store_group_commit
- * each unit is a SAVEPOINT (its rollback undoes that mail only) and the
- * WAL is written and locked once for the whole group.
+ * the units share one transaction, so the WAL is written and locked
+ * once for the whole group.  A unit rolled back there cannot be undone
+ * alone: store_group_commit then refuses, and the caller rolls the group
+ * back and takes its good units in again.
  */
 #ifndef SUPPORTD_STORE_H
 #define SUPPORTD_STORE_H

@@ -214,12 +214,16 @@ take_mail(void *arg, const struct sd_fetched *f, struct sd_err *err)
 		    f->uid, err->msg);
 		return -1;
 	}
+	if (f->again)
+		return 0;
 	log_info("intake: mailbox=%s uid=%u outcome=%s ticket=%lld size=%zu",
 	    f->mailbox->name, f->uid, ingest_outcome_name(outcome),
 	    (long long)ticket, f->len);
 	/* SIGTERM: finish the mail in hand, then stop. */
-	if (sig_term || *tk->stop)
-		return sd_err_set(err, SD_E_TEMP, "stopping on signal");
+	if (sig_term || *tk->stop) {
+		sd_err_set(err, SD_E_TEMP, "stopping on signal");
+		return 1;
+	}
 	return 0;
 }
 

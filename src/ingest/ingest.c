@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ingest.c - the path of one mail (SPEC §2): parse, classify, thread or
- * create, queue the first response, all in one savepoint of the intake's
- * group transaction, which also moves the mailbox cursor.  A crash before
+ * create, queue the first response, all in the intake's group
+ * transaction, which also moves the mailbox cursor.  A crash before
  * the commit means the mail is fetched again; after it, the dedupe key
  * recognises it.  Either way nothing is lost and nothing is made twice.
  */

@@ -1055,9 +1055,64 @@ feed_end(struct feed *fd, struct sd_err *err)
 	return ret;
 }
 
+static void
+fetched_of(const struct sd_intake *in, uint32_t uidvalidity,
+    const struct group *g, size_t k, struct sd_fetched *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->mailbox = in->mb;
+	f->uidvalidity = uidvalidity;
+	f->uid = g->meta[k].uid;
+	f->internaldate = g->meta[k].internaldate;
+	f->raw = g->bodies[k].data;
+	f->len = g->bodies[k].len;
+	f->headers_only = g->big;
+	f->full_size = g->meta[k].size;
+	f->mail = g->bodies[k].mail;
+	f->parse_err = g->bodies[k].perr;
+}
+
+/*
+ * After mail k of g failed (or asked to stop), the group's transaction
+ * holds that mail's half-done writes: all is rolled back, and the n
+ * mails taken in before it are taken in again, already parsed, as a
+ * new group.  Returns 0, or -1 (then nothing of g is kept).
+ */
+static int
+retake(struct sd_intake *in, uint32_t uidvalidity, const struct group *g,
+    size_t n, uint32_t failed, intake_mail_cb cb, void *arg,
+    struct sd_err *err)
+{
+	struct sd_err	 e;
+	size_t		 done = 0;
+
+	store_group_rollback(in->st);
+	if (n == 0)
+		return 0;
+	log_info("intake: mailbox=%s: taking the %zu mail(s) before uid=%u "
+	    "in again", in->mb->name, n, failed);
+	if (store_group_begin(in->st, err) == -1)
+		return -1;
+	for (size_t k = 0; k < g->n && done < n; k++) {
+		struct sd_fetched f;
+
+		if (g->bodies[k].data == NULL)
+			continue;
+		fetched_of(in, uidvalidity, g, k, &f);
+		f.again = true;
+		sd_err_clear(&e);
+		if (cb(arg, &f, &e) != 0) {
+			store_group_rollback(in->st);
+			*err = e;
+			return -1;
+		}
+		done++;
+	}
+	return 0;
+}
+
 /* Takes group g in: hands its mails to cb in UID order in one
- * transaction, each mail a savepoint.  The committed UIDs go to
- * *done_r. */
+ * transaction.  The committed UIDs go to *done_r. */
 static int
 take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
     struct group *g, intake_mail_cb cb, void *arg, int *count,
@@ -1065,14 +1120,15 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 {
 	GArray		*done_uids;
 	struct sd_err	 gerr;
-	int		 ret = 0, committed;
+	uint32_t	 failed = 0;
+	int		 ret = 0, r = 0, committed;
 
 	*done_r = done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	sd_err_clear(&gerr);
 	if (store_group_begin(in->st, &gerr) == -1)
 		return sd_err_set(err, gerr.cls, "intake: mailbox=%s uid=%u: "
 		    "%s", in->mb->name, g->meta[0].uid, gerr.msg);
-	for (size_t k = 0; k < g->n; k++) {
+	for (size_t k = 0; k < g->n && r == 0; k++) {
 		struct sd_fetched f;
 
 		if (g->bodies[k].data == NULL) {
@@ -1081,48 +1137,51 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 			    "fetch", in->mb->name, g->meta[k].uid);
 			continue;
 		}
-		memset(&f, 0, sizeof(f));
-		f.mailbox = in->mb;
-		f.uidvalidity = uidvalidity;
-		f.uid = g->meta[k].uid;
-		f.internaldate = g->meta[k].internaldate;
-		f.raw = g->bodies[k].data;
-		f.len = g->bodies[k].len;
-		f.headers_only = g->big;
-		f.full_size = g->meta[k].size;
 		feed_wait_parsed(fd, g, k);
-		f.mail = g->bodies[k].mail;
-		f.parse_err = g->bodies[k].perr;
-		if (cb(arg, &f, err) == -1) {
+		fetched_of(in, uidvalidity, g, k, &f);
+		if ((r = cb(arg, &f, err)) == -1) {
+			failed = f.uid;
 			ret = -1;
-			break;
-		}
-		/* The parser's mails are freed with the group, by it. */
-		if (g->bodies[k].by_caller)
-			mail_free(&g->bodies[k].mail);
-		g_array_append_val(done_uids, g->meta[k].uid);
-		(*count)++;
+		} else
+			g_array_append_val(done_uids, g->meta[k].uid);
 	}
-	/* One commit for the group, with the cursor at its last mail
-	 * taken in: the WAL is written once, not per mail.  What the group
-	 * did before a failing mail is kept (each mail is a savepoint); if
-	 * the commit fails nothing is, and nothing is marked. */
+	/* A mail that failed left its writes half done: the mails before
+	 * it are taken in again without it.  (A savepoint per mail would
+	 * spare that, but cost a tenth of intake's time.) */
 	sd_err_clear(&gerr);
-	if (done_uids->len > 0 && store_cursor_set(in->st, in->mb->name,
-	    uidvalidity, g_array_index(done_uids, uint32_t,
+	if (r == -1 && retake(in, uidvalidity, g, done_uids->len, failed, cb,
+	    arg, &gerr) == -1) {
+		committed = -1;
+	} else if (r == 1) {
+		/* Taken in, and the poll is to stop: kept. */
+		ret = -1;
+		committed = 0;
+	} else
+		committed = 0;
+	/* One commit for the group, with the cursor at its last mail
+	 * taken in: the WAL is written once, not per mail.  If the commit
+	 * fails nothing is kept, and nothing is marked. */
+	if (committed == 0 && done_uids->len > 0 && store_cursor_set(in->st,
+	    in->mb->name, uidvalidity, g_array_index(done_uids, uint32_t,
 	    done_uids->len - 1), &gerr) == -1) {
 		store_group_rollback(in->st);
 		committed = -1;
-	} else
+	} else if (committed == 0)
 		committed = store_group_commit(in->st, &gerr);
+	/* The caller's parses, freed by the caller (see the feed). */
+	for (size_t k = 0; k < g->n; k++)
+		if (g->bodies[k].by_caller)
+			mail_free(&g->bodies[k].mail);
 	if (committed == -1) {
 		log_warnx("intake: mailbox=%s: %s; %u mail(s) stay for the "
 		    "next poll", in->mb->name, gerr.msg, done_uids->len);
 		if (ret == 0)
 			*err = gerr;
 		g_array_set_size(done_uids, 0);
-		ret = -1;
-	} else if (done_uids->len > 0 && in->on_commit)
+		return -1;
+	}
+	*count += (int)done_uids->len;
+	if (done_uids->len > 0 && in->on_commit)
 		in->on_commit(in->on_commit_arg);
 	return ret;
 }

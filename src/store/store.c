@@ -154,7 +154,6 @@ static const char *const migrations[] = {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_CURSOR_GET, S_CURSOR_SET,
 	S_MSG_KNOWN, S_MSG_INSERT, S_TICKET_BY_MSGID, S_MSGS_OF_TICKET,
 	S_TICKET_INSERT, S_TICKET_GET, S_TICKET_LIST, S_TICKET_SET_STATUS,
@@ -176,9 +175,6 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
-	[S_SAVEPOINT] = "SAVEPOINT one",
-	[S_RELEASE] = "RELEASE one",
-	[S_ROLLBACK_TO] = "ROLLBACK TO one",
 	[S_CURSOR_GET] = "SELECT uidvalidity, last_uid FROM cursors WHERE mailbox = ?1",
 	[S_CURSOR_SET] = "INSERT INTO cursors (mailbox, uidvalidity, last_uid)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE"
@@ -283,7 +279,7 @@ struct sd_store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S__COUNT];
 	bool		 group;		/* inside store_group_begin */
-	bool		 group_broken;	/* a unit could not be undone */
+	bool		 group_broken;	/* a unit failed: do not commit */
 };
 
 static const char *const statuses[] = {
@@ -473,9 +469,10 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	}
 	/* Intake is idempotent, so a commit lost to power failure is
 	 * fetched again; NORMAL is safe in WAL and much faster.  Statement
-	 * journals (a group's savepoints) stay in memory: on disk they were
-	 * 9 in 10 of intake's writes.  A 4 MB page cache per connection:
-	 * with 8 MB intake was 5 % faster but the RSS 27 MB (benchmark).
+	 * journals stay in memory (on disk they were 9 in 10 of intake's
+	 * writes when each mail was a savepoint).  A 4 MB page cache per
+	 * connection: with 8 MB intake was 5 % faster but the RSS 27 MB
+	 * (benchmark).
 	 * The default checkpoint (every 1000 WAL pages) stays: at 8192 the
 	 * end-to-end runs, whose sender reads while intake writes, were
 	 * slower and varied twice as much. */
@@ -517,11 +514,11 @@ int
 store_begin(struct sd_store *st, struct sd_err *err)
 {
 	if (st->group) {
-		/* Outside a transaction SAVEPOINT would start a new one. */
+		/* A failed statement may have ended the transaction. */
 		if (sqlite3_get_autocommit(st->db))
 			return sd_err_set(err, SD_E_TEMP, "store: the group "
 			    "transaction was rolled back");
-		return exec_stmt(st, stmt(st, S_SAVEPOINT), "savepoint", err);
+		return 0;
 	}
 	return exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
 }
@@ -548,13 +545,8 @@ store_try_begin(struct sd_store *st, bool *busy_r, struct sd_err *err)
 int
 store_commit(struct sd_store *st, struct sd_err *err)
 {
-	if (st->group) {
-		if (exec_stmt(st, stmt(st, S_RELEASE), "release", err) == -1) {
-			store_rollback(st);
-			return -1;
-		}
+	if (st->group)
 		return 0;
-	}
 	if (exec_stmt(st, stmt(st, S_COMMIT), "commit", err) == -1) {
 		store_rollback(st);
 		return -1;
@@ -571,11 +563,9 @@ store_rollback(struct sd_store *st)
 		exec_stmt(st, stmt(st, S_ROLLBACK), "rollback", NULL);
 		return;
 	}
-	/* Undo this unit only; the group's earlier units stay.  If that
-	 * fails, the group must not commit the unit's half. */
-	if (exec_stmt(st, stmt(st, S_ROLLBACK_TO), "rollback to", NULL) == -1 ||
-	    exec_stmt(st, stmt(st, S_RELEASE), "release", NULL) == -1)
-		st->group_broken = true;
+	/* A unit of a group cannot be undone alone: the group must not
+	 * commit its half. */
+	st->group_broken = true;
 }
 
 /* Listings supportctl runs on demand read whole tables on purpose. */
@@ -641,8 +631,8 @@ store_group_commit(struct sd_store *st, struct sd_err *err)
 		    "transaction was rolled back");
 	if (st->group_broken) {
 		store_rollback(st);
-		return sd_err_set(err, SD_E_TEMP, "store: a mail of the group "
-		    "could not be rolled back; the group is not kept");
+		return sd_err_set(err, SD_E_TEMP, "store: a unit of the group "
+		    "failed; the group is not kept");
 	}
 	if (exec_stmt(st, stmt(st, S_COMMIT), "commit group", err) == -1) {
 		ret = -1;

@@ -104,6 +104,43 @@ created() { json_py "[t['created_at'] for t in j if t['subject'] == '$1'][0]" "$
 assert_eq "$(created 'three days old')" "2026-11-17T17:30:00+05:30" "created_at is the INTERNALDATE"
 assert_match "$(created 'a month old')" "^2026-11-13T17:30:0[0-9]\+05:30$" "older than 7 days: clamped to now - 7 days"
 assert_match "$(created 'from the future')" "^2026-11-20T17:30:0[0-9]\+05:30$" "in the future: clamped to now"
+# --- a mail that fails in the middle of a group --------------------------
+# A trigger makes the third of five mails (one group) fail in SQL: the
+# group is rolled back, the two before it are taken in again and kept,
+# once; the failing one and those after it stay unread on the server.
+write_config
+for i in 1 2 3 4 5; do
+	subj="group mail $i"
+	[ "$i" = 3 ] && subj=poison
+	printf 'From: p%s@poison.example\nTo: support@vendor.example\nSubject: %s\nMessage-ID: <p%s@poison.example>\n\nhi\n' \
+		"$i" "$subj" "$i" >"$T/p$i.eml"
+	deliver "$T/p$i.eml"
+done
+mapfile -t pu < <(imaptool uids | tail -n 5)
+sql "CREATE TRIGGER poison BEFORE INSERT ON tickets WHEN NEW.subject = 'poison' BEGIN SELECT RAISE(ABORT, 'test: poison mail'); END;"
+t0=$(tickets) m0=$(sql "SELECT count(*) FROM messages WHERE direction='in'") s0=$(sink_count)
+seen0=$(imap_count_seen)
+supportd --once >"$T/poison.log" 2>&1
+assert_eq "$?" 75 "--once exits 75 when a mail could not be taken in"
+assert_file_contains "$T/poison.log" "uid=${pu[2]}: .*test: poison mail" "the log names the failing mail and why"
+assert_file_contains "$T/poison.log" "taking the 2 mail.s. before uid=${pu[2]} in again" \
+	"and the group's mails before it are taken in again"
+assert_eq "$(tickets)" "$((t0 + 2))" "the two mails before it are tickets"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'")" "$((m0 + 2))" "each stored once"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE kind = 'created' AND ticket_id IN (SELECT id FROM tickets WHERE subject LIKE 'group mail %')")" \
+	2 "with one created event each"
+assert_eq "$(sink_count)" "$((s0 + 2))" "and one response each"
+assert_eq "$(grep -c "uid=${pu[0]} outcome=new-ticket" "$T/poison.log")" 1 "the first is logged once"
+assert_eq "$(grep -c "uid=${pu[1]} outcome=new-ticket" "$T/poison.log")" 1 "the second is logged once"
+assert_eq "$(sql "SELECT last_uid FROM cursors WHERE mailbox='support'")" "${pu[1]}" \
+	"the cursor stops before the failing mail"
+assert_eq "$(imap_count_seen)" "$((seen0 + 2))" "only the two kept are marked \Seen"
+sql "DROP TRIGGER poison"
+assert_cmd "the next cycle, without the fault" supportd --once
+assert_eq "$(tickets)" "$((t0 + 5))" "then all five are tickets"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'")" "$((m0 + 5))" "each stored once"
+assert_eq "$(imap_count_seen)" "$(imap_count)" "and all are \Seen"
+
 # --- the SMTP relay down: --once says so, the mail waits and goes later --
 write_config
 stop_smtp

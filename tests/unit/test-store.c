@@ -76,8 +76,8 @@ test_plans(void)
 	test_end();
 }
 
-/* A group: each unit is a savepoint; a unit's rollback undoes it alone,
- * the group commit keeps the others, a group rollback keeps none. */
+/* A group: its units share one transaction; a unit's rollback spoils
+ * the group (the commit refuses), a group rollback keeps none. */
 static void
 test_group(void)
 {
@@ -86,19 +86,29 @@ test_group(void)
 	uint32_t	 v = 0, u = 0;
 	bool		 found = false;
 
-	test_begin("store: group of units (savepoints)");
+	test_begin("store: group of units");
 	test_assert(st != NULL);
 	test_assert(store_group_begin(st, &err) == 0);
 	test_assert(store_begin(st, &err) == 0);
 	test_assert(store_cursor_set(st, "a", 1, 10, &err) == 0);
 	test_assert(store_commit(st, &err) == 0);
 	test_assert(store_begin(st, &err) == 0);
-	test_assert(store_cursor_set(st, "b", 1, 20, &err) == 0);
-	store_rollback(st);			/* this unit only */
-	test_assert(store_begin(st, &err) == 0);
 	test_assert(store_cursor_set(st, "a", 1, 11, &err) == 0);
 	test_assert(store_commit(st, &err) == 0);
 	test_assert(store_group_commit(st, &err) == 0);
+	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
+	test_assert(found && u == 11);
+	/* A unit rolled back cannot be undone alone: the group refuses to
+	 * commit and keeps nothing, not even the units before it. */
+	test_assert(store_group_begin(st, &err) == 0);
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "a", 1, 12, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_cursor_set(st, "b", 1, 20, &err) == 0);
+	store_rollback(st);
+	test_assert(store_group_commit(st, &err) == -1);
+	test_assert(err.cls == SD_E_TEMP);
 	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
 	test_assert(found && u == 11);
 	test_assert(store_cursor_get(st, "b", &v, &u, &found, &err) == 0);
