@@ -128,19 +128,6 @@ int	store_plan_scans(struct sd_store *st,
 int	store_group_commit(struct sd_store *st, struct sd_err *err);
 void	store_group_rollback(struct sd_store *st);
 
-/*
- * WAL checkpoints on another thread.  By default a commit that leaves
- * 1000 pages in the WAL copies them into the database and syncs both,
- * in the committing thread.  A big intake turns that off
- * (store_autocheckpoint false) and checkpoints after each group from
- * the fetching thread, through a connection of its own made by
- * store_checkpointer_open (close it with store_close).
- */
-int	store_checkpointer_open(struct sd_store *st, struct sd_store **ck_r,
-	    struct sd_err *err);
-void	store_autocheckpoint(struct sd_store *st, bool on);
-int	store_checkpoint(struct sd_store *ck, struct sd_err *err);
-
 /* IMAP cursors.  get: 0 and values, or 0 with *found_r false. */
 int	store_cursor_get(struct sd_store *st, const char *mailbox,
 	    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,

@@ -685,7 +685,6 @@ struct feed {
 	bool			 last_mark;	/* caller: no more marks */
 	struct sd_err		 ferr;		/* fetching failed: cls set */
 	struct sd_err		 merr;		/* the first marking error */
-	struct sd_store		*ck;		/* the fetcher's, for checkpoints */
 };
 
 static void
@@ -700,8 +699,7 @@ group_free(struct group *g)
 	free(g);
 }
 
-/* Marks what the caller has committed, and checkpoints the WAL the
- * caller's commits grow.  Called and returns locked. */
+/* Marks what the caller has committed.  Called and returns locked. */
 static void
 feed_mark(struct feed *fd)
 {
@@ -713,14 +711,6 @@ feed_mark(struct feed *fd)
 		sd_err_clear(&e);
 		(void)dispose(fd->in, (uint32_t *)(void *)uids->data,
 		    uids->len, &e);
-		if (fd->ck != NULL) {
-			struct sd_err ce;
-
-			sd_err_clear(&ce);
-			if (store_checkpoint(fd->ck, &ce) == -1)
-				log_warnx("intake: mailbox=%s: %s",
-				    fd->in->mb->name, ce.msg);
-		}
 		g_mutex_lock(&fd->mu);
 		if (fd->merr.cls == SD_E_NONE)
 			fd->merr = e;
@@ -939,16 +929,6 @@ feed_main(gpointer data)
 	return NULL;
 }
 
-/* The checkpoints are the commits' again. */
-static void
-feed_checkpoints_end(struct feed *fd)
-{
-	if (fd->ck == NULL)
-		return;
-	store_close(&fd->ck);
-	store_autocheckpoint(fd->in->st, true);
-}
-
 static int
 feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
     size_t n, struct sd_err *err)
@@ -966,20 +946,6 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
 	g_queue_init(&fd->unparsed);
 	g_queue_init(&fd->trash);
 	g_queue_init(&fd->marks);
-	/* A big take checkpoints from the fetching thread: in the
-	 * committing one the checkpoints and their fsyncs were a sixth of
-	 * the intake's time (benchmark).  A small one (IDLE) keeps SQLite's
-	 * own, without another connection to open. */
-	if (n > FIRST_GROUP) {
-		struct sd_err ce;
-
-		sd_err_clear(&ce);
-		if (store_checkpointer_open(in->st, &fd->ck, &ce) == 0)
-			store_autocheckpoint(in->st, false);
-		else
-			log_warnx("intake: mailbox=%s: %s; checkpoints stay "
-			    "with the commits", in->mb->name, ce.msg);
-	}
 	/* Signals stay with the threads that handle them (as in --once,
 	 * where this is the main thread). */
 	sigfillset(&all);
@@ -1003,7 +969,6 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
 		g_mutex_unlock(&fd->mu);
 		if (fd->parser != NULL)
 			g_thread_join(fd->parser);
-		feed_checkpoints_end(fd);
 		g_mutex_clear(&fd->mu);
 		g_cond_clear(&fd->cv);
 		return -1;
@@ -1074,7 +1039,6 @@ feed_end(struct feed *fd, struct sd_err *err)
 	g_cond_broadcast(&fd->cv);
 	g_mutex_unlock(&fd->mu);
 	g_thread_join(fd->th);
-	feed_checkpoints_end(fd);
 	if (fd->parser != NULL)
 		g_thread_join(fd->parser);
 	g_queue_clear(&fd->unparsed);

@@ -135,9 +135,6 @@ static const char *const migrations[] = {
 /* How long a writer waits for another's transaction (a group of mail
  * takes well under a second). */
 #define BUSY_TIMEOUT_MS	10000
-/* SQLite's default: a commit that leaves this many pages in the WAL
- * checkpoints it. */
-#define WAL_CHECKPOINT_PAGES	1000
 
 #define TICKET_COLS \
 	"t.id, t.mailbox, t.subject, t.status, t.priority, t.category," \
@@ -511,50 +508,6 @@ store_close(struct sd_store **stp)
 		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
 	free(st);
 	*stp = NULL;
-}
-
-int
-store_checkpointer_open(struct sd_store *st, struct sd_store **ck_r,
-    struct sd_err *err)
-{
-	const char	*path = sqlite3_db_filename(st->db, "main");
-	struct sd_store	*ck;
-
-	*ck_r = NULL;
-	if (path == NULL || *path == '\0')
-		return sd_err_set(err, SD_E_BUG, "store: no file to checkpoint");
-	ck = xcalloc(1, sizeof(*ck));
-	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sd_err_set(err, SD_E_TEMP, "store: %s: %s", path,
-		    ck->db ? sqlite3_errmsg(ck->db) : "cannot open");
-		store_close(&ck);
-		return -1;
-	}
-	sqlite3_busy_timeout(ck->db, BUSY_TIMEOUT_MS);
-	if (exec_sql(ck, "PRAGMA synchronous=NORMAL;", err) == -1) {
-		store_close(&ck);
-		return -1;
-	}
-	*ck_r = ck;
-	return 0;
-}
-
-void
-store_autocheckpoint(struct sd_store *st, bool on)
-{
-	(void)sqlite3_wal_autocheckpoint(st->db, on ? WAL_CHECKPOINT_PAGES : 0);
-}
-
-int
-store_checkpoint(struct sd_store *ck, struct sd_err *err)
-{
-	int r = sqlite3_wal_checkpoint_v2(ck->db, NULL,
-	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-
-	if (r != SQLITE_OK && r != SQLITE_BUSY)
-		return db_err(ck, err, "checkpoint");
-	return 0;
 }
 
 int
