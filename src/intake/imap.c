@@ -472,7 +472,6 @@ struct body {
 	 * thread that parses it) -> PARSED; mail and perr are the parser's
 	 * until PARSED. */
 	gint		 state;
-	bool		 by_caller;	/* mail is in the caller's heap */
 	struct sd_mail	*mail;		/* NULL: unparsable, see perr */
 	char		 perr[512];
 };
@@ -646,9 +645,7 @@ sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
  * The caller takes a parsed mail without the lock (an atomic state per
  * mail), and the parser keeps PARSE_GAP mails ahead of it: when the two
  * met at the same mail the caller slept on the lock or on that parse a
- * thousand times per 10,000 mails.  Each thread frees what it
- * allocated; freeing another thread's memory took that thread's malloc
- * lock (benchmark: a tenth of the caller's waits).
+ * thousand times per 10,000 mails.
  */
 #define FEED_BYTES	BODY_BATCH_BYTES	/* fetched, not yet freed */
 #define FIRST_GROUP	32	/* mails: the caller starts soon */
@@ -675,7 +672,6 @@ struct feed {
 	GCond			 cv;
 	GQueue			 ready;		/* struct group *, UID order */
 	GQueue			 unparsed;	/* groups the parser has not done */
-	GQueue			 trash;		/* groups for the parser to free */
 	gint			 caller_waits;	/* atomic: wake it when parsed */
 	GQueue			 marks;		/* GArray * of committed UIDs */
 	size_t			 held;		/* bytes fetched, not freed */
@@ -844,12 +840,6 @@ parse_main(gpointer data)
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PARSE_NICE);
 	g_mutex_lock(&fd->mu);
 	while (!fd->stop) {
-		if ((g = g_queue_pop_head(&fd->trash)) != NULL) {
-			g_mutex_unlock(&fd->mu);
-			group_free(g);
-			g_mutex_lock(&fd->mu);
-			continue;
-		}
 		if ((g = g_queue_pop_head(&fd->unparsed)) == NULL) {
 			g_cond_wait(&fd->cv, &fd->mu);
 			continue;
@@ -876,7 +866,6 @@ feed_wait_parsed(struct feed *fd, struct group *g, size_t k)
 	g_atomic_int_set(&g->pos, (gint)k);
 	if (g_atomic_int_compare_and_exchange(&b->state, BODY_FREE,
 	    BODY_CLAIMED)) {
-		b->by_caller = true;
 		parse_body(b);
 		return;
 	}
@@ -944,7 +933,6 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
 	g_cond_init(&fd->cv);
 	g_queue_init(&fd->ready);
 	g_queue_init(&fd->unparsed);
-	g_queue_init(&fd->trash);
 	g_queue_init(&fd->marks);
 	/* Signals stay with the threads that handle them (as in --once,
 	 * where this is the main thread). */
@@ -994,8 +982,6 @@ feed_next(struct feed *fd)
 static void
 feed_done(struct feed *fd, struct group *g, GArray *uids)
 {
-	struct group *old = NULL;
-
 	/* Left early (an error): what is not parsed yet never will be. */
 	g_atomic_int_set(&g->abandon, 1);
 	g_mutex_lock(&fd->mu);
@@ -1011,19 +997,9 @@ feed_done(struct feed *fd, struct group *g, GArray *uids)
 		g_queue_push_tail(&fd->marks, uids);
 	else
 		g_array_free(uids, TRUE);
-	/* The parser frees what it parsed.  At most one group waits for
-	 * it: a parser without CPU must not hold memory unbounded. */
-	if (fd->parser != NULL) {
-		old = g_queue_pop_head(&fd->trash);
-		g_queue_push_tail(&fd->trash, g);
-		g = NULL;
-	}
 	g_cond_broadcast(&fd->cv);
 	g_mutex_unlock(&fd->mu);
-	if (old != NULL)
-		group_free(old);
-	if (g != NULL)
-		group_free(g);
+	group_free(g);
 }
 
 /* Stops fetching, waits until all marks are made.  Returns the first
@@ -1042,8 +1018,6 @@ feed_end(struct feed *fd, struct sd_err *err)
 	if (fd->parser != NULL)
 		g_thread_join(fd->parser);
 	g_queue_clear(&fd->unparsed);
-	while ((g = g_queue_pop_head(&fd->trash)) != NULL)
-		group_free(g);
 	while ((g = g_queue_pop_head(&fd->ready)) != NULL)
 		group_free(g);
 	if (fd->ferr.cls != SD_E_NONE || fd->merr.cls != SD_E_NONE) {
@@ -1079,12 +1053,13 @@ fetched_of(const struct sd_intake *in, uint32_t uidvalidity,
  * new group.  Returns 0, or -1 (then nothing of g is kept).
  */
 static int
-retake(struct sd_intake *in, uint32_t uidvalidity, const struct group *g,
+retake(struct sd_intake *in, uint32_t uidvalidity, struct group *g,
     size_t n, uint32_t failed, intake_mail_cb cb, void *arg,
     struct sd_err *err)
 {
 	struct sd_err	 e;
 	size_t		 done = 0;
+	int		 r;
 
 	store_group_rollback(in->st);
 	if (n == 0)
@@ -1098,10 +1073,14 @@ retake(struct sd_intake *in, uint32_t uidvalidity, const struct group *g,
 
 		if (g->bodies[k].data == NULL)
 			continue;
+		/* Freed after its first use: parsed again. */
+		parse_body(&g->bodies[k]);
 		fetched_of(in, uidvalidity, g, k, &f);
 		f.again = true;
 		sd_err_clear(&e);
-		if (cb(arg, &f, &e) != 0) {
+		r = cb(arg, &f, &e);
+		mail_free(&g->bodies[k].mail);
+		if (r != 0) {
 			store_group_rollback(in->st);
 			*err = e;
 			return -1;
@@ -1144,6 +1123,7 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 			ret = -1;
 		} else
 			g_array_append_val(done_uids, g->meta[k].uid);
+		mail_free(&g->bodies[k].mail);
 	}
 	/* A mail that failed left its writes half done: the mails before
 	 * it are taken in again without it.  (A savepoint per mail would
@@ -1168,10 +1148,6 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 		committed = -1;
 	} else if (committed == 0)
 		committed = store_group_commit(in->st, &gerr);
-	/* The caller's parses, freed by the caller (see the feed). */
-	for (size_t k = 0; k < g->n; k++)
-		if (g->bodies[k].by_caller)
-			mail_free(&g->bodies[k].mail);
 	if (committed == -1) {
 		log_warnx("intake: mailbox=%s: %s; %u mail(s) stay for the "
 		    "next poll", in->mb->name, gerr.msg, done_uids->len);
