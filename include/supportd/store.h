@@ -73,7 +73,8 @@ struct sd_msgrec {
 	const char	*mailbox;
 	uint32_t	 uidvalidity;	/* incoming only */
 	uint32_t	 uid;
-	const char	*dedupe_key;	/* incoming: Message-ID or sha256 of raw */
+	const char	*dedupe_key;	/* incoming without a Message-ID:
+					 * sha256 of raw; else NULL */
 	const char	*message_id;	/* without <>, or NULL */
 	const char	*in_reply_to;
 	const char	*from_addr;
@@ -135,9 +136,11 @@ int	store_cursor_get(struct sd_store *st, const char *mailbox,
 int	store_cursor_set(struct sd_store *st, const char *mailbox,
 	    uint32_t uidvalidity, uint32_t last_uid, struct sd_err *err);
 
-/* Whether an incoming mail with this dedupe key is stored already. */
-int	store_message_known(struct sd_store *st, const char *dedupe_key,
-	    bool *known_r, struct sd_err *err);
+/* Whether an incoming mail is stored already: one with this Message-ID
+ * (when not NULL) or this dedupe key.  The check and the insert share a
+ * write transaction, so nothing can come between them. */
+int	store_message_known(struct sd_store *st, const char *message_id,
+	    const char *dedupe_key, bool *known_r, struct sd_err *err);
 int	store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 	    int64_t *id_r, struct sd_err *err);
 /* The ticket holding a mail (in or out) with this Message-ID; 0 if none. */

@@ -1047,10 +1047,11 @@ fetched_of(const struct sd_intake *in, uint32_t uidvalidity,
 }
 
 /*
- * After mail k of g failed (or asked to stop), the group's transaction
- * holds that mail's half-done writes: all is rolled back, and the n
- * mails taken in before it are taken in again, already parsed, as a
- * new group.  Returns 0, or -1 (then nothing of g is kept).
+ * After the mail with UID failed failed, the group's transaction holds
+ * its half-done writes: all is rolled back, and the n mails taken in
+ * before it are parsed and taken in again as a new group (the parser
+ * works only past the failed one).  Returns 0, or -1 (then nothing of
+ * g is kept).
  */
 static int
 retake(struct sd_intake *in, uint32_t uidvalidity, struct group *g,
@@ -1129,15 +1130,12 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 	 * it are taken in again without it.  (A savepoint per mail would
 	 * spare that, but cost a tenth of intake's time.) */
 	sd_err_clear(&gerr);
+	committed = 0;
 	if (r == -1 && retake(in, uidvalidity, g, done_uids->len, failed, cb,
-	    arg, &gerr) == -1) {
+	    arg, &gerr) == -1)
 		committed = -1;
-	} else if (r == 1) {
-		/* Taken in, and the poll is to stop: kept. */
+	if (r == 1)		/* taken in (kept), and the poll stops */
 		ret = -1;
-		committed = 0;
-	} else
-		committed = 0;
 	/* One commit for the group, with the cursor at its last mail
 	 * taken in: the WAL is written once, not per mail.  If the commit
 	 * fails nothing is kept, and nothing is marked. */

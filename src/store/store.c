@@ -179,7 +179,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_CURSOR_SET] = "INSERT INTO cursors (mailbox, uidvalidity, last_uid)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE"
 	    " SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
-	[S_MSG_KNOWN] = "SELECT 1 FROM messages WHERE dedupe_key = ?1",
+	/* Mail with a Message-ID is known by it (messages_msgid); only
+	 * mail without one has a dedupe key (older rows have both). */
+	[S_MSG_KNOWN] = "SELECT 1 FROM messages WHERE message_id = ?1"
+	    " AND direction = 'in' UNION ALL"
+	    " SELECT 1 FROM messages WHERE dedupe_key = ?2 LIMIT 1",
 	[S_MSG_INSERT] = "INSERT INTO messages (ticket_id, direction, mailbox,"
 	    " uidvalidity, uid, dedupe_key, message_id, in_reply_to, from_addr,"
 	    " subject, disposition, reason, body, at, raw) VALUES"
@@ -684,13 +688,14 @@ store_cursor_set(struct sd_store *st, const char *mailbox,
 }
 
 int
-store_message_known(struct sd_store *st, const char *key, bool *known_r,
-    struct sd_err *err)
+store_message_known(struct sd_store *st, const char *message_id,
+    const char *key, bool *known_r, struct sd_err *err)
 {
 	sqlite3_stmt	*s = stmt(st, S_MSG_KNOWN);
 	int		 r;
 
-	bind_text(s, 1, key);
+	bind_text(s, 1, message_id);
+	bind_text(s, 2, key);
 	r = sqlite3_step(s);
 	done(s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

@@ -101,8 +101,8 @@ assert_cmd "a last clean supportd --once completes" supportd --once
 # ---- every mail once, on the right ticket --------------------------------
 assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'")" "$N" \
 	"every delivered mail is stored"
-assert_eq "$(sql "SELECT count(DISTINCT dedupe_key) FROM messages WHERE direction='in'")" \
-	"$N" "each under its own dedupe key"
+assert_eq "$(sql "SELECT count(DISTINCT coalesce(message_id, dedupe_key)) FROM messages WHERE direction='in'")" \
+	"$N" "each under its own Message-ID or dedupe key"
 assert_eq "$(sql "SELECT count(*) FROM messages WHERE direction='in'
 	AND (ticket_id IS NULL OR disposition <> 'ticket')")" 0 \
 	"every mail is a ticket or threaded on one"

@@ -170,7 +170,7 @@ test_ticket_and_messages(void)
 	m.mailbox = "support";
 	m.uidvalidity = 1;
 	m.uid = 1;
-	m.dedupe_key = "mid:a@b";
+	m.dedupe_key = "sha256:1";
 	m.message_id = "a@b";
 	m.disposition = "ticket";
 	m.at = 1700000000;
@@ -183,8 +183,23 @@ test_ticket_and_messages(void)
 	    "requester", &err) == 0);
 	test_assert(store_commit(st, &err) == 0);
 
-	test_assert(store_message_known(st, "mid:a@b", &known, &err) == 0 && known);
-	test_assert(store_message_known(st, "mid:c@d", &known, &err) == 0 && !known);
+	/* Known by Message-ID or by dedupe key; an outgoing mail's
+	 * Message-ID is not an incoming one. */
+	m.direction = "out";
+	m.ticket_id = 0;	/* on no ticket: ticket 1 keeps one message */
+	m.dedupe_key = NULL;
+	m.message_id = "out@b";
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_message_insert(st, &m, NULL, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_message_known(st, "a@b", NULL, &known, &err) == 0 &&
+	    known);
+	test_assert(store_message_known(st, NULL, "sha256:1", &known, &err) ==
+	    0 && known);
+	test_assert(store_message_known(st, "c@d", "sha256:2", &known, &err) ==
+	    0 && !known);
+	test_assert(store_message_known(st, "out@b", NULL, &known, &err) ==
+	    0 && !known);
 	test_assert(store_ticket_by_message_id(st, "a@b", &tid, &err) == 0 &&
 	    tid == 1);
 	test_assert(store_ticket_by_message_id(st, "zz@b", &tid, &err) == 0 &&
