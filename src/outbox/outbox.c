@@ -30,6 +30,7 @@
 
 #define BACKOFF_FIRST	60
 #define BACKOFF_MAX	3600
+#define FOLD_ROWS	64	/* accepted rows marked sent per transaction */
 
 static void	slot_setup(struct sd_outbox *ob, struct smtp_slot *sl);
 
@@ -700,8 +701,13 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			    "failed");
 			ret = -1;
 		}
+		/* Folded a batch at a time (and at the end, below): a
+		 * commit per accepted mail was a sixth of the sending
+		 * thread's time (benchmark, end to end), and each took the
+		 * write lock from the intake. */
 		if (reap(&fl, ret == 0 ? err : NULL) == -1 ||
-		    (ret == 0 && journal_fold(&fl, false, err) == -1))
+		    (ret == 0 && ob->jrows->len >= FOLD_ROWS &&
+		    journal_fold(&fl, false, err) == -1))
 			ret = -1;
 		/* Nothing in flight (reap has freed every slot) and nothing
 		 * more to start. */
