@@ -8,9 +8,8 @@
  * for it, fetches UIDs above it in groups, hands each mail to the
  * callback inside one transaction per group (a failing mail: the group
  * is rolled back and the mails before it taken in again), commits the
- * group with the cursor at its last mail taken in, and only
- * then marks the mails on the server as the mailbox's `processed`
- * setting says.
+ * group with the cursor at its last mail taken in, and only then marks
+ * the mails on the server as the mailbox's `processed` setting says.
  */
 #ifndef SUPPORTD_INTAKE_H
 #define SUPPORTD_INTAKE_H
@@ -54,8 +53,9 @@ int	intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg,
  * when there may be new mail (poll now; at once, without IDLE, when the
  * server announced mail since the last poll's search), 0 on timeout or
  * stop, and 0 with *no_idle_r set when the server does not offer IDLE
- * (the caller polls on its interval).  -1 with err when the session broke (it is dropped; the
- * next poll reconnects).  Call after intake_poll, on a connected session.
+ * (the caller polls on its interval).  -1 with err when the session
+ * broke (it is dropped; the next poll reconnects).  Call after
+ * intake_poll, on a connected session.
  */
 int	intake_idle(struct sd_intake *in, int max_secs,
 	    volatile const sig_atomic_t *stop, bool *no_idle_r,

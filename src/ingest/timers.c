@@ -274,30 +274,26 @@ ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
 {
 	struct sd_err	e;
 	bool		more = true;
-	int		n = 0, k, again;
+	int		n = 0, k, again, ret = 0;
 
-	if (fired_r)
-		*fired_r = 0;
-	while (more && n < TICK_MAX) {
+	while (ret == 0 && more && n < TICK_MAX) {
 		if (fire_batch(in, now, MIN(TICK_BATCH, TICK_MAX - n), &k,
-		    &more, err) == -1) {
-			/* The failing timer spoiled its batch: the ones
-			 * before it fire again without it; then stop. */
-			sd_err_clear(&e);
-			if (k > 0 && fire_batch(in, now, k, &again, &more,
-			    &e) == 0)
-				n += again;
-			else if (k > 0)
-				log_warnx("sched: %s", e.msg);
-			if (fired_r)
-				*fired_r = n;
-			return -1;
+		    &more, err) == 0) {
+			n += k;
+			continue;
 		}
-		n += k;
+		/* The failing timer spoiled its batch: the ones before it
+		 * fire again without it; then the tick stops. */
+		ret = -1;
+		sd_err_clear(&e);
+		if (k > 0 && fire_batch(in, now, k, &again, &more, &e) == 0)
+			n += again;
+		else if (k > 0)
+			log_warnx("sched: %s", e.msg);
 	}
 	if (fired_r)
 		*fired_r = n;
-	return 0;
+	return ret;
 }
 
 int

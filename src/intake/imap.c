@@ -1047,11 +1047,11 @@ fetched_of(const struct sd_intake *in, uint32_t uidvalidity,
 }
 
 /*
- * After the mail with UID failed failed, the group's transaction holds
- * its half-done writes: all is rolled back, and the n mails taken in
- * before it are parsed and taken in again as a new group (the parser
- * works only past the failed one).  Returns 0, or -1 (then nothing of
- * g is kept).
+ * After the mail with UID failed could not be taken in, the group's
+ * transaction holds its half-done writes: all is rolled back, and the n
+ * (> 0) mails taken in before it are parsed and taken in again as a new
+ * group (the parser works only past the failed one).  Returns 0, or -1
+ * (then nothing of g is kept).
  */
 static int
 retake(struct sd_intake *in, uint32_t uidvalidity, struct group *g,
@@ -1063,8 +1063,6 @@ retake(struct sd_intake *in, uint32_t uidvalidity, struct group *g,
 	int		 r;
 
 	store_group_rollback(in->st);
-	if (n == 0)
-		return 0;
 	log_info("intake: mailbox=%s: taking the %zu mail(s) before uid=%u "
 	    "in again", in->mb->name, n, failed);
 	if (store_group_begin(in->st, err) == -1)
@@ -1101,7 +1099,7 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 	GArray		*done_uids;
 	struct sd_err	 gerr;
 	uint32_t	 failed = 0;
-	int		 ret = 0, r = 0, committed;
+	int		 r = 0, committed = 0;
 
 	*done_r = done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	sd_err_clear(&gerr);
@@ -1119,23 +1117,23 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 		}
 		feed_wait_parsed(fd, g, k);
 		fetched_of(in, uidvalidity, g, k, &f);
-		if ((r = cb(arg, &f, err)) == -1) {
+		if ((r = cb(arg, &f, err)) == -1)
 			failed = f.uid;
-			ret = -1;
-		} else
+		else
 			g_array_append_val(done_uids, g->meta[k].uid);
 		mail_free(&g->bodies[k].mail);
 	}
 	/* A mail that failed left its writes half done: the mails before
 	 * it are taken in again without it.  (A savepoint per mail would
 	 * spare that, but cost a tenth of intake's time.) */
+	if (r == -1 && done_uids->len == 0) {	/* nothing before it */
+		store_group_rollback(in->st);
+		return -1;
+	}
 	sd_err_clear(&gerr);
-	committed = 0;
-	if (r == -1 && retake(in, uidvalidity, g, done_uids->len, failed, cb,
-	    arg, &gerr) == -1)
-		committed = -1;
-	if (r == 1)		/* taken in (kept), and the poll stops */
-		ret = -1;
+	if (r == -1)
+		committed = retake(in, uidvalidity, g, done_uids->len, failed,
+		    cb, arg, &gerr);
 	/* One commit for the group, with the cursor at its last mail
 	 * taken in: the WAL is written once, not per mail.  If the commit
 	 * fails nothing is kept, and nothing is marked. */
@@ -1144,12 +1142,13 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 	    done_uids->len - 1), &gerr) == -1) {
 		store_group_rollback(in->st);
 		committed = -1;
-	} else if (committed == 0)
+	}
+	if (committed == 0)
 		committed = store_group_commit(in->st, &gerr);
 	if (committed == -1) {
 		log_warnx("intake: mailbox=%s: %s; %u mail(s) stay for the "
 		    "next poll", in->mb->name, gerr.msg, done_uids->len);
-		if (ret == 0)
+		if (r == 0)
 			*err = gerr;
 		g_array_set_size(done_uids, 0);
 		return -1;
@@ -1157,7 +1156,8 @@ take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
 	*count += (int)done_uids->len;
 	if (done_uids->len > 0 && in->on_commit)
 		in->on_commit(in->on_commit_arg);
-	return ret;
+	/* r == 1: the last mail was kept, and the poll stops (cb's err). */
+	return r == 0 ? 0 : -1;
 }
 
 /* Takes uids[0..n) in, in UID order; what was committed is marked even

@@ -328,7 +328,8 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 		if (name == NULL)
 			continue;
 		if (g_ascii_strcasecmp(name, "Auto-Submitted") == 0)
-			set_once(&m->auto_submitted, g_mime_header_get_value(h));
+			set_once(&m->auto_submitted,
+			    g_mime_header_get_value(h));
 		else if (g_ascii_strcasecmp(name, "Precedence") == 0)
 			set_once(&m->precedence, g_mime_header_get_value(h));
 		else if (g_ascii_strcasecmp(name, "Return-Path") == 0)
@@ -345,12 +346,14 @@ read_headers(struct sd_mail *m, GMimeMessage *msg, GMimeParserOptions *opts)
 		else if (g_ascii_strcasecmp(name, "Mailing-List") == 0)
 			m->has_list_id = true;
 		else if (g_ascii_strcasecmp(name, "Delivered-To") == 0 &&
-		    (v = g_mime_header_get_value(h)) != NULL && g_ascii_strncasecmp(v + strspn(v, " \t"),
+		    (v = g_mime_header_get_value(h)) != NULL &&
+		    g_ascii_strncasecmp(v + strspn(v, " \t"),
 		    "mailing list ", 13) == 0)
 			m->has_list_id = true;
 		/* Apple's vacation responder sets only this. */
 		else if (g_ascii_strcasecmp(name, "X-Apple-Action") == 0 &&
-		    (v = g_mime_header_get_value(h)) != NULL && strstr(v, "VACATION") != NULL)
+		    (v = g_mime_header_get_value(h)) != NULL &&
+		    strstr(v, "VACATION") != NULL)
 			m->has_x_autoreply = true;
 		else if (g_ascii_strcasecmp(name, "X-Autoreply") == 0)
 			m->has_x_autoreply = true;
