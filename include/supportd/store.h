@@ -121,7 +121,8 @@ int	store_commit(struct sd_store *st, struct sd_err *err);
 void	store_rollback(struct sd_store *st);
 int	store_group_begin(struct sd_store *st, struct sd_err *err);
 /* For tests: calls cb for each statement the mail path runs whose plan
- * reads a whole table (EXPLAIN QUERY PLAN "SCAN"); returns how many. */
+ * reads a whole table (EXPLAIN QUERY PLAN "SCAN") or that builds a
+ * temporary B-tree each run (OpenEphemeral); returns how many. */
 int	store_plan_scans(struct sd_store *st,
 	    void (*cb)(void *arg, const char *sql, const char *detail),
 	    void *arg);
