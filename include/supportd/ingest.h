@@ -84,10 +84,12 @@ int	ingest_agent_reply(const struct sd_ingest *in, int64_t id,
 	    struct sd_err *err);
 
 /* Fills the template values for ticket t of mailbox mb (also used by
- * supportctl templates preview).  Times render for people in the
- * calendar's zone; with cal NULL, as ISO 8601. */
+ * supportctl templates preview); the costly ones only if template tp
+ * shows them.  Times render for people in the calendar's zone; with
+ * cal NULL, as ISO 8601. */
 void	ingest_ticket_vars(const struct sd_conf *conf,
 	    const struct sd_calendar *cal, const struct sd_conf_mailbox *mb,
-	    const struct sd_ticket *t, struct sd_tmpl_vars *v);
+	    const struct sd_ticket *t, const struct sd_tmpl *tp,
+	    struct sd_tmpl_vars *v);
 
 #endif

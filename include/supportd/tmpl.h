@@ -37,7 +37,11 @@ void	tmpl_set_free(struct sd_tmpl_set **set);
 /* Borrowed, valid while the set lives; NULL if unknown. */
 const struct sd_tmpl *tmpl_get(const struct sd_tmpl_set *set, const char *name);
 
-/* Values for rendering.  Names are the placeholders without braces. */
+/* Whether t has the placeholder name (its value is worth computing). */
+bool	tmpl_uses(const struct sd_tmpl *t, const char *name);
+
+/* Values for rendering.  Names are the placeholders without braces;
+ * a name no template may use is ignored. */
 struct sd_tmpl_vars *tmpl_vars_new(void);
 void	tmpl_vars_set(struct sd_tmpl_vars *v, const char *name, const char *value);
 void	tmpl_vars_free(struct sd_tmpl_vars **v);

@@ -43,12 +43,11 @@ set_time(struct sd_tmpl_vars *v, const char *name,
 void
 ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
     const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
-    struct sd_tmpl_vars *v)
+    const struct sd_tmpl *tp, struct sd_tmpl_vars *v)
 {
 	static const char *const dnames[] = { "Mon", "Tue", "Wed", "Thu",
 	    "Fri", "Sat", "Sun" };
 	const struct sd_conf_calendar	*cc = &conf->calendar;
-	GString				*days = g_string_new(NULL);
 	char				*s;
 
 	s = xasprintf("%lld", (long long)t->id);
@@ -62,13 +61,7 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.priority_meaning", prio_meaning(t->priority));
 	tmpl_vars_set(v, "ticket.category", t->category);
 	tmpl_vars_set(v, "ticket.status", t->status);
-	set_time(v, "ticket.response_due", cal, cc->timezone, t->response_due);
-	set_time(v, "ticket.resolution_due", cal, cc->timezone,
-	    t->resolution_due);
 	tmpl_vars_set(v, "ticket.after_hours", t->after_hours ? "yes" : "");
-	if (cal != NULL && t->after_hours)
-		set_time(v, "next_business_open", cal, cc->timezone,
-		    sla_next_open(cal, t->created_at));
 	tmpl_vars_set(v, "requester.name", t->requester_name ?
 	    t->requester_name : "");
 	tmpl_vars_set(v, "requester.email", t->requester_email);
@@ -76,16 +69,6 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	s = xasprintf("%d", t->escalation_level);
 	tmpl_vars_set(v, "escalation.level", s);
 	free(s);
-	for (int d = 0; d < 7; d++)
-		if (cc->days & (1u << d))
-			g_string_append_printf(days, "%s%s", days->len ? ", " :
-			    "", dnames[d]);
-	s = xasprintf("%s, %02d:%02d-%02d:%02d (%s)", days->str,
-	    cc->open / 60, cc->open % 60, cc->close / 60, cc->close % 60,
-	    cc->timezone);
-	tmpl_vars_set(v, "business_hours", s);
-	free(s);
-	g_string_free(days, TRUE);
 	if (mb != NULL) {
 		tmpl_vars_set(v, "mailbox.address", mb->address);
 		tmpl_vars_set(v, "mailbox.name", mb->display_name);
@@ -94,6 +77,32 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 		s = thread_format_tag(conf->ticket_tag, t->linked_to);
 		tmpl_vars_set(v, "duplicate_of", s);
 		free(s);
+	}
+	/* The times and the hours take the most making (a first response
+	 * shows one of the three), so only those the template shows. */
+	if (tmpl_uses(tp, "ticket.response_due"))
+		set_time(v, "ticket.response_due", cal, cc->timezone,
+		    t->response_due);
+	if (tmpl_uses(tp, "ticket.resolution_due"))
+		set_time(v, "ticket.resolution_due", cal, cc->timezone,
+		    t->resolution_due);
+	if (cal != NULL && t->after_hours &&
+	    tmpl_uses(tp, "next_business_open"))
+		set_time(v, "next_business_open", cal, cc->timezone,
+		    sla_next_open(cal, t->created_at));
+	if (tmpl_uses(tp, "business_hours")) {
+		GString *days = g_string_new(NULL);
+
+		for (int d = 0; d < 7; d++)
+			if (cc->days & (1u << d))
+				g_string_append_printf(days, "%s%s",
+				    days->len ? ", " : "", dnames[d]);
+		s = xasprintf("%s, %02d:%02d-%02d:%02d (%s)", days->str,
+		    cc->open / 60, cc->open % 60, cc->close / 60,
+		    cc->close % 60, cc->timezone);
+		tmpl_vars_set(v, "business_hours", s);
+		free(s);
+		g_string_free(days, TRUE);
 	}
 }
 
@@ -202,7 +211,7 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (tp == NULL)
 		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
 	vars = tmpl_vars_new();
-	ingest_ticket_vars(in->conf, in->calendar, mb, t, vars);
+	ingest_ticket_vars(in->conf, in->calendar, mb, t, tp, vars);
 	tmpl_render(tp, vars, r);
 	tmpl_vars_free(&vars);
 	q->kind = name;

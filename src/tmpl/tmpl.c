@@ -8,6 +8,7 @@
  * refused at load instead of producing a broken mail at 03:00.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ enum node_kind { N_TEXT, N_VAR, N_OPEN, N_OPEN_INV, N_CLOSE };
 struct node {
 	enum node_kind	 kind;
 	char		*s;	/* text, or the name */
+	int		 var;	/* not N_TEXT: index in known_vars */
 	size_t		 match;	/* N_OPEN*: index of its N_CLOSE */
 };
 
@@ -59,23 +61,28 @@ struct sd_tmpl {
 	struct part	*hvalues;
 	size_t		 nheaders;
 	struct part	 body;
+	uint32_t	 uses;	/* bit i: known_vars[i] appears */
 };
 
 struct sd_tmpl_set {
 	struct sd_tmpl	*t[nitems(tmpl_names)];
 };
 
+_Static_assert(nitems(known_vars) <= 32, "sd_tmpl.uses is 32 bits");
+
+/* Indexed like known_vars: rendering is an array lookup, not a hash. */
 struct sd_tmpl_vars {
-	GHashTable	*h;
+	char		*val[nitems(known_vars)];
 };
 
-static bool
-known_var(const char *name)
+/* name's index in known_vars, or -1. */
+static int
+var_index(const char *name)
 {
 	for (size_t i = 0; i < nitems(known_vars); i++)
 		if (strcmp(name, known_vars[i]) == 0)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 static void
@@ -84,6 +91,7 @@ part_push(struct part *p, enum node_kind k, const char *s, size_t len)
 	p->nodes = xrealloc(p->nodes, (p->n + 1) * sizeof(*p->nodes));
 	p->nodes[p->n].kind = k;
 	p->nodes[p->n].s = xstrndup(s, len);
+	p->nodes[p->n].var = k == N_TEXT ? -1 : var_index(p->nodes[p->n].s);
 	p->nodes[p->n].match = 0;
 	p->n++;
 }
@@ -96,6 +104,17 @@ part_free(struct part *p)
 	free(p->nodes);
 	p->nodes = NULL;
 	p->n = 0;
+}
+
+static uint32_t
+part_uses(const struct part *p)
+{
+	uint32_t m = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->nodes[i].var >= 0)
+			m |= 1u << p->nodes[i].var;
+	return m;
 }
 
 static void add_err(struct sd_strv *, const char *, int, const char *, ...)
@@ -171,7 +190,7 @@ compile(struct part *p, const char *s, size_t len, const char *file,
 			add_err(errs, file, line, "malformed placeholder "
 			    "\"{{%s}}\"", nm);
 			nerr++;
-		} else if (!known_var(nm)) {
+		} else if (var_index(nm) < 0) {
 			add_err(errs, file, line, "unknown placeholder "
 			    "\"%s\"", nm);
 			nerr++;
@@ -324,6 +343,9 @@ tmpl_parse(const char *file, const char *buf, size_t len, struct sd_strv *errs)
 	nerr += compile(&t->body, buf + i, len - i, file, line, errs);
 	if (nerr > 0)
 		goto fail;
+	t->uses = part_uses(&t->subject) | part_uses(&t->body);
+	for (size_t h = 0; h < t->nheaders; h++)
+		t->uses |= part_uses(&t->hvalues[h]);
 	return t;
  fail:
 	tmpl_free(&t);
@@ -386,19 +408,30 @@ tmpl_get(const struct sd_tmpl_set *set, const char *name)
 	return NULL;
 }
 
+bool
+tmpl_uses(const struct sd_tmpl *t, const char *name)
+{
+	int i = var_index(name);
+
+	return t != NULL && i >= 0 && (t->uses & (1u << i)) != 0;
+}
+
 struct sd_tmpl_vars *
 tmpl_vars_new(void)
 {
-	struct sd_tmpl_vars *v = xcalloc(1, sizeof(*v));
-
-	v->h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	return v;
+	return xcalloc(1, sizeof(struct sd_tmpl_vars));
 }
 
 void
 tmpl_vars_set(struct sd_tmpl_vars *v, const char *name, const char *value)
 {
-	g_hash_table_replace(v->h, g_strdup(name), g_strdup(value ? value : ""));
+	int i = var_index(name);
+
+	/* No template can name anything else (refused at load). */
+	if (i < 0)
+		return;
+	free(v->val[i]);
+	v->val[i] = xstrdup(value ? value : "");
 }
 
 void
@@ -406,15 +439,16 @@ tmpl_vars_free(struct sd_tmpl_vars **vp)
 {
 	if (*vp == NULL)
 		return;
-	g_hash_table_destroy((*vp)->h);
+	for (size_t i = 0; i < nitems(known_vars); i++)
+		free((*vp)->val[i]);
 	free(*vp);
 	*vp = NULL;
 }
 
 static const char *
-lookup(const struct sd_tmpl_vars *v, const char *name)
+lookup(const struct sd_tmpl_vars *v, int i)
 {
-	const char *s = v ? g_hash_table_lookup(v->h, name) : NULL;
+	const char *s = v != NULL && i >= 0 ? v->val[i] : NULL;
 
 	return s ? s : "";
 }
@@ -434,11 +468,11 @@ render_part(const struct part *p, const struct sd_tmpl_vars *v, bool oneline)
 			g_string_append(out, n->s);
 			break;
 		case N_VAR:
-			g_string_append(out, lookup(v, n->s));
+			g_string_append(out, lookup(v, n->var));
 			break;
 		case N_OPEN:
 		case N_OPEN_INV:
-			set = *lookup(v, n->s) != '\0';
+			set = *lookup(v, n->var) != '\0';
 			if (set != (n->kind == N_OPEN))
 				i = n->match;	/* skip to the close */
 			break;

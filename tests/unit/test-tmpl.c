@@ -74,6 +74,41 @@ test_header_injection(void)
 }
 
 static void
+test_uses(void)
+{
+	const char		*src = "Subject: {{ticket.tag}}\nX-Due: "
+	    "{{ticket.resolution_due}}\n\n{{#ticket.response_due}}by "
+	    "{{ticket.response_due}}{{/ticket.response_due}}\n";
+	struct sd_tmpl		*tp = tmpl_parse("t", src, strlen(src), NULL);
+	struct sd_tmpl_vars	*v = tmpl_vars_new();
+	struct sd_rendered	 r;
+
+	test_begin("tmpl: which placeholders a template uses; values by name");
+	test_assert(tp != NULL);
+	test_assert(tmpl_uses(tp, "ticket.tag"));
+	test_assert(tmpl_uses(tp, "ticket.resolution_due"));
+	test_assert(tmpl_uses(tp, "ticket.response_due"));
+	test_assert(!tmpl_uses(tp, "business_hours"));
+	test_assert(!tmpl_uses(tp, "no.such.name"));
+	test_assert(!tmpl_uses(NULL, "ticket.tag"));
+	/* A value set twice renders the second; an unknown name is
+	 * ignored; one never set renders empty. */
+	tmpl_vars_set(v, "ticket.tag", "[#1]");
+	tmpl_vars_set(v, "ticket.tag", "[#2]");
+	tmpl_vars_set(v, "no.such.name", "x");
+	tmpl_vars_set(v, "ticket.resolution_due", "Fri");
+	tmpl_render(tp, v, &r);
+	test_assert_streq(r.subject, "[#2]");
+	test_assert(r.headers.n == 1);
+	test_assert_streq(r.headers.n ? r.headers.v[0] : NULL, "X-Due: Fri");
+	test_assert_streq(r.body, "\n");
+	tmpl_rendered_clear(&r);
+	tmpl_free(&tp);
+	tmpl_vars_free(&v);
+	test_end();
+}
+
+static void
 test_errors(void)
 {
 	static const struct {
@@ -139,7 +174,7 @@ int
 main(void)
 {
 	static void (*const tests[])(void) = { test_render,
-	    test_header_injection, test_errors, test_shipped, NULL };
+	    test_header_injection, test_uses, test_errors, test_shipped, NULL };
 
 	return test_run(tests);
 }
