@@ -297,20 +297,23 @@ put_extra_headers(GString *h, const struct sd_strv *hv)
 	}
 }
 
-/* Longest line of s, in bytes. */
-static size_t
-longest_line(const char *s)
+/* Whether s is ASCII in lines of at most 998 bytes (7bit), in one
+ * pass over it. */
+static bool
+is_7bit(const char *s)
 {
-	size_t max = 0, cur = 0;
+	const char *line = s;
 
 	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80)
+			return false;
 		if (*s == '\n') {
-			max = MAX(max, cur);
-			cur = 0;
-		} else
-			cur++;
+			if (s - line > 998)
+				return false;
+			line = s + 1;
+		}
 	}
-	return MAX(max, cur);
+	return s - line <= 998;
 }
 
 /*
@@ -326,7 +329,7 @@ put_body(GString *out, const char *body)
 	size_t			 len = strlen(body), n;
 	char			*buf;
 
-	if (g_str_is_ascii(body) && longest_line(body) <= 998)
+	if (is_7bit(body))
 		ce = GMIME_CONTENT_ENCODING_7BIT;
 	else {
 		ce = g_mime_utils_best_encoding((const unsigned char *)body,
@@ -417,12 +420,16 @@ mime_build(const struct sd_outmail *om)
 	if (h->str[h->len - 1] != '\n')
 		g_string_append_c(h, '\n');	/* the wire ends in CRLF */
 
-	/* Every line end on the wire is CRLF. */
+	/* Every line end on the wire is CRLF: each line copied at once. */
 	w = g_string_sized_new(h->len + h->len / 16 + 2);
-	for (size_t i = 0; i < h->len; i++) {
-		if (h->str[i] == '\n')
-			g_string_append_c(w, '\r');
-		g_string_append_c(w, h->str[i]);
+	for (const char *p = h->str, *end = h->str + h->len, *nl; p < end;
+	    p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			g_string_append_len(w, p, end - p);
+			break;
+		}
+		g_string_append_len(w, p, nl - p);
+		g_string_append_len(w, "\r\n", 2);
 	}
 	g_string_free(h, TRUE);
 	s = xstrndup(w->str, w->len);

@@ -366,6 +366,13 @@ mt_filename(const char *s)
 	return out;
 }
 
+/* Bytes mt_body_finish keeps as they are without a closer look. */
+static inline bool
+body_plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+}
+
 char *
 mt_body_finish(const char *s, size_t max)
 {
@@ -382,6 +389,11 @@ mt_body_finish(const char *s, size_t max)
 
 		/* A run of characters kept as they are, appended at once. */
 		for (;;) {
+			/* Printable ASCII, tab and LF: the most of any body,
+			 * a table lookup each. */
+			while (body_plain(*(const guchar *)p) &&
+			    gs->len + (size_t)(p - run) < max)
+				p++;
 			if (*(const guchar *)p < 0x80) {
 				c = *(const guchar *)p;
 				n = 1;
