@@ -115,6 +115,35 @@ test_dst(void)
 	test_end();
 }
 
+/* Each date's hours are cached, and the cache starts over past 4096
+ * dates: answers stay the same either way. */
+static void
+test_cache(void)
+{
+	struct sd_calendar	*cal = cal_new("Europe/Berlin", NULL);
+	enum { N = 5000 };
+	static sd_time		 first[N];
+	sd_time			 t0 = T("2026-01-01T12:00:00Z");
+	struct sd_dur		 d = { SD_DUR_BH, 9 * 3600 };
+	bool			 same = true, sane = true;
+
+	test_begin("sla: cached hours, the cache starting over");
+	for (int i = 0; i < N; i++) {
+		first[i] = sla_add(cal, t0 + (sd_time)i * 86400, &d);
+		sane = sane && sla_in_hours(cal, sla_next_open(cal,
+		    t0 + (sd_time)i * 86400));
+	}
+	for (int i = N - 1; i >= 0; i--)
+		same = same && sla_add(cal, t0 + (sd_time)i * 86400, &d) ==
+		    first[i];
+	test_assert(same && sane);
+	/* 9 business hours from a Thursday noon (13:00 in Berlin):
+	 * 5 on Thursday, 4 on Friday: 14:00. */
+	test_assert(first[0] == T("2026-01-02T14:00:00+01:00"));
+	sla_calendar_free(&cal);
+	test_end();
+}
+
 static void
 test_hours(void)
 {
@@ -135,6 +164,10 @@ test_hours(void)
 		{ "2026-11-30T12:00:00+05:30", false, "2026-12-01T10:00:00+05:30" },
 		/* 03:00 IST Saturday is Friday 21:30 UTC: the zone decides. */
 		{ "2026-11-20T21:30:00Z", false, "2026-11-23T04:30:00Z" },
+		/* Either side of local midnight (18:30 UTC). */
+		{ "2026-11-23T23:59:59+05:30", false, "2026-11-24T10:00:00+05:30" },
+		{ "2026-11-24T00:00:00+05:30", false, "2026-11-24T10:00:00+05:30" },
+		{ "1969-12-31T12:00:00+05:30", true, "1969-12-31T12:00:00+05:30" },
 	};
 	struct sd_calendar *cal = cal_new("Asia/Kolkata", hol);
 
@@ -317,6 +350,7 @@ int
 main(void)
 {
 	static void (*const tests[])(void) = { test_add, test_dst, test_hours,
+	    test_cache,
 	    test_format_and_errors, test_due_times, test_escalation,
 	    test_ack_template, NULL };
 
