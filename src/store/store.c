@@ -501,6 +501,12 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	/* 8 KB pages for a new database (an existing one keeps its own):
+	 * each WAL frame and checkpoint copy is a system call or two, and
+	 * with 4 KB pages they were a fifth of intake's writer thread
+	 * (benchmark: its system time 0.25 -> 0.19 s per 10,000 mails). */
+	if (exec_sql(st, "PRAGMA page_size=8192", err) == -1)
+		goto fail;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
 	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_finalize(s);
@@ -519,9 +525,9 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	 * writes when each mail was a savepoint).  A 4 MB page cache per
 	 * connection: with 8 MB intake was 5 % faster but the RSS 27 MB
 	 * (benchmark).
-	 * The default checkpoint (every 1000 WAL pages) stays: at 8192 the
-	 * end-to-end runs, whose sender reads while intake writes, were
-	 * slower and varied twice as much. */
+	 * The default checkpoint (every 1000 WAL pages, 8 MB) stays: at
+	 * 8192 4 KB pages the end-to-end runs, whose sender reads while
+	 * intake writes, were slower and varied twice as much. */
 	if (exec_sql(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
 	    " PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY;",
 	    err) == -1 || migrate(st, err) == -1)

@@ -280,6 +280,18 @@ test_outbox(void)
 	test_end();
 }
 
+/* Runs sql on the database at path with the sqlite3 shell; its exit. */
+static int
+shell_sql(const char *path, const char *sql)
+{
+	char	*cmd = g_strdup_printf("sqlite3 -bail '%s' \"%s\" >/dev/null"
+		    " 2>&1", path, sql);
+	int	 r = system(cmd);
+
+	g_free(cmd);
+	return r;
+}
+
 static void
 test_migrations(void)
 {
@@ -291,6 +303,10 @@ test_migrations(void)
 	test_begin("store: reopen keeps schema; a newer schema is refused");
 	test_assert(st != NULL);
 	store_close(&st);
+	/* A new database has 8 KB pages. */
+	test_assert(shell_sql(path, "SELECT CASE WHEN page_size = 8192 THEN 1"
+	    " ELSE abs(-9223372036854775807 - 1) END FROM pragma_page_size")
+	    == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	store_close(&st);
 	cmd = g_strdup_printf("sqlite3 '%s' 'PRAGMA user_version=%d'", path,
@@ -301,18 +317,6 @@ test_migrations(void)
 	g_free(cmd);
 	g_free(path);
 	test_end();
-}
-
-/* Runs sql on the database at path with the sqlite3 shell; its exit. */
-static int
-shell_sql(const char *path, const char *sql)
-{
-	char	*cmd = g_strdup_printf("sqlite3 -bail '%s' \"%s\" >/dev/null"
-		    " 2>&1", path, sql);
-	int	 r = system(cmd);
-
-	g_free(cmd);
-	return r;
 }
 
 static void
