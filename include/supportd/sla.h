@@ -41,6 +41,11 @@ sd_time	sla_add(const struct sd_calendar *cal, sd_time start,
 /* t in the calendar's zone for people: "Mon 23 Nov 2026 17:00 IST".
  * Caller owns. */
 char	*sla_format(const struct sd_calendar *cal, sd_time t);
+/* The hours for people: "Mon, Tue, Wed, Thu, Fri, 10:00-18:00
+ * (Asia/Kolkata)"; caller owns.  sla_hours_text: the calendar's, made
+ * once (borrowed). */
+char	*sla_hours_describe(const struct sd_conf_calendar *c);
+const char *sla_hours_text(const struct sd_calendar *cal);
 
 /*
  * Due times of a ticket of tier (unknown: "default") and priority p

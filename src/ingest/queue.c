@@ -45,8 +45,6 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
     const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
     const struct sd_tmpl *tp, struct sd_tmpl_vars *v)
 {
-	static const char *const dnames[] = { "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat", "Sun" };
 	const struct sd_conf_calendar	*cc = &conf->calendar;
 	char				*s;
 
@@ -91,18 +89,13 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 		set_time(v, "next_business_open", cal, cc->timezone,
 		    sla_next_open(cal, t->created_at));
 	if (tmpl_uses(tp, "business_hours")) {
-		GString *days = g_string_new(NULL);
-
-		for (int d = 0; d < 7; d++)
-			if (cc->days & (1u << d))
-				g_string_append_printf(days, "%s%s",
-				    days->len ? ", " : "", dnames[d]);
-		s = xasprintf("%s, %02d:%02d-%02d:%02d (%s)", days->str,
-		    cc->open / 60, cc->open % 60, cc->close / 60,
-		    cc->close % 60, cc->timezone);
-		tmpl_vars_set(v, "business_hours", s);
-		free(s);
-		g_string_free(days, TRUE);
+		if (cal != NULL)
+			tmpl_vars_set(v, "business_hours", sla_hours_text(cal));
+		else {
+			s = sla_hours_describe(cc);
+			tmpl_vars_set(v, "business_hours", s);
+			free(s);
+		}
 	}
 }
 

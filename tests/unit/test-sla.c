@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "harness.h"
 #include "supportd/sla.h"
 
@@ -188,6 +190,9 @@ static void
 test_format_and_errors(void)
 {
 	struct sd_conf_calendar	 c;
+	static const char *const zones[] = { "Asia/Kolkata", "Europe/Berlin",
+	    "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu",
+	    "UTC" };
 	struct sd_calendar	*cal = cal_new("Asia/Kolkata", NULL);
 	struct sd_err		 err;
 	char			*s;
@@ -196,12 +201,46 @@ test_format_and_errors(void)
 	s = sla_format(cal, T("2026-11-23T17:00:00+05:30"));
 	test_assert_streq(s, "Mon 23 Nov 2026 17:00 IST");
 	free(s);
+	test_assert_streq(sla_hours_text(cal),
+	    "Mon, Tue, Wed, Thu, Fri, 10:00-18:00 (Asia/Kolkata)");
 	sla_calendar_free(&cal);
+	/* As GLib formats it, every 7 h 13 min for three years, in zones
+	 * with daylight saving, half hours and quarter hours. */
+	for (size_t z = 0; z < nitems(zones); z++) {
+		GTimeZone	*tz = g_time_zone_new_identifier(zones[z]);
+		bool		 same = true;
+
+		cal = cal_new(zones[z], NULL);
+		for (sd_time t = T("2025-01-01T00:00:00Z");
+		    t < T("2028-01-01T00:00:00Z"); t += 7 * 3600 + 13 * 60) {
+			GDateTime	*u = g_date_time_new_from_unix_utc(t);
+			GDateTime	*l = g_date_time_to_timezone(u, tz);
+			gchar		*want = g_date_time_format(l,
+					    "%a %d %b %Y %H:%M %Z");
+
+			s = sla_format(cal, t);
+			if (strcmp(s, want) != 0) {
+				printf("# %s %lld: %s, want %s\n", zones[z],
+				    (long long)t, s, want);
+				same = false;
+			}
+			free(s);
+			g_free(want);
+			g_date_time_unref(l);
+			g_date_time_unref(u);
+		}
+		test_assert_idx(same, z);
+		sla_calendar_free(&cal);
+		g_time_zone_unref(tz);
+	}
 	memset(&c, 0, sizeof(c));
 	c.timezone = "Mars/Olympus_Mons";
-	c.days = 0x1f;
-	c.open = 600;
-	c.close = 1080;
+	c.days = 0x41;			/* Monday and Sunday */
+	c.open = 570;
+	c.close = 1335;
+	s = sla_hours_describe(&c);
+	test_assert_streq(s, "Mon, Sun, 09:30-22:15 (Mars/Olympus_Mons)");
+	free(s);
 	test_assert(sla_calendar_new(&c, &err) == NULL);
 	test_assert(err.cls == SD_E_CONFIG);
 	test_end();
