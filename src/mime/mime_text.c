@@ -95,9 +95,16 @@ mt_to_utf8(const char *buf, size_t len, bool cp1252)
 
 		/* Copy each run of valid sequences at once (per-sequence
 		 * appends were the top symbol in the benchmark's profile). */
-		while (p < end && *p != '\0' &&
-		    (n = utf8_seq(p, (size_t)(end - p), &c)) > 0)
+		for (;;) {
+			/* ASCII but NUL, the most of any text, at a compare
+			 * a byte. */
+			while (p < end && (unsigned)(*p - 1) < 0x7f)
+				p++;
+			if (p == end || *p == '\0' ||
+			    (n = utf8_seq(p, (size_t)(end - p), &c)) == 0)
+				break;
 			p += n;
+		}
 		if (p > run)
 			g_string_append_len(gs, (const char *)run, p - run);
 		if (p == end)
