@@ -11,6 +11,8 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/uio.h>
 
 #include "supportd/log.h"
 
@@ -34,26 +36,43 @@ static void vlog(int, const char *, const char *, va_list, const char *)
 static void
 vlog(int pri, const char *lvl, const char *fmt, va_list ap, const char *suffix)
 {
-	char	raw[2048], line[2048];
-	size_t	i, j;
+	static const char hex[] = "0123456789abcdef";
+	char	raw[2048], line[2048 + 256];
+	size_t	i, j, start;
+	int	n;
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	for (i = 0, j = 0; raw[i] != '\0' && j + 4 < sizeof(line); i++) {
+	/* In the foreground the line is written whole with one write(2):
+	 * stdio's formatting and flush were half of logging a mail. */
+	n = snprintf(line, sizeof(line), "%s: level=%s ", log_ident, lvl);
+	start = n > 0 && (size_t)n < 256 ? (size_t)n : 0;
+	for (i = 0, j = start; raw[i] != '\0' && j + 4 < 2048 + start; i++) {
 		unsigned char c = (unsigned char)raw[i];
 
 		if (c < 0x20 || c == 0x7f) {
-			snprintf(line + j, sizeof(line) - j, "\\x%02x", c);
-			j += 4;
+			line[j++] = '\\';
+			line[j++] = 'x';
+			line[j++] = hex[c >> 4];
+			line[j++] = hex[c & 0xf];
 		} else
 			line[j++] = (char)c;
 	}
 	line[j] = '\0';
 	if (log_fg) {
-		fprintf(stderr, "%s: level=%s %s%s%s\n", log_ident, lvl, line,
-		    suffix ? ": " : "", suffix ? suffix : "");
+		struct iovec	iov[4];
+		int		k = 0;
+
+		iov[k++] = (struct iovec){ line, j };
+		if (suffix != NULL) {
+			iov[k++] = (struct iovec){ (char *)": ", 2 };
+			iov[k++] = (struct iovec){ (char *)suffix,
+			    strlen(suffix) };
+		}
+		iov[k++] = (struct iovec){ (char *)"\n", 1 };
 		fflush(stderr);
+		(void)writev(STDERR_FILENO, iov, k);
 	} else
-		syslog(pri, "level=%s %s%s%s", lvl, line,
+		syslog(pri, "level=%s %s%s%s", lvl, line + start,
 		    suffix ? ": " : "", suffix ? suffix : "");
 }
 
