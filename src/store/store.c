@@ -407,23 +407,38 @@ exec_sql(struct sd_store *st, const char *sql, struct sd_err *err)
 	return 0;
 }
 
+/* The value of the integer PRAGMA name. */
+static int
+pragma_int(struct sd_store *st, const char *name, int *v_r,
+    struct sd_err *err)
+{
+	sqlite3_stmt	*s = NULL;
+	char		*q = xasprintf("PRAGMA %s", name), *what;
+	int		 ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		what = xasprintf("read %s", name);
+		ret = db_err(st, err, what);
+		free(what);
+	} else
+		*v_r = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	free(q);
+	return ret;
+}
+
 /* A migration that edits sqlite_schema directly must move the schema
  * cookie, or other connections keep the schema they parsed.  For one
  * that uses DDL the extra step only makes them parse it once more. */
 static int
 bump_schema_cookie(struct sd_store *st, struct sd_err *err)
 {
-	sqlite3_stmt	*s = NULL;
-	char		 sql[64];
-	int		 cookie;
+	char	sql[64];
+	int	cookie;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA schema_version", -1, &s, NULL)
-	    != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "read schema_version");
-	}
-	cookie = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (pragma_int(st, "schema_version", &cookie, err) == -1)
+		return -1;
 	snprintf(sql, sizeof(sql), "PRAGMA schema_version = %d", cookie + 1);
 	return exec_sql(st, sql, err);
 }
@@ -431,17 +446,11 @@ bump_schema_cookie(struct sd_store *st, struct sd_err *err)
 static int
 migrate(struct sd_store *st, struct sd_err *err)
 {
-	sqlite3_stmt	*s = NULL;
-	int		 have = 0, want = (int)nitems(migrations);
-	char		 sql[64];
+	int	have = 0, want = (int)nitems(migrations);
+	char	sql[64];
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL)
-	    != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "read user_version");
-	}
-	have = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (pragma_int(st, "user_version", &have, err) == -1)
+		return -1;
 	if (have > want)
 		return sd_err_set(err, SD_E_CONFIG, "store: database schema "
 		    "version %d is newer than this supportd (%d); refusing to "
