@@ -44,8 +44,8 @@ vlog(int pri, const char *lvl, const char *fmt, va_list ap, const char *suffix)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* In the foreground the line is written whole with one write(2):
 	 * stdio's formatting and flush were half of logging a mail. */
-	n = snprintf(line, sizeof(line), "%s: level=%s ", log_ident, lvl);
-	start = n > 0 && (size_t)n < 256 ? (size_t)n : 0;
+	n = snprintf(line, 256, "%s: level=%s ", log_ident, lvl);
+	start = n < 0 ? 0 : (size_t)n > 255 ? 255 : (size_t)n;
 	for (i = 0, j = start; raw[i] != '\0' && j + 4 < 2048 + start; i++) {
 		unsigned char c = (unsigned char)raw[i];
 

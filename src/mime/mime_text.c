@@ -397,7 +397,7 @@ mt_body_finish(const char *s, size_t max)
 		/* A run of characters kept as they are, appended at once. */
 		for (;;) {
 			/* Printable ASCII, tab and LF: the most of any body,
-			 * a table lookup each. */
+			 * a few compares each. */
 			while (body_plain(*(const guchar *)p) &&
 			    gs->len + (size_t)(p - run) < max)
 				p++;

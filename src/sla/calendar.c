@@ -122,13 +122,23 @@ sla_calendar_free(struct sd_calendar **calp)
 	*calp = NULL;
 }
 
-/* The local date of t: its UTC offset from the zone, no GDateTime. */
+/* t as seconds of local time since 1970, from the zone's offset (no
+ * GDateTime); *interval_r: the zone's interval holding t, or -1. */
+static sd_time
+local_secs(const struct sd_calendar *cal, sd_time t, gint *interval_r)
+{
+	gint i = g_time_zone_find_interval(cal->tz, G_TIME_TYPE_UNIVERSAL, t);
+
+	if (interval_r != NULL)
+		*interval_r = i;
+	return t + (i < 0 ? 0 : g_time_zone_get_offset(cal->tz, i));
+}
+
+/* The local date of t. */
 static void
 local_date(const struct sd_calendar *cal, sd_time t, GDate *d)
 {
-	gint64	i = g_time_zone_find_interval(cal->tz, G_TIME_TYPE_UNIVERSAL, t);
-	sd_time	local = t + (i < 0 ? 0 : g_time_zone_get_offset(cal->tz,
-		    (gint)i));
+	sd_time	local = local_secs(cal, t, NULL);
 	/* Floor division: instants before 1970 have negative days. */
 	gint64	day = local / 86400 - (local % 86400 < 0);
 
@@ -264,10 +274,8 @@ sla_format(const struct sd_calendar *cal, sd_time t)
 	    "Thu", "Fri", "Sat" };
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	gint		 i = g_time_zone_find_interval(cal->tz,
-			    G_TIME_TYPE_UNIVERSAL, t);
-	time_t		 local = (time_t)(t + (i < 0 ? 0 :
-			    g_time_zone_get_offset(cal->tz, i)));
+	gint		 i;
+	time_t		 local = (time_t)local_secs(cal, t, &i);
 	struct tm	 tm;
 
 	if (gmtime_r(&local, &tm) == NULL)

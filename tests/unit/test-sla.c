@@ -140,8 +140,13 @@ test_cache(void)
 		    first[i];
 	test_assert(same && sane);
 	/* 9 business hours from a Thursday noon (13:00 in Berlin):
-	 * 5 on Thursday, 4 on Friday: 14:00. */
+	 * 5 on Thursday, 4 on Friday: 14:00.  The others from Python's
+	 * zoneinfo: a Saturday, one after the cache started over (2037),
+	 * the last (2039, summer time). */
 	test_assert(first[0] == T("2026-01-02T14:00:00+01:00"));
+	test_assert(first[2] == T("2026-01-06T11:00:00+01:00"));
+	test_assert(first[4097] == T("2037-03-24T11:00:00+01:00"));
+	test_assert(first[4999] == T("2039-09-12T15:00:00+02:00"));
 	sla_calendar_free(&cal);
 	test_end();
 }
