@@ -514,6 +514,67 @@ test_parse_auto_headers(void)
 	test_end();
 }
 
+/*
+ * Fields that occur more than once are read as GMime's message reads
+ * them: the addresses of every From, Reply-To, To and Cc in order (the
+ * first From mailbox is the sender), the last Subject, Message-ID and
+ * Date.  A leading mbox line skip_leading_junk leaves is skipped too.
+ */
+static void
+test_parse_repeated(void)
+{
+	static const char *const leading[] = {
+		"From  two@spaces Mon Jan  1 00:00:00 2026\n",
+		">From x@y.example Mon Jan  1 00:00:00 2026\n",
+	};
+	struct sd_mail	*m;
+	char		*s;
+
+	test_begin("mime: repeated fields and a leading mbox line");
+	m = parse_str("From: First <first@a.example>\n"
+	    "To: t1@a.example, t2@a.example\nSubject: one\n"
+	    "Cc: c1@a.example\nMessage-ID: <one@a.example>\n"
+	    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+	    "From: second@a.example\nTo: t3@a.example\nCc: c2@a.example\n"
+	    "Subject: =?UTF-8?Q?zw=C3=B6lf?=\nMessage-ID: <two@a.example>\n"
+	    "Date: Tue, 24 Nov 2026 10:00:00 +0000\n"
+	    "Reply-To: r1@a.example\nReply-To: r2@a.example\n"
+	    "Content-Type: text/plain; charset=utf-8\n\nhello\n");
+	test_assert(m != NULL);
+	if (m != NULL) {
+		test_assert_streq(m->from.addr, "first@a.example");
+		test_assert_streq(m->from.name, "First");
+		test_assert_streq(m->reply_to.addr, "r1@a.example");
+		test_assert(m->to.n == 3 && m->cc.n == 2);
+		if (m->to.n == 3 && m->cc.n == 2) {
+			test_assert_streq(m->to.v[0], "t1@a.example");
+			test_assert_streq(m->to.v[2], "t3@a.example");
+			test_assert_streq(m->cc.v[1], "c2@a.example");
+		}
+		test_assert_streq(m->subject, "zw\xc3\xb6lf");
+		test_assert_streq(m->message_id, "two@a.example");
+		test_assert(m->date == 1795514400);	/* the 24th */
+		test_assert_streq(m->content_type, "text/plain");
+		test_assert_streq(m->body, "hello\n");
+	}
+	mail_free(&m);
+
+	for (size_t i = 0; i < nitems(leading); i++) {
+		s = g_strconcat(leading[i], "From: a@b.example\nSubject: s\n"
+		    "\nhello\n", NULL);
+		m = parse_str(s);
+		test_assert(m != NULL);
+		if (m != NULL) {
+			test_assert_streq(m->from.addr, "a@b.example");
+			test_assert_streq(m->subject, "s");
+			test_assert_streq(m->body, "hello\n");
+		}
+		mail_free(&m);
+		g_free(s);
+	}
+	test_end();
+}
+
 static void
 test_parse_rfc2047_runs(void)
 {
@@ -1302,6 +1363,7 @@ main(void)
 		test_parse_attachments,
 		test_parse_threading,
 		test_parse_auto_headers,
+		test_parse_repeated,
 		test_parse_rfc2047_runs,
 		test_parse_html,
 		test_parse_truncated,
