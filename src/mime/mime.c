@@ -1178,49 +1178,52 @@ is_8bit_utf8(const guint8 *p, size_t len)
 /*
  * The decoded (transfer encoding undone) bytes of part, at most max.
  * Decoding stops soon after max: a 20 MB text part costs no more than
- * its first max bytes (as g_mime_data_wrapper_write_to_stream, chunked).
+ * its first max bytes.  The decoding filter is driven directly, not
+ * through filter and memory streams: those objects were a tenth of
+ * parsing a small mail (benchmark, callgrind).
  */
 static GByteArray *
 part_bytes(GMimePart *part, size_t max)
 {
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
-	GMimeStream		*mem = g_mime_stream_mem_new();
-	GMimeStream		*src, *fs;
-	GMimeFilter		*dec;
-	GByteArray		*ba, *copy;
-	char			 chunk[8192];
+	GByteArray		*ba = g_byte_array_new();
+	GMimeContentEncoding	 e;
+	GMimeFilter		*dec = NULL;
+	GMimeStream		*src;
+	char			 chunk[8192], *out;
 	ssize_t			 r;
-	guint			 n;
+	size_t			 outlen, pre;
 
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (dw != NULL && (src = g_mime_data_wrapper_get_stream(dw)) != NULL) {
-		fs = g_mime_stream_filter_new(mem);
-		switch (g_mime_data_wrapper_get_encoding(dw)) {
-		case GMIME_CONTENT_ENCODING_BASE64:
-		case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-		case GMIME_CONTENT_ENCODING_UUENCODE:
-			dec = g_mime_filter_basic_new(
-			    g_mime_data_wrapper_get_encoding(dw), FALSE);
-			g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), dec);
-			g_object_unref(dec);
-			break;
-		default:
-			break;
-		}
-		g_mime_stream_reset(src);
-		while (ba->len < max &&
-		    (r = g_mime_stream_read(src, chunk, sizeof(chunk))) > 0)
-			if (g_mime_stream_write(fs, chunk, (size_t)r) == -1)
-				break;
-		g_mime_stream_flush(fs);
-		g_object_unref(fs);
-		g_mime_stream_reset(src);
+	if (dw == NULL || (src = g_mime_data_wrapper_get_stream(dw)) == NULL)
+		return ba;
+	e = g_mime_data_wrapper_get_encoding(dw);
+	if (e == GMIME_CONTENT_ENCODING_BASE64 ||
+	    e == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    e == GMIME_CONTENT_ENCODING_UUENCODE)
+		dec = g_mime_filter_basic_new(e, FALSE);
+	g_mime_stream_reset(src);
+	while (ba->len < max &&
+	    (r = g_mime_stream_read(src, chunk, sizeof(chunk))) > 0) {
+		out = chunk;
+		outlen = (size_t)r;
+		if (dec != NULL)
+			g_mime_filter_filter(dec, chunk, (size_t)r, 0, &out,
+			    &outlen, &pre);
+		g_byte_array_append(ba, (const guint8 *)out, (guint)outlen);
 	}
-	n = ba->len < max ? ba->len : (guint)max;
-	copy = g_byte_array_sized_new(n);
-	g_byte_array_append(copy, ba->data, n);
-	g_object_unref(mem);
-	return copy;
+	if (dec != NULL) {
+		if (ba->len < max) {
+			g_mime_filter_complete(dec, chunk, 0, 0, &out, &outlen,
+			    &pre);
+			g_byte_array_append(ba, (const guint8 *)out,
+			    (guint)outlen);
+		}
+		g_object_unref(dec);
+	}
+	g_mime_stream_reset(src);
+	if (ba->len > max)
+		g_byte_array_set_size(ba, (guint)max);
+	return ba;
 }
 
 /* The text of a text/plain or text/html part as body text. */

@@ -575,6 +575,39 @@ test_parse_repeated(void)
 	test_end();
 }
 
+/* Each transfer encoding is undone; uuencoded text from its begin line. */
+static void
+test_parse_encodings(void)
+{
+	static const struct { const char *cte, *body; } t[] = {
+		{ "base64", "aGVsbG8gd8O2cmxkLCBhIGxpbmUgbG9uZyBlbm91Z2ggdG8gbWF0"
+		  "dGVyCg==\n" },
+		{ "quoted-printable", "hello w=C3=B6rld, a line long =\n"
+		  "enough to matter\n" },
+		{ "x-uuencode", "junk before the begin line\nbegin 644 t.txt\n"
+		  "K:&5L;&\\@=\\.V<FQD+\"!A(&QI;F4@;&]N9R!E;F]U9V@@=&\\@;6%T"
+		  "=&5R\"@  \n`\nend\n" },
+		{ "8bit", "hello w\xc3\xb6rld, a line long enough to matter\n" },
+	};
+	struct sd_mail	*m;
+	char		*s;
+
+	test_begin("mime: base64, quoted-printable, uuencode undone");
+	for (size_t i = 0; i < nitems(t); i++) {
+		s = g_strdup_printf("From: a@b.example\nSubject: s\n"
+		    "Content-Type: text/plain; charset=utf-8\n"
+		    "Content-Transfer-Encoding: %s\n\n%s", t[i].cte, t[i].body);
+		m = parse_str(s);
+		test_assert_idx(m != NULL, i);
+		if (m != NULL)
+			test_assert_idx(strcmp(m->body, "hello w\xc3\xb6rld, "
+			    "a line long enough to matter\n") == 0, i);
+		mail_free(&m);
+		g_free(s);
+	}
+	test_end();
+}
+
 static void
 test_parse_rfc2047_runs(void)
 {
@@ -1364,6 +1397,7 @@ main(void)
 		test_parse_threading,
 		test_parse_auto_headers,
 		test_parse_repeated,
+		test_parse_encodings,
 		test_parse_rfc2047_runs,
 		test_parse_html,
 		test_parse_truncated,
