@@ -1155,15 +1155,12 @@ static bool
 is_8bit_utf8(const guint8 *p, size_t len)
 {
 	const guint8	*end, *nul;
-	bool		 high = false;
 
 	/* An empty GByteArray has a NULL data pointer. */
 	if (p == NULL || len == 0)
 		return false;
 	end = p + len;
-	for (size_t i = 0; !high && i < len; i++)
-		high = p[i] >= 0x80;
-	if (!high)
+	if (mt_run_7bit((const char *)p, len) == len)
 		return false;
 	while (p < end) {
 		nul = memchr(p, '\0', (size_t)(end - p));

@@ -32,6 +32,16 @@
 #define MIME_MAX_SCAN		(256u << 10)	/* body bytes searched for them */
 
 /*
+ * Lengths of leading runs, eight bytes at a time where the text allows
+ * (each is a few instructions a word, not a few a byte): bytes below
+ * 0x80 (mt_run_7bit), ASCII but NUL (mt_run_ascii), printable ASCII,
+ * tab and LF (mt_run_plain).
+ */
+size_t	 mt_run_7bit(const char *s, size_t len);
+size_t	 mt_run_ascii(const char *s, size_t len);
+size_t	 mt_run_plain(const char *s, size_t len);
+
+/*
  * len bytes of text in an unknown or undeclared charset to valid UTF-8:
  * NUL bytes are dropped; valid UTF-8 (ASCII included) is kept; anything
  * else is read as windows-1252 when cp1252 is true, else made valid with

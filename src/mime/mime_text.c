@@ -7,6 +7,7 @@
  * mail cannot make it slow, and every output is valid UTF-8 in malloc
  * memory.  See mime_int.h.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <glib.h>
@@ -55,6 +56,80 @@ gstring_out(GString *gs)
 	return s;
 }
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+word_at(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));	/* unaligned; one load */
+	return w;
+}
+
+size_t
+mt_run_7bit(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i + 8 <= len && (word_at(s + i) & HIGHS) == 0)
+		i += 8;
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
+size_t
+mt_run_ascii(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	/* No high bit, and no zero byte (the classic has-zero test). */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = word_at(s + i);
+
+		if (((w & HIGHS) | ((w - ONES) & ~w & HIGHS)) != 0)
+			break;
+	}
+	while (i < len && (unsigned)((unsigned char)s[i] - 1) < 0x7f)
+		i++;
+	return i;
+}
+
+/* Bytes kept as they are by mt_body_finish without a closer look. */
+static inline bool
+body_plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+}
+
+size_t
+mt_run_plain(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (;;) {
+		/* Whole words of 0x20..0x7e: no high bit; none below 0x20
+		 * (exact once no byte is >= 0x80); no 0x7f (+1 carries
+		 * into its high bit, and into no other byte). */
+		for (; i + 8 <= len; i += 8) {
+			uint64_t w = word_at(s + i);
+
+			if (((w & HIGHS) | ((w - 0x20 * ONES) & ~w & HIGHS) |
+			    ((w + ONES) & HIGHS)) != 0)
+				break;
+		}
+		/* A word with a tab or LF (a line end every few words)
+		 * goes a byte at a time. */
+		for (size_t e = MIN(i + 8, len); i < e; i++)
+			if (!body_plain((unsigned char)s[i]))
+				return i;
+		if (i == len)
+			return i;
+	}
+}
+
 /* Length of the valid UTF-8 sequence at p (setting *c_r), or 0. */
 static size_t
 utf8_seq(const unsigned char *p, size_t left, gunichar *c_r)
@@ -96,10 +171,8 @@ mt_to_utf8(const char *buf, size_t len, bool cp1252)
 		/* Copy each run of valid sequences at once (per-sequence
 		 * appends were the top symbol in the benchmark's profile). */
 		for (;;) {
-			/* ASCII but NUL, the most of any text, at a compare
-			 * a byte. */
-			while (p < end && (unsigned)(*p - 1) < 0x7f)
-				p++;
+			/* ASCII but NUL, the most of any text. */
+			p += mt_run_ascii((const char *)p, (size_t)(end - p));
 			if (p == end || *p == '\0' ||
 			    (n = utf8_seq(p, (size_t)(end - p), &c)) == 0)
 				break;
@@ -254,6 +327,17 @@ clean(const char *s, bool keep_space, const char *drop_ascii)
 	for (const char *d = drop_ascii; d != NULL && *d != '\0'; d++)
 		drop[(unsigned char)*d & 0x7f] = true;
 	while (*p != '\0') {
+		const char *run = p;
+
+		/* Visible ASCII not dropped, copied a run at a time. */
+		while ((unsigned)((unsigned char)*p - 0x21) < 0x5e &&
+		    !drop[(unsigned char)*p])
+			p++;
+		if (p > run) {
+			memcpy(o, run, (size_t)(p - run));
+			o += p - run;
+			continue;
+		}
 		if ((unsigned char)*p < 0x80) {
 			c = (unsigned char)*p;
 			n = 1;
@@ -373,18 +457,11 @@ mt_filename(const char *s)
 	return out;
 }
 
-/* Bytes mt_body_finish keeps as they are without a closer look. */
-static inline bool
-body_plain(unsigned char c)
-{
-	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
-}
-
 char *
 mt_body_finish(const char *s, size_t max)
 {
-	const char	*p = s;
-	GString		*gs = g_string_sized_new(MIN(strlen(s), max));
+	const char	*p = s, *end = s + strlen(s);
+	GString		*gs = g_string_sized_new(MIN((size_t)(end - s), max));
 	gunichar	 c;
 	gint		 n;
 
@@ -396,11 +473,9 @@ mt_body_finish(const char *s, size_t max)
 
 		/* A run of characters kept as they are, appended at once. */
 		for (;;) {
-			/* Printable ASCII, tab and LF: the most of any body,
-			 * a few compares each. */
-			while (body_plain(*(const guchar *)p) &&
-			    gs->len + (size_t)(p - run) < max)
-				p++;
+			/* Printable ASCII, tab and LF: the most of any body. */
+			p += mt_run_plain(p, MIN((size_t)(end - p),
+			    max - gs->len - (size_t)(p - run)));
 			if (*(const guchar *)p < 0x80) {
 				c = *(const guchar *)p;
 				n = 1;

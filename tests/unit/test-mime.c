@@ -16,6 +16,8 @@
 
 #include "supportd/mail.h"
 #include "harness.h"
+/* The run helpers of mime_text.c, checked against a byte loop. */
+#include "../../src/mime/mime_int.h"
 
 /* In the expectation table: do not check this field. */
 static const char SKIP[] = "(skip)";
@@ -605,6 +607,58 @@ test_parse_encodings(void)
 		mail_free(&m);
 		g_free(s);
 	}
+	test_end();
+}
+
+/*
+ * The word-at-a-time run lengths against a byte-at-a-time reference, on
+ * buffers made of the bytes at each class's edges, at every alignment.
+ */
+static size_t
+ref_run(const unsigned char *p, size_t len, int kind)
+{
+	size_t i = 0;
+
+	for (; i < len; i++) {
+		unsigned char c = p[i];
+		bool ok = kind == 0 ? c < 0x80 : kind == 1 ? c >= 1 && c < 0x80 :
+		    (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+
+		if (!ok)
+			break;
+	}
+	return i;
+}
+
+static void
+test_text_runs(void)
+{
+	static const unsigned char edge[] = {
+		0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x41, 0x7e, 0x7f,
+		0x80, 0xc3, 0xff,
+	};
+	unsigned char	 buf[64];
+	GRand		*r = g_rand_new_with_seed(20261123);
+	int		 bad = 0;
+
+	test_begin("mime: text runs, eight bytes at a time");
+	for (int n = 0; n < 200000; n++) {
+		size_t off = (size_t)g_rand_int_range(r, 0, 8);
+		size_t len = (size_t)g_rand_int_range(r, 0, 40);
+		/* Mostly plain text, so runs cross whole words. */
+		for (size_t i = 0; i < off + len; i++)
+			buf[i] = g_rand_int_range(r, 0, 4) != 0 ?
+			    (unsigned char)g_rand_int_range(r, 0x20, 0x7f) :
+			    edge[g_rand_int_range(r, 0, (gint32)sizeof(edge))];
+		const char *p = (const char *)buf + off;
+
+		if (mt_run_7bit(p, len) != ref_run(buf + off, len, 0) ||
+		    mt_run_ascii(p, len) != ref_run(buf + off, len, 1) ||
+		    mt_run_plain(p, len) != ref_run(buf + off, len, 2))
+			bad++;
+	}
+	test_assert(bad == 0);
+	g_rand_free(r);
 	test_end();
 }
 
@@ -1398,6 +1452,7 @@ main(void)
 		test_parse_auto_headers,
 		test_parse_repeated,
 		test_parse_encodings,
+		test_text_runs,
 		test_parse_rfc2047_runs,
 		test_parse_html,
 		test_parse_truncated,
