@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test-log.c - the log sink: one line per event, control characters
- * escaped so a value cannot forge a second line, lines cut at 2 KiB. */
+ * escaped so a value cannot forge a second line, lines cut at 2 KiB;
+ * and xasprintf, which formats the log's and everyone's strings. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "harness.h"
 #include "supportd/log.h"
+#include "supportd/util.h"
 
 /* What the log wrote to stderr while fn ran. */
 static char *
@@ -80,10 +82,40 @@ test_lines(void)
 	test_end();
 }
 
+/* xasprintf formats short results on the stack and long ones with
+ * vasprintf: both sides of the 256-byte edge, and a NUL from %c. */
+static void
+test_xasprintf(void)
+{
+	char	*s, *want;
+
+	test_begin("util: xasprintf short, at the stack buffer's edge, long");
+	s = xasprintf("%s-%d", "ticket", 42);
+	test_assert_streq(s, "ticket-42");
+	free(s);
+	for (int n = 250; n <= 260; n++) {
+		want = g_strnfill((gsize)n, 'x');
+		s = xasprintf("%.*s", n, want);
+		test_assert_idx(strcmp(s, want) == 0, (size_t)n);
+		free(s);
+		g_free(want);
+	}
+	want = g_strnfill(100000, 'y');
+	s = xasprintf("<%s>", want);
+	test_assert(strlen(s) == 100002 && s[0] == '<' && s[100001] == '>');
+	free(s);
+	g_free(want);
+	s = xasprintf("a%cb", 0);
+	test_assert(s[0] == 'a' && s[1] == '\0' && s[2] == 'b' && s[3] == '\0');
+	free(s);
+	test_end();
+}
+
 int
 main(void)
 {
-	static void (*const tests[])(void) = { test_lines, NULL };
+	static void (*const tests[])(void) = { test_lines, test_xasprintf,
+	    NULL };
 
 	return test_run(tests);
 }
