@@ -129,7 +129,8 @@ put_list(GString *h, const char *field, char *const *items, size_t n,
 {
 	size_t col;
 
-	g_string_append_printf(h, "%s: ", field);
+	g_string_append(h, field);
+	g_string_append(h, ": ");
 	col = strlen(field) + 2;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(items[i]);
@@ -201,7 +202,8 @@ put_folded(GString *h, const char *field, const char *value)
 	const char	*p = value;
 	bool		 blank;
 
-	g_string_append_printf(h, "%s: ", field);
+	g_string_append(h, field);
+	g_string_append(h, ": ");
 	col = start = strlen(field) + 2;
 	while (*p != '\0') {
 		/* a word with the blank before it, where one is */
@@ -337,8 +339,9 @@ put_body(GString *out, const char *body)
 		if (ce != GMIME_CONTENT_ENCODING_BASE64)
 			ce = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 	}
-	g_string_append_printf(out, "Content-Transfer-Encoding: %s\n\n",
-	    g_mime_content_encoding_to_string(ce));
+	g_string_append(out, "Content-Transfer-Encoding: ");
+	g_string_append(out, g_mime_content_encoding_to_string(ce));
+	g_string_append(out, "\n\n");
 	if (ce == GMIME_CONTENT_ENCODING_7BIT) {
 		g_string_append_len(out, body, (gssize)len);
 		return;
@@ -383,7 +386,9 @@ mime_build(const struct sd_outmail *om)
 	date = om->date > 0 ? om->date : sd_now();
 	if ((dt = g_date_time_new_from_unix_utc(date)) != NULL) {
 		d = g_mime_utils_header_format_date(dt);
-		g_string_append_printf(h, "Date: %s\n", d);
+		g_string_append(h, "Date: ");
+		g_string_append(h, d);
+		g_string_append_c(h, '\n');
 		g_free(d);
 		g_date_time_unref(dt);
 	}
@@ -395,7 +400,9 @@ mime_build(const struct sd_outmail *om)
 	}
 	if (id == NULL)
 		id = mime_message_id_new(addr_domain(om->from_addr));
-	g_string_append_printf(h, "Message-ID: <%s>\n", id);
+	g_string_append(h, "Message-ID: <");
+	g_string_append(h, id);
+	g_string_append(h, ">\n");
 	free(id);
 	put_ids(h, "In-Reply-To", NULL, om->in_reply_to);
 	put_ids(h, "References", om->references, NULL);
@@ -441,7 +448,7 @@ char *
 mime_message_id_new(const char *domain)
 {
 	GString	*d = g_string_new(NULL);
-	char	*id, *out;
+	char	*out;
 
 	/* Only host-name characters: the id must not need quoting, and a
 	 * NULL domain would make GMime look the host name up in DNS. */
@@ -454,11 +461,9 @@ mime_message_id_new(const char *domain)
 	 * pair per response, found by strace in the benchmark); GLib's
 	 * global generator is seeded once and is enough for uniqueness:
 	 * microseconds plus 96 random bits. */
-	id = g_strdup_printf("%" G_GINT64_MODIFIER "x.%08x%08x%08x@%s",
+	out = xasprintf("%" G_GINT64_MODIFIER "x.%08x%08x%08x@%s",
 	    g_get_real_time(), g_random_int(), g_random_int(), g_random_int(),
 	    d->str);
-	out = xstrdup(id);
-	g_free(id);
 	g_string_free(d, TRUE);
 	return out;
 }
