@@ -74,6 +74,11 @@ test_rules(void)
 		  NULL, NULL, NULL, 0, 0, 0, 0, 0, "subject" },
 		{ "ann@acme.example", "Mail delivery failed: returning", NULL,
 		  NULL, NULL, NULL, 0, 0, 0, 0, 0, "subject" },
+		/* Upper case outside ASCII: lower-cased as Unicode. */
+		{ "ann@acme.example", "R\xc3\x89PONSE AUTOMATIQUE : absent",
+		  NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, "subject" },
+		{ "ann@acme.example", "\xc3\x9c" "bersicht: OUT OF OFFICE", NULL,
+		  NULL, NULL, NULL, 0, 0, 0, 0, 0, "subject" },
 		/* People who merely mention such things are people. */
 		{ "ann@acme.example", "Automatic backups fail", NULL, NULL,
 		  NULL, NULL, 0, 0, 0, 0, 0, NULL },
