@@ -359,6 +359,12 @@ set_once(char **dst, const char *v)
 		*dst = mt_line(v != NULL ? v : "", MIME_MAX_LINE);
 }
 
+/* Whether field name (nlen bytes) is want, case aside.  The length
+ * decides most compares: some twenty names are looked for in each of a
+ * mail's fields (benchmark: the compares were 4 % of parsing). */
+#define NAME_IS(name, nlen, want) \
+	((nlen) == strlen(want) && g_ascii_strcasecmp((name), (want)) == 0)
+
 /* The fields a GMimeMessage reads itself, read as it does: the
  * addresses of all the fields of a name in order, the last Subject,
  * Date and Message-ID. */
@@ -412,12 +418,13 @@ read_headers(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 	for (int i = 0; i < count; i++) {
 		GMimeHeader	*h = g_mime_header_list_get_header_at(hl, i);
 		const char	*name = h ? g_mime_header_get_name(h) : NULL;
-		size_t		 f;
+		size_t		 f, nlen;
 
 		if (name == NULL)
 			continue;
+		nlen = strlen(name);
 		for (f = 0; f < F_N; f++)
-			if (g_ascii_strcasecmp(name, msg_fields[f]) == 0)
+			if (NAME_IS(name, nlen, msg_fields[f]))
 				break;
 		if (f < F_NADDR)
 			add_addrs(&addrs[f], h, opts);
@@ -429,43 +436,41 @@ read_headers(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 		 * used are (benchmark: all of them were a tenth of parsing). */
 		if (i >= n)
 			continue;
-		if (g_ascii_strcasecmp(name, "Auto-Submitted") == 0)
+		if (NAME_IS(name, nlen, "Auto-Submitted"))
 			set_once(&m->auto_submitted,
 			    g_mime_header_get_value(h));
-		else if (g_ascii_strcasecmp(name, "Precedence") == 0)
+		else if (NAME_IS(name, nlen, "Precedence"))
 			set_once(&m->precedence, g_mime_header_get_value(h));
-		else if (g_ascii_strcasecmp(name, "Return-Path") == 0)
+		else if (NAME_IS(name, nlen, "Return-Path"))
 			set_once(&m->return_path, g_mime_header_get_value(h));
-		else if (g_ascii_strcasecmp(name, "X-Supportd-Ticket") == 0)
+		else if (NAME_IS(name, nlen, "X-Supportd-Ticket"))
 			set_once(&m->x_supportd_ticket,
 			    g_mime_header_get_value(h));
-		else if (g_ascii_strcasecmp(name, "List-Id") == 0)
+		else if (NAME_IS(name, nlen, "List-Id"))
 			m->has_list_id = true;
-		else if (g_ascii_strcasecmp(name, "List-Unsubscribe") == 0)
+		else if (NAME_IS(name, nlen, "List-Unsubscribe"))
 			m->has_list_unsubscribe = true;
 		/* ezmlm marks list mail only with Mailing-List: and
 		 * "Delivered-To: mailing list x@y". */
-		else if (g_ascii_strcasecmp(name, "Mailing-List") == 0)
+		else if (NAME_IS(name, nlen, "Mailing-List"))
 			m->has_list_id = true;
-		else if (g_ascii_strcasecmp(name, "Delivered-To") == 0 &&
+		else if (NAME_IS(name, nlen, "Delivered-To") &&
 		    (v = g_mime_header_get_value(h)) != NULL &&
 		    g_ascii_strncasecmp(v + strspn(v, " \t"),
 		    "mailing list ", 13) == 0)
 			m->has_list_id = true;
 		/* Apple's vacation responder sets only this. */
-		else if (g_ascii_strcasecmp(name, "X-Apple-Action") == 0 &&
+		else if (NAME_IS(name, nlen, "X-Apple-Action") &&
 		    (v = g_mime_header_get_value(h)) != NULL &&
 		    strstr(v, "VACATION") != NULL)
 			m->has_x_autoreply = true;
-		else if (g_ascii_strcasecmp(name, "X-Autoreply") == 0)
+		else if (NAME_IS(name, nlen, "X-Autoreply"))
 			m->has_x_autoreply = true;
-		else if (g_ascii_strcasecmp(name, "X-Autorespond") == 0)
+		else if (NAME_IS(name, nlen, "X-Autorespond"))
 			m->has_x_autorespond = true;
-		else if (g_ascii_strcasecmp(name,
-		    "X-Auto-Response-Suppress") == 0)
+		else if (NAME_IS(name, nlen, "X-Auto-Response-Suppress"))
 			m->has_x_auto_response_suppress = true;
-		else if (g_ascii_strcasecmp(name,
-		    "Authentication-Results") == 0 &&
+		else if (NAME_IS(name, nlen, "Authentication-Results") &&
 		    m->auth_results.n < MIME_MAX_AUTHRES) {
 			char *s;
 
