@@ -78,15 +78,6 @@ msgid_is_ticket_system(const char *id)
 }
 
 static bool
-str_is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-static bool
 subject_is_robot(const char *subject)
 {
 	gchar	*s;
@@ -98,7 +89,7 @@ subject_is_robot(const char *subject)
 		subject++;
 	/* Unicode lower-casing was most of robot_reason (benchmark); an
 	 * ASCII subject lower-cases the same byte by byte. */
-	s = str_is_ascii(subject) ? g_ascii_strdown(subject, -1) :
+	s = g_str_is_ascii(subject) ? g_ascii_strdown(subject, -1) :
 	    g_utf8_strdown(subject, -1);
 	for (size_t i = 0; !robot && i < G_N_ELEMENTS(robot_subject_prefix); i++)
 		robot = g_str_has_prefix(s, robot_subject_prefix[i]);

@@ -107,6 +107,15 @@ reuse_get(void)
 	return r;
 }
 
+/* The parser set to read the mail in bytes from its start. */
+static void
+reuse_start(struct reuse *r)
+{
+	g_mime_stream_reset(r->stream);
+	g_mime_parser_init_with_stream(r->parser, r->stream);
+	g_mime_parser_set_format(r->parser, GMIME_FORMAT_MESSAGE);
+}
+
 /* After a parse: nothing of the message may still point into bytes. */
 static void
 reuse_trim(struct reuse *r)
@@ -267,8 +276,7 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	g_byte_array_append(r->bytes, (const guint8 *)buf + skip, (guint)use);
 	g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(r->stream),
 	    r->bytes);
-	g_mime_parser_init_with_stream(r->parser, r->stream);
-	g_mime_parser_set_format(r->parser, GMIME_FORMAT_MESSAGE);
+	reuse_start(r);
 	/*
 	 * The mail is read as a MIME part that carries all the header
 	 * fields, not as a GMimeMessage: a message object parses every
@@ -282,9 +290,7 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	if ((top = g_mime_parser_construct_part(r->parser, opts)) != NULL) {
 		hobj = body = top;
 	} else {
-		g_mime_stream_reset(r->stream);
-		g_mime_parser_init_with_stream(r->parser, r->stream);
-		g_mime_parser_set_format(r->parser, GMIME_FORMAT_MESSAGE);
+		reuse_start(r);
 		if ((msg = g_mime_parser_construct_message(r->parser,
 		    opts)) == NULL) {
 			sd_err_set(err, SD_E_PERM, "mime: not a mail message "
@@ -370,9 +376,15 @@ set_once(char **dst, const char *v)
  * Date and Message-ID. */
 enum { F_FROM, F_REPLY_TO, F_TO, F_CC, F_NADDR = F_CC + 1,
     F_SUBJECT = F_NADDR, F_DATE, F_MSGID, F_N };
-static const char *const msg_fields[F_N] = {
-	"From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID",
+#define FIELD(s)	{ s, sizeof(s) - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} msg_fields[F_N] = {
+	FIELD("From"), FIELD("Reply-To"), FIELD("To"), FIELD("Cc"),
+	FIELD("Subject"), FIELD("Date"), FIELD("Message-ID"),
 };
+#undef FIELD
 
 /* Adds the addresses of field h to *l (made when first needed). */
 static void
@@ -424,14 +436,15 @@ read_headers(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 			continue;
 		nlen = strlen(name);
 		for (f = 0; f < F_N; f++)
-			if (NAME_IS(name, nlen, msg_fields[f]))
+			if (nlen == msg_fields[f].len &&
+			    g_ascii_strcasecmp(name, msg_fields[f].name) == 0)
 				break;
 		if (f < F_NADDR)
 			add_addrs(&addrs[f], h, opts);
-		if (f < F_N) {
-			last[f] = h;
+		else if (f < F_N)
+			last[f] = h;	/* only the last of these counts */
+		if (f < F_N)
 			continue;
-		}
 		/* GMime decodes a value when asked for it: only the fields
 		 * used are (benchmark: all of them were a tenth of parsing). */
 		if (i >= n)
