@@ -154,34 +154,38 @@ def serve(conn, mode, log):
             if not f.readline():    # DONE
                 return
             send(tag.encode() + b" OK idled\r\n")
-        elif cmd.startswith("UID FETCH") and b"BODY" not in line.upper():
-            for u in uids_of(words[3], n):
-                send(b'* %d FETCH (UID %d RFC822.SIZE %d INTERNALDATE '
-                     b'"16-Nov-2026 09:00:00 +0000")\r\n'
-                     % (u, u, len(mail_of(u, mode))))
-            send(tag.encode() + b" OK fetched\r\n")
         elif cmd.startswith("UID FETCH"):
             body_fetches += 1
+            # supportd asks for the metadata with the first bytes of
+            # each body ("BODY.PEEK[]<0.N>"), as Dovecot answers it.
+            part = re.search(rb"BODY\.PEEK\[\]<0\.(\d+)>", line, re.I)
+            sec = b"BODY[]<0>" if part else b"BODY[]"
+
+            def head(u, size):
+                meta = (b'RFC822.SIZE %d INTERNALDATE "16-Nov-2026 '
+                        b'09:00:00 +0000" ' % len(mail_of(u, mode))
+                        if b"RFC822.SIZE" in line.upper() else b"")
+                return b"* %d FETCH (UID %d %s%s {%d}\r\n" % (
+                    u, u, meta, sec, size)
             if mode == "group-close" and first_conn and body_fetches == 2:
                 u = uids_of(words[3], n)[0]
-                send(b"* %d FETCH (UID %d BODY[] {%d}\r\n"
-                     % (u, u, len(mail_of(u, mode))) + mail_of(u, mode)[:40])
+                send(head(u, len(mail_of(u, mode))) + mail_of(u, mode)[:40])
                 return
             if mode == "fetch-close":
-                send(b"* 1 FETCH (UID 1 BODY[] {%d}\r\n" % len(MAIL) +
-                     MAIL[:40])
+                send(head(1, len(MAIL)) + MAIL[:40])
                 return
             if mode == "huge-literal":
-                send(b"* 1 FETCH (UID 1 BODY[] {4294967295}\r\n" + MAIL)
+                send(head(1, 4294967295) + MAIL)
                 return
             if mode == "bad-fetch":
-                send(b"* 1 FETCH (UID 1 BODY[] ((((\r\n")
+                send(b"* 1 FETCH (UID 1 %s ((((\r\n" % sec)
                 send(tag.encode() + b" OK fetched\r\n")
                 continue
             for u in uids_of(words[3], n):
                 body = mail_of(u, mode)
-                send(b"* %d FETCH (UID %d BODY[] {%d}\r\n"
-                     % (u, u, len(body)) + body + b")\r\n")
+                if part:
+                    body = body[:int(part.group(1))]
+                send(head(u, len(body)) + body + b")\r\n")
             send(tag.encode() + b" OK fetched\r\n")
         elif cmd.startswith("LOGOUT"):
             send(b"* BYE bye\r\n" + tag.encode() + b" OK out\r\n")

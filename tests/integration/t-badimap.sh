@@ -192,7 +192,7 @@ start_bad group-close
 pipe_rows() { sql "SELECT count(*) || ' ' || count(DISTINCT message_id) FROM messages WHERE mailbox = 'pipe' AND direction = 'in'"; }
 supportd --once >"$T/pipe1.log" 2>&1
 assert_eq "$?" 75 "group-close: the session dies in the second group's FETCH: --once exits 75"
-assert_file_contains "$T/pipe1.log" "mailbox=pipe.*UID FETCH \(body\)" "...the log says which command failed"
+assert_file_contains "$T/pipe1.log" "mailbox=pipe.*UID FETCH" "...the log says which command failed"
 assert_eq "$(pipe_rows)" "32 32" "...the first group (32 mails) is committed all the same"
 assert_eq "$(sql "SELECT last_uid FROM cursors WHERE mailbox = 'pipe'")" 32 "...and the cursor is at its last mail"
 supportd --once >"$T/pipe2.log" 2>&1
