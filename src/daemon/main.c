@@ -180,6 +180,8 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		ret = err.cls == SD_E_TEMP ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto out;
 	}
+	if (store_checkpoint_apart(rt->store, &err) == -1)
+		log_warnx("%s; checkpointing on commit", err.msg);
 	if ((rt->outbox = outbox_new(rt->conf, &err)) == NULL) {
 		log_warnx("%s", err.msg);
 		goto out;
@@ -511,6 +513,8 @@ workers_start(const struct runtime *rt)
 			log_warnx("%s", err.msg);
 			break;
 		}
+		if (store_checkpoint_apart(w->store, &err) == -1)
+			log_warnx("%s; checkpointing on commit", err.msg);
 		w->intake = intake_new(w->mb, rt->conf->max_message_size,
 		    w->store);
 		intake_on_commit(w->intake, wake_main_cb, NULL);

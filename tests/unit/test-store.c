@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "harness.h"
 #include "supportd/store.h"
@@ -391,13 +392,89 @@ test_status(void)
 	test_end();
 }
 
+/* Writes rounds x 10 MB, in 1 MB commits. */
+static bool
+write_rounds(struct sd_store *st, int rounds)
+{
+	static char	 raw[64 * 1024];
+	struct sd_err	 err;
+	int		 n = 0;
+
+	memset(raw, 'x', sizeof(raw));
+	for (int r = 0; r < rounds * 10; r++) {
+		if (store_begin(st, &err) == -1)
+			return false;
+		for (int k = 0; k < 16; k++, n++) {
+			struct sd_msgrec m = { 0 };
+			char key[32];
+
+			snprintf(key, sizeof(key), "k%d", n);
+			m.direction = "in";
+			m.dedupe_key = key;
+			m.disposition = "ignored";
+			m.at = 1700000000;
+			m.raw = raw;
+			m.rawlen = sizeof(raw);
+			if (store_message_insert(st, &m, NULL, &err) == -1)
+				return false;
+		}
+		if (store_commit(st, &err) == -1)
+			return false;
+	}
+	return true;
+}
+
+/* The size of name in the test directory, or -1. */
+static goffset
+file_size(const char *name)
+{
+	char	*path = g_build_filename(dir, name, NULL);
+	GStatBuf sb;
+	goffset	 n = g_stat(path, &sb) == 0 ? sb.st_size : -1;
+
+	g_free(path);
+	return n;
+}
+
+static void
+test_checkpoint_apart(void)
+{
+	struct sd_store	*st = open_fresh("ckpt.db"), *plain;
+	struct sd_err	 err;
+	int		 t;
+
+	test_begin("store: the WAL is checkpointed on a thread of its own");
+	test_assert(st != NULL);
+	test_assert(store_checkpoint_apart(st, &err) == 0);
+	test_assert(write_rounds(st, 5));
+	/* The writer no longer checkpoints, yet the 50 MB written reach
+	 * the database file while it is open: the thread copied them. */
+	for (t = 0; t < 1000 && file_size("ckpt.db") < 50 * 1024 * 1024; t++)
+		g_usleep(10000);
+	test_assert(file_size("ckpt.db") >= 50 * 1024 * 1024);
+	test_assert(store_checkpoints(st) >= 1);
+	store_close(&st);
+	test_assert(file_size("ckpt.db-wal") == -1);	/* last close */
+
+	/* Without it SQLite checkpoints in the commits, which start the
+	 * WAL over: it stays near CKPT_PAGES (8 MB). */
+	plain = open_fresh("plain.db");
+	test_assert(plain != NULL);
+	test_assert(write_rounds(plain, 5));
+	test_assert(store_checkpoints(plain) == 0);
+	test_assert(file_size("plain.db") >= 40 * 1024 * 1024);
+	test_assert(file_size("plain.db-wal") < 16 * 1024 * 1024);
+	store_close(&plain);
+	test_end();
+}
+
 int
 main(void)
 {
 	static void (*const tests[])(void) = { test_cursor,
 	    test_group, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_outbox_check,
-	    test_status, NULL };
+	    test_status, test_checkpoint_apart, NULL };
 	int ret;
 	char *rm;
 
