@@ -28,12 +28,12 @@
 
 /* Mails per FETCH, and bytes per FETCH of whole bodies: libetpan holds
  * a whole response in memory, so a FETCH of the first PROBE_BYTES of
- * META_BATCH mails is at most BODY_BATCH_BYTES, and the mails fetched
+ * FETCH_BATCH mails is at most BODY_BATCH_BYTES, and the mails fetched
  * again whole are fetched in groups whose RFC822.SIZE adds up to at
  * most that much. */
-#define META_BATCH	500
+#define FETCH_BATCH	500
 #define BODY_BATCH_BYTES	(16 * 1024 * 1024)
-#define PROBE_BYTES	(BODY_BATCH_BYTES / META_BATCH)
+#define PROBE_BYTES	(BODY_BATCH_BYTES / FETCH_BATCH)
 #define IMAP_TIMEOUT	30
 
 struct sd_intake {
@@ -417,15 +417,81 @@ struct body {
 
 enum { BODY_FREE, BODY_CLAIMED, BODY_PARSED };
 
-/* The body section of a FETCH item, or NULL. */
-static const char *
-att_body(const struct mailimap_msg_att_static *s, size_t *len)
+/* What one FETCH answer says of a mail: its metadata (zero when not
+ * asked for) and its body section (data NULL when there is none). */
+struct answer {
+	struct meta	 m;
+	const char	*data;
+	size_t		 len;
+};
+
+static void
+read_answer(struct mailimap_msg_att *ma, struct answer *a)
 {
-	if (s->att_type != MAILIMAP_MSG_ATT_BODY_SECTION ||
-	    s->att_data.att_body_section->sec_body_part == NULL)
-		return NULL;
-	*len = s->att_data.att_body_section->sec_length;
-	return s->att_data.att_body_section->sec_body_part;
+	clistiter *ai;
+
+	memset(a, 0, sizeof(*a));
+	for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
+		struct mailimap_msg_att_item	*item = clist_content(ai);
+		struct mailimap_msg_att_static	*s;
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		s = item->att_data.att_static;
+		switch (s->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			a->m.uid = s->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			a->m.size = s->att_data.att_rfc822_size;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			if (s->att_data.att_internal_date)
+				a->m.internaldate = imap_date_to_time(
+				    s->att_data.att_internal_date);
+			break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION:
+			if (s->att_data.att_body_section->sec_body_part) {
+				a->data = s->att_data.att_body_section->
+				    sec_body_part;
+				a->len = s->att_data.att_body_section->
+				    sec_length;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* UID FETCH of uids[0..n): UID, body (owned), and with meta also
+ * RFC822.SIZE and INTERNALDATE.  *res is the caller's to free. */
+static int
+uid_fetch(struct sd_intake *in, const uint32_t *uids, size_t n, bool meta,
+    struct mailimap_fetch_att *body, const char *what, clist **res,
+    struct sd_err *err)
+{
+	struct mailimap_set		*set = set_of(uids, n);
+	struct mailimap_fetch_type	*ft;
+	int				 r;
+
+	*res = NULL;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	if (meta) {
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_rfc822_size());
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_internaldate());
+	}
+	mailimap_fetch_type_new_fetch_att_list_add(ft, body);
+	r = mailimap_uid_fetch(in->imap, set, ft, res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
+		    "%s: %s", in->mb->name, what, imap_strerror(r));
+	return 0;
 }
 
 /* The index in uids[0..n) of uid, looked for from hint on (answers
@@ -466,75 +532,35 @@ static int
 fetch_probe(struct sd_intake *in, const uint32_t *uids, size_t n,
     struct meta *meta, struct body *pre, struct sd_err *err)
 {
-	struct mailimap_set		*set = set_of(uids, n);
-	struct mailimap_fetch_type	*ft;
-	clist				*res = NULL;
-	clistiter			*it, *ai;
-	size_t				 hint = 0;
+	clist		*res;
+	clistiter	*it;
+	size_t		 hint = 0;
 	/* Mail over max_message_size is not downloaded whole, even here. */
-	uint32_t			 probe = (uint32_t)MIN((int64_t)
-	    PROBE_BYTES, in->max_size + 1);
-	int				 r;
+	uint32_t	 probe = (uint32_t)MIN((int64_t)PROBE_BYTES,
+	    in->max_size + 1);
 
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_rfc822_size());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_internaldate());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	if (uid_fetch(in, uids, n, true,
 	    mailimap_fetch_att_new_body_peek_section_partial(
-	    mailimap_section_new(NULL), 0, probe));
-	r = mailimap_uid_fetch(in->imap, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
-		    "UID FETCH: %s", in->mb->name, imap_strerror(r));
+	    mailimap_section_new(NULL), 0, probe), "UID FETCH", &res,
+	    err) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
-		meta[i].uid = pre[i].uid = uids[i];
-		meta[i].size = 0;
-		meta[i].internaldate = 0;
+		meta[i] = (struct meta){ .uid = uids[i] };
+		pre[i].uid = uids[i];
 	}
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
-		struct mailimap_msg_att	*ma = clist_content(it);
-		struct meta		 m = { 0, 0, 0 };
-		const char		*data = NULL, *b;
-		size_t			 len = 0, i;
+		struct answer	a;
+		size_t		i;
 
-		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
-			struct mailimap_msg_att_item *item = clist_content(ai);
-			struct mailimap_msg_att_static *s;
-
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			s = item->att_data.att_static;
-			switch (s->att_type) {
-			case MAILIMAP_MSG_ATT_UID:
-				m.uid = s->att_data.att_uid;
-				break;
-			case MAILIMAP_MSG_ATT_RFC822_SIZE:
-				m.size = s->att_data.att_rfc822_size;
-				break;
-			case MAILIMAP_MSG_ATT_INTERNALDATE:
-				if (s->att_data.att_internal_date)
-					m.internaldate = imap_date_to_time(
-					    s->att_data.att_internal_date);
-				break;
-			default:
-				if ((b = att_body(s, &len)) != NULL)
-					data = b;
-				break;
-			}
-		}
+		read_answer(clist_content(it), &a);
 		/* Ignore items for UIDs we did not ask for. */
-		if ((i = uid_index(uids, n, m.uid, hint)) == n)
+		if ((i = uid_index(uids, n, a.m.uid, hint)) == n)
 			continue;
 		hint = i + 1;
-		meta[i] = m;
-		if (data != NULL && len < probe && pre[i].data == NULL) {
-			pre[i].data = copy_body(data, len);
-			pre[i].len = len;
+		meta[i] = a.m;
+		if (a.data != NULL && a.len < probe && pre[i].data == NULL) {
+			pre[i].data = copy_body(a.data, a.len);
+			pre[i].len = a.len;
 		}
 	}
 	mailimap_fetch_list_free(res);
@@ -547,47 +573,23 @@ static int
 fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
     bool headers_only, struct body *bodies, size_t nb, struct sd_err *err)
 {
-	struct mailimap_set		*set = set_of(uids, n);
-	struct mailimap_fetch_type	*ft;
-	struct mailimap_section		*sec;
-	clist				*res = NULL;
-	clistiter			*it, *ai;
-	int				 r;
+	clist		*res;
+	clistiter	*it;
 
-	sec = headers_only ? mailimap_section_new_header() :
-	    mailimap_section_new(NULL);
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(sec));
-	r = mailimap_uid_fetch(in->imap, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return sd_err_set(err, imap_errcls(r), "intake: mailbox=%s: "
-		    "UID FETCH (body): %s", in->mb->name, imap_strerror(r));
+	if (uid_fetch(in, uids, n, false,
+	    mailimap_fetch_att_new_body_peek_section(headers_only ?
+	    mailimap_section_new_header() : mailimap_section_new(NULL)),
+	    "UID FETCH (body)", &res, err) == -1)
+		return -1;
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
-		struct mailimap_msg_att	*ma = clist_content(it);
-		uint32_t		 uid = 0;
-		const char		*data = NULL, *b;
-		size_t			 len = 0;
+		struct answer a;
 
-		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
-			struct mailimap_msg_att_item *item = clist_content(ai);
-			struct mailimap_msg_att_static *s;
-
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			s = item->att_data.att_static;
-			if (s->att_type == MAILIMAP_MSG_ATT_UID)
-				uid = s->att_data.att_uid;
-			else if ((b = att_body(s, &len)) != NULL)
-				data = b;
-		}
-		for (size_t i = 0; data != NULL && i < nb; i++)
-			if (bodies[i].uid == uid && bodies[i].data == NULL) {
-				bodies[i].data = copy_body(data, len);
-				bodies[i].len = len;
+		read_answer(clist_content(it), &a);
+		for (size_t i = 0; a.data != NULL && i < nb; i++)
+			if (bodies[i].uid == a.m.uid &&
+			    bodies[i].data == NULL) {
+				bodies[i].data = copy_body(a.data, a.len);
+				bodies[i].len = a.len;
 				break;
 			}
 	}
@@ -684,9 +686,9 @@ sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
 		log_info("intake: mailbox=%s: %u committed mail(s) left over "
 		    "from before; marking them processed", in->mb->name,
 		    uids->len);
-	for (guint i = 0; ret == 0 && i < uids->len; i += META_BATCH)
+	for (guint i = 0; ret == 0 && i < uids->len; i += FETCH_BATCH)
 		ret = dispose(in, &g_array_index(uids, uint32_t, i),
-		    MIN((guint)META_BATCH, uids->len - i), err);
+		    MIN((guint)FETCH_BATCH, uids->len - i), err);
 	g_array_free(uids, TRUE);
 	return ret;
 }
@@ -964,7 +966,7 @@ feed_main(gpointer data)
 	g_mutex_lock(&fd->mu);
 	for (size_t i = 0; go && i < fd->nuids; i += n) {
 		/* The first FETCH is small: the caller starts soon. */
-		n = MIN(i == 0 ? (size_t)FIRST_GROUP : (size_t)META_BATCH,
+		n = MIN(i == 0 ? (size_t)FIRST_GROUP : (size_t)FETCH_BATCH,
 		    fd->nuids - i);
 		feed_mark(fd);
 		if (fd->stop)

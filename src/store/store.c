@@ -714,7 +714,10 @@ store_close(struct sd_store **stp)
 
 	if (st == NULL)
 		return;
-	/* Its connection first: the last one to close checkpoints. */
+	/* The checkpointer's connection first: the last one to close
+	 * checkpoints.  No hook may reach it once it is gone. */
+	if (st->ck != NULL)
+		sqlite3_wal_hook(st->db, NULL, NULL);
 	ckpt_free(st->ck);
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(st->st[i]);
