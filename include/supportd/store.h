@@ -111,7 +111,7 @@ void	store_outrow_clear(struct sd_outrow *o);
 int	store_open(const char *path, struct sd_store **st_r, struct sd_err *err);
 void	store_close(struct sd_store **st);
 /* Checkpoints the WAL on a thread of its own (the daemon's writers);
- * store_checkpoints: how many it has run. */
+ * store_checkpoints: how many of its checkpoints succeeded. */
 int	store_checkpoint_apart(struct sd_store *st, struct sd_err *err);
 unsigned store_checkpoints(struct sd_store *st);
 /* Schema version this code writes. */
