@@ -110,6 +110,8 @@ void	store_outrow_clear(struct sd_outrow *o);
 /* Opens (creating and migrating) path.  Caller owns; store_close. */
 int	store_open(const char *path, struct sd_store **st_r, struct sd_err *err);
 void	store_close(struct sd_store **st);
+/* Sets the connection's page cache to kib KiB (store_open: 4096). */
+int	store_cache_kib(struct sd_store *st, int kib, struct sd_err *err);
 /* Checkpoints the WAL on a thread of its own (the daemon's writers);
  * store_checkpoints: how many of its checkpoints succeeded. */
 int	store_checkpoint_apart(struct sd_store *st, struct sd_err *err);

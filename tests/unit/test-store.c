@@ -462,6 +462,12 @@ test_checkpoint_apart(void)
 	test_assert(file_size("ckpt.db") >= 50 * 1024 * 1024);
 	test_assert(file_size("ckpt.db-wal") == -1);	/* last close */
 
+	/* A connection's page cache can be made smaller (the sender's). */
+	plain = open_fresh("cache.db");
+	test_assert(plain != NULL);
+	test_assert(store_cache_kib(plain, 512, &err) == 0);
+	store_close(&plain);
+
 	/* Without it SQLite checkpoints in the commits, which start the
 	 * WAL over: it stays near CKPT_PAGES (8 MB). */
 	plain = open_fresh("plain.db");
