@@ -110,6 +110,10 @@ void	store_outrow_clear(struct sd_outrow *o);
 /* Opens (creating and migrating) path.  Caller owns; store_close. */
 int	store_open(const char *path, struct sd_store **st_r, struct sd_err *err);
 void	store_close(struct sd_store **st);
+/* The value of the integer PRAGMA name, a name from the code (never
+ * input): it is put into the statement as it is. */
+int	store_pragma_int(struct sd_store *st, const char *name, int *v_r,
+	    struct sd_err *err);
 /* Sets the connection's page cache to kib KiB (store_open: 4096). */
 int	store_cache_kib(struct sd_store *st, int kib, struct sd_err *err);
 /* Checkpoints the WAL on a thread of its own (the daemon's writers);

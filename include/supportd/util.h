@@ -11,9 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif
+
+/* g_thread_try_new with every signal blocked in the new thread: signals
+ * stay with the threads that handle them. */
+GThread	*sd_thread_try_new(const char *name, GThreadFunc fn, gpointer data,
+	    GError **ge);
 
 /* All abort with a message on out-of-memory.  Caller owns; free(). */
 void	*xmalloc(size_t n);

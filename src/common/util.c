@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* util.c - allocation, string lists, the clock; see util.h. */
 #include <ctype.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +217,18 @@ sd_clock_set_arg(const char *prog, const char *t)
 	}
 	sd_clock_set(now);
 	return 0;
+}
+
+GThread *
+sd_thread_try_new(const char *name, GThreadFunc fn, gpointer data,
+    GError **ge)
+{
+	sigset_t	 all, old;
+	GThread		*th;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	th = g_thread_try_new(name, fn, data, ge);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return th;
 }

@@ -52,6 +52,18 @@ static int wake_pipe[2] = { -1, -1 };
 #define JOIN_WAIT	3	/* seconds a stopping worker may take */
 #define SENDER_CACHE_KIB 512	/* the --once sender's SQLite page cache */
 
+/* A writer's WAL checkpoints on a thread of its own; without one, SQLite
+ * checkpoints in the commits, as before. */
+static void
+checkpoint_apart(struct sd_store *st)
+{
+	struct sd_err err;
+
+	sd_err_clear(&err);
+	if (store_checkpoint_apart(st, &err) == -1)
+		log_warnx("%s; checkpointing on commit", err.msg);
+}
+
 /* Everything built from one configuration. */
 struct runtime {
 	struct sd_conf		*conf;
@@ -181,8 +193,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		ret = err.cls == SD_E_TEMP ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto out;
 	}
-	if (store_checkpoint_apart(rt->store, &err) == -1)
-		log_warnx("%s; checkpointing on commit", err.msg);
+	checkpoint_apart(rt->store);
 	if ((rt->outbox = outbox_new(rt->conf, &err)) == NULL) {
 		log_warnx("%s", err.msg);
 		goto out;
@@ -519,8 +530,7 @@ workers_start(const struct runtime *rt)
 			log_warnx("%s", err.msg);
 			break;
 		}
-		if (store_checkpoint_apart(w->store, &err) == -1)
-			log_warnx("%s; checkpointing on commit", err.msg);
+		checkpoint_apart(w->store);
 		w->intake = intake_new(w->mb, rt->conf->max_message_size,
 		    w->store);
 		intake_on_commit(w->intake, wake_main_cb, NULL);

@@ -737,7 +737,6 @@ struct feed {
 	gint			 caller_waits;	/* atomic: wake it when parsed */
 	GQueue			 marks;		/* GArray * of committed UIDs */
 	size_t			 held;		/* bytes fetched, not freed */
-	size_t			 groups;	/* fetched so far */
 	bool			 fetched;	/* no more groups will come */
 	bool			 stop;		/* caller: fetch no more */
 	bool			 last_mark;	/* caller: no more marks */
@@ -799,8 +798,7 @@ feed_groups(struct feed *fd, struct meta *meta, struct body *pre, size_t n)
 			j = i + 1;
 		else
 			while (j < n && (int64_t)meta[j].size <= in->max_size &&
-			    (j == i || (bytes + meta[j].size <= BODY_BATCH_BYTES &&
-			    (fd->groups > 0 || j - i < FIRST_GROUP))))
+			    (j == i || bytes + meta[j].size <= BODY_BATCH_BYTES))
 				bytes += meta[j++].size;
 		/* One group ahead is enough to hide the round trips; memory
 		 * stays bounded: at most FEED_BYTES of fetched mail waits or
@@ -847,7 +845,6 @@ feed_groups(struct feed *fd, struct meta *meta, struct body *pre, size_t n)
 		for (k = 0; k < g->n; k++)
 			g->bytes += g->bodies[k].len;
 		fd->held += g->bytes;
-		fd->groups++;
 		g_queue_push_tail(&fd->ready, g);
 		g_queue_push_tail(&fd->unparsed, g);
 		g_cond_broadcast(&fd->cv);
@@ -1004,7 +1001,6 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
     size_t n, struct sd_err *err)
 {
 	GError		*ge = NULL;
-	sigset_t	 all, old;
 
 	memset(fd, 0, sizeof(*fd));
 	fd->in = in;
@@ -1016,19 +1012,16 @@ feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
 	g_queue_init(&fd->unparsed);
 	g_queue_init(&fd->marks);
 	/* Signals stay with the threads that handle them (as in --once,
-	 * where this is the main thread). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	/* Without a parser the caller parses every mail itself. */
-	if ((fd->parser = g_thread_try_new("parse", parse_main, fd,
+	 * where this is the main thread).  Without a parser the caller
+	 * parses every mail itself. */
+	if ((fd->parser = sd_thread_try_new("parse", parse_main, fd,
 	    &ge)) == NULL) {
 		log_warnx("intake: mailbox=%s: cannot start the parsing "
 		    "thread: %s", in->mb->name, ge->message);
 		g_clear_error(&ge);
 	}
-	fd->th = g_thread_try_new("fetch", feed_main, fd, &ge);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (fd->th == NULL) {
+	if ((fd->th = sd_thread_try_new("fetch", feed_main, fd,
+	    &ge)) == NULL) {
 		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: cannot start "
 		    "the fetching thread: %s", in->mb->name, ge->message);
 		g_error_free(ge);

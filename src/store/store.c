@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <pthread.h>
-#include <signal.h>
 #include <sqlite3.h>
 
 #include <glib.h>
@@ -432,9 +431,9 @@ exec_sql(struct sd_store *st, const char *sql, struct sd_err *err)
 	return 0;
 }
 
-/* The value of the integer PRAGMA name. */
-static int
-pragma_int(struct sd_store *st, const char *name, int *v_r,
+/* The value of the integer PRAGMA name (a name from the code). */
+int
+store_pragma_int(struct sd_store *st, const char *name, int *v_r,
     struct sd_err *err)
 {
 	sqlite3_stmt	*s = NULL;
@@ -462,7 +461,7 @@ bump_schema_cookie(struct sd_store *st, struct sd_err *err)
 	char	sql[64];
 	int	cookie;
 
-	if (pragma_int(st, "schema_version", &cookie, err) == -1)
+	if (store_pragma_int(st, "schema_version", &cookie, err) == -1)
 		return -1;
 	snprintf(sql, sizeof(sql), "PRAGMA schema_version = %d", cookie + 1);
 	return exec_sql(st, sql, err);
@@ -474,7 +473,7 @@ migrate(struct sd_store *st, struct sd_err *err)
 	int	have = 0, want = (int)nitems(migrations);
 	char	sql[64];
 
-	if (pragma_int(st, "user_version", &have, err) == -1)
+	if (store_pragma_int(st, "user_version", &have, err) == -1)
 		return -1;
 	if (have > want)
 		return sd_err_set(err, SD_E_CONFIG, "store: database schema "
@@ -669,7 +668,6 @@ store_checkpoint_apart(struct sd_store *st, struct sd_err *err)
 {
 	struct ckpt	*ck;
 	GError		*ge = NULL;
-	sigset_t	 all, old;
 
 	if (st->ck != NULL)
 		return 0;
@@ -686,12 +684,8 @@ store_checkpoint_apart(struct sd_store *st, struct sd_err *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(ck->db, BUSY_TIMEOUT_MS);
-	/* Signals stay with the threads that handle them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	ck->th = g_thread_try_new("checkpoint", ckpt_main, ck, &ge);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ck->th == NULL) {
+	if ((ck->th = sd_thread_try_new("checkpoint", ckpt_main, ck,
+	    &ge)) == NULL) {
 		sd_err_set(err, SD_E_TEMP, "store: %s: checkpointer: %s",
 		    st->path, ge->message);
 		g_error_free(ge);
@@ -712,7 +706,7 @@ store_cache_kib(struct sd_store *st, int kib, struct sd_err *err)
 
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", kib);
 	if (exec_sql(st, sql, err) == -1 ||
-	    pragma_int(st, "cache_size", &now, err) == -1)
+	    store_pragma_int(st, "cache_size", &now, err) == -1)
 		return -1;
 	if (now != -kib)
 		return sd_err_set(err, SD_E_TEMP, "store: %s: cache_size is "

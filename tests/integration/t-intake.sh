@@ -61,7 +61,7 @@ assert_eq "$(json_py 'len([t for t in j if t["subject"] == "small one"])' "$T/l.
 
 # --- sizes around the first FETCH's limit ------------------------------
 # The first FETCH of a batch brings each mail's first 33,554 bytes
-# (BODY_BATCH_BYTES / META_BATCH in imap.c); a mail that did not come
+# (PROBE_BYTES in imap.c); a mail that did not come
 # whole in them is fetched again whole.  Mails of exactly that size as
 # served (CRLF), one byte either side, and far larger must all be kept
 # whole, as the server serves them.

@@ -465,7 +465,11 @@ test_checkpoint_apart(void)
 	/* A connection's page cache can be made smaller (the sender's). */
 	plain = open_fresh("cache.db");
 	test_assert(plain != NULL);
+	test_assert(store_pragma_int(plain, "cache_size", &t, &err) == 0);
+	test_assert(t == -4096);
 	test_assert(store_cache_kib(plain, 512, &err) == 0);
+	test_assert(store_pragma_int(plain, "cache_size", &t, &err) == 0);
+	test_assert(t == -512);
 	store_close(&plain);
 
 	/* Without it SQLite checkpoints in the commits, which start the
