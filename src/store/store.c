@@ -296,13 +296,15 @@ static const char *const stmt_sql[S__COUNT] = {
 
 /* WAL pages after which a checkpoint is due: SQLite's own default.
  * Past CKPT_PAGES_MAX the writer checkpoints itself, so the next commit
- * starts the WAL over.  Found by the benchmark: at 16 times CKPT_PAGES
- * the WAL grew through a whole intake (60 MB for 10,000 mails), each
- * frame on a page the kernel had to allocate and zero; rewritten in the
- * page cache, the writer's pwrite(2)s took 60 % less CPU (perf, on a
- * database of 1,000,000 tickets). */
+ * starts the WAL over (bench/RESULTS.md, session 10: a WAL that grew
+ * through a whole intake cost the writer's pwrite(2)s 60 % more CPU).
+ * That checkpoint is PASSIVE and gives way to the checkpointer; past
+ * CKPT_PAGES_HARD it waits for it and for readers (RESTART), so the WAL
+ * never holds more than CKPT_PAGES_HARD pages and one transaction,
+ * however slow the machine. */
 #define CKPT_PAGES	1000
 #define CKPT_PAGES_MAX	(2 * CKPT_PAGES)
+#define CKPT_PAGES_HARD	(3 * CKPT_PAGES)
 
 /* A checkpointing thread with its own connection (store_checkpoint_apart). */
 struct ckpt {
@@ -311,6 +313,8 @@ struct ckpt {
 	GMutex		 mu;
 	GCond		 cv;
 	bool		 due, stop;
+	bool		 running;	/* in a checkpoint */
+	bool		 held;		/* the writer checkpoints: wait */
 	unsigned	 done;		/* checkpoints that succeeded */
 };
 
@@ -583,26 +587,43 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	return -1;
 }
 
-/* The writer's WAL hook: wakes the checkpointer, never waits for it.
- * Only the writer starts the WAL over, at a transaction that finds it
- * all copied; a writer that never finds so (the checkpointer still at
- * work each time) checkpoints itself past CKPT_PAGES_MAX, as SQLite
- * would have at CKPT_PAGES, so the WAL stays small.  Most of its frames
- * are copied by then, so that checkpoint is short; while the
- * checkpointer holds the checkpoint lock it is SQLITE_BUSY and is tried
- * again at the next commit. */
+/* The writer's WAL hook: wakes the checkpointer, never waits for it
+ * below CKPT_PAGES_HARD.  Only the writer starts the WAL over, at a
+ * transaction that finds it all copied; a writer that never finds so
+ * (the checkpointer still at work each time) checkpoints itself past
+ * CKPT_PAGES_MAX, as SQLite would have at CKPT_PAGES, so the WAL stays
+ * small.  Most of its frames are copied by then, so that checkpoint is
+ * short; while the checkpointer holds the checkpoint lock it is
+ * SQLITE_BUSY and is tried again at the next commit.  A checkpointer
+ * that falls that far behind (a busy machine) is waited for. */
 static int
 ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct ckpt *ck = arg;
 
-	if (pages >= CKPT_PAGES_MAX)
+	if (pages >= CKPT_PAGES_HARD) {
+		/* SQLite does not wait for another connection's checkpoint:
+		 * wait for the thread here, and keep it out meanwhile. */
+		g_mutex_lock(&ck->mu);
+		ck->held = true;
+		while (ck->running)
+			g_cond_wait(&ck->cv, &ck->mu);
+		g_mutex_unlock(&ck->mu);
+		if (sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_RESTART, NULL, NULL) != SQLITE_OK)
+			log_warnx("store: checkpoint at %d WAL pages: %s",
+			    pages, sqlite3_errmsg(db));
+		g_mutex_lock(&ck->mu);
+		ck->held = false;
+		g_cond_broadcast(&ck->cv);
+		g_mutex_unlock(&ck->mu);
+	} else if (pages >= CKPT_PAGES_MAX)
 		(void)sqlite3_wal_checkpoint_v2(db, name,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	else if (pages >= CKPT_PAGES) {
 		g_mutex_lock(&ck->mu);
 		ck->due = true;
-		g_cond_signal(&ck->cv);
+		g_cond_broadcast(&ck->cv);
 		g_mutex_unlock(&ck->mu);
 	}
 	return SQLITE_OK;
@@ -616,11 +637,12 @@ ckpt_main(gpointer arg)
 
 	g_mutex_lock(&ck->mu);
 	for (;;) {
-		while (!ck->due && !ck->stop)
+		while ((!ck->due || ck->held) && !ck->stop)
 			g_cond_wait(&ck->cv, &ck->mu);
 		if (ck->stop)
 			break;
 		ck->due = false;
+		ck->running = true;
 		g_mutex_unlock(&ck->mu);
 		/* PASSIVE: copies what no reader needs, waits for nobody;
 		 * what is left is copied next time. */
@@ -630,6 +652,8 @@ ckpt_main(gpointer arg)
 			log_warnx("store: checkpoint: %s",
 			    sqlite3_errmsg(ck->db));
 		g_mutex_lock(&ck->mu);
+		ck->running = false;
+		g_cond_broadcast(&ck->cv);
 		if (r == SQLITE_OK && copied > 0)	/* frames are in the db */
 			ck->done++;
 	}
@@ -645,7 +669,7 @@ ckpt_free(struct ckpt *ck)
 	if (ck->th != NULL) {
 		g_mutex_lock(&ck->mu);
 		ck->stop = true;
-		g_cond_signal(&ck->cv);
+		g_cond_broadcast(&ck->cv);
 		g_mutex_unlock(&ck->mu);
 		g_thread_join(ck->th);
 	}

@@ -448,14 +448,15 @@ test_checkpoint_apart(void)
 	test_assert(store_checkpoint_apart(st, &err) == 0);
 	test_assert(write_rounds(st, 5));
 	/* The WAL was started over on the way: 50 MB went through it,
-	 * and a WAL file that only grew would be that large.  (The writer
-	 * checkpoints itself past 2,000 pages, 16 MB; commits made while
-	 * the thread holds the checkpoint lock come on top.) */
+	 * and a WAL file that only grew would be that large.  However far
+	 * the thread falls behind (a busy machine), the writer waits for
+	 * it past 3,000 pages: 3,000 frames of 8 KB and the 1 MB commit
+	 * that crossed the line, about 25.7 MB. */
 	test_assert(file_size("ckpt.db-wal") > 0);
-	test_assert(file_size("ckpt.db-wal") < 40 * 1024 * 1024);
+	test_assert(file_size("ckpt.db-wal") < 27 * 1024 * 1024);
 	/* The thread copied frames to the database file (a thread that
 	 * does not checkpoint fails here). */
-	for (t = 0; t < 1000 && store_checkpoints(st) == 0; t++)
+	for (t = 0; t < 6000 && store_checkpoints(st) == 0; t++)
 		g_usleep(10000);
 	test_assert(store_checkpoints(st) >= 1);
 	store_close(&st);
