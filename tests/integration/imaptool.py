@@ -87,6 +87,29 @@ def fetch(m, n, what):
     return data
 
 
+def internaldate(data):
+    """The INTERNALDATE of a FETCH answer, as an aware datetime."""
+    raw = re.search(rb'INTERNALDATE "([^"]+)"', data[0]).group(1)
+    # strptime's %b is English in the C locale Python starts in.
+    return datetime.datetime.strptime(raw.decode().strip(),
+                                      "%d-%b-%Y %H:%M:%S %z")
+
+
+def check_date(m, folder, uid, date):
+    """Dovecot stores the time of the APPEND instead of a DATE in the
+    future of its clock: a test that asked for one would silently run on
+    the real date (t-escalation did, until the date passed)."""
+    select(m, folder)
+    typ, data = m.uid("FETCH", uid, "(INTERNALDATE)")
+    got = internaldate(data) if typ == "OK" and data and data[0] else None
+    if got is None or int(got.timestamp()) != int(date.timestamp()):
+        raise SystemExit("imaptool: the server stored INTERNALDATE %s, not "
+                         "%s: a date after the real clock is not kept, so "
+                         "a test must deliver only past dates"
+                         % (got.isoformat() if got else "(none)",
+                            date.isoformat()))
+
+
 def main(argv):
     if not argv:
         raise SystemExit(__doc__)
@@ -106,6 +129,8 @@ def main(argv):
             if typ != "OK":
                 raise SystemExit("imaptool: APPEND failed: %s" % data)
             code = re.search(rb"APPENDUID \d+ (\d+)", data[0] or b"")
+            if date and code:
+                check_date(m, folder, code.group(1).decode(), date)
             print(code.group(1).decode() if code else "")
         elif cmd == "append-many":
             # One session for the lot: ~1 ms a mail instead of a process
@@ -134,12 +159,7 @@ def main(argv):
             print(" ".join(f.decode() for f in flags))
         elif cmd == "internaldate":
             select(m, args[1] if len(args) > 1 else "INBOX")
-            data = fetch(m, args[0], "(INTERNALDATE)")
-            raw = re.search(rb'INTERNALDATE "([^"]+)"', data[0]).group(1)
-            # strptime's %b is English in the C locale Python starts in.
-            d = datetime.datetime.strptime(raw.decode().strip(),
-                                           "%d-%b-%Y %H:%M:%S %z")
-            print(d.isoformat())
+            print(internaldate(fetch(m, args[0], "(INTERNALDATE)")).isoformat())
         elif cmd == "fetch":
             select(m, args[1] if len(args) > 1 else "INBOX")
             data = fetch(m, args[0], "(BODY.PEEK[])")

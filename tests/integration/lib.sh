@@ -608,6 +608,11 @@ EOF
 	fi
 	[ "${DOVECOT_HIBERNATE:-0}" != 1 ] ||
 		_it_hibernate_conf "$internal" "$group" >>"$conf"
+	# Under faketime(1) (the suite run at another date) Dovecot's
+	# processes keep the same clock: it drops the environment otherwise.
+	[ -z "${FAKETIME:-}" ] || printf '%s\n' "import_environment = TZ \
+CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET LD_PRELOAD \
+FAKETIME FAKETIME_NO_CACHE DONT_FAKE_MONOTONIC" >>"$conf"
 	[ -z "${DOVECOT_EXTRA:-}" ] || printf '%s\n' "$DOVECOT_EXTRA" >>"$conf"
 }
 
