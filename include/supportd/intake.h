@@ -14,6 +14,7 @@
 #ifndef SUPPORTD_INTAKE_H
 #define SUPPORTD_INTAKE_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -48,18 +49,29 @@ int	intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg,
 	    int *count_r, struct sd_err *err);
 
 /*
- * Waits in IMAP IDLE (RFC 2177) until the folder changes, max_secs pass,
- * or *stop becomes non-zero; *stop is checked every second.  Returns 1
- * when there may be new mail (poll now; at once, without IDLE, when the
- * server announced mail since the last poll's search), 0 on timeout or
- * stop, and 0 with *no_idle_r set when the server does not offer IDLE
- * (the caller polls on its interval).  -1 with err when the session
- * broke (it is dropped; the next poll reconnects).  Call after
- * intake_poll, on a connected session.
+ * Enters IMAP IDLE (RFC 2177) on a connected session, for a caller that
+ * waits on many sessions at once.  Returns 0 when the session is in
+ * IDLE: *fd_r is readable when the server has news, and the caller then
+ * (or when it wants to renew the IDLE) polls or calls intake_idle_end.
+ * Returns 1 when there may be new mail already (poll now: the server
+ * announced mail since the last poll's search, or answered IDLE with
+ * news; the session is not in IDLE), 0 with *no_idle_r set when the
+ * server does not offer IDLE (the caller polls on its interval), -1
+ * with err when the session broke (it is dropped; the next poll
+ * reconnects).
  */
-int	intake_idle(struct sd_intake *in, int max_secs,
-	    volatile const sig_atomic_t *stop, bool *no_idle_r,
+int	intake_idle_begin(struct sd_intake *in, int *fd_r, bool *no_idle_r,
 	    struct sd_err *err);
+/* Leaves IDLE (DONE).  0, or -1 with err (the session is dropped).
+ * intake_poll does it by itself. */
+int	intake_idle_end(struct sd_intake *in, struct sd_err *err);
+
+/* Every wait of the session ends when fd (a pipe's read end, say)
+ * becomes readable: the daemon's stop.  -1: none. */
+void	intake_set_cancel(struct sd_intake *in, int fd);
+/* The store is shared with other sessions' threads: writer is held
+ * around every use of it (a group of mails is taken in under it). */
+void	intake_share_store(struct sd_intake *in, pthread_mutex_t *writer);
 
 /* fn(arg) is called (on the polling thread) each time a group of mails
  * has been committed, before they are marked on the server: their

@@ -10,14 +10,14 @@
  * only if everything in it loaded; otherwise the old one keeps running.
  *
  * --once is one cycle: intake on this thread, sending on a second one
- * (see struct sender), timers at the end.  The daemon runs one thread per
- * mailbox, each with its own IMAP session and SQLite connection, waiting
- * in IDLE (or sleeping poll_interval); so a dead or hanging IMAP server
- * only ever holds up its own mailbox.  The runtime they share (config,
- * templates, classifier) is immutable while they run.  Only the main
- * thread sends mail: a worker that committed a group of mails writes a
- * byte to a pipe, and the main thread flushes the outbox at once.
- * Signals are blocked in the workers and handled by the main thread.
+ * (see struct sender), timers at the end.  The daemon serves every
+ * mailbox at once on a fixed pool of threads (serve.c), waiting in IDLE
+ * (or sleeping poll_interval); a dead or hanging IMAP server only ever
+ * holds up its own mailbox.  The runtime they share (config, templates,
+ * classifier) is immutable while they run.  Only the main thread sends
+ * mail: a pool thread that committed a group of mails writes a byte to
+ * a pipe, and the main thread flushes the outbox at once.  Signals are
+ * blocked in the other threads and handled by the main thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,7 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "supportd/classify.h"
@@ -43,13 +44,12 @@
 #include "supportd/sla.h"
 #include "supportd/store.h"
 #include "supportd/tmpl.h"
+#include "serve.h"
 
 static volatile sig_atomic_t sig_term, sig_hup;
 /* Workers write here after committing mail; the main thread polls it. */
 static int wake_pipe[2] = { -1, -1 };
 
-#define BACKOFF_MAX	300	/* seconds between reconnects, at most */
-#define JOIN_WAIT	3	/* seconds a stopping worker may take */
 #define SENDER_CACHE_KIB 512	/* the --once sender's SQLite page cache */
 
 /* A writer's WAL checkpoints on a thread of its own; without one, SQLite
@@ -82,37 +82,16 @@ struct taker {
 	volatile sig_atomic_t		*stop;
 };
 
-struct workers;
-
-/* A mailbox's thread in the daemon. */
-struct worker {
-	pthread_t			 th;
-	bool				 started;
-	struct workers			*gen;		/* borrowed */
-	const struct sd_conf_mailbox	*mb;		/* borrowed */
-	struct sd_store			*store;		/* owned */
-	struct sd_intake		*intake;	/* owned */
-	struct sd_ingest		 ingest;
-	struct taker			 taker;
-};
-
-/* One generation of workers, started from one runtime.  Its stop flag is
- * its own, so a thread abandoned in a hanging read (see workers_join)
- * still stops, and never sees the flag of a later generation. */
-struct workers {
+/* The daemon's intake, started from one runtime: its own writer
+ * connection and stop flag, so a generation that is being stopped never
+ * sees the flag of the next one. */
+struct generation {
 	volatile sig_atomic_t	 stop;
-	const struct runtime	*rt;		/* borrowed */
-	size_t			 n;
-	struct worker		*w;		/* owned array */
-	struct workers		*next;		/* on the left_behind list */
+	struct sd_store		*store;		/* owned: the one writer */
+	struct sd_ingest	 ingest;
+	struct taker		 taker;
+	struct serve		*srv;		/* owned */
 };
-
-/* Generations with a thread still blocked in I/O, and the runtimes they
- * read.  Kept until the process ends, and kept reachable from here so
- * leak checkers see them as what they are: still in use. */
-static struct workers	*left_behind;
-static struct runtime	*kept_runtimes[16];
-static size_t		 nkept;
 
 static void
 on_signal(int sig)
@@ -412,165 +391,65 @@ wake_main_cb(void *arg)
 	wake_main();
 }
 
-/* Sleeps up to secs, returning early when the generation is stopped. */
 static void
-worker_sleep(const struct workers *gen, int64_t secs)
+generation_stop(struct generation **genp)
 {
-	for (int64_t i = 0; i < secs && !gen->stop; i++)
-		sleep(1);
-}
+	struct generation *gen = *genp;
 
-static void *
-worker_main(void *arg)
-{
-	struct worker		*w = arg;
-	struct workers		*gen = w->gen;
-	const struct sd_conf	*conf = gen->rt->conf;
-	struct sd_err		 err;
-	int64_t			 backoff = 0;
-	bool			 no_idle;
-	int			 n, r;
-
-	while (!gen->stop) {
-		sd_err_clear(&err);
-		r = intake_poll(w->intake, take_mail, &w->taker, &n, &err);
-		if (n > 0)
-			log_info("intake: mailbox=%s mails=%d", w->mb->name, n);
-		if (r == -1) {
-			if (gen->stop)
-				break;
-			/* Back off, doubling, so a dead server costs nothing. */
-			backoff = backoff == 0 ? 1 : backoff * 2;
-			if (backoff > BACKOFF_MAX)
-				backoff = BACKOFF_MAX;
-			log_warnx("%s; retry in %llds", err.msg,
-			    (long long)backoff);
-			worker_sleep(gen, backoff);
-			continue;
-		}
-		backoff = 0;
-		if (!w->mb->imap.idle) {
-			worker_sleep(gen, conf->poll_interval);
-			continue;
-		}
-		r = intake_idle(w->intake, (int)w->mb->imap.idle_renew,
-		    &gen->stop, &no_idle, &err);
-		if (r == -1)
-			log_warnx("%s", err.msg);
-		else if (no_idle)
-			worker_sleep(gen, conf->poll_interval);
-	}
-	return NULL;
-}
-
-/*
- * Stops a generation.  Returns true when every thread ended and the
- * generation is freed.  A thread still blocked in network I/O after
- * JOIN_WAIT seconds is detached and the generation (and the runtime it
- * points at) is kept: freeing it under the thread would be a
- * use-after-free, and a hanging server must not hold up a stop.
- */
-static bool
-workers_join(struct workers *gen)
-{
-	struct timespec	deadline;
-	bool		all = true;
-
+	if (gen == NULL)
+		return;
 	gen->stop = 1;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += JOIN_WAIT;
-	for (size_t i = 0; i < gen->n; i++) {
-		struct worker *w = &gen->w[i];
-
-		if (!w->started)
-			continue;
-		if (pthread_timedjoin_np(w->th, NULL, &deadline) != 0) {
-			log_warnx("daemon: mailbox=%s: worker still blocked in "
-			    "I/O; leaving it behind", w->mb->name);
-			pthread_detach(w->th);
-			all = false;
-		}
-		w->started = false;
-	}
-	if (!all) {
-		gen->next = left_behind;
-		left_behind = gen;
-		return false;
-	}
-	for (size_t i = 0; i < gen->n; i++) {
-		intake_free(&gen->w[i].intake);
-		store_close(&gen->w[i].store);
-	}
-	free(gen->w);
+	serve_stop(&gen->srv);
+	store_close(&gen->store);
 	free(gen);
-	return true;
+	*genp = NULL;
 }
 
-/* Starts one thread per mailbox; NULL when one could not start. */
-static struct workers *
-workers_start(const struct runtime *rt)
+/* Starts serving rt's mailboxes; NULL when that could not start. */
+static struct generation *
+generation_start(const struct runtime *rt)
 {
-	struct workers	*gen = xcalloc(1, sizeof(*gen));
-	struct sd_err	 err;
-	sigset_t	 all, old;
-	size_t		 i;
+	struct generation	*gen = xcalloc(1, sizeof(*gen));
+	struct sd_err		 err;
 
-	gen->rt = rt;
-	gen->n = rt->conf->nmailboxes;
-	gen->w = xcalloc(gen->n, sizeof(*gen->w));
-	/* Threads inherit the mask: signals stay with the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < gen->n; i++) {
-		struct worker *w = &gen->w[i];
-
-		w->gen = gen;
-		w->mb = &rt->conf->mailboxes[i];
-		if (store_open(rt->conf->database, &w->store, &err) == -1) {
-			log_warnx("%s", err.msg);
-			break;
-		}
-		checkpoint_apart(w->store);
-		w->intake = intake_new(w->mb, rt->conf->max_message_size,
-		    w->store);
-		intake_on_commit(w->intake, wake_main_cb, NULL);
-		w->ingest = rt->ingest;
-		w->ingest.store = w->store;
-		w->taker.ingest = &w->ingest;
-		w->taker.stop = &gen->stop;
-		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
-			log_warnx("daemon: mailbox=%s: cannot start a thread",
-			    w->mb->name);
-			break;
-		}
-		w->started = true;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (i < gen->n) {
-		workers_join(gen);
+	sd_err_clear(&err);
+	if (store_open(rt->conf->database, &gen->store, &err) == -1) {
+		log_warnx("%s", err.msg);
+		free(gen);
 		return NULL;
 	}
+	checkpoint_apart(gen->store);
+	gen->ingest = rt->ingest;
+	gen->ingest.store = gen->store;
+	gen->taker.ingest = &gen->ingest;
+	gen->taker.stop = &gen->stop;
+	if ((gen->srv = serve_start(rt->conf, gen->store, take_mail,
+	    &gen->taker, wake_main_cb, NULL, &err)) == NULL) {
+		log_warnx("%s", err.msg);
+		generation_stop(&gen);
+		return NULL;
+	}
+	log_info("daemon: serving mailboxes=%zu threads=%zu",
+	    rt->conf->nmailboxes, serve_threads(gen->srv));
 	return gen;
 }
 
-/* The daemon: workers take mail in, this thread sends it out.  Returns
- * an exit code; *keep_r is set when a worker was left behind, so the
- * runtime must not be freed. */
+/* The daemon: the pool takes mail in, this thread sends it out.
+ * Returns an exit code. */
 static int
-run(const char *path, struct runtime *rt, bool *keep_r)
+run(const char *path, struct runtime *rt)
 {
-	struct workers	*gen;
-	struct pollfd	 pfd;
-	struct sd_err	 err;
-	struct runtime	 next;
-	char		 buf[64];
-	int		 sent;
+	struct generation	*gen;
+	struct pollfd		 pfd;
+	struct sd_err		 err;
+	struct runtime		 next;
+	char			 buf[64];
+	int			 sent;
 
-	*keep_r = false;
 	/* This thread handles the signals: it never waits for a
 	 * supportctl that is flushing, it tries again in a second. */
 	outbox_set_lock_wait(rt->outbox, 0);
-	if ((gen = workers_start(rt)) == NULL)
+	if ((gen = generation_start(rt)) == NULL)
 		return EX_OSERR;
 	while (!sig_term) {
 		if (sig_hup) {
@@ -580,18 +459,11 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 				log_warnx("daemon: reload refused; keeping the "
 				    "running configuration");
 			} else {
-				/* A left-behind worker still reads the old
-				 * runtime: then it is kept, not freed. */
-				if (workers_join(gen))
-					runtime_free(rt);
-				else if (nkept < nitems(kept_runtimes)) {
-					kept_runtimes[nkept] = xmalloc(sizeof(*rt));
-					*kept_runtimes[nkept++] = *rt;
-					gen->rt = kept_runtimes[nkept - 1];
-				}
+				generation_stop(&gen);
+				runtime_free(rt);
 				*rt = next;
 				outbox_set_lock_wait(rt->outbox, 0);
-				if ((gen = workers_start(rt)) == NULL)
+				if ((gen = generation_start(rt)) == NULL)
 					return EX_OSERR;
 				log_info("daemon: reloaded");
 			}
@@ -612,8 +484,22 @@ run(const char *path, struct runtime *rt, bool *keep_r)
 				;
 	}
 	log_info("daemon: stopping");
-	*keep_r = !workers_join(gen);
+	generation_stop(&gen);
 	return 0;
+}
+
+/* A thousand mailboxes are a thousand sockets: the soft limit on open
+ * files (often 1,024) goes up to the hard one. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("daemon: setrlimit(RLIMIT_NOFILE)");
+	}
 }
 
 int
@@ -630,12 +516,11 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	/* Static: at exit a left-behind worker may still read it. */
 	static struct runtime	 rt;
 	struct sigaction	 sa;
 	const char		*path = NULL;
 	bool			 fg = false, once = false, debug = false,
-				 check = false, keep = false;
+				 check = false;
 	int			 ch, ret;
 
 	while ((ch = getopt_long(argc, argv, "c:dnhV", opts, NULL)) != -1) {
@@ -693,13 +578,9 @@ main(int argc, char *argv[])
 		ret = EX_OSERR;
 		goto out_rt;
 	}
-	ret = run(path, &rt, &keep);
-	if (keep) {
-		/* A worker is still inside a blocking read: exit without
-		 * freeing what it uses. */
-		log_info("daemon: stopped");
-		return ret;
-	}
+	raise_nofile();
+	ret = run(path, &rt);
+	log_info("daemon: stopped");
 	close(wake_pipe[0]);
 	close(wake_pipe[1]);
  out_rt:

@@ -4,8 +4,9 @@
  * fetch, disposition after commit.  Library memory never leaves this
  * file: bodies are copied before the fetch list is freed.
  *
- * Debian's libetpan does not verify TLS peers: imap_tls.c checks the
- * chain and host name itself before LOGIN (isync's way).  Plain tls =
+ * The transport is stream.c's (poll(2), bounded waits), not libetpan's
+ * (select(2)).  imap_tls.c checks the peer's chain and host name before
+ * LOGIN (isync's way).  Plain tls =
  * "none" is allowed by the config only for loopback hosts, unless
  * allow_plaintext says otherwise.
  */
@@ -34,15 +35,19 @@
 #define FETCH_BATCH	500
 #define BODY_BATCH_BYTES	(16 * 1024 * 1024)
 #define PROBE_BYTES	(BODY_BATCH_BYTES / FETCH_BATCH)
-#define IMAP_TIMEOUT	30
+#define IMAP_TIMEOUT	30	/* seconds a server may stay silent */
+#define LOGIN_DEADLINE	60	/* seconds from connect to logged in */
+#define LOGOUT_DEADLINE	2	/* seconds a LOGOUT may take */
 
 struct sd_intake {
 	const struct sd_conf_mailbox	*mb;		/* borrowed */
 	struct sd_store			*st;		/* borrowed */
 	int64_t				 max_size;
 	mailimap			*imap;		/* owned, or NULL */
-	bool				 idle_ready;	/* mailstream_setup_idle done */
+	bool				 idling;	/* IDLE sent, DONE not yet */
 	bool				 swept;		/* see sweep() */
+	int				 cancel_fd;	/* see intake_set_cancel */
+	pthread_mutex_t			*writer;	/* borrowed, or NULL */
 	uint32_t			 search_exists;	/* see mail_announced() */
 	bool				 expunged;	/* since the search */
 	void				(*on_commit)(void *);
@@ -97,7 +102,34 @@ intake_new(const struct sd_conf_mailbox *mb, int64_t max_message_size,
 	in->mb = mb;
 	in->st = st;
 	in->max_size = max_message_size;
+	in->cancel_fd = -1;
 	return in;
+}
+
+void
+intake_set_cancel(struct sd_intake *in, int fd)
+{
+	in->cancel_fd = fd;
+}
+
+void
+intake_share_store(struct sd_intake *in, pthread_mutex_t *writer)
+{
+	in->writer = writer;
+}
+
+static void
+writer_lock(const struct sd_intake *in)
+{
+	if (in->writer != NULL)
+		pthread_mutex_lock(in->writer);
+}
+
+static void
+writer_unlock(const struct sd_intake *in)
+{
+	if (in->writer != NULL)
+		pthread_mutex_unlock(in->writer);
 }
 
 void
@@ -112,12 +144,14 @@ intake_disconnect(struct sd_intake *in)
 {
 	if (in->imap == NULL)
 		return;
-	if (in->idle_ready && in->imap->imap_stream != NULL)
-		mailstream_unsetup_idle(in->imap->imap_stream);
-	in->idle_ready = false;
 	in->swept = false;
-	if (in->imap->imap_stream != NULL)
+	/* A LOGOUT inside IDLE would be a bad command; a server that does
+	 * not answer it is not waited for. */
+	if (in->imap->imap_stream != NULL && !in->idling) {
+		imap_stream_deadline(in->imap->imap_stream, LOGOUT_DEADLINE);
 		mailimap_logout(in->imap);
+	}
+	in->idling = false;
 	mailimap_free(in->imap);
 	in->imap = NULL;
 }
@@ -139,144 +173,44 @@ connected(int r)
 	    r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
 }
 
-/*
- * libetpan 1.9.4 (Debian 12) loops for ever when the server closes the
- * connection inside a literal: its literal reader treats a read of 0
- * bytes as "try again" (fixed upstream in 1.10, "Handle EOF while
- * reading IMAP literals").  Found by t-badimap.sh: supportd spun at 100 %
- * CPU.  So the session's stream is wrapped in a low-level driver that
- * forwards everything to the real one and turns end of file into an
- * error; an IMAP server never ends the stream where a client should go
- * on reading.
- */
-static ssize_t
-eof_read(mailstream_low *s, void *buf, size_t count)
-{
-	ssize_t r = mailstream_low_read(s->data, buf, count);
-
-	return r == 0 && count > 0 ? -1 : r;
-}
-
-static ssize_t
-eof_write(mailstream_low *s, const void *buf, size_t count)
-{
-	return mailstream_low_write(s->data, buf, count);
-}
-
-static int
-eof_close(mailstream_low *s)
-{
-	return mailstream_low_close(s->data);
-}
-
-static int
-eof_get_fd(mailstream_low *s)
-{
-	return mailstream_low_get_fd(s->data);
-}
-
-static void
-eof_free(mailstream_low *s)
-{
-	mailstream_low_free(s->data);
-	free(s);
-}
-
-static void
-eof_cancel(mailstream_low *s)
-{
-	mailstream_low_cancel(s->data);
-}
-
-static struct mailstream_cancel *
-eof_get_cancel(mailstream_low *s)
-{
-	return mailstream_low_get_cancel(s->data);
-}
-
-static carray *
-eof_get_chain(mailstream_low *s)
-{
-	return mailstream_low_get_certificate_chain(s->data);
-}
-
-static int
-eof_setup_idle(mailstream_low *s)
-{
-	return mailstream_low_setup_idle(s->data);
-}
-
-static int
-eof_unsetup_idle(mailstream_low *s)
-{
-	return mailstream_low_unsetup_idle(s->data);
-}
-
-static int
-eof_interrupt_idle(mailstream_low *s)
-{
-	return mailstream_low_interrupt_idle(s->data);
-}
-
-static mailstream_low_driver eof_driver = {
-	.mailstream_read = eof_read,
-	.mailstream_write = eof_write,
-	.mailstream_close = eof_close,
-	.mailstream_get_fd = eof_get_fd,
-	.mailstream_free = eof_free,
-	.mailstream_cancel = eof_cancel,
-	.mailstream_get_cancel = eof_get_cancel,
-	.mailstream_get_certificate_chain = eof_get_chain,
-	.mailstream_setup_idle = eof_setup_idle,
-	.mailstream_unsetup_idle = eof_unsetup_idle,
-	.mailstream_interrupt_idle = eof_interrupt_idle,
-};
-
-static int
-eof_wrap(mailstream *stream)
-{
-	mailstream_low *inner = mailstream_get_low(stream), *outer;
-
-	if (inner == NULL ||
-	    (outer = mailstream_low_new(inner, &eof_driver)) == NULL)
-		return -1;
-	mailstream_set_low(stream, outer);
-	return 0;
-}
-
-/* Connects, and for imaps/starttls verifies the certificate; no
- * credential has been sent when this returns. */
+/* Connects, reads the greeting, and for imaps/starttls verifies the
+ * certificate; no credential has been sent when this returns. */
 static int
 imap_open(struct sd_intake *in, struct sd_err *err)
 {
 	const struct sd_conf_imap	*c = &in->mb->imap;
 	struct mailimap_capability_data	*cap = NULL;
+	mailstream			*stream;
 	char				 what[512];
 	int				 r;
 
 	snprintf(what, sizeof(what), "intake: mailbox=%s host=%s port=%d",
 	    in->mb->name, c->host, c->port);
-	if (c->tls == SD_TLS_IMAPS)
-		r = mailimap_ssl_connect_with_callback(in->imap, c->host,
-		    (uint16_t)c->port, imap_tls_sni, (void *)c->host);
-	else
-		r = mailimap_socket_connect(in->imap, c->host, (uint16_t)c->port);
+	if ((stream = imap_stream_connect(c->host, c->port, IMAP_TIMEOUT,
+	    in->cancel_fd, what, err)) == NULL)
+		return -1;
+	imap_stream_deadline(stream, LOGIN_DEADLINE);
+	if (c->tls == SD_TLS_IMAPS && imap_stream_tls(stream, c->host, what,
+	    err) == -1) {
+		mailstream_close(stream);
+		return -1;
+	}
+	/* The session owns the stream from here, even on error. */
+	r = mailimap_connect(in->imap, stream);
 	if (!connected(r))
-		return sd_err_set(err, SD_E_TEMP, "%s: connect: %s", what,
+		return sd_err_set(err, SD_E_TEMP, "%s: greeting: %s", what,
 		    imap_strerror(r));
 	if (c->tls == SD_TLS_STARTTLS) {
-		r = mailimap_socket_starttls_with_callback(in->imap,
-		    imap_tls_sni, (void *)c->host);
-		if (r != MAILIMAP_NO_ERROR)
+		if ((r = mailimap_starttls(in->imap)) != MAILIMAP_NO_ERROR)
 			return sd_err_set(err, SD_E_CONFIG, "%s: STARTTLS: %s",
 			    what, imap_strerror(r));
+		if (imap_stream_tls(stream, c->host, what, err) == -1)
+			return -1;
 	}
 	if (c->tls != SD_TLS_NONE &&
 	    imap_tls_verify(in->imap->imap_stream, c->host, c->ca_file, what,
 	    err) == -1)
 		return -1;
-	if (eof_wrap(in->imap->imap_stream) == -1)
-		return sd_err_set(err, SD_E_TEMP, "%s: out of memory", what);
 	/* The greeting's capabilities may predate STARTTLS: ask again. */
 	if (mailimap_capability(in->imap, &cap) == MAILIMAP_NO_ERROR)
 		mailimap_capability_data_free(cap);
@@ -299,8 +233,6 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
 		free(pass);
 		return sd_err_set(err, SD_E_BUG, "intake: out of memory");
 	}
-	/* Before connecting: it also bounds the connect itself. */
-	mailimap_set_timeout(in->imap, IMAP_TIMEOUT);
 	if (imap_open(in, err) == -1)
 		goto fail;
 	r = mailimap_login(in->imap, c->user, pass);
@@ -315,6 +247,7 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
 	/* Servers list more (or fewer: no IDLE) capabilities after LOGIN. */
 	if (mailimap_capability(in->imap, &cap) == MAILIMAP_NO_ERROR)
 		mailimap_capability_data_free(cap);
+	imap_stream_deadline(in->imap->imap_stream, 0);
 	log_info("intake: mailbox=%s host=%s port=%d tls=%s: connected",
 	    in->mb->name, c->host, c->port, c->tls == SD_TLS_IMAPS ? "imaps" :
 	    c->tls == SD_TLS_STARTTLS ? "starttls" : "none");
@@ -1249,8 +1182,10 @@ take_all(struct sd_intake *in, uint32_t uidvalidity, const uint32_t *uids,
 	if (feed_start(&fd, in, uids, n, err) == -1)
 		return -1;
 	while (ret == 0 && (g = feed_next(&fd)) != NULL) {
+		writer_lock(in);
 		ret = take_group(in, &fd, uidvalidity, g, cb, arg, count,
 		    &done, err);
+		writer_unlock(in);
 		feed_done(&fd, g, done);
 	}
 	sd_err_clear(&ferr);
@@ -1272,6 +1207,8 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 
 	if (count_r)
 		*count_r = 0;
+	if (in->idling && intake_idle_end(in, err) == -1)
+		return -1;
 	if (in->imap == NULL && imap_connect(in, err) == -1)
 		return -1;
 	r = mailimap_select(in->imap, in->mb->imap.folder);
@@ -1283,8 +1220,11 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 	}
 	uidvalidity = in->imap->imap_selection_info ?
 	    in->imap->imap_selection_info->sel_uidvalidity : 0;
-	if (store_cursor_get(in->st, in->mb->name, &stored_validity, &last,
-	    &found, err) == -1)
+	writer_lock(in);
+	r = store_cursor_get(in->st, in->mb->name, &stored_validity, &last,
+	    &found, err);
+	writer_unlock(in);
+	if (r == -1)
 		goto out;
 	if (found && stored_validity != uidvalidity) {
 		/* The folder was recreated: rescan; the dedupe keys keep old
@@ -1339,24 +1279,20 @@ mail_announced(const struct sd_intake *in)
 }
 
 int
-intake_idle(struct sd_intake *in, int max_secs,
-    volatile const sig_atomic_t *stop, bool *no_idle_r, struct sd_err *err)
+intake_idle_begin(struct sd_intake *in, int *fd_r, bool *no_idle_r,
+    struct sd_err *err)
 {
-	int r, w, waited = 0, ret = 0;
+	int r;
 
 	*no_idle_r = false;
+	*fd_r = -1;
+	if (in->idling)
+		goto idling;
 	if (in->imap == NULL)
 		return 1;	/* not connected: the next poll reconnects */
 	if (!mailimap_has_idle(in->imap)) {
 		*no_idle_r = true;
 		return 0;
-	}
-	if (!in->idle_ready) {
-		if (mailstream_setup_idle(in->imap->imap_stream) < 0) {
-			*no_idle_r = true;
-			return 0;
-		}
-		in->idle_ready = true;
 	}
 	if (mail_announced(in))
 		return 1;
@@ -1366,32 +1302,30 @@ intake_idle(struct sd_intake *in, int max_secs,
 		intake_disconnect(in);
 		return -1;
 	}
-	/* One-second slices so a stop request is seen at once.  Dovecot
-	 * checks the mailbox right after its "+ idling": an EXISTS read
-	 * with that line sits in the stream's buffer, where waiting on the
-	 * socket would not see it. */
-	if (in->imap->imap_stream->read_buffer_len > 0)
-		ret = 1;
-	while (ret == 0 && !*stop && waited < max_secs) {
-		w = mailstream_wait_idle(in->imap->imap_stream, 1);
-		if (w == MAILSTREAM_IDLE_HASDATA) {
-			ret = 1;
-			break;
-		}
-		if (w == MAILSTREAM_IDLE_ERROR || w == MAILSTREAM_IDLE_CANCELLED) {
-			sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: IDLE: "
-			    "connection lost", in->mb->name);
-			intake_disconnect(in);
-			return -1;
-		}
-		if (w == MAILSTREAM_IDLE_TIMEOUT)
-			waited++;
-	}
+	in->idling = true;
+ idling:
+	/* Dovecot checks the mailbox right after its "+ idling": an EXISTS
+	 * read with that line sits in the stream's buffer, where waiting on
+	 * the socket would not see it. */
+	if (imap_stream_pending(in->imap->imap_stream))
+		return intake_idle_end(in, err) == -1 ? -1 : 1;
+	*fd_r = imap_stream_fd(in->imap->imap_stream);
+	return 0;
+}
+
+int
+intake_idle_end(struct sd_intake *in, struct sd_err *err)
+{
+	int r;
+
+	if (!in->idling)
+		return 0;
+	in->idling = false;
 	if ((r = mailimap_idle_done(in->imap)) != MAILIMAP_NO_ERROR) {
 		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: DONE: %s",
 		    in->mb->name, imap_strerror(r));
 		intake_disconnect(in);
 		return -1;
 	}
-	return ret;
+	return 0;
 }

@@ -19,20 +19,6 @@
 /* Enough for any real chain; a longer one is refused. */
 #define MAX_CHAIN	16
 
-void
-imap_tls_sni(struct mailstream_ssl_context *ctx, void *data)
-{
-	const char		*host = data;
-	struct in6_addr		 a6;
-	struct in_addr		 a4;
-
-	/* SNI carries names only (RFC 6066), never an address literal. */
-	if (inet_pton(AF_INET, host, &a4) == 1 ||
-	    inet_pton(AF_INET6, host, &a6) == 1)
-		return;
-	mailstream_ssl_set_server_name(ctx, (char *)host);
-}
-
 int
 imap_tls_verify(mailstream *s, const char *host, const char *ca_file,
     const char *what, struct sd_err *err)

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * serve.c - the daemon's intake (SPEC §3.1, §17.1).  Every mailbox is a
+ * slot: waiting (in IDLE on its descriptor, or until its time comes:
+ * the poll interval, the IDLE renewal, a reconnect's backoff), queued,
+ * or served by one of a fixed pool of threads.  One thread polls the
+ * descriptors of every waiting slot; the pool polls the mailbox (fetch,
+ * parse, take in, mark) and puts it back into IDLE.  So the thread
+ * count does not grow with the number of mailboxes: a thousand IDLE
+ * sessions are a thousand descriptors in one poll(2).
+ *
+ * A mail is taken in on the pool thread, under the writer lock around
+ * the one store connection, so groups of different mailboxes commit
+ * one after another on one connection; fetching and parsing run in
+ * parallel outside it.  A server that hangs holds its pool thread at
+ * most the session's timeouts (stream.c), and only that one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "serve.h"
+#include "supportd/log.h"
+
+#define POOL_MAX	8	/* threads that serve mailboxes */
+#define BACKOFF_MAX	300	/* seconds between reconnects, at most */
+#define LOOP_MAX_MS	60000	/* the waiting thread looks at least so often */
+
+enum slot_state { SLOT_WAIT, SLOT_QUEUED, SLOT_BUSY };
+
+struct slot {
+	const struct sd_conf_mailbox	*mb;		/* borrowed */
+	struct sd_intake		*in;		/* owned */
+	enum slot_state			 state;		/* under mu */
+	int				 fd;		/* in IDLE, or -1 */
+	gint64				 wake_at;	/* monotonic µs */
+	int64_t				 backoff;	/* seconds */
+};
+
+struct serve {
+	const struct sd_conf	*conf;			/* borrowed */
+	intake_mail_cb		 cb;
+	void			*cb_arg;
+	pthread_mutex_t		 writer;
+	GMutex			 mu;
+	GCond			 cv;			/* the queue has work */
+	GQueue			 queue;			/* struct slot * */
+	bool			 stop;
+	struct slot		*slots;
+	size_t			 n;
+	int			 wake[2];		/* wakes the waiting thread */
+	int			 cancel[2];		/* written at stop */
+	GThread			*waiter;
+	GThread			*pool[POOL_MAX];
+	size_t			 npool;
+};
+
+static void
+wake_waiter(struct serve *srv)
+{
+	char c = 1;
+
+	/* Non-blocking: a full pipe already means "wake up". */
+	if (write(srv->wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("daemon: wake pipe");
+}
+
+/* Called locked. */
+static void
+enqueue(struct serve *srv, struct slot *sl)
+{
+	sl->state = SLOT_QUEUED;
+	g_queue_push_tail(&srv->queue, sl);
+	g_cond_signal(&srv->cv);
+}
+
+/* Polls sl's mailbox and says when it wants to be served next. */
+static void
+serve_slot(struct serve *srv, struct slot *sl)
+{
+	const struct sd_conf_mailbox	*mb = sl->mb;
+	struct sd_err			 err;
+	gint64				 now;
+	bool				 no_idle;
+	int				 n, r;
+
+	sd_err_clear(&err);
+	r = intake_poll(sl->in, srv->cb, srv->cb_arg, &n, &err);
+	now = g_get_monotonic_time();
+	sl->fd = -1;
+	sl->wake_at = now;
+	if (n > 0)
+		log_info("intake: mailbox=%s mails=%d", mb->name, n);
+	if (r == -1) {
+		if (srv->stop)
+			return;
+		/* Back off, doubling, so a dead server costs nothing. */
+		sl->backoff = sl->backoff == 0 ? 1 : sl->backoff * 2;
+		if (sl->backoff > BACKOFF_MAX)
+			sl->backoff = BACKOFF_MAX;
+		log_warnx("%s; retry in %llds", err.msg, (long long)sl->backoff);
+		sl->wake_at = now + sl->backoff * G_USEC_PER_SEC;
+		return;
+	}
+	sl->backoff = 0;
+	if (!mb->imap.idle) {
+		sl->wake_at = now + srv->conf->poll_interval * G_USEC_PER_SEC;
+		return;
+	}
+	sd_err_clear(&err);
+	r = intake_idle_begin(sl->in, &sl->fd, &no_idle, &err);
+	if (r == -1)
+		log_warnx("%s", err.msg);
+	else if (r == 0 && no_idle)
+		sl->wake_at = now + srv->conf->poll_interval * G_USEC_PER_SEC;
+	else if (r == 0)	/* the IDLE is renewed by polling again */
+		sl->wake_at = now + mb->imap.idle_renew * G_USEC_PER_SEC;
+}
+
+static gpointer
+pool_main(gpointer arg)
+{
+	struct serve	*srv = arg;
+	struct slot	*sl;
+
+	g_mutex_lock(&srv->mu);
+	for (;;) {
+		while (!srv->stop && srv->queue.length == 0)
+			g_cond_wait(&srv->cv, &srv->mu);
+		if (srv->stop)
+			break;
+		sl = g_queue_pop_head(&srv->queue);
+		sl->state = SLOT_BUSY;
+		g_mutex_unlock(&srv->mu);
+		serve_slot(srv, sl);
+		g_mutex_lock(&srv->mu);
+		sl->state = SLOT_WAIT;
+		wake_waiter(srv);
+	}
+	g_mutex_unlock(&srv->mu);
+	return NULL;
+}
+
+/* The waiting thread: one poll(2) over the wake pipe and every slot in
+ * IDLE; a slot whose descriptor has news or whose time has come is
+ * queued. */
+static gpointer
+waiter_main(gpointer arg)
+{
+	struct serve	*srv = arg;
+	struct pollfd	*pfd = xcalloc(srv->n + 1, sizeof(*pfd));
+	struct slot	**of = xcalloc(srv->n + 1, sizeof(*of));
+	char		 buf[256];
+	gint64		 now, next;
+	size_t		 np;
+	int		 ms;
+
+	g_mutex_lock(&srv->mu);
+	while (!srv->stop) {
+		now = g_get_monotonic_time();
+		next = now + (gint64)LOOP_MAX_MS * 1000;
+		pfd[0] = (struct pollfd){ .fd = srv->wake[0], .events = POLLIN };
+		np = 1;
+		for (size_t i = 0; i < srv->n; i++) {
+			struct slot *sl = &srv->slots[i];
+
+			if (sl->state != SLOT_WAIT)
+				continue;
+			if (sl->wake_at <= now) {
+				enqueue(srv, sl);
+				continue;
+			}
+			next = MIN(next, sl->wake_at);
+			if (sl->fd >= 0) {
+				pfd[np] = (struct pollfd){ .fd = sl->fd,
+				    .events = POLLIN };
+				of[np++] = sl;
+			}
+		}
+		g_mutex_unlock(&srv->mu);
+		/* Rounded up: waking a little early would spin. */
+		ms = (int)((next - now + 999) / 1000);
+		if (poll(pfd, np, ms) == -1 && errno != EINTR)
+			log_warn("daemon: poll");
+		while (read(srv->wake[0], buf, sizeof(buf)) > 0)
+			;
+		g_mutex_lock(&srv->mu);
+		for (size_t k = 1; k < np; k++)
+			if (pfd[k].revents != 0 && of[k]->state == SLOT_WAIT)
+				enqueue(srv, of[k]);
+	}
+	g_mutex_unlock(&srv->mu);
+	free(pfd);
+	free(of);
+	return NULL;
+}
+
+static void
+serve_free(struct serve *srv)
+{
+	for (size_t i = 0; i < srv->n; i++)
+		intake_free(&srv->slots[i].in);
+	free(srv->slots);
+	for (int k = 0; k < 2; k++) {
+		if (srv->wake[k] >= 0)
+			close(srv->wake[k]);
+		if (srv->cancel[k] >= 0)
+			close(srv->cancel[k]);
+	}
+	g_queue_clear(&srv->queue);
+	g_cond_clear(&srv->cv);
+	g_mutex_clear(&srv->mu);
+	pthread_mutex_destroy(&srv->writer);
+	free(srv);
+}
+
+void
+serve_stop(struct serve **srvp)
+{
+	struct serve	*srv = *srvp;
+	char		 c = 1;
+
+	if (srv == NULL)
+		return;
+	g_mutex_lock(&srv->mu);
+	srv->stop = true;
+	g_cond_broadcast(&srv->cv);
+	g_mutex_unlock(&srv->mu);
+	wake_waiter(srv);
+	/* Never read: every session's waits end from now on. */
+	if (write(srv->cancel[1], &c, 1) == -1)
+		log_warn("daemon: cancel pipe");
+	if (srv->waiter != NULL)
+		g_thread_join(srv->waiter);
+	for (size_t k = 0; k < srv->npool; k++)
+		g_thread_join(srv->pool[k]);
+	serve_free(srv);
+	*srvp = NULL;
+}
+
+size_t
+serve_threads(const struct serve *srv)
+{
+	return srv->npool + (srv->waiter != NULL);
+}
+
+struct serve *
+serve_start(const struct sd_conf *conf, struct sd_store *store,
+    intake_mail_cb cb, void *cb_arg, void (*on_commit)(void *),
+    void *on_commit_arg, struct sd_err *err)
+{
+	struct serve	*srv = xcalloc(1, sizeof(*srv));
+	GError		*ge = NULL;
+	size_t		 want;
+
+	srv->conf = conf;
+	srv->cb = cb;
+	srv->cb_arg = cb_arg;
+	pthread_mutex_init(&srv->writer, NULL);
+	g_mutex_init(&srv->mu);
+	g_cond_init(&srv->cv);
+	g_queue_init(&srv->queue);
+	srv->wake[0] = srv->wake[1] = srv->cancel[0] = srv->cancel[1] = -1;
+	if (pipe2(srv->wake, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    pipe2(srv->cancel, O_NONBLOCK | O_CLOEXEC) == -1) {
+		sd_err_set(err, SD_E_TEMP, "daemon: pipe: %s", strerror(errno));
+		serve_free(srv);
+		return NULL;
+	}
+	srv->n = conf->nmailboxes;
+	srv->slots = xcalloc(srv->n, sizeof(*srv->slots));
+	for (size_t i = 0; i < srv->n; i++) {
+		struct slot *sl = &srv->slots[i];
+
+		sl->mb = &conf->mailboxes[i];
+		sl->fd = -1;
+		sl->in = intake_new(sl->mb, conf->max_message_size, store);
+		intake_share_store(sl->in, &srv->writer);
+		intake_set_cancel(sl->in, srv->cancel[0]);
+		intake_on_commit(sl->in, on_commit, on_commit_arg);
+		/* Every mailbox is polled at once. */
+		enqueue(srv, sl);
+	}
+	want = MIN(srv->n, (size_t)POOL_MAX);
+	for (srv->npool = 0; srv->npool < want; srv->npool++)
+		if ((srv->pool[srv->npool] = sd_thread_try_new("serve",
+		    pool_main, srv, &ge)) == NULL)
+			break;
+	if (srv->npool > 0 && ge == NULL)
+		srv->waiter = sd_thread_try_new("idle", waiter_main, srv, &ge);
+	if (ge != NULL) {
+		sd_err_set(err, SD_E_TEMP, "daemon: cannot start a thread: %s",
+		    ge->message);
+		g_error_free(ge);
+		serve_stop(&srv);
+		return NULL;
+	}
+	return srv;
+}
