@@ -15,6 +15,8 @@ one mail, and breaks it the way MODE says:
   huge-literal  announces a 4 GB literal, sends a little, then closes
   bad-fetch     answers FETCH with a response that does not parse
   no-login      answers LOGIN with NO
+  silent        accepts the connection and never says a word (it reads
+                and drops whatever comes)
   slow-select   not a fault: answers SELECT only once LOG.hold is gone
                 (at most 30 s), then serves the mail as a good server
   late-exists   not a fault: a good server with IDLE whose second mail
@@ -84,6 +86,10 @@ def serve(conn, mode, log):
             lf.write(s + "\n")
 
     note("connect")
+    if mode == "silent":
+        while f.read(1):
+            pass
+        return
     if mode == "bye":
         send(b"* BYE not today\r\n")
         return

@@ -13,6 +13,9 @@ IMAP_USER, IMAP_PASS; IMAP_SSL=1 uses IMAPS with IMAP_CAFILE.
                                              in name order over one session
                                              (INTERNALDATE now); prints how
                                              many
+    imaptool.py append-users DIR             APPEND each file DIR/USER.eml to
+                                             USER's INBOX (one login each);
+                                             prints how many
     imaptool.py count [FOLDER]               number of messages
     imaptool.py seen-count [FOLDER]          number of messages with \\Seen
     imaptool.py flags N [FOLDER]             flags of message N (sequence
@@ -35,7 +38,7 @@ import re
 import sys
 
 
-def connect():
+def connect(user=None):
     host = os.environ.get("IMAP_HOST", "127.0.0.1")
     port = int(os.environ["IMAP_PORT"])
     if os.environ.get("IMAP_SSL") == "1":
@@ -44,7 +47,7 @@ def connect():
         m = imaplib.IMAP4_SSL(host, port, ssl_context=ctx, timeout=10)
     else:
         m = imaplib.IMAP4(host, port, timeout=10)
-    m.login(os.environ.get("IMAP_USER", "support"),
+    m.login(user or os.environ.get("IMAP_USER", "support"),
             os.environ.get("IMAP_PASS", "test"))
     return m
 
@@ -114,6 +117,19 @@ def main(argv):
     if not argv:
         raise SystemExit(__doc__)
     cmd, args = argv[0], argv[1:]
+    if cmd == "append-users":
+        names = sorted(n for n in os.listdir(args[0]) if n.endswith(".eml"))
+        for name in names:
+            with open(os.path.join(args[0], name), "rb") as f:
+                body = f.read()
+            u = connect(name[:-len(".eml")])
+            typ, data = u.append("INBOX", None, None, body)
+            u.logout()
+            if typ != "OK":
+                raise SystemExit("imaptool: APPEND of %s failed: %s"
+                                 % (name, data))
+        print(len(names))
+        return
     m = connect()
     try:
         if cmd == "append":

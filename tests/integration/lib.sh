@@ -40,6 +40,7 @@
 #	DOVECOT_SSL=yes|required  also IMAPS on $IMAPS_PORT, cert from make_cert
 #	DOVECOT_EXTRA		lines appended to dovecot.conf
 #	DOVECOT_HIBERNATE=1	IMAP sessions idle for 1 s are hibernated
+#	DOVECOT_USERS=N		users u1..uN besides IMAP_USER (same password)
 #	SUPPORTD_BIN, SUPPORTCTL_BIN  binaries (default $BUILDDIR/src/...)
 #	SUPPORTD_TEST_VALGRIND=1  run supportd/supportctl under valgrind
 #	IT_PYTHON		Python with aiosmtpd (default /usr/bin/python3)
@@ -540,6 +541,12 @@ _it_dovecot_conf() {
 	[ "$(id -u)" -ne 0 ] || chown -R "$uid:$gid" "$T/mail" "$T/home"
 	printf '%s:{PLAIN}%s:%s:%s::%s::\n' "$IMAP_USER" "$IMAP_PASS" \
 		"$uid" "$gid" "$T/home/$IMAP_USER" >"$T/dovecot.passwd"
+	# DOVECOT_USERS=N: users u1..uN too, with the same password.
+	local i
+	for ((i = 1; i <= ${DOVECOT_USERS:-0}; i++)); do
+		printf 'u%d:{PLAIN}%s:%s:%s::%s/home/u%d::\n' "$i" "$IMAP_PASS" \
+			"$uid" "$gid" "$T" "$i"
+	done >>"$T/dovecot.passwd"
 	chmod 0644 "$T/dovecot.passwd"	# read by auth, which runs as $internal
 
 	# Only root may chroot (Dovecot does it for anvil and imap-login).
@@ -825,8 +832,16 @@ deliver_many() {
 		fail "deliver_many: APPEND of $dir to $folder failed" "$out"
 }
 
+# deliver_users DIR: APPEND each file DIR/USER.eml to USER's INBOX
+# (DOVECOT_USERS), over one process.  Stops the test on failure.
+deliver_users() {
+	local out
+	out=$(imaptool append-users "$1" 2>&1) ||
+		fail "deliver_users: APPEND of $1 failed" "$out"
+}
+
 # imaptool CMD ARGS...: tests/integration/imaptool.py (append,
-# append-many, count, seen-count, flags, internaldate, fetch, uids,
+# append-many, append-users, count, seen-count, flags, internaldate, fetch, uids,
 # uidvalidity, folders, create, delete) against the test Dovecot.
 imaptool() {
 	IMAP_PORT=${IMAP_PORT:-} "$IT_PYTHON" "$IT_DIR/imaptool.py" "$@"
