@@ -29,11 +29,14 @@
 #      each run after a run on an empty one, against whose fastest it
 #      is compared; the same 3 GB copy is made before the runs on
 #      either side.
+#   7. many mailboxes (bench/scale.sh): the daemon with 1, 10, 100 and
+#      1,000 mailboxes in IDLE on one Dovecot: RSS and threads, and IDLE
+#      latency on one mailbox with 1 and with 1,000 (Dovecot's defaults).
 # 2, 3, 4 and 6 run RUNS (5) times each, on a refilled mailbox and a
 # fresh database, and report the fastest run (and the highest RSS).
 # Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
 #
-# Environment: E2E=0, LAT_N=0 or BIG=0 skip 4, 5 or 6; LAT_GAP (2) s between the
+# Environment: E2E=0, LAT_N=0, BIG=0 or SCALE=0 skip 4, 5, 6 or 7; LAT_GAP (2) s between the
 # mails of 5's hibernation run; KEEP=1 keeps the temp dir;
 # WRAP="perf record -g -o FILE --" runs each supportd under a profiler;
 # BIG_SAVE=FILE keeps a copy of the prefilled database, BIG_FROM=FILE
@@ -427,6 +430,25 @@ EOF
 	log "intake at $BIG tickets: ${BIG_SECS}s (empty: ${EMPTY6_SECS}s) messages=$BIG_MSGS new tickets=$BIG_NEWT (empty run: $INTAKE_TICKETS) rss=${BIG_RSS}KB"
 fi
 
+# ------------------------------------------- 7: many idle mailboxes
+# bench/scale.sh on its own servers: RSS and threads with 1, 10, 100 and
+# 1,000 mailboxes in IDLE, and IDLE latency with 1 and with 1,000.
+for c in 1 10 100 1000; do
+	for f in rss_kb peak_kb threads lat_p50 lat_p99 lat_got peak_after_kb; do
+		printf -v "scale_${c}_$f" '%s' -
+	done
+done
+if [ "${SCALE:-1}" != 0 ]; then
+	it_stop_all
+	"$BENCH/scale.sh" >"$T/scale.out" || log "scale.sh failed"
+	while IFS='=' read -r k v; do
+		case $k in scale_*) printf -v "$k" '%s' "$v" ;; esac
+	done <"$T/scale.out"
+fi
+LAT_DIFF=-
+[ "$scale_1_lat_p50" = - ] || [ "$scale_1000_lat_p50" = - ] ||
+	LAT_DIFF="$(calc "$scale_1000_lat_p50 - $scale_1_lat_p50") / $(calc "$scale_1000_lat_p99 - $scale_1_lat_p99")"
+
 # ------------------------------------------------------------ report
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -474,7 +496,15 @@ table() {
 		"  supportd's part (estimate): EXISTS -> accepted" "$DEF_OWN ms" \
 		"intake with $BIG tickets in the db (best of $RUNS)" "$BIG_RATE mails/s" \
 		"  vs empty db, runs alternated (best of $RUNS)" "$BIG_RATIO % of $EMPTY6_RATE/s" \
-		"  wall time / peak RSS" "$BIG_SECS s / $BIG_RSS KB"
+		"  wall time / peak RSS" "$BIG_SECS s / $BIG_RSS KB" \
+		"daemon, 1 mailbox in IDLE: RSS (peak) / threads" "$scale_1_rss_kb ($scale_1_peak_kb) KB / $scale_1_threads" \
+		"daemon, 10 mailboxes in IDLE" "$scale_10_rss_kb ($scale_10_peak_kb) KB / $scale_10_threads" \
+		"daemon, 100 mailboxes in IDLE" "$scale_100_rss_kb ($scale_100_peak_kb) KB / $scale_100_threads" \
+		"daemon, 1,000 mailboxes in IDLE" "$scale_1000_rss_kb ($scale_1000_peak_kb) KB / $scale_1000_threads" \
+		"IDLE latency, 1 mailbox ($scale_1_lat_got mails, p50 / p99)" "$scale_1_lat_p50 / $scale_1_lat_p99 ms" \
+		"IDLE latency, 1 of 1,000 mailboxes ($scale_1000_lat_got mails)" "$scale_1000_lat_p50 / $scale_1000_lat_p99 ms" \
+		"  1,000 minus 1 mailbox (p50 / p99)" "$LAT_DIFF ms" \
+		"  peak RSS after the latency run, 1,000 mailboxes" "$scale_1000_peak_after_kb KB"
 }
 
 echo

@@ -646,6 +646,35 @@ service imap-hibernate {
 EOF
 }
 
+# dovecot_for_many N: call before start_dovecot.  Users u1..uN besides
+# IMAP_USER, and the settings a site with N IDLE clients needs: one imap
+# process per session would need an inotify instance each (128 per user
+# by default), so a few processes hold them all, and imap-login runs in
+# high-performance mode; should inotify run out all the same, a session
+# looks at its mailbox every second.  Also raises this shell's limit on
+# open files.
+dovecot_for_many() {
+	local n=$1
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	DOVECOT_USERS=$n
+	DOVECOT_EXTRA="default_client_limit = $((n + 200))
+default_vsz_limit = 1G
+mailbox_idle_check_interval = 1s
+service imap-login {
+  service_count = 0
+  client_limit = $((n + 200))
+  process_min_avail = 2
+}
+service imap {
+  service_count = 0
+  client_limit = $((n / 4 + 50))
+  process_limit = 8
+}
+service auth {
+  client_limit = $((n + 200))
+}"
+}
+
 # stop_dovecot: stop it (the mail stays; start_dovecot brings it back).
 stop_dovecot() {
 	_it_stop dovecot

@@ -10,32 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 N=${SCALE_MAILBOXES:-1000}
+dovecot_for_many "$N"
 # A thousand sockets on each side.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -gt $((N * 2 + 100)) ] ||
 	fail "ulimit -n is $(ulimit -n): $N mailboxes need more open files"
-
-# Dovecot for a thousand IDLE sessions: one imap process per session
-# would need an inotify instance each (128 per user by default), so a few
-# processes hold them all, and imap-login runs in high-performance mode.
-DOVECOT_USERS=$N
-DOVECOT_EXTRA="default_client_limit = $((N + 200))
-default_vsz_limit = 1G
-mailbox_idle_check_interval = 1s
-service imap-login {
-  service_count = 0
-  client_limit = $((N + 200))
-  process_min_avail = 2
-}
-service imap {
-  service_count = 0
-  client_limit = $((N / 4 + 50))
-  process_limit = 8
-}
-service auth {
-  client_limit = $((N + 200))
-}"
-export DOVECOT_USERS DOVECOT_EXTRA
 start_dovecot
 start_smtp
 
