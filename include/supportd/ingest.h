@@ -36,15 +36,30 @@ enum sd_outcome {
 const char *ingest_outcome_name(enum sd_outcome o);
 
 /*
- * Takes f in: the ticket, message, events and queued response together,
- * in one unit of the intake's group transaction (whose commit also
- * moves the mailbox cursor; see intake.h).  Returns 0 when done, with
- * *outcome_r and *ticket_r (0 when none); -1 when it failed: the unit
- * is rolled back, which spoils a group (SD_E_TEMP: try the mail again
- * later).
+ * Takes the mails of g in as one unit of work: one transaction holds
+ * every mail's ticket, message, events and queued response and the
+ * mailbox cursor at the last mail taken in; it commits, and only then
+ * are the mails kept (g->keep).  A mail that fails is left out: the
+ * unit is rolled back and the mails before it taken in again without it
+ * (then -1 with err: the poll stops; SD_E_TEMP, the mail is tried again
+ * later).  stopping(arg) (may be NULL) is asked after each mail: true
+ * ends the unit there (kept), and -1 is returned with "stopping".
+ * *kept_r is the number of mails kept.
  */
-int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
-	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
+int	ingest_group(const struct sd_ingest *in, struct sd_fetch_group *g,
+	    bool (*stopping)(void *arg), void *arg, size_t *kept_r,
+	    struct sd_err *err);
+
+/* The cursor of mailbox: see struct sd_intake_sink. */
+int	ingest_cursor(const struct sd_ingest *in, const char *mailbox,
+	    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
+	    struct sd_err *err);
+
+/* The mail parser, for intake's parse-ahead thread (any thread): NULL
+ * with errbuf filled when raw cannot be parsed. */
+struct sd_mail *ingest_parse(const char *raw, size_t len, char *errbuf,
+	    size_t errlen);
+void	ingest_parse_free(struct sd_mail **m);
 
 /*
  * Fires every SLA timer due at now (escalations, C1 reminders,

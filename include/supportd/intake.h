@@ -1,51 +1,64 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * intake.h - the IMAP side (SPEC §3.1-§3.4).  src/intake/ is the only
- * user of libetpan.  A session belongs to one mailbox and survives across
- * polls; it reconnects by itself after an error.
+ * intake.h - the IMAP side (SPEC §3.1-§3.4): a source of fetched mail.
+ * src/intake/ is the only user of libetpan.  A session belongs to one
+ * mailbox and survives across polls; it reconnects by itself after an
+ * error.
  *
- * The UID cursor lives in the store and is the truth: the session asks
- * for it, fetches UIDs above it in groups, hands each mail to the
- * callback inside one transaction per group (a failing mail: the group
- * is rolled back and the mails before it taken in again), commits the
- * group with the cursor at its last mail taken in, and only then marks
- * the mails on the server as the mailbox's `processed` setting says.
+ * The UID cursor lives with the sink and is the truth: the session asks
+ * for it, fetches UIDs above it in groups, hands each group to the sink,
+ * which takes it in as one unit of work and says which mails it kept,
+ * and only then marks those on the server as the mailbox's `processed`
+ * setting says.  Intake knows neither the store nor the mail parser: the
+ * sink parses (on intake's parse-ahead thread) and takes in.
  */
 #ifndef SUPPORTD_INTAKE_H
 #define SUPPORTD_INTAKE_H
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/fetched.h"
-#include "supportd/store.h"
 
 struct sd_intake;
+struct sd_mail;
 
-/* Returns 0 when f was taken in (kept when the group commits; then it
- * may be marked on the server), 1 when it was taken in and the poll is
- * to stop (err says why), -1 when it failed: the poll stops, its writes
- * are undone and it will be fetched again (err says why). */
-typedef int (*intake_mail_cb)(void *arg, const struct sd_fetched *f,
-	    struct sd_err *err);
+/* Where fetched mail goes; every function but parse gets arg. */
+struct sd_intake_sink {
+	/* The mailbox's cursor: the UIDVALIDITY and the last UID taken in
+	 * (*found_r false: none yet).  0, or -1 with err. */
+	int	(*cursor)(void *arg, const char *mailbox, uint32_t *uidvalidity_r,
+		    uint32_t *last_uid_r, bool *found_r, struct sd_err *err);
+	/* Takes g in as one unit, calling g->keep for each mail kept once
+	 * that is committed.  0; or -1 with err: the poll stops (what was
+	 * kept is marked all the same). */
+	int	(*take)(void *arg, struct sd_fetch_group *g, struct sd_err *err);
+	/* Parses a fetched mail, on any thread: NULL with errbuf filled
+	 * when it cannot be parsed.  parse_free frees what parse made. */
+	struct sd_mail *(*parse)(const char *raw, size_t len, char *errbuf,
+		    size_t errlen);
+	void	(*parse_free)(struct sd_mail **m);
+	void	*arg;
+};
 
-/* mb and st are borrowed and must outlive the session.  Caller owns;
+/* mb is borrowed and must outlive the session.  Caller owns;
  * intake_free. */
 struct sd_intake *intake_new(const struct sd_conf_mailbox *mb,
-	    int64_t max_message_size, struct sd_store *st);
+	    int64_t max_message_size);
 void	intake_free(struct sd_intake **in);
 
 /*
- * One poll: connect and log in if needed, select the folder, check
- * UIDVALIDITY against the stored cursor, fetch every UID above it and
- * hand each mail to cb.  Returns 0, or -1 with err (SD_E_TEMP: server
- * down or busy, try later; SD_E_CONFIG: login refused, bad TLS...).
- * *count_r (may be NULL) is the number of mails committed.
+ * One poll: connect and log in if needed (leaving IDLE first), select
+ * the folder, check UIDVALIDITY against the sink's cursor, fetch every
+ * UID above it and hand the mails to the sink in groups.  Returns 0, or
+ * -1 with err (SD_E_TEMP: server down or busy, try later; SD_E_CONFIG:
+ * login refused, bad TLS...).  *count_r (may be NULL) is the number of
+ * mails the sink kept.
  */
-int	intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg,
+int	intake_poll(struct sd_intake *in, const struct sd_intake_sink *sink,
 	    int *count_r, struct sd_err *err);
 
 /*
@@ -69,15 +82,7 @@ int	intake_idle_end(struct sd_intake *in, struct sd_err *err);
 /* Every wait of the session ends when fd (a pipe's read end, say)
  * becomes readable: the daemon's stop.  -1: none. */
 void	intake_set_cancel(struct sd_intake *in, int fd);
-/* The store is shared with other sessions' threads: writer is held
- * around every use of it (a group of mails is taken in under it). */
-void	intake_share_store(struct sd_intake *in, pthread_mutex_t *writer);
 
-/* fn(arg) is called (on the polling thread) each time a group of mails
- * has been committed, before they are marked on the server: their
- * responses can go out while the next group comes in. */
-void	intake_on_commit(struct sd_intake *in, void (*fn)(void *arg),
-	    void *arg);
 /* Logs out and drops the connection (next poll reconnects). */
 void	intake_disconnect(struct sd_intake *in);
 

@@ -4,14 +4,13 @@
  * holds all SQL: schema, migrations (PRAGMA user_version), prepared
  * statements and transactions.  Times are UTC seconds; 0 means NULL.
  *
- * One mail is one unit: store_begin, the writes, store_commit.  Every
- * write runs inside BEGIN IMMEDIATE so a concurrent supportctl makes us
- * wait (busy timeout) instead of failing half-way.  Intake groups the
- * mails of one fetch: between store_group_begin and store_group_commit
- * the units share one transaction, so the WAL is written and locked
- * once for the whole group.  A unit rolled back there cannot be undone
- * alone: store_group_commit then refuses, and the caller rolls the group
- * back and takes its good units in again.
+ * A unit of work is one transaction: store_begin, the writes,
+ * store_commit (or store_rollback).  Every write runs inside BEGIN
+ * IMMEDIATE so a concurrent supportctl makes us wait (busy timeout)
+ * instead of failing half-way.  Transactions do not nest: a begin inside
+ * one is an error (SD_E_BUG), never a silent no-op, so a caller's commit
+ * always commits.  Whoever owns the unit decides what it holds (intake:
+ * the mails of one fetch, ingest_group; timers: a batch).
  */
 #ifndef SUPPORTD_STORE_H
 #define SUPPORTD_STORE_H
@@ -123,22 +122,21 @@ unsigned store_checkpoints(struct sd_store *st);
 /* Schema version this code writes. */
 int	store_schema_version(void);
 
-int	store_begin(struct sd_store *st, struct sd_err *err);	/* BEGIN IMMEDIATE */
+/* BEGIN IMMEDIATE; -1 with SD_E_BUG inside a transaction. */
+int	store_begin(struct sd_store *st, struct sd_err *err);
 /* store_begin that does not wait: *busy_r set (and 0 returned) when
- * another connection is writing.  Not inside a group. */
+ * another connection is writing. */
 int	store_try_begin(struct sd_store *st, bool *busy_r, struct sd_err *err);
+/* -1 when nothing was kept: the commit failed, or a failed statement
+ * (SQLITE_FULL, I/O) had already ended the transaction. */
 int	store_commit(struct sd_store *st, struct sd_err *err);
 void	store_rollback(struct sd_store *st);
-int	store_group_begin(struct sd_store *st, struct sd_err *err);
 /* For tests: calls cb for each statement the mail path runs whose plan
  * reads a whole table (EXPLAIN QUERY PLAN "SCAN") or that builds a
  * temporary B-tree each run (OpenEphemeral); returns how many. */
 int	store_plan_scans(struct sd_store *st,
 	    void (*cb)(void *arg, const char *sql, const char *detail),
 	    void *arg);
-/* -1 when nothing of the group was kept. */
-int	store_group_commit(struct sd_store *st, struct sd_err *err);
-void	store_group_rollback(struct sd_store *st);
 
 /* IMAP cursors.  get: 0 and values, or 0 with *found_r false. */
 int	store_cursor_get(struct sd_store *st, const char *mailbox,

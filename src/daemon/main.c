@@ -76,10 +76,16 @@ struct runtime {
 	struct sd_ingest	 ingest;
 };
 
-/* What take_mail needs: where to put the mail, and when to stop. */
+/* The intake's sink: mail goes to ingest, under the writer lock when
+ * the store is shared by several threads; on_commit after each unit
+ * that kept mail (its responses can go out at once). */
 struct taker {
 	const struct sd_ingest		*ingest;
 	volatile sig_atomic_t		*stop;
+	pthread_mutex_t			*writer;	/* or NULL */
+	void				(*on_commit)(void *);
+	void				*on_commit_arg;
+	struct sd_intake_sink		 sink;
 };
 
 /* The daemon's intake, started from one runtime: its own writer
@@ -89,6 +95,7 @@ struct generation {
 	volatile sig_atomic_t	 stop;
 	struct sd_store		*store;		/* owned: the one writer */
 	struct sd_ingest	 ingest;
+	pthread_mutex_t		 writer;
 	struct taker		 taker;
 	struct serve		*srv;		/* owned */
 };
@@ -180,7 +187,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 	rt->intakes = xcalloc(rt->conf->nmailboxes, sizeof(*rt->intakes));
 	for (size_t i = 0; i < rt->conf->nmailboxes; i++)
 		rt->intakes[i] = intake_new(&rt->conf->mailboxes[i],
-		    rt->conf->max_message_size, rt->store);
+		    rt->conf->max_message_size);
 	rt->ingest.conf = rt->conf;
 	rt->ingest.store = rt->store;
 	rt->ingest.tmpl = rt->tmpl;
@@ -195,29 +202,64 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 	return ret;
 }
 
+/* SIGTERM (or a reload): the mail in hand is finished, then stop. */
+static bool
+taker_stopping(void *arg)
+{
+	const struct taker *tk = arg;
+
+	return sig_term || *tk->stop;
+}
+
 static int
-take_mail(void *arg, const struct sd_fetched *f, struct sd_err *err)
+taker_cursor(void *arg, const char *mailbox, uint32_t *uidvalidity_r,
+    uint32_t *last_uid_r, bool *found_r, struct sd_err *err)
 {
 	const struct taker	*tk = arg;
-	enum sd_outcome		 outcome;
-	int64_t			 ticket;
+	int			 r;
 
-	if (ingest_mail(tk->ingest, f, &outcome, &ticket, err) == -1) {
-		log_warnx("intake: mailbox=%s uid=%u: %s", f->mailbox->name,
-		    f->uid, err->msg);
-		return -1;
-	}
-	if (f->again)
-		return 0;
-	log_info("intake: mailbox=%s uid=%u outcome=%s ticket=%lld size=%zu",
-	    f->mailbox->name, f->uid, ingest_outcome_name(outcome),
-	    (long long)ticket, f->len);
-	/* SIGTERM: finish the mail in hand, then stop. */
-	if (sig_term || *tk->stop) {
-		sd_err_set(err, SD_E_TEMP, "stopping on signal");
-		return 1;
-	}
-	return 0;
+	if (tk->writer != NULL)
+		pthread_mutex_lock(tk->writer);
+	r = ingest_cursor(tk->ingest, mailbox, uidvalidity_r, last_uid_r,
+	    found_r, err);
+	if (tk->writer != NULL)
+		pthread_mutex_unlock(tk->writer);
+	return r;
+}
+
+static int
+taker_take(void *arg, struct sd_fetch_group *g, struct sd_err *err)
+{
+	struct taker	*tk = arg;
+	size_t		 kept;
+	int		 r;
+
+	if (tk->writer != NULL)
+		pthread_mutex_lock(tk->writer);
+	r = ingest_group(tk->ingest, g, taker_stopping, tk, &kept, err);
+	if (tk->writer != NULL)
+		pthread_mutex_unlock(tk->writer);
+	if (kept > 0 && tk->on_commit != NULL)
+		tk->on_commit(tk->on_commit_arg);
+	return r;
+}
+
+static void
+taker_init(struct taker *tk, const struct sd_ingest *ingest,
+    volatile sig_atomic_t *stop, pthread_mutex_t *writer,
+    void (*on_commit)(void *), void *on_commit_arg)
+{
+	memset(tk, 0, sizeof(*tk));
+	tk->ingest = ingest;
+	tk->stop = stop;
+	tk->writer = writer;
+	tk->on_commit = on_commit;
+	tk->on_commit_arg = on_commit_arg;
+	tk->sink.cursor = taker_cursor;
+	tk->sink.take = taker_take;
+	tk->sink.parse = ingest_parse;
+	tk->sink.parse_free = ingest_parse_free;
+	tk->sink.arg = tk;
 }
 
 /*
@@ -308,7 +350,7 @@ static int
 cycle(struct runtime *rt)
 {
 	static volatile sig_atomic_t	never;
-	struct taker			tk = { &rt->ingest, &never };
+	struct taker			tk;
 	struct sender			snd;
 	struct sd_err			err;
 	sigset_t			all, old;
@@ -339,19 +381,17 @@ cycle(struct runtime *rt)
 			log_warnx("daemon: cannot start the sending thread; "
 			    "sending after the intake");
 	}
+	taker_init(&tk, &rt->ingest, &never, NULL, threaded ? sender_wake :
+	    NULL, &snd);
 	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
 		sd_err_clear(&err);
-		if (threaded)
-			intake_on_commit(rt->intakes[i], sender_wake, &snd);
-		if (intake_poll(rt->intakes[i], take_mail, &tk, &n,
-		    &err) == -1) {
+		if (intake_poll(rt->intakes[i], &tk.sink, &n, &err) == -1) {
 			if (!sig_term)
 				log_warnx("%s", err.msg);
 			failed++;
 		} else if (n > 0)
 			log_info("intake: mailbox=%s mails=%d",
 			    rt->conf->mailboxes[i].name, n);
-		intake_on_commit(rt->intakes[i], NULL, NULL);
 	}
 	sd_err_clear(&err);
 	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
@@ -401,6 +441,7 @@ generation_stop(struct generation **genp)
 	gen->stop = 1;
 	serve_stop(&gen->srv);
 	store_close(&gen->store);
+	pthread_mutex_destroy(&gen->writer);
 	free(gen);
 	*genp = NULL;
 }
@@ -413,18 +454,20 @@ generation_start(const struct runtime *rt)
 	struct sd_err		 err;
 
 	sd_err_clear(&err);
+	pthread_mutex_init(&gen->writer, NULL);
 	if (store_open(rt->conf->database, &gen->store, &err) == -1) {
 		log_warnx("%s", err.msg);
+		pthread_mutex_destroy(&gen->writer);
 		free(gen);
 		return NULL;
 	}
 	checkpoint_apart(gen->store);
 	gen->ingest = rt->ingest;
 	gen->ingest.store = gen->store;
-	gen->taker.ingest = &gen->ingest;
-	gen->taker.stop = &gen->stop;
-	if ((gen->srv = serve_start(rt->conf, gen->store, take_mail,
-	    &gen->taker, wake_main_cb, NULL, &err)) == NULL) {
+	taker_init(&gen->taker, &gen->ingest, &gen->stop, &gen->writer,
+	    wake_main_cb, NULL);
+	if ((gen->srv = serve_start(rt->conf, &gen->taker.sink, &err))
+	    == NULL) {
 		log_warnx("%s", err.msg);
 		generation_stop(&gen);
 		return NULL;

@@ -9,16 +9,15 @@
  * count does not grow with the number of mailboxes: a thousand IDLE
  * sessions are a thousand descriptors in one poll(2).
  *
- * A mail is taken in on the pool thread, under the writer lock around
- * the one store connection, so groups of different mailboxes commit
- * one after another on one connection; fetching and parsing run in
- * parallel outside it.  A server that hangs holds its pool thread at
+ * A mail is taken in on the pool thread by the sink, which in the
+ * daemon holds a writer lock around its one store connection: groups of
+ * different mailboxes commit one after another on one connection, and
+ * fetching and parsing run in parallel outside it.  A server that hangs holds its pool thread at
  * most the session's timeouts (stream.c), and only that one.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,9 +44,7 @@ struct slot {
 
 struct serve {
 	const struct sd_conf	*conf;			/* borrowed */
-	intake_mail_cb		 cb;
-	void			*cb_arg;
-	pthread_mutex_t		 writer;
+	const struct sd_intake_sink *sink;		/* borrowed */
 	GMutex			 mu;
 	GCond			 cv;			/* the queue has work */
 	GQueue			 queue;			/* struct slot * */
@@ -91,7 +88,7 @@ serve_slot(struct serve *srv, struct slot *sl)
 	int				 n, r;
 
 	sd_err_clear(&err);
-	r = intake_poll(sl->in, srv->cb, srv->cb_arg, &n, &err);
+	r = intake_poll(sl->in, srv->sink, &n, &err);
 	now = g_get_monotonic_time();
 	sl->fd = -1;
 	sl->wake_at = now;
@@ -216,7 +213,6 @@ serve_free(struct serve *srv)
 	g_queue_clear(&srv->queue);
 	g_cond_clear(&srv->cv);
 	g_mutex_clear(&srv->mu);
-	pthread_mutex_destroy(&srv->writer);
 	free(srv);
 }
 
@@ -251,18 +247,15 @@ serve_threads(const struct serve *srv)
 }
 
 struct serve *
-serve_start(const struct sd_conf *conf, struct sd_store *store,
-    intake_mail_cb cb, void *cb_arg, void (*on_commit)(void *),
-    void *on_commit_arg, struct sd_err *err)
+serve_start(const struct sd_conf *conf, const struct sd_intake_sink *sink,
+    struct sd_err *err)
 {
 	struct serve	*srv = xcalloc(1, sizeof(*srv));
 	GError		*ge = NULL;
 	size_t		 want;
 
 	srv->conf = conf;
-	srv->cb = cb;
-	srv->cb_arg = cb_arg;
-	pthread_mutex_init(&srv->writer, NULL);
+	srv->sink = sink;
 	g_mutex_init(&srv->mu);
 	g_cond_init(&srv->cv);
 	g_queue_init(&srv->queue);
@@ -280,10 +273,8 @@ serve_start(const struct sd_conf *conf, struct sd_store *store,
 
 		sl->mb = &conf->mailboxes[i];
 		sl->fd = -1;
-		sl->in = intake_new(sl->mb, conf->max_message_size, store);
-		intake_share_store(sl->in, &srv->writer);
+		sl->in = intake_new(sl->mb, conf->max_message_size);
 		intake_set_cancel(sl->in, srv->cancel[0]);
-		intake_on_commit(sl->in, on_commit, on_commit_arg);
 		/* Every mailbox is polled at once. */
 		enqueue(srv, sl);
 	}

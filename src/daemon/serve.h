@@ -12,20 +12,17 @@
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/intake.h"
-#include "supportd/store.h"
 
 struct serve;
 
 /*
- * Starts serving conf's mailboxes: every mail goes to cb(cb_arg), on
- * one of the pool's threads, with store (the one writer connection)
- * held for that thread alone; on_commit(on_commit_arg) is called after
- * each committed group.  conf, store and the arguments are borrowed
- * until serve_stop.  NULL with err when a thread could not start.
+ * Starts serving conf's mailboxes: their mail goes to sink, from the
+ * pool's threads (the sink serializes what must be).  conf and sink are
+ * borrowed until serve_stop.  NULL with err when a thread could not
+ * start.
  */
-struct serve *serve_start(const struct sd_conf *conf, struct sd_store *store,
-	    intake_mail_cb cb, void *cb_arg, void (*on_commit)(void *),
-	    void *on_commit_arg, struct sd_err *err);
+struct serve *serve_start(const struct sd_conf *conf,
+	    const struct sd_intake_sink *sink, struct sd_err *err);
 
 /* Stops: every wait on a server ends at once, the mail in hand is
  * finished, the threads are joined and the sessions closed. */

@@ -496,11 +496,9 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	*ticket_r = 0;
 	received = received_time(f->internaldate, now);
 	key = dedupe_key(m, f);
-	if (store_begin(in->store, err) == -1)
-		goto out;
 	if (store_message_known(in->store, mail_msgid(m), key, &known,
 	    err) == -1)
-		goto fail;
+		goto out;
 	if (known) {
 		*outcome_r = SD_IN_DUPLICATE;
 	} else if (m == NULL || m->from.addr == NULL) {
@@ -508,21 +506,21 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 		if (quarantine(in, f, m, key, now, m != NULL ?
 		    "no sender address (From)" : f->parse_err != NULL ?
 		    f->parse_err : "unparsable", err) == -1)
-			goto fail;
+			goto out;
 	} else {
 		robot = robot_reason(m);
 		if (find_thread(in, m, &tid, err) == -1)
-			goto fail;
+			goto out;
 		memset(&t, 0, sizeof(t));
 		found = false;
 		if (tid && store_ticket_get(in->store, tid, &t, &found, err) == -1)
-			goto fail;
+			goto out;
 		if (robot != NULL) {
 			/* Never answered; kept on its ticket when it has one. */
 			if (robot_onto(in, f, m, key, received, now, robot,
 			    tid, outcome_r, &tid, err) == -1) {
 				store_ticket_clear(&t);
-				goto fail;
+				goto out;
 			}
 		} else if (found && strv_contains_ci(&in->conf->agents,
 		    m->from.addr)) {
@@ -536,14 +534,14 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 			if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
 			    agent_mail(in, &t, m, now, err) == -1) {
 				store_ticket_clear(&t);
-				goto fail;
+				goto out;
 			}
 		} else if (found && strcmp(t.status, SD_ST_CLOSED) != 0) {
 			*outcome_r = SD_IN_THREADED;
 			if (thread_onto(in, f, m, key, received, now, &t,
 			    err) == -1) {
 				store_ticket_clear(&t);
-				goto fail;
+				goto out;
 			}
 		} else {
 			enum sd_prio	prio = classify_priority(in->classifier,
@@ -553,24 +551,19 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 			/* A new C1 may join its organization's incident. */
 			if (!found && join_c1_incident(in, f, m, prio, key,
 			    received, now, &joined, &tid, err) == -1)
-				goto fail;
+				goto out;
 			*outcome_r = joined ? SD_IN_THREADED : SD_IN_NEW_TICKET;
 			/* New, or a reply to a closed ticket: a follow-up. */
 			if (!joined && new_ticket(in, f, m, prio, key, received,
 			    now, found ? t.id : 0, &tid, err) == -1) {
 				store_ticket_clear(&t);
-				goto fail;
+				goto out;
 			}
 		}
 		store_ticket_clear(&t);
 		*ticket_r = *outcome_r == SD_IN_IGNORED ? 0 : tid;
 	}
-	if (store_commit(in->store, err) == -1)
-		goto fail;
 	ret = 0;
-	goto out;
- fail:
-	store_rollback(in->store);
  out:
 	free(key);
 	return ret;

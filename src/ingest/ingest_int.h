@@ -6,6 +6,15 @@
 #include "supportd/ingest.h"
 #include "supportd/mail.h"
 
+/*
+ * Takes f in, in the caller's open transaction (ingest_group's unit):
+ * the ticket, message, events and queued response.  Returns 0 when
+ * done, with *outcome_r and *ticket_r (0 when none); -1 when it failed,
+ * its writes half done: the caller rolls the unit back.
+ */
+int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
+	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
+
 /* One outgoing mail of a ticket, all borrowed. */
 struct sd_queued {
 	const char		*kind;		/* template name, "reply", ... */

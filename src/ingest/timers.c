@@ -248,12 +248,12 @@ fire_batch(const struct sd_ingest *in, sd_time now, int max, int *n_r,
 
 	*n_r = 0;
 	*more_r = false;
-	if (store_group_begin(in->store, err) == -1)
+	if (store_begin(in->store, err) == -1)
 		return -1;
 	while (n < max) {
 		if (store_timer_next(in->store, now, &tm, &found, err) == -1 ||
 		    (found && fire(in, &tm, now, err) == -1)) {
-			store_group_rollback(in->store);
+			store_rollback(in->store);
 			*n_r = n;
 			return -1;
 		}
@@ -261,7 +261,7 @@ fire_batch(const struct sd_ingest *in, sd_time now, int max, int *n_r,
 			break;
 		n++;
 	}
-	if (store_group_commit(in->store, err) == -1)
+	if (store_commit(in->store, err) == -1)
 		return -1;
 	*n_r = n;
 	*more_r = found;

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * imap.c - IMAP sessions with libetpan: login, UID cursor, batched
- * fetch, disposition after commit.  Library memory never leaves this
- * file: bodies are copied before the fetch list is freed.
- *
- * The transport is stream.c's (poll(2), bounded waits), not libetpan's
- * (select(2)).  imap_tls.c checks the peer's chain and host name before
- * LOGIN (isync's way).  Plain tls =
- * "none" is allowed by the config only for loopback hosts, unless
- * allow_plaintext says otherwise.
+ * imap.c - the IMAP session with libetpan: login, UID cursor, search,
+ * fetch, disposition after commit, IDLE.  Library memory never leaves
+ * this file: bodies are copied before the fetch list is freed.  The
+ * groups of a poll are fetched, parsed and handed to the sink by
+ * feed.c; the transport is stream.c's (poll(2), bounded waits), not
+ * libetpan's (select(2)); imap_tls.c checks the peer's chain and host
+ * name before LOGIN (isync's way).  Plain tls = "none" is allowed by the
+ * config only for loopback hosts, unless allow_plaintext says otherwise.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,42 +24,12 @@
 #include "imap_int.h"
 #include "supportd/intake.h"
 #include "supportd/log.h"
-#include "supportd/mail.h"
 
-/* Mails per FETCH, and bytes per FETCH of whole bodies: libetpan holds
- * a whole response in memory, so a FETCH of the first PROBE_BYTES of
- * FETCH_BATCH mails is at most BODY_BATCH_BYTES, and the mails fetched
- * again whole are fetched in groups whose RFC822.SIZE adds up to at
- * most that much. */
-#define FETCH_BATCH	500
-#define BODY_BATCH_BYTES	(16 * 1024 * 1024)
-#define PROBE_BYTES	(BODY_BATCH_BYTES / FETCH_BATCH)
 #define IMAP_TIMEOUT	30	/* seconds a server may stay silent */
 #define LOGIN_DEADLINE	60	/* seconds from connect to logged in */
 #define LOGOUT_DEADLINE	2	/* seconds a LOGOUT may take */
 
-struct sd_intake {
-	const struct sd_conf_mailbox	*mb;		/* borrowed */
-	struct sd_store			*st;		/* borrowed */
-	int64_t				 max_size;
-	mailimap			*imap;		/* owned, or NULL */
-	bool				 idling;	/* IDLE sent, DONE not yet */
-	bool				 swept;		/* see sweep() */
-	int				 cancel_fd;	/* see intake_set_cancel */
-	pthread_mutex_t			*writer;	/* borrowed, or NULL */
-	uint32_t			 search_exists;	/* see mail_announced() */
-	bool				 expunged;	/* since the search */
-	void				(*on_commit)(void *);
-	void				*on_commit_arg;
-};
-
-struct meta {
-	uint32_t	uid;
-	uint32_t	size;
-	sd_time		internaldate;
-};
-
-static const char *
+const char *
 imap_strerror(int r)
 {
 	switch (r) {
@@ -81,7 +50,7 @@ imap_strerror(int r)
 	}
 }
 
-static enum sd_errcls
+enum sd_errcls
 imap_errcls(int r)
 {
 	switch (r) {
@@ -94,13 +63,11 @@ imap_errcls(int r)
 }
 
 struct sd_intake *
-intake_new(const struct sd_conf_mailbox *mb, int64_t max_message_size,
-    struct sd_store *st)
+intake_new(const struct sd_conf_mailbox *mb, int64_t max_message_size)
 {
 	struct sd_intake *in = xcalloc(1, sizeof(*in));
 
 	in->mb = mb;
-	in->st = st;
 	in->max_size = max_message_size;
 	in->cancel_fd = -1;
 	return in;
@@ -110,33 +77,6 @@ void
 intake_set_cancel(struct sd_intake *in, int fd)
 {
 	in->cancel_fd = fd;
-}
-
-void
-intake_share_store(struct sd_intake *in, pthread_mutex_t *writer)
-{
-	in->writer = writer;
-}
-
-static void
-writer_lock(const struct sd_intake *in)
-{
-	if (in->writer != NULL)
-		pthread_mutex_lock(in->writer);
-}
-
-static void
-writer_unlock(const struct sd_intake *in)
-{
-	if (in->writer != NULL)
-		pthread_mutex_unlock(in->writer);
-}
-
-void
-intake_on_commit(struct sd_intake *in, void (*fn)(void *arg), void *arg)
-{
-	in->on_commit = fn;
-	in->on_commit_arg = arg;
 }
 
 void
@@ -335,21 +275,6 @@ set_of(const uint32_t *uids, size_t n)
 	return set;
 }
 
-/* A fetched body, copied out of libetpan's memory. */
-struct body {
-	uint32_t	 uid;
-	char		*data;
-	size_t		 len;
-	/* Parsed (see the feed): state goes FREE -> CLAIMED (by the
-	 * thread that parses it) -> PARSED; mail and perr are the parser's
-	 * until PARSED. */
-	gint		 state;
-	struct sd_mail	*mail;		/* NULL: unparsable, see perr */
-	char		 perr[512];
-};
-
-enum { BODY_FREE, BODY_CLAIMED, BODY_PARSED };
-
 /* What one FETCH answer says of a mail: its metadata (zero when not
  * asked for) and its body section (data NULL when there is none). */
 struct answer {
@@ -461,8 +386,8 @@ copy_body(const char *data, size_t len)
  * not come whole is fetched again (feed_groups), whole or, over
  * max_message_size, its headers only.
  */
-static int
-fetch_probe(struct sd_intake *in, const uint32_t *uids, size_t n,
+int
+imap_fetch_probe(struct sd_intake *in, const uint32_t *uids, size_t n,
     struct meta *meta, struct body *pre, struct sd_err *err)
 {
 	clist		*res;
@@ -502,8 +427,8 @@ fetch_probe(struct sd_intake *in, const uint32_t *uids, size_t n,
 
 /* Fetches the mails of bodies[0..nb) named in uids[0..n), whole or
  * their headers only, into those whose data is NULL. */
-static int
-fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
+int
+imap_fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
     bool headers_only, struct body *bodies, size_t nb, struct sd_err *err)
 {
 	clist		*res;
@@ -531,8 +456,8 @@ fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
 }
 
 /* SPEC §3.3: after the commit, set \Seen, move, or delete. */
-static int
-dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
+int
+imap_dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
     struct sd_err *err)
 {
 	struct mailimap_set		*set;
@@ -620,585 +545,15 @@ sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
 		    "from before; marking them processed", in->mb->name,
 		    uids->len);
 	for (guint i = 0; ret == 0 && i < uids->len; i += FETCH_BATCH)
-		ret = dispose(in, &g_array_index(uids, uint32_t, i),
+		ret = imap_dispose(in, &g_array_index(uids, uint32_t, i),
 		    MIN((guint)FETCH_BATCH, uids->len - i), err);
 	g_array_free(uids, TRUE);
 	return ret;
 }
 
-/*
- * The feed: while the caller's thread takes group k in (SQLite), a
- * fetching thread owns the IMAP session and fetches the groups after
- * it, and marks each group processed once the caller says it is
- * committed; a parsing thread parses the fetched mails in order.
- * Found by the benchmark: done in turn, the IMAP round trips were a
- * third of intake's time.  The caller parses a mail itself when the
- * parser has not reached it, so neither core waits for the other.
- * The session is the fetcher's from feed_start to feed_end; the caller
- * touches only the queues.
- *
- * The caller takes a parsed mail without the lock (an atomic state per
- * mail), and the parser keeps PARSE_GAP mails ahead of it: when the two
- * met at the same mail the caller slept on the lock or on that parse a
- * thousand times per 10,000 mails.
- */
-#define FEED_BYTES	BODY_BATCH_BYTES	/* fetched, not yet freed */
-#define FIRST_GROUP	32	/* mails: the caller starts soon */
-#define PARSE_NICE	10
-#define PARSE_GAP	2	/* the parser starts this far past the caller */
-
-struct group {
-	size_t		 n;
-	struct meta	*meta;
-	struct body	*bodies;
-	size_t		 bytes;
-	bool		 big;		/* one mail, headers only */
-	gint		 pos;		/* atomic: the mail the caller is at */
-	gint		 abandon;	/* atomic: the caller is done with it */
-	bool		 parsing;	/* under the lock: the parser is in it */
-};
-
-struct feed {
-	struct sd_intake	*in;
-	const uint32_t		*uids;
-	size_t			 nuids;
-	GThread			*th, *parser;
-	GMutex			 mu;
-	GCond			 cv;
-	GQueue			 ready;		/* struct group *, UID order */
-	GQueue			 unparsed;	/* groups the parser has not done */
-	gint			 caller_waits;	/* atomic: wake it when parsed */
-	GQueue			 marks;		/* GArray * of committed UIDs */
-	size_t			 held;		/* bytes fetched, not freed */
-	bool			 fetched;	/* no more groups will come */
-	bool			 stop;		/* caller: fetch no more */
-	bool			 last_mark;	/* caller: no more marks */
-	struct sd_err		 ferr;		/* fetching failed: cls set */
-	struct sd_err		 merr;		/* the first marking error */
-};
-
-static void
-group_free(struct group *g)
-{
-	for (size_t k = 0; k < g->n; k++) {
-		mail_free(&g->bodies[k].mail);
-		free(g->bodies[k].data);
-	}
-	free(g->bodies);
-	free(g->meta);
-	free(g);
-}
-
-/* Marks what the caller has committed.  Called and returns locked. */
-static void
-feed_mark(struct feed *fd)
-{
-	GArray		*uids;
-	struct sd_err	 e;
-
-	while ((uids = g_queue_pop_head(&fd->marks)) != NULL) {
-		g_mutex_unlock(&fd->mu);
-		sd_err_clear(&e);
-		(void)dispose(fd->in, (uint32_t *)(void *)uids->data,
-		    uids->len, &e);
-		g_mutex_lock(&fd->mu);
-		if (fd->merr.cls == SD_E_NONE)
-			fd->merr = e;
-		g_array_free(uids, TRUE);
-	}
-}
-
-/* Hands meta[0..n) on in size-bounded groups: a run of small mails up
- * to BODY_BATCH_BYTES, or one big one; the mails that did not come
- * whole in pre[0..n) are fetched.  Called and returns locked; false
- * when the fetcher is to stop. */
-static bool
-feed_groups(struct feed *fd, struct meta *meta, struct body *pre, size_t n)
-{
-	struct sd_intake	*in = fd->in;
-	size_t			 i = 0, j, k, m, bytes;
-
-	while (i < n) {
-		struct group	*g;
-		uint32_t	*uids;
-		struct sd_err	 e;
-		bool		 big = (int64_t)meta[i].size > in->max_size;
-		int		 r;
-
-		bytes = 0;	/* headers only: their size is not known */
-		j = i;
-		if (big)
-			j = i + 1;
-		else
-			while (j < n && (int64_t)meta[j].size <= in->max_size &&
-			    (j == i || bytes + meta[j].size <= BODY_BATCH_BYTES))
-				bytes += meta[j++].size;
-		/* One group ahead is enough to hide the round trips; memory
-		 * stays bounded: at most FEED_BYTES of fetched mail waits or
-		 * is being taken in, besides the group being fetched. */
-		for (;;) {
-			feed_mark(fd);
-			if (fd->stop)
-				return false;
-			if (fd->held == 0 || (fd->ready.length == 0 &&
-			    fd->held + bytes <= FEED_BYTES))
-				break;
-			g_cond_wait(&fd->cv, &fd->mu);
-		}
-		g_mutex_unlock(&fd->mu);
-		g = xcalloc(1, sizeof(*g));
-		g->n = j - i;
-		g->big = big;
-		g->meta = xcalloc(g->n, sizeof(*meta));
-		memcpy(g->meta, meta + i, g->n * sizeof(*meta));
-		g->bodies = xcalloc(g->n, sizeof(*g->bodies));
-		uids = xcalloc(g->n, sizeof(*uids));
-		m = 0;
-		for (k = 0; k < g->n; k++) {
-			struct body *p = &pre[i + k];
-
-			g->bodies[k].uid = meta[i + k].uid;
-			if (!big && p->data != NULL) {
-				g->bodies[k].data = p->data;
-				g->bodies[k].len = p->len;
-				p->data = NULL;
-			} else
-				uids[m++] = meta[i + k].uid;
-		}
-		sd_err_clear(&e);
-		r = m == 0 ? 0 :
-		    fetch_bodies(in, uids, m, big, g->bodies, g->n, &e);
-		free(uids);
-		g_mutex_lock(&fd->mu);
-		if (r == -1) {
-			group_free(g);
-			fd->ferr = e;
-			return false;
-		}
-		for (k = 0; k < g->n; k++)
-			g->bytes += g->bodies[k].len;
-		fd->held += g->bytes;
-		g_queue_push_tail(&fd->ready, g);
-		g_queue_push_tail(&fd->unparsed, g);
-		g_cond_broadcast(&fd->cv);
-		i = j;
-	}
-	return true;
-}
-
-/* Parses b, claimed by this thread. */
-static void
-parse_body(struct body *b)
-{
-	struct sd_mail	*m = NULL;
-	struct sd_err	 e;
-
-	sd_err_clear(&e);
-	if (b->data != NULL && mime_parse(b->data, b->len, &m, &e) == -1)
-		m = NULL;
-	b->mail = m;
-	snprintf(b->perr, sizeof(b->perr), "%s", e.msg);
-	g_atomic_int_set(&b->state, BODY_PARSED);
-}
-
-/* The parser's pass over g, unlocked: each mail PARSE_GAP or more past
- * the caller that nobody has claimed. */
-static void
-parse_group(struct feed *fd, struct group *g)
-{
-	for (size_t k = 0; k < g->n; k++) {
-		size_t		 ahead = (size_t)g_atomic_int_get(&g->pos) +
-		    PARSE_GAP;
-		struct body	*b;
-
-		if (g_atomic_int_get(&g->abandon))
-			return;
-		if (k < ahead)
-			k = ahead;
-		if (k >= g->n)
-			return;
-		b = &g->bodies[k];
-		if (!g_atomic_int_compare_and_exchange(&b->state, BODY_FREE,
-		    BODY_CLAIMED))
-			continue;
-		parse_body(b);
-		/* A futex wake per mail would cost more than a parse: only
-		 * when the caller sleeps. */
-		if (g_atomic_int_get(&fd->caller_waits)) {
-			g_mutex_lock(&fd->mu);
-			g_cond_broadcast(&fd->cv);
-			g_mutex_unlock(&fd->mu);
-		}
-	}
-}
-
-static gpointer
-parse_main(gpointer data)
-{
-	struct feed	*fd = data;
-	struct group	*g;
-
-	/* Parsing ahead uses what CPU is spare: the caller parses what it
-	 * needs itself, and the sending thread's SMTP round trips (end to
-	 * end, one connection) must not wait behind it. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PARSE_NICE);
-	g_mutex_lock(&fd->mu);
-	while (!fd->stop) {
-		if ((g = g_queue_pop_head(&fd->unparsed)) == NULL) {
-			g_cond_wait(&fd->cv, &fd->mu);
-			continue;
-		}
-		g->parsing = true;
-		g_mutex_unlock(&fd->mu);
-		parse_group(fd, g);
-		g_mutex_lock(&fd->mu);
-		g->parsing = false;
-		if (g_atomic_int_get(&fd->caller_waits))
-			g_cond_broadcast(&fd->cv);
-	}
-	g_mutex_unlock(&fd->mu);
-	return NULL;
-}
-
-/* Waits until g->bodies[k] is parsed, parsing it here when the parser
- * has not claimed it. */
-static void
-feed_wait_parsed(struct feed *fd, struct group *g, size_t k)
-{
-	struct body *b = &g->bodies[k];
-
-	g_atomic_int_set(&g->pos, (gint)k);
-	if (g_atomic_int_compare_and_exchange(&b->state, BODY_FREE,
-	    BODY_CLAIMED)) {
-		parse_body(b);
-		return;
-	}
-	if (g_atomic_int_get(&b->state) == BODY_PARSED)
-		return;
-	g_mutex_lock(&fd->mu);
-	g_atomic_int_set(&fd->caller_waits, 1);
-	while (g_atomic_int_get(&b->state) != BODY_PARSED)
-		g_cond_wait(&fd->cv, &fd->mu);
-	g_atomic_int_set(&fd->caller_waits, 0);
-	g_mutex_unlock(&fd->mu);
-}
-
-static gpointer
-feed_main(gpointer data)
-{
-	struct feed	*fd = data;
-	struct meta	*meta;
-	struct body	*pre;
-	struct sd_err	 e;
-	bool		 go = true;
-	size_t		 n;
-
-	g_mutex_lock(&fd->mu);
-	for (size_t i = 0; go && i < fd->nuids; i += n) {
-		/* The first FETCH is small: the caller starts soon. */
-		n = MIN(i == 0 ? (size_t)FIRST_GROUP : (size_t)FETCH_BATCH,
-		    fd->nuids - i);
-		feed_mark(fd);
-		if (fd->stop)
-			break;
-		g_mutex_unlock(&fd->mu);
-		meta = xcalloc(n, sizeof(*meta));
-		pre = xcalloc(n, sizeof(*pre));
-		sd_err_clear(&e);
-		go = fetch_probe(fd->in, fd->uids + i, n, meta, pre, &e) == 0;
-		g_mutex_lock(&fd->mu);
-		if (!go)
-			fd->ferr = e;
-		else
-			go = feed_groups(fd, meta, pre, n);
-		for (size_t k = 0; k < n; k++)
-			free(pre[k].data);
-		free(pre);
-		free(meta);
-	}
-	fd->fetched = true;
-	g_cond_broadcast(&fd->cv);
-	/* Whatever the caller commits is still marked. */
-	for (;;) {
-		feed_mark(fd);
-		if (fd->last_mark)
-			break;
-		g_cond_wait(&fd->cv, &fd->mu);
-	}
-	g_mutex_unlock(&fd->mu);
-	return NULL;
-}
-
-static int
-feed_start(struct feed *fd, struct sd_intake *in, const uint32_t *uids,
-    size_t n, struct sd_err *err)
-{
-	GError		*ge = NULL;
-
-	memset(fd, 0, sizeof(*fd));
-	fd->in = in;
-	fd->uids = uids;
-	fd->nuids = n;
-	g_mutex_init(&fd->mu);
-	g_cond_init(&fd->cv);
-	g_queue_init(&fd->ready);
-	g_queue_init(&fd->unparsed);
-	g_queue_init(&fd->marks);
-	/* Signals stay with the threads that handle them (as in --once,
-	 * where this is the main thread).  Without a parser the caller
-	 * parses every mail itself. */
-	if ((fd->parser = sd_thread_try_new("parse", parse_main, fd,
-	    &ge)) == NULL) {
-		log_warnx("intake: mailbox=%s: cannot start the parsing "
-		    "thread: %s", in->mb->name, ge->message);
-		g_clear_error(&ge);
-	}
-	if ((fd->th = sd_thread_try_new("fetch", feed_main, fd,
-	    &ge)) == NULL) {
-		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: cannot start "
-		    "the fetching thread: %s", in->mb->name, ge->message);
-		g_error_free(ge);
-		g_mutex_lock(&fd->mu);
-		fd->stop = true;
-		g_cond_broadcast(&fd->cv);
-		g_mutex_unlock(&fd->mu);
-		if (fd->parser != NULL)
-			g_thread_join(fd->parser);
-		g_mutex_clear(&fd->mu);
-		g_cond_clear(&fd->cv);
-		return -1;
-	}
-	return 0;
-}
-
-/* The next fetched group, or NULL when there is none (all fetched, or
- * fetching failed). */
-static struct group *
-feed_next(struct feed *fd)
-{
-	struct group *g;
-
-	g_mutex_lock(&fd->mu);
-	while ((g = g_queue_pop_head(&fd->ready)) == NULL && !fd->fetched)
-		g_cond_wait(&fd->cv, &fd->mu);
-	g_mutex_unlock(&fd->mu);
-	return g;
-}
-
-/* The caller is done with g; uids (committed) are to be marked. */
-static void
-feed_done(struct feed *fd, struct group *g, GArray *uids)
-{
-	/* Left early (an error): what is not parsed yet never will be. */
-	g_atomic_int_set(&g->abandon, 1);
-	g_mutex_lock(&fd->mu);
-	g_queue_remove(&fd->unparsed, g);
-	if (g->parsing) {
-		g_atomic_int_set(&fd->caller_waits, 1);
-		while (g->parsing)
-			g_cond_wait(&fd->cv, &fd->mu);
-		g_atomic_int_set(&fd->caller_waits, 0);
-	}
-	fd->held -= g->bytes;
-	if (uids->len > 0)
-		g_queue_push_tail(&fd->marks, uids);
-	else
-		g_array_free(uids, TRUE);
-	g_cond_broadcast(&fd->cv);
-	g_mutex_unlock(&fd->mu);
-	group_free(g);
-}
-
-/* Stops fetching, waits until all marks are made.  Returns the first
- * error of the fetcher (fetching, then marking) in *err, or 0. */
-static int
-feed_end(struct feed *fd, struct sd_err *err)
-{
-	struct group	*g;
-	int		 ret = 0;
-
-	g_mutex_lock(&fd->mu);
-	fd->stop = fd->last_mark = true;
-	g_cond_broadcast(&fd->cv);
-	g_mutex_unlock(&fd->mu);
-	g_thread_join(fd->th);
-	if (fd->parser != NULL)
-		g_thread_join(fd->parser);
-	g_queue_clear(&fd->unparsed);
-	while ((g = g_queue_pop_head(&fd->ready)) != NULL)
-		group_free(g);
-	if (fd->ferr.cls != SD_E_NONE || fd->merr.cls != SD_E_NONE) {
-		*err = fd->ferr.cls != SD_E_NONE ? fd->ferr : fd->merr;
-		ret = -1;
-	}
-	g_mutex_clear(&fd->mu);
-	g_cond_clear(&fd->cv);
-	return ret;
-}
-
-static void
-fetched_of(const struct sd_intake *in, uint32_t uidvalidity,
-    const struct group *g, size_t k, struct sd_fetched *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->mailbox = in->mb;
-	f->uidvalidity = uidvalidity;
-	f->uid = g->meta[k].uid;
-	f->internaldate = g->meta[k].internaldate;
-	f->raw = g->bodies[k].data;
-	f->len = g->bodies[k].len;
-	f->headers_only = g->big;
-	f->full_size = g->meta[k].size;
-	f->mail = g->bodies[k].mail;
-	f->parse_err = g->bodies[k].perr;
-}
-
-/*
- * After the mail with UID failed could not be taken in, the group's
- * transaction holds its half-done writes: all is rolled back, and the n
- * (> 0) mails taken in before it are parsed and taken in again as a new
- * group (the parser works only past the failed one).  Returns 0, or -1
- * (then nothing of g is kept).
- */
-static int
-retake(struct sd_intake *in, uint32_t uidvalidity, struct group *g,
-    size_t n, uint32_t failed, intake_mail_cb cb, void *arg,
-    struct sd_err *err)
-{
-	struct sd_err	 e;
-	size_t		 done = 0;
-	int		 r;
-
-	store_group_rollback(in->st);
-	log_info("intake: mailbox=%s: taking the %zu mail(s) before uid=%u "
-	    "in again", in->mb->name, n, failed);
-	if (store_group_begin(in->st, err) == -1)
-		return -1;
-	for (size_t k = 0; k < g->n && done < n; k++) {
-		struct sd_fetched f;
-
-		if (g->bodies[k].data == NULL)
-			continue;
-		/* Freed after its first use: parsed again. */
-		parse_body(&g->bodies[k]);
-		fetched_of(in, uidvalidity, g, k, &f);
-		f.again = true;
-		sd_err_clear(&e);
-		r = cb(arg, &f, &e);
-		mail_free(&g->bodies[k].mail);
-		if (r != 0) {
-			store_group_rollback(in->st);
-			*err = e;
-			return -1;
-		}
-		done++;
-	}
-	return 0;
-}
-
-/* Takes group g in: hands its mails to cb in UID order in one
- * transaction.  The committed UIDs go to *done_r. */
-static int
-take_group(struct sd_intake *in, struct feed *fd, uint32_t uidvalidity,
-    struct group *g, intake_mail_cb cb, void *arg, int *count,
-    GArray **done_r, struct sd_err *err)
-{
-	GArray		*done_uids;
-	struct sd_err	 gerr;
-	uint32_t	 failed = 0;
-	int		 r = 0, committed = 0;
-
-	*done_r = done_uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	sd_err_clear(&gerr);
-	if (store_group_begin(in->st, &gerr) == -1)
-		return sd_err_set(err, gerr.cls, "intake: mailbox=%s uid=%u: "
-		    "%s", in->mb->name, g->meta[0].uid, gerr.msg);
-	for (size_t k = 0; k < g->n && r == 0; k++) {
-		struct sd_fetched f;
-
-		if (g->bodies[k].data == NULL) {
-			/* Expunged between SEARCH and FETCH. */
-			log_info("intake: mailbox=%s uid=%u: gone before "
-			    "fetch", in->mb->name, g->meta[k].uid);
-			continue;
-		}
-		feed_wait_parsed(fd, g, k);
-		fetched_of(in, uidvalidity, g, k, &f);
-		if ((r = cb(arg, &f, err)) == -1)
-			failed = f.uid;
-		else
-			g_array_append_val(done_uids, g->meta[k].uid);
-		mail_free(&g->bodies[k].mail);
-	}
-	/* A mail that failed left its writes half done: the mails before
-	 * it are taken in again without it.  (A savepoint per mail would
-	 * spare that, but cost a tenth of intake's time.) */
-	if (r == -1 && done_uids->len == 0) {	/* nothing before it */
-		store_group_rollback(in->st);
-		return -1;
-	}
-	sd_err_clear(&gerr);
-	if (r == -1)
-		committed = retake(in, uidvalidity, g, done_uids->len, failed,
-		    cb, arg, &gerr);
-	/* One commit for the group, with the cursor at its last mail
-	 * taken in: the WAL is written once, not per mail.  If the commit
-	 * fails nothing is kept, and nothing is marked. */
-	if (committed == 0 && done_uids->len > 0 && store_cursor_set(in->st,
-	    in->mb->name, uidvalidity, g_array_index(done_uids, uint32_t,
-	    done_uids->len - 1), &gerr) == -1) {
-		store_group_rollback(in->st);
-		committed = -1;
-	}
-	if (committed == 0)
-		committed = store_group_commit(in->st, &gerr);
-	if (committed == -1) {
-		log_warnx("intake: mailbox=%s: %s; %u mail(s) stay for the "
-		    "next poll", in->mb->name, gerr.msg, done_uids->len);
-		if (r == 0)
-			*err = gerr;
-		g_array_set_size(done_uids, 0);
-		return -1;
-	}
-	*count += (int)done_uids->len;
-	if (done_uids->len > 0 && in->on_commit)
-		in->on_commit(in->on_commit_arg);
-	/* r == 1: the last mail was kept, and the poll stops (cb's err). */
-	return r == 0 ? 0 : -1;
-}
-
-/* Takes uids[0..n) in, in UID order; what was committed is marked even
- * when a later mail failed. */
-static int
-take_all(struct sd_intake *in, uint32_t uidvalidity, const uint32_t *uids,
-    size_t n, intake_mail_cb cb, void *arg, int *count, struct sd_err *err)
-{
-	struct feed	 fd;
-	struct group	*g;
-	GArray		*done;
-	struct sd_err	 ferr;
-	int		 ret = 0;
-
-	if (feed_start(&fd, in, uids, n, err) == -1)
-		return -1;
-	while (ret == 0 && (g = feed_next(&fd)) != NULL) {
-		writer_lock(in);
-		ret = take_group(in, &fd, uidvalidity, g, cb, arg, count,
-		    &done, err);
-		writer_unlock(in);
-		feed_done(&fd, g, done);
-	}
-	sd_err_clear(&ferr);
-	if (feed_end(&fd, &ferr) == -1 && ret == 0) {
-		*err = ferr;
-		ret = -1;
-	}
-	return ret;
-}
-
 int
-intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
-    struct sd_err *err)
+intake_poll(struct sd_intake *in, const struct sd_intake_sink *sink,
+    int *count_r, struct sd_err *err)
 {
 	uint32_t	 uidvalidity, stored_validity = 0, last = 0;
 	bool		 found;
@@ -1220,11 +575,8 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 	}
 	uidvalidity = in->imap->imap_selection_info ?
 	    in->imap->imap_selection_info->sel_uidvalidity : 0;
-	writer_lock(in);
-	r = store_cursor_get(in->st, in->mb->name, &stored_validity, &last,
-	    &found, err);
-	writer_unlock(in);
-	if (r == -1)
+	if (sink->cursor(sink->arg, in->mb->name, &stored_validity, &last,
+	    &found, err) == -1)
 		goto out;
 	if (found && stored_validity != uidvalidity) {
 		/* The folder was recreated: rescan; the dedupe keys keep old
@@ -1242,8 +594,8 @@ intake_poll(struct sd_intake *in, intake_mail_cb cb, void *arg, int *count_r,
 	if (search_new(in, last, uids, err) == -1)
 		goto out;
 	g_array_sort(uids, cmp_u32);
-	if (uids->len > 0 && take_all(in, uidvalidity, (uint32_t *)(void *)
-	    uids->data, uids->len, cb, arg, &count, err) == -1)
+	if (uids->len > 0 && feed_take_all(in, uidvalidity, (uint32_t *)
+	    (void *)uids->data, uids->len, sink, &count, err) == -1)
 		goto out;
 	ret = 0;
  out:

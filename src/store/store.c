@@ -321,8 +321,6 @@ struct ckpt {
 struct sd_store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S__COUNT];
-	bool		 group;		/* inside store_group_begin */
-	bool		 group_broken;	/* a unit failed: do not commit */
 	char		*path;
 	struct ckpt	*ck;		/* or NULL: SQLite checkpoints */
 };
@@ -772,16 +770,21 @@ store_close(struct sd_store **stp)
 	*stp = NULL;
 }
 
+/* Transactions do not nest: see store.h. */
+static int
+not_nested(struct sd_store *st, struct sd_err *err)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return sd_err_set(err, SD_E_BUG, "store: begin inside a "
+		    "transaction");
+	return 0;
+}
+
 int
 store_begin(struct sd_store *st, struct sd_err *err)
 {
-	if (st->group) {
-		/* A failed statement may have ended the transaction. */
-		if (sqlite3_get_autocommit(st->db))
-			return sd_err_set(err, SD_E_TEMP, "store: the group "
-			    "transaction was rolled back");
-		return 0;
-	}
+	if (not_nested(st, err) == -1)
+		return -1;
 	return exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
 }
 
@@ -791,8 +794,8 @@ store_try_begin(struct sd_store *st, bool *busy_r, struct sd_err *err)
 	int r;
 
 	*busy_r = false;
-	if (st->group)
-		return sd_err_set(err, SD_E_BUG, "store: try_begin in a group");
+	if (not_nested(st, err) == -1)
+		return -1;
 	sqlite3_busy_timeout(st->db, 0);
 	r = exec_stmt(st, stmt(st, S_BEGIN), "begin", err);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
@@ -807,8 +810,11 @@ store_try_begin(struct sd_store *st, bool *busy_r, struct sd_err *err)
 int
 store_commit(struct sd_store *st, struct sd_err *err)
 {
-	if (st->group)
-		return 0;
+	/* A failed statement may already have ended the transaction
+	 * (SQLITE_FULL, I/O errors): then nothing of it is kept. */
+	if (sqlite3_get_autocommit(st->db))
+		return sd_err_set(err, SD_E_TEMP, "store: the transaction "
+		    "was rolled back");
 	if (exec_stmt(st, stmt(st, S_COMMIT), "commit", err) == -1) {
 		store_rollback(st);
 		return -1;
@@ -819,15 +825,8 @@ store_commit(struct sd_store *st, struct sd_err *err)
 void
 store_rollback(struct sd_store *st)
 {
-	if (sqlite3_get_autocommit(st->db))
-		return;
-	if (!st->group) {
+	if (!sqlite3_get_autocommit(st->db))
 		exec_stmt(st, stmt(st, S_ROLLBACK), "rollback", NULL);
-		return;
-	}
-	/* A unit of a group cannot be undone alone: the group must not
-	 * commit its half. */
-	st->group_broken = true;
 }
 
 /* Listings supportctl runs on demand read whole tables on purpose. */
@@ -904,46 +903,6 @@ store_plan_scans(struct sd_store *st,
 			n += explain_each(st, "", i, 1, is_temp_btree, cb, arg);
 	}
 	return n;
-}
-
-int
-store_group_begin(struct sd_store *st, struct sd_err *err)
-{
-	if (exec_stmt(st, stmt(st, S_BEGIN), "begin group", err) == -1)
-		return -1;
-	st->group = true;
-	st->group_broken = false;
-	return 0;
-}
-
-int
-store_group_commit(struct sd_store *st, struct sd_err *err)
-{
-	int ret = 0;
-
-	st->group = false;
-	/* A failed statement may already have ended the transaction
-	 * (SQLITE_FULL, I/O errors): then nothing of the group is kept. */
-	if (sqlite3_get_autocommit(st->db))
-		return sd_err_set(err, SD_E_TEMP, "store: the group "
-		    "transaction was rolled back");
-	if (st->group_broken) {
-		store_rollback(st);
-		return sd_err_set(err, SD_E_TEMP, "store: a unit of the group "
-		    "failed; the group is not kept");
-	}
-	if (exec_stmt(st, stmt(st, S_COMMIT), "commit group", err) == -1) {
-		ret = -1;
-		store_rollback(st);
-	}
-	return ret;
-}
-
-void
-store_group_rollback(struct sd_store *st)
-{
-	st->group = false;
-	store_rollback(st);
 }
 
 int

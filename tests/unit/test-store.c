@@ -80,57 +80,42 @@ test_plans(void)
 	test_end();
 }
 
-/* A group: its units share one transaction; a unit's rollback spoils
- * the group (the commit refuses), a group rollback keeps none. */
+/* A unit of work is one transaction; they do not nest: a begin inside
+ * one is refused (it once was a silent no-op, so an inner "commit" did
+ * not commit), and the outer unit is still whole afterwards. */
 static void
-test_group(void)
+test_units(void)
 {
-	struct sd_store	*st = open_fresh("group.db");
+	struct sd_store	*st = open_fresh("units.db");
 	struct sd_err	 err;
 	uint32_t	 v = 0, u = 0;
-	bool		 found = false;
+	bool		 found = false, busy = true;
 
-	test_begin("store: group of units");
+	test_begin("store: units of work do not nest");
 	test_assert(st != NULL);
-	test_assert(store_group_begin(st, &err) == 0);
 	test_assert(store_begin(st, &err) == 0);
 	test_assert(store_cursor_set(st, "a", 1, 10, &err) == 0);
-	test_assert(store_commit(st, &err) == 0);
-	test_assert(store_begin(st, &err) == 0);
+	sd_err_clear(&err);
+	test_assert(store_begin(st, &err) == -1);
+	test_assert(err.cls == SD_E_BUG);
+	test_assert(store_try_begin(st, &busy, &err) == -1);
 	test_assert(store_cursor_set(st, "a", 1, 11, &err) == 0);
 	test_assert(store_commit(st, &err) == 0);
-	test_assert(store_group_commit(st, &err) == 0);
 	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
 	test_assert(found && u == 11);
-	/* A unit rolled back cannot be undone alone: the group refuses to
-	 * commit and keeps nothing, not even the units before it. */
-	test_assert(store_group_begin(st, &err) == 0);
+	/* A commit with no transaction open keeps nothing and says so. */
+	sd_err_clear(&err);
+	test_assert(store_commit(st, &err) == -1);
+	test_assert(err.cls == SD_E_TEMP);
+	/* Rolled back as a whole: nothing of it is kept. */
 	test_assert(store_begin(st, &err) == 0);
 	test_assert(store_cursor_set(st, "a", 1, 12, &err) == 0);
-	test_assert(store_commit(st, &err) == 0);
-	test_assert(store_begin(st, &err) == 0);
 	test_assert(store_cursor_set(st, "b", 1, 20, &err) == 0);
 	store_rollback(st);
-	test_assert(store_group_commit(st, &err) == -1);
-	test_assert(err.cls == SD_E_TEMP);
 	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
 	test_assert(found && u == 11);
 	test_assert(store_cursor_get(st, "b", &v, &u, &found, &err) == 0);
 	test_assert(!found);
-	/* Rolled back as a whole: nothing of it is kept. */
-	test_assert(store_group_begin(st, &err) == 0);
-	test_assert(store_begin(st, &err) == 0);
-	test_assert(store_cursor_set(st, "a", 1, 12, &err) == 0);
-	test_assert(store_commit(st, &err) == 0);
-	store_group_rollback(st);
-	test_assert(store_cursor_get(st, "a", &v, &u, &found, &err) == 0);
-	test_assert(found && u == 11);
-	/* After the group, units are transactions of their own again. */
-	test_assert(store_begin(st, &err) == 0);
-	test_assert(store_cursor_set(st, "c", 1, 5, &err) == 0);
-	test_assert(store_commit(st, &err) == 0);
-	test_assert(store_cursor_get(st, "c", &v, &u, &found, &err) == 0);
-	test_assert(found && u == 5);
 	store_close(&st);
 	test_end();
 }
@@ -489,7 +474,7 @@ int
 main(void)
 {
 	static void (*const tests[])(void) = { test_cursor,
-	    test_group, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
+	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_outbox_check,
 	    test_status, test_checkpoint_apart, NULL };
 	int ret;
