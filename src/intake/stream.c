@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,64 +91,50 @@ tls_wait(struct low *l)
 	    POLLIN);
 }
 
+/* One recv or send, TLS or not, waiting as long as l allows. */
 static ssize_t
-low_read(mailstream_low *s, void *buf, size_t count)
+low_io(struct low *l, void *buf, size_t count, bool out)
 {
-	struct low	*l = s->data;
-	ssize_t		 r;
+	ssize_t r;
 
 	if (count == 0)
 		return 0;
 	for (;;) {
 		if (l->tls != NULL) {
-			r = gnutls_record_recv(l->tls, buf, count);
-			if (r > 0)
+			r = out ? gnutls_record_send(l->tls, buf, count) :
+			    gnutls_record_recv(l->tls, buf, count);
+			if (r > 0 || (r == 0 && out))
 				return r;
 			if (r == 0 || (r != GNUTLS_E_AGAIN &&
 			    r != GNUTLS_E_INTERRUPTED) || tls_wait(l) == -1)
 				return -1;
 			continue;
 		}
-		r = recv(l->fd, buf, count, 0);
-		if (r > 0)
+		r = out ? send(l->fd, buf, count, MSG_NOSIGNAL) :
+		    recv(l->fd, buf, count, 0);
+		if (r > 0 || (r == 0 && out))
 			return r;
 		if (r == 0)
 			return -1;	/* end of file: see the top */
 		if (errno == EINTR)
 			continue;
 		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    low_wait(l, POLLIN) == -1)
+		    low_wait(l, out ? POLLOUT : POLLIN) == -1)
 			return -1;
 	}
 }
 
 static ssize_t
+low_read(mailstream_low *s, void *buf, size_t count)
+{
+	return low_io(s->data, buf, count, false);
+}
+
+static ssize_t
 low_write(mailstream_low *s, const void *buf, size_t count)
 {
-	struct low	*l = s->data;
-	ssize_t		 r;
-
-	if (count == 0)
-		return 0;
-	for (;;) {
-		if (l->tls != NULL) {
-			r = gnutls_record_send(l->tls, buf, count);
-			if (r >= 0)
-				return r;
-			if ((r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED) ||
-			    tls_wait(l) == -1)
-				return -1;
-			continue;
-		}
-		r = send(l->fd, buf, count, MSG_NOSIGNAL);
-		if (r >= 0)
-			return r;
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    low_wait(l, POLLOUT) == -1)
-			return -1;
-	}
+	/* send(2) and gnutls_record_send only read the buffer. */
+	return low_io(s->data, (void *)(uintptr_t)buf, count, true);
 }
 
 static int
