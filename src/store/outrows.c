@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * outrows.c - the outbox's rows, the SLA timers, the report and the
+ * counts the pipeline asks for (pages, automatic replies, open C1s).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+int
+store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_QUEUE);
+
+	bind_opt_int(s, 1, o->ticket_id);
+	bind_text(s, 2, o->kind);
+	bind_text(s, 3, o->mail_from ? o->mail_from : "");
+	bind_text(s, 4, o->rcpts);
+	bind_text(s, 5, o->message_id);
+	sqlite3_bind_blob64(s, 6, o->raw, o->rawlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, o->created_at);
+	sqlite3_bind_int(s, 8, o->first_response);
+	if (exec_stmt(st, s, "outbox queue", err) == -1)
+		return -1;
+	o->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+read_outrow(sqlite3_stmt *s, struct sd_outrow *o)
+{
+	const void *raw;
+
+	o->id = sqlite3_column_int64(s, 0);
+	o->ticket_id = sqlite3_column_int64(s, 1);
+	o->kind = col_text(s, 2);
+	o->status = col_text(s, 3);
+	o->mail_from = col_text(s, 4);
+	o->rcpts = col_text(s, 5);
+	o->message_id = col_text(s, 6);
+	raw = sqlite3_column_blob(s, 7);
+	o->rawlen = (size_t)sqlite3_column_bytes(s, 7);
+	o->raw = xmalloc(o->rawlen + 1);
+	if (o->rawlen > 0)
+		memcpy(o->raw, raw, o->rawlen);
+	o->raw[o->rawlen] = '\0';
+	o->attempts = sqlite3_column_int(s, 8);
+	o->next_attempt_at = sqlite3_column_int64(s, 9);
+	o->created_at = sqlite3_column_int64(s, 10);
+	o->sent_at = sqlite3_column_int64(s, 11);
+	o->last_error = col_text(s, 12);
+	o->first_response = sqlite3_column_int(s, 13) != 0;
+}
+
+void
+store_outrow_clear(struct sd_outrow *o)
+{
+	free(o->kind);
+	free(o->status);
+	free(o->mail_from);
+	free(o->rcpts);
+	free(o->message_id);
+	free(o->raw);
+	free(o->last_error);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Steps s (bound) for at most one row into o. */
+static int
+outrow_one(struct sd_store *st, sqlite3_stmt *s, struct sd_outrow *o,
+    bool *found_r, const char *what, struct sd_err *err)
+{
+	int r = sqlite3_step(s);
+
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW)
+		read_outrow(s, o);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, what);
+	return 0;
+}
+
+int
+store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
+    struct sd_outrow *o, bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_NEXT);
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, after);
+	return outrow_one(st, s, o, found_r, "outbox next", err);
+}
+
+int
+store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
+    bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_GET);
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_int64(s, 1, id);
+	return outrow_one(st, s, o, found_r, "outbox get", err);
+}
+
+int
+store_outbox_mark_sent(struct sd_store *st, int64_t id, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_SENT);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_stmt(st, s, "outbox sent", err);
+}
+
+int
+store_outbox_mark_retry(struct sd_store *st, int64_t id, int attempts,
+    sd_time next_at, const char *error, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_RETRY);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, attempts);
+	sqlite3_bind_int64(s, 3, next_at);
+	bind_text(s, 4, error);
+	return exec_stmt(st, s, "outbox retry", err);
+}
+
+int
+store_outbox_mark_failed(struct sd_store *st, int64_t id, const char *error,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_FAILED);
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, error);
+	return exec_stmt(st, s, "outbox failed", err);
+}
+
+int
+store_outbox_list(struct sd_store *st, bool include_sent, store_outbox_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt		*s = stmt(st, S_OUT_LIST);
+	struct sd_outrow	 o;
+	int			 r, ret = 0;
+
+	sqlite3_bind_int(s, 1, include_sent);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&o, 0, sizeof(o));
+		read_outrow(s, &o);
+		ret = cb(arg, &o);
+		store_outrow_clear(&o);
+		if (ret != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "outbox list");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_pages_since(struct sd_store *st, const char *org, sd_time since,
+    int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_PAGES_SINCE);
+	int		 r;
+
+	*n_r = 0;
+	bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, since);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(s, 0);
+	done(s);
+	if (r != SQLITE_ROW)
+		return db_err(st, err, "pages since");
+	return 0;
+}
+
+int
+store_timer_set(struct sd_store *st, int64_t ticket, const char *kind,
+    sd_time due_at, int64_t arg, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TIMER_SET);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, kind);
+	sqlite3_bind_int64(s, 3, due_at);
+	sqlite3_bind_int64(s, 4, arg);
+	return exec_stmt(st, s, "timer set", err);
+}
+
+int
+store_timer_delete(struct sd_store *st, int64_t ticket, const char *kind,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TIMER_DEL);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, kind);
+	return exec_stmt(st, s, "timer delete", err);
+}
+
+int
+store_timer_next(struct sd_store *st, sd_time now, struct sd_timer *t,
+    bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_TIMER_NEXT);
+	int		 r;
+
+	memset(t, 0, sizeof(*t));
+	sqlite3_bind_int64(s, 1, now);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(s, 2);
+
+		t->id = sqlite3_column_int64(s, 0);
+		t->ticket_id = sqlite3_column_int64(s, 1);
+		snprintf(t->kind, sizeof(t->kind), "%s", k ? (const char *)k : "");
+		t->due_at = sqlite3_column_int64(s, 3);
+		t->arg = sqlite3_column_int64(s, 4);
+	}
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "timer next");
+	return 0;
+}
+
+int
+store_report(struct sd_store *st, sd_time since, store_report_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt		*s = stmt(st, S_REPORT);
+	struct sd_report_row	 row;
+	int			 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, since);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(s, 0);
+		row.priority = (const char *)sqlite3_column_text(s, 1);
+		row.tier = (const char *)sqlite3_column_text(s, 2);
+		row.created_at = sqlite3_column_int64(s, 3);
+		row.first_response_at = sqlite3_column_int64(s, 4);
+		row.agent_response_at = sqlite3_column_int64(s, 5);
+		row.response_due = sqlite3_column_int64(s, 6);
+		row.after_hours = sqlite3_column_int(s, 7) != 0;
+		row.escalation_level = sqlite3_column_int(s, 8);
+		row.pages = sqlite3_column_int64(s, 9);
+		if ((ret = cb(arg, &row)) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "report");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+/* One integer from a statement bound by the caller; 0 when no row. */
+static int
+one_int(struct sd_store *st, sqlite3_stmt *s, const char *what, int64_t *n_r,
+    struct sd_err *err)
+{
+	int r = sqlite3_step(s);
+
+	*n_r = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, what);
+	return 0;
+}
+
+int
+store_autoreplies_to(struct sd_store *st, const char *rcpt, sd_time since,
+    int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_AUTO_TO_SINCE);
+
+	bind_text(s, 1, rcpt);
+	sqlite3_bind_int64(s, 2, since);
+	return one_int(st, s, "autoreplies to", n_r, err);
+}
+
+int
+store_autoreplies_ticket(struct sd_store *st, int64_t ticket, sd_time since,
+    int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_AUTO_TICKET_SINCE);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	sqlite3_bind_int64(s, 2, since);
+	return one_int(st, s, "autoreplies of ticket", n_r, err);
+}
+
+int
+store_open_c1_of_org(struct sd_store *st, const char *org, sd_time since,
+    sd_time until, int64_t *id_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OPEN_C1_OF_ORG);
+
+	bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, until);
+	return one_int(st, s, "open C1 of organization", id_r, err);
+}
+

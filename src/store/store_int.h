@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_int.h - private to src/store/: the connection, its prepared
+ * statements, and the helpers every file of the store uses.  Nothing
+ * of SQLite leaves src/store/.
+ */
+#ifndef SUPPORTD_STORE_INT_H
+#define SUPPORTD_STORE_INT_H
+
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "supportd/store.h"
+
+/* How long a writer waits for another's transaction (a group of mail
+ * takes well under a second). */
+#define BUSY_TIMEOUT_MS	10000
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_CURSOR_GET, S_CURSOR_SET,
+	S_MSG_KNOWN, S_MSG_INSERT, S_TICKET_BY_MSGID, S_MSGS_OF_TICKET,
+	S_TICKET_INSERT, S_TICKET_GET, S_TICKET_LIST, S_TICKET_SET_STATUS,
+	S_TICKET_TOUCH, S_TICKET_FIRST_RESPONSE,
+	S_PART_ADD, S_PART_IS,
+	S_EVENT_ADD, S_EVENTS_OF_TICKET,
+	S_OUT_QUEUE, S_OUT_NEXT, S_OUT_GET, S_OUT_SENT, S_OUT_RETRY, S_OUT_FAILED,
+	S_OUT_LIST, S_OUT_REQUEUE_SENDING,
+	S_PAGES_SINCE,
+	S_TIMER_SET, S_TIMER_DEL, S_TIMER_NEXT,
+	S_TICKET_SET_PRIORITY, S_TICKET_SET_CATEGORY, S_TICKET_SET_ASSIGNEE,
+	S_TICKET_SET_DUE, S_TICKET_SET_LEVEL, S_TICKET_SET_RESOLVED,
+	S_TICKET_AGENT_WROTE, S_REPORT, S_QUARANTINE,
+	S_AUTO_TO_SINCE, S_AUTO_TICKET_SINCE, S_OPEN_C1_OF_ORG,
+	S__COUNT
+};
+
+struct ckpt;
+
+struct sd_store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S__COUNT];
+	char		*path;
+	struct ckpt	*ck;		/* or NULL: SQLite checkpoints */
+};
+
+/* schema.c: brings the schema up to store_schema_version(). */
+int	store_migrate(struct sd_store *st, struct sd_err *err);
+/* ckpt.c: stops and frees the checkpointer, if any (before close). */
+void	store_ckpt_stop(struct sd_store *st);
+
+static inline int
+db_err(struct sd_store *st, struct sd_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	int prim = code & 0xff;
+
+	return sd_err_set(err,
+	    prim == SQLITE_BUSY || prim == SQLITE_LOCKED ? SD_E_TEMP :
+	    prim == SQLITE_FULL || prim == SQLITE_IOERR ||
+	    prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY ? SD_E_CONFIG :
+	    SD_E_BUG,
+	    "store: %s: %s (%d)", what, sqlite3_errmsg(st->db), code);
+}
+
+/* Takes a prepared statement, reset and unbound (so it holds no read
+ * transaction between uses). */
+static inline sqlite3_stmt *
+stmt(struct sd_store *st, enum stmt_id id)
+{
+	return st->st[id];
+}
+
+static inline void
+done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static inline void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		/* Every statement is bound, stepped and reset within one
+		 * call, while the caller's strings live: no copies. */
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* 0 is NULL for times and optional ids. */
+static inline void
+bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+static inline char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	return v == NULL ? NULL : xstrdup((const char *)v);
+}
+
+/* Runs a statement that returns no rows. */
+static inline int
+exec_stmt(struct sd_store *st, sqlite3_stmt *s, const char *what,
+    struct sd_err *err)
+{
+	int r = sqlite3_step(s);
+
+	if (r != SQLITE_DONE && r != SQLITE_ROW) {
+		db_err(st, err, what);
+		done(s);
+		return -1;
+	}
+	done(s);
+	return 0;
+}
+
+static inline int
+exec_sql(struct sd_store *st, const char *sql, struct sd_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sd_err_set(err, SD_E_CONFIG, "store: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+
+#endif
