@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <glib.h>
+
 #define MIME_MAX_DEPTH		32		/* MIME nesting we walk */
 #define MIME_MAX_PARTS		500		/* parts we look at */
 #define MIME_MAX_HEADERS	5000		/* header fields we look at */
@@ -59,8 +61,12 @@ char	*mt_to_utf8(const char *buf, size_t len, bool cp1252);
  */
 char	*mt_rfc2047_fix(const char *s);
 
-/* Readable plain text from len bytes of UTF-8 HTML (SPEC §3.5).  Linear
- * in len.  Caller owns. */
+/* gs's text in malloc memory; gs is freed (GLib memory stays in the
+ * module). */
+char	*mt_gstring_out(GString *gs);
+
+/* mime_html.c: readable plain text from len bytes of UTF-8 HTML (SPEC
+ * §3.5).  Linear in len.  Caller owns. */
 char	*mt_html_to_text(const char *html, size_t len);
 
 /* Body text as kept: LF line ends, no BOM, no control characters but

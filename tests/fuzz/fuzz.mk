@@ -29,10 +29,13 @@ FUZZ_PROGS = tests/fuzz/fuzz-mime tests/fuzz/fuzz-classify \
 FUZZ_COMMON_SRC = $(srcdir)/src/common/err.c $(srcdir)/src/common/log.c \
 	$(srcdir)/src/common/util.c $(srcdir)/src/common/json.c
 FUZZ_MIME_SRC = $(srcdir)/src/mime/mime.c $(srcdir)/src/mime/mime_build.c \
-	$(srcdir)/src/mime/mime_text.c
+	$(srcdir)/src/mime/mime_text.c $(srcdir)/src/mime/mime_html.c \
+	$(srcdir)/src/mime/mime_headers.c $(srcdir)/src/mime/mime_walk.c \
+	$(srcdir)/src/mime/mime_decode.c
 FUZZ_HDRS = $(srcdir)/tests/fuzz/fuzz-check.h $(srcdir)/tests/fuzz/fuzz-main.h \
 	$(srcdir)/include/supportd/util.h $(srcdir)/include/supportd/err.h \
-	$(srcdir)/include/supportd/mail.h $(srcdir)/src/mime/mime_int.h
+	$(srcdir)/include/supportd/mail.h $(srcdir)/src/mime/mime_int.h \
+	$(srcdir)/src/mime/mime_gm.h
 
 tests/fuzz/fuzz-mime: $(srcdir)/tests/fuzz/fuzz-mime.c $(FUZZ_COMMON_SRC) \
 	    $(FUZZ_MIME_SRC) $(srcdir)/src/classify/robot.c $(FUZZ_HDRS) \
