@@ -196,7 +196,7 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 	bool		 first = true;
 	int		 ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
 	if (lo.since && parse_since(cx, lo.since, &since) == -1) {
 		fprintf(stderr, "supportctl: report: --since: not a date: %s\n",

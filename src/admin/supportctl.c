@@ -33,6 +33,7 @@ struct command {
 	const char	*name;
 	int		(*fn)(struct ctx *, int, char **);
 	enum needs	 needs;
+	unsigned	 opts;		/* O_*: the options it takes */
 	const char	*args;
 	const char	*help;
 };
@@ -50,29 +51,29 @@ static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
 
 static const struct command commands[] = {
-	{ "check-config", cmd_check_config, N_CONF, "",
+	{ "check-config", cmd_check_config, N_CONF, 0, "",
 	  "check the configuration and the templates; exit 0 or 78" },
-	{ "list", cmd_list, N_STORE, "[--status S] [--priority P] [--json]",
+	{ "list", cmd_list, N_STORE, O_STATUS | O_PRIORITY | O_JSON, "[--status S] [--priority P] [--json]",
 	  "list tickets" },
-	{ "show", cmd_show, N_STORE, "ID [--json]",
+	{ "show", cmd_show, N_STORE, O_JSON, "ID [--json]",
 	  "show a ticket with its messages and events" },
-	{ "set", cmd_set, N_INGEST,
+	{ "set", cmd_set, N_INGEST, O_BY,
 	  "ID status|priority|category|assignee VALUE [--by EMAIL]",
 	  "change a ticket; every change is an event" },
-	{ "reply", cmd_reply, N_INGEST,
+	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL,
 	  "ID --file F|- [--by EMAIL] [--internal]",
 	  "queue a reply to the requester (or an internal note)" },
-	{ "tick", cmd_tick, N_INGEST, "[--now T]",
+	{ "tick", cmd_tick, N_INGEST, 0, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
-	{ "report", cmd_report, N_INGEST, "[--since DATE] [--json]",
+	{ "report", cmd_report, N_INGEST, O_SINCE | O_JSON, "[--since DATE] [--json]",
 	  "SLA compliance per priority and tier" },
-	{ "outbox", cmd_outbox, N_STORE, "[--all] [--json]",
+	{ "outbox", cmd_outbox, N_STORE, O_ALL | O_JSON, "[--all] [--json]",
 	  "queued and failed outgoing mail (--all: sent too)" },
-	{ "quarantine", cmd_quarantine, N_STORE, "[--json]",
+	{ "quarantine", cmd_quarantine, N_STORE, O_JSON, "[--json]",
 	  "mails that could not be processed, with the reason" },
-	{ "templates", cmd_templates, N_CONF, "check | preview NAME [--ticket ID]",
+	{ "templates", cmd_templates, N_CONF, O_TICKET, "check | preview NAME [--ticket ID]",
 	  "check every template; print one as it would be sent" },
-	{ "help", cmd_help, N_CONF, "[COMMAND]", "this help" },
+	{ "help", cmd_help, N_CONF, 0, "[COMMAND]", "this help" },
 };
 
 static void
@@ -108,7 +109,8 @@ cmd_help(struct ctx *cx, int argc, char **argv)
 }
 
 int
-parse_listopts(int argc, char **argv, struct listopts *lo)
+parse_listopts(const struct ctx *cx, int argc, char **argv,
+    struct listopts *lo)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -123,14 +125,23 @@ parse_listopts(int argc, char **argv, struct listopts *lo)
 		{ "ticket", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* The O_* of each entry of opts. */
+	static const unsigned bits[] = { O_JSON, O_ALL, O_STATUS, O_PRIORITY,
+	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET };
 	char	*end;
-	int	ch;
+	int	ch, k;
 
 	memset(lo, 0, sizeof(*lo));
 	/* 0, not 1: GNU getopt then forgets main's "+" (no permuting)
 	 * mode, so "show 1 --json" works as well as "show --json 1". */
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, &k)) != -1) {
+		if (ch != '?' && ch != ':' &&
+		    !((cx->opts | O_NOW) & bits[k])) {
+			fprintf(stderr, "supportctl: %s does not take --%s\n",
+			    cx->cmd, opts[k].name);
+			return -1;
+		}
 		switch (ch) {
 		case 'j': lo->json = true; break;
 		case 'a': lo->all = true; break;
@@ -256,7 +267,7 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 	struct sd_err		 err;
 	int			 ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc) {
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc) {
 		g_string_free(ls.out, TRUE);
 		return EX_USAGE;
 	}
@@ -361,7 +372,7 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 	bool			 found, first = false;
 	int			 ret = EX_SOFTWARE;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc - 1)
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 1)
 		return EX_USAGE;
 	id = strtoll(argv[optind], &end, 10);
 	if (*end != '\0' || id <= 0) {
@@ -491,7 +502,7 @@ cmd_quarantine(struct ctx *cx, int argc, char **argv)
 	struct sd_err		err;
 	int			ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
 	ss.out = g_string_new(lo.json ? "[" : NULL);
 	ss.json = lo.json;
@@ -515,7 +526,7 @@ cmd_outbox(struct ctx *cx, int argc, char **argv)
 	struct sd_err		err;
 	int			ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
 	ss.out = g_string_new(lo.json ? "[" : NULL);
 	ss.json = lo.json;
@@ -539,7 +550,7 @@ cmd_set(struct ctx *cx, int argc, char **argv)
 	char		*end;
 	int64_t		 id;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc - 3)
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 3)
 		return EX_USAGE;
 	id = strtoll(argv[optind], &end, 10);
 	if (*end != '\0' || id <= 0) {
@@ -596,7 +607,7 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 	int64_t		 id;
 	int		 ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc - 1 ||
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 1 ||
 	    lo.file == NULL)
 		return EX_USAGE;
 	id = strtoll(argv[optind], &end, 10);
@@ -626,7 +637,7 @@ cmd_tick(struct ctx *cx, int argc, char **argv)
 	struct sd_err		 err;
 	int			 fired = 0, sent = 0, ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind != argc)
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
 	if (ingest_tick(&cx->ingest, sd_now(), &fired, &err) == -1) {
 		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
@@ -684,7 +695,7 @@ cmd_templates(struct ctx *cx, int argc, char **argv)
 	bool			 found = false;
 	int			 ret = 0;
 
-	if (parse_listopts(argc, argv, &lo) == -1 || optind >= argc ||
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind >= argc ||
 	    (strcmp(argv[optind], "check") == 0 ? optind != argc - 1 :
 	    strcmp(argv[optind], "preview") != 0 || optind != argc - 2))
 		return EX_USAGE;
@@ -787,6 +798,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	cx.cmd = cmd->name;
+	cx.opts = cmd->opts;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0)
 			return cmd_help(&cx, 2, (char *[]){ "help",

@@ -20,9 +20,20 @@ struct ctx {
 	struct sd_tmpl_set	*tmpl;
 	struct sd_calendar	*calendar;
 	struct sd_ingest	 ingest;
+	const char		*cmd;		/* the command's name */
+	unsigned		 opts;		/* and its options, O_* */
 };
 
-/* Options shared by the listing commands; getopt state is reset per call. */
+/* The options a command may take (struct command's opts); --now is
+ * every command's. */
+enum {
+	O_JSON = 1 << 0, O_ALL = 1 << 1, O_STATUS = 1 << 2,
+	O_PRIORITY = 1 << 3, O_BY = 1 << 4, O_SINCE = 1 << 5,
+	O_FILE = 1 << 6, O_INTERNAL = 1 << 7, O_TICKET = 1 << 8,
+	O_NOW = 1 << 9,
+};
+
+/* The commands' options; getopt state is reset per call. */
 struct listopts {
 	bool		 json;
 	bool		 all;
@@ -35,8 +46,10 @@ struct listopts {
 	int64_t		 ticket;
 };
 
-/* Parses a command's options (argv[0] is the command); -1 on a bad one.
- * optind is left at the first operand. */
-int	parse_listopts(int argc, char **argv, struct listopts *lo);
+/* Parses a command's options (argv[0] is the command); -1 on a bad one
+ * or one the command does not take (cx->opts).  optind is left at the
+ * first operand. */
+int	parse_listopts(const struct ctx *cx, int argc, char **argv,
+	    struct listopts *lo);
 
 #endif

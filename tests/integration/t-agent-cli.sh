@@ -53,4 +53,12 @@ assert_match "$out" "ESCALATION L2\\] \\[Ticket#123\\]" "preview without --ticke
 assert_exit 64 "preview of an unknown template is a usage error" supportctl templates preview nosuch
 assert_match "$(supportctl templates check)" "10 templates OK" "templates check"
 assert_match "$(supportctl reply --help)" "reply ID --file F\|- \[--by EMAIL\] \[--internal\]" "COMMAND --help"
+
+# A command takes its own options only (list once took reply's).
+out=$(supportctl list --internal --file x 2>&1)
+assert_eq "$?" 64 "list --internal --file x is a usage error"
+assert_match "$out" "list does not take --internal" "naming the option"
+assert_exit 64 "show does not take --all" supportctl show 1 --all
+assert_exit 64 "outbox does not take --status" supportctl outbox --status open
+assert_exit 0 "--now is every command's" supportctl list --now 2026-11-20T10:00:00Z
 it_done
