@@ -142,4 +142,13 @@ bool	conf_host_is_loopback(const char *host);
 /* Whether the file the setting came from is open to group or others. */
 bool	conf_file_open_to_others(struct ctx *cx, const config_setting_t *s);
 
+/* conf_values.c: the values conf.c's walker checks. */
+extern const char *const cv_day_names[7];
+int	 cv_duration(const char *s, bool allow_none, struct sd_dur *d_r);
+int	 cv_parse_hhmm(const char *s, int *min_r);
+int	 cv_parse_day(const char *s);
+bool	 cv_valid_date(const char *s);
+bool	 cv_looks_like_address(const char *s);
+bool	 cv_looks_like_domain(const char *s);
+
 #endif

@@ -65,13 +65,15 @@ tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 	    $(GMIME_LIBS) $(GLIB_LIBS)
 
 tests/fuzz/fuzz-conf: $(srcdir)/tests/fuzz/fuzz-conf.c $(FUZZ_COMMON_SRC) \
-	    $(srcdir)/src/conf/conf.c $(srcdir)/src/conf/conf_keys.c \
-	    $(srcdir)/src/conf/conf_priv.h $(srcdir)/include/supportd/conf.h
+	    $(srcdir)/src/conf/conf.c $(srcdir)/src/conf/conf_values.c \
+	    $(srcdir)/src/conf/conf_keys.c $(srcdir)/src/conf/conf_priv.h \
+	    $(srcdir)/include/supportd/conf.h
 	@$(MKDIR_P) tests/fuzz
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(LIBCONFIG_CFLAGS) \
 	    $(GLIB_CFLAGS) -o $@ $(srcdir)/tests/fuzz/fuzz-conf.c \
 	    $(FUZZ_COMMON_SRC) $(srcdir)/src/conf/conf.c \
-	    $(srcdir)/src/conf/conf_keys.c $(LIBCONFIG_LIBS) $(GLIB_LIBS)
+	    $(srcdir)/src/conf/conf_values.c $(srcdir)/src/conf/conf_keys.c \
+	    $(LIBCONFIG_LIBS) $(GLIB_LIBS)
 
 fuzz: $(FUZZ_PROGS)
 
