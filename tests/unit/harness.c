@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* harness.c - see harness.h. */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "supportd/util.h"
 #include "harness.h"
 
 static const char *cur_name;
@@ -81,3 +85,21 @@ test_srcpath(const char *rel)
 	snprintf(buf, sizeof(buf), "%s/%s", top ? top : ".", rel);
 	return buf;
 }
+
+char *
+test_write_tmp(const char *dir, const char *name, const char *text,
+    unsigned mode)
+{
+	char	*path = xasprintf("%s/%s", dir, name);
+	FILE	*fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		abort();
+	}
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, (mode_t)mode);
+	return path;
+}
+

@@ -18,6 +18,10 @@ void	test_end(void);
 int	test_run(void (*const fns[])(void));
 /* Path of a file under tests/ (uses $srcdir).  Static buffer. */
 const char *test_srcpath(const char *rel);
+/* Writes text to dir/name with mode (aborts on failure); caller owns the
+ * path returned. */
+char	*test_write_tmp(const char *dir, const char *name, const char *text,
+	    unsigned mode);
 
 #define test_assert(e)		test_assert_at((e), #e, __FILE__, __LINE__, -1)
 #define test_assert_idx(e, i)	test_assert_at((e), #e, __FILE__, __LINE__, (long)(i))

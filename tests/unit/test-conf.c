@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-conf.c - the configuration module (src/conf): the duration and
- * size parsers from tables; the defaults of a minimal file; the SPEC §12
+ * test-conf.c - the configuration module (src/conf): the defaults of a
+ * minimal file; the SPEC §12
  * shape and the annotated example, which must load to the same values;
  * the tier rule; and every tests/fixtures/conf/bad-*.conf against its
  * .expect, which holds the exact error lines with the path written FILE.
  * Dropping a new bad-*.conf and .expect into the directory adds a case.
+ * The value parsers are test-conf-values.c's.
  */
 #include <sys/stat.h>
 
@@ -31,8 +32,6 @@ static bool	 dur_eq(struct sd_dur a, struct sd_dur b);
 static void	 dump_strv(FILE *fp, const char *key, const struct sd_strv *sv);
 static int	 cmp_str(const void *a, const void *b);
 static char	*joined(const struct sd_strv *sv, const char *path);
-static char	*write_tmp(const char *dir, const char *name, const char *text,
-		    mode_t mode);
 static struct sd_strv list_fixtures(const char *prefix);
 static void	 assert_lines(const char *got, const char *want,
 		    const char *what, int line);
@@ -181,22 +180,6 @@ joined(const struct sd_strv *sv, const char *path)
 	return out;
 }
 
-static char *
-write_tmp(const char *dir, const char *name, const char *text, mode_t mode)
-{
-	char	*path = xasprintf("%s/%s", dir, name);
-	FILE	*fp = fopen(path, "w");
-
-	if (fp == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		abort();
-	}
-	fputs(text, fp);
-	fclose(fp);
-	chmod(path, mode);
-	return path;
-}
-
 /* Compares line by line, so that a difference is one TAP comment line. */
 static void
 assert_lines(const char *got, const char *want, const char *what, int line)
@@ -245,130 +228,6 @@ list_fixtures(const char *prefix)
 /*
  * Parsers.
  */
-
-static void
-test_durations(void)
-{
-	static const struct {
-		const char		*s;
-		bool			 allow_none;
-		int			 ret;
-		enum sd_dur_kind	 kind;
-		int64_t			 n;
-	} t[] = {
-		{ "30s",	false,	0,	SD_DUR_WALL,	30 },
-		{ "30m",	false,	0,	SD_DUR_WALL,	1800 },
-		{ "2h",		false,	0,	SD_DUR_WALL,	7200 },
-		{ "3d",		false,	0,	SD_DUR_WALL,	259200 },
-		{ "14d",	false,	0,	SD_DUR_WALL,	1209600 },
-		{ "4bh",	false,	0,	SD_DUR_BH,	14400 },
-		{ "1bd",	false,	0,	SD_DUR_BD,	1 },
-		{ "10bd",	false,	0,	SD_DUR_BD,	10 },
-		{ "0s",		false,	0,	SD_DUR_WALL,	0 },
-		{ "007m",	false,	0,	SD_DUR_WALL,	420 },
-		{ "none",	true,	0,	SD_DUR_NONE,	0 },
-		{ "3650d",	false,	0,	SD_DUR_WALL,	3650 * 86400LL },
-		{ "3650bd",	false,	0,	SD_DUR_BD,	3650 },
-		{ "none",	false,	-1,	0, 0 },	/* only for SLA targets */
-		{ "None",	true,	-1,	0, 0 },
-		{ "",		false,	-1,	0, 0 },
-		{ "5x",		false,	-1,	0, 0 },
-		{ "m",		false,	-1,	0, 0 },
-		{ "bh",		false,	-1,	0, 0 },
-		{ "30",		false,	-1,	0, 0 },	/* a unit is required */
-		{ "-5m",	false,	-1,	0, 0 },
-		{ "+5m",	false,	-1,	0, 0 },
-		{ " 5m",	false,	-1,	0, 0 },
-		{ "5m ",	false,	-1,	0, 0 },
-		{ "5 m",	false,	-1,	0, 0 },
-		{ "1.5h",	false,	-1,	0, 0 },
-		{ "1h30m",	false,	-1,	0, 0 },
-		{ "5M",		false,	-1,	0, 0 },	/* units are lower case */
-		{ "5H",		false,	-1,	0, 0 },
-		{ "5b",		false,	-1,	0, 0 },
-		{ "5bhx",	false,	-1,	0, 0 },
-		{ "5bw",	false,	-1,	0, 0 },
-		{ "3651d",	false,	-1,	0, 0 },	/* over 10 years */
-		{ "3651bd",	false,	-1,	0, 0 },
-		{ "99999999999999999999999s", false, -1, 0, 0 },
-	};
-	struct sd_dur d;
-
-	test_begin("conf: durations");
-	for (size_t i = 0; i < nitems(t); i++) {
-		d.kind = SD_DUR_NONE;
-		d.n = -42;
-		test_assert_idx(conf_parse_duration(t[i].s, t[i].allow_none,
-		    &d) == t[i].ret, i);
-		if (t[i].ret == 0)
-			test_assert_idx(d.kind == t[i].kind && d.n == t[i].n,
-			    i);
-		else
-			test_assert_idx(d.n == -42, i);	/* untouched */
-	}
-	test_assert(conf_parse_duration(NULL, true, &d) == -1);
-	test_end();
-}
-
-static void
-test_sizes(void)
-{
-	static const struct {
-		const char	*s;
-		int		 ret;
-		int64_t		 n;
-	} t[] = {
-		{ "1000",	0,	1000 },
-		{ "0",		0,	0 },
-		{ "512K",	0,	524288 },
-		{ "512k",	0,	524288 },
-		{ "25M",	0,	26214400 },
-		{ "1G",		0,	1073741824 },
-		{ "9223372036854775807", 0, INT64_MAX },
-		{ "",		-1,	0 },
-		{ "K",		-1,	0 },
-		{ "25MB",	-1,	0 },
-		{ "25 M",	-1,	0 },
-		{ " 25M",	-1,	0 },
-		{ "-1",		-1,	0 },
-		{ "1.5M",	-1,	0 },
-		{ "25T",	-1,	0 },
-		{ "9223372036854775808", -1, 0 },
-		{ "9999999999G", -1,	0 },
-	};
-	int64_t n;
-
-	test_begin("conf: sizes");
-	for (size_t i = 0; i < nitems(t); i++) {
-		n = -42;
-		test_assert_idx(conf_parse_size(t[i].s, &n) == t[i].ret, i);
-		test_assert_idx(n == (t[i].ret == 0 ? t[i].n : -42), i);
-	}
-	test_assert(conf_parse_size(NULL, &n) == -1);
-	test_end();
-}
-
-static void
-test_prio_names(void)
-{
-	static const struct {
-		const char	*s;
-		int		 want;
-	} t[] = {
-		{ "C1", SD_C1 }, { "c2", SD_C2 }, { "C3", SD_C3 },
-		{ "c4", SD_C4 }, { "C5", -1 }, { "C0", -1 }, { "C", -1 },
-		{ "C12", -1 }, { " C1", -1 }, { "", -1 }, { NULL, -1 },
-	};
-
-	test_begin("conf: priority names");
-	for (size_t i = 0; i < nitems(t); i++)
-		test_assert_idx(conf_prio_parse(t[i].s) == t[i].want, i);
-	for (int p = 0; p < SD_NPRIO; p++)
-		test_assert_idx(conf_prio_parse(conf_prio_name(p)) == p, p);
-	test_assert_streq(conf_prio_name(SD_C1), "C1");
-	test_assert_streq(conf_prio_name(SD_C4), "C4");
-	test_end();
-}
 
 /*
  * Good files.
@@ -696,7 +555,7 @@ test_tier_default_added(void)
 	}
 	text = xasprintf("%s%s", minimal_text,
 	    "tiers = ( { name = \"gold\"; response = { C1 = \"1h\"; }; } );\n");
-	path = write_tmp(dir, "t.conf", text, 0600);
+	path = test_write_tmp(dir, "t.conf", text, 0600);
 	test_assert(conf_load(path, &c, NULL, NULL) == 0);
 	test_assert(c != NULL && c->ntiers == 2);
 	t = conf_tier(c, "default");
@@ -730,10 +589,10 @@ test_include(void)
 		return;
 	}
 	real = realpath(dir, NULL);
-	path = write_tmp(dir, "main.conf", "@include \"inc.conf\"\n"
+	path = test_write_tmp(dir, "main.conf", "@include \"inc.conf\"\n"
 	    "smtp = { url = \"smtp://127.0.0.1\"; tls = \"none\"; };\n",
 	    0600);
-	inc = write_tmp(dir, "inc.conf", "mailboxes = ( { name = \"m\";\n"
+	inc = test_write_tmp(dir, "inc.conf", "mailboxes = ( { name = \"m\";\n"
 	    "  address = \"m@x.example\"; imap = { host = \"h\";\n"
 	    "  user = \"u\"; password_file = \"p\"; }; } );\n", 0600);
 	test_assert(conf_load(path, &c, &errs, NULL) == 0 && c != NULL);
@@ -743,7 +602,7 @@ test_include(void)
 	strv_free(&errs);
 	free(inc);
 
-	inc = write_tmp(dir, "inc.conf", "\npoll_interval = \"1y\";\n", 0600);
+	inc = test_write_tmp(dir, "inc.conf", "\npoll_interval = \"1y\";\n", 0600);
 	test_assert(conf_load(path, &c, &errs, NULL) == -1);
 	want = xasprintf("%s/inc.conf:2: poll_interval: bad duration \"1y\" "
 	    "(use s, m, h, d, bh, bd)\n%s: mailboxes: required setting "
@@ -755,7 +614,7 @@ test_include(void)
 	strv_free(&errs);
 	free(inc);
 
-	inc = write_tmp(dir, "inc.conf", "poll_interval = ;\n", 0600);
+	inc = test_write_tmp(dir, "inc.conf", "poll_interval = ;\n", 0600);
 	test_assert(conf_load(path, &c, &errs, NULL) == -1);
 	want = xasprintf("%s/inc.conf:1: syntax error\n", real);
 	got = joined(&errs, NULL);
@@ -770,66 +629,6 @@ test_include(void)
 	g_free(dir);
 	free(real);
 	free(inc);
-	free(path);
-	test_end();
-}
-
-static void
-test_loopback(void)
-{
-	struct sd_strv			 errs = { 0 }, warns = { 0 };
-	struct sd_conf			*c = NULL;
-	const struct sd_conf_mailbox	*m;
-	char				*path;
-	char				*dir, *want;
-
-	path = srcpath("fixtures/conf/good-loopback.conf");
-	test_begin("conf: loopback servers and dependent defaults");
-	test_assert(conf_load(path, &c, &errs, &warns) == 0);
-	test_assert(errs.n == 0 && warns.n == 0);
-	if (c == NULL)
-		goto out;
-	/* Relative paths are taken from the file's directory. */
-	dir = realpath(test_srcpath("fixtures/conf"), NULL);
-	want = xasprintf("%s/state/supportd.db", dir);
-	test_assert_streq(c->database, want);
-	free(want);
-	want = xasprintf("%s/support.pass", dir);
-	test_assert_streq(c->mailboxes[0].imap.password_file, want);
-	free(want);
-	want = xasprintf("%s/ca.pem", dir);
-	test_assert_streq(c->mailboxes[2].imap.ca_file, want);
-	free(want);
-	free(dir);
-
-	m = conf_mailbox(c, "support");
-	test_assert(m != NULL && m->processed == SD_PROC_MOVE);
-	test_assert_streq(m ? m->move_folder : NULL, "Done/Support");
-	test_assert(m != NULL && m->imap.port == 10143 &&
-	    m->imap.tls == SD_TLS_NONE && !m->imap.allow_plaintext);
-	m = conf_mailbox(c, "sales");
-	test_assert(m != NULL && m->processed == SD_PROC_DELETE &&
-	    m->move_folder == NULL && m->imap.port == 143 && !m->imap.idle);
-	m = conf_mailbox(c, "billing");
-	test_assert(m != NULL && m->imap.tls == SD_TLS_STARTTLS &&
-	    m->imap.port == 143);
-	test_assert(c->smtp.tls == SD_TLS_IMAPS);	/* from smtps:// */
-	test_assert(c->smtp.timeout == 120);
-	test_assert_streq(c->calendar.timezone, "Europe/Berlin");
-	test_assert(c->calendar.days == (1u << 0 | 1u << 1 | 1u << 5));
-	test_assert(c->calendar.open == 510 && c->calendar.close == 1440);
-	test_assert(c->priorities[SD_C3].markers.n == 2);
-	test_assert_streq(c->priorities[SD_C3].markers.v[0], "Normal");
-	test_assert(c->priorities[SD_C3].escalation_window.n == 8 * 3600);
-	test_assert(c->priorities[SD_C1].markers.n == 2);
-	test_assert_streq(c->oncall_webhook, "http://127.0.0.1:9999/hook");
-	test_assert(c->oncall_max_pages_per_hour == 0);
-	test_assert(c->max_message_size == 1000);
-	test_assert(c->autoreply_limit == 0);
- out:
-	conf_free(&c);
-	strv_free(&errs);
-	strv_free(&warns);
 	free(path);
 	test_end();
 }
@@ -948,7 +747,7 @@ test_inline_password(void)
 		test_end();
 		return;
 	}
-	path = write_tmp(dir, "private.conf", minimal_text, 0600);
+	path = test_write_tmp(dir, "private.conf", minimal_text, 0600);
 	test_assert(conf_load(path, &c, &errs, &warns) == 0);
 	test_assert(warns.n == 0);
 	test_assert_streq(c ? c->mailboxes[0].imap.password : NULL, "hunter2");
@@ -1027,7 +826,7 @@ test_warnings(void)
 	}
 	for (size_t i = 0; i < nitems(t); i++) {
 		text = xasprintf("%s%s", base, t[i].text);
-		path = write_tmp(dir, "w.conf", text, 0600);
+		path = test_write_tmp(dir, "w.conf", text, 0600);
 		test_assert_idx(conf_load(path, &c, &errs, &warns) == 0, i);
 		test_assert_idx(errs.n == 0, i);
 		got = joined(&warns, path);
@@ -1049,69 +848,6 @@ test_warnings(void)
 }
 
 static void
-test_read_secret(void)
-{
-	static const struct {
-		const char	*content;	/* NULL: no such file */
-		const char	*want;		/* NULL: an error */
-	} t[] = {
-		{ "s3cret\n",		"s3cret" },
-		{ "s3cret\r\n",		"s3cret" },
-		{ "s3cret",		"s3cret" },
-		{ "first\nsecond\n",	"first" },
-		{ "  spaced  \n",	"  spaced  " },
-		{ "",			NULL },
-		{ "\n",			NULL },
-		{ NULL,			NULL },
-	};
-	struct sd_err	 err;
-	char		*dir, *path, *got, *big;
-
-	test_begin("conf: conf_read_secret");
-	if ((dir = g_dir_make_tmp("test-conf.XXXXXX", NULL)) == NULL) {
-		test_assert(dir != NULL);
-		test_end();
-		return;
-	}
-	for (size_t i = 0; i < nitems(t); i++) {
-		path = t[i].content ? write_tmp(dir, "secret", t[i].content,
-		    0600) : xasprintf("%s/missing", dir);
-		sd_err_clear(&err);
-		got = conf_read_secret(NULL, path, &err);
-		test_assert_streq_idx(got, t[i].want, i);
-		if (t[i].want == NULL) {
-			test_assert_idx(err.cls == SD_E_CONFIG, i);
-			test_assert_idx(strstr(err.msg, path) != NULL, i);
-		}
-		free(got);
-		unlink(path);
-		free(path);
-	}
-
-	/* The inline value wins; nothing at all is an error. */
-	got = conf_read_secret("inline", "/nonexistent", &err);
-	test_assert_streq(got, "inline");
-	free(got);
-	sd_err_clear(&err);
-	test_assert(conf_read_secret(NULL, NULL, &err) == NULL &&
-	    err.cls == SD_E_CONFIG);
-
-	/* A huge first line is refused without echoing it. */
-	big = xmalloc(6000);
-	memset(big, 'x', 5999);
-	big[5999] = '\0';
-	path = write_tmp(dir, "big", big, 0600);
-	test_assert(conf_read_secret(NULL, path, &err) == NULL);
-	test_assert(strstr(err.msg, "xxxxxxxx") == NULL);
-	unlink(path);
-	free(path);
-	free(big);
-	rmdir(dir);
-	g_free(dir);
-	test_end();
-}
-
-static void
 test_free_null(void)
 {
 	struct sd_conf *c = NULL;
@@ -1127,22 +863,17 @@ int
 main(void)
 {
 	static void (*const fns[])(void) = {
-		test_durations,
-		test_sizes,
-		test_prio_names,
 		test_minimal_defaults,
 		test_spec12,
 		test_example,
 		test_tier_rule,
 		test_tier_default_added,
 		test_include,
-		test_loopback,
 		test_good_fixtures,
 		test_bad_fixtures,
 		test_unreadable,
 		test_inline_password,
 		test_warnings,
-		test_read_secret,
 		test_free_null,
 		NULL
 	};
