@@ -28,6 +28,9 @@
 #define IMAP_TIMEOUT	30	/* seconds a server may stay silent */
 #define LOGIN_DEADLINE	60	/* seconds from connect to logged in */
 #define LOGOUT_DEADLINE	2	/* seconds a LOGOUT may take */
+/* Seconds one command may take in all, however the server drips its
+ * answer: a FETCH of a 16 MB batch at 140 KB/s. */
+#define CMD_DEADLINE	120
 
 const char *
 imap_strerror(int r)
@@ -79,20 +82,43 @@ intake_set_cancel(struct sd_intake *in, int fd)
 	in->cancel_fd = fd;
 }
 
+/* Frees a session.  libetpan's mailimap_free says LOGOUT on a session
+ * that still has its stream: it may, briefly (a server that does not
+ * answer is not waited for), unless logout is false (inside IDLE it
+ * would be a bad command; after a failed greeting there is nobody to
+ * tell), and then the stream is just closed. */
+static void
+imap_drop(mailimap *imap, bool logout)
+{
+	if (imap->imap_stream != NULL) {
+		if (logout) {
+			imap_stream_deadline(imap->imap_stream,
+			    LOGOUT_DEADLINE);
+			mailimap_logout(imap);
+		}
+		if (imap->imap_stream != NULL) {
+			mailstream_close(imap->imap_stream);
+			imap->imap_stream = NULL;
+		}
+	}
+	mailimap_free(imap);
+}
+
+/* Every wait of the next command ends CMD_DEADLINE from now. */
+void
+imap_cmd_deadline(struct sd_intake *in)
+{
+	imap_stream_deadline(in->imap->imap_stream, CMD_DEADLINE);
+}
+
 void
 intake_disconnect(struct sd_intake *in)
 {
 	if (in->imap == NULL)
 		return;
 	in->swept = false;
-	/* A LOGOUT inside IDLE would be a bad command; a server that does
-	 * not answer it is not waited for. */
-	if (in->imap->imap_stream != NULL && !in->idling) {
-		imap_stream_deadline(in->imap->imap_stream, LOGOUT_DEADLINE);
-		mailimap_logout(in->imap);
-	}
+	imap_drop(in->imap, !in->idling);
 	in->idling = false;
-	mailimap_free(in->imap);
 	in->imap = NULL;
 }
 
@@ -144,6 +170,11 @@ imap_open(struct sd_intake *in, struct sd_err *err)
 		if ((r = mailimap_starttls(in->imap)) != MAILIMAP_NO_ERROR)
 			return sd_err_set(err, SD_E_CONFIG, "%s: STARTTLS: %s",
 			    what, imap_strerror(r));
+		/* Bytes after the OK would pass as TLS-protected answers
+		 * (response injection, CVE-2020-15953). */
+		if (imap_stream_pending(stream))
+			return sd_err_set(err, SD_E_CONFIG, "%s: STARTTLS: "
+			    "the server sent more than its answer", what);
 		if (imap_stream_tls(stream, c->host, what, err) == -1)
 			return -1;
 	}
@@ -195,7 +226,7 @@ imap_connect(struct sd_intake *in, struct sd_err *err)
  fail:
 	explicit_bzero(pass, strlen(pass));
 	free(pass);
-	mailimap_free(in->imap);
+	imap_drop(in->imap, in->imap->imap_state != MAILIMAP_STATE_DISCONNECTED);
 	in->imap = NULL;
 	return -1;
 }
@@ -241,6 +272,7 @@ search_new(struct sd_intake *in, uint32_t last, GArray *uids,
 	/* A 0 end means '*'; the key owns the set. */
 	set = mailimap_set_new_interval(last + 1, 0);
 	key = mailimap_search_key_new_uid(set);
+	imap_cmd_deadline(in);
 	r = mailimap_uid_search(in->imap, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -343,6 +375,7 @@ uid_fetch(struct sd_intake *in, const uint32_t *uids, size_t n, bool meta,
 		    mailimap_fetch_att_new_internaldate());
 	}
 	mailimap_fetch_type_new_fetch_att_list_add(ft, body);
+	imap_cmd_deadline(in);
 	r = mailimap_uid_fetch(in->imap, set, ft, res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
@@ -467,6 +500,8 @@ imap_dispose(struct sd_intake *in, const uint32_t *uids, size_t n,
 
 	if (n == 0)
 		return 0;
+	/* One deadline for the two or three commands it takes. */
+	imap_cmd_deadline(in);
 	set = set_of(uids, n);
 	if (in->mb->processed == SD_PROC_MOVE &&
 	    mailimap_has_extension(in->imap, "MOVE")) {
@@ -527,6 +562,7 @@ sweep(struct sd_intake *in, uint32_t last, struct sd_err *err)
 		    MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL, NULL,
 		    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
 		    NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL));
+	imap_cmd_deadline(in);
 	r = mailimap_uid_search(in->imap, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -566,6 +602,7 @@ intake_poll(struct sd_intake *in, const struct sd_intake_sink *sink,
 		return -1;
 	if (in->imap == NULL && imap_connect(in, err) == -1)
 		return -1;
+	imap_cmd_deadline(in);
 	r = mailimap_select(in->imap, in->mb->imap.folder);
 	if (r != MAILIMAP_NO_ERROR) {
 		sd_err_set(err, imap_errcls(r), "intake: mailbox=%s folder=%s: "
@@ -648,6 +685,7 @@ intake_idle_begin(struct sd_intake *in, int *fd_r, bool *no_idle_r,
 	}
 	if (mail_announced(in))
 		return 1;
+	imap_cmd_deadline(in);
 	if ((r = mailimap_idle(in->imap)) != MAILIMAP_NO_ERROR) {
 		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: IDLE: %s",
 		    in->mb->name, imap_strerror(r));
@@ -673,6 +711,7 @@ intake_idle_end(struct sd_intake *in, struct sd_err *err)
 	if (!in->idling)
 		return 0;
 	in->idling = false;
+	imap_cmd_deadline(in);
 	if ((r = mailimap_idle_done(in->imap)) != MAILIMAP_NO_ERROR) {
 		sd_err_set(err, SD_E_TEMP, "intake: mailbox=%s: DONE: %s",
 		    in->mb->name, imap_strerror(r));

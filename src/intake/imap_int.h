@@ -53,7 +53,10 @@ struct body {
 
 enum { BODY_FREE, BODY_CLAIMED, BODY_PARSED };
 
-/* imap.c: the session's commands.  0, or -1 with err. */
+/* imap.c: the session's commands.  0, or -1 with err.  Each is
+ * bounded as a whole by imap_cmd_deadline, besides the stream's limit
+ * on silence. */
+void	imap_cmd_deadline(struct sd_intake *in);
 const char	*imap_strerror(int r);
 enum sd_errcls	 imap_errcls(int r);
 /* UID, RFC822.SIZE, INTERNALDATE and the first PROBE_BYTES (at most
