@@ -12,8 +12,13 @@
  * A mail is taken in on the pool thread by the sink, which in the
  * daemon holds a writer lock around its one store connection: groups of
  * different mailboxes commit one after another on one connection, and
- * fetching and parsing run in parallel outside it.  A server that hangs holds its pool thread at
- * most the session's timeouts (stream.c), and only that one.
+ * fetching and parsing run in parallel outside it.  A server that hangs
+ * or drips holds its pool thread at most the session's bounds (30 s of
+ * silence, 60 s to log in, 120 s a command; stream.c, imap.c), and only
+ * that one; a mailbox with a large backlog holds one thread until it is
+ * taken in, the other threads serve the rest.  A host name is resolved
+ * with getaddrinfo(3), which nothing can cut short: use addresses or a
+ * local resolver where that matters.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +82,21 @@ enqueue(struct serve *srv, struct slot *sl)
 	g_cond_signal(&srv->cv);
 }
 
+/* sl failed: it is tried again after a backoff that doubles, so a dead
+ * server costs nothing. */
+static void
+back_off(const struct serve *srv, struct slot *sl, gint64 now,
+    const struct sd_err *err)
+{
+	if (srv->stop)
+		return;
+	sl->backoff = sl->backoff == 0 ? 1 : sl->backoff * 2;
+	if (sl->backoff > BACKOFF_MAX)
+		sl->backoff = BACKOFF_MAX;
+	log_warnx("%s; retry in %llds", err->msg, (long long)sl->backoff);
+	sl->wake_at = now + sl->backoff * G_USEC_PER_SEC;
+}
+
 /* Polls sl's mailbox and says when it wants to be served next. */
 static void
 serve_slot(struct serve *srv, struct slot *sl)
@@ -95,26 +115,24 @@ serve_slot(struct serve *srv, struct slot *sl)
 	if (n > 0)
 		log_info("intake: mailbox=%s mails=%d", mb->name, n);
 	if (r == -1) {
-		if (srv->stop)
-			return;
-		/* Back off, doubling, so a dead server costs nothing. */
-		sl->backoff = sl->backoff == 0 ? 1 : sl->backoff * 2;
-		if (sl->backoff > BACKOFF_MAX)
-			sl->backoff = BACKOFF_MAX;
-		log_warnx("%s; retry in %llds", err.msg, (long long)sl->backoff);
-		sl->wake_at = now + sl->backoff * G_USEC_PER_SEC;
+		back_off(srv, sl, now, &err);
 		return;
 	}
-	sl->backoff = 0;
 	if (!mb->imap.idle) {
+		sl->backoff = 0;
 		sl->wake_at = now + srv->conf->poll_interval * G_USEC_PER_SEC;
 		return;
 	}
 	sd_err_clear(&err);
 	r = intake_idle_begin(sl->in, &sl->fd, &no_idle, &err);
-	if (r == -1)
-		log_warnx("%s", err.msg);
-	else if (r == 0 && no_idle)
+	/* A server that takes the poll but not the IDLE is retried as one
+	 * that failed, not at once again. */
+	if (r == -1) {
+		back_off(srv, sl, now, &err);
+		return;
+	}
+	sl->backoff = 0;
+	if (r == 0 && no_idle)
 		sl->wake_at = now + srv->conf->poll_interval * G_USEC_PER_SEC;
 	else if (r == 0)	/* the IDLE is renewed by polling again */
 		sl->wake_at = now + mb->imap.idle_renew * G_USEC_PER_SEC;

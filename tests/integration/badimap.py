@@ -27,6 +27,7 @@ one mail, and breaks it the way MODE says:
                 begins: "+ idling" and "* 2 EXISTS" in one write
   chatty-exists one mail, and "* 1 EXISTS" (no news) in the answer to
                 every UID SEARCH and UID STORE
+  idle-no       one mail; offers IDLE but answers the command with NO
   group-close   40 mails; the first session to log in has its second
                 body FETCH answered with part of a literal, then closed;
                 later sessions are served well.  \Seen is kept across
@@ -75,7 +76,8 @@ def serve(conn, mode, log):
     seen = SHARED["seen"] if mode == "group-close" else set()
     first_conn = False      # the first session that logs in
     body_fetches = 0
-    idle = mode in ("late-exists", "idle-exists", "chatty-exists")
+    idle = mode in ("late-exists", "idle-exists", "chatty-exists",
+                    "idle-no")
     caps = b"IMAP4rev1 UIDPLUS" + (b" IDLE" if idle else b"")
 
     def send(b):
@@ -152,6 +154,9 @@ def serve(conn, mode, log):
                 send(b"* %d EXISTS\r\n" % n)
             send(tag.encode() + b" OK stored\r\n")
         elif cmd.startswith("IDLE"):
+            if mode == "idle-no":
+                send(tag.encode() + b" NO not now\r\n")
+                continue
             if mode == "idle-exists" and n == 1:
                 n = 2
                 send(b"+ idling\r\n* 2 EXISTS\r\n")

@@ -179,6 +179,26 @@ else
 		"$polls SELECTs in 4 s"
 fi
 
+# A server that takes the poll but refuses IDLE is tried again after a
+# backoff (1, 2 s...), not at once again in a loop.
+start_bad idle-no
+sql "DELETE FROM cursors WHERE mailbox = 'late'" >/dev/null
+: >"$T/supportd.log"
+start_supportd
+sleep 5
+stop_supportd
+idles=$(grep -c '^IDLE' "$T/bad-idle-no.log")
+note "idle-no: $idles IDLE commands in 5 s"
+if [ "$idles" -ge 1 ] && [ "$idles" -le 4 ]; then
+	ok "idle-no: a refused IDLE is retried with backoff ($idles in 5 s)"
+else
+	not_ok "idle-no: a refused IDLE is retried with backoff" "$idles IDLE commands in 5 s"
+fi
+assert_file_contains "$T/supportd.log" 'mailbox=late: IDLE: .*; retry in 1s' \
+	"idle-no: the refusal is logged with the backoff"
+assert_file_contains "$T/supportd.log" 'mailbox=late uid=1 outcome=' \
+	"idle-no: the mail was taken in all the same"
+
 # The fetching thread fetches the next group while this one is taken in
 # (the first group is 32 mails).  When the session dies in the second
 # group's FETCH, the first group is committed all the same, the poll
