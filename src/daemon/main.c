@@ -179,7 +179,6 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		ret = err.cls == SD_E_TEMP ? EX_TEMPFAIL : EX_CANTCREAT;
 		goto out;
 	}
-	checkpoint_apart(rt->store);
 	if ((rt->outbox = outbox_new(rt->conf, &err)) == NULL) {
 		log_warnx("%s", err.msg);
 		goto out;
@@ -613,6 +612,9 @@ main(int argc, char *argv[])
 	log_info("daemon: started config=%s mailboxes=%zu once=%d", path,
 	    rt.conf->nmailboxes, once);
 	if (once) {
+		/* Here this connection is the writer; the daemon's is its
+		 * generation's, and one checkpointer is enough. */
+		checkpoint_apart(rt.store);
 		ret = cycle(&rt) == 0 ? 0 : EX_TEMPFAIL;
 		goto out_rt;
 	}

@@ -14,11 +14,16 @@
  * through a whole intake cost the writer's pwrite(2)s 60 % more CPU).
  * That checkpoint is PASSIVE and gives way to the checkpointer; past
  * CKPT_PAGES_HARD it waits for it and for readers (RESTART), so the WAL
- * never holds more than CKPT_PAGES_HARD pages and one transaction,
- * however slow the machine. */
+ * holds no more than CKPT_PAGES_HARD pages and one transaction, however
+ * slow the machine.  A reader on an old snapshot (a long supportctl
+ * report) or another connection's checkpoint can keep a RESTART from
+ * finishing: it is waited for RESTART_WAIT_MS, and tried again only
+ * CKPT_PAGES later, so such a reader costs the writer a second per 8 MB
+ * written, not the busy timeout on every commit. */
 #define CKPT_PAGES	1000
 #define CKPT_PAGES_MAX	(2 * CKPT_PAGES)
 #define CKPT_PAGES_HARD	(3 * CKPT_PAGES)
+#define RESTART_WAIT_MS	1000
 
 /* A checkpointing thread with its own connection (store_checkpoint_apart). */
 struct ckpt {
@@ -30,6 +35,7 @@ struct ckpt {
 	bool		 running;	/* in a checkpoint */
 	bool		 held;		/* the writer checkpoints: wait */
 	unsigned	 done;		/* checkpoints that succeeded */
+	int		 hard_at;	/* the writer's: next RESTART */
 };
 
 /* The writer's WAL hook: wakes the checkpointer, never waits for it
@@ -46,7 +52,7 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct ckpt *ck = arg;
 
-	if (pages >= CKPT_PAGES_HARD) {
+	if (pages >= ck->hard_at) {
 		/* SQLite does not wait for another connection's checkpoint:
 		 * wait for the thread here, and keep it out meanwhile. */
 		g_mutex_lock(&ck->mu);
@@ -54,10 +60,17 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		while (ck->running)
 			g_cond_wait(&ck->cv, &ck->mu);
 		g_mutex_unlock(&ck->mu);
+		sqlite3_busy_timeout(db, RESTART_WAIT_MS);
 		if (sqlite3_wal_checkpoint_v2(db, name,
-		    SQLITE_CHECKPOINT_RESTART, NULL, NULL) != SQLITE_OK)
-			log_warnx("store: checkpoint at %d WAL pages: %s",
-			    pages, sqlite3_errmsg(db));
+		    SQLITE_CHECKPOINT_RESTART, NULL, NULL) == SQLITE_OK)
+			ck->hard_at = CKPT_PAGES_HARD;
+		else {
+			log_warnx("store: checkpoint at %d WAL pages: %s; "
+			    "next try at %d", pages, sqlite3_errmsg(db),
+			    pages + CKPT_PAGES);
+			ck->hard_at = pages + CKPT_PAGES;
+		}
+		sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 		g_mutex_lock(&ck->mu);
 		ck->held = false;
 		g_cond_broadcast(&ck->cv);
@@ -141,6 +154,7 @@ store_checkpoint_apart(struct sd_store *st, struct sd_err *err)
 	if (st->ck != NULL)
 		return 0;
 	ck = xcalloc(1, sizeof(*ck));
+	ck->hard_at = CKPT_PAGES_HARD;
 	g_mutex_init(&ck->mu);
 	g_cond_init(&ck->cv);
 	if (sqlite3_open_v2(st->path, &ck->db, SQLITE_OPEN_READWRITE |
