@@ -24,24 +24,22 @@
 
 struct sd_store;
 
-/* Statuses, exact strings (SPEC §4). */
-#define SD_ST_OPEN		"open"
-#define SD_ST_PENDING		"pending"
-#define SD_ST_REVIEW		"review-required"
-#define SD_ST_WAITING_CUST	"waiting-on-customer"
-#define SD_ST_WAITING_DEV	"waiting-for-development"
-#define SD_ST_IN_DEV		"in-development"
-#define SD_ST_BC_TESTING	"bc-testing"
-#define SD_ST_RESOLVED		"resolved"
-#define SD_ST_CLOSED		"closed"
-/* True for one of the nine statuses. */
-bool	store_status_valid(const char *s);
+/* A ticket's status (SPEC §4).  Text only in the database and at the
+ * edges: sd_status_names[s] is its exact name. */
+enum sd_status {
+	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
+	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
+	SD_ST_CLOSED, SD_ST__COUNT
+};
+extern const char *const sd_status_names[SD_ST__COUNT];
+/* The status named s exactly, or -1. */
+int	store_status_parse(const char *s);
 
 struct sd_ticket {
 	int64_t	 id;
 	char	*mailbox;		/* owned */
 	char	*subject;
-	char	*status;
+	enum sd_status status;
 	char	*priority;		/* "C1".."C4" */
 	char	*category;
 	char	*requester_email;
@@ -162,14 +160,14 @@ int	store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 int	store_ticket_get(struct sd_store *st, int64_t id, struct sd_ticket *t,
 	    bool *found_r, struct sd_err *err);
 int	store_ticket_set_status(struct sd_store *st, int64_t id,
-	    const char *status, sd_time at, struct sd_err *err);
+	    enum sd_status status, sd_time at, struct sd_err *err);
 int	store_ticket_touch(struct sd_store *st, int64_t id, sd_time at,
 	    struct sd_err *err);
 
-/* Filters for listing; NULL fields match everything. */
+/* Filters for listing; NULL fields (a status of -1) match everything. */
 struct sd_ticket_filter {
-	const char *status;
-	const char *priority;
+	int		 status;	/* enum sd_status, or -1 */
+	const char	*priority;
 };
 typedef int (*store_ticket_cb)(void *arg, const struct sd_ticket *t);
 int	store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,

@@ -206,7 +206,7 @@ ticket_json(struct ctx *cx, GString *out, const struct sd_ticket *t)
 	json_kv_int(out, &first, "id", t->id);
 	json_kv_str(out, &first, "tag", tag);
 	json_kv_str(out, &first, "subject", t->subject);
-	json_kv_str(out, &first, "status", t->status);
+	json_kv_str(out, &first, "status", sd_status_names[t->status]);
 	json_kv_str(out, &first, "priority", t->priority);
 	json_kv_str(out, &first, "category", t->category);
 	json_kv_str(out, &first, "requester", t->requester_email);
@@ -250,7 +250,7 @@ list_one(void *arg, const struct sd_ticket *t)
 		created = sd_time_format(t->created_at,
 		    ls->cx->conf->calendar.timezone);
 		g_string_append_printf(ls->out, "%-6lld %-20s %-3s %-16s %-28s "
-		    "%s\n", (long long)t->id, t->status, t->priority, created,
+		    "%s\n", (long long)t->id, sd_status_names[t->status], t->priority, created,
 		    t->requester_email, t->subject);
 		free(created);
 	}
@@ -271,13 +271,13 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 		g_string_free(ls.out, TRUE);
 		return EX_USAGE;
 	}
-	if (lo.status && !store_status_valid(lo.status)) {
+	f.status = lo.status ? store_status_parse(lo.status) : -1;
+	if (lo.status && f.status < 0) {
 		fprintf(stderr, "supportctl: list: unknown status \"%s\"\n",
 		    lo.status);
 		g_string_free(ls.out, TRUE);
 		return EX_USAGE;
 	}
-	f.status = lo.status;
 	f.priority = lo.priority;
 	ls.json = lo.json;
 	if (lo.json)
@@ -401,7 +401,8 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 
 		g_string_append_printf(ss.out, "%s %s\nstatus: %s  priority: %s  "
 		    "category: %s\nrequester: %s  organization: %s  tier: %s\n",
-		    tag, t.subject, t.status, t.priority, t.category,
+		    tag, t.subject, sd_status_names[t.status], t.priority,
+		    t.category,
 		    t.requester_email, t.organization ? t.organization : "-",
 		    t.tier);
 		free(tag);
@@ -665,7 +666,7 @@ sample_ticket(const struct ctx *cx, const struct sd_calendar *cal,
 	t->id = 123;
 	t->mailbox = cx->conf->mailboxes[0].name;
 	t->subject = (char *)"Example: the printer is on fire";
-	t->status = (char *)SD_ST_OPEN;
+	t->status = SD_ST_OPEN;
 	t->priority = (char *)"C1";
 	t->category = (char *)"General Support";
 	t->requester_email = (char *)"ann@customer.example";

@@ -107,11 +107,6 @@ ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
 
 /* ---- agents by mail ------------------------------------------------ */
 
-static const char *const statuses[] = {
-	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
-	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
-	SD_ST_CLOSED,
-};
 static const char *const categories[] = {
 	"BUG", "Feature Request", "Existing Scope", "Information Request",
 	"General Support", "Change Request", "Duplicate",
@@ -235,8 +230,8 @@ parse_commands(const char *body, struct commands *cm)
 		while (*v == ' ')
 			v++;
 		if (g_ascii_strncasecmp(line, "#status ", 8) == 0)
-			bad = (cm->status = one_of(statuses,
-			    G_N_ELEMENTS(statuses), v)) == NULL;
+			bad = (cm->status = one_of(sd_status_names,
+			    SD_ST__COUNT, v)) == NULL;
 		else if (g_ascii_strncasecmp(line, "#priority ", 10) == 0) {
 			int pr = conf_prio_parse(v);
 
@@ -255,7 +250,7 @@ parse_commands(const char *body, struct commands *cm)
 		} else if (g_ascii_strcasecmp(line, "#internal") == 0)
 			cm->internal = true;
 		else if (g_ascii_strcasecmp(line, "#close") == 0)
-			cm->status = SD_ST_CLOSED;
+			cm->status = sd_status_names[SD_ST_CLOSED];
 		else
 			bad = true;
 		if (bad && cm->error == NULL)

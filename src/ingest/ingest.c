@@ -311,7 +311,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	memset(&t, 0, sizeof(t));
 	t.mailbox = f->mailbox->name;
 	t.subject = m->subject;
-	t.status = (char *)SD_ST_OPEN;
+	t.status = SD_ST_OPEN;
 	t.priority = (char *)conf_prio_name(prio);
 	t.category = (char *)classify_category(m->subject);
 	t.requester_email = sender;
@@ -414,8 +414,7 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	if (first_line_is(m->body, "#close"))
 		return timers_set_status(in, t, SD_ST_CLOSED, m->from.addr, now,
 		    err);
-	if (strcmp(t->status, SD_ST_WAITING_CUST) == 0 ||
-	    strcmp(t->status, SD_ST_RESOLVED) == 0)
+	if (t->status == SD_ST_WAITING_CUST || t->status == SD_ST_RESOLVED)
 		return timers_set_status(in, t, SD_ST_OPEN, m->from.addr, now,
 		    err);
 	return store_ticket_touch(in->store, t->id, now, err);
@@ -536,7 +535,7 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 				store_ticket_clear(&t);
 				goto out;
 			}
-		} else if (found && strcmp(t.status, SD_ST_CLOSED) != 0) {
+		} else if (found && t.status != SD_ST_CLOSED) {
 			*outcome_r = SD_IN_THREADED;
 			if (thread_onto(in, f, m, key, received, now, &t,
 			    err) == -1) {

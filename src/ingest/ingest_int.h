@@ -75,7 +75,7 @@ int	timers_ticket_created(const struct sd_ingest *in,
  * stops escalation and starts the auto-close clock; reopening undoes
  * that).  t->status is updated. */
 int	timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
-	    const char *status, const char *actor, sd_time now,
+	    enum sd_status status, const char *actor, sd_time now,
 	    struct sd_err *err);
 
 /* Runs fn on ticket id, loaded, inside one BEGIN IMMEDIATE transaction

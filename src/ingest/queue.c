@@ -58,7 +58,7 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.priority", t->priority);
 	tmpl_vars_set(v, "ticket.priority_meaning", prio_meaning(t->priority));
 	tmpl_vars_set(v, "ticket.category", t->category);
-	tmpl_vars_set(v, "ticket.status", t->status);
+	tmpl_vars_set(v, "ticket.status", sd_status_names[t->status]);
 	tmpl_vars_set(v, "ticket.after_hours", t->after_hours ? "yes" : "");
 	tmpl_vars_set(v, "requester.name", t->requester_name ?
 	    t->requester_name : "");

@@ -25,10 +25,9 @@
 #define TICK_BATCH	100	/* timers per transaction */
 
 static bool
-is_done(const char *status)
+is_done(enum sd_status status)
 {
-	return strcmp(status, SD_ST_RESOLVED) == 0 ||
-	    strcmp(status, SD_ST_CLOSED) == 0;
+	return status == SD_ST_RESOLVED || status == SD_ST_CLOSED;
 }
 
 static const struct sd_conf_mailbox *
@@ -83,26 +82,27 @@ timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
 
 int
 timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
-    const char *status, const char *actor, sd_time now, struct sd_err *err)
+    enum sd_status status, const char *actor, sd_time now,
+    struct sd_err *err)
 {
 	char	*detail;
-	bool	 was_resolved = strcmp(t->status, SD_ST_RESOLVED) == 0;
+	bool	 was_resolved = t->status == SD_ST_RESOLVED;
 	int	 r;
 
-	if (strcmp(t->status, status) == 0)
+	if (t->status == status)
 		return 0;
-	detail = xasprintf("%s -> %s", t->status, status);
+	detail = xasprintf("%s -> %s", sd_status_names[t->status],
+	    sd_status_names[status]);
 	r = store_ticket_set_status(in->store, t->id, status, now, err) == -1 ||
 	    store_event_add(in->store, t->id, now, actor, "status", detail,
 	    err) == -1;
 	free(detail);
 	if (r)
 		return -1;
-	free(t->status);
-	t->status = xstrdup(status);
-	if (strcmp(status, SD_ST_CLOSED) == 0)
+	t->status = status;
+	if (status == SD_ST_CLOSED)
 		return store_timer_delete(in->store, t->id, NULL, err);
-	if (strcmp(status, SD_ST_RESOLVED) == 0) {
+	if (status == SD_ST_RESOLVED) {
 		/* Resolving stops escalation; the auto-close clock starts. */
 		return store_ticket_set_resolved(in->store, t->id, now, err) ||
 		    store_timer_delete(in->store, t->id, T_ESCALATE, err) ||
@@ -197,7 +197,7 @@ fire_autoclose(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 {
 	sd_time due = t->resolved_at + in->conf->auto_close_after;
 
-	if (strcmp(t->status, SD_ST_RESOLVED) != 0)
+	if (t->status != SD_ST_RESOLVED)
 		return store_timer_delete(in->store, t->id, T_AUTOCLOSE, err);
 	if (due > now)
 		return store_timer_set(in->store, t->id, T_AUTOCLOSE, due, 0,
@@ -306,10 +306,11 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 	int		 p = -1, r;
 
 	if (strcmp(field, "status") == 0) {
-		if (!store_status_valid(value))
+		if ((r = store_status_parse(value)) < 0)
 			return sd_err_set(err, SD_E_PERM, "unknown status "
 			    "\"%s\"", value);
-		return timers_set_status(in, t, value, actor, now, err);
+		return timers_set_status(in, t, (enum sd_status)r, actor, now,
+		    err);
 	}
 	if (strcmp(field, "priority") == 0) {
 		if ((p = conf_prio_parse(value)) < 0)

@@ -149,19 +149,25 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " WHERE t.organization IS ?1 AND e.kind = 'page' AND e.at >= ?2",
 };
 
-static const char *const statuses[] = {
-	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
-	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
-	SD_ST_CLOSED,
+const char *const sd_status_names[SD_ST__COUNT] = {
+	[SD_ST_OPEN] = "open",
+	[SD_ST_PENDING] = "pending",
+	[SD_ST_REVIEW] = "review-required",
+	[SD_ST_WAITING_CUST] = "waiting-on-customer",
+	[SD_ST_WAITING_DEV] = "waiting-for-development",
+	[SD_ST_IN_DEV] = "in-development",
+	[SD_ST_BC_TESTING] = "bc-testing",
+	[SD_ST_RESOLVED] = "resolved",
+	[SD_ST_CLOSED] = "closed",
 };
 
-bool
-store_status_valid(const char *s)
+int
+store_status_parse(const char *s)
 {
-	for (size_t i = 0; s != NULL && i < nitems(statuses); i++)
-		if (strcmp(s, statuses[i]) == 0)
-			return true;
-	return false;
+	for (int i = 0; s != NULL && i < SD_ST__COUNT; i++)
+		if (strcmp(s, sd_status_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 /* The value of the integer PRAGMA name (a name from the code). */

@@ -118,7 +118,7 @@ store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 
 	bind_text(s, 1, t->mailbox);
 	bind_text(s, 2, t->subject);
-	bind_text(s, 3, t->status);
+	bind_text(s, 3, sd_status_names[t->status]);
 	bind_text(s, 4, t->priority);
 	bind_text(s, 5, t->category);
 	bind_text(s, 6, t->requester_email);
@@ -141,10 +141,15 @@ store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 static void
 read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 {
+	int st_i;
+
 	t->id = sqlite3_column_int64(s, 0);
 	t->mailbox = col_text(s, 1);
 	t->subject = col_text(s, 2);
-	t->status = col_text(s, 3);
+	/* Only the nine names are written; another, written by hand,
+	 * reads as open. */
+	st_i = store_status_parse((const char *)sqlite3_column_text(s, 3));
+	t->status = st_i < 0 ? SD_ST_OPEN : (enum sd_status)st_i;
 	t->priority = col_text(s, 4);
 	t->category = col_text(s, 5);
 	t->requester_email = col_text(s, 6);
@@ -171,7 +176,6 @@ store_ticket_clear(struct sd_ticket *t)
 {
 	free(t->mailbox);
 	free(t->subject);
-	free(t->status);
 	free(t->priority);
 	free(t->category);
 	free(t->requester_email);
@@ -202,13 +206,13 @@ store_ticket_get(struct sd_store *st, int64_t id, struct sd_ticket *t,
 }
 
 int
-store_ticket_set_status(struct sd_store *st, int64_t id, const char *status,
-    sd_time at, struct sd_err *err)
+store_ticket_set_status(struct sd_store *st, int64_t id,
+    enum sd_status status, sd_time at, struct sd_err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_TICKET_SET_STATUS);
 
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, status);
+	bind_text(s, 2, sd_status_names[status]);
 	sqlite3_bind_int64(s, 3, at);
 	return exec_stmt(st, s, "ticket set status", err);
 }
@@ -243,7 +247,8 @@ store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
 	struct sd_ticket	 t;
 	int			 r, ret = 0;
 
-	bind_text(s, 1, f ? f->status : NULL);
+	bind_text(s, 1, f && f->status >= 0 ? sd_status_names[f->status] :
+	    NULL);
 	bind_text(s, 2, f ? f->priority : NULL);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		read_ticket(s, &t);

@@ -135,7 +135,7 @@ test_ticket_and_messages(void)
 	struct sd_err		 err;
 	struct sd_ticket	 t, got;
 	struct sd_msgrec	 m;
-	struct sd_ticket_filter	 f = { NULL, "C1" };
+	struct sd_ticket_filter	 f = { -1, "C1" };
 	int64_t			 tid = 0;
 	bool			 known, found, is;
 	int			 n = 0;
@@ -259,7 +259,7 @@ test_outbox(void)
 	store_outrow_clear(&next);
 	test_assert(store_outbox_next(st, 1000, 0, &next, &found, &err) == 0 && !found);
 	test_assert(store_ticket_get(st, t.id, &got, &found, &err) == 0 && found);
-	test_assert_streq(got.status, "pending");
+	test_assert(got.status == SD_ST_PENDING);
 	test_assert(got.first_response_at == 161);
 	store_ticket_clear(&got);
 	store_close(&st);
@@ -368,12 +368,18 @@ static void
 test_status(void)
 {
 	test_begin("store: the nine statuses");
-	test_assert(store_status_valid("open"));
-	test_assert(store_status_valid("waiting-for-development"));
-	test_assert(store_status_valid("closed"));
-	test_assert(!store_status_valid("Closed"));
-	test_assert(!store_status_valid("done"));
-	test_assert(!store_status_valid(NULL));
+	test_assert(store_status_parse("open") == SD_ST_OPEN);
+	test_assert(store_status_parse("waiting-for-development") ==
+	    SD_ST_WAITING_DEV);
+	test_assert(store_status_parse("closed") == SD_ST_CLOSED);
+	test_assert(store_status_parse("Closed") == -1);
+	test_assert(store_status_parse("done") == -1);
+	test_assert(store_status_parse(NULL) == -1);
+	/* The table names every status, each once, and parses back. */
+	for (int i = 0; i < SD_ST__COUNT; i++) {
+		test_assert(sd_status_names[i] != NULL);
+		test_assert(store_status_parse(sd_status_names[i]) == i);
+	}
 	test_end();
 }
 
