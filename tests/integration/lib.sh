@@ -619,7 +619,7 @@ EOF
 	# processes keep the same clock: it drops the environment otherwise.
 	[ -z "${FAKETIME:-}" ] || printf '%s\n' "import_environment = TZ \
 CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET LD_PRELOAD \
-FAKETIME FAKETIME_NO_CACHE DONT_FAKE_MONOTONIC NO_FAKE_STAT" >>"$conf"
+FAKETIME FAKETIME_NO_CACHE DONT_FAKE_MONOTONIC NO_FAKE_STAT FAKE_UTIME" >>"$conf"
 	[ -z "${DOVECOT_EXTRA:-}" ] || printf '%s\n' "$DOVECOT_EXTRA" >>"$conf"
 }
 
