@@ -17,6 +17,12 @@
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* A wake-up pipe (non-blocking, both ends): poke writes a byte (a full
+ * pipe already means "wake up"; what names it in the log on error),
+ * drain reads all that is there. */
+void	sd_pipe_poke(int fd, const char *what);
+void	sd_pipe_drain(int fd);
+
 /* g_thread_try_new with every signal blocked in the new thread: signals
  * stay with the threads that handle them. */
 GThread	*sd_thread_try_new(const char *name, GThreadFunc fn, gpointer data,

@@ -9,9 +9,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <errno.h>
 
 #include <glib.h>
 
+#include "supportd/log.h"
 #include "supportd/util.h"
 
 static void
@@ -231,4 +234,22 @@ sd_thread_try_new(const char *name, GThreadFunc fn, gpointer data,
 	th = g_thread_try_new(name, fn, data, ge);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return th;
+}
+
+void
+sd_pipe_poke(int fd, const char *what)
+{
+	char c = 1;
+
+	if (write(fd, &c, 1) == -1 && errno != EAGAIN)
+		log_warn("%s", what);
+}
+
+void
+sd_pipe_drain(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
 }

@@ -411,23 +411,13 @@ cycle(struct runtime *rt)
 	return failed + snd.failed;
 }
 
-static void
-wake_main(void)
-{
-	char c = 1;
-
-	/* Non-blocking: a full pipe already means "wake up". */
-	if (write(wake_pipe[1], &c, 1) == -1 && errno != EAGAIN)
-		log_warn("daemon: wake pipe");
-}
-
-/* A worker committed a group: its responses can go out now, not only
- * when the whole backlog is in. */
+/* A pool thread committed a group: its responses can go out now, not
+ * only when the whole backlog is in. */
 static void
 wake_main_cb(void *arg)
 {
 	(void)arg;
-	wake_main();
+	sd_pipe_poke(wake_pipe[1], "daemon: wake pipe");
 }
 
 static void
@@ -485,7 +475,6 @@ run(const char *path, struct runtime *rt)
 	struct pollfd		 pfd;
 	struct sd_err		 err;
 	struct runtime		 next;
-	char			 buf[64];
 	int			 sent;
 
 	/* This thread handles the signals: it never waits for a
@@ -522,8 +511,7 @@ run(const char *path, struct runtime *rt)
 		pfd.fd = wake_pipe[0];
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 1000) > 0)
-			while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
-				;
+			sd_pipe_drain(wake_pipe[0]);
 	}
 	log_info("daemon: stopping");
 	generation_stop(&gen);

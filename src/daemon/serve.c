@@ -66,11 +66,7 @@ struct serve {
 static void
 wake_waiter(struct serve *srv)
 {
-	char c = 1;
-
-	/* Non-blocking: a full pipe already means "wake up". */
-	if (write(srv->wake[1], &c, 1) == -1 && errno != EAGAIN)
-		log_warn("daemon: wake pipe");
+	sd_pipe_poke(srv->wake[1], "daemon: wake pipe");
 }
 
 /* Called locked. */
@@ -171,7 +167,6 @@ waiter_main(gpointer arg)
 	struct serve	*srv = arg;
 	struct pollfd	*pfd = xcalloc(srv->n + 1, sizeof(*pfd));
 	struct slot	**of = xcalloc(srv->n + 1, sizeof(*of));
-	char		 buf[256];
 	gint64		 now, next;
 	size_t		 np;
 	int		 ms;
@@ -203,8 +198,7 @@ waiter_main(gpointer arg)
 		ms = (int)((next - now + 999) / 1000);
 		if (poll(pfd, np, ms) == -1 && errno != EINTR)
 			log_warn("daemon: poll");
-		while (read(srv->wake[0], buf, sizeof(buf)) > 0)
-			;
+		sd_pipe_drain(srv->wake[0]);
 		g_mutex_lock(&srv->mu);
 		for (size_t k = 1; k < np; k++)
 			if (pfd[k].revents != 0 && of[k]->state == SLOT_WAIT)
