@@ -71,7 +71,6 @@ struct runtime {
 	struct sd_tmpl_set	*tmpl;
 	struct sd_classifier	*classifier;
 	struct sd_calendar	*calendar;
-	struct sd_intake	**intakes;	/* one per mailbox */
 	struct sd_outbox	*outbox;
 	struct sd_ingest	 ingest;
 };
@@ -120,10 +119,6 @@ usage(FILE *f)
 static void
 runtime_free(struct runtime *rt)
 {
-	if (rt->intakes != NULL && rt->conf != NULL)
-		for (size_t i = 0; i < rt->conf->nmailboxes; i++)
-			intake_free(&rt->intakes[i]);
-	free(rt->intakes);
 	outbox_free(&rt->outbox);
 	classify_free(&rt->classifier);
 	sla_calendar_free(&rt->calendar);
@@ -183,10 +178,6 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		log_warnx("%s", err.msg);
 		goto out;
 	}
-	rt->intakes = xcalloc(rt->conf->nmailboxes, sizeof(*rt->intakes));
-	for (size_t i = 0; i < rt->conf->nmailboxes; i++)
-		rt->intakes[i] = intake_new(&rt->conf->mailboxes[i],
-		    rt->conf->max_message_size);
 	rt->ingest.conf = rt->conf;
 	rt->ingest.store = rt->store;
 	rt->ingest.tmpl = rt->tmpl;
@@ -382,15 +373,21 @@ cycle(struct runtime *rt)
 	}
 	taker_init(&tk, &rt->ingest, &never, NULL, threaded ? sender_wake :
 	    NULL, &snd);
+	/* The daemon's sessions are serve.c's; --once opens one a
+	 * mailbox for its one poll. */
 	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
+		struct sd_intake *in = intake_new(&rt->conf->mailboxes[i],
+		    rt->conf->max_message_size);
+
 		sd_err_clear(&err);
-		if (intake_poll(rt->intakes[i], &tk.sink, &n, &err) == -1) {
+		if (intake_poll(in, &tk.sink, &n, &err) == -1) {
 			if (!sig_term)
 				log_warnx("%s", err.msg);
 			failed++;
 		} else if (n > 0)
 			log_info("intake: mailbox=%s mails=%d",
 			    rt->conf->mailboxes[i].name, n);
+		intake_free(&in);
 	}
 	sd_err_clear(&err);
 	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
