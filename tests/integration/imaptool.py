@@ -145,7 +145,10 @@ def main(argv):
             if typ != "OK":
                 raise SystemExit("imaptool: APPEND failed: %s" % data)
             code = re.search(rb"APPENDUID \d+ (\d+)", data[0] or b"")
-            if date and code:
+            if date:
+                if not code:
+                    raise SystemExit("imaptool: no APPENDUID: cannot check "
+                                     "the INTERNALDATE the server kept")
                 check_date(m, folder, code.group(1).decode(), date)
             print(code.group(1).decode() if code else "")
         elif cmd == "append-many":
