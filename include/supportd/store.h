@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/util.h"
 
@@ -35,12 +36,23 @@ extern const char *const sd_status_names[SD_ST__COUNT];
 /* The status named s exactly, or -1. */
 int	store_status_parse(const char *s);
 
+/* Which way a stored mail went. */
+enum sd_dir { SD_DIR_IN, SD_DIR_OUT, SD_DIR__COUNT };
+extern const char *const sd_dir_names[SD_DIR__COUNT];
+
+/* An outbox row's state (GUIDE §3.7): queued → sending → sent | failed. */
+enum sd_out_status {
+	SD_OUT_QUEUED, SD_OUT_SENDING, SD_OUT_SENT, SD_OUT_FAILED,
+	SD_OUT__COUNT
+};
+extern const char *const sd_out_status_names[SD_OUT__COUNT];
+
 struct sd_ticket {
 	int64_t	 id;
 	char	*mailbox;		/* owned */
 	char	*subject;
 	enum sd_status status;
-	char	*priority;		/* "C1".."C4" */
+	enum sd_prio priority;
 	char	*category;
 	char	*requester_email;
 	char	*requester_name;	/* or NULL */
@@ -66,7 +78,7 @@ void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
 struct sd_msgrec {
 	int64_t		 id;
 	int64_t		 ticket_id;	/* 0: no ticket (ignored, quarantined) */
-	const char	*direction;	/* "in" or "out" */
+	enum sd_dir	 direction;
 	const char	*mailbox;
 	uint32_t	 uidvalidity;	/* incoming only */
 	uint32_t	 uid;
@@ -89,7 +101,7 @@ struct sd_outrow {
 	int64_t	 id;
 	int64_t	 ticket_id;
 	char	*kind;		/* owned: template name, "reply", ... */
-	char	*status;
+	enum sd_out_status status;
 	char	*mail_from;	/* "" for the null sender */
 	char	*rcpts;		/* newline-separated addresses */
 	char	*message_id;
@@ -167,7 +179,7 @@ int	store_ticket_touch(struct sd_store *st, int64_t id, sd_time at,
 /* Filters for listing; NULL fields (a status of -1) match everything. */
 struct sd_ticket_filter {
 	int		 status;	/* enum sd_status, or -1 */
-	const char	*priority;
+	int		 priority;	/* enum sd_prio, or -1 */
 };
 typedef int (*store_ticket_cb)(void *arg, const struct sd_ticket *t);
 int	store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
@@ -279,7 +291,7 @@ int	store_open_c1_of_org(struct sd_store *st, const char *org,
  * valid during the callback. */
 struct sd_report_row {
 	int64_t		 id;
-	const char	*priority;
+	enum sd_prio	 priority;
 	const char	*tier;
 	sd_time		 created_at;
 	sd_time		 first_response_at;

@@ -23,7 +23,7 @@ struct resp {
 };
 
 struct group {
-	char		*priority;
+	enum sd_prio	 priority;
 	char		*tier;
 	int		 tickets;
 	struct resp	 first, agent;
@@ -44,7 +44,6 @@ group_free(gpointer p)
 
 	g_array_free(g->first.secs, TRUE);
 	g_array_free(g->agent.secs, TRUE);
-	free(g->priority);
 	free(g->tier);
 	free(g);
 }
@@ -69,12 +68,13 @@ static int
 add_row(void *arg, const struct sd_report_row *row)
 {
 	struct report	*rp = arg;
-	char		*key = xasprintf("%s/%s", row->priority, row->tier);
+	char		*key = xasprintf("%d/%s", (int)row->priority,
+			    row->tier);
 	struct group	*g = g_hash_table_lookup(rp->groups, key);
 
 	if (g == NULL) {
 		g = xcalloc(1, sizeof(*g));
-		g->priority = xstrdup(row->priority);
+		g->priority = row->priority;
 		g->tier = xstrdup(row->tier);
 		g->first.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
 		g->agent.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
@@ -88,8 +88,7 @@ add_row(void *arg, const struct sd_report_row *row)
 	    row->response_due, rp->now);
 	g->level2 += row->escalation_level >= 2;
 	g->level3 += row->escalation_level >= 3;
-	g->after_hours_c1 += row->after_hours &&
-	    strcmp(row->priority, "C1") == 0;
+	g->after_hours_c1 += row->after_hours && row->priority == SD_C1;
 	g->pages += row->pages;
 	return 0;
 }
@@ -120,9 +119,9 @@ cmp_group(gconstpointer a, gconstpointer b)
 {
 	const struct group *x = *(struct group *const *)a;
 	const struct group *y = *(struct group *const *)b;
-	int c = strcmp(x->priority, y->priority);
-
-	return c ? c : strcmp(x->tier, y->tier);
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return strcmp(x->tier, y->tier);
 }
 
 static void
@@ -236,7 +235,7 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 
 		if (lo.json) {
 			g_string_append(out, i ? ",{" : "{");
-			json_kv_str(out, &f, "priority", g->priority);
+			json_kv_str(out, &f, "priority", conf_prio_name(g->priority));
 			json_kv_str(out, &f, "tier", g->tier);
 			json_kv_int(out, &f, "tickets", g->tickets);
 			resp_json(out, &f, "first_response", &g->first);
@@ -252,7 +251,8 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 			char *p90 = human(percentile(g->first.secs, 90));
 
 			g_string_append_printf(out, "%-3s %-10s %7d %6d/%-6d "
-			    "%6d/%-6d %11s %11s %6d %6d %5d\n", g->priority,
+			    "%6d/%-6d %11s %11s %6d %6d %5d\n",
+			    conf_prio_name(g->priority),
 			    g->tier, g->tickets, g->first.met, g->first.breached,
 			    g->agent.met, g->agent.breached, p50, p90,
 			    g->level2, g->level3, g->after_hours_c1);

@@ -207,7 +207,7 @@ ticket_json(struct ctx *cx, GString *out, const struct sd_ticket *t)
 	json_kv_str(out, &first, "tag", tag);
 	json_kv_str(out, &first, "subject", t->subject);
 	json_kv_str(out, &first, "status", sd_status_names[t->status]);
-	json_kv_str(out, &first, "priority", t->priority);
+	json_kv_str(out, &first, "priority", conf_prio_name(t->priority));
 	json_kv_str(out, &first, "category", t->category);
 	json_kv_str(out, &first, "requester", t->requester_email);
 	json_kv_str(out, &first, "requester_name", t->requester_name);
@@ -250,7 +250,8 @@ list_one(void *arg, const struct sd_ticket *t)
 		created = sd_time_format(t->created_at,
 		    ls->cx->conf->calendar.timezone);
 		g_string_append_printf(ls->out, "%-6lld %-20s %-3s %-16s %-28s "
-		    "%s\n", (long long)t->id, sd_status_names[t->status], t->priority, created,
+		    "%s\n", (long long)t->id, sd_status_names[t->status],
+		    conf_prio_name(t->priority), created,
 		    t->requester_email, t->subject);
 		free(created);
 	}
@@ -278,7 +279,13 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 		g_string_free(ls.out, TRUE);
 		return EX_USAGE;
 	}
-	f.priority = lo.priority;
+	f.priority = lo.priority ? conf_prio_parse(lo.priority) : -1;
+	if (lo.priority && f.priority < 0) {
+		fprintf(stderr, "supportctl: list: unknown priority \"%s\"\n",
+		    lo.priority);
+		g_string_free(ls.out, TRUE);
+		return EX_USAGE;
+	}
 	ls.json = lo.json;
 	if (lo.json)
 		g_string_append_c(ls.out, '[');
@@ -312,7 +319,8 @@ show_msg(void *arg, const struct sd_msgrec *m)
 	if (ss->json) {
 		g_string_append(ss->out, ss->n ? ",{" : "{");
 		json_kv_int(ss->out, &first, "id", m->id);
-		json_kv_str(ss->out, &first, "direction", m->direction);
+		json_kv_str(ss->out, &first, "direction",
+		    sd_dir_names[m->direction]);
 		json_kv_str(ss->out, &first, "from", m->from_addr);
 		json_kv_str(ss->out, &first, "subject", m->subject);
 		json_kv_str(ss->out, &first, "message_id", m->message_id);
@@ -325,7 +333,7 @@ show_msg(void *arg, const struct sd_msgrec *m)
 	} else {
 		at = sd_time_format(m->at, tz);
 		g_string_append_printf(ss->out, "\n--- %s %s %s from %s%s%s\n"
-		    "Subject: %s\n\n%s\n", m->direction, at, m->disposition,
+		    "Subject: %s\n\n%s\n", sd_dir_names[m->direction], at, m->disposition,
 		    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
 		    m->reason ? m->reason : "", m->subject ? m->subject : "",
 		    m->body ? m->body : "");
@@ -401,7 +409,8 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 
 		g_string_append_printf(ss.out, "%s %s\nstatus: %s  priority: %s  "
 		    "category: %s\nrequester: %s  organization: %s  tier: %s\n",
-		    tag, t.subject, sd_status_names[t.status], t.priority,
+		    tag, t.subject, sd_status_names[t.status],
+		    conf_prio_name(t.priority),
 		    t.category,
 		    t.requester_email, t.organization ? t.organization : "-",
 		    t.tier);
@@ -442,20 +451,21 @@ outbox_one(void *arg, const struct sd_outrow *o)
 		json_kv_int(ss->out, &first, "id", o->id);
 		json_kv_int_or_null(ss->out, &first, "ticket", o->ticket_id);
 		json_kv_str(ss->out, &first, "kind", o->kind);
-		json_kv_str(ss->out, &first, "status", o->status);
+		json_kv_str(ss->out, &first, "status",
+		    sd_out_status_names[o->status]);
 		json_kv_str(ss->out, &first, "rcpts", o->rcpts);
 		json_kv_str(ss->out, &first, "message_id", o->message_id);
 		json_kv_int(ss->out, &first, "attempts", o->attempts);
 		json_kv_time(ss->out, &first, "created_at", o->created_at, tz);
 		json_kv_time(ss->out, &first, "next_attempt_at",
-		    o->status && strcmp(o->status, "queued") == 0 ?
-		    o->next_attempt_at : 0, tz);
+		    o->status == SD_OUT_QUEUED ? o->next_attempt_at : 0, tz);
 		json_kv_time(ss->out, &first, "sent_at", o->sent_at, tz);
 		json_kv_str(ss->out, &first, "last_error", o->last_error);
 		g_string_append_c(ss->out, '}');
 	} else
 		g_string_append_printf(ss->out, "%-6lld %-7s ticket=%-6lld "
-		    "%-18s to=%s attempts=%d%s%s\n", (long long)o->id, o->status,
+		    "%-18s to=%s attempts=%d%s%s\n", (long long)o->id,
+		    sd_out_status_names[o->status],
 		    (long long)o->ticket_id, o->kind, o->rcpts, o->attempts,
 		    o->last_error ? " error=" : "",
 		    o->last_error ? o->last_error : "");
@@ -667,7 +677,7 @@ sample_ticket(const struct ctx *cx, const struct sd_calendar *cal,
 	t->mailbox = cx->conf->mailboxes[0].name;
 	t->subject = (char *)"Example: the printer is on fire";
 	t->status = SD_ST_OPEN;
-	t->priority = (char *)"C1";
+	t->priority = SD_C1;
 	t->category = (char *)"General Support";
 	t->requester_email = (char *)"ann@customer.example";
 	t->requester_name = (char *)"Ann Example";

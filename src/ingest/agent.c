@@ -20,7 +20,7 @@ last_in(void *arg, const struct sd_msgrec *m)
 {
 	char **id = arg;
 
-	if (strcmp(m->direction, "in") == 0 && m->message_id != NULL &&
+	if (m->direction == SD_DIR_IN && m->message_id != NULL &&
 	    strcmp(m->disposition, "ticket") == 0) {
 		free(*id);
 		*id = xstrdup(m->message_id);
@@ -45,7 +45,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	if (internal) {
 		memset(&rec, 0, sizeof(rec));
 		rec.ticket_id = t->id;
-		rec.direction = "out";
+		rec.direction = SD_DIR_OUT;
 		rec.mailbox = mb->name;
 		rec.from_addr = actor;
 		rec.disposition = "internal";

@@ -153,7 +153,7 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
     const struct sd_mail *m, const char *key, sd_time at)
 {
 	memset(rec, 0, sizeof(*rec));
-	rec->direction = "in";
+	rec->direction = SD_DIR_IN;
 	rec->mailbox = f->mailbox->name;
 	rec->uidvalidity = f->uidvalidity;
 	rec->uid = f->uid;
@@ -312,7 +312,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	t.mailbox = f->mailbox->name;
 	t.subject = m->subject;
 	t.status = SD_ST_OPEN;
-	t.priority = (char *)conf_prio_name(prio);
+	t.priority = prio;
 	t.category = (char *)classify_category(m->subject);
 	t.requester_email = sender;
 	t.requester_name = m->from.name;
@@ -341,7 +341,8 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	rec.disposition = "ticket";
 	if (store_message_insert(in->store, &rec, NULL, err) == -1)
 		goto out;
-	detail = xasprintf("priority=%s category=%s tier=%s%s%s", t.priority,
+	detail = xasprintf("priority=%s category=%s tier=%s%s%s",
+	    conf_prio_name(t.priority),
 	    t.category, t.tier, linked_to ? " follow-up-of=" : "",
 	    linked_to ? "(linked)" : "");
 	ret = store_event_add(in->store, t.id, now, "customer", "created",

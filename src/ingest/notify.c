@@ -66,7 +66,7 @@ notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
 	json_kv_int(js, &first, "ticket", t->id);
 	json_kv_str(js, &first, "tag", tag);
 	json_kv_str(js, &first, "subject", t->subject);
-	json_kv_str(js, &first, "priority", t->priority);
+	json_kv_str(js, &first, "priority", conf_prio_name(t->priority));
 	json_kv_str(js, &first, "organization", t->organization);
 	json_kv_str(js, &first, "requester", t->requester_email);
 	json_kv_time(js, &first, "created_at", t->created_at, tz);
@@ -154,7 +154,7 @@ notify_new_ticket(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
     struct sd_err *err)
 {
-	if (strcmp(t->priority, "C1") != 0)
+	if (t->priority != SD_C1)
 		return 0;
 	return t->after_hours ? page_oncall(in, mb, t, cause, now, err) :
 	    tell_team(in, mb, t, cause, now, err);

@@ -14,15 +14,16 @@
 #include "supportd/thread.h"
 
 static const char *
-prio_meaning(const char *p)
+prio_meaning(enum sd_prio p)
 {
-	if (strcmp(p, "C1") == 0)
-		return "critical: a production system is down";
-	if (strcmp(p, "C2") == 0)
-		return "high: a major function is impaired";
-	if (strcmp(p, "C3") == 0)
-		return "normal: a minor function is impaired or a question";
-	return "low: a cosmetic issue or a request";
+	static const char *const meaning[SD_NPRIO] = {
+		[SD_C1] = "critical: a production system is down",
+		[SD_C2] = "high: a major function is impaired",
+		[SD_C3] = "normal: a minor function is impaired or a question",
+		[SD_C4] = "low: a cosmetic issue or a request",
+	};
+
+	return meaning[p];
 }
 
 /* A time for a customer: "Mon 23 Nov 2026 17:00 IST" (ISO without a
@@ -55,7 +56,7 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.tag", s);
 	free(s);
 	tmpl_vars_set(v, "ticket.subject", t->subject);
-	tmpl_vars_set(v, "ticket.priority", t->priority);
+	tmpl_vars_set(v, "ticket.priority", conf_prio_name(t->priority));
 	tmpl_vars_set(v, "ticket.priority_meaning", prio_meaning(t->priority));
 	tmpl_vars_set(v, "ticket.category", t->category);
 	tmpl_vars_set(v, "ticket.status", sd_status_names[t->status]);
@@ -169,7 +170,7 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 
 	memset(&rec, 0, sizeof(rec));
 	rec.ticket_id = t->id;
-	rec.direction = "out";
+	rec.direction = SD_DIR_OUT;
 	rec.mailbox = mb->name;
 	rec.message_id = msgid;
 	rec.in_reply_to = q->in_reply_to;

@@ -44,7 +44,7 @@ static int
 schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
     struct sd_err *err)
 {
-	int	p = conf_prio_parse(t->priority);
+	int	p = t->priority;
 	int	next = t->escalation_level + 1;
 	sd_time	at;
 
@@ -64,7 +64,7 @@ schedule_reminder(const struct sd_ingest *in, const struct sd_ticket *t,
 	    t->created_at;
 	sd_time at = last + in->conf->c1_update_interval;
 
-	if (strcmp(t->priority, "C1") != 0 || is_done(t->status))
+	if (t->priority != SD_C1 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	return store_timer_set(in->store, t->id, T_REMINDER,
 	    at > now ? at : now + in->conf->c1_update_interval, 0, err);
@@ -76,7 +76,7 @@ timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
 {
 	if (schedule_escalation(in, t, err) == -1)
 		return -1;
-	return strcmp(t->priority, "C1") != 0 ? 0 :
+	return t->priority != SD_C1 ? 0 :
 	    schedule_reminder(in, t, t->created_at, err);
 }
 
@@ -169,7 +169,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	const char		*to = t->assignee;
 	int			 r = 0;
 
-	if (strcmp(t->priority, "C1") != 0 || is_done(t->status))
+	if (t->priority != SD_C1 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	if (now - last < c->c1_update_interval)	/* an agent wrote meanwhile */
 		return schedule_reminder(in, t, now, err);
@@ -326,7 +326,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		return sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
 		    "priority, category or assignee)", field);
 	detail = xasprintf("%s: %s -> %s", field,
-	    f == SD_F_PRIORITY ? t->priority : f == SD_F_CATEGORY ?
+	    f == SD_F_PRIORITY ? conf_prio_name(t->priority) :
+	    f == SD_F_CATEGORY ?
 	    t->category : t->assignee ? t->assignee : "(none)", value);
 	r = store_ticket_set_field(in->store, t->id, f, value, now, err) == -1 ||
 	    store_event_add(in->store, t->id, now, actor, field, detail,
@@ -338,8 +339,7 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		sd_time resp, res;
 
 		/* SPEC §5: due times follow the priority, from creation. */
-		free(t->priority);
-		t->priority = xstrdup(value);
+		t->priority = (enum sd_prio)p;
 		sla_due_times(in->conf, in->calendar, t->tier, (enum sd_prio)p,
 		    t->created_at, &resp, &res);
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||

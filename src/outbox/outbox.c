@@ -472,12 +472,12 @@ journal_fold(struct flush *fl, bool wait, struct sd_err *err)
 
 		if (store_outbox_get(fl->st, e->id, &o, &found, err) == -1)
 			ret = -1;
-		else if (found && strcmp(o.status, "queued") == 0 &&
+		else if (found && o.status == SD_OUT_QUEUED &&
 		    journal_tag(&o) != e->tag)
 			log_warnx("outbox: %s: row id=%lld is not the row the "
 			    "journal names (database restored?); left queued",
 			    ob->jpath, (long long)e->id);
-		else if (found && strcmp(o.status, "queued") == 0)
+		else if (found && o.status == SD_OUT_QUEUED)
 			ret = record_sent(fl->st, &o, e->at, err);
 		store_outrow_clear(&o);
 	}

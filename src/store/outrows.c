@@ -37,7 +37,8 @@ read_outrow(sqlite3_stmt *s, struct sd_outrow *o)
 	o->id = sqlite3_column_int64(s, 0);
 	o->ticket_id = sqlite3_column_int64(s, 1);
 	o->kind = col_text(s, 2);
-	o->status = col_text(s, 3);
+	o->status = (enum sd_out_status)col_name(s, 3, sd_out_status_names,
+	    SD_OUT__COUNT, SD_OUT_QUEUED);
 	o->mail_from = col_text(s, 4);
 	o->rcpts = col_text(s, 5);
 	o->message_id = col_text(s, 6);
@@ -59,7 +60,6 @@ void
 store_outrow_clear(struct sd_outrow *o)
 {
 	free(o->kind);
-	free(o->status);
 	free(o->mail_from);
 	free(o->rcpts);
 	free(o->message_id);
@@ -247,7 +247,7 @@ store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 	sqlite3_bind_int64(s, 1, since);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(s, 0);
-		row.priority = (const char *)sqlite3_column_text(s, 1);
+		row.priority = col_prio(s, 1);
 		row.tier = (const char *)sqlite3_column_text(s, 2);
 		row.created_at = sqlite3_column_int64(s, 3);
 		row.first_response_at = sqlite3_column_int64(s, 4);

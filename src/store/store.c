@@ -161,13 +161,31 @@ const char *const sd_status_names[SD_ST__COUNT] = {
 	[SD_ST_CLOSED] = "closed",
 };
 
+const char *const sd_dir_names[SD_DIR__COUNT] = {
+	[SD_DIR_IN] = "in",
+	[SD_DIR_OUT] = "out",
+};
+
+const char *const sd_out_status_names[SD_OUT__COUNT] = {
+	[SD_OUT_QUEUED] = "queued",
+	[SD_OUT_SENDING] = "sending",
+	[SD_OUT_SENT] = "sent",
+	[SD_OUT_FAILED] = "failed",
+};
+
+int
+store_name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int
 store_status_parse(const char *s)
 {
-	for (int i = 0; s != NULL && i < SD_ST__COUNT; i++)
-		if (strcmp(s, sd_status_names[i]) == 0)
-			return i;
-	return -1;
+	return store_name_index(sd_status_names, SD_ST__COUNT, s);
 }
 
 /* The value of the integer PRAGMA name (a name from the code). */

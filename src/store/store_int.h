@@ -108,6 +108,30 @@ col_text(sqlite3_stmt *s, int i)
 	return v == NULL ? NULL : xstrdup((const char *)v);
 }
 
+/* The index of the name s in names (n of them), or -1. */
+int	store_name_index(const char *const *names, int n, const char *s);
+
+/* Column i as an index into names (n of them); dflt for a name the
+ * code does not know. */
+static inline int
+col_name(sqlite3_stmt *s, int i, const char *const *names, int n, int dflt)
+{
+	int v = store_name_index(names, n,
+	    (const char *)sqlite3_column_text(s, i));
+
+	return v < 0 ? dflt : v;
+}
+
+/* Column i as a priority; one the code does not know (written by hand)
+ * reads as C3, the default. */
+static inline enum sd_prio
+col_prio(sqlite3_stmt *s, int i)
+{
+	int p = conf_prio_parse((const char *)sqlite3_column_text(s, i));
+
+	return p < 0 ? SD_C3 : (enum sd_prio)p;
+}
+
 /* Runs a statement that returns no rows. */
 static inline int
 exec_stmt(struct sd_store *st, sqlite3_stmt *s, const char *what,

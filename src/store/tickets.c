@@ -68,7 +68,7 @@ store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 	sqlite3_stmt *s = stmt(st, S_MSG_INSERT);
 
 	bind_opt_int(s, 1, m->ticket_id);
-	bind_text(s, 2, m->direction);
+	bind_text(s, 2, sd_dir_names[m->direction]);
 	bind_text(s, 3, m->mailbox);
 	bind_opt_int(s, 4, m->uidvalidity);
 	bind_opt_int(s, 5, m->uid);
@@ -119,7 +119,7 @@ store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 	bind_text(s, 1, t->mailbox);
 	bind_text(s, 2, t->subject);
 	bind_text(s, 3, sd_status_names[t->status]);
-	bind_text(s, 4, t->priority);
+	bind_text(s, 4, conf_prio_name(t->priority));
 	bind_text(s, 5, t->category);
 	bind_text(s, 6, t->requester_email);
 	bind_text(s, 7, t->requester_name);
@@ -141,16 +141,14 @@ store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 static void
 read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 {
-	int st_i;
-
 	t->id = sqlite3_column_int64(s, 0);
 	t->mailbox = col_text(s, 1);
 	t->subject = col_text(s, 2);
 	/* Only the nine names are written; another, written by hand,
 	 * reads as open. */
-	st_i = store_status_parse((const char *)sqlite3_column_text(s, 3));
-	t->status = st_i < 0 ? SD_ST_OPEN : (enum sd_status)st_i;
-	t->priority = col_text(s, 4);
+	t->status = (enum sd_status)col_name(s, 3, sd_status_names,
+	    SD_ST__COUNT, SD_ST_OPEN);
+	t->priority = col_prio(s, 4);
 	t->category = col_text(s, 5);
 	t->requester_email = col_text(s, 6);
 	t->requester_name = col_text(s, 7);
@@ -176,7 +174,6 @@ store_ticket_clear(struct sd_ticket *t)
 {
 	free(t->mailbox);
 	free(t->subject);
-	free(t->priority);
 	free(t->category);
 	free(t->requester_email);
 	free(t->requester_name);
@@ -249,7 +246,8 @@ store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
 
 	bind_text(s, 1, f && f->status >= 0 ? sd_status_names[f->status] :
 	    NULL);
-	bind_text(s, 2, f ? f->priority : NULL);
+	bind_text(s, 2, f && f->priority >= 0 ?
+	    conf_prio_name((enum sd_prio)f->priority) : NULL);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		read_ticket(s, &t);
 		ret = cb(arg, &t);
@@ -277,7 +275,8 @@ walk_messages(struct sd_store *st, sqlite3_stmt *s, store_msg_cb cb,
 		memset(&m, 0, sizeof(m));
 		m.id = sqlite3_column_int64(s, 0);
 		m.ticket_id = sqlite3_column_int64(s, 1);
-		m.direction = (const char *)sqlite3_column_text(s, 2);
+		m.direction = (enum sd_dir)col_name(s, 2, sd_dir_names,
+		    SD_DIR__COUNT, SD_DIR_IN);
 		m.mailbox = (const char *)sqlite3_column_text(s, 3);
 		m.uidvalidity = (uint32_t)sqlite3_column_int64(s, 4);
 		m.uid = (uint32_t)sqlite3_column_int64(s, 5);

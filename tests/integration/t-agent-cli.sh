@@ -61,4 +61,15 @@ assert_match "$out" "list does not take --internal" "naming the option"
 assert_exit 64 "show does not take --all" supportctl show 1 --all
 assert_exit 64 "outbox does not take --status" supportctl outbox --status open
 assert_exit 0 "--now is every command's" supportctl list --now 2026-11-20T10:00:00Z
+
+# --priority names one of the priorities, in any case.
+all=$(supportctl list --json | json_get length)
+by=0
+for p in C1 C2 c3 c4; do
+	by=$((by + $(supportctl list --priority "$p" --json | json_get length)))
+done
+assert_eq "$by" "$all" "each ticket is listed under its one priority"
+out=$(supportctl list --priority C9 2>&1)
+assert_eq "$?" 64 "an unknown priority is a usage error"
+assert_match "$out" 'unknown priority "C9"' "naming it"
 it_done

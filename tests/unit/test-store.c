@@ -128,6 +128,14 @@ count_cb(void *arg, const struct sd_ticket *t)
 	return 0;
 }
 
+/* Counts the messages that went in (arg[0]) and out (arg[1]). */
+static int
+dir_cb(void *arg, const struct sd_msgrec *m)
+{
+	((int *)arg)[m->direction == SD_DIR_OUT]++;
+	return 0;
+}
+
 static void
 test_ticket_and_messages(void)
 {
@@ -135,17 +143,17 @@ test_ticket_and_messages(void)
 	struct sd_err		 err;
 	struct sd_ticket	 t, got;
 	struct sd_msgrec	 m;
-	struct sd_ticket_filter	 f = { -1, "C1" };
+	struct sd_ticket_filter	 f = { -1, SD_C1 };
 	int64_t			 tid = 0;
 	bool			 known, found, is;
-	int			 n = 0;
+	int			 n = 0, dirs[2] = { 0, 0 };
 
 	test_begin("store: ticket, messages, dedupe, participants");
 	memset(&t, 0, sizeof(t));
 	t.mailbox = "support";
 	t.subject = "System Down";
 	t.status = SD_ST_OPEN;
-	t.priority = "C1";
+	t.priority = SD_C1;
 	t.category = "General Support";
 	t.requester_email = "ann@acme.example";
 	t.tier = "premium";
@@ -155,7 +163,7 @@ test_ticket_and_messages(void)
 	test_assert(store_ticket_insert(st, &t, &err) == 0 && t.id == 1);
 	memset(&m, 0, sizeof(m));
 	m.ticket_id = t.id;
-	m.direction = "in";
+	m.direction = SD_DIR_IN;
 	m.mailbox = "support";
 	m.uidvalidity = 1;
 	m.uid = 1;
@@ -174,7 +182,7 @@ test_ticket_and_messages(void)
 
 	/* Known by Message-ID or by dedupe key; an outgoing mail's
 	 * Message-ID is not an incoming one. */
-	m.direction = "out";
+	m.direction = SD_DIR_OUT;
 	m.ticket_id = 0;	/* on no ticket: ticket 1 keeps one message */
 	m.dedupe_key = NULL;
 	m.message_id = "out@b";
@@ -193,16 +201,23 @@ test_ticket_and_messages(void)
 	    tid == 1);
 	test_assert(store_ticket_by_message_id(st, "zz@b", &tid, &err) == 0 &&
 	    tid == 0);
+	m.ticket_id = 1;
+	m.message_id = "out2@b";
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_message_insert(st, &m, NULL, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_ticket_messages(st, 1, dir_cb, dirs, &err) == 0);
+	test_assert(dirs[0] == 1 && dirs[1] == 1);
 	test_assert(store_participant_is(st, 1, "ann@acme.EXAMPLE", &is, &err)
 	    == 0 && is);
 	test_assert(store_participant_is(st, 1, "eve@evil.example", &is, &err)
 	    == 0 && !is);
 	test_assert(store_ticket_get(st, 1, &got, &found, &err) == 0 && found);
-	test_assert_streq(got.priority, "C1");
-	test_assert(got.nmessages == 1 && got.first_response_at == 0);
+	test_assert(got.priority == SD_C1);
+	test_assert(got.nmessages == 2 && got.first_response_at == 0);
 	store_ticket_clear(&got);
 	test_assert(store_ticket_list(st, &f, count_cb, &n, &err) == 0 && n == 1);
-	f.priority = "C2";
+	f.priority = SD_C2;
 	n = 0;
 	test_assert(store_ticket_list(st, &f, count_cb, &n, &err) == 0 && n == 0);
 	test_assert(store_ticket_get(st, 99, &got, &found, &err) == 0 && !found);
@@ -224,7 +239,7 @@ test_outbox(void)
 	t.mailbox = "support";
 	t.subject = "s";
 	t.status = SD_ST_OPEN;
-	t.priority = "C3";
+	t.priority = SD_C3;
 	t.category = "General Support";
 	t.requester_email = "a@b.example";
 	t.tier = "default";
@@ -246,7 +261,7 @@ test_outbox(void)
 
 	test_assert(store_outbox_next(st, 100, 0, &next, &found, &err) == 0 && found);
 	test_assert(next.rawlen == o.rawlen && memcmp(next.raw, o.raw, o.rawlen) == 0);
-	test_assert(next.first_response);
+	test_assert(next.first_response && next.status == SD_OUT_QUEUED);
 	test_assert(store_outbox_mark_retry(st, next.id, 1, 160, "421 busy", &err) == 0);
 	store_outrow_clear(&next);
 	test_assert(store_outbox_next(st, 159, 0, &next, &found, &err) == 0 && !found);
@@ -262,6 +277,9 @@ test_outbox(void)
 	test_assert(got.status == SD_ST_PENDING);
 	test_assert(got.first_response_at == 161);
 	store_ticket_clear(&got);
+	test_assert(store_outbox_get(st, o.id, &next, &found, &err) == 0 &&
+	    found && next.status == SD_OUT_SENT && next.sent_at == 161);
+	store_outrow_clear(&next);
 	store_close(&st);
 	test_end();
 }
@@ -380,6 +398,10 @@ test_status(void)
 		test_assert(sd_status_names[i] != NULL);
 		test_assert(store_status_parse(sd_status_names[i]) == i);
 	}
+	test_assert(strcmp(sd_dir_names[SD_DIR_IN], "in") == 0 &&
+	    strcmp(sd_dir_names[SD_DIR_OUT], "out") == 0);
+	for (int i = 0; i < SD_OUT__COUNT; i++)
+		test_assert(sd_out_status_names[i] != NULL);
 	test_end();
 }
 
@@ -400,7 +422,7 @@ write_rounds(struct sd_store *st, int rounds)
 			char key[32];
 
 			snprintf(key, sizeof(key), "k%d", n);
-			m.direction = "in";
+			m.direction = SD_DIR_IN;
 			m.dedupe_key = key;
 			m.disposition = "ignored";
 			m.at = 1700000000;
