@@ -228,16 +228,16 @@ int	store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
  * marking it sent once the relay took it. */
 int	store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
 	    bool *found_r, struct sd_err *err);
-int	store_outbox_mark_sent(struct sd_store *st, int64_t id, sd_time at,
-	    struct sd_err *err);
+/* The relay accepted row o at `at`: the row is sent, its ticket (if
+ * any) gets a "mail-sent" event, and a first response sets the ticket's
+ * first_response_at and moves it from open to pending (only the first
+ * one counts).  Within the caller's transaction. */
+int	store_outbox_sent(struct sd_store *st, const struct sd_outrow *o,
+	    sd_time at, struct sd_err *err);
 int	store_outbox_mark_retry(struct sd_store *st, int64_t id, int attempts,
 	    sd_time next_at, const char *error, struct sd_err *err);
 int	store_outbox_mark_failed(struct sd_store *st, int64_t id,
 	    const char *error, struct sd_err *err);
-/* First response: status open → pending and first_response_at = at, only
- * if not set yet. */
-int	store_ticket_first_response(struct sd_store *st, int64_t id,
-	    sd_time at, struct sd_err *err);
 typedef int (*store_outbox_cb)(void *arg, const struct sd_outrow *o);
 int	store_outbox_list(struct sd_store *st, bool include_sent,
 	    store_outbox_cb cb, void *arg, struct sd_err *err);

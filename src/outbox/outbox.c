@@ -2,19 +2,8 @@
 /*
  * outbox.c - SMTP delivery of queued mail with libcurl.  One easy handle
  * per outbox so the connection to the relay is reused between rows.
- *
- * The sent journal.  Marking a row sent needs SQLite's write lock, which
- * the intake holds for a whole group of mails; waiting for it after each
- * accepted row would leave the SMTP connections idle for most of the
- * intake.  So a row the relay accepted is first appended to
- * <database>-sent (one write(2), as durable against a crash of supportd
- * as a WAL commit with synchronous=NORMAL), and marked sent in the store
- * as soon as the lock is free: after each finished transaction if no one
- * holds it, and at the latest before outbox_flush returns.  A crash in
- * between leaves the file, and the next flush marks its rows sent before
- * it sends anything, so a crash still repeats at most the rows in
- * flight.  flock(2) on the file keeps two processes (the daemon and
- * supportctl tick) from flushing at once.
+ * What the relay accepted goes to the sent journal (journal.c) first;
+ * the store records what a sent row means for its ticket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,10 +50,8 @@ outbox_new(const struct sd_conf *conf, struct sd_err *err)
 	    (ob->webhook_token = conf_read_secret(NULL,
 	    conf->oncall_webhook_token_file, err)) == NULL)
 		goto fail;
-	ob->jpath = xasprintf("%s-sent", conf->database);
-	ob->jfd = -1;
+	journal_init(&ob->journal, conf->database);
 	ob->lock_wait = -1;
-	ob->jrows = g_array_new(FALSE, FALSE, sizeof(struct jentry));
 	ob->nslots = conf->smtp.connections > 0 ? conf->smtp.connections : 1;
 	ob->slots = xcalloc((size_t)ob->nslots, sizeof(*ob->slots));
 	if ((ob->curl = curl_easy_init()) == NULL ||
@@ -98,11 +85,7 @@ outbox_free(struct sd_outbox **obp)
 		if (ob->slots[i].c)
 			curl_easy_cleanup(ob->slots[i].c);
 	free(ob->slots);
-	if (ob->jfd >= 0)
-		close(ob->jfd);
-	free(ob->jpath);
-	if (ob->jrows)
-		g_array_free(ob->jrows, TRUE);
+	journal_free(&ob->journal);
 	if (ob->multi)
 		curl_multi_cleanup(ob->multi);
 	if (ob->password) {
@@ -249,20 +232,6 @@ smtp_result(struct smtp_slot *sl, CURLcode rc, long *reply_r,
 	    code);
 }
 
-/* Inside the caller's transaction. */
-static int
-record_sent(struct sd_store *st, const struct sd_outrow *o, sd_time now,
-    struct sd_err *err)
-{
-	if (store_outbox_mark_sent(st, o->id, now, err) == -1 ||
-	    (o->ticket_id && store_event_add(st, o->ticket_id, now, "system",
-	    "mail-sent", o->kind, err) == -1) ||
-	    (o->first_response && o->ticket_id &&
-	    store_ticket_first_response(st, o->ticket_id, now, err) == -1))
-		return -1;
-	return 0;
-}
-
 struct flush {
 	struct sd_outbox	*ob;
 	struct sd_store		*st;
@@ -298,205 +267,6 @@ txn_end(struct flush *fl, int ret, struct sd_err *err)
 	return -1;
 }
 
-/* What journal_open found. */
-enum jstate {
-	J_READY,	/* open and locked */
-	J_NONE,		/* none exists and none can be made: rows are
-			 * recorded in the store one batch at a time */
-	J_BUSY,		/* another process flushes: skip this round */
-};
-
-/*
- * Opens and locks the journal.  -1 with err when a journal exists but
- * cannot be used: its rows might be sent again, so nothing is sent.
- */
-static int
-journal_open(struct sd_outbox *ob, enum jstate *js, struct sd_err *err)
-{
-	struct stat	a, b;
-	int		waited = 0;
-
-	g_array_set_size(ob->jrows, 0);
-	ob->jbroken = false;
-	/* Replaced or removed since the last flush: use the one on disk,
-	 * the one other processes lock. */
-	if (ob->jfd >= 0 && (stat(ob->jpath, &a) == -1 ||
-	    fstat(ob->jfd, &b) == -1 || a.st_ino != b.st_ino ||
-	    a.st_dev != b.st_dev)) {
-		close(ob->jfd);
-		ob->jfd = -1;
-	}
-	if (ob->jfd < 0 && (ob->jfd = open(ob->jpath,
-	    O_RDWR | O_APPEND | O_CLOEXEC)) == -1) {
-		if (errno != ENOENT)
-			return sd_err_set(err, SD_E_TEMP, "outbox: cannot open "
-			    "the sent journal %s: %s; nothing is sent until it "
-			    "can be read", ob->jpath, strerror(errno));
-		if ((ob->jfd = open(ob->jpath, O_RDWR | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0600)) == -1) {
-			if (!ob->jwarned)
-				log_warn("outbox: cannot create the sent journal "
-				    "%s; each sent row is recorded in the database "
-				    "at once", ob->jpath);
-			ob->jwarned = true;
-			*js = J_NONE;
-			return 0;
-		}
-	}
-	while (flock(ob->jfd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return sd_err_set(err, SD_E_TEMP, "outbox: flock %s: %s",
-			    ob->jpath, strerror(errno));
-		if (ob->lock_wait >= 0 && waited >= ob->lock_wait * 1000) {
-			*js = J_BUSY;
-			return 0;
-		}
-		usleep(50 * 1000);
-		waited += 50;
-	}
-	*js = J_READY;
-	return 0;
-}
-
-/* Ties a journal line to its row: a database restored beside an old
- * journal reuses ids, not Message-IDs. */
-static unsigned
-journal_tag(const struct sd_outrow *o)
-{
-	return g_str_hash(o->message_id ? o->message_id : "");
-}
-
-/* Reads what the file holds, left by a run that stopped before it could
- * mark those rows sent.  A torn last line is skipped: its row was being
- * recorded when the run died, which SPEC §10 allows to repeat.  -1 with
- * err when the file cannot be read (then nothing is sent). */
-static int
-journal_load(struct sd_outbox *ob, struct sd_err *err)
-{
-	GString		*buf = g_string_new(NULL);
-	char		 chunk[4096];
-	const char	*p, *nl, *end;
-	ssize_t		 n;
-	off_t		 off = 0;
-
-	while ((n = pread(ob->jfd, chunk, sizeof(chunk), off)) > 0) {
-		g_string_append_len(buf, chunk, n);
-		off += n;
-	}
-	if (n == -1) {
-		g_string_free(buf, TRUE);
-		return sd_err_set(err, SD_E_TEMP, "outbox: read %s: %s; "
-		    "nothing is sent until it can be read", ob->jpath,
-		    strerror(errno));
-	}
-	ob->jsize = off;
-	end = buf->str + buf->len;
-	for (p = buf->str; p < end; p = nl + 1) {
-		struct jentry	 e = { 0, 0, 0 };
-		char		*q;
-
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			log_warnx("outbox: %s: skipping a torn line", ob->jpath);
-			break;
-		}
-		/* "id at tag": NUL bytes or junk make it a bad line. */
-		e.id = g_ascii_strtoll(p, &q, 10);
-		if (*q == ' ')
-			e.at = g_ascii_strtoll(q + 1, &q, 10);
-		if (*q == ' ')
-			e.tag = (unsigned)g_ascii_strtoull(q + 1, &q, 10);
-		if (q != nl || e.id <= 0 || e.at <= 0) {
-			log_warnx("outbox: %s: skipping a bad line", ob->jpath);
-			continue;
-		}
-		g_array_append_val(ob->jrows, e);
-	}
-	if (ob->jrows->len > 0)
-		log_info("outbox: %u accepted row(s) in %s from an earlier run",
-		    ob->jrows->len, ob->jpath);
-	g_string_free(buf, TRUE);
-	return 0;
-}
-
-/* Appends an accepted row; -1 when there is no journal or the write
- * failed (then the caller marks it sent in the store at once). */
-static int
-journal_add(struct sd_outbox *ob, const struct sd_outrow *o, sd_time at)
-{
-	struct jentry	e = { o->id, at, journal_tag(o) };
-	char		line[80];
-	ssize_t		w;
-	int		n;
-
-	if (ob->jfd < 0 || ob->jbroken)
-		return -1;
-	n = snprintf(line, sizeof(line), "%lld %lld %u\n", (long long)e.id,
-	    (long long)e.at, e.tag);
-	if ((w = write(ob->jfd, line, (size_t)n)) != n) {
-		log_warn("outbox: write %s", ob->jpath);
-		/* A part of a line would run into the next one. */
-		if (w > 0 && ftruncate(ob->jfd, ob->jsize) == -1)
-			ob->jbroken = true;
-		return -1;
-	}
-	ob->jsize += n;
-	g_array_append_val(ob->jrows, e);
-	return 0;
-}
-
-/*
- * Marks the journal's rows sent in one transaction and empties it.  With
- * wait false it gives up at once when another connection is writing.
- * Rows already sent (a crash between this commit and the truncate) are
- * skipped.  -1 on a database error; the rows stay in the journal.
- */
-static int
-journal_fold(struct flush *fl, bool wait, struct sd_err *err)
-{
-	struct sd_outbox	*ob = fl->ob;
-	bool			 busy = false;
-	int			 ret = 0;
-
-	if (ob->jrows->len == 0)
-		return 0;
-	if ((wait ? store_begin(fl->st, err) :
-	    store_try_begin(fl->st, &busy, err)) == -1)
-		return -1;
-	if (busy)
-		return 0;
-	for (guint i = 0; ret == 0 && i < ob->jrows->len; i++) {
-		const struct jentry	*e = &g_array_index(ob->jrows,
-					    struct jentry, i);
-		struct sd_outrow	 o;
-		bool			 found;
-
-		if (store_outbox_get(fl->st, e->id, &o, &found, err) == -1)
-			ret = -1;
-		else if (found && o.status == SD_OUT_QUEUED &&
-		    journal_tag(&o) != e->tag)
-			log_warnx("outbox: %s: row id=%lld is not the row the "
-			    "journal names (database restored?); left queued",
-			    ob->jpath, (long long)e->id);
-		else if (found && o.status == SD_OUT_QUEUED)
-			ret = record_sent(fl->st, &o, e->at, err);
-		store_outrow_clear(&o);
-	}
-	if (ret == -1) {
-		store_rollback(fl->st);
-		return -1;
-	}
-	if (store_commit(fl->st, err) == -1)
-		return -1;
-	g_array_set_size(ob->jrows, 0);
-	/* If this fails the rows are folded again, and skipped. */
-	if (ftruncate(ob->jfd, 0) == -1) {
-		log_warn("outbox: truncate %s", ob->jpath);
-		ob->jbroken = true;
-	} else
-		ob->jsize = 0;
-	return 0;
-}
-
 /* Row o was accepted: logged, counted and journaled.  -1 when it is not
  * in the journal and must be marked sent in the store now. */
 static int
@@ -505,7 +275,7 @@ accepted(struct flush *fl, const struct sd_outrow *o)
 	log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: sent",
 	    (long long)o->id, (long long)o->ticket_id, o->kind, o->rcpts);
 	fl->sent++;
-	return journal_add(fl->ob, o, fl->now);
+	return journal_add(&fl->ob->journal, o, fl->now);
 }
 
 /* Records the outcome of row o (serr cleared when it was accepted):
@@ -522,7 +292,7 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 			return 0;
 		if (txn_need(fl, err) == -1)
 			return -1;
-		return record_sent(fl->st, o, fl->now, err);
+		return store_outbox_sent(fl->st, o, fl->now, err);
 	}
 	if (txn_need(fl, err) == -1)
 		return -1;
@@ -638,7 +408,7 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	if (deferred_r)
 		*deferred_r = 0;
 	ob->relay_down = false;
-	if (journal_open(ob, &js, err) == -1)
+	if (journal_open(&ob->journal, ob->lock_wait, &js, err) == -1)
 		return -1;
 	if (js == J_BUSY) {
 		log_debug("outbox: another process is flushing; not this time");
@@ -646,9 +416,9 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	}
 	/* Rows an earlier run had sent are marked first, or they would
 	 * be sent again. */
-	if (js == J_READY && (journal_load(ob, err) == -1 ||
-	    journal_fold(&fl, true, err) == -1)) {
-		flock(ob->jfd, LOCK_UN);
+	if (js == J_READY && (journal_load(&ob->journal, err) == -1 ||
+	    journal_fold(&ob->journal, st, true, err) == -1)) {
+		journal_unlock(&ob->journal);
 		return -1;
 	}
 	for (;;) {
@@ -706,8 +476,8 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		 * thread's time (benchmark, end to end), and each took the
 		 * write lock from the intake. */
 		if (reap(&fl, ret == 0 ? err : NULL) == -1 ||
-		    (ret == 0 && ob->jrows->len >= FOLD_ROWS &&
-		    journal_fold(&fl, false, err) == -1))
+		    (ret == 0 && ob->journal.rows->len >= FOLD_ROWS &&
+		    journal_fold(&ob->journal, st, false, err) == -1))
 			ret = -1;
 		/* Nothing in flight (reap has freed every slot) and nothing
 		 * more to start. */
@@ -720,10 +490,10 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	}
 	if (holding)		/* not posted: still due, taken next time */
 		store_outrow_clear(&hold);
-	if (journal_fold(&fl, true, ret == 0 ? err : NULL) == -1)
+	if (journal_fold(&ob->journal, st, true, ret == 0 ? err : NULL) == -1)
 		ret = -1;
 	if (js == J_READY)
-		flock(ob->jfd, LOCK_UN);
+		journal_unlock(&ob->journal);
 	ob->relay_down = fl.relay_down;
 	if (sent_r)
 		*sent_r = fl.sent;

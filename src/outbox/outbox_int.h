@@ -8,6 +8,53 @@
 
 #include "supportd/outbox.h"
 
+/* A row of the sent journal: accepted by the relay at `at`; tag is a
+ * hash of its Message-ID. */
+struct jentry {
+	int64_t		id;
+	sd_time		at;
+	unsigned	tag;
+};
+
+/* The sent journal (journal.c): rows the relay accepted that the store
+ * does not yet say are sent. */
+struct journal {
+	char	*path;		/* <database>-sent */
+	int	 fd;		/* -1: not open */
+	off_t	 size;		/* what it holds */
+	bool	 broken;	/* unusable until the next flush */
+	bool	 warned;	/* "cannot create" said */
+	GArray	*rows;		/* struct jentry */
+};
+
+/* What journal_open found. */
+enum jstate {
+	J_READY,	/* open and locked */
+	J_NONE,		/* none exists and none can be made: rows are
+			 * recorded in the store one batch at a time */
+	J_BUSY,		/* another process flushes: skip this round */
+};
+
+void	journal_init(struct journal *j, const char *database);
+void	journal_free(struct journal *j);
+/* Opens and locks the journal, waiting lock_wait seconds (-1: as long
+ * as it takes) while another process holds it.  -1 with err when a
+ * journal exists but cannot be used: its rows might be sent again, so
+ * nothing is sent. */
+int	journal_open(struct journal *j, int lock_wait, enum jstate *js,
+	    struct sd_err *err);
+void	journal_unlock(struct journal *j);
+/* Reads the rows an earlier run left; -1 with err when it cannot. */
+int	journal_load(struct journal *j, struct sd_err *err);
+/* Appends an accepted row; -1 when there is no journal or the write
+ * failed (then the caller marks it sent in the store at once). */
+int	journal_add(struct journal *j, const struct sd_outrow *o, sd_time at);
+/* Marks the journal's rows sent in the store in one transaction and
+ * empties it; with wait false it gives up at once when another
+ * connection is writing.  -1 on a database error (the rows stay). */
+int	journal_fold(struct journal *j, struct sd_store *st, bool wait,
+	    struct sd_err *err);
+
 /* One SMTP transaction in flight. */
 struct smtp_slot {
 	CURL			*c;
@@ -33,25 +80,9 @@ struct sd_outbox {
 	CURLM				*multi;
 	struct smtp_slot		*slots;
 	int				 nslots;
-	/* The sent journal (see outbox.c): rows the relay accepted that
-	 * the store does not yet say are sent. */
-	char				*jpath;		/* <database>-sent */
-	int				 jfd;		/* -1: not open */
-	off_t				 jsize;		/* what it holds */
-	bool				 jbroken;	/* unusable until the
-							 * next flush */
-	bool				 jwarned;	/* "cannot create" said */
-	GArray				*jrows;		/* struct jentry */
+	struct journal			 journal;
 	int				 lock_wait;	/* see outbox.h */
 	bool				 relay_down;	/* last flush's */
-};
-
-/* A row of the sent journal: accepted by the relay at `at`; tag is a
- * hash of its Message-ID. */
-struct jentry {
-	int64_t		id;
-	sd_time		at;
-	unsigned	tag;
 };
 
 /* Kind of the outbox rows that are webhook POSTs, not mail. */

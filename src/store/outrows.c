@@ -107,15 +107,36 @@ store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
 	return outrow_one(st, s, o, found_r, "outbox get", err);
 }
 
+/* First response: status open → pending and first_response_at = at,
+ * only if not set yet. */
+static int
+first_response(struct sd_store *st, int64_t ticket, sd_time at,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_FIRST_RESPONSE);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_stmt(st, s, "ticket first response", err);
+}
+
 int
-store_outbox_mark_sent(struct sd_store *st, int64_t id, sd_time at,
+store_outbox_sent(struct sd_store *st, const struct sd_outrow *o, sd_time at,
     struct sd_err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_OUT_SENT);
 
-	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 1, o->id);
 	sqlite3_bind_int64(s, 2, at);
-	return exec_stmt(st, s, "outbox sent", err);
+	if (exec_stmt(st, s, "outbox sent", err) == -1)
+		return -1;
+	if (o->ticket_id == 0)
+		return 0;
+	if (store_event_add(st, o->ticket_id, at, "system", "mail-sent",
+	    o->kind, err) == -1)
+		return -1;
+	return o->first_response ? first_response(st, o->ticket_id, at, err) :
+	    0;
 }
 
 int

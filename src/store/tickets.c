@@ -226,17 +226,6 @@ store_ticket_touch(struct sd_store *st, int64_t id, sd_time at,
 }
 
 int
-store_ticket_first_response(struct sd_store *st, int64_t id, sd_time at,
-    struct sd_err *err)
-{
-	sqlite3_stmt *s = stmt(st, S_TICKET_FIRST_RESPONSE);
-
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, at);
-	return exec_stmt(st, s, "ticket first response", err);
-}
-
-int
 store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
     store_ticket_cb cb, void *arg, struct sd_err *err)
 {
