@@ -15,7 +15,6 @@
 #include <glib.h>
 
 #include "supportctl.h"
-#include "supportd/json.h"
 
 struct resp {
 	int	 met, breached;
@@ -125,25 +124,20 @@ cmp_group(gconstpointer a, gconstpointer b)
 }
 
 static void
-resp_json(GString *out, bool *first, const char *key, struct resp *r)
+resp_fields(struct out *o, const char *key, struct resp *r)
 {
-	bool f = true;
-
-	json_key(out, first, key);
-	g_string_append_c(out, '{');
-	json_kv_int(out, &f, "met", r->met);
-	json_kv_int(out, &f, "breached", r->breached);
-	json_kv_int(out, &f, "responses", r->secs->len);
+	out_obj(o, key);
+	out_int(o, "met", r->met);
+	out_int(o, "breached", r->breached);
+	out_int(o, "responses", r->secs->len);
 	if (r->secs->len) {
-		json_kv_int(out, &f, "median_seconds", percentile(r->secs, 50));
-		json_kv_int(out, &f, "p90_seconds", percentile(r->secs, 90));
+		out_int(o, "median_seconds", percentile(r->secs, 50));
+		out_int(o, "p90_seconds", percentile(r->secs, 90));
 	} else {
-		json_key(out, &f, "median_seconds");
-		g_string_append(out, "null");
-		json_key(out, &f, "p90_seconds");
-		g_string_append(out, "null");
+		out_null(o, "median_seconds");
+		out_null(o, "p90_seconds");
 	}
-	g_string_append_c(out, '}');
+	out_close(o);
 }
 
 /* "1h05m" for people; "-" for nothing. */
@@ -190,10 +184,8 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 	GHashTableIter	 it;
 	gpointer	 val;
 	GPtrArray	*list;
-	GString		*out;
+	struct out	 o;
 	sd_time		 since = 0;
-	bool		 first = true;
-	int		 ret = 0;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
@@ -215,56 +207,44 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 	while (g_hash_table_iter_next(&it, NULL, &val))
 		g_ptr_array_add(list, val);
 	g_ptr_array_sort(list, cmp_group);
-	out = g_string_new(NULL);
-	if (lo.json) {
-		g_string_append_c(out, '{');
-		json_kv_time(out, &first, "since", since,
-		    cx->conf->calendar.timezone);
-		json_kv_time(out, &first, "generated_at", rp.now,
-		    cx->conf->calendar.timezone);
-		json_key(out, &first, "groups");
-		g_string_append_c(out, '[');
-	} else
-		g_string_append_printf(out, "%-3s %-10s %7s %13s %13s %11s "
-		    "%11s %6s %6s %5s\n", "pri", "tier", "tickets",
-		    "first met/br", "agent met/br", "first p50", "first p90",
-		    "esc2", "esc3", "ahC1");
+	out_begin(&o, cx, lo.json);
+	out_obj(&o, NULL);
+	out_time(&o, "since", since);
+	out_time(&o, "generated_at", rp.now);
+	out_arr(&o, "groups");
+	out_text(&o, "%-3s %-10s %7s %13s %13s %11s %11s %6s %6s %5s\n", "pri",
+	    "tier", "tickets", "first met/br", "agent met/br", "first p50",
+	    "first p90", "esc2", "esc3", "ahC1");
 	for (guint i = 0; i < list->len; i++) {
 		struct group	*g = list->pdata[i];
-		bool		 f = true;
+		char		*p50 = human(percentile(g->first.secs, 50));
+		char		*p90 = human(percentile(g->first.secs, 90));
 
-		if (lo.json) {
-			g_string_append(out, i ? ",{" : "{");
-			json_kv_str(out, &f, "priority", conf_prio_name(g->priority));
-			json_kv_str(out, &f, "tier", g->tier);
-			json_kv_int(out, &f, "tickets", g->tickets);
-			resp_json(out, &f, "first_response", &g->first);
-			resp_json(out, &f, "agent_response", &g->agent);
-			json_key(out, &f, "escalations");
-			g_string_append_printf(out, "{\"level2\":%d,\"level3\":%d}",
-			    g->level2, g->level3);
-			json_kv_int(out, &f, "after_hours_c1", g->after_hours_c1);
-			json_kv_int(out, &f, "pages", g->pages);
-			g_string_append_c(out, '}');
-		} else {
-			char *p50 = human(percentile(g->first.secs, 50));
-			char *p90 = human(percentile(g->first.secs, 90));
-
-			g_string_append_printf(out, "%-3s %-10s %7d %6d/%-6d "
-			    "%6d/%-6d %11s %11s %6d %6d %5d\n",
-			    conf_prio_name(g->priority),
-			    g->tier, g->tickets, g->first.met, g->first.breached,
-			    g->agent.met, g->agent.breached, p50, p90,
-			    g->level2, g->level3, g->after_hours_c1);
-			free(p50);
-			free(p90);
-		}
+		out_obj(&o, NULL);
+		out_str(&o, "priority", conf_prio_name(g->priority));
+		out_str(&o, "tier", g->tier);
+		out_int(&o, "tickets", g->tickets);
+		resp_fields(&o, "first_response", &g->first);
+		resp_fields(&o, "agent_response", &g->agent);
+		out_obj(&o, "escalations");
+		out_int(&o, "level2", g->level2);
+		out_int(&o, "level3", g->level3);
+		out_close(&o);
+		out_int(&o, "after_hours_c1", g->after_hours_c1);
+		out_int(&o, "pages", g->pages);
+		out_close(&o);
+		out_text(&o, "%-3s %-10s %7d %6d/%-6d %6d/%-6d %11s %11s %6d %6d "
+		    "%5d\n", conf_prio_name(g->priority), g->tier, g->tickets,
+		    g->first.met, g->first.breached, g->agent.met,
+		    g->agent.breached, p50, p90, g->level2, g->level3,
+		    g->after_hours_c1);
+		free(p50);
+		free(p90);
 	}
-	if (lo.json)
-		g_string_append(out, "]}\n");
-	fputs(out->str, stdout);
-	g_string_free(out, TRUE);
+	out_close(&o);
+	out_close(&o);
+	out_end(&o, true);
 	g_ptr_array_free(list, TRUE);
 	g_hash_table_destroy(rp.groups);
-	return ret;
+	return 0;
 }

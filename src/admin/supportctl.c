@@ -16,7 +16,6 @@
 
 #include "config.h"
 #include "supportctl.h"
-#include "supportd/json.h"
 #include "supportd/conf.h"
 #include "supportd/ingest.h"
 #include "supportd/log.h"
@@ -196,67 +195,67 @@ cmd_check_config(struct ctx *cx, int argc, char **argv)
 	return ret;
 }
 
+/* The ticket's members, in the object open on o. */
 static void
-ticket_json(struct ctx *cx, GString *out, const struct sd_ticket *t)
+ticket_fields(struct ctx *cx, struct out *o, const struct sd_ticket *t)
 {
-	const char	*tz = cx->conf->calendar.timezone;
-	char		*tag = thread_format_tag(cx->conf->ticket_tag, t->id);
-	bool		 first = true;
+	char *tag = thread_format_tag(cx->conf->ticket_tag, t->id);
 
-	json_kv_int(out, &first, "id", t->id);
-	json_kv_str(out, &first, "tag", tag);
-	json_kv_str(out, &first, "subject", t->subject);
-	json_kv_str(out, &first, "status", sd_status_names[t->status]);
-	json_kv_str(out, &first, "priority", conf_prio_name(t->priority));
-	json_kv_str(out, &first, "category", t->category);
-	json_kv_str(out, &first, "requester", t->requester_email);
-	json_kv_str(out, &first, "requester_name", t->requester_name);
-	json_kv_str(out, &first, "organization", t->organization);
-	json_kv_str(out, &first, "tier", t->tier);
-	json_kv_str(out, &first, "mailbox", t->mailbox);
-	json_kv_time(out, &first, "created_at", t->created_at, tz);
-	json_kv_time(out, &first, "updated_at", t->updated_at, tz);
-	json_kv_time(out, &first, "first_response_at", t->first_response_at, tz);
-	json_kv_time(out, &first, "agent_response_at", t->agent_response_at, tz);
-	json_kv_time(out, &first, "response_due", t->response_due, tz);
-	json_kv_time(out, &first, "resolution_due", t->resolution_due, tz);
-	json_kv_int(out, &first, "escalation_level", t->escalation_level);
-	json_kv_bool(out, &first, "after_hours", t->after_hours);
-	json_kv_str(out, &first, "assignee", t->assignee);
-	json_kv_int_or_null(out, &first, "linked_to", t->linked_to);
+	out_int(o, "id", t->id);
+	out_str(o, "tag", tag);
+	out_str(o, "subject", t->subject);
+	out_str(o, "status", sd_status_names[t->status]);
+	out_str(o, "priority", conf_prio_name(t->priority));
+	out_str(o, "category", t->category);
+	out_str(o, "requester", t->requester_email);
+	out_str(o, "requester_name", t->requester_name);
+	out_str(o, "organization", t->organization);
+	out_str(o, "tier", t->tier);
+	out_str(o, "mailbox", t->mailbox);
+	out_time(o, "created_at", t->created_at);
+	out_time(o, "updated_at", t->updated_at);
+	out_time(o, "first_response_at", t->first_response_at);
+	out_time(o, "agent_response_at", t->agent_response_at);
+	out_time(o, "response_due", t->response_due);
+	out_time(o, "resolution_due", t->resolution_due);
+	out_int(o, "escalation_level", t->escalation_level);
+	out_bool(o, "after_hours", t->after_hours);
+	out_str(o, "assignee", t->assignee);
+	out_int_or_null(o, "linked_to", t->linked_to);
 	free(tag);
 }
 
-struct list_state {
+/* The callbacks' argument. */
+struct walk {
 	struct ctx	*cx;
-	GString		*out;
-	bool		 json;
-	size_t		 n;
+	struct out	 o;
 };
 
 static int
 list_one(void *arg, const struct sd_ticket *t)
 {
-	struct list_state	*ls = arg;
-	char			*created;
-	bool			 first = false;
+	struct walk *w = arg;
 
-	if (ls->json) {
-		g_string_append(ls->out, ls->n ? ",{" : "{");
-		ticket_json(ls->cx, ls->out, t);
-		json_kv_int(ls->out, &first, "messages", t->nmessages);
-		g_string_append_c(ls->out, '}');
-	} else {
-		created = sd_time_format(t->created_at,
-		    ls->cx->conf->calendar.timezone);
-		g_string_append_printf(ls->out, "%-6lld %-20s %-3s %-16s %-28s "
-		    "%s\n", (long long)t->id, sd_status_names[t->status],
-		    conf_prio_name(t->priority), created,
-		    t->requester_email, t->subject);
-		free(created);
-	}
-	ls->n++;
+	out_obj(&w->o, NULL);
+	ticket_fields(w->cx, &w->o, t);
+	out_int(&w->o, "messages", t->nmessages);
+	out_close(&w->o);
+	out_text(&w->o, "%-6lld %-20s %-3s %-16s %-28s %s\n", (long long)t->id,
+	    sd_status_names[t->status], conf_prio_name(t->priority),
+	    out_when(&w->o, t->created_at), t->requester_email, t->subject);
 	return 0;
+}
+
+/* Ends a command's output: closes its outermost array or object and
+ * prints it when r is 0, else says what failed.  The exit status. */
+static int
+walk_end(struct walk *w, int r, const struct sd_err *err)
+{
+	out_close(&w->o);
+	if (r == -1)
+		fprintf(stderr, "supportctl: %s\n", err->msg);
+	out_end(&w->o, r == 0);
+	return r == 0 ? 0 : EX_SOFTWARE;
 }
 
 static int
@@ -264,107 +263,67 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 {
 	struct listopts		 lo;
 	struct sd_ticket_filter	 f;
-	struct list_state	 ls = { cx, g_string_new(NULL), false, 0 };
 	struct sd_err		 err;
-	int			 ret = 0;
+	struct walk		 w = { cx, { 0 } };
 
-	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc) {
-		g_string_free(ls.out, TRUE);
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
-	}
 	f.status = lo.status ? store_status_parse(lo.status) : -1;
 	if (lo.status && f.status < 0) {
 		fprintf(stderr, "supportctl: list: unknown status \"%s\"\n",
 		    lo.status);
-		g_string_free(ls.out, TRUE);
 		return EX_USAGE;
 	}
 	f.priority = lo.priority ? conf_prio_parse(lo.priority) : -1;
 	if (lo.priority && f.priority < 0) {
 		fprintf(stderr, "supportctl: list: unknown priority \"%s\"\n",
 		    lo.priority);
-		g_string_free(ls.out, TRUE);
 		return EX_USAGE;
 	}
-	ls.json = lo.json;
-	if (lo.json)
-		g_string_append_c(ls.out, '[');
-	if (store_ticket_list(cx->store, &f, list_one, &ls, &err) == -1) {
-		fprintf(stderr, "supportctl: %s\n", err.msg);
-		ret = EX_SOFTWARE;
-	} else {
-		if (lo.json)
-			g_string_append(ls.out, "]\n");
-		fputs(ls.out->str, stdout);
-	}
-	g_string_free(ls.out, TRUE);
-	return ret;
+	out_begin(&w.o, cx, lo.json);
+	out_arr(&w.o, NULL);
+	return walk_end(&w, store_ticket_list(cx->store, &f, list_one, &w,
+	    &err), &err);
 }
-
-struct show_state {
-	struct ctx	*cx;
-	GString		*out;
-	bool		 json;
-	size_t		 n;
-};
 
 static int
 show_msg(void *arg, const struct sd_msgrec *m)
 {
-	struct show_state	*ss = arg;
-	const char		*tz = ss->cx->conf->calendar.timezone;
-	char			*at;
-	bool			 first = true;
+	struct out *o = &((struct walk *)arg)->o;
 
-	if (ss->json) {
-		g_string_append(ss->out, ss->n ? ",{" : "{");
-		json_kv_int(ss->out, &first, "id", m->id);
-		json_kv_str(ss->out, &first, "direction",
-		    sd_dir_names[m->direction]);
-		json_kv_str(ss->out, &first, "from", m->from_addr);
-		json_kv_str(ss->out, &first, "subject", m->subject);
-		json_kv_str(ss->out, &first, "message_id", m->message_id);
-		json_kv_str(ss->out, &first, "in_reply_to", m->in_reply_to);
-		json_kv_str(ss->out, &first, "disposition", m->disposition);
-		json_kv_str(ss->out, &first, "reason", m->reason);
-		json_kv_time(ss->out, &first, "at", m->at, tz);
-		json_kv_str(ss->out, &first, "body", m->body);
-		g_string_append_c(ss->out, '}');
-	} else {
-		at = sd_time_format(m->at, tz);
-		g_string_append_printf(ss->out, "\n--- %s %s %s from %s%s%s\n"
-		    "Subject: %s\n\n%s\n", sd_dir_names[m->direction], at, m->disposition,
-		    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
-		    m->reason ? m->reason : "", m->subject ? m->subject : "",
-		    m->body ? m->body : "");
-		free(at);
-	}
-	ss->n++;
+	out_obj(o, NULL);
+	out_int(o, "id", m->id);
+	out_str(o, "direction", sd_dir_names[m->direction]);
+	out_str(o, "from", m->from_addr);
+	out_str(o, "subject", m->subject);
+	out_str(o, "message_id", m->message_id);
+	out_str(o, "in_reply_to", m->in_reply_to);
+	out_str(o, "disposition", m->disposition);
+	out_str(o, "reason", m->reason);
+	out_time(o, "at", m->at);
+	out_str(o, "body", m->body);
+	out_close(o);
+	out_text(o, "\n--- %s %s %s from %s%s%s\nSubject: %s\n\n%s\n",
+	    sd_dir_names[m->direction], out_when(o, m->at), m->disposition,
+	    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
+	    m->reason ? m->reason : "", m->subject ? m->subject : "",
+	    m->body ? m->body : "");
 	return 0;
 }
 
 static int
 show_event(void *arg, const struct sd_event *e)
 {
-	struct show_state	*ss = arg;
-	const char		*tz = ss->cx->conf->calendar.timezone;
-	char			*at;
-	bool			 first = true;
+	struct out *o = &((struct walk *)arg)->o;
 
-	if (ss->json) {
-		g_string_append(ss->out, ss->n ? ",{" : "{");
-		json_kv_time(ss->out, &first, "at", e->at, tz);
-		json_kv_str(ss->out, &first, "actor", e->actor);
-		json_kv_str(ss->out, &first, "kind", e->kind);
-		json_kv_str(ss->out, &first, "detail", e->detail);
-		g_string_append_c(ss->out, '}');
-	} else {
-		at = sd_time_format(e->at, tz);
-		g_string_append_printf(ss->out, "  %s %-10s %-16s %s\n", at,
-		    e->actor, e->kind, e->detail ? e->detail : "");
-		free(at);
-	}
-	ss->n++;
+	out_obj(o, NULL);
+	out_time(o, "at", e->at);
+	out_str(o, "actor", e->actor);
+	out_str(o, "kind", e->kind);
+	out_str(o, "detail", e->detail);
+	out_close(o);
+	out_text(o, "  %s %-10s %-16s %s\n", out_when(o, e->at), e->actor,
+	    e->kind, e->detail ? e->detail : "");
 	return 0;
 }
 
@@ -374,11 +333,11 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 	struct listopts		 lo;
 	struct sd_ticket	 t;
 	struct sd_err		 err;
-	struct show_state	 ss = { cx, NULL, false, 0 };
-	char			*end;
+	struct walk		 w = { cx, { 0 } };
+	char			*end, *tag;
 	int64_t			 id;
-	bool			 found, first = false;
-	int			 ret = EX_SOFTWARE;
+	bool			 found;
+	int			 r;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 1)
 		return EX_USAGE;
@@ -397,160 +356,103 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 		    (long long)id);
 		return EX_DATAERR;
 	}
-	ss.out = g_string_new(NULL);
-	ss.json = lo.json;
-	if (lo.json) {
-		g_string_append_c(ss.out, '{');
-		ticket_json(cx, ss.out, &t);
-		json_key(ss.out, &first, "messages");
-		g_string_append_c(ss.out, '[');
-	} else {
-		char *tag = thread_format_tag(cx->conf->ticket_tag, t.id);
-
-		g_string_append_printf(ss.out, "%s %s\nstatus: %s  priority: %s  "
-		    "category: %s\nrequester: %s  organization: %s  tier: %s\n",
-		    tag, t.subject, sd_status_names[t.status],
-		    conf_prio_name(t.priority),
-		    t.category,
-		    t.requester_email, t.organization ? t.organization : "-",
-		    t.tier);
-		free(tag);
-	}
-	if (store_ticket_messages(cx->store, id, show_msg, &ss, &err) == -1)
-		goto out;
-	ss.n = 0;
-	if (lo.json) {
-		g_string_append_c(ss.out, ']');
-		json_key(ss.out, &first, "events");
-		g_string_append_c(ss.out, '[');
-	} else
-		g_string_append(ss.out, "\nevents:\n");
-	if (store_ticket_events(cx->store, id, show_event, &ss, &err) == -1)
-		goto out;
-	if (lo.json)
-		g_string_append(ss.out, "]}\n");
-	fputs(ss.out->str, stdout);
-	ret = 0;
- out:
-	if (ret != 0)
-		fprintf(stderr, "supportctl: %s\n", err.msg);
+	out_begin(&w.o, cx, lo.json);
+	out_obj(&w.o, NULL);
+	ticket_fields(cx, &w.o, &t);
+	tag = thread_format_tag(cx->conf->ticket_tag, t.id);
+	out_text(&w.o, "%s %s\nstatus: %s  priority: %s  category: %s\n"
+	    "requester: %s  organization: %s  tier: %s\n", tag, t.subject,
+	    sd_status_names[t.status], conf_prio_name(t.priority), t.category,
+	    t.requester_email, t.organization ? t.organization : "-", t.tier);
+	free(tag);
+	out_arr(&w.o, "messages");
+	r = store_ticket_messages(cx->store, id, show_msg, &w, &err);
+	out_close(&w.o);
+	out_text(&w.o, "\nevents:\n");
+	out_arr(&w.o, "events");
+	if (r == 0)
+		r = store_ticket_events(cx->store, id, show_event, &w, &err);
+	out_close(&w.o);
 	store_ticket_clear(&t);
-	g_string_free(ss.out, TRUE);
-	return ret;
+	return walk_end(&w, r, &err);
 }
 
 static int
-outbox_one(void *arg, const struct sd_outrow *o)
+outbox_one(void *arg, const struct sd_outrow *r)
 {
-	struct show_state	*ss = arg;
-	const char		*tz = ss->cx->conf->calendar.timezone;
-	bool			 first = true;
+	struct out *o = &((struct walk *)arg)->o;
 
-	if (ss->json) {
-		g_string_append(ss->out, ss->n ? ",{" : "{");
-		json_kv_int(ss->out, &first, "id", o->id);
-		json_kv_int_or_null(ss->out, &first, "ticket", o->ticket_id);
-		json_kv_str(ss->out, &first, "kind", o->kind);
-		json_kv_str(ss->out, &first, "status",
-		    sd_out_status_names[o->status]);
-		json_kv_str(ss->out, &first, "rcpts", o->rcpts);
-		json_kv_str(ss->out, &first, "message_id", o->message_id);
-		json_kv_int(ss->out, &first, "attempts", o->attempts);
-		json_kv_time(ss->out, &first, "created_at", o->created_at, tz);
-		json_kv_time(ss->out, &first, "next_attempt_at",
-		    o->status == SD_OUT_QUEUED ? o->next_attempt_at : 0, tz);
-		json_kv_time(ss->out, &first, "sent_at", o->sent_at, tz);
-		json_kv_str(ss->out, &first, "last_error", o->last_error);
-		g_string_append_c(ss->out, '}');
-	} else
-		g_string_append_printf(ss->out, "%-6lld %-7s ticket=%-6lld "
-		    "%-18s to=%s attempts=%d%s%s\n", (long long)o->id,
-		    sd_out_status_names[o->status],
-		    (long long)o->ticket_id, o->kind, o->rcpts, o->attempts,
-		    o->last_error ? " error=" : "",
-		    o->last_error ? o->last_error : "");
-	ss->n++;
+	out_obj(o, NULL);
+	out_int(o, "id", r->id);
+	out_int_or_null(o, "ticket", r->ticket_id);
+	out_str(o, "kind", r->kind);
+	out_str(o, "status", sd_out_status_names[r->status]);
+	out_str(o, "rcpts", r->rcpts);
+	out_str(o, "message_id", r->message_id);
+	out_int(o, "attempts", r->attempts);
+	out_time(o, "created_at", r->created_at);
+	out_time(o, "next_attempt_at", r->status == SD_OUT_QUEUED ?
+	    r->next_attempt_at : 0);
+	out_time(o, "sent_at", r->sent_at);
+	out_str(o, "last_error", r->last_error);
+	out_close(o);
+	out_text(o, "%-6lld %-7s ticket=%-6lld %-18s to=%s attempts=%d%s%s\n",
+	    (long long)r->id, sd_out_status_names[r->status],
+	    (long long)r->ticket_id, r->kind, r->rcpts, r->attempts,
+	    r->last_error ? " error=" : "", r->last_error ? r->last_error : "");
 	return 0;
 }
 
 static int
 quarantine_one(void *arg, const struct sd_msgrec *m)
 {
-	struct show_state	*ss = arg;
-	const char		*tz = ss->cx->conf->calendar.timezone;
-	char			*at;
-	bool			 first = true;
+	struct out *o = &((struct walk *)arg)->o;
 
-	if (ss->json) {
-		g_string_append(ss->out, ss->n ? ",{" : "{");
-		json_kv_int(ss->out, &first, "id", m->id);
-		json_kv_str(ss->out, &first, "mailbox", m->mailbox);
-		json_kv_int(ss->out, &first, "uidvalidity", m->uidvalidity);
-		json_kv_int(ss->out, &first, "uid", m->uid);
-		json_kv_str(ss->out, &first, "from", m->from_addr);
-		json_kv_str(ss->out, &first, "subject", m->subject);
-		json_kv_str(ss->out, &first, "message_id", m->message_id);
-		json_kv_str(ss->out, &first, "reason", m->reason);
-		json_kv_time(ss->out, &first, "at", m->at, tz);
-		g_string_append_c(ss->out, '}');
-	} else {
-		at = sd_time_format(m->at, tz);
-		g_string_append_printf(ss->out, "%-6lld %s %s uid=%u from=%s: "
-		    "%s\n", (long long)m->id, at, m->mailbox ? m->mailbox : "-",
-		    m->uid, m->from_addr ? m->from_addr : "-",
-		    m->reason ? m->reason : "");
-		free(at);
-	}
-	ss->n++;
+	out_obj(o, NULL);
+	out_int(o, "id", m->id);
+	out_str(o, "mailbox", m->mailbox);
+	out_int(o, "uidvalidity", m->uidvalidity);
+	out_int(o, "uid", m->uid);
+	out_str(o, "from", m->from_addr);
+	out_str(o, "subject", m->subject);
+	out_str(o, "message_id", m->message_id);
+	out_str(o, "reason", m->reason);
+	out_time(o, "at", m->at);
+	out_close(o);
+	out_text(o, "%-6lld %s %s uid=%u from=%s: %s\n", (long long)m->id,
+	    out_when(o, m->at), m->mailbox ? m->mailbox : "-", m->uid,
+	    m->from_addr ? m->from_addr : "-", m->reason ? m->reason : "");
 	return 0;
 }
 
 static int
 cmd_quarantine(struct ctx *cx, int argc, char **argv)
 {
-	struct listopts		lo;
-	struct show_state	ss = { cx, NULL, false, 0 };
-	struct sd_err		err;
-	int			ret = 0;
+	struct listopts	lo;
+	struct sd_err	err;
+	struct walk	w = { cx, { 0 } };
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
-	ss.out = g_string_new(lo.json ? "[" : NULL);
-	ss.json = lo.json;
-	if (store_quarantine_list(cx->store, quarantine_one, &ss, &err) == -1) {
-		fprintf(stderr, "supportctl: %s\n", err.msg);
-		ret = EX_SOFTWARE;
-	} else {
-		if (lo.json)
-			g_string_append(ss.out, "]\n");
-		fputs(ss.out->str, stdout);
-	}
-	g_string_free(ss.out, TRUE);
-	return ret;
+	out_begin(&w.o, cx, lo.json);
+	out_arr(&w.o, NULL);
+	return walk_end(&w, store_quarantine_list(cx->store, quarantine_one,
+	    &w, &err), &err);
 }
 
 static int
 cmd_outbox(struct ctx *cx, int argc, char **argv)
 {
-	struct listopts		lo;
-	struct show_state	ss = { cx, NULL, false, 0 };
-	struct sd_err		err;
-	int			ret = 0;
+	struct listopts	lo;
+	struct sd_err	err;
+	struct walk	w = { cx, { 0 } };
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
-	ss.out = g_string_new(lo.json ? "[" : NULL);
-	ss.json = lo.json;
-	if (store_outbox_list(cx->store, lo.all, outbox_one, &ss, &err) == -1) {
-		fprintf(stderr, "supportctl: %s\n", err.msg);
-		ret = EX_SOFTWARE;
-	} else {
-		if (lo.json)
-			g_string_append(ss.out, "]\n");
-		fputs(ss.out->str, stdout);
-	}
-	g_string_free(ss.out, TRUE);
-	return ret;
+	out_begin(&w.o, cx, lo.json);
+	out_arr(&w.o, NULL);
+	return walk_end(&w, store_outbox_list(cx->store, lo.all, outbox_one,
+	    &w, &err), &err);
 }
 
 static int

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <glib.h>
+
 #include "supportd/conf.h"
 #include "supportd/ingest.h"
 #include "supportd/sla.h"
@@ -51,5 +53,36 @@ struct listopts {
  * first operand. */
 int	parse_listopts(const struct ctx *cx, int argc, char **argv,
 	    struct listopts *lo);
+
+/* A command's output (out.c): JSON members and structure are written
+ * only with --json, text only without; out_end prints it. */
+struct out {
+	GString		*s;
+	char		*tbuf;		/* out_when's */
+	bool		 json;
+	const char	*tz;
+	int		 depth;
+	bool		 first[8];	/* per depth: no member yet */
+	char		 close[8];	/* per depth: '}' or ']' */
+};
+void	out_begin(struct out *o, const struct ctx *cx, bool json);
+/* Prints (JSON gets its newline) when print; frees in any case. */
+void	out_end(struct out *o, bool print);
+/* An object or array: the member key, or (key NULL) an element. */
+void	out_obj(struct out *o, const char *key);
+void	out_arr(struct out *o, const char *key);
+void	out_close(struct out *o);
+void	out_str(struct out *o, const char *key, const char *v);
+void	out_int(struct out *o, const char *key, int64_t v);
+/* 0 is null, as for optional ids. */
+void	out_int_or_null(struct out *o, const char *key, int64_t v);
+void	out_null(struct out *o, const char *key);
+void	out_bool(struct out *o, const char *key, bool v);
+/* A time in the calendar's zone, ISO 8601 (0: null). */
+void	out_time(struct out *o, const char *key, sd_time t);
+void	out_text(struct out *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* A time for out_text, in the calendar's zone; valid until the next
+ * call. */
+const char *out_when(struct out *o, sd_time t);
 
 #endif
