@@ -87,6 +87,29 @@ test_srcpath(const char *rel)
 }
 
 char *
+test_slurp(const char *rel, size_t *len_r)
+{
+	FILE	*f = fopen(test_srcpath(rel), "rb");
+	char	*buf = NULL;
+	long	 n;
+
+	*len_r = 0;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0) {
+		buf = xmalloc(n > 0 ? (size_t)n : 1);
+		if ((*len_r = fread(buf, 1, (size_t)n, f)) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+			*len_r = 0;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+char *
 test_write_tmp(const char *dir, const char *name, const char *text,
     unsigned mode)
 {

@@ -18,6 +18,10 @@ void	test_end(void);
 int	test_run(void (*const fns[])(void));
 /* Path of a file under tests/ (uses $srcdir).  Static buffer. */
 const char *test_srcpath(const char *rel);
+/* The bytes of the file under tests/ named rel, in an exact-size buffer
+ * (no NUL after them, so ASan sees a read past the end); NULL when it
+ * cannot be read.  Caller owns. */
+char	*test_slurp(const char *rel, size_t *len_r);
 /* Writes text to dir/name with mode (aborts on failure); caller owns the
  * path returned. */
 char	*test_write_tmp(const char *dir, const char *name, const char *text,

@@ -18,6 +18,7 @@
 #include "supportd/mail.h"
 #include "supportd/robot.h"
 #include "harness.h"
+#include "mailcheck.h"
 
 struct row {
 	char	*file, *category, *expect;
@@ -28,27 +29,6 @@ static struct row *rows;
 static size_t	 nrows;
 
 static bool	 load_manifest(void);
-static char	*slurp(const char *rel, size_t *len_r);
-static bool	 utf8_ok(const char *s);
-static bool	 mail_utf8_ok(const struct sd_mail *m);
-
-static char *
-slurp(const char *rel, size_t *len_r)
-{
-	gchar	*buf = NULL;
-	gsize	 n = 0;
-	char	*copy;
-
-	*len_r = 0;
-	if (!g_file_get_contents(test_srcpath(rel), &buf, &n, NULL))
-		return NULL;
-	/* An exact-size malloc copy, so ASan sees any over-read. */
-	copy = xmalloc(n ? n : 1);
-	memcpy(copy, buf, n);
-	g_free(buf);
-	*len_r = n;
-	return copy;
-}
 
 /* Reads MANIFEST.tsv: a header line naming the columns, then one file a
  * line. */
@@ -59,7 +39,7 @@ load_manifest(void)
 	size_t	  len;
 	int	  cf = -1, cc = -1, ce = -1, ct = -1;
 
-	if ((text = slurp("fixtures/corpus/MANIFEST.tsv", &len)) == NULL)
+	if ((text = test_slurp("fixtures/corpus/MANIFEST.tsv", &len)) == NULL)
 		return false;
 	text = xrealloc(text, len + 1);
 	text[len] = '\0';
@@ -100,44 +80,6 @@ load_manifest(void)
 	return nrows > 0;
 }
 
-static bool
-utf8_ok(const char *s)
-{
-	return s == NULL || g_utf8_validate(s, -1, NULL);
-}
-
-static bool
-mail_utf8_ok(const struct sd_mail *m)
-{
-	bool ok = m->subject != NULL && m->body != NULL &&
-	    m->content_type != NULL &&
-	    utf8_ok(m->subject) && utf8_ok(m->body) &&
-	    utf8_ok(m->from.name) && utf8_ok(m->from.addr) &&
-	    utf8_ok(m->reply_to.name) && utf8_ok(m->reply_to.addr) &&
-	    utf8_ok(m->message_id) && utf8_ok(m->in_reply_to) &&
-	    utf8_ok(m->auto_submitted) && utf8_ok(m->precedence) &&
-	    utf8_ok(m->return_path) && utf8_ok(m->content_type) &&
-	    utf8_ok(m->x_supportd_ticket) &&
-	    strpbrk(m->subject, "\r\n") == NULL;
-
-	for (size_t i = 0; i < m->to.n; i++)
-		ok = ok && utf8_ok(m->to.v[i]);
-	for (size_t i = 0; i < m->cc.n; i++)
-		ok = ok && utf8_ok(m->cc.v[i]);
-	for (size_t i = 0; i < m->references.n; i++)
-		ok = ok && utf8_ok(m->references.v[i]);
-	for (size_t i = 0; i < m->auth_results.n; i++)
-		ok = ok && utf8_ok(m->auth_results.v[i]);
-	for (size_t i = 0; i < m->nattachments; i++) {
-		const char *n = m->attachments[i].name;
-
-		ok = ok && utf8_ok(n) && m->attachments[i].type != NULL &&
-		    utf8_ok(m->attachments[i].type);
-		ok = ok && (n == NULL || strpbrk(n, "/\\\r\n") == NULL);
-	}
-	return ok;
-}
-
 static void
 test_corpus_manifest(void)
 {
@@ -151,7 +93,7 @@ test_corpus_manifest(void)
 		size_t	 len;
 
 		snprintf(rel, sizeof(rel), "fixtures/corpus/%s", rows[i].file);
-		buf = slurp(rel, &len);
+		buf = test_slurp(rel, &len);
 		if (buf == NULL)
 			printf("# missing: %s\n", rel);
 		test_assert_idx(buf != NULL, i);
@@ -180,7 +122,7 @@ test_corpus_parse(void)
 		bool		 ticket = strcmp(rows[i].expect, "ticket") == 0;
 
 		snprintf(rel, sizeof(rel), "fixtures/corpus/%s", rows[i].file);
-		if ((buf = slurp(rel, &len)) == NULL)
+		if ((buf = test_slurp(rel, &len)) == NULL)
 			continue;
 		sd_err_clear(&err);
 		rc = mime_parse(buf, len, &m, &err);
@@ -234,7 +176,7 @@ test_corpus_robots(void)
 		bool		 ok = true;
 
 		snprintf(rel, sizeof(rel), "fixtures/corpus/%s", rows[i].file);
-		if ((buf = slurp(rel, &len)) == NULL)
+		if ((buf = test_slurp(rel, &len)) == NULL)
 			continue;
 		if (mime_parse(buf, len, &m, &err) == 0) {
 			why = robot_reason(m);
@@ -268,7 +210,7 @@ test_corpus_truncated(void)
 		size_t	 len;
 
 		snprintf(rel, sizeof(rel), "fixtures/corpus/%s", rows[i].file);
-		if ((buf = slurp(rel, &len)) == NULL)
+		if ((buf = test_slurp(rel, &len)) == NULL)
 			continue;
 		const size_t cuts[] = { 1, 64, len / 3, len / 2, 2 * len / 3,
 		    len > 0 ? len - 1 : 0 };
