@@ -63,7 +63,9 @@ struct sd_mail {
 	/* The work bound that cut the reading short (SPEC §3.7a), or NULL:
 	 * borrowed static text such as "more than 500 MIME parts". */
 	const char	*limit;
-	struct sd_strv	 auth_results;		/* every Authentication-Results, top first */
+	struct sd_strv	 auth_results;		/* every Authentication-Results,
+						 * top first, raw (not
+						 * RFC 2047-decoded) */
 };
 
 /*

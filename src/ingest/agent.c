@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "ingest_int.h"
+#include "supportd/authres.h"
 #include "supportd/thread.h"
 
 /* The Message-ID of the customer's last mail on the ticket. */
@@ -112,29 +113,20 @@ static const char *const categories[] = {
 	"General Support", "Change Request", "Duplicate",
 };
 
-static bool
-domain_is(const char *addr_or_domain, const char *domain)
-{
-	const char *at = strrchr(addr_or_domain, '@');
-
-	return g_ascii_strcasecmp(at ? at + 1 : addr_or_domain, domain) == 0;
-}
-
 /*
  * SPEC §9: commands count only with an Authentication-Results header
- * from trusted_authserv_id showing dkim=pass or spf=pass for the agent's
- * domain.  Only the topmost header is read: our MX adds it last, so
- * anything below it came from the sender and may be forged, and one
- * from another authserv-id is someone else's claim.  NULL when the mail
- * passes, else why not.
+ * from trusted_authserv_id showing dkim, spf or dmarc passing for the
+ * agent's domain (authres_passes).  Only the topmost header is read: our
+ * MX adds it last, so anything below it came from the sender and may be
+ * forged, and one from another authserv-id is someone else's claim.
+ * NULL when the mail passes, else why not.
  */
 static const char *
 auth_refusal(const struct sd_conf *c, const struct sd_mail *m)
 {
-	const char	*domain = strrchr(m->from.addr, '@');
-	gchar		**parts, *id;
-	const char	*why = "no dkim=pass or spf=pass for your domain in the "
-			    "trusted Authentication-Results header";
+	const char		*domain = strrchr(m->from.addr, '@');
+	const char		*why = NULL;
+	struct sd_authres	 ar;
 
 	if (!c->agents_require_auth)
 		return NULL;
@@ -143,43 +135,19 @@ auth_refusal(const struct sd_conf *c, const struct sd_mail *m)
 		    "is configured";
 	if (m->auth_results.n == 0)
 		return "the mail has no Authentication-Results header";
-	domain = domain ? domain + 1 : "";
-	parts = g_strsplit(m->auth_results.v[0], ";", -1);
-	id = g_strstrip(g_strdup(parts[0] ? parts[0] : ""));
-	/* "mx.vendor.example 1": an optional version follows the id. */
-	if (strchr(id, ' ') != NULL)
-		*strchr(id, ' ') = '\0';
-	if (g_ascii_strcasecmp(id, c->trusted_authserv_id) != 0)
+	if (authres_parse(m->auth_results.v[0], strlen(m->auth_results.v[0]),
+	    &ar) == -1)
+		why = "the topmost Authentication-Results header cannot be "
+		    "read (RFC 8601)";
+	else if (g_ascii_strcasecmp(ar.authserv_id, c->trusted_authserv_id)
+	    != 0)
 		why = "the topmost Authentication-Results header is not from "
 		    "the trusted authserv-id";
-	else
-		for (size_t i = 1; parts[i] != NULL; i++) {
-			gchar	**tok = g_strsplit_set(g_strstrip(parts[i]),
-				    " \t\r\n", -1);
-			bool	  dkim = false, spf = false, ok = false;
-
-			for (size_t k = 0; tok[k] != NULL; k++) {
-				if (k == 0) {
-					dkim = g_ascii_strcasecmp(tok[k],
-					    "dkim=pass") == 0;
-					spf = g_ascii_strcasecmp(tok[k],
-					    "spf=pass") == 0;
-				} else if (dkim && (g_str_has_prefix(tok[k],
-				    "header.d=") || g_str_has_prefix(tok[k],
-				    "header.i=")))
-					ok = ok || domain_is(tok[k] + 9, domain);
-				else if (spf && g_str_has_prefix(tok[k],
-				    "smtp.mailfrom="))
-					ok = ok || domain_is(tok[k] + 14, domain);
-			}
-			g_strfreev(tok);
-			if (ok) {
-				why = NULL;
-				break;
-			}
-		}
-	g_free(id);
-	g_strfreev(parts);
+	else if (!authres_passes(&ar, c->trusted_authserv_id,
+	    domain ? domain + 1 : NULL))
+		why = "no dkim=pass, spf=pass or dmarc=pass for your domain in "
+		    "the trusted Authentication-Results header";
+	authres_clear(&ar);
 	return why;
 }
 

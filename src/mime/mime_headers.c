@@ -144,7 +144,10 @@ mg_read_headers(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 		    m->auth_results.n < MIME_MAX_AUTHRES) {
 			char *s;
 
-			v = g_mime_header_get_value(h);
+			/* Raw, not RFC 2047-decoded: an encoded word a
+			 * sender wrote must stay one opaque token for the
+			 * RFC 8601 parser (authres.c). */
+			v = g_mime_header_get_raw_value(h);
 			s = mt_line(v != NULL ? v : "",
 			    MIME_MAX_LINE * 4);
 			strv_push(&m->auth_results, s);

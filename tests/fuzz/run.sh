@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # Runs the libFuzzer targets built by `make fuzz` (tests/fuzz/fuzz.mk):
 #
-#	tests/fuzz/run.sh SECONDS [TARGET...]	(TARGET: mime classify tmpl conf)
+#	tests/fuzz/run.sh SECONDS [TARGET...]
+#		(TARGET: mime classify authres tmpl conf)
 #
 # from the top of a configured build tree (or with builddir= and srcdir=
 # set, as `make fuzz-run` does).  Each target runs SECONDS from its seed
 # corpus:
 #	mime	 tests/fixtures/mail, tests/fixtures/corpus/**/*.eml
 #	classify tests/fuzz/subjects.txt, one subject a line
+#	authres	 tests/fuzz/authres.txt, one header value a line
 #	tmpl	 templates/ (dictionary tests/fuzz/tmpl.dict)
 #	conf	 tests/fixtures/conf/*.conf, conf/supportd.conf.example
 #		 (dictionary: the setting names of the example)
@@ -22,7 +24,7 @@ set -uo pipefail
 
 secs=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
-[ $# -gt 0 ] || set -- mime classify tmpl conf
+[ $# -gt 0 ] || set -- mime classify authres tmpl conf
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${builddir:-$(pwd)}
 fz=$builddir/tests/fuzz
@@ -44,13 +46,19 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 			-type f -name '*.eml' -exec cp -t "$d" {} +
 		echo "-max_len=65536"
 		;;
-	classify)
+	classify|authres)
+		local lines=subjects.txt
+		[ "$t" = classify ] || lines=authres.txt
 		while IFS= read -r line || [ -n "$line" ]; do
 			case $line in '#'*) continue ;; esac
 			i=$((i + 1))
 			printf '%s' "$line" >"$d/$i"
-		done <"$srcdir/tests/fuzz/subjects.txt"
-		echo "-max_len=512"
+		done <"$srcdir/tests/fuzz/$lines"
+		if [ "$t" = classify ]; then
+			echo "-max_len=512"
+		else
+			echo "-max_len=4096"
+		fi
 		;;
 	tmpl)
 		cp "$srcdir"/templates/* "$d"/

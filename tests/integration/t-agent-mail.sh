@@ -84,6 +84,23 @@ mail 'bob@vendor.example' 'Re: [Ticket#1]' \
 	'#status resolved'
 refused "a pass for another domain"
 
+# --- a pass smuggled in by the sender (issue #19 point 1) ---------------
+# Our MX writes the envelope sender and the HELO name into the header; a
+# stranger whose own domain passes SPF controls both.
+mail 'bob@vendor.example' 'Re: [Ticket#1]' \
+	'Authentication-Results: mx.vendor.example; spf=pass smtp.mailfrom="x;dkim=pass header.d=vendor.example "@evil.example' \
+	'#status resolved'
+refused "a pass inside a quoted local part"
+mail 'bob@vendor.example' 'Re: [Ticket#1]' \
+	'Authentication-Results: mx.vendor.example; spf=pass smtp.mailfrom=evil.example
+ smtp.helo==?utf-8?q?x=3B_dkim=3Dpass_header.d=3Dvendor.example?=' \
+	'#status resolved'
+refused "a pass inside an encoded word"
+mail 'bob@vendor.example' 'Re: [Ticket#1]' \
+	'Authentication-Results: mx.vendor.example; spf=fail (x; dkim=pass header.d=vendor.example) smtp.mailfrom=vendor.example' \
+	'#status resolved'
+refused "a pass inside a comment"
+
 # --- no header at all ----------------------------------------------------
 mail 'bob@vendor.example' 'Re: [Ticket#1]' '' '#status resolved'
 refused "no Authentication-Results"
@@ -96,6 +113,14 @@ text'
 refused "a bad command"
 assert_match "$(sink_body "$(sink_find '^Subject: \[Ticket#1\] Not applied' | tail -n 1)")" \
 	'cannot apply "#priority C9"' "naming the bad command"
+
+# --- OpenDKIM's header, with its "(2048-bit key; unprotected)" ----------
+mail 'bob@vendor.example' 'Re: [Ticket#1]' \
+	'Authentication-Results: mx.vendor.example; dkim=pass (2048-bit key; unprotected) header.d=vendor.example header.i=@vendor.example header.a=rsa-sha256 header.s=s1 header.b=AbCdEfGh' \
+	'#assign dave@vendor.example
+#internal
+Dave knows this printer.'
+assert_eq "$(field assignee)" "dave@vendor.example" "OpenDKIM's header passes"
 
 # --- #internal: kept, not sent ------------------------------------------
 mail 'bob@vendor.example' 'Re: [Ticket#1]' "$GOOD" '#internal

@@ -278,6 +278,18 @@ test_parse_auto_headers(void)
 		test_assert(m->cc.n == 3);
 	}
 	mail_free(&m);
+	/* Authentication-Results is kept raw: an encoded word a sender
+	 * put there is not decoded into ";dkim=pass" (issue #19). */
+	m = parse_str("Authentication-Results: mx.vendor.example; spf=pass\n"
+	    " smtp.helo==?utf-8?q?x=3B_dkim=3Dpass?=\n"
+	    "From: a@b.example\nSubject: s\n\nbody\n");
+	test_assert(m != NULL && m->auth_results.n == 1);
+	if (m != NULL && m->auth_results.n == 1) {
+		test_assert(strstr(m->auth_results.v[0],
+		    "=?utf-8?q?x=3B_dkim=3Dpass?=") != NULL);
+		test_assert(strchr(m->auth_results.v[0], '\n') == NULL);
+	}
+	mail_free(&m);
 
 	/* A person's mail: nothing set. */
 	m = parse_fixture("0001-rfc2047-utf8-b.eml", &rc);
