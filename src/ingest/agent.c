@@ -114,25 +114,19 @@ static const char *const categories[] = {
 };
 
 /*
- * SPEC §9: commands count only with an Authentication-Results header
- * from trusted_authserv_id showing dkim, spf or dmarc passing for the
- * agent's domain (authres_passes).  Only the topmost header is read: our
- * MX adds it last, so anything below it came from the sender and may be
- * forged, and one from another authserv-id is someone else's claim.
- * NULL when the mail passes, else why not.
+ * Only the topmost Authentication-Results header is read: our MX adds it
+ * last, so anything below it came from the sender and may be forged, and
+ * one from another authserv-id is someone else's claim.
  */
-static const char *
-auth_refusal(const struct sd_conf *c, const struct sd_mail *m)
+const char *
+ingest_unauthenticated(const struct sd_conf *c, const struct sd_mail *m)
 {
 	const char		*domain = strrchr(m->from.addr, '@');
 	const char		*why = NULL;
 	struct sd_authres	 ar;
 
-	if (!c->agents_require_auth)
-		return NULL;
 	if (c->trusted_authserv_id == NULL)
-		return "agents_require_auth is on but no trusted_authserv_id "
-		    "is configured";
+		return "no trusted_authserv_id is configured";
 	if (m->auth_results.n == 0)
 		return "the mail has no Authentication-Results header";
 	if (authres_parse(m->auth_results.v[0], strlen(m->auth_results.v[0]),
@@ -149,6 +143,18 @@ auth_refusal(const struct sd_conf *c, const struct sd_mail *m)
 		    "the trusted Authentication-Results header";
 	authres_clear(&ar);
 	return why;
+}
+
+/* SPEC §9: an agent's commands count only from a mail that passes. */
+static const char *
+auth_refusal(const struct sd_conf *c, const struct sd_mail *m)
+{
+	if (!c->agents_require_auth)
+		return NULL;
+	if (c->trusted_authserv_id == NULL)
+		return "agents_require_auth is on but no trusted_authserv_id "
+		    "is configured";
+	return ingest_unauthenticated(c, m);
 }
 
 struct commands {

@@ -108,44 +108,70 @@ tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
 	return 0;
 }
 
-/* The ticket this mail belongs to (§3.8 steps 1-2), or 0. */
+/* *ticket_r = id when that ticket exists and sender may thread onto it
+ * (tag_allowed), else 0; how says what named it, for the log. */
 static int
-find_thread(const struct sd_ingest *in, const struct sd_mail *m,
+thread_check(const struct sd_ingest *in, int64_t id, const char *sender,
+    const char *how, int64_t *ticket_r, struct sd_err *err)
+{
+	struct sd_ticket	t;
+	bool			found, ok = false;
+
+	*ticket_r = 0;
+	if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+		return -1;
+	if (!found)
+		return 0;
+	if (tag_allowed(in, &t, sender, &ok, err) == -1) {
+		store_ticket_clear(&t);
+		return -1;
+	}
+	store_ticket_clear(&t);
+	if (ok)
+		*ticket_r = id;
+	else
+		log_info("ingest: %s ticket=%lld from=%s: sender is no "
+		    "participant; starting a new ticket", how, (long long)id,
+		    sender);
+	return 0;
+}
+
+/*
+ * The ticket this mail belongs to (§3.8 steps 1-2), or 0.  The tag rule
+ * holds for In-Reply-To and References too: knowing a Message-ID of a
+ * ticket does not make a stranger one of its people.  Automatic mail
+ * (check false) changes nothing and only needs to be recorded where it
+ * belongs.
+ */
+static int
+find_thread(const struct sd_ingest *in, const struct sd_mail *m, bool check,
     int64_t *ticket_r, struct sd_err *err)
 {
-	int64_t			 id;
-	struct sd_ticket	 t;
-	bool			 found, ok;
+	int64_t id;
 
 	*ticket_r = 0;
 	if ((id = thread_parse_tag(m->subject, in->conf->ticket_tag)) > 0) {
-		if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+		if (thread_check(in, id, m->from.addr, "tag", ticket_r,
+		    err) == -1)
 			return -1;
-		if (found) {
-			if (tag_allowed(in, &t, m->from.addr, &ok, err) == -1) {
-				store_ticket_clear(&t);
-				return -1;
-			}
-			store_ticket_clear(&t);
-			if (ok) {
-				*ticket_r = id;
-				return 0;
-			}
-			log_info("ingest: tag=%lld from=%s: sender is no "
-			    "participant; starting a new ticket", (long long)id,
-			    m->from.addr);
-		}
+		if (*ticket_r != 0)
+			return 0;
 	}
+	id = 0;
 	if (m->in_reply_to != NULL &&
-	    store_ticket_by_message_id(in->store, m->in_reply_to, ticket_r,
+	    store_ticket_by_message_id(in->store, m->in_reply_to, &id,
 	    err) == -1)
 		return -1;
 	/* Newest reference first: it is the nearest ancestor. */
-	for (size_t i = m->references.n; *ticket_r == 0 && i > 0; i--)
+	for (size_t i = m->references.n; id == 0 && i > 0; i--)
 		if (store_ticket_by_message_id(in->store, m->references.v[i - 1],
-		    ticket_r, err) == -1)
+		    &id, err) == -1)
 			return -1;
-	return 0;
+	if (id == 0 || !check) {
+		*ticket_r = id;
+		return 0;
+	}
+	return thread_check(in, id, m->from.addr, "reply to", ticket_r, err);
 }
 
 static void
@@ -391,14 +417,30 @@ first_line_is(const char *body, const char *word)
 	return *body == '\n' || *body == '\0';
 }
 
-/* A customer's mail on an existing ticket: recorded, no acknowledgement. */
+/*
+ * A customer's mail on an existing ticket: recorded, no acknowledgement.
+ * "#close" counts only from someone who was a participant before this
+ * mail (a colleague threading by tag is not yet), and, with
+ * trusted_authserv_id set, only from an authenticated From domain: a
+ * forged From of the organization must not close its incident.
+ */
 static int
 thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
     const struct sd_mail *m, const char *key, sd_time received, sd_time now,
     struct sd_ticket *t, struct sd_err *err)
 {
-	struct sd_msgrec rec;
+	struct sd_msgrec	 rec;
+	const char		*why = NULL;
+	bool			 close, was = false;
 
+	close = first_line_is(m->body, "#close");
+	if (close && store_participant_is(in->store, t->id, m->from.addr, &was,
+	    err) == -1)
+		return -1;
+	if (close && !was)
+		why = "only a participant of the ticket may close it";
+	else if (close && in->conf->trusted_authserv_id != NULL)
+		why = ingest_unauthenticated(in->conf, m);
 	msgrec_from_mail(&rec, f, m, key, received);
 	rec.ticket_id = t->id;
 	rec.disposition = "ticket";
@@ -412,7 +454,13 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 		return -1;
 	/* SPEC §4: "#close" as the first line closes; customer mail on
 	 * waiting-on-customer or resolved reopens. */
-	if (first_line_is(m->body, "#close"))
+	if (close && why != NULL) {
+		log_info("ingest: ticket=%lld from=%s: #close refused: %s",
+		    (long long)t->id, m->from.addr, why);
+		if (store_event_add(in->store, t->id, now, m->from.addr,
+		    "close-refused", why, err) == -1)
+			return -1;
+	} else if (close)
 		return timers_set_status(in, t, SD_ST_CLOSED, m->from.addr, now,
 		    err);
 	if (t->status == SD_ST_WAITING_CUST || t->status == SD_ST_RESOLVED)
@@ -509,7 +557,7 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 			goto out;
 	} else {
 		robot = robot_reason(m);
-		if (find_thread(in, m, &tid, err) == -1)
+		if (find_thread(in, m, robot == NULL, &tid, err) == -1)
 			goto out;
 		memset(&t, 0, sizeof(t));
 		found = false;

@@ -15,6 +15,12 @@
 int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
 
+/* NULL when m's topmost Authentication-Results header is from
+ * trusted_authserv_id and shows dkim, spf or dmarc passing for the From
+ * domain (authres_passes); else why not, for people. */
+const char *ingest_unauthenticated(const struct sd_conf *c,
+	    const struct sd_mail *m);
+
 /* One outgoing mail of a ticket, all borrowed. */
 struct sd_queued {
 	const char		*kind;		/* template name, "reply", ... */
