@@ -155,11 +155,13 @@ int	store_cursor_get(struct sd_store *st, const char *mailbox,
 int	store_cursor_set(struct sd_store *st, const char *mailbox,
 	    uint32_t uidvalidity, uint32_t last_uid, struct sd_err *err);
 
-/* Whether an incoming mail is stored already: one with this Message-ID
- * (when not NULL) or this dedupe key.  The check and the insert share a
- * write transaction, so nothing can come between them. */
-int	store_message_known(struct sd_store *st, const char *message_id,
-	    const char *dedupe_key, bool *known_r, struct sd_err *err);
+/* Whether incoming mail m is stored already: by its dedupe key, or by
+ * its Message-ID (when not NULL) with the same sender and text, so that
+ * another mail reusing a Message-ID is not taken for a redelivery.  The
+ * check and the insert share a write transaction, so nothing can come
+ * between them. */
+int	store_message_known(struct sd_store *st, const struct sd_msgrec *m,
+	    bool *known_r, struct sd_err *err);
 int	store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 	    int64_t *id_r, struct sd_err *err);
 /* The ticket holding a mail (in or out) with this Message-ID; 0 if none. */

@@ -534,6 +534,7 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 {
 	const struct sd_mail	*m = f->mail;	/* intake's; not freed here */
 	struct sd_ticket	 t;
+	struct sd_msgrec	 probe;
 	const char		*robot;
 	char			*key = NULL;
 	sd_time			 now = sd_now(), received;
@@ -544,8 +545,9 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	*ticket_r = 0;
 	received = received_time(f->internaldate, now);
 	key = dedupe_key(m, f);
-	if (store_message_known(in->store, mail_msgid(m), key, &known,
-	    err) == -1)
+	msgrec_from_mail(&probe, f, m, key, received);
+	probe.message_id = mail_msgid(m);
+	if (store_message_known(in->store, &probe, &known, err) == -1)
 		goto out;
 	if (known) {
 		*outcome_r = SD_IN_DUPLICATE;

@@ -49,10 +49,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_CURSOR_SET] = "INSERT INTO cursors (mailbox, uidvalidity, last_uid)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE"
 	    " SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
-	/* Mail with a Message-ID is known by it (messages_msgid); only
-	 * mail without one has a dedupe key (older rows have both). */
+	/* Mail with a Message-ID is known by it (messages_msgid) and its
+	 * sender and text; only mail without one has a dedupe key (older
+	 * rows have both). */
 	[S_MSG_KNOWN] = "SELECT 1 FROM messages WHERE message_id = ?1"
-	    " AND direction = 'in' UNION ALL"
+	    " AND direction = 'in' AND from_addr IS ?3 AND body IS ?4"
+	    " UNION ALL"
 	    " SELECT 1 FROM messages WHERE dedupe_key = ?2 LIMIT 1",
 	[S_MSG_INSERT] = "INSERT INTO messages (ticket_id, direction, mailbox,"
 	    " uidvalidity, uid, dedupe_key, message_id, in_reply_to, from_addr,"

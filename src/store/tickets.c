@@ -45,14 +45,16 @@ store_cursor_set(struct sd_store *st, const char *mailbox,
 }
 
 int
-store_message_known(struct sd_store *st, const char *message_id,
-    const char *key, bool *known_r, struct sd_err *err)
+store_message_known(struct sd_store *st, const struct sd_msgrec *m,
+    bool *known_r, struct sd_err *err)
 {
 	sqlite3_stmt	*s = stmt(st, S_MSG_KNOWN);
 	int		 r;
 
-	bind_text(s, 1, message_id);
-	bind_text(s, 2, key);
+	bind_text(s, 1, m->message_id);
+	bind_text(s, 2, m->dedupe_key);
+	bind_text(s, 3, m->from_addr);
+	bind_text(s, 4, m->body);
 	r = sqlite3_step(s);
 	done(s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

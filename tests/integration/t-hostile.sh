@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Mail from people who should not get their way (issue #19): a stranger
-# who knows a ticket's Message-ID, a forged colleague of the customer.  Each section failed on the code
+# who knows a ticket's Message-ID, a forged colleague of the customer, a
+# different mail reusing a Message-ID.  Each section failed on the code
 # of 202f870.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
@@ -53,4 +54,17 @@ assert_match "$(sql "SELECT detail FROM events WHERE ticket_id=1 AND kind='close
 mail 'ann@acme.example' 'Re: [Ticket#1] printer jams' "$AUTH" '#close'
 assert_eq "$(status 1)" closed "ann's #close from an authenticated domain closes"
 
+# --- point 3: another mail reusing a Message-ID is kept ----------------
+printf 'From: carol@globex.example\nTo: support@vendor.example\nSubject: first\nMessage-ID: <same@test>\n\none\n' >"$T/a.eml"
+printf 'From: eve@evil.example\nTo: support@vendor.example\nSubject: second\nMessage-ID: <same@test>\n\ntwo\n' >"$T/b.eml"
+before=$(tickets)
+deliver "$T/a.eml" "$NOW"
+deliver "$T/b.eml" "$NOW"
+deliver "$T/a.eml" "$NOW"
+supportd --once --now "$NOW" >>"$T/run.log" 2>&1 || not_ok "supportd --once" "$(tail "$T/run.log")"
+assert_eq "$(($(tickets) - before))" 2 "a different mail with a used Message-ID is a ticket of its own"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE message_id='same@test' AND direction='in'")" 2 \
+	"the true redelivery is still a duplicate"
+assert_eq "$(sql "SELECT group_concat(subject, ',') FROM (SELECT subject FROM tickets ORDER BY id) WHERE subject IN ('first','second')")" \
+	"first,second" "both are kept"
 it_done

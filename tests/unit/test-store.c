@@ -128,6 +128,26 @@ count_cb(void *arg, const struct sd_ticket *t)
 	return 0;
 }
 
+/* store_message_known for an incoming mail: 1 known, 0 not, -1 error. */
+static int
+is_known(struct sd_store *st, const char *msgid, const char *key,
+    const char *from, const char *body)
+{
+	struct sd_msgrec	m;
+	struct sd_err		err;
+	bool			known;
+
+	memset(&m, 0, sizeof(m));
+	m.direction = SD_DIR_IN;
+	m.message_id = msgid;
+	m.dedupe_key = key;
+	m.from_addr = from;
+	m.body = body;
+	if (store_message_known(st, &m, &known, &err) == -1)
+		return -1;
+	return known;
+}
+
 /* Counts the messages that went in (arg[0]) and out (arg[1]). */
 static int
 dir_cb(void *arg, const struct sd_msgrec *m)
@@ -145,7 +165,7 @@ test_ticket_and_messages(void)
 	struct sd_msgrec	 m;
 	struct sd_ticket_filter	 f = { -1, SD_C1 };
 	int64_t			 tid = 0;
-	bool			 known, found, is;
+	bool			 found, is;
 	int			 n = 0, dirs[2] = { 0, 0 };
 
 	test_begin("store: ticket, messages, dedupe, participants");
@@ -189,14 +209,13 @@ test_ticket_and_messages(void)
 	test_assert(store_begin(st, &err) == 0);
 	test_assert(store_message_insert(st, &m, NULL, &err) == 0);
 	test_assert(store_commit(st, &err) == 0);
-	test_assert(store_message_known(st, "a@b", NULL, &known, &err) == 0 &&
-	    known);
-	test_assert(store_message_known(st, NULL, "sha256:1", &known, &err) ==
-	    0 && known);
-	test_assert(store_message_known(st, "c@d", "sha256:2", &known, &err) ==
-	    0 && !known);
-	test_assert(store_message_known(st, "out@b", NULL, &known, &err) ==
-	    0 && !known);
+	test_assert(is_known(st, "a@b", NULL, NULL, NULL) == 1);
+	test_assert(is_known(st, NULL, "sha256:1", NULL, NULL) == 1);
+	test_assert(is_known(st, "c@d", "sha256:2", NULL, NULL) == 0);
+	test_assert(is_known(st, "out@b", NULL, NULL, NULL) == 0);
+	/* Another mail reusing a Message-ID is not the same mail (#19). */
+	test_assert(is_known(st, "a@b", NULL, "eve@evil.example", NULL) == 0);
+	test_assert(is_known(st, "a@b", NULL, NULL, "other text") == 0);
 	test_assert(store_ticket_by_message_id(st, "a@b", &tid, &err) == 0 &&
 	    tid == 1);
 	test_assert(store_ticket_by_message_id(st, "zz@b", &tid, &err) == 0 &&
