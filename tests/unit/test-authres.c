@@ -32,19 +32,19 @@ test_verifiers(void)
 {
 	static const char *const good[] = {
 		/* OpenDKIM, with its comment holding a ';'. */
-		ID "; dkim=pass (2048-bit key; unprotected) header.d=" DOM
-		" header.i=@" DOM " header.a=rsa-sha256 header.s=s1"
-		" header.b=AbCdEfGh",
+		(ID "; dkim=pass (2048-bit key; unprotected) header.d=" DOM
+		    " header.i=@" DOM " header.a=rsa-sha256 header.s=s1"
+		    " header.b=AbCdEfGh"),
 		/* OpenDMARC. */
 		ID "; dmarc=pass (p=none dis=none) header.from=" DOM,
 		/* Postfix policyd-spf. */
-		ID "; spf=pass (sender IP is 192.0.2.1)"
-		" smtp.mailfrom=bob@" DOM " smtp.helo=mail." DOM,
+		(ID "; spf=pass (sender IP is 192.0.2.1)"
+		    " smtp.mailfrom=bob@" DOM " smtp.helo=mail." DOM),
 		/* Exim, folded as it folds. */
-		ID ";\r\n\tiprev=pass (mail." DOM ") smtp.remote-ip=192.0.2.1;"
-		"\r\n\tspf=pass smtp.mailfrom=" DOM ";\r\n\tdkim=pass header.d="
-		DOM " header.s=s1 header.a=rsa-sha256;\r\n\tdmarc=pass"
-		" header.from=" DOM ";\r\n\tarc=none",
+		(ID ";\r\n\tiprev=pass (mail." DOM ") smtp.remote-ip=192.0.2.1;"
+		    "\r\n\tspf=pass smtp.mailfrom=" DOM ";\r\n\tdkim=pass header.d="
+		    DOM " header.s=s1 header.a=rsa-sha256;\r\n\tdmarc=pass"
+		    " header.from=" DOM ";\r\n\tarc=none"),
 		/* With a version, a method version, any case, quotes. */
 		ID " 1; DKIM/1=Pass Header.D=\"" DOM "\"",
 		"MX.Vendor.Example; spf=pass smtp.mailfrom=" DOM,
@@ -109,21 +109,21 @@ test_smuggling(void)
 {
 	static const char *const bad[] = {
 		/* A quoted local part in the envelope sender. */
-		ID "; spf=pass smtp.mailfrom=\"x;dkim=pass header.d=" DOM
-		" \"@evil.example",
+		(ID "; spf=pass smtp.mailfrom=\"x;dkim=pass header.d=" DOM
+		    " \"@evil.example"),
 		/* The same with an escaped quote inside. */
-		ID "; spf=pass smtp.mailfrom=\"x\\\";dkim=pass header.d=" DOM
-		"\"@evil.example",
+		(ID "; spf=pass smtp.mailfrom=\"x\\\";dkim=pass header.d=" DOM
+		    "\"@evil.example"),
 		/* An encoded word in the HELO name: never decoded. */
-		ID "; spf=pass smtp.mailfrom=evil.example smtp.helo="
-		"=?utf-8?q?x=3B_dkim=3Dpass_header.d=3D" DOM "?=",
+		(ID "; spf=pass smtp.mailfrom=evil.example smtp.helo="
+		    "=?utf-8?q?x=3B_dkim=3Dpass_header.d=3D" DOM "?="),
 		/* In a comment, with and without a ';', nested, escaped. */
-		ID "; spf=pass (dkim=pass header.d=" DOM ") smtp.mailfrom="
-		"evil.example",
-		ID "; spf=fail (x; dkim=pass header.d=" DOM ") smtp.mailfrom="
-		DOM,
-		ID "; spf=fail (a (b \\) ; dkim=pass header.d=" DOM ") c)"
-		" smtp.mailfrom=" DOM,
+		(ID "; spf=pass (dkim=pass header.d=" DOM ") smtp.mailfrom="
+		    "evil.example"),
+		(ID "; spf=fail (x; dkim=pass header.d=" DOM ") smtp.mailfrom="
+		    DOM),
+		(ID "; spf=fail (a (b \\) ; dkim=pass header.d=" DOM ") c)"
+		    " smtp.mailfrom=" DOM),
 		/* In a reason. */
 		ID "; spf=fail reason=\"; dkim=pass header.d=" DOM "\"",
 		/* Not closed: nothing is believed. */
@@ -141,8 +141,8 @@ test_smuggling(void)
 		ID "; dkim=neutral header.d=" DOM,
 		/* No authserv-id at all, as Exchange Online writes it. */
 		"; dkim=pass header.d=" DOM,
-		"spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=" DOM
-		"; dkim=pass (signature was verified) header.d=" DOM,
+		("spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=" DOM
+		    "; dkim=pass (signature was verified) header.d=" DOM),
 		"",
 	};
 
