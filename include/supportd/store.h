@@ -285,6 +285,13 @@ int	store_autoreplies_to(struct sd_store *st, const char *rcpt,
 	    sd_time since, int64_t *n_r, struct sd_err *err);
 int	store_autoreplies_ticket(struct sd_store *st, int64_t ticket,
 	    sd_time since, int64_t *n_r, struct sd_err *err);
+/* A counter of fixed windows: store_rate_get gives key's count in the
+ * window that began at since (0 for another window), store_rate_add
+ * counts one more in it (the first of a new window starts it at 1). */
+int	store_rate_get(struct sd_store *st, const char *key, sd_time since,
+	    int64_t *n_r, struct sd_err *err);
+int	store_rate_add(struct sd_store *st, const char *key, sd_time since,
+	    struct sd_err *err);
 /* The oldest unresolved C1 of org created in [since, until], or 0. */
 int	store_open_c1_of_org(struct sd_store *st, const char *org,
 	    sd_time since, sd_time until, int64_t *id_r, struct sd_err *err);

@@ -208,6 +208,36 @@ store_pages_since(struct sd_store *st, const char *org, sd_time since,
 }
 
 int
+store_rate_get(struct sd_store *st, const char *key, sd_time since,
+    int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_RATE_GET);
+	int		 r;
+
+	*n_r = 0;
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, since);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(s, 0);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "rate get");
+	return 0;
+}
+
+int
+store_rate_add(struct sd_store *st, const char *key, sd_time since,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_RATE_ADD);
+
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, since);
+	return exec_stmt(st, s, "rate add", err);
+}
+
+int
 store_timer_set(struct sd_store *st, int64_t ticket, const char *kind,
     sd_time due_at, int64_t arg, struct sd_err *err)
 {

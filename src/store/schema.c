@@ -132,6 +132,12 @@ static const char *const migrations[] = {
 	" status = ''sent'' OR status = ''failed'')')"
 	" WHERE type = 'table' AND name = 'outbox';"
 	"PRAGMA writable_schema = RESET;",
+	/* 7: counters of fixed windows (the answers to strangers per
+	 * hour): one row each, kept on write, never scanned. */
+	"CREATE TABLE rates ("
+	"  key TEXT PRIMARY KEY,"
+	"  since INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL) STRICT;",
 };
 
 int

@@ -146,6 +146,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"
 	    " reason, NULL, at FROM messages WHERE disposition = 'quarantined'"
 	    " ORDER BY id",
+	[S_RATE_GET] = "SELECT n FROM rates WHERE key = ?1 AND since = ?2",
+	[S_RATE_ADD] = "INSERT INTO rates (key, since, n) VALUES (?1, ?2, 1)"
+	    " ON CONFLICT (key) DO UPDATE SET"
+	    " n = CASE WHEN since = excluded.since THEN n + 1 ELSE 1 END,"
+	    " since = excluded.since",
 	[S_PAGES_SINCE] = "SELECT count(*) FROM events e"
 	    " JOIN tickets t ON t.id = e.ticket_id"
 	    " WHERE t.organization IS ?1 AND e.kind = 'page' AND e.at >= ?2",

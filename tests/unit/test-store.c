@@ -363,8 +363,10 @@ test_outbox_check(void)
 	struct sd_store	*st = open_fresh("chk.db");
 	struct sd_err	 err;
 	char		*path = g_build_filename(dir, "chk.db", NULL);
-	/* Puts back the check as schema 5 had it. */
-	static const char old_check[] = "PRAGMA writable_schema = ON;"
+	/* Puts back the check as schema 5 had it (and drops what came
+	 * after it). */
+	static const char old_check[] = "DROP TABLE rates;"
+	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
 	    " ''failed''', 'status IN (''queued'', ''sending'', ''sent'',"
@@ -424,6 +426,27 @@ test_status(void)
 	    strcmp(sd_dir_names[SD_DIR_OUT], "out") == 0);
 	for (int i = 0; i < SD_OUT__COUNT; i++)
 		test_assert(sd_out_status_names[i] != NULL);
+	test_end();
+}
+
+static void
+test_rates(void)
+{
+	struct sd_store	*st = open_fresh("rates.db");
+	struct sd_err	 err;
+	int64_t		 n = -1;
+
+	test_begin("store: counters of fixed windows");
+	test_assert(store_rate_get(st, "k", 3600, &n, &err) == 0 && n == 0);
+	test_assert(store_rate_add(st, "k", 3600, &err) == 0);
+	test_assert(store_rate_add(st, "k", 3600, &err) == 0);
+	test_assert(store_rate_get(st, "k", 3600, &n, &err) == 0 && n == 2);
+	test_assert(store_rate_get(st, "other", 3600, &n, &err) == 0 && n == 0);
+	/* A new window starts at one; the old one is gone. */
+	test_assert(store_rate_add(st, "k", 7200, &err) == 0);
+	test_assert(store_rate_get(st, "k", 7200, &n, &err) == 0 && n == 1);
+	test_assert(store_rate_get(st, "k", 3600, &n, &err) == 0 && n == 0);
+	store_close(&st);
 	test_end();
 }
 
@@ -526,7 +549,7 @@ main(void)
 	static void (*const tests[])(void) = { test_cursor,
 	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_outbox_check,
-	    test_status, test_checkpoint_apart, NULL };
+	    test_status, test_rates, test_checkpoint_apart, NULL };
 	int ret;
 	char *rm;
 
