@@ -55,6 +55,9 @@ SRC=$(cd "$BENCH/.." && pwd)
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 export BUILDDIR=${BUILDDIR:-$SRC}
 PY=/usr/bin/python3
+# Nearly all the generated senders are of no known organization; the
+# benchmark answers every one, as it did before stranger_reply_limit.
+BENCH_CONF='stranger_reply_limit = 1000000;'
 SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 # shellcheck disable=SC2034  # read by lib.sh
 IT_TAP=0
@@ -181,7 +184,7 @@ BYTES=$(du -sb "$MAILDIR/cur" "$MAILDIR/new" | awk '{ s += $1 } END { print s }'
 
 DEAD_PORT=$(free_port)
 SMTP_PORT=$DEAD_PORT
-write_config
+write_config "$BENCH_CONF"
 # The baseline fetches from the mailbox the intake run after it takes
 # in, so each pair of runs meets the same machine: on a shared machine
 # the rate of either varies by a fifth from minute to minute.
@@ -229,7 +232,7 @@ e2e() {
 	_it_bg smtpsink "$T/smtp-sink-$c.log" "$SMTP_SINK" -u root -c "127.0.0.1:$SINK_PORT" 1000
 	sleep 0.5
 	SMTP_PORT=$SINK_PORT
-	write_config --smtp "connections = $c;"
+	write_config --smtp "connections = $c;" "$BENCH_CONF"
 	best_of "e2e-$c" prep_intake
 	printf -v "E2E_SECS_$c" %s "$ONCE_SECS"
 	printf -v "E2E_RC_$c" %s "$ONCE_RC"
@@ -281,7 +284,7 @@ idle_latency() {
 		-d "$T/dump/%H%M%S." "127.0.0.1:$SINK_PORT" 1000
 	sleep 0.5
 	SMTP_PORT=$SINK_PORT
-	write_config --imap 'idle = true;'
+	write_config --imap 'idle = true;' "$BENCH_CONF"
 	start_supportd
 	sleep 2
 	lat=$("$PY" "$BENCH/latency.py" 127.0.0.1 "$IMAP_PORT" "$IMAP_USER" \
@@ -318,7 +321,7 @@ BIG_RATE=- BIG_RATIO=- EMPTY6_RATE=- BIG_SECS=- BIG_RSS=- BIG_PREFILL=- BIG_DBSI
 if [ "$BIG" -gt 0 ]; then
 	fresh_db
 	SMTP_PORT=$DEAD_PORT
-	write_config
+	write_config "$BENCH_CONF"
 	supportctl list >/dev/null || die "supportctl list (schema) failed"
 	t0=$(now)
 	old=$(( $(date +%s) - 400 * 86400 ))

@@ -23,6 +23,9 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$BENCH/.." && pwd)
 export BUILDDIR=${BUILDDIR:-$SRC}
 PY=/usr/bin/python3
+# Nearly all the generated senders are of no known organization; the
+# benchmark answers every one, as it did before stranger_reply_limit.
+BENCH_CONF='stranger_reply_limit = 1000000;'
 SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 COUNTS=${SCALE_COUNTS:-1 10 100 1000}
 LAT_N=${SCALE_LAT_N:-100}
@@ -61,7 +64,7 @@ config() {	# config N: N mailboxes in IDLE, m1..mN on u1..uN
 		done
 		echo ');'
 	} >"$T/mailboxes.conf"
-	write_config "$(cat "$T/mailboxes.conf")"
+	write_config "$(cat "$T/mailboxes.conf")" "$BENCH_CONF"
 }
 
 status_of() {	# status_of PID FIELD: a /proc/PID/status value (kB for sizes)

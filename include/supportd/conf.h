@@ -118,6 +118,7 @@ struct sd_conf {
 	int64_t		 max_message_size;	/* bytes, default 25M */
 	int		 autoreply_limit;	/* default 5 */
 	int64_t		 autoreply_window;	/* s, default 1h */
+	int		 stranger_reply_limit;	/* per hour, default 100 */
 	int64_t		 auto_close_after;	/* s, default 14d */
 	int64_t		 c1_duplicate_window;	/* s, default 2h */
 	int64_t		 c1_update_interval;	/* s, default 15m */

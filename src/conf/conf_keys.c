@@ -275,6 +275,8 @@ static const struct conf_key root_keys[] = {
 	    .min = 0, .max = INT32_MAX },
 	{ K("autoreply_window", CK_SECS, C(autoreply_window), "1h", 0),
 	    .min = 1 },
+	{ K("stranger_reply_limit", CK_INT, C(stranger_reply_limit), "100", 0),
+	    .min = 0, .max = INT32_MAX },
 	{ K("auto_close_after", CK_SECS, C(auto_close_after), "14d", 0),
 	    .min = 1 },
 	{ K("c1_duplicate_window", CK_SECS, C(c1_duplicate_window), "2h", 0),

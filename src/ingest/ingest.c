@@ -72,15 +72,6 @@ dedupe_key(const struct sd_mail *m, const struct sd_fetched *f)
 	return key;
 }
 
-static bool
-is_our_address(const struct sd_conf *c, const char *addr)
-{
-	for (size_t i = 0; addr != NULL && i < c->nmailboxes; i++)
-		if (g_ascii_strcasecmp(c->mailboxes[i].address, addr) == 0)
-			return true;
-	return false;
-}
-
 /* SPEC §3.8 step 1: a tag counts only from a participant, an agent or
  * someone of the ticket's organization; anyone else starts a new ticket. */
 static int
@@ -198,61 +189,6 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
 	}
 }
 
-/* SPEC §3.7: at most autoreply_limit automatic replies per address per
- * autoreply_window, and 10 acknowledgements per ticket per hour.  *why_r
- * says which limit held it back; NULL when it may go. */
-#define TICKET_ACKS_PER_HOUR	10
-
-static int
-autoreply_gate(const struct sd_ingest *in, int64_t ticket, bool fresh,
-    const char *addr, sd_time now, const char **why_r, struct sd_err *err)
-{
-	int64_t n;
-
-	*why_r = NULL;
-	if (store_autoreplies_to(in->store, addr, now -
-	    in->conf->autoreply_window, &n, err) == -1)
-		return -1;
-	if (n >= in->conf->autoreply_limit) {
-		*why_r = "autoreply_limit reached for this address";
-		return 0;
-	}
-	/* A ticket made by this very mail has had no reply yet. */
-	if (fresh)
-		return 0;
-	if (store_autoreplies_ticket(in->store, ticket, now - 3600, &n,
-	    err) == -1)
-		return -1;
-	if (n >= TICKET_ACKS_PER_HOUR)
-		*why_r = "10 automatic replies on this ticket in the last hour";
-	return 0;
-}
-
-/* Queues template name to the mail's sender unless it is one of our own
- * mailboxes or a rate limit holds it back (then the ticket says so). */
-static int
-acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const char *name, const char *to_name,
-    const char *to_addr, const struct sd_mail *cause, sd_time now,
-    bool first_response, struct sd_err *err)
-{
-	const char *why;
-
-	if (is_our_address(in->conf, to_addr)) {
-		log_warnx("ingest: ticket=%lld: reply address is our own "
-		    "mailbox; no acknowledgement", (long long)t->id);
-		return 0;
-	}
-	if (autoreply_gate(in, t->id, first_response, to_addr, now, &why,
-	    err) == -1)
-		return -1;
-	if (why != NULL)
-		return store_event_add(in->store, t->id, now, "system",
-		    "ack-suppressed", why, err);
-	return ingest_queue_mail(in, mb, t, name, to_name, to_addr, NULL,
-	    cause, now, first_response, err);
-}
-
 /*
  * SPEC §3.8 C1 grouping: a new C1 from an organization that has an
  * unresolved C1 created within c1_duplicate_window joins that incident.
@@ -266,8 +202,9 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
     struct sd_err *err)
 {
 	const struct sd_conf_org	*org;
-	struct sd_ticket		 t;
+	struct sd_ticket		 t, shown;
 	struct sd_msgrec		 rec;
+	const char			*to_name, *to_addr;
 	char				*dom, *tag;
 	int64_t				 id = 0;
 	bool				 found = false;
@@ -299,12 +236,16 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 	    store_event_add(in->store, id, now, m->from.addr, "duplicate-c1",
 	    m->subject, err) == -1)
 		goto out;
-	/* ack-duplicate names the incident: {{duplicate_of}} is the tag of
-	 * the ticket it links to, here the incident itself. */
-	t.linked_to = id;
-	if (acknowledge(in, f->mailbox, &t, "ack-duplicate", m->from.name,
-	    m->reply_to.addr ? m->reply_to.addr : m->from.addr, m, now, false,
-	    err) == -1)
+	/* ack-duplicate names the incident ({{duplicate_of}} is the tag of
+	 * the ticket it links to, here the incident itself) and greets the
+	 * colleague who wrote, not the incident's requester. */
+	shown = t;
+	shown.linked_to = id;
+	shown.requester_name = m->from.name;
+	shown.requester_email = m->from.addr;
+	ingest_answer_to(in->conf, m, &to_name, &to_addr);
+	if (ingest_acknowledge(in, f->mailbox, &shown, "ack-duplicate",
+	    to_name, to_addr, m, now, false, err) == -1)
 		goto out;
 	log_info("ingest: C1 from %s joins incident %s", m->from.addr, tag);
 	*joined_r = true;
@@ -358,7 +299,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	if (store_participant_add(in->store, t.id, sender, "requester", err) == -1)
 		goto out;
 	for (size_t i = 0; i < m->cc.n; i++)
-		if (!is_our_address(c, m->cc.v[i]) &&
+		if (!ingest_is_our_address(c, m->cc.v[i]) &&
 		    store_participant_add(in->store, t.id, m->cc.v[i], "cc",
 		    err) == -1)
 			goto out;
@@ -385,12 +326,10 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	    "parse-limit", m->limit, err) == -1)
 		goto out;
 
-	/* The acknowledgement goes to Reply-To when there is one. */
-	reply_addr = m->reply_to.addr ? m->reply_to.addr : m->from.addr;
-	reply_name = m->reply_to.addr ? m->reply_to.name : m->from.name;
+	ingest_answer_to(c, m, &reply_name, &reply_addr);
 	tname = sla_ack_template(prio, t.after_hours, linked_to != 0);
-	if (acknowledge(in, f->mailbox, &t, tname, reply_name, reply_addr, m,
-	    now, true, err) == -1)
+	if (ingest_acknowledge(in, f->mailbox, &t, tname, reply_name,
+	    reply_addr, m, now, true, err) == -1)
 		goto out;
 	if (notify_new_ticket(in, f->mailbox, &t, m, now, err) == -1)
 		goto out;

@@ -21,6 +21,24 @@ int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 const char *ingest_unauthenticated(const struct sd_conf *c,
 	    const struct sd_mail *m);
 
+/* Whether addr is one of our mailboxes' addresses. */
+bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
+/* Whom an automatic reply to m goes to (answer.c): Reply-To only within
+ * From's domain or organization, else From.  Borrowed from m. */
+void	ingest_answer_to(const struct sd_conf *c, const struct sd_mail *m,
+	    const char **name_r, const char **addr_r);
+/*
+ * Queues template name for t to to_addr as an automatic reply to cause
+ * (ingest_queue_mail), unless to_addr is ours or a limit holds it back
+ * (then the ticket gets an ack-suppressed event).  A stranger's ticket
+ * (no organization) is shown in it only as an excerpt.
+ */
+int	ingest_acknowledge(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const char *name, const char *to_name, const char *to_addr,
+	    const struct sd_mail *cause, sd_time now, bool first_response,
+	    struct sd_err *err);
+
 /* One outgoing mail of a ticket, all borrowed. */
 struct sd_queued {
 	const char		*kind;		/* template name, "reply", ... */

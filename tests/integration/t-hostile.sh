@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Mail from people who should not get their way (issue #19): a stranger
 # who knows a ticket's Message-ID, a forged colleague of the customer, a
-# different mail reusing a Message-ID.  Each section failed on the code
+# different mail reusing a Message-ID, a spammer naming a victim in
+# Reply-To, a flood of strangers.  Each section failed on the code
 # of 202f870.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
@@ -67,4 +68,49 @@ assert_eq "$(sql "SELECT count(*) FROM messages WHERE message_id='same@test' AND
 	"the true redelivery is still a duplicate"
 assert_eq "$(sql "SELECT group_concat(subject, ',') FROM (SELECT subject FROM tickets ORDER BY id) WHERE subject IN ('first','second')")" \
 	"first,second" "both are kept"
+# --- point 4: joining an incident answers From, greets the writer ------
+mail 'Ann <ann@acme.example>' 'C1 System Down: payment DB corrupted'
+inc=$(supportctl list --json | json_get '.[-1].id')
+to_mallory=$(sink_find '^To:.*mallory@evil\.example' | wc -l)
+mail 'nobody@acme.example' 'C1 payments down too' 'Reply-To: Mallory <mallory@evil.example>'
+assert_eq "$(supportctl list --json | json_get '.[-1].id')" "$inc" "the colleague's C1 joins the incident"
+k=$(sink_find '^Subject: .*Re: C1 System Down: payment DB' | tail -n 1)
+assert_eq "$(sink_find '^To:.*mallory@evil\.example' | wc -l)" "$to_mallory" "nothing about the incident goes to Reply-To"
+assert_file_contains "$(sink_env "$k")" '^RCPT TO:<nobody@acme\.example>$' "ack-duplicate goes to From"
+assert_match "$(sink_body "$k")" '^Hello nobody@acme\.example,' "and greets the colleague, not ann"
+
+# --- point 5: no backscatter through Reply-To, only an excerpt ---------
+spam_name='Cheap pills at https://pills.example buy now buy now buy now buy now buy now'
+spam_subj="$(printf 'BEST PRICES %.0s' $(seq 40))www.pills.example"
+mail "$spam_name <spammer@spam.example>" "$spam_subj" 'Reply-To: Victim <victim@victim.example>'
+assert_eq "$(sink_find '^To:.*victim@victim\.example' | wc -l)" 0 "a stranger's Reply-To in another domain gets nothing"
+k=$(sink_find '^To:.*spammer@spam\.example' | tail -n 1)
+assert_match "$k" '^[0-9]+$' "the answer goes to From"
+subj=$(sink_header "$k" Subject)
+assert_match "$subj" '^\[Ticket#[0-9]+\] Re: BEST PRICES .*\.\.\.$' "the subject is echoed as an excerpt"
+assert_eq "$((${#subj} < 100))" 1 "of at most 60 characters (${#subj} in all)"
+assert_file_lacks "$(sink_file "$k")" 'https://|www\.' "no link of the stranger's is sent"
+assert_eq "$(($(sink_header "$k" To | wc -c) < 80))" 1 "the To name is cut short too"
+assert_eq "$(sql "SELECT length(subject) > 400 FROM tickets ORDER BY id DESC LIMIT 1")" 1 \
+	"the ticket keeps the whole subject"
+mail 'Judy <judy@acme.example>' 'printer question' 'Reply-To: Help Desk <helpdesk@acme.example>'
+k=$(sink_find '^To:.*helpdesk@acme\.example' | tail -n 1)
+assert_match "$k" '^[0-9]+$' "Reply-To within the sender's domain is followed"
+
+# --- point 5: at most stranger_reply_limit answers to strangers an hour -
+write_config 'trusted_authserv_id = "mx.vendor.example";' 'stranger_reply_limit = 2;'
+NOW=2026-11-16T14:00:00+05:30
+before=$(sink_count)
+for i in 1 2 3 4; do mail "s$i@stranger$i.example" "question $i"; done
+supportctl tick --now "$NOW" >/dev/null 2>&1
+assert_eq "$(($(sink_count) - before))" 2 "two of four strangers are answered within the hour"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE detail='stranger_reply_limit reached this hour'")" 2 \
+	"the other two tickets say why"
+mail 'carol@acme.example' 'a customer in the same hour'
+supportctl tick --now "$NOW" >/dev/null 2>&1
+assert_eq "$(sink_find '^To:.*carol@acme\.example' | wc -l)" 1 "a known organization is still answered"
+NOW=2026-11-16T15:00:00+05:30
+mail 's5@stranger5.example' 'question 5'
+supportctl tick --now "$NOW" >/dev/null 2>&1
+assert_eq "$(sink_find '^To:.*s5@stranger5\.example' | wc -l)" 1 "the next hour a stranger is answered again"
 it_done
