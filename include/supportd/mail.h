@@ -54,10 +54,9 @@ struct sd_mail {
 	bool		 has_x_auto_response_suppress;
 	char		*x_supportd_ticket;	/* or NULL */
 	/* The mail this one returns or forwards (a bounce's message/rfc822
-	 * or text/rfc822-headers part): its Message-IDs without <>, and its
-	 * X-Supportd-Ticket (0 if none).  Bounded to a few entries. */
+	 * or text/rfc822-headers part): its Message-IDs without <>.
+	 * Bounded to a few entries. */
 	struct sd_strv	 embedded_ids;
-	int64_t		 embedded_ticket;
 	char		*report_type;	/* multipart/report's report-type,
 					 * lower-case ("delivery-status"), or NULL */
 	/* The work bound that cut the reading short (SPEC §3.7a), or NULL:

@@ -164,9 +164,10 @@ int	store_message_known(struct sd_store *st, const struct sd_msgrec *m,
 	    bool *known_r, struct sd_err *err);
 int	store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 	    int64_t *id_r, struct sd_err *err);
-/* The ticket holding a mail (in or out) with this Message-ID; 0 if none. */
+/* The ticket holding a mail with this Message-ID, one we sent when
+ * ours (else in or out); 0 if none. */
 int	store_ticket_by_message_id(struct sd_store *st, const char *message_id,
-	    int64_t *ticket_r, struct sd_err *err);
+	    bool ours, int64_t *ticket_r, struct sd_err *err);
 
 int	store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 	    struct sd_err *err);		/* sets t->id */

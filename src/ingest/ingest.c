@@ -131,8 +131,8 @@ thread_check(const struct sd_ingest *in, int64_t id, const char *sender,
  * The ticket this mail belongs to (§3.8 steps 1-2), or 0.  The tag rule
  * holds for In-Reply-To and References too: knowing a Message-ID of a
  * ticket does not make a stranger one of its people.  Automatic mail
- * (check false) changes nothing and only needs to be recorded where it
- * belongs.
+ * (check false) changes nothing; it is recorded where it belongs when
+ * it answers a mail we sent, whose Message-ID no stranger can guess.
  */
 static int
 find_thread(const struct sd_ingest *in, const struct sd_mail *m, bool check,
@@ -150,13 +150,13 @@ find_thread(const struct sd_ingest *in, const struct sd_mail *m, bool check,
 	}
 	id = 0;
 	if (m->in_reply_to != NULL &&
-	    store_ticket_by_message_id(in->store, m->in_reply_to, &id,
+	    store_ticket_by_message_id(in->store, m->in_reply_to, !check, &id,
 	    err) == -1)
 		return -1;
 	/* Newest reference first: it is the nearest ancestor. */
 	for (size_t i = m->references.n; id == 0 && i > 0; i--)
 		if (store_ticket_by_message_id(in->store, m->references.v[i - 1],
-		    &id, err) == -1)
+		    !check, &id, err) == -1)
 			return -1;
 	if (id == 0 || !check) {
 		*ticket_r = id;
@@ -437,14 +437,12 @@ robot_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	bool			 bounce = robot_is_bounce(m);
 	bool			 known = false;
 
-	/* A bounce quotes our mail: its Message-ID names the ticket. */
+	/* A bounce quotes our mail: its Message-ID names the ticket.  Not
+	 * X-Supportd-Ticket, or any other text a sender can write. */
 	for (size_t i = 0; tid == 0 && i < m->embedded_ids.n; i++)
 		if (store_ticket_by_message_id(in->store, m->embedded_ids.v[i],
-		    &tid, err) == -1)
+		    true, &tid, err) == -1)
 			return -1;
-	/* ...or its X-Supportd-Ticket does, when a relay rewrote the id. */
-	if (tid == 0 && m->embedded_ticket > 0)
-		tid = m->embedded_ticket;
 	if (tid != 0) {
 		struct sd_ticket t;
 

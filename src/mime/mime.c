@@ -263,7 +263,7 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	read_body(m, hobj, body, opts);
 	/* A bounce in plain text (Exim, qmail, Gmail) quotes the returned
 	 * mail's header lines in its body. */
-	if (m->embedded_ids.n == 0 && m->embedded_ticket == 0)
+	if (m->embedded_ids.n == 0)
 		mg_scan_fields(m, m->body, strlen(m->body), true);
 	*mail_r = m;
 	m = NULL;

@@ -127,7 +127,7 @@ mg_walk(struct walk *w, GMimeObject *obj, int depth, bool inner)
 }
 
 static void
-add_embedded(struct sd_mail *m, const char *id, const char *ticket)
+add_embedded(struct sd_mail *m, const char *id)
 {
 	char *clean;
 
@@ -136,23 +136,19 @@ add_embedded(struct sd_mail *m, const char *id, const char *ticket)
 		strv_push(&m->embedded_ids, clean);
 		free(clean);
 	}
-	if (ticket != NULL && m->embedded_ticket == 0)
-		m->embedded_ticket = g_ascii_strtoll(ticket, NULL, 10);
 }
 
 /*
- * The Message-ID and X-Supportd-Ticket lines of returned header text:
- * a text/rfc822-headers part, or (quoted) the body of a plain-text
- * bounce, where the lines may be indented or quoted with '>'.  A value
- * folded onto the next line is read there.  Linear, at most
- * MIME_MAX_SCAN bytes.
+ * The Message-ID lines of returned header text: a text/rfc822-headers
+ * part, or (quoted) the body of a plain-text bounce, where the lines may
+ * be indented or quoted with '>'.  A value folded onto the next line is
+ * read there.  Linear, at most MIME_MAX_SCAN bytes.
  */
 void
 mg_scan_fields(struct sd_mail *m, const char *text, size_t len, bool quoted)
 {
-	static const struct { const char *name; bool ticket; } f[] = {
-		{ "Message-ID:", false }, { "X-Supportd-Ticket:", true },
-	};
+	static const char name[] = "Message-ID:";
+	const size_t	 n = sizeof(name) - 1;
 	const char	*p = text, *end, *nl, *v, *vend;
 	char		*val;
 
@@ -165,12 +161,8 @@ mg_scan_fields(struct sd_mail *m, const char *text, size_t len, bool quoted)
 		while (p < nl && (*p == ' ' || *p == '\t' ||
 		    (quoted && *p == '>')))
 			p++;
-		for (size_t i = 0; i < nitems(f); i++) {
-			size_t n = strlen(f[i].name);
-
-			if ((size_t)(nl - p) < n ||
-			    g_ascii_strncasecmp(p, f[i].name, n) != 0)
-				continue;
+		if ((size_t)(nl - p) >= n &&
+		    g_ascii_strncasecmp(p, name, n) == 0) {
 			v = p + n;
 			vend = nl;
 			while (v < vend && g_ascii_isspace(*v))
@@ -186,8 +178,7 @@ mg_scan_fields(struct sd_mail *m, const char *text, size_t len, bool quoted)
 					v++;
 			}
 			val = xstrndup(v, (size_t)(vend - v));
-			add_embedded(m, f[i].ticket ? NULL : val,
-			    f[i].ticket ? val : NULL);
+			add_embedded(m, val);
 			free(val);
 		}
 		if (nl == end)
@@ -229,9 +220,7 @@ walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
 		g_free(tmp);
 	}
 	if (sub != NULL) {
-		add_embedded(w->m, g_mime_message_get_message_id(sub),
-		    g_mime_object_get_header(GMIME_OBJECT(sub),
-		    "X-Supportd-Ticket"));
+		add_embedded(w->m, g_mime_message_get_message_id(sub));
 		null = g_mime_stream_null_new();
 		size = g_mime_object_write_to_stream(GMIME_OBJECT(sub), NULL,
 		    null);

@@ -61,7 +61,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " subject, disposition, reason, body, at, raw) VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[S_TICKET_BY_MSGID] = "SELECT ticket_id FROM messages WHERE message_id = ?1"
-	    " AND ticket_id IS NOT NULL ORDER BY id LIMIT 1",
+	    " AND (?2 = 0 OR direction = 'out') AND ticket_id IS NOT NULL"
+	    " ORDER BY id LIMIT 1",
 	[S_MSGS_OF_TICKET] = "SELECT id, ticket_id, direction, mailbox, uidvalidity,"
 	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"
 	    " reason, body, at FROM messages WHERE ticket_id = ?1 ORDER BY id",

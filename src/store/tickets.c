@@ -96,13 +96,14 @@ store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 
 int
 store_ticket_by_message_id(struct sd_store *st, const char *message_id,
-    int64_t *ticket_r, struct sd_err *err)
+    bool ours, int64_t *ticket_r, struct sd_err *err)
 {
 	sqlite3_stmt	*s = stmt(st, S_TICKET_BY_MSGID);
 	int		 r;
 
 	*ticket_r = 0;
 	bind_text(s, 1, message_id);
+	sqlite3_bind_int(s, 2, ours);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		*ticket_r = sqlite3_column_int64(s, 0);

@@ -3,8 +3,9 @@
 # Robots and our own mail coming back (issue #3 point 6, SPEC §3.7): a
 # bounce of one of our responses is recorded on its ticket as a delivery
 # failure and makes no ticket, whether it returns our headers, the whole
-# message, or quotes them in plain text (Exim), and even when a relay
-# rewrote our Message-ID (X-Supportd-Ticket); an out-of-office reply or
+# message, or quotes them in plain text (Exim); only one of our own
+# Message-IDs names its ticket, never an X-Supportd-Ticket line or the
+# customer's Message-ID (issue #19 point 11); an out-of-office reply or
 # a read receipt on a ticket is recorded as automatic mail and changes
 # nothing; none is answered or pages anyone.
 . "$(dirname "$0")/lib.sh"
@@ -83,7 +84,8 @@ once
 assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='exim1@mx.acme.example'")" \
 	"1 bounce" "a plain-text bounce quoting our headers is matched by its Message-ID line"
 
-# A relay rewrote our Message-ID: X-Supportd-Ticket still names the ticket.
+# Returned headers without one of our Message-IDs name no ticket,
+# whatever their X-Supportd-Ticket says: anyone can write that line.
 {
 	printf 'Return-Path: <>\nFrom: postmaster@relay.example\nTo: support@vendor.example\n'
 	printf 'Subject: Undeliverable: [Ticket#1] Re: invoices missing\nMessage-ID: <ndr3@relay.example>\n'
@@ -95,10 +97,18 @@ assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE mes
 } >"$T/ndr.eml"
 deliver "$T/ndr.eml" "$NOW"
 once
-assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='ndr3@relay.example'")" \
-	"1 bounce" "a bounce whose returned id was rewritten is matched by X-Supportd-Ticket"
-assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=1 AND kind='delivery-failure'")" 4 \
-	"each bounce is one delivery-failure event"
+assert_eq "$(sql "SELECT IFNULL(ticket_id, 0) || ' ' || disposition FROM messages WHERE message_id='ndr3@relay.example'")" \
+	"0 ignored" "X-Supportd-Ticket in returned headers names no ticket"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=1 AND kind='delivery-failure'")" 3 \
+	"each matched bounce is one delivery-failure event"
+
+# A stranger's automatic mail naming the customer's mail, in In-Reply-To
+# and quoted in its body with an X-Supportd-Ticket line.
+printf 'From: robot@evil.example\nTo: support@vendor.example\nSubject: Auto: invoices\nMessage-ID: <evil1@evil.example>\nIn-Reply-To: <inv1@acme.example>\nAuto-Submitted: auto-replied\n\n> Message-ID: <inv1@acme.example>\n> X-Supportd-Ticket: 1\n' >"$T/evil.eml"
+deliver "$T/evil.eml" "$NOW"
+once
+assert_eq "$(sql "SELECT IFNULL(ticket_id, 0) || ' ' || disposition FROM messages WHERE message_id='evil1@evil.example'")" \
+	"0 ignored" "text a stranger writes puts no automatic mail on a ticket"
 
 # A read receipt is a report too, but no delivery failure.
 {

@@ -216,10 +216,13 @@ test_ticket_and_messages(void)
 	/* Another mail reusing a Message-ID is not the same mail (#19). */
 	test_assert(is_known(st, "a@b", NULL, "eve@evil.example", NULL) == 0);
 	test_assert(is_known(st, "a@b", NULL, NULL, "other text") == 0);
-	test_assert(store_ticket_by_message_id(st, "a@b", &tid, &err) == 0 &&
-	    tid == 1);
-	test_assert(store_ticket_by_message_id(st, "zz@b", &tid, &err) == 0 &&
-	    tid == 0);
+	test_assert(store_ticket_by_message_id(st, "a@b", false, &tid, &err) ==
+	    0 && tid == 1);
+	test_assert(store_ticket_by_message_id(st, "zz@b", false, &tid, &err) ==
+	    0 && tid == 0);
+	/* Ours only: a@b came in. */
+	test_assert(store_ticket_by_message_id(st, "a@b", true, &tid, &err) ==
+	    0 && tid == 0);
 	m.ticket_id = 1;
 	m.message_id = "out2@b";
 	test_assert(store_begin(st, &err) == 0);
@@ -227,6 +230,8 @@ test_ticket_and_messages(void)
 	test_assert(store_commit(st, &err) == 0);
 	test_assert(store_ticket_messages(st, 1, dir_cb, dirs, &err) == 0);
 	test_assert(dirs[0] == 1 && dirs[1] == 1);
+	test_assert(store_ticket_by_message_id(st, "out2@b", true, &tid, &err) ==
+	    0 && tid == 1);
 	test_assert(store_participant_is(st, 1, "ann@acme.EXAMPLE", &is, &err)
 	    == 0 && is);
 	test_assert(store_participant_is(st, 1, "eve@evil.example", &is, &err)
