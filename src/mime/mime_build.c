@@ -55,8 +55,20 @@ out_addr(const char *addr)
 	return a;
 }
 
+/* Whether id can stand in a header of a mail sent without SMTPUTF8:
+ * printable ASCII only (a UTF-8 Message-ID, RFC 6532, cannot). */
+static bool
+id_ascii(const char *id)
+{
+	for (; *id != '\0'; id++)
+		if ((unsigned char)*id <= ' ' || (unsigned char)*id >= 0x7f)
+			return false;
+	return true;
+}
+
 /* "Field: <a> <b> ..." from ids (and one), folded between ids, dropping
- * ids that clean to nothing or are too long; nothing if none is left. */
+ * ids that clean to nothing, are too long or not ASCII; nothing if none
+ * is left. */
 static void
 put_ids(GString *h, const char *field, const struct sd_strv *ids,
     const char *one)
@@ -67,7 +79,7 @@ put_ids(GString *h, const char *field, const struct sd_strv *ids,
 	for (size_t i = 0; i <= n; i++) {
 		if ((id = mt_msgid(i < n ? ids->v[i] : one)) == NULL)
 			continue;
-		if (strlen(id) <= BUILD_MAX_ID)
+		if (strlen(id) <= BUILD_MAX_ID && id_ascii(id))
 			v[k++] = xasprintf("<%s>", id);
 		free(id);
 	}

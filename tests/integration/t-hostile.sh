@@ -113,4 +113,12 @@ NOW=2026-11-16T15:00:00+05:30
 mail 's5@stranger5.example' 'question 5'
 supportctl tick --now "$NOW" >/dev/null 2>&1
 assert_eq "$(sink_find '^To:.*s5@stranger5\.example' | wc -l)" 1 "the next hour a stranger is answered again"
+# --- point 13: a UTF-8 Message-ID does not go into our headers --------
+printf 'From: zoe@acme.example\nTo: support@vendor.example\nSubject: umlaut id\nMessage-ID: <\xc3\xbc.1@acme.example>\n\nhi\n' >"$T/utf8id.eml"
+deliver "$T/utf8id.eml" "$NOW"
+supportd --once --now "$NOW" >>"$T/run.log" 2>&1 || not_ok "supportd --once" "$(tail "$T/run.log")"
+k=$(sink_find '^To:.*zoe@acme\.example' | tail -n 1)
+assert_match "$k" '^[0-9]+$' "the mail with a UTF-8 Message-ID is answered"
+assert_eq "$("$IT_PYTHON" -c 'import sys; h = open(sys.argv[1], "rb").read().split(b"\r\n\r\n")[0]; print(all(c < 128 for c in h))' "$(sink_file "$k")")" \
+	True "with headers of ASCII only"
 it_done

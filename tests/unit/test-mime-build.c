@@ -313,6 +313,26 @@ test_build_edges(void)
 	test_assert(header_count(raw, "In-Reply-To") == 0);
 	test_assert(header_count(raw, "References") == 0);
 	test_assert(header_count(raw, "Cc") == 0);
+	free(raw);
+	/* A UTF-8 Message-ID (RFC 6532) cannot go into the headers of a
+	 * mail sent without SMTPUTF8: dropped, the others kept (#19). */
+	{
+		struct sd_strv	refs = { 0 };
+		char		hv[256];
+
+		strv_push(&refs, "a.1@customer.example");
+		strv_push(&refs, "\xc3\xbc.2@customer.example");
+		om.in_reply_to = "\xc3\xbc.2@customer.example";
+		om.references = &refs;
+		raw = mime_build(&om);
+		test_assert(raw != NULL && wire_ok(raw));
+		test_assert(header_count(raw, "In-Reply-To") == 0);
+		test_assert_streq(header_value(raw, "References", hv,
+		    sizeof(hv)), "<a.1@customer.example>");
+		om.in_reply_to = NULL;
+		om.references = NULL;
+		strv_free(&refs);
+	}
 	test_assert(mime_parse(raw, strlen(raw), &m, &err) == 0);
 	if (m != NULL) {
 		test_assert(m->message_id != NULL &&
