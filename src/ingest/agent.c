@@ -13,6 +13,7 @@
 
 #include "ingest_int.h"
 #include "supportd/authres.h"
+#include "supportd/log.h"
 #include "supportd/thread.h"
 
 /* The Message-ID of the customer's last mail on the ticket. */
@@ -236,16 +237,28 @@ parse_commands(const char *body, struct commands *cm)
 	cm->rest = p;
 }
 
-/* Tells the agent why nothing was applied: an automatic notice. */
+/* Tells the agent why nothing was applied: an automatic notice, within
+ * autoreply_limit, for the From of a refused mail may be forged: one
+ * could have us mail-bomb an agent. */
 static int
 refuse(const struct sd_ingest *in, struct sd_ticket *t,
     const struct sd_mail *m, const char *why, sd_time now, struct sd_err *err)
 {
 	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
 	struct sd_queued		 q;
+	const char			*held;
 	char				*tag, *subject, *body;
 	int				 r;
 
+	if (store_event_add(in->store, t->id, now, m->from.addr,
+	    "agent-refused", why, err) == -1 ||
+	    ingest_address_limited(in, m->from.addr, now, &held, err) == -1)
+		return -1;
+	if (held != NULL) {
+		log_info("ingest: ticket=%lld: no agent-refused notice to %s: "
+		    "%s", (long long)t->id, m->from.addr, held);
+		return 0;
+	}
 	tag = thread_format_tag(in->conf->ticket_tag, t->id);
 	subject = xasprintf("%s Not applied: your commands", tag);
 	body = xasprintf("Nothing in your mail about %s was applied and "
@@ -259,8 +272,7 @@ refuse(const struct sd_ingest *in, struct sd_ticket *t,
 	q.in_reply_to = m->message_id;
 	q.automatic = true;
 	r = ingest_queue_built(in, mb ? mb : &in->conf->mailboxes[0], t, &q,
-	    now, err) == -1 || store_event_add(in->store, t->id, now,
-	    m->from.addr, "agent-refused", why, err) == -1;
+	    now, err) == -1;
 	free(tag);
 	free(subject);
 	free(body);

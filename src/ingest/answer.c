@@ -104,6 +104,21 @@ excerpt(const char *s, glong max)
 	return g_string_free(out, FALSE);
 }
 
+int
+ingest_address_limited(const struct sd_ingest *in, const char *addr,
+    sd_time now, const char **why_r, struct sd_err *err)
+{
+	int64_t n;
+
+	*why_r = NULL;
+	if (store_autoreplies_to(in->store, addr, now -
+	    in->conf->autoreply_window, &n, err) == -1)
+		return -1;
+	if (n >= in->conf->autoreply_limit)
+		*why_r = "autoreply_limit reached for this address";
+	return 0;
+}
+
 /* Why an automatic reply to addr about ticket t may not go now, or NULL
  * (SPEC §3.7: autoreply_limit per address per window, 10 per ticket per
  * hour; stranger_reply_limit per hour for strangers). */
@@ -113,14 +128,10 @@ gate(const struct sd_ingest *in, const struct sd_ticket *t, bool fresh,
 {
 	int64_t n;
 
-	*why_r = NULL;
-	if (store_autoreplies_to(in->store, addr, now -
-	    in->conf->autoreply_window, &n, err) == -1)
+	if (ingest_address_limited(in, addr, now, why_r, err) == -1)
 		return -1;
-	if (n >= in->conf->autoreply_limit) {
-		*why_r = "autoreply_limit reached for this address";
+	if (*why_r != NULL)
 		return 0;
-	}
 	if (t->organization == NULL) {
 		if (store_rate_get(in->store, STRANGER_RATE, now - now % 3600,
 		    &n, err) == -1)

@@ -10,7 +10,9 @@
 it_init "$0"
 start_dovecot
 start_smtp
-AGENTS='agents = [ "bob@vendor.example" ]; trusted_authserv_id = "mx.vendor.example";'
+# bob is told about each of his refused mails here, more than the
+# default autoreply_limit (5 an hour) allows; t-hostile checks the limit.
+AGENTS='agents = [ "bob@vendor.example" ]; trusted_authserv_id = "mx.vendor.example"; autoreply_limit = 50;'
 write_config "$AGENTS"
 n=0
 mail() {	# mail FROM SUBJECT AR-HEADERS BODY

@@ -3,7 +3,8 @@
 # Mail from people who should not get their way (issue #19): a stranger
 # who knows a ticket's Message-ID, a forged colleague of the customer, a
 # different mail reusing a Message-ID, a spammer naming a victim in
-# Reply-To, a flood of strangers.  Each section failed on the code
+# Reply-To, a flood of strangers, forged commands in an agent's name, a
+# UTF-8 Message-ID.  Each section failed on the code
 # of 202f870.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
@@ -121,4 +122,13 @@ k=$(sink_find '^To:.*zoe@acme\.example' | tail -n 1)
 assert_match "$k" '^[0-9]+$' "the mail with a UTF-8 Message-ID is answered"
 assert_eq "$("$IT_PYTHON" -c 'import sys; h = open(sys.argv[1], "rb").read().split(b"\r\n\r\n")[0]; print(all(c < 128 for c in h))' "$(sink_file "$k")")" \
 	True "with headers of ASCII only"
+# --- point 12: no mail-bombing an agent through forged commands --------
+write_config 'trusted_authserv_id = "mx.vendor.example";' 'agents = [ "dave@vendor.example" ];'
+NOW=2026-11-16T16:00:00+05:30
+for i in 1 2 3 4 5 6 7; do
+	mail 'dave@vendor.example' 'Re: [Ticket#1] printer jams' '' "#status resolved"
+done
+assert_eq "$(sql "SELECT count(*) FROM events WHERE kind='agent-refused'")" 7 "seven forged commands refused"
+assert_eq "$(sink_find '^To:.*dave@vendor\.example' | wc -l)" 5 \
+	"the agent is told only autoreply_limit (5) times within the hour"
 it_done
