@@ -143,6 +143,13 @@ struct sd_conf {
 	char			*oncall_webhook_token_file;
 	bool			 oncall_page_unknown_senders;	/* default false */
 	int			 oncall_max_pages_per_hour;	/* default 3 */
+
+	/* The secret files settings name, for conf_check_files. */
+	struct sd_conf_file {
+		char	*path;
+		char	*where;		/* "FILE:LINE: SETTING" */
+	}			*files;
+	size_t			 nfiles;
 };
 
 /*
@@ -155,6 +162,15 @@ struct sd_conf {
 int	conf_load(const char *path, struct sd_conf **conf_r,
 	    struct sd_strv *errs, struct sd_strv *warns);
 void	conf_free(struct sd_conf **conf);
+/*
+ * Whether the secret files c names (password_file, webhook_token_file)
+ * can be read now: -1 when one cannot, with "FILE:LINE: SETTING: cannot
+ * read PATH: reason" in errs; one others may read (group or world) is a
+ * warning.  conf_load does not look, so a configuration can be parsed
+ * anywhere; supportd (start, -n, reload) and check-config call this.
+ */
+int	conf_check_files(const struct sd_conf *c, struct sd_strv *errs,
+	    struct sd_strv *warns);
 
 /* Parses "30m", "4bh", "1bd", "none" (allow_none).  0 or -1.  At most
  * 10 years; units are lower case; no sign, fraction or space. */

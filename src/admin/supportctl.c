@@ -178,6 +178,7 @@ cmd_check_config(struct ctx *cx, int argc, char **argv)
 	int			 ret = EX_CONFIG;
 
 	if (conf_load(cx->conf_path, &conf, &errs, &warns) == 0 &&
+	    conf_check_files(conf, &errs, &warns) == 0 &&
 	    tmpl_set_load(conf->templates_dir, &set, &errs) == 0)
 		ret = 0;
 	for (size_t i = 0; i < warns.n; i++)

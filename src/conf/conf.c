@@ -35,11 +35,6 @@
 /* Values are echoed in messages; a long one is cut. */
 #define ECHO_MAX	80
 
-static char	*source_file(struct ctx *cx, const config_setting_t *s);
-static void	 report(struct ctx *cx, struct sd_strv *to,
-		    const config_setting_t *at, const char *path,
-		    const char *fmt, va_list ap)
-		    __attribute__((format(printf, 5, 0)));
 static const char *expected(const struct conf_key *k);
 static bool	 is_string_kind(enum ck_type t);
 static char	*string_problem(const struct conf_key *k, const char *s);
@@ -67,119 +62,6 @@ _Static_assert(sizeof(enum sd_tls) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_processed) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_clock) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_prio) == sizeof(int), "enum size");
-
-/*
- * Messages.
- */
-
-/*
- * The file setting s came from.  libconfig names an @include'd file as
- * written in the directive, which is relative to the config's directory
- * (config_set_include_dir).  Caller owns.
- */
-static char *
-source_file(struct ctx *cx, const config_setting_t *s)
-{
-	const char *file = s ? config_setting_source_file(s) : NULL;
-
-	if (file == NULL || strcmp(file, cx->path) == 0)
-		return xstrdup(cx->path);
-	if (*file == '/')
-		return xstrdup(file);
-	return xasprintf("%s/%s", cx->dir, file);
-}
-
-static void
-report(struct ctx *cx, struct sd_strv *to, const config_setting_t *at,
-    const char *path, const char *fmt, va_list ap)
-{
-	unsigned	 line = at ? config_setting_source_line(at) : 0;
-	char		*file, *problem, *msg;
-
-	file = source_file(cx, at);
-	if (vasprintf(&problem, fmt, ap) == -1)
-		abort();
-	if (line > 0)
-		msg = xasprintf("%s:%u: %s: %s", file, line, path, problem);
-	else
-		msg = xasprintf("%s: %s: %s", file, path, problem);
-	if (to != NULL)
-		strv_push(to, msg);
-	free(msg);
-	free(problem);
-	free(file);
-}
-
-void
-conf_error(struct ctx *cx, const config_setting_t *at, const char *path,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	cx->nerr++;
-	va_start(ap, fmt);
-	report(cx, cx->errs, at, path, fmt, ap);
-	va_end(ap);
-}
-
-void
-conf_warning(struct ctx *cx, const config_setting_t *at, const char *path,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(cx, cx->warns, at, path, fmt, ap);
-	va_end(ap);
-}
-
-void
-conf_error_at(struct ctx *cx, const config_setting_t *grp, const char *gpath,
-    const char *name, const char *fmt, ...)
-{
-	const config_setting_t	*at;
-	char			*path;
-	va_list			 ap;
-
-	if ((at = conf_member(grp, name)) == NULL)
-		at = grp;
-	path = conf_path_join(gpath, name);
-	cx->nerr++;
-	va_start(ap, fmt);
-	report(cx, cx->errs, at, path, fmt, ap);
-	va_end(ap);
-	free(path);
-}
-
-config_setting_t *
-conf_member(const config_setting_t *grp, const char *name)
-{
-	if (grp == NULL || !config_setting_is_group(grp))
-		return NULL;
-	return config_setting_get_member(grp, name);
-}
-
-config_setting_t *
-conf_elem(const config_setting_t *s, unsigned i)
-{
-	if (s == NULL || !config_setting_is_aggregate(s))
-		return NULL;
-	return config_setting_get_elem(s, i);
-}
-
-char *
-conf_path_join(const char *prefix, const char *name)
-{
-	if (prefix == NULL || *prefix == '\0')
-		return xstrdup(name);
-	return xasprintf("%s.%s", prefix, name);
-}
-
-char *
-conf_path_index(const char *prefix, unsigned i)
-{
-	return xasprintf("%s.[%u]", prefix, i);
-}
 
 /*
  * The walker.
@@ -214,6 +96,9 @@ conf_section_read(struct ctx *cx, const config_setting_t *grp,
 			seen[ki] = true;
 			read_value(cx, s, &sec->keys[ki], base, kpath);
 			absolutize(cx, &sec->keys[ki], base);
+			if (sec->keys[ki].flags & CK_SECRET_FILE)
+				conf_note_file(cx, s, kpath, *(char **)(void *)
+				    ((char *)base + sec->keys[ki].off));
 		}
 		free(kpath);
 	}
@@ -746,7 +631,7 @@ bool
 conf_file_open_to_others(struct ctx *cx, const config_setting_t *s)
 {
 	struct stat	 st;
-	char		*file = source_file(cx, s);
+	char		*file = conf_source_file(cx, s);
 	bool		 open = stat(file, &st) == 0 && (st.st_mode & 077) != 0;
 
 	free(file);
@@ -828,6 +713,7 @@ conf_load(const char *path, struct sd_conf **conf_r, struct sd_strv *errs,
 
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
+	cx.conf = c;
 	conf_builtin_init(c);
 	conf_section_read(&cx, config_root_setting(&cfg), &conf_root_section,
 	    c, "");
@@ -910,7 +796,11 @@ conf_free(struct sd_conf **conf)
 	strv_free(&c->oncall_emails);
 	free(c->oncall_webhook);
 	free(c->oncall_webhook_token_file);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		free(c->files[i].path);
+		free(c->files[i].where);
+	}
+	free(c->files);
 	free(c);
 	*conf = NULL;
 }
-

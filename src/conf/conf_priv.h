@@ -49,6 +49,7 @@ enum ck_type {
 #define CK_DOMAIN	0x10	/* string(s) must look like a domain name */
 #define CK_SECRET	0x20	/* never echo the value in a message */
 #define CK_PATH		0x40	/* relative: taken from the config's directory */
+#define CK_SECRET_FILE	0x80	/* a file conf_check_files must read */
 
 struct ctx;
 struct conf_section;
@@ -106,12 +107,20 @@ struct ctx {
 	struct sd_strv	*errs;		/* borrowed, may be NULL */
 	struct sd_strv	*warns;		/* borrowed, may be NULL */
 	int		 nerr;
+	struct sd_conf	*conf;		/* the one being read */
 };
 
 extern const struct conf_section conf_root_section;
 
 /* Fills what the key table cannot: the per-priority defaults. */
 void	conf_builtin_init(struct sd_conf *c);
+
+/* The file setting s came from.  Caller owns. */
+char	*conf_source_file(struct ctx *cx, const config_setting_t *s);
+/* Keeps file, the secret file setting s (at path) names, for
+ * conf_check_files. */
+void	conf_note_file(struct ctx *cx, const config_setting_t *s,
+	    const char *path, const char *file);
 
 /* Errors and warnings "FILE:LINE: PATH: problem", at setting at (the
  * line is left out when at is NULL or the root). */

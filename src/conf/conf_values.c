@@ -7,6 +7,9 @@
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -338,5 +341,36 @@ conf_read_secret(const char *inline_value, const char *file,
 	explicit_bzero(buf, sizeof(buf));
 	fclose(fp);
 	return out;
+}
+
+int
+conf_check_files(const struct sd_conf *c, struct sd_strv *errs,
+    struct sd_strv *warns)
+{
+	struct stat	 st;
+	char		*msg;
+	int		 fd, ret = 0;
+
+	for (size_t i = 0; i < c->nfiles; i++) {
+		const struct sd_conf_file *f = &c->files[i];
+
+		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1) {
+			msg = xasprintf("%s: cannot read %s: %s", f->where,
+			    f->path, strerror(errno));
+			strv_push(errs, msg);
+			free(msg);
+			ret = -1;
+			continue;
+		}
+		if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
+		    warns != NULL) {
+			msg = xasprintf("%s: %s can be read by others; chmod "
+			    "600 it", f->where, f->path);
+			strv_push(warns, msg);
+			free(msg);
+		}
+		close(fd);
+	}
+	return ret;
 }
 

@@ -145,7 +145,8 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 
 	memset(rt, 0, sizeof(*rt));
 	sd_err_clear(&err);
-	if (conf_load(path, &rt->conf, &errs, &warns) == -1) {
+	if (conf_load(path, &rt->conf, &errs, &warns) == -1 ||
+	    conf_check_files(rt->conf, &errs, &warns) == -1) {
 		print_errs(&errs);
 		goto out;
 	}

@@ -72,16 +72,17 @@ tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 	    $(FUZZ_COMMON_SRC) $(srcdir)/src/tmpl/tmpl.c $(FUZZ_MIME_SRC) \
 	    $(GMIME_LIBS) $(GLIB_LIBS)
 
+FUZZ_CONF_SRC = $(srcdir)/src/conf/conf.c $(srcdir)/src/conf/conf_values.c \
+	$(srcdir)/src/conf/conf_report.c $(srcdir)/src/conf/conf_keys.c
+
 tests/fuzz/fuzz-conf: $(srcdir)/tests/fuzz/fuzz-conf.c $(FUZZ_COMMON_SRC) \
-	    $(srcdir)/src/conf/conf.c $(srcdir)/src/conf/conf_values.c \
-	    $(srcdir)/src/conf/conf_keys.c $(srcdir)/src/conf/conf_priv.h \
+	    $(FUZZ_CONF_SRC) $(srcdir)/src/conf/conf_priv.h \
 	    $(srcdir)/include/supportd/conf.h
 	@$(MKDIR_P) tests/fuzz
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(LIBCONFIG_CFLAGS) \
 	    $(GLIB_CFLAGS) -o $@ $(srcdir)/tests/fuzz/fuzz-conf.c \
-	    $(FUZZ_COMMON_SRC) $(srcdir)/src/conf/conf.c \
-	    $(srcdir)/src/conf/conf_values.c $(srcdir)/src/conf/conf_keys.c \
-	    $(LIBCONFIG_LIBS) $(GLIB_LIBS)
+	    $(FUZZ_COMMON_SRC) $(FUZZ_CONF_SRC) $(LIBCONFIG_LIBS) \
+	    $(GLIB_LIBS)
 
 fuzz: $(FUZZ_PROGS)
 

@@ -49,6 +49,25 @@ assert_eq "$?" 78 "check-config exits 78 on a broken template"
 assert_match "$out" "$T/tpl/ack:3: unknown placeholder \"ticket.nosuch\"" "template error names file:line"
 assert_exit 78 "supportd refuses to start with a broken template" "$SUPPORTD_BIN" -c "$T/tpl.conf" --once
 
+# A password_file that is not there is a config error at load, not a
+# failure at the first login (issue #19 point 9); one that others can
+# read is a warning, as an inline password in such a file is.
+cp "$T/good.conf" "$T/nopw.conf"
+sed -i "s|password_file = \"[^\"]*\"|password_file = \"$T/missing.pass\"|" "$T/nopw.conf"
+line=$(grep -n 'password_file' "$T/nopw.conf" | cut -d: -f1)
+out=$("$SUPPORTCTL_BIN" -c "$T/nopw.conf" check-config 2>&1)
+assert_eq "$?" 78 "check-config exits 78 on a missing password_file"
+assert_match "$out" "^$T/nopw.conf:$line: mailboxes.\\[0\\].imap.password_file: cannot read $T/missing.pass: No such file" \
+	"naming file:line and the file"
+out=$("$SUPPORTD_BIN" -c "$T/nopw.conf" -n 2>&1)
+assert_eq "$?" 78 "supportd -n exits 78 on it too"
+assert_match "$out" "missing.pass" "and names the file"
+chmod 0644 "$T/imap.pass"
+out=$(supportctl check-config 2>&1)
+assert_eq "$?" 0 "a password file others can read still loads"
+assert_match "$out" "warning: .*password_file: $T/imap.pass can be read by others" "with a warning"
+chmod 0600 "$T/imap.pass"
+
 # Nothing listens on the IMAP port: a clear error and a non-zero exit.
 supportd --once >"$T/once.out" 2>&1
 rc=$?
