@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <glib.h>
 #include <libconfig.h>
@@ -700,13 +701,18 @@ static void
 check_mailbox(struct ctx *cx, const config_setting_t *grp, void *base,
     const char *path)
 {
-	struct sd_conf_mailbox *mb = base;
+	struct sd_conf_mailbox	*mb = base;
+	const char		*f = mb->imap.folder, *to = mb->move_folder;
 
-	(void)cx;
-	(void)grp;
-	(void)path;
 	if (mb->display_name == NULL && mb->name != NULL)
 		mb->display_name = xstrdup(mb->name);
+	/* Moving mail into the folder it is read from leaves it there to
+	 * be fetched again, forever.  INBOX is INBOX in any case. */
+	if (mb->processed == SD_PROC_MOVE && f != NULL && to != NULL &&
+	    (strcmp(f, to) == 0 || (strcasecmp(f, "INBOX") == 0 &&
+	    strcasecmp(to, "INBOX") == 0)))
+		conf_error_at(cx, grp, path, "processed", "\"move:%.80s\" is "
+		    "the folder the mail is read from; name another one", to);
 }
 
 static void

@@ -34,6 +34,14 @@ check_bad 'no_such_setting = 1;' 'no_such_setting: unknown setting' "an unknown 
 check_bad 'calendar = { timezone = "Mars/Olympus"; };' 'calendar.timezone: ' "an unknown time zone"
 check_bad 'default_priority = "C9";' 'default_priority: ' "an unknown priority"
 check_bad 'poll_interval = ;' 'syntax error' "a syntax error"
+# Moving the mail into the folder it is read from (issue #19 point 7).
+cp "$T/good.conf" "$T/move.conf"
+sed -i 's|^\( *\)name = "support";|\1name = "support"; processed = "move:inbox";|' "$T/move.conf"
+line=$(grep -n 'processed = ' "$T/move.conf" | cut -d: -f1)
+out=$("$SUPPORTCTL_BIN" -c "$T/move.conf" check-config 2>&1)
+assert_eq "$?" 78 "check-config exits 78 on processed = move:inbox for INBOX"
+assert_match "$out" "^$T/move.conf:$line: mailboxes.\\[0\\].processed: \"move:inbox\" is the folder" \
+	"naming file:line"
 
 out=$("$SUPPORTCTL_BIN" -c "$T/nonexistent.conf" check-config 2>&1)
 assert_match "$out" "nonexistent.conf" "a missing config file is named"
