@@ -161,6 +161,12 @@ bump_schema_cookie(struct sd_store *st, struct sd_err *err)
 	return exec_sql(st, sql, err);
 }
 
+/*
+ * Each step reads the version inside its own BEGIN IMMEDIATE: two
+ * processes opening a new database at once (two supportctl, two
+ * daemons) would otherwise both read 0 and both create the tables.
+ * The one that waited finds the work done.
+ */
 int
 store_migrate(struct sd_store *st, struct sd_err *err)
 {
@@ -176,11 +182,19 @@ store_migrate(struct sd_store *st, struct sd_err *err)
 	/* Defensive mode (set at open) refuses writable_schema; only our
 	 * own migrations run while it is lifted. */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 0, NULL);
-	for (int v = have; v < want; v++) {
+	while (have < want) {
 		if (exec_sql(st, "BEGIN IMMEDIATE", err) == -1)
 			goto fail;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (exec_sql(st, migrations[v], err) == -1 ||
+		if (store_pragma_int(st, "user_version", &have, err) == -1) {
+			exec_sql(st, "ROLLBACK", NULL);
+			goto fail;
+		}
+		if (have >= want) {
+			exec_sql(st, "ROLLBACK", NULL);
+			break;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", have + 1);
+		if (exec_sql(st, migrations[have], err) == -1 ||
 		    bump_schema_cookie(st, err) == -1 ||
 		    exec_sql(st, sql, err) == -1) {
 			exec_sql(st, "ROLLBACK", NULL);
@@ -188,7 +202,7 @@ store_migrate(struct sd_store *st, struct sd_err *err)
 		}
 		if (exec_sql(st, "COMMIT", err) == -1)
 			goto fail;
-		log_info("store: migrated schema to version=%d", v + 1);
+		log_info("store: migrated schema to version=%d", ++have);
 	}
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	return 0;

@@ -455,6 +455,69 @@ test_rates(void)
 	test_end();
 }
 
+/* Two openers of one new database, started together. */
+struct racer {
+	const char	*path;
+	GMutex		*mu;
+	GCond		*go;
+	bool		*started;
+	int		 ok;
+};
+
+static gpointer
+race_open(gpointer arg)
+{
+	struct racer	*r = arg;
+	struct sd_store	*st = NULL;
+	struct sd_err	 err;
+
+	g_mutex_lock(r->mu);
+	while (!*r->started)
+		g_cond_wait(r->go, r->mu);
+	g_mutex_unlock(r->mu);
+	r->ok = store_open(r->path, &st, &err) == 0;
+	if (!r->ok)
+		printf("# open: %s\n", err.msg);
+	store_close(&st);
+	return NULL;
+}
+
+static void
+test_open_race(void)
+{
+	GMutex	mu;
+	GCond	go;
+	int	fails = 0;
+
+	test_begin("store: two openers of a new database both succeed (#19)");
+	g_mutex_init(&mu);
+	g_cond_init(&go);
+	for (int i = 0; i < 20; i++) {
+		char		*path = g_strdup_printf("%s/race%d.db", dir, i);
+		bool		 started = false;
+		struct racer	 r[2] = { { path, &mu, &go, &started, 0 },
+				    { path, &mu, &go, &started, 0 } };
+		GThread		*t[2];
+
+		for (int k = 0; k < 2; k++)
+			t[k] = g_thread_new("race", race_open, &r[k]);
+		g_mutex_lock(&mu);
+		started = true;
+		g_cond_broadcast(&go);
+		g_mutex_unlock(&mu);
+		for (int k = 0; k < 2; k++) {
+			g_thread_join(t[k]);
+			fails += !r[k].ok;
+		}
+		g_free(path);
+	}
+	printf("# %d of 40 openings failed\n", fails);
+	test_assert(fails == 0);
+	g_cond_clear(&go);
+	g_mutex_clear(&mu);
+	test_end();
+}
+
 /* Writes rounds x 10 MB, in 1 MB commits. */
 static bool
 write_rounds(struct sd_store *st, int rounds)
@@ -554,7 +617,8 @@ main(void)
 	static void (*const tests[])(void) = { test_cursor,
 	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_outbox_check,
-	    test_status, test_rates, test_checkpoint_apart, NULL };
+	    test_status, test_rates, test_open_race, test_checkpoint_apart,
+	    NULL };
 	int ret;
 	char *rm;
 
