@@ -335,6 +335,80 @@ sender_main(void *arg)
 	return NULL;
 }
 
+/* --once's mailboxes, polled by up to ONCE_POOL threads at once: one
+ * that hangs or drips holds up none of the others (issue #19). */
+#define ONCE_POOL	8
+
+struct once_pool {
+	struct runtime		*rt;
+	struct taker		*tk;
+	pthread_mutex_t		 mu;
+	size_t			 next;		/* the next mailbox to poll */
+	int			 failed;
+};
+
+static void *
+once_worker(void *arg)
+{
+	struct once_pool	*op = arg;
+	const struct sd_conf	*c = op->rt->conf;
+	struct sd_intake	*in;
+	struct sd_err		 err;
+	size_t			 i;
+	int			 n;
+
+	for (;;) {
+		pthread_mutex_lock(&op->mu);
+		i = op->next++;
+		pthread_mutex_unlock(&op->mu);
+		if (i >= c->nmailboxes || sig_term)
+			return NULL;
+		/* The daemon's sessions are serve.c's; --once opens one a
+		 * mailbox for its one poll. */
+		in = intake_new(&c->mailboxes[i], c->max_message_size);
+
+		sd_err_clear(&err);
+		if (intake_poll(in, &op->tk->sink, &n, &err) == -1) {
+			if (!sig_term)
+				log_warnx("%s", err.msg);
+			pthread_mutex_lock(&op->mu);
+			op->failed++;
+			pthread_mutex_unlock(&op->mu);
+		} else if (n > 0)
+			log_info("intake: mailbox=%s mails=%d",
+			    c->mailboxes[i].name, n);
+		intake_free(&in);
+	}
+}
+
+/* Polls every mailbox, each on one of up to ONCE_POOL threads (on this
+ * one when there is one mailbox).  The number that failed. */
+static int
+once_poll(struct runtime *rt, struct taker *tk)
+{
+	struct once_pool	 op = { .rt = rt, .tk = tk };
+	pthread_t		 th[ONCE_POOL];
+	sigset_t		 all, old;
+	size_t			 want = rt->conf->nmailboxes, nth = 0;
+
+	pthread_mutex_init(&op.mu, NULL);
+	if (want > 1) {
+		/* Signals stay with this thread. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		while (nth < want && nth < ONCE_POOL && pthread_create(&th[nth],
+		    NULL, once_worker, &op) == 0)
+			nth++;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (nth == 0)
+		(void)once_worker(&op);
+	for (size_t k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&op.mu);
+	return op.failed;
+}
+
 /* One full cycle: every mailbox polled, mail taken in, outbox flushed.
  * Returns the number of mailboxes or steps that failed. */
 static int
@@ -344,8 +418,9 @@ cycle(struct runtime *rt)
 	struct taker			tk;
 	struct sender			snd;
 	struct sd_err			err;
+	pthread_mutex_t			writer;
 	sigset_t			all, old;
-	int				failed = 0, n;
+	int				failed = 0;
 	bool				threaded = false;
 
 	memset(&snd, 0, sizeof(snd));
@@ -372,24 +447,13 @@ cycle(struct runtime *rt)
 			log_warnx("daemon: cannot start the sending thread; "
 			    "sending after the intake");
 	}
-	taker_init(&tk, &rt->ingest, &never, NULL, threaded ? sender_wake :
-	    NULL, &snd);
-	/* The daemon's sessions are serve.c's; --once opens one a
-	 * mailbox for its one poll. */
-	for (size_t i = 0; i < rt->conf->nmailboxes && !sig_term; i++) {
-		struct sd_intake *in = intake_new(&rt->conf->mailboxes[i],
-		    rt->conf->max_message_size);
-
-		sd_err_clear(&err);
-		if (intake_poll(in, &tk.sink, &n, &err) == -1) {
-			if (!sig_term)
-				log_warnx("%s", err.msg);
-			failed++;
-		} else if (n > 0)
-			log_info("intake: mailbox=%s mails=%d",
-			    rt->conf->mailboxes[i].name, n);
-		intake_free(&in);
-	}
+	/* The mailboxes' threads take their mail in through one connection,
+	 * one unit at a time. */
+	pthread_mutex_init(&writer, NULL);
+	taker_init(&tk, &rt->ingest, &never, &writer, threaded ?
+	    sender_wake : NULL, &snd);
+	failed += once_poll(rt, &tk);
+	pthread_mutex_destroy(&writer);
 	sd_err_clear(&err);
 	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
 		log_warnx("%s", err.msg);

@@ -217,4 +217,26 @@ assert_eq "$(pipe_rows)" "40 40" "...all 40 mails are taken in, each once"
 assert_eq "$(grep '^seen=' "$T/bad-group-close.log" | tail -n 1)" "seen=40" \
 	"...and all 40 are marked \\Seen on the server"
 assert_file_lacks "$T/pipe1.log" "AddressSanitizer|runtime error|Segmentation" "group-close: no sanitizer report"
+# --once polls its mailboxes at once, as the daemon serves them (issue
+# #19 point 10): a server that never says a word, listed first, holds
+# up no mailbox after it.  The silent one is given up only after the
+# greeting timeout (30 s); the good one's mail is answered long before.
+write_config "mailboxes = (
+  { name = \"mute\"; address = \"mute@vendor.example\"; $(imap "$BAD_PORT") },
+  { name = \"good\"; address = \"support@vendor.example\"; $(imap "$IMAP_PORT") }
+);"
+start_bad silent
+mail quick "answered while the first mailbox is mute"
+deliver "$T/quick.eml"
+sent=$(sink_count)
+supportd --once >"$T/mute.log" 2>&1 &
+mpid=$!
+if wait_until 20 sink_has "$((sent + 1))" && ! gone "$mpid"; then
+	ok "--once: the second mailbox's mail is answered while the first is mute"
+else
+	not_ok "--once: the second mailbox's mail is answered while the first is mute" \
+		"$(tail -n 20 "$T/mute.log")"
+fi
+kill -KILL "$mpid" 2>/dev/null
+wait "$mpid" 2>/dev/null
 it_done
