@@ -15,6 +15,8 @@
 static GMimeParserOptions *parser_options(void);
 static size_t	 skip_leading_junk(const char *buf, size_t len);
 static size_t	 prescan(const char *buf, size_t len, const char **limit_r);
+static void	 copy_capped(GByteArray *to, const char *buf, size_t len,
+		    const char **limit_r);
 static void	 read_body(struct sd_mail *m, GMimeObject *hobj,
 		    GMimeObject *body, GMimeParserOptions *opts);
 static void	 redo_headers(struct sd_mail *m, GMimeObject *hobj,
@@ -197,6 +199,58 @@ prescan(const char *buf, size_t len, const char **limit_r)
 	return len;
 }
 
+/*
+ * Appends buf to to with each header field cut at MIME_MAX_FIELD_BYTES
+ * and the header block at MIME_MAX_HEADER_BYTES (a field's lines past
+ * the bound are left out; a line is cut and ended where the bound falls
+ * in it); the body follows whole.  Sets *limit_r (when NULL) on a cut.
+ */
+static void
+copy_capped(GByteArray *to, const char *buf, size_t len,
+    const char **limit_r)
+{
+	const char	*p = buf, *end = buf + len, *nl;
+	size_t		 field = 0, total = 0, n, room;
+	bool		 cut = false;	/* the rest of this field goes */
+
+	for (; p < end; p += n) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		/* The empty line: the body follows as it is. */
+		if (*p == '\n' || (*p == '\r' && n == 2))
+			break;
+		if (*p != ' ' && *p != '\t') {
+			field = 0;
+			cut = false;
+		}
+		if (cut)
+			continue;
+		room = MIN(MIME_MAX_FIELD_BYTES - field,
+		    MIME_MAX_HEADER_BYTES - total);
+		if (n > room) {
+			/* Never an empty line: that would end the block. */
+			if (room > 0) {
+				g_byte_array_append(to, (const guint8 *)p,
+				    (guint)room);
+				g_byte_array_append(to, (const guint8 *)"\n",
+				    1);
+				total += room;
+			}
+			if (*limit_r == NULL)
+				*limit_r = total >= MIME_MAX_HEADER_BYTES ?
+				    "header block over 1 MB" :
+				    "a header field over 64 KB";
+			cut = true;
+			continue;
+		}
+		g_byte_array_append(to, (const guint8 *)p, (guint)n);
+		field += n;
+		total += n;
+	}
+	if (p < end)
+		g_byte_array_append(to, (const guint8 *)p, (guint)(end - p));
+}
+
 /* Keeps the first bound that was hit. */
 void
 mg_note_limit(struct sd_mail *m, const char *what)
@@ -229,7 +283,7 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	opts = mime_opts;
 	r = reuse_get();
 	g_byte_array_set_size(r->bytes, 0);
-	g_byte_array_append(r->bytes, (const guint8 *)buf + skip, (guint)use);
+	copy_capped(r->bytes, buf + skip, use, &limit);
 	g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(r->stream),
 	    r->bytes);
 	reuse_start(r);

@@ -30,6 +30,11 @@
  * 0.5 KB a field, so these keep one mail to a few tens of MB. */
 #define MIME_MAX_DELIM_LINES	5000		/* lines starting "--" */
 #define MIME_MAX_FIELD_LINES	50000		/* lines looking like "Name:" */
+/* Header bytes GMime may see: it copies and decodes a field several
+ * times over (a 16 MB From name cost 1 GB), so a longer field is cut
+ * and the header block ends at MIME_MAX_HEADER_BYTES. */
+#define MIME_MAX_FIELD_BYTES	(64u << 10)
+#define MIME_MAX_HEADER_BYTES	(1u << 20)
 #define MIME_MAX_EMBEDDED	8		/* ids of a returned mail kept */
 #define MIME_MAX_SCAN		(256u << 10)	/* body bytes searched for them */
 

@@ -243,6 +243,49 @@ test_parse_limits(void)
 	    strncmp(m->body, "hello world hello", 17) == 0);
 	mail_free(&m);
 	g_string_free(s, TRUE);
+	/* Header fields are cut before GMime copies and decodes them
+	 * (issue #19: a 16 MB From name cost 1 GB, a 16 MB Subject 718 MB,
+	 * a 12 MB folded Subject 19 minutes under ASan). */
+	s = g_string_new("From: \"");
+	for (int i = 0; i < (16 << 20) / 64; i++)
+		g_string_append(s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAAAAAAAAAAAAAA");
+	g_string_append(s, "\" <big@b.example>\nSubject: big name\n\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "a header field over 64 KB") == 0);
+	test_assert(m != NULL && strcmp(m->subject, "big name") == 0 &&
+	    strcmp(m->body, "body\n") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	s = g_string_new("From: a@b.example\nSubject: =?utf-8?q?x?=");
+	for (int i = 0; i < 200000; i++)		/* 12 MB, folded */
+		g_string_append(s, "\n =?utf-8?b?w6TDtsO8w6TDtsO8w6TDtsO8?=x"
+		    "xxxxxxxxxxxxxxxxxx");
+	g_string_append(s, "\nTo: support@vendor.example\n\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "a header field over 64 KB") == 0);
+	test_assert(m != NULL && strncmp(m->subject, "x", 1) == 0 &&
+	    strlen(m->subject) <= 998 && m->to.n == 1 &&
+	    strcmp(m->body, "body\n") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
+	/* 40000 fields of 60 bytes (2.4 MB): GMime sees the first 1 MB. */
+	s = g_string_new("From: a@b.example\nSubject: block\n");
+	for (int i = 0; i < 40000; i++)
+		g_string_append_printf(s, "X-Long-%05d: %046d\n", i, i);
+	g_string_append(s, "Auto-Submitted: auto-replied\n\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && m->limit != NULL &&
+	    strcmp(m->limit, "header block over 1 MB") == 0);
+	test_assert(m != NULL && m->auto_submitted == NULL &&
+	    strcmp(m->from.addr, "a@b.example") == 0 &&
+	    strcmp(m->body, "body\n") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
 	printf("# limits took %.1f s\n",
 	    (double)(g_get_monotonic_time() - t0) / 1e6);
 	test_end();
