@@ -459,7 +459,8 @@ imap_fetch_probe(struct sd_intake *in, const uint32_t *uids, size_t n,
 }
 
 /* Fetches the mails of bodies[0..nb) named in uids[0..n), whole or
- * their headers only, into those whose data is NULL. */
+ * their headers only (at most HEADER_FETCH_BYTES of them), into those
+ * whose data is NULL. */
 int
 imap_fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
     bool headers_only, struct body *bodies, size_t nb, struct sd_err *err)
@@ -467,10 +468,12 @@ imap_fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
 	clist		*res;
 	clistiter	*it;
 
-	if (uid_fetch(in, uids, n, false,
-	    mailimap_fetch_att_new_body_peek_section(headers_only ?
-	    mailimap_section_new_header() : mailimap_section_new(NULL)),
-	    "UID FETCH (body)", &res, err) == -1)
+	if (uid_fetch(in, uids, n, false, headers_only ?
+	    mailimap_fetch_att_new_body_peek_section_partial(
+	    mailimap_section_new_header(), 0, HEADER_FETCH_BYTES) :
+	    mailimap_fetch_att_new_body_peek_section(
+	    mailimap_section_new(NULL)), "UID FETCH (body)", &res,
+	    err) == -1)
 		return -1;
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		struct answer a;

@@ -19,6 +19,11 @@
 #define FETCH_BATCH	500
 #define BODY_BATCH_BYTES	(16 * 1024 * 1024)
 #define PROBE_BYTES	(BODY_BATCH_BYTES / FETCH_BATCH)
+/* The header of a mail over max_message_size is fetched up to this
+ * much: the parser reads no more header than 1 MB anyway (mime's
+ * MIME_MAX_HEADER_BYTES), and a mail that is all header must not come
+ * whole (issue #19: 34 MB, 12 s and 1.5 GB). */
+#define HEADER_FETCH_BYTES	(1u << 20)
 
 struct sd_intake {
 	const struct sd_conf_mailbox	*mb;		/* borrowed */

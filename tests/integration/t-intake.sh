@@ -58,6 +58,22 @@ assert_eq "$(sql "SELECT length(raw) < 4096 FROM messages WHERE subject='large a
 	"only its header was downloaded"
 assert_eq "$(json_py 'len([t for t in j if t["subject"] == "small one"])' "$T/l.json")" 1 \
 	"the mail after it is taken in as usual"
+# A mail over the limit that is all header: its header is not fetched
+# whole either (issue #19 point 2), only its first 1 MB.
+"$IT_PYTHON" - "$T/allhead.eml" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("From: ann@acme.example\nSubject: all header\nMessage-ID: <allhead@acme.example>\n")
+    for i in range(60000):
+        f.write("X-Filler-%05d: %s\n" % (i, "y" * 80))
+    f.write("\nbody\n")
+EOF
+deliver "$T/allhead.eml"
+assert_cmd "cycle with a 5.8 MB header over max_message_size" supportd --once
+assert_eq "$(sql "SELECT length(raw) <= 1048576 FROM messages WHERE subject='all header'")" 1 \
+	"only its first 1 MB of header was downloaded"
+assert_eq "$(sql "SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.subject='all header' AND e.kind='too-large'")" 1 \
+	"it makes a ticket saying it was too large"
 
 # --- sizes around the first FETCH's limit ------------------------------
 # The first FETCH of a batch brings each mail's first 33,554 bytes
@@ -127,7 +143,7 @@ deliver "$T/del.eml"
 assert_eq "$(imap_count)" 1 "a new mail in INBOX"
 assert_cmd 'processed = "delete"' supportd --once
 assert_eq "$(imap_count)" 0 "the mail was deleted from INBOX"
-assert_eq "$(tickets)" 13 "all thirteen mails are tickets"
+assert_eq "$(tickets)" 14 "all fourteen mails are tickets"
 
 # --- received time: INTERNALDATE, clamped ------------------------------
 write_config
