@@ -210,7 +210,7 @@ copy_capped(GByteArray *to, const char *buf, size_t len,
     const char **limit_r)
 {
 	const char	*p = buf, *end = buf + len, *nl;
-	size_t		 field = 0, total = 0, n, room;
+	size_t		 field = 0, total = 0, n, room, last = 0;
 	bool		 cut = false;	/* the rest of this field goes */
 
 	for (; p < end; p += n) {
@@ -243,12 +243,22 @@ copy_capped(GByteArray *to, const char *buf, size_t len,
 			cut = true;
 			continue;
 		}
+		last = to->len;
 		g_byte_array_append(to, (const guint8 *)p, (guint)n);
 		field += n;
 		total += n;
 	}
-	if (p < end)
+	if (p < end) {
 		g_byte_array_append(to, (const guint8 *)p, (guint)(end - p));
+		return;
+	}
+	/* No body: a header fetched in part (a mail over max_message_size)
+	 * may end in the middle of a field's name, which makes GMime refuse
+	 * the whole header.  That piece goes. */
+	if (to->len > last && to->data[to->len - 1] != '\n' &&
+	    to->data[last] != ' ' && to->data[last] != '\t' &&
+	    memchr(to->data + last, ':', to->len - last) == NULL)
+		g_byte_array_set_size(to, (guint)last);
 }
 
 /* Keeps the first bound that was hit. */

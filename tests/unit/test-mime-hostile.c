@@ -286,6 +286,15 @@ test_parse_limits(void)
 	    strcmp(m->body, "body\n") == 0);
 	mail_free(&m);
 	g_string_free(s, TRUE);
+	/* A header fetched in part (over max_message_size) may end in a
+	 * field's name: GMime refused all of it. */
+	m = parse_str("From: a@b.example\r\nSubject: cut short\r\nX-Fill");
+	test_assert(m != NULL && strcmp(m->subject, "cut short") == 0 &&
+	    strcmp(m->from.addr, "a@b.example") == 0);
+	mail_free(&m);
+	m = parse_str("From: a@b.example\nSubject: no newline");
+	test_assert(m != NULL && strcmp(m->subject, "no newline") == 0);
+	mail_free(&m);
 	printf("# limits took %.1f s\n",
 	    (double)(g_get_monotonic_time() - t0) / 1e6);
 	test_end();
