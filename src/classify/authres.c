@@ -24,7 +24,13 @@ at(const struct lex *l, char c)
 	return l->p < l->end && *l->p == c;
 }
 
-/* Spaces, line breaks and (nested (comments)). */
+/*
+ * Spaces, line breaks and (nested (comments)).  A '"' in a comment makes
+ * the header unreadable: verifiers write the sender's envelope address
+ * or HELO name into comments ("domain of x@y designates ..."), and a
+ * quoted local part there can hold a ')' that ends the comment early
+ * and "; dkim=pass ..." after it.  No verifier quotes in a comment.
+ */
 static void
 cfws(struct lex *l)
 {
@@ -35,7 +41,11 @@ cfws(struct lex *l)
 
 		if (depth > 0 && c == '\\' && l->p + 1 < l->end)
 			l->p++;
-		else if (c == '(')
+		else if (depth > 0 && c == '"') {
+			l->bad = true;
+			l->p = l->end;
+			return;
+		} else if (c == '(')
 			depth++;
 		else if (depth > 0 && c == ')')
 			depth--;
@@ -280,7 +290,8 @@ bool
 authres_passes(const struct sd_authres *ar, const char *authserv_id,
     const char *domain)
 {
-	if (ar->authserv_id == NULL || domain == NULL || *domain == '\0' ||
+	if (ar->authserv_id == NULL || authserv_id == NULL || domain == NULL ||
+	    *domain == '\0' ||
 	    g_ascii_strcasecmp(ar->authserv_id, authserv_id) != 0)
 		return false;
 	for (size_t i = 0; i < ar->nresults; i++) {

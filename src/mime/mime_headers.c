@@ -146,10 +146,14 @@ mg_read_headers(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 
 			/* Raw, not RFC 2047-decoded: an encoded word a
 			 * sender wrote must stay one opaque token for the
-			 * RFC 8601 parser (authres.c). */
+			 * RFC 8601 parser (authres.c).  Whole or not at
+			 * all: one cut short could end in "header.d=
+			 * victim.example" of "victim.example.evil.example";
+			 * "" keeps its place and is never read as passing. */
 			v = g_mime_header_get_raw_value(h);
-			s = mt_line(v != NULL ? v : "",
-			    MIME_MAX_LINE * 4);
+			if (v != NULL && strlen(v) > MIME_MAX_AUTHRES_LEN)
+				v = "";
+			s = mt_line(v != NULL ? v : "", MIME_MAX_AUTHRES_LEN);
 			strv_push(&m->auth_results, s);
 			free(s);
 		}

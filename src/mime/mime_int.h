@@ -21,6 +21,7 @@
 #define MIME_MAX_ADDRS		1000		/* per To / Cc list */
 #define MIME_MAX_REFS		100		/* References kept */
 #define MIME_MAX_AUTHRES	32		/* Authentication-Results */
+#define MIME_MAX_AUTHRES_LEN	(16u << 10)	/* ... bytes of one, raw */
 #define MIME_MAX_TEXT_IN	(2u << 20)	/* text part bytes read */
 #define MIME_MAX_BODY		(1u << 20)	/* bytes of body text kept */
 #define MIME_MAX_LINE		998		/* header value kept */

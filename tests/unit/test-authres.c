@@ -139,6 +139,11 @@ test_smuggling(void)
 		ID "; spf=pass header.d=" DOM " smtp.mailfrom=evil.example",
 		ID "; spf=pass smtp.helo=" DOM,
 		ID "; dkim=neutral header.d=" DOM,
+		/* A quote in a comment, where a verifier echoed the envelope
+		 * sender: its ')' would end the comment (review of #19). */
+		(ID "; spf=pass (mx: domain of \"a); dkim=pass header.d=" DOM
+		    " (\"@evil.example designates 192.0.2.1) smtp.mailfrom="
+		    "evil.example"),
 		/* No authserv-id at all, as Exchange Online writes it. */
 		"; dkim=pass header.d=" DOM,
 		("spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=" DOM
@@ -151,6 +156,15 @@ test_smuggling(void)
 		test_assert_idx(!passes(bad[i], DOM), i);
 	/* The attacker's own domain passes where it should. */
 	test_assert(passes(bad[0], "evil.example"));
+	/* No trusted id: nothing passes. */
+	{
+		struct sd_authres ar;
+		const char *h = ID "; dkim=pass header.d=" DOM;
+
+		test_assert(authres_parse(h, strlen(h), &ar) == 0);
+		test_assert(!authres_passes(&ar, NULL, DOM));
+		authres_clear(&ar);
+	}
 	test_end();
 }
 

@@ -290,6 +290,25 @@ test_parse_auto_headers(void)
 		test_assert(strchr(m->auth_results.v[0], '\n') == NULL);
 	}
 	mail_free(&m);
+	/* One too long to keep whole is kept empty, in its place: cut, it
+	 * could end in the middle of a domain. */
+	{
+		GString *s = g_string_new("Authentication-Results: mx.v.example;"
+		    " dkim=pass header.d=vendor.example");
+
+		for (int i = 0; i < 800; i++)	/* 24 KB */
+			g_string_append(s, "\n dkim=pass header.s=selector");
+		g_string_append(s, "\nAuthentication-Results: mx.v.example;"
+		    " spf=pass smtp.mailfrom=x@vendor.example\nFrom: a@b.example"
+		    "\nSubject: s\n\nbody\n");
+		m = parse_str(s->str);
+		test_assert(m != NULL && m->auth_results.n == 2);
+		if (m != NULL && m->auth_results.n == 2)
+			test_assert(strcmp(m->auth_results.v[0], "") == 0 &&
+			    strncmp(m->auth_results.v[1], "mx.v.example;", 13) == 0);
+		mail_free(&m);
+		g_string_free(s, TRUE);
+	}
 
 	/* A person's mail: nothing set. */
 	m = parse_fixture("0001-rfc2047-utf8-b.eml", &rc);
