@@ -3,9 +3,10 @@
  * answer.c - whom an automatic reply goes to and what it may echo
  * (SPEC §3.7; issue #19 points 4 and 5).  The policy, for a mail
  * operator's eyes:
- * - Reply-To is followed only when it is in the sender's own domain or
- *   organization; otherwise the reply goes to From.  A spammer naming a
- *   victim in Reply-To reaches only the address he sent from.
+ * - Reply-To is followed only for a sender of a known organization, and
+ *   only within his own domain or organization; otherwise the reply goes
+ *   to From.  A spammer naming a victim in Reply-To, even one at the same
+ *   free mail provider, reaches only the address he sent from.
  * - A stranger (a sender of no known organization) sees at most a short
  *   excerpt of his own name and subject in our reply, links removed:
  *   no one can have us mail a thousand characters of his choosing.
@@ -51,15 +52,17 @@ ingest_answer_to(const struct sd_conf *c, const struct sd_mail *m,
 		return;
 	fd = thread_addr_domain(m->from.addr);
 	rd = thread_addr_domain(m->reply_to.addr);
-	ok = fd != NULL && rd != NULL && (g_ascii_strcasecmp(fd, rd) == 0 ||
-	    ((fo = conf_org_for_domain(c, fd)) != NULL &&
-	    fo == conf_org_for_domain(c, rd)));
+	ok = fd != NULL && rd != NULL &&
+	    (fo = conf_org_for_domain(c, fd)) != NULL &&
+	    (g_ascii_strcasecmp(fd, rd) == 0 ||
+	    fo == conf_org_for_domain(c, rd));
 	if (ok) {
 		*name_r = m->reply_to.name;
 		*addr_r = m->reply_to.addr;
 	} else
-		log_info("ingest: from=%s: Reply-To %s is outside the sender's "
-		    "domain; answering From", m->from.addr, m->reply_to.addr);
+		log_info("ingest: from=%s: Reply-To %s is not the sender's own "
+		    "organization; answering From", m->from.addr,
+		    m->reply_to.addr);
 	free(fd);
 	free(rd);
 }

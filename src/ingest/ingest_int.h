@@ -27,8 +27,9 @@ bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
  * autoreply_window (SPEC §3.7), else NULL. */
 int	ingest_address_limited(const struct sd_ingest *in, const char *addr,
 	    sd_time now, const char **why_r, struct sd_err *err);
-/* Whom an automatic reply to m goes to (answer.c): Reply-To only within
- * From's domain or organization, else From.  Borrowed from m. */
+/* Whom an automatic reply to m goes to (answer.c): Reply-To only for a
+ * sender of a known organization, within From's domain or that
+ * organization; else From.  Borrowed from m. */
 void	ingest_answer_to(const struct sd_conf *c, const struct sd_mail *m,
 	    const char **name_r, const char **addr_r);
 /*

@@ -96,7 +96,10 @@ assert_eq "$(sql "SELECT length(subject) > 400 FROM tickets ORDER BY id DESC LIM
 	"the ticket keeps the whole subject"
 mail 'Judy <judy@acme.example>' 'printer question' 'Reply-To: Help Desk <helpdesk@acme.example>'
 k=$(sink_find '^To:.*helpdesk@acme\.example' | tail -n 1)
-assert_match "$k" '^[0-9]+$' "Reply-To within the sender's domain is followed"
+assert_match "$k" '^[0-9]+$' "Reply-To within a customer's own domain is followed"
+mail 'mal@freemail.example' 'hello' 'Reply-To: victim2@freemail.example'
+assert_eq "$(sink_find '^To:.*victim2@freemail\.example' | wc -l)" 0 \
+	"a stranger's Reply-To is not followed, even at his own mail provider"
 
 # --- point 5: at most stranger_reply_limit answers to strangers an hour -
 write_config 'trusted_authserv_id = "mx.vendor.example";' 'stranger_reply_limit = 2;'
