@@ -198,8 +198,11 @@ int	store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
 
 int	store_participant_add(struct sd_store *st, int64_t ticket,
 	    const char *email, const char *role, struct sd_err *err);
+/* Whether email is a participant of ticket; with first, only as the
+ * requester or a Cc of the mail that made it (role "requester" or "cc",
+ * not "joined": one who wrote to it later). */
 int	store_participant_is(struct sd_store *st, int64_t ticket,
-	    const char *email, bool *is_r, struct sd_err *err);
+	    const char *email, bool first, bool *is_r, struct sd_err *err);
 
 struct sd_event {
 	int64_t		 id;

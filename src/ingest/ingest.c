@@ -88,7 +88,8 @@ tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
 		*ok_r = true;
 		return 0;
 	}
-	if (store_participant_is(in->store, t->id, sender, ok_r, err) == -1)
+	if (store_participant_is(in->store, t->id, sender, false, ok_r,
+	    err) == -1)
 		return -1;
 	if (*ok_r || t->organization == NULL)
 		return 0;
@@ -232,7 +233,8 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 	rec.disposition = "ticket";
 	tag = thread_format_tag(in->conf->ticket_tag, id);
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-	    store_participant_add(in->store, id, m->from.addr, "cc", err) == -1 ||
+	    store_participant_add(in->store, id, m->from.addr, "joined",
+	    err) == -1 ||
 	    store_event_add(in->store, id, now, m->from.addr, "duplicate-c1",
 	    m->subject, err) == -1)
 		goto out;
@@ -357,11 +359,11 @@ first_line_is(const char *body, const char *word)
 }
 
 /*
- * A customer's mail on an existing ticket: recorded, no acknowledgement.
- * "#close" counts only from someone who was a participant before this
- * mail (a colleague threading by tag is not yet), and, with
- * trusted_authserv_id set, only from an authenticated From domain: a
- * forged From of the organization must not close its incident.
+ * A customer's mail on an existing ticket: recorded, no acknowledgement;
+ * its sender joins the ticket's people.  "#close" counts only from the
+ * requester or a Cc of the mail that made the ticket (not from one who
+ * joined by writing: a forged colleague could write twice), and, with
+ * trusted_authserv_id set, only from an authenticated From domain.
  */
 static int
 thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
@@ -373,18 +375,19 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	bool			 close, was = false;
 
 	close = first_line_is(m->body, "#close");
-	if (close && store_participant_is(in->store, t->id, m->from.addr, &was,
-	    err) == -1)
+	if (close && store_participant_is(in->store, t->id, m->from.addr, true,
+	    &was, err) == -1)
 		return -1;
 	if (close && !was)
-		why = "only a participant of the ticket may close it";
+		why = "only the requester or a Cc of the first mail may close "
+		    "the ticket";
 	else if (close && in->conf->trusted_authserv_id != NULL)
 		why = ingest_unauthenticated(in->conf, m);
 	msgrec_from_mail(&rec, f, m, key, received);
 	rec.ticket_id = t->id;
 	rec.disposition = "ticket";
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-	    store_participant_add(in->store, t->id, m->from.addr, "cc",
+	    store_participant_add(in->store, t->id, m->from.addr, "joined",
 	    err) == -1 ||
 	    store_event_add(in->store, t->id, now, "customer", "mail-in",
 	    m->from.addr, err) == -1 ||

@@ -84,7 +84,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " updated_at = ?2 WHERE id = ?1 AND first_response_at IS NULL",
 	[S_PART_ADD] = "INSERT OR IGNORE INTO participants (ticket_id, email, role)"
 	    " VALUES (?1, ?2, ?3)",
-	[S_PART_IS] = "SELECT 1 FROM participants WHERE ticket_id = ?1 AND email = ?2",
+	[S_PART_IS] = "SELECT 1 FROM participants WHERE ticket_id = ?1 AND email = ?2"
+	    " AND (?3 = 0 OR role = 'requester' OR role = 'cc')",
 	[S_EVENT_ADD] = "INSERT INTO events (ticket_id, at, actor, kind, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_EVENTS_OF_TICKET] = "SELECT id, ticket_id, at, actor, kind, detail"

@@ -325,13 +325,14 @@ store_participant_add(struct sd_store *st, int64_t ticket, const char *email,
 
 int
 store_participant_is(struct sd_store *st, int64_t ticket, const char *email,
-    bool *is_r, struct sd_err *err)
+    bool first, bool *is_r, struct sd_err *err)
 {
 	sqlite3_stmt	*s = stmt(st, S_PART_IS);
 	int		 r;
 
 	sqlite3_bind_int64(s, 1, ticket);
 	bind_text(s, 2, email);
+	sqlite3_bind_int(s, 3, first);
 	r = sqlite3_step(s);
 	done(s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

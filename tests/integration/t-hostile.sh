@@ -48,7 +48,9 @@ assert_eq "$(people 1)" "ann@acme.example frank@acme.example" "and becomes a par
 mail 'bob@acme.example' 'Re: [Ticket#1] printer jams' "$AUTH" '#close'
 assert_ne "$(status 1)" closed "a colleague's first mail with #close does not close"
 assert_eq "$(sql "SELECT detail FROM events WHERE ticket_id=1 AND kind='close-refused'")" \
-	"only a participant of the ticket may close it" "the ticket says why"
+	"only the requester or a Cc of the first mail may close the ticket" "the ticket says why"
+mail 'bob@acme.example' 'Re: [Ticket#1] printer jams' "$AUTH" '#close'
+assert_ne "$(status 1)" closed "nor does his second, though he joined the ticket with the first"
 mail 'ann@acme.example' 'Re: [Ticket#1] printer jams' '' '#close'
 assert_ne "$(status 1)" closed "ann's #close without an authenticated domain does not close"
 assert_match "$(sql "SELECT detail FROM events WHERE ticket_id=1 AND kind='close-refused' ORDER BY id DESC LIMIT 1")" \

@@ -232,9 +232,9 @@ test_ticket_and_messages(void)
 	test_assert(dirs[0] == 1 && dirs[1] == 1);
 	test_assert(store_ticket_by_message_id(st, "out2@b", true, &tid, &err) ==
 	    0 && tid == 1);
-	test_assert(store_participant_is(st, 1, "ann@acme.EXAMPLE", &is, &err)
+	test_assert(store_participant_is(st, 1, "ann@acme.EXAMPLE", true, &is, &err)
 	    == 0 && is);
-	test_assert(store_participant_is(st, 1, "eve@evil.example", &is, &err)
+	test_assert(store_participant_is(st, 1, "eve@evil.example", false, &is, &err)
 	    == 0 && !is);
 	test_assert(store_ticket_get(st, 1, &got, &found, &err) == 0 && found);
 	test_assert(got.priority == SD_C1);
