@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -232,7 +233,7 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct sd_store		*st;
 	sqlite3_stmt		*s = NULL;
-	int			 ok;
+	int			 ok, r;
 
 	pthread_once(&once, sqlite_setup);
 	*st_r = NULL;
@@ -256,8 +257,20 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	 * (benchmark: its system time 0.25 -> 0.19 s per 10,000 mails). */
 	if (exec_sql(st, "PRAGMA page_size=8192", err) == -1)
 		goto fail;
+	/* Two openers of a new database: turning it to WAL takes an
+	 * exclusive lock, and SQLite may answer BUSY at once rather than
+	 * wait (to avoid a deadlock), so the loser tries again. */
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
-	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+	    NULL) != SQLITE_OK) {
+		db_err(st, err, path);
+		goto fail;
+	}
+	for (int waited = 0; (r = sqlite3_step(s)) == SQLITE_BUSY &&
+	    waited < BUSY_TIMEOUT_MS; waited += 10) {
+		sqlite3_reset(s);
+		usleep(10 * 1000);
+	}
+	if (r != SQLITE_ROW) {
 		sqlite3_finalize(s);
 		db_err(st, err, path);
 		goto fail;
