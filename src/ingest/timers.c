@@ -190,7 +190,8 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 }
 
 /* SPEC §4: resolved and left alone for auto_close_after: closed, and the
- * customer told. */
+ * customer told, as any automatic reply is (limits, a stranger's text
+ * shown as an excerpt). */
 static int
 fire_autoclose(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
     struct sd_err *err)
@@ -203,8 +204,8 @@ fire_autoclose(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 		return store_timer_set(in->store, t->id, T_AUTOCLOSE, due, 0,
 		    err);
 	return timers_set_status(in, t, SD_ST_CLOSED, "system", now, err) == -1 ||
-	    ingest_queue_mail(in, mailbox_of(in->conf, t), t, "closed",
-	    t->requester_name, t->requester_email, NULL, NULL, now, false,
+	    ingest_acknowledge(in, mailbox_of(in->conf, t), t, "closed",
+	    t->requester_name, t->requester_email, NULL, now, false,
 	    err) == -1 ? -1 : 0;
 }
 

@@ -103,6 +103,15 @@ mail 'mal@freemail.example' 'hello' 'Reply-To: victim2@freemail.example'
 assert_eq "$(sink_find '^To:.*victim2@freemail\.example' | wc -l)" 0 \
 	"a stranger's Reply-To is not followed, even at his own mail provider"
 
+# The closed notice two weeks later is an automatic reply like the rest.
+sid=$(sql "SELECT id FROM tickets WHERE requester_email='spammer@spam.example'")
+supportctl set "$sid" status resolved --now "$NOW" >/dev/null
+supportctl tick --now 2026-12-01T11:00:00+05:30 >/dev/null 2>&1
+k=$(sink_find '^Subject: \[Ticket#'"$sid"'\] Closed' | tail -n 1)
+assert_match "$k" '^[0-9]+$' "the stranger's ticket is closed and he is told"
+assert_eq "$(($(sink_header "$k" Subject | wc -c) < 110))" 1 "with the excerpt of his subject"
+assert_file_lacks "$(sink_file "$k")" 'https://|www\.' "and no link of his"
+
 # --- point 5: at most stranger_reply_limit answers to strangers an hour -
 write_config 'trusted_authserv_id = "mx.vendor.example";' 'stranger_reply_limit = 2;'
 NOW=2026-11-16T14:00:00+05:30
