@@ -228,8 +228,11 @@ copy_capped(GByteArray *to, const char *buf, size_t len,
 		room = MIN(MIME_MAX_FIELD_BYTES - field,
 		    MIME_MAX_HEADER_BYTES - total);
 		if (n > room) {
-			/* Never an empty line: that would end the block. */
-			if (room > 0) {
+			/* Never an empty line: that would end the block;
+			 * never a field's name without its ':': that would
+			 * start the body. */
+			if (room > 0 && (*p == ' ' || *p == '\t' ||
+			    memchr(p, ':', room) != NULL)) {
 				g_byte_array_append(to, (const guint8 *)p,
 				    (guint)room);
 				g_byte_array_append(to, (const guint8 *)"\n",

@@ -286,6 +286,18 @@ test_parse_limits(void)
 	    strcmp(m->body, "body\n") == 0);
 	mail_free(&m);
 	g_string_free(s, TRUE);
+	/* A field name longer than the field bound: left out, not made the
+	 * first line of the body. */
+	s = g_string_new("From: a@b.example\nX-");
+	for (int i = 0; i < 70000; i++)
+		g_string_append_c(s, 'N');
+	g_string_append(s, ": v\nSubject: after the long name\n\nbody\n");
+	test_assert((m = parse_str(s->str)) != NULL);
+	test_assert(m != NULL && strcmp(m->subject, "after the long name") == 0
+	    && strcmp(m->body, "body\n") == 0);
+	mail_free(&m);
+	g_string_free(s, TRUE);
+
 	/* A header fetched in part (over max_message_size) may end in a
 	 * field's name: GMime refused all of it. */
 	m = parse_str("From: a@b.example\r\nSubject: cut short\r\nX-Fill");
