@@ -354,16 +354,20 @@ conf_check_files(const struct sd_conf *c, struct sd_strv *errs,
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const struct sd_conf_file *f = &c->files[i];
 
-		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		/* O_NONBLOCK: a FIFO named by mistake must not hang us. */
+		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) ==
+		    -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 			msg = xasprintf("%s: cannot read %s: %s", f->where,
-			    f->path, strerror(errno));
+			    f->path, fd == -1 ? strerror(errno) :
+			    "not a regular file");
 			strv_push(errs, msg);
 			free(msg);
+			if (fd != -1)
+				close(fd);
 			ret = -1;
 			continue;
 		}
-		if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
-		    warns != NULL) {
+		if ((st.st_mode & 077) != 0 && warns != NULL) {
 			msg = xasprintf("%s: %s can be read by others; chmod "
 			    "600 it", f->where, f->path);
 			strv_push(warns, msg);

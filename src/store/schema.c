@@ -200,8 +200,10 @@ store_migrate(struct sd_store *st, struct sd_err *err)
 			exec_sql(st, "ROLLBACK", NULL);
 			goto fail;
 		}
-		if (exec_sql(st, "COMMIT", err) == -1)
+		if (exec_sql(st, "COMMIT", err) == -1) {
+			exec_sql(st, "ROLLBACK", NULL);
 			goto fail;
+		}
 		log_info("store: migrated schema to version=%d", ++have);
 	}
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);

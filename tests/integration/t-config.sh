@@ -70,6 +70,10 @@ assert_match "$out" "^$T/nopw.conf:$line: mailboxes.\\[0\\].imap.password_file: 
 out=$("$SUPPORTD_BIN" -c "$T/nopw.conf" -n 2>&1)
 assert_eq "$?" 78 "supportd -n exits 78 on it too"
 assert_match "$out" "missing.pass" "and names the file"
+sed -i "s|password_file = \"[^\"]*\"|password_file = \"$T\"|" "$T/nopw.conf"
+out=$("$SUPPORTCTL_BIN" -c "$T/nopw.conf" check-config 2>&1)
+assert_eq "$?" 78 "a password_file that is a directory is a config error"
+assert_match "$out" "cannot read $T: not a regular file" "saying so"
 chmod 0644 "$T/imap.pass"
 out=$(supportctl check-config 2>&1)
 assert_eq "$?" 0 "a password file others can read still loads"
