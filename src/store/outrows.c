@@ -192,38 +192,22 @@ int
 store_pages_since(struct sd_store *st, const char *org, sd_time since,
     int64_t *n_r, struct sd_err *err)
 {
-	sqlite3_stmt	*s = stmt(st, S_PAGES_SINCE);
-	int		 r;
+	sqlite3_stmt *s = stmt(st, S_PAGES_SINCE);
 
-	*n_r = 0;
 	bind_text(s, 1, org);
 	sqlite3_bind_int64(s, 2, since);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(s, 0);
-	done(s);
-	if (r != SQLITE_ROW)
-		return db_err(st, err, "pages since");
-	return 0;
+	return one_int(st, s, "pages since", n_r, err);
 }
 
 int
 store_rate_get(struct sd_store *st, const char *key, sd_time since,
     int64_t *n_r, struct sd_err *err)
 {
-	sqlite3_stmt	*s = stmt(st, S_RATE_GET);
-	int		 r;
+	sqlite3_stmt *s = stmt(st, S_RATE_GET);
 
-	*n_r = 0;
 	bind_text(s, 1, key);
 	sqlite3_bind_int64(s, 2, since);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(s, 0);
-	done(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_err(st, err, "rate get");
-	return 0;
+	return one_int(st, s, "rate get", n_r, err);
 }
 
 int
@@ -316,20 +300,6 @@ store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 	}
 	done(s);
 	return ret;
-}
-
-/* One integer from a statement bound by the caller; 0 when no row. */
-static int
-one_int(struct sd_store *st, sqlite3_stmt *s, const char *what, int64_t *n_r,
-    struct sd_err *err)
-{
-	int r = sqlite3_step(s);
-
-	*n_r = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	done(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_err(st, err, what);
-	return 0;
 }
 
 int

@@ -132,6 +132,20 @@ col_prio(sqlite3_stmt *s, int i)
 	return p < 0 ? SD_C3 : (enum sd_prio)p;
 }
 
+/* One integer from a statement bound by the caller; 0 when no row. */
+static inline int
+one_int(struct sd_store *st, sqlite3_stmt *s, const char *what, int64_t *n_r,
+    struct sd_err *err)
+{
+	int r = sqlite3_step(s);
+
+	*n_r = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, what);
+	return 0;
+}
+
 /* Runs a statement that returns no rows. */
 static inline int
 exec_stmt(struct sd_store *st, sqlite3_stmt *s, const char *what,

@@ -98,19 +98,11 @@ int
 store_ticket_by_message_id(struct sd_store *st, const char *message_id,
     bool ours, int64_t *ticket_r, struct sd_err *err)
 {
-	sqlite3_stmt	*s = stmt(st, S_TICKET_BY_MSGID);
-	int		 r;
+	sqlite3_stmt *s = stmt(st, S_TICKET_BY_MSGID);
 
-	*ticket_r = 0;
 	bind_text(s, 1, message_id);
 	sqlite3_bind_int(s, 2, ours);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		*ticket_r = sqlite3_column_int64(s, 0);
-	done(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_err(st, err, "ticket by message-id");
-	return 0;
+	return one_int(st, s, "ticket by message-id", ticket_r, err);
 }
 
 int
