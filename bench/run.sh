@@ -32,11 +32,15 @@
 #   7. many mailboxes (bench/scale.sh): the daemon with 1, 10, 100 and
 #      1,000 mailboxes in IDLE on one Dovecot: RSS and threads, and IDLE
 #      latency on one mailbox with 1 and with 1,000 (Dovecot's defaults).
+#   8. the worst mails (bench/hostile.sh): peak RSS of --once taking in
+#      a 16 MB From name, a 16 MB Subject, a 12 MB folded Subject and a
+#      34 MB mail that is all header, each alone, at the default limits.
 # 2, 3, 4 and 6 run RUNS (5) times each, on a refilled mailbox and a
 # fresh database, and report the fastest run (and the highest RSS).
 # Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
 #
-# Environment: E2E=0, LAT_N=0, BIG=0 or SCALE=0 skip 4, 5, 6 or 7; LAT_GAP (2) s between the
+# Environment: E2E=0, LAT_N=0, BIG=0, SCALE=0 or HOSTILE=0 skip 4, 5, 6, 7
+# or 8; LAT_GAP (2) s between the
 # mails of 5's hibernation run; KEEP=1 keeps the temp dir;
 # WRAP="perf record -g -o FILE --" runs each supportd under a profiler;
 # BIG_SAVE=FILE keeps a copy of the prefilled database, BIG_FROM=FILE
@@ -452,6 +456,20 @@ LAT_DIFF=-
 [ "$scale_1_lat_p50" = - ] || [ "$scale_1000_lat_p50" = - ] ||
 	LAT_DIFF="$(calc "$scale_1000_lat_p50 - $scale_1_lat_p50") / $(calc "$scale_1000_lat_p99 - $scale_1_lat_p99")"
 
+# --------------------------------------------------- 8: the worst mails
+HOSTILE_MAILS="plain attach24m from16m subject16m folded12m allhead34m"
+for h in $HOSTILE_MAILS; do
+	printf -v "hostile_${h}_kb" '%s' -
+	printf -v "hostile_${h}_what" '%s' -
+done
+if [ "${HOSTILE:-1}" != 0 ]; then
+	it_stop_all
+	"$BENCH/hostile.sh" >"$T/hostile.out" || log "hostile.sh failed"
+	while IFS='=' read -r k v; do
+		case $k in hostile_*) printf -v "$k" '%s' "$v" ;; esac
+	done <"$T/hostile.out"
+fi
+
 # ------------------------------------------------------------ report
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -507,7 +525,13 @@ table() {
 		"IDLE latency, 1 mailbox ($scale_1_lat_got mails, p50 / p99)" "$scale_1_lat_p50 / $scale_1_lat_p99 ms" \
 		"IDLE latency, 1 of 1,000 mailboxes ($scale_1000_lat_got mails)" "$scale_1000_lat_p50 / $scale_1000_lat_p99 ms" \
 		"  1,000 minus 1 mailbox (p50 / p99)" "$LAT_DIFF ms" \
-		"  peak RSS after the latency run, 1,000 mailboxes" "$scale_1000_peak_after_kb KB"
+		"  peak RSS after the latency run, 1,000 mailboxes" "$scale_1000_peak_after_kb KB" \
+		"--once, one small mail: peak RSS" "$hostile_plain_kb KB" \
+		"--once, a 24 MB mail (base64 attachment)" "$hostile_attach24m_kb KB" \
+		"--once, a 16 MB From display name" "$hostile_from16m_kb KB" \
+		"--once, a 16 MB Subject" "$hostile_subject16m_kb KB" \
+		"--once, a 12 MB folded Subject" "$hostile_folded12m_kb KB" \
+		"--once, a 34 MB mail that is all header" "$hostile_allhead34m_kb KB"
 }
 
 echo
