@@ -445,13 +445,16 @@ for c in 1 10 100 1000; do
 		printf -v "scale_${c}_$f" '%s' -
 	done
 done
-if [ "${SCALE:-1}" != 0 ]; then
+# sub_bench NAME: bench/NAME.sh on its own servers; sets the NAME_*
+# variables it prints.
+sub_bench() {
 	it_stop_all
-	"$BENCH/scale.sh" >"$T/scale.out" || log "scale.sh failed"
+	"$BENCH/$1.sh" >"$T/$1.out" || log "$1.sh failed"
 	while IFS='=' read -r k v; do
-		case $k in scale_*) printf -v "$k" '%s' "$v" ;; esac
-	done <"$T/scale.out"
-fi
+		case $k in "$1"_*) printf -v "$k" '%s' "$v" ;; esac
+	done <"$T/$1.out"
+}
+[ "${SCALE:-1}" = 0 ] || sub_bench scale
 LAT_DIFF=-
 [ "$scale_1_lat_p50" = - ] || [ "$scale_1000_lat_p50" = - ] ||
 	LAT_DIFF="$(calc "$scale_1000_lat_p50 - $scale_1_lat_p50") / $(calc "$scale_1000_lat_p99 - $scale_1_lat_p99")"
@@ -462,13 +465,7 @@ for h in $HOSTILE_MAILS; do
 	printf -v "hostile_${h}_kb" '%s' -
 	printf -v "hostile_${h}_what" '%s' -
 done
-if [ "${HOSTILE:-1}" != 0 ]; then
-	it_stop_all
-	"$BENCH/hostile.sh" >"$T/hostile.out" || log "hostile.sh failed"
-	while IFS='=' read -r k v; do
-		case $k in hostile_*) printf -v "$k" '%s' "$v" ;; esac
-	done <"$T/hostile.out"
-fi
+[ "${HOSTILE:-1}" = 0 ] || sub_bench hostile
 
 # ------------------------------------------------------------ report
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
