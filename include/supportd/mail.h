@@ -83,6 +83,12 @@ int	mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	    struct sd_err *err);
 void	mail_free(struct sd_mail **mail);
 
+/* The new text of body (SPEC §13.4): without the history quoted below
+ * it (Gmail, Outlook, Apple Mail, Thunderbird separators in several
+ * languages), '>'-quoted lines, or the "-- " signature.  Caller owns
+ * (g_free); "" for NULL. */
+char	*mail_new_text(const char *body);
+
 /* Library set-up and tear-down (g_mime_init/g_mime_shutdown). */
 void	mime_init(void);
 void	mime_shutdown(void);

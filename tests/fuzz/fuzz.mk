@@ -2,7 +2,7 @@
 # Fuzz targets (SPEC §10: every parser of untrusted input has one);
 # included by Makefile.am, not part of `make all` or `make check`.
 #
-#   make fuzz			build tests/fuzz/fuzz-{mime,classify,authres,tmpl,conf}
+#   make fuzz			build tests/fuzz/fuzz-{mime,classify,authres,quote,tmpl,conf}
 #   make fuzz-run [FUZZ_TIME=60] [FUZZ_TARGETS="mime conf"]
 #				run each for FUZZ_TIME seconds from the seed
 #				corpora (tests/fuzz/run.sh); a crash, leak or
@@ -22,9 +22,10 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 FUZZ_CPPFLAGS = -std=gnu11 -D_GNU_SOURCE -I$(top_srcdir)/include \
 	-I$(top_builddir) -I$(srcdir)/tests/fuzz
 FUZZ_TIME = 60
-FUZZ_TARGETS = mime classify authres tmpl conf
+FUZZ_TARGETS = mime classify authres quote tmpl conf
 FUZZ_PROGS = tests/fuzz/fuzz-mime tests/fuzz/fuzz-classify \
-	tests/fuzz/fuzz-authres tests/fuzz/fuzz-tmpl tests/fuzz/fuzz-conf
+	tests/fuzz/fuzz-authres tests/fuzz/fuzz-quote tests/fuzz/fuzz-tmpl \
+	tests/fuzz/fuzz-conf
 
 FUZZ_COMMON_SRC = $(srcdir)/src/common/err.c $(srcdir)/src/common/log.c \
 	$(srcdir)/src/common/util.c $(srcdir)/src/common/json.c
@@ -62,6 +63,14 @@ tests/fuzz/fuzz-authres: $(srcdir)/tests/fuzz/fuzz-authres.c \
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(GLIB_CFLAGS) -o $@ \
 	    $(srcdir)/tests/fuzz/fuzz-authres.c $(FUZZ_COMMON_SRC) \
 	    $(srcdir)/src/classify/authres.c $(GLIB_LIBS)
+
+tests/fuzz/fuzz-quote: $(srcdir)/tests/fuzz/fuzz-quote.c \
+	    $(FUZZ_COMMON_SRC) $(srcdir)/src/mime/quote.c \
+	    $(srcdir)/include/supportd/mail.h
+	@$(MKDIR_P) tests/fuzz
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(GLIB_CFLAGS) -o $@ \
+	    $(srcdir)/tests/fuzz/fuzz-quote.c $(FUZZ_COMMON_SRC) \
+	    $(srcdir)/src/mime/quote.c $(GLIB_LIBS)
 
 tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 	    $(srcdir)/src/tmpl/tmpl.c $(FUZZ_MIME_SRC) $(FUZZ_HDRS) \

@@ -3,7 +3,7 @@
 # Runs the libFuzzer targets built by `make fuzz` (tests/fuzz/fuzz.mk):
 #
 #	tests/fuzz/run.sh SECONDS [TARGET...]
-#		(TARGET: mime classify authres tmpl conf)
+#		(TARGET: mime classify authres quote tmpl conf)
 #
 # from the top of a configured build tree (or with builddir= and srcdir=
 # set, as `make fuzz-run` does).  Each target runs SECONDS from its seed
@@ -11,6 +11,7 @@
 #	mime	 tests/fixtures/mail, tests/fixtures/corpus/**/*.eml
 #	classify tests/fuzz/subjects.txt, one subject a line
 #	authres	 tests/fuzz/authres.txt, one header value a line
+#	quote	 tests/fixtures/mail, as mail bodies
 #	tmpl	 templates/ (dictionary tests/fuzz/tmpl.dict)
 #	conf	 tests/fixtures/conf/*.conf, conf/supportd.conf.example
 #		 (dictionary: the setting names of the example)
@@ -24,7 +25,7 @@ set -uo pipefail
 
 secs=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
-[ $# -gt 0 ] || set -- mime classify authres tmpl conf
+[ $# -gt 0 ] || set -- mime classify authres quote tmpl conf
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${builddir:-$(pwd)}
 fz=$builddir/tests/fuzz
@@ -45,6 +46,10 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 		find "$srcdir/tests/fixtures/mail" "$srcdir/tests/fixtures/corpus" \
 			-type f -name '*.eml' -exec cp -t "$d" {} +
 		echo "-max_len=65536"
+		;;
+	quote)
+		cp "$srcdir"/tests/fixtures/mail/*.eml "$d"/
+		echo "-max_len=16384"
 		;;
 	classify|authres)
 		local lines=subjects.txt
