@@ -290,7 +290,8 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 static int
 show_msg(void *arg, const struct sd_msgrec *m)
 {
-	struct out *o = &((struct walk *)arg)->o;
+	struct out	*o = &((struct walk *)arg)->o;
+	char		*text = mail_new_text(m->body);
 
 	out_obj(o, NULL);
 	out_int(o, "id", m->id);
@@ -303,12 +304,14 @@ show_msg(void *arg, const struct sd_msgrec *m)
 	out_str(o, "reason", m->reason);
 	out_time(o, "at", m->at);
 	out_str(o, "body", m->body);
+	out_str(o, "text", text);	/* SPEC §13.4: without the history */
 	out_close(o);
 	out_text(o, "\n--- %s %s %s from %s%s%s\nSubject: %s\n\n%s\n",
 	    sd_dir_names[m->direction], out_when(o, m->at), m->disposition,
 	    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
 	    m->reason ? m->reason : "", m->subject ? m->subject : "",
 	    m->body ? m->body : "");
+	g_free(text);
 	return 0;
 }
 

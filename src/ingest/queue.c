@@ -193,19 +193,28 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	return ret;
 }
 
-/* Renders template name into q's subject, headers and body (r owns). */
+/* Renders template name into q's subject, headers and body (r owns).
+ * {{message.text}} is the new text of cause (SPEC §13.4), only for a
+ * ticket of a known organization: a stranger's text is never echoed. */
 static int
 render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const char *name, struct sd_rendered *r,
-    struct sd_queued *q, struct sd_err *err)
+    const struct sd_ticket *t, const char *name, const struct sd_mail *cause,
+    struct sd_rendered *r, struct sd_queued *q, struct sd_err *err)
 {
 	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
 	struct sd_tmpl_vars	*vars;
+	char			*text;
 
 	if (tp == NULL)
 		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
 	vars = tmpl_vars_new();
 	ingest_ticket_vars(in->conf, in->calendar, mb, t, tp, vars);
+	if (cause != NULL && t->organization != NULL &&
+	    tmpl_uses(tp, "message.text")) {
+		text = mail_new_text(cause->body);
+		tmpl_vars_set(vars, "message.text", text);
+		g_free(text);
+	}
 	tmpl_render(tp, vars, r);
 	tmpl_vars_free(&vars);
 	q->kind = name;
@@ -227,7 +236,7 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	int			ret;
 
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, &r, &q, err) == -1)
+	if (render(in, mb, t, name, cause, &r, &q, err) == -1)
 		return -1;
 	for (size_t i = 0; cause && i < cause->references.n; i++)
 		strv_push(&refs, cause->references.v[i]);
@@ -255,7 +264,7 @@ ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	char			*msgid, *raw;
 
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, &r, &q, err) == -1)
+	if (render(in, mb, t, name, NULL, &r, &q, err) == -1)
 		return NULL;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;

@@ -34,7 +34,7 @@ static const char *const known_vars[] = {
 	/* Additions, documented in the README and supportd.conf(5). */
 	"ticket.priority_meaning", "ticket.response_target",
 	"ticket.after_hours",
-	"ticket.url", "mailbox.address", "mailbox.name",
+	"ticket.url", "mailbox.address", "mailbox.name", "message.text",
 };
 
 #define MAX_TEMPLATE_SIZE	(256 * 1024)
