@@ -38,7 +38,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
 	struct sd_queued		 q;
 	struct sd_msgrec		 rec;
-	struct sd_strv			 refs = { 0 };
+	struct sd_strv			 refs = { 0 }, cc = { 0 };
 	char				*parent = NULL, *tag, *subject;
 	int				 ret = -1;
 
@@ -57,8 +57,12 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_event_add(in->store, t->id, now, actor,
 		    "internal-note", NULL, err) == -1 ? -1 : 0;
 	}
-	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) == -1)
+	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) ==
+	    -1 || ingest_cc_of(in, t, t->requester_email, &cc, err) == -1) {
+		strv_free(&cc);
+		free(parent);
 		return -1;
+	}
 	if (parent != NULL)
 		strv_push(&refs, parent);
 	tag = thread_format_tag(in->conf->ticket_tag, t->id);
@@ -69,6 +73,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	q.body = body;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;
+	q.cc = cc.n ? &cc : NULL;
 	q.in_reply_to = parent;
 	q.references = &refs;
 	q.automatic = false;
@@ -77,6 +82,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	    store_ticket_agent_wrote(in->store, t->id, now, err) == 0)
 		ret = 0;
 	strv_free(&refs);
+	strv_free(&cc);
 	free(parent);
 	free(tag);
 	free(subject);

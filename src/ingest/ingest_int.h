@@ -27,6 +27,11 @@ bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
  * autoreply_window (SPEC §3.7), else NULL. */
 int	ingest_address_limited(const struct sd_ingest *in, const char *addr,
 	    sd_time now, const char **why_r, struct sd_err *err);
+/* Appends to cc the participants of t a response to to_addr copies
+ * (SPEC §13.3): not to_addr, our mailboxes or agents; none when
+ * cc_participants is off. */
+int	ingest_cc_of(const struct sd_ingest *in, const struct sd_ticket *t,
+	    const char *to_addr, struct sd_strv *cc, struct sd_err *err);
 /* Whom an automatic reply to m goes to (answer.c): Reply-To only for a
  * sender of a known organization, within From's domain or that
  * organization; else From.  Borrowed from m. */
