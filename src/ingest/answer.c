@@ -163,7 +163,7 @@ ingest_cc_of(const struct sd_ingest *in, const struct sd_ticket *t,
 
 	if (!in->conf->cc_participants)
 		return 0;
-	if (store_participants(in->store, t->id, &all, err) == -1)
+	if (store_participants(in->store, t->id, &all, NULL, err) == -1)
 		return -1;
 	for (size_t i = 0; i < all.n; i++)
 		if ((to_addr == NULL || g_ascii_strcasecmp(all.v[i],
