@@ -310,11 +310,14 @@ show_msg(void *arg, const struct sd_msgrec *m)
 	out_str(o, "body", m->body);
 	out_str(o, "text", text);	/* SPEC §13.4: without the history */
 	out_close(o);
-	out_text(o, "\n--- %s %s %s from %s%s%s\nSubject: %s\n\n%s\n",
+	/* People read the new text; --json has the whole body too. */
+	out_text(o, "\n--- %s %s %s from %s%s%s\nSubject: %s\n\n%s%s\n",
 	    sd_dir_names[m->direction], out_when(o, m->at), m->disposition,
 	    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
-	    m->reason ? m->reason : "", m->subject ? m->subject : "",
-	    m->body ? m->body : "");
+	    m->reason ? m->reason : "", m->subject ? m->subject : "", text,
+	    m->body != NULL && strcmp(text, m->body) != 0 ?
+	    "[quoted history and signature left out; --json has them]\n" :
+	    "");
 	g_free(text);
 	return 0;
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The new text of a mail (issue #20 point 4, SPEC §13.4): show --json
-# gives each message's text without the quoted history and signature
-# beside its whole body, and a template's {{message.text}} is that text
+# The new text of a mail (issue #20 point 4, SPEC §13.4): show prints
+# each message's text without the quoted history and signature, --json
+# gives it beside the whole body, and a template's {{message.text}} is that text
 # for a customer of a known organization, empty for a stranger.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
@@ -33,6 +33,10 @@ assert_eq "$(supportctl show 1 --json | json_py 'j["messages"][0]["text"]')" "Th
 	"show --json: the text without the signature and the quoted history"
 assert_match "$(supportctl show 1 --json | json_py 'j["messages"][0]["body"]')" "Please try again" \
 	"...beside the whole body"
+out=$(supportctl show 1)
+assert_match "$out" $'\n\nThe export is slow again.\n\\[quoted history and signature left out' \
+	"show: the new text, saying what was left out"
+case $out in *"Please try again"*) not_ok "show: without the history" ;; *) ok "show: without the history" ;; esac
 k=$(sink_find '^To:.*ann@acme\.example' | tail -n 1)
 assert_match "$(sink_body "$k")" $'You wrote:\nThe export is slow again.\n\n-- ' "the customer's new text in the template"
 assert_file_lacks "$(sink_file "$k")" 'Please try again' "without the history"
