@@ -125,7 +125,6 @@ struct sd_conf {
 	int64_t		 outbox_max_age;	/* s, default 3d */
 	struct sd_strv	 agents;		/* lower-cased addresses */
 	bool		 agents_require_auth;	/* default true */
-	bool		 cc_participants;	/* default true */
 	char		*trusted_authserv_id;	/* default NULL */
 
 	struct sd_conf_mailbox	*mailboxes;	/* at least one */

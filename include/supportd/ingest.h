@@ -80,14 +80,6 @@ int	ingest_ticket_set(const struct sd_ingest *in, int64_t id,
 	    const char *field, const char *value, const char *actor, sd_time now,
 	    struct sd_err *err);
 
-/* supportctl participants: adds or removes addr as a participant of
- * ticket id (SPEC §13.3), one transaction with its event.  *changed_r
- * (may be NULL): false when there was nothing to do.  -1 with
- * SD_E_PERM for an unknown ticket or an address that cannot be one. */
-int	ingest_participant(const struct sd_ingest *in, int64_t id, bool add,
-	    const char *addr, const char *actor, sd_time now, bool *changed_r,
-	    struct sd_err *err);
-
 /* Template name rendered for ticket t of mailbox mb, as the complete
  * message that would be sent to the requester (supportctl templates
  * preview).  Caller owns; NULL with err for an unknown template. */

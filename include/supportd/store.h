@@ -198,13 +198,6 @@ int	store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
 
 int	store_participant_add(struct sd_store *st, int64_t ticket,
 	    const char *email, const char *role, struct sd_err *err);
-/* Appends the participants of ticket to out (and their roles to roles,
- * when not NULL), in the order they came. */
-int	store_participants(struct sd_store *st, int64_t ticket,
-	    struct sd_strv *out, struct sd_strv *roles, struct sd_err *err);
-/* *gone_r: whether email was a participant of ticket (and is no more). */
-int	store_participant_remove(struct sd_store *st, int64_t ticket,
-	    const char *email, bool *gone_r, struct sd_err *err);
 /* Whether email is a participant of ticket; with first, only as the
  * requester or a Cc of the mail that made it (role "requester" or "cc",
  * not "joined": one who wrote to it later). */

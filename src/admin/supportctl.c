@@ -44,7 +44,6 @@ static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
 static int cmd_reply(struct ctx *, int, char **);
-static int cmd_participants(struct ctx *, int, char **);
 static int cmd_quarantine(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
@@ -63,9 +62,6 @@ static const struct command commands[] = {
 	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL,
 	  "ID --file F|- [--by EMAIL] [--internal]",
 	  "queue a reply to the requester (or an internal note)" },
-	{ "participants", cmd_participants, N_INGEST, O_BY | O_JSON,
-	  "ID [add|remove ADDR] [--by EMAIL] [--json]",
-	  "list a ticket's participants, or add or remove one" },
 	{ "tick", cmd_tick, N_INGEST, 0, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
 	{ "report", cmd_report, N_INGEST, O_SINCE | O_JSON, "[--since DATE] [--json]",
@@ -464,67 +460,6 @@ cmd_outbox(struct ctx *cx, int argc, char **argv)
 	out_arr(&w.o, NULL);
 	return walk_end(&w, store_outbox_list(cx->store, lo.all, outbox_one,
 	    &w, &err), &err);
-}
-
-/* A ticket number operand, or 0 with the usage error said. */
-static int64_t
-ticket_arg(const char *cmd, const char *s)
-{
-	char	*end;
-	int64_t	 id = strtoll(s, &end, 10);
-
-	if (*end != '\0' || id <= 0) {
-		fprintf(stderr, "supportctl: %s: not a ticket number: %s\n",
-		    cmd, s);
-		return 0;
-	}
-	return id;
-}
-
-static int
-cmd_participants(struct ctx *cx, int argc, char **argv)
-{
-	struct listopts	 lo;
-	struct sd_strv	 who = { 0 }, roles = { 0 };
-	struct sd_err	 err;
-	struct walk	 w = { cx, { 0 } };
-	int64_t		 id;
-	bool		 add, changed;
-	int		 r;
-
-	if (parse_listopts(cx, argc, argv, &lo) == -1 ||
-	    (optind != argc - 1 && optind != argc - 3) ||
-	    (id = ticket_arg("participants", argv[optind])) == 0)
-		return EX_USAGE;
-	if (optind == argc - 3) {
-		add = strcmp(argv[optind + 1], "add") == 0;
-		if (!add && strcmp(argv[optind + 1], "remove") != 0)
-			return EX_USAGE;
-		if (ingest_participant(&cx->ingest, id, add, argv[optind + 2],
-		    lo.by ? lo.by : "supportctl", sd_now(), &changed,
-		    &err) == -1) {
-			fprintf(stderr, "supportctl: participants: %s\n",
-			    err.msg);
-			return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
-		}
-		printf("ticket %lld: %s %s%s\n", (long long)id,
-		    argv[optind + 2], add ? "added" : "removed",
-		    changed ? "" : " (nothing to do)");
-		return 0;
-	}
-	out_begin(&w.o, cx, lo.json);
-	out_arr(&w.o, NULL);
-	r = store_participants(cx->store, id, &who, &roles, &err);
-	for (size_t i = 0; r == 0 && i < who.n; i++) {
-		out_obj(&w.o, NULL);
-		out_str(&w.o, "email", who.v[i]);
-		out_str(&w.o, "role", roles.v[i]);
-		out_close(&w.o);
-		out_text(&w.o, "%-40s %s\n", who.v[i], roles.v[i]);
-	}
-	strv_free(&who);
-	strv_free(&roles);
-	return walk_end(&w, r, &err);
 }
 
 static int

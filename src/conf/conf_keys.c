@@ -286,7 +286,6 @@ static const struct conf_key root_keys[] = {
 	    .min = 1 },
 	{ K("outbox_max_age", CK_SECS, C(outbox_max_age), "3d", 0), .min = 1 },
 	{ K("agents", CK_STRV, C(agents), NULL, CK_EMAIL | CK_LOWER) },
-	{ K("cc_participants", CK_BOOL, C(cc_participants), "true", 0) },
 	{ K("agents_require_auth", CK_BOOL, C(agents_require_auth), "true",
 	    0) },
 	{ K("trusted_authserv_id", CK_STR, C(trusted_authserv_id), NULL,

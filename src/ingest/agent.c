@@ -38,7 +38,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
 	struct sd_queued		 q;
 	struct sd_msgrec		 rec;
-	struct sd_strv			 refs = { 0 }, cc = { 0 };
+	struct sd_strv			 refs = { 0 };
 	char				*parent = NULL, *tag, *subject;
 	int				 ret = -1;
 
@@ -57,12 +57,8 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_event_add(in->store, t->id, now, actor,
 		    "internal-note", NULL, err) == -1 ? -1 : 0;
 	}
-	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) ==
-	    -1 || ingest_cc_of(in, t, t->requester_email, &cc, err) == -1) {
-		strv_free(&cc);
-		free(parent);
+	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) == -1)
 		return -1;
-	}
 	if (parent != NULL)
 		strv_push(&refs, parent);
 	tag = thread_format_tag(in->conf->ticket_tag, t->id);
@@ -73,7 +69,6 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	q.body = body;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;
-	q.cc = cc.n ? &cc : NULL;
 	q.in_reply_to = parent;
 	q.references = &refs;
 	q.automatic = false;
@@ -82,7 +77,6 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	    store_ticket_agent_wrote(in->store, t->id, now, err) == 0)
 		ret = 0;
 	strv_free(&refs);
-	strv_free(&cc);
 	free(parent);
 	free(tag);
 	free(subject);
@@ -169,7 +163,6 @@ struct commands {
 	const char	*priority;
 	const char	*category;
 	char		*assignee;	/* owned */
-	struct sd_strv	 cc;		/* "+addr" to add, "-addr" to remove */
 	bool		 internal;
 	const char	*rest;		/* borrowed: the text after them */
 	char		*error;		/* owned: why nothing applies */
@@ -229,21 +222,6 @@ parse_commands(const char *body, struct commands *cm)
 				free(cm->assignee);
 				cm->assignee = sd_strdup_lower(v);
 			}
-		} else if (g_ascii_strncasecmp(line, "#cc add ", 8) == 0 ||
-		    g_ascii_strncasecmp(line, "#cc remove ", 11) == 0) {
-			const char *a = line[4] == 'a' || line[4] == 'A' ?
-			    line + 8 : line + 11;
-			char *op;
-
-			while (*a == ' ')
-				a++;
-			bad = !ingest_address_ok(a);
-			if (!bad) {
-				op = xasprintf("%c%s", line[4] == 'a' ||
-				    line[4] == 'A' ? '+' : '-', a);
-				strv_push(&cm->cc, op);
-				free(op);
-			}
 		} else if (g_ascii_strcasecmp(line, "#internal") == 0)
 			cm->internal = true;
 		else if (g_ascii_strcasecmp(line, "#close") == 0)
@@ -253,7 +231,7 @@ parse_commands(const char *body, struct commands *cm)
 		if (bad && cm->error == NULL)
 			cm->error = xasprintf("cannot apply \"%s\" (#status, "
 			    "#priority C1-C4, #category, #assign ADDRESS, "
-			    "#cc add|remove ADDRESS, #internal, #close)", line);
+			    "#internal, #close)", line);
 		free(line);
 	}
 	cm->rest = p;
@@ -310,31 +288,12 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	int		 r = 0;
 
 	parse_commands(m->body, &cm);
-	/* What #cc names must be able to be a participant, checked before
-	 * anything applies: all or nothing. */
-	for (size_t i = 0; cm.error == NULL && i < cm.cc.n; i++) {
-		const char *a = cm.cc.v[i] + 1;
-
-		if (ingest_is_our_address(in->conf, a) ||
-		    strv_contains_ci(&in->conf->agents, a) ||
-		    (cm.cc.v[i][0] == '-' &&
-		    g_ascii_strcasecmp(a, t->requester_email) == 0))
-			cm.error = xasprintf("cannot apply \"#cc %s %s\": our "
-			    "own address, an agent, or the requester",
-			    cm.cc.v[i][0] == '+' ? "add" : "remove", a);
-	}
 	if ((why = auth_refusal(in->conf, m)) == NULL && cm.error != NULL)
 		why = cm.error;
 	if (why != NULL) {
 		r = refuse(in, t, m, why, now, err);
 		goto out;
 	}
-	for (size_t i = 0; i < cm.cc.n; i++)
-		if (ingest_participant_change(in, t, cm.cc.v[i][0] == '+',
-		    cm.cc.v[i] + 1, actor, now, NULL, err) == -1) {
-			r = -1;
-			goto out;
-		}
 	if ((cm.priority && timers_ticket_set(in, t, "priority", cm.priority,
 	    actor, now, err) == -1) ||
 	    (cm.category && timers_ticket_set(in, t, "category", cm.category,
@@ -356,78 +315,6 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 		r = -1;
  out:
 	free(cm.assignee);
-	strv_free(&cm.cc);
 	free(cm.error);
 	return r;
-}
-
-bool
-ingest_address_ok(const char *a)
-{
-	const char *at = strchr(a, '@');
-
-	return at != NULL && at > a && at[1] != '\0' && strlen(a) <= 254 &&
-	    strpbrk(a, " \t\r\n<>,;:\"()[]\\") == NULL;
-}
-
-int
-ingest_participant_change(const struct sd_ingest *in, struct sd_ticket *t,
-    bool add, const char *addr, const char *actor, sd_time now,
-    bool *changed_r, struct sd_err *err)
-{
-	char	*a;
-	bool	 gone = true;
-	int	 r;
-
-	if (changed_r != NULL)
-		*changed_r = false;
-	if (!ingest_address_ok(addr))
-		return sd_err_set(err, SD_E_PERM, "not an address: \"%.80s\"",
-		    addr);
-	a = sd_strdup_lower(addr);
-	if (ingest_is_our_address(in->conf, a) ||
-	    strv_contains_ci(&in->conf->agents, a))
-		r = sd_err_set(err, SD_E_PERM, "%s is ours, not a participant",
-		    a);
-	else if (!add && g_ascii_strcasecmp(a, t->requester_email) == 0)
-		r = sd_err_set(err, SD_E_PERM, "%s is the requester and stays",
-		    a);
-	else if (add)
-		r = store_participant_add(in->store, t->id, a, "cc", err);
-	else
-		r = store_participant_remove(in->store, t->id, a, &gone, err);
-	if (r == 0 && gone) {
-		r = store_event_add(in->store, t->id, now, actor, add ?
-		    "participant-added" : "participant-removed", a, err);
-		if (changed_r != NULL)
-			*changed_r = true;
-	}
-	free(a);
-	return r;
-}
-
-struct part_args {
-	const char	*addr, *actor;
-	bool		 add, *changed_r;
-	sd_time		 now;
-};
-
-static int
-part_fn(const struct sd_ingest *in, struct sd_ticket *t, void *arg,
-    struct sd_err *err)
-{
-	struct part_args *a = arg;
-
-	return ingest_participant_change(in, t, a->add, a->addr, a->actor,
-	    a->now, a->changed_r, err);
-}
-
-int
-ingest_participant(const struct sd_ingest *in, int64_t id, bool add,
-    const char *addr, const char *actor, sd_time now, bool *changed_r,
-    struct sd_err *err)
-{
-	struct part_args a = { addr, actor, add, changed_r, now };
-
-	return ingest_on_ticket(in, id, part_fn, &a, err);
 }

@@ -156,32 +156,12 @@ gate(const struct sd_ingest *in, const struct sd_ticket *t, bool fresh,
 }
 
 int
-ingest_cc_of(const struct sd_ingest *in, const struct sd_ticket *t,
-    const char *to_addr, struct sd_strv *cc, struct sd_err *err)
-{
-	struct sd_strv all = { 0 };
-
-	if (!in->conf->cc_participants)
-		return 0;
-	if (store_participants(in->store, t->id, &all, NULL, err) == -1)
-		return -1;
-	for (size_t i = 0; i < all.n; i++)
-		if ((to_addr == NULL || g_ascii_strcasecmp(all.v[i],
-		    to_addr) != 0) && !ingest_is_our_address(in->conf,
-		    all.v[i]) && !strv_contains_ci(&in->conf->agents, all.v[i]))
-			strv_push(cc, all.v[i]);
-	strv_free(&all);
-	return 0;
-}
-
-int
 ingest_acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const char *name, const char *to_name,
     const char *to_addr, const struct sd_mail *cause, sd_time now,
     bool first_response, struct sd_err *err)
 {
 	struct sd_ticket	 shown;
-	struct sd_strv		 cc = { 0 };
 	const char		*why;
 	char			*subj = NULL, *req = NULL, *to = NULL;
 	int			 ret;
@@ -210,17 +190,9 @@ ingest_acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 			goto out;
 		}
 	}
-	/* The first response reaches the customer's colleagues in Cc
-	 * (SPEC §13.3); a stranger's Cc is never mailed. */
-	if (first_response && t->organization != NULL &&
-	    ingest_cc_of(in, t, to_addr, &cc, err) == -1) {
-		ret = -1;
-		goto out;
-	}
-	ret = ingest_queue_mail(in, mb, &shown, name, to_name, to_addr,
-	    cc.n ? &cc : NULL, cause, now, first_response, err);
+	ret = ingest_queue_mail(in, mb, &shown, name, to_name, to_addr, NULL,
+	    cause, now, first_response, err);
  out:
-	strv_free(&cc);
 	g_free(subj);
 	g_free(req);
 	g_free(to);

@@ -166,28 +166,6 @@ find_thread(const struct sd_ingest *in, const struct sd_mail *m, bool check,
 	return thread_check(in, id, m->from.addr, "reply to", ticket_r, err);
 }
 
-/* The other people a customer's mail went to (To and Cc) join ticket
- * as role (SPEC §13.3); not our mailboxes, not agents. */
-static int
-add_recipients(const struct sd_ingest *in, int64_t ticket,
-    const struct sd_mail *m, const char *role, struct sd_err *err)
-{
-	const struct sd_strv *lists[] = { &m->to, &m->cc };
-
-	for (size_t l = 0; l < nitems(lists); l++)
-		for (size_t i = 0; i < lists[l]->n; i++) {
-			const char *a = lists[l]->v[i];
-
-			if (ingest_is_our_address(in->conf, a) ||
-			    strv_contains_ci(&in->conf->agents, a))
-				continue;
-			if (store_participant_add(in->store, ticket, a, role,
-			    err) == -1)
-				return -1;
-		}
-	return 0;
-}
-
 static void
 msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
     const struct sd_mail *m, const char *key, sd_time at)
@@ -322,8 +300,11 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	*ticket_r = t.id;
 	if (store_participant_add(in->store, t.id, sender, "requester", err) == -1)
 		goto out;
-	if (add_recipients(in, t.id, m, "cc", err) == -1)
-		goto out;
+	for (size_t i = 0; i < m->cc.n; i++)
+		if (!ingest_is_our_address(c, m->cc.v[i]) &&
+		    store_participant_add(in->store, t.id, m->cc.v[i], "cc",
+		    err) == -1)
+			goto out;
 	msgrec_from_mail(&rec, f, m, key, received);
 	rec.ticket_id = t.id;
 	rec.disposition = "ticket";
@@ -407,7 +388,7 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	rec.disposition = "ticket";
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
 	    store_participant_add(in->store, t->id, m->from.addr, "joined",
-	    err) == -1 || add_recipients(in, t->id, m, "joined", err) == -1 ||
+	    err) == -1 ||
 	    store_event_add(in->store, t->id, now, "customer", "mail-in",
 	    m->from.addr, err) == -1 ||
 	    (m->limit != NULL && store_event_add(in->store, t->id, now,

@@ -27,21 +27,6 @@ bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
  * autoreply_window (SPEC §3.7), else NULL. */
 int	ingest_address_limited(const struct sd_ingest *in, const char *addr,
 	    sd_time now, const char **why_r, struct sd_err *err);
-/* Whether a looks like one plain address (no name, no list). */
-bool	ingest_address_ok(const char *a);
-/* Adds or removes addr as a participant of t (role "cc"), as actor,
- * with an event (SPEC §13.3); *changed_r (may be NULL) says whether it
- * changed anything.  -1 with SD_E_PERM for what cannot be one: not an
- * address, our mailbox, an agent, or removing the requester. */
-int	ingest_participant_change(const struct sd_ingest *in,
-	    struct sd_ticket *t, bool add, const char *addr, const char *actor,
-	    sd_time now, bool *changed_r, struct sd_err *err);
-
-/* Appends to cc the participants of t a response to to_addr copies
- * (SPEC §13.3): not to_addr, our mailboxes or agents; none when
- * cc_participants is off. */
-int	ingest_cc_of(const struct sd_ingest *in, const struct sd_ticket *t,
-	    const char *to_addr, struct sd_strv *cc, struct sd_err *err);
 /* Whom an automatic reply to m goes to (answer.c): Reply-To only for a
  * sender of a known organization, within From's domain or that
  * organization; else From.  Borrowed from m. */

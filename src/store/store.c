@@ -87,10 +87,6 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " VALUES (?1, ?2, ?3)",
 	[S_PART_IS] = "SELECT 1 FROM participants WHERE ticket_id = ?1 AND email = ?2"
 	    " AND (?3 = 0 OR role = 'requester' OR role = 'cc')",
-	[S_PARTS_OF] = "SELECT email, role FROM participants WHERE ticket_id = ?1"
-	    " ORDER BY rowid",
-	[S_PART_DEL] = "DELETE FROM participants WHERE ticket_id = ?1 AND"
-	    " email = ?2",
 	[S_EVENT_ADD] = "INSERT INTO events (ticket_id, at, actor, kind, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_EVENTS_OF_TICKET] = "SELECT id, ticket_id, at, actor, kind, detail"

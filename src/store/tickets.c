@@ -316,40 +316,6 @@ store_participant_add(struct sd_store *st, int64_t ticket, const char *email,
 }
 
 int
-store_participants(struct sd_store *st, int64_t ticket, struct sd_strv *out,
-    struct sd_strv *roles, struct sd_err *err)
-{
-	sqlite3_stmt	*s = stmt(st, S_PARTS_OF);
-	int		 r;
-
-	sqlite3_bind_int64(s, 1, ticket);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		strv_push(out, (const char *)sqlite3_column_text(s, 0));
-		if (roles != NULL)
-			strv_push(roles, (const char *)sqlite3_column_text(s,
-			    1));
-	}
-	done(s);
-	if (r != SQLITE_DONE)
-		return db_err(st, err, "participants of ticket");
-	return 0;
-}
-
-int
-store_participant_remove(struct sd_store *st, int64_t ticket,
-    const char *email, bool *gone_r, struct sd_err *err)
-{
-	sqlite3_stmt *s = stmt(st, S_PART_DEL);
-
-	sqlite3_bind_int64(s, 1, ticket);
-	bind_text(s, 2, email);
-	if (exec_stmt(st, s, "participant remove", err) == -1)
-		return -1;
-	*gone_r = sqlite3_changes(st->db) > 0;
-	return 0;
-}
-
-int
 store_participant_is(struct sd_store *st, int64_t ticket, const char *email,
     bool first, bool *is_r, struct sd_err *err)
 {
