@@ -85,9 +85,10 @@ void	mail_free(struct sd_mail **mail);
 
 /* The new text of body (SPEC §13.4): without the history quoted below
  * it (Gmail, Outlook, Apple Mail, Thunderbird separators in several
- * languages), '>'-quoted lines, or the "-- " signature.  Caller owns
- * (g_free); "" for NULL. */
-char	*mail_new_text(const char *body);
+ * languages), '>'-quoted lines, or the "-- " signature; *cut_r (may be
+ * NULL) says whether any of those was left out.  Caller owns (g_free);
+ * "" for NULL. */
+char	*mail_new_text(const char *body, bool *cut_r);
 
 /* Library set-up and tear-down (g_mime_init/g_mime_shutdown). */
 void	mime_init(void);

@@ -291,7 +291,8 @@ static int
 show_msg(void *arg, const struct sd_msgrec *m)
 {
 	struct out	*o = &((struct walk *)arg)->o;
-	char		*text = mail_new_text(m->body);
+	bool		 cut;
+	char		*text = mail_new_text(m->body, &cut);
 
 	out_obj(o, NULL);
 	out_int(o, "id", m->id);
@@ -311,8 +312,7 @@ show_msg(void *arg, const struct sd_msgrec *m)
 	    sd_dir_names[m->direction], out_when(o, m->at), m->disposition,
 	    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
 	    m->reason ? m->reason : "", m->subject ? m->subject : "", text,
-	    m->body != NULL && strcmp(text, m->body) != 0 ?
-	    "[quoted history and signature left out; --json has them]\n" :
+	    cut ? "[quoted history and signature left out; --json has them]\n" :
 	    "");
 	g_free(text);
 	return 0;

@@ -211,7 +211,7 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	ingest_ticket_vars(in->conf, in->calendar, mb, t, tp, vars);
 	if (cause != NULL && t->organization != NULL &&
 	    tmpl_uses(tp, "message.text")) {
-		text = mail_new_text(cause->body);
+		text = mail_new_text(cause->body, NULL);
 		tmpl_vars_set(vars, "message.text", text);
 		g_free(text);
 	}

@@ -32,18 +32,21 @@ static const char *const rule_lines[] = {
 };
 
 /* "On <date>, <name> wrote:" and its translations; a line that ends
- * so (after joining it with the next when a mail program wrapped it). */
+ * so (after joining it with the next when a mail program wrapped it),
+ * and names a date or an address (a digit or an '@'): "On Monday the
+ * engineer wrote:" is the customer's prose. */
 static const char *const wrote_re =
     "^(On|Am|Le|El|Em|Il giorno) .{4,200}"
     "(wrote|a écrit|escribió|escreveu|ha scritto) ?:$"
     "|^Am .{4,200} schrieb .{0,200}:$"
     "|^\\d{4}年\\d{1,2}月\\d{1,2}日.{0,200}(:|：)$"
-    "|^.{4,200}(のメッセージ|さんは書きました)(:|：)?$";
+    "|^.{4,200}(のメッセージ|さんは書きました)(:|：)$";
 
-/* Outlook's header block: "From:" then, within three lines, "Sent:". */
+/* Outlook's header block: "From:" then, within three lines, "Sent:" (not
+ * "Date:": a pasted header block is the customer's text). */
 static const char *const from_re = "^\\*?(From|Von|De|Da) ?: ?\\*?.+";
 static const char *const sent_re =
-    "^\\*?(Sent|Gesendet|Envoyé|Enviado|Inviato|Date|Datum) ?: ?\\*?.+";
+    "^\\*?(Sent|Gesendet|Envoyé|Enviado|Inviato) ?: ?\\*?.+";
 
 /* Compiled once; a GRegex is read-only and matches from any thread. */
 static GRegex *re_wrote, *re_from, *re_sent;
@@ -72,42 +75,60 @@ is_rule(const char *l)
 	return strlen(l) >= 20 && strspn(l, "_") == strlen(l);
 }
 
-/* Index of the first line of the quoted history in lines[0..n), or n. */
+/* Whether l (or l and the next line, wrapped) is an "On ... wrote:"
+ * line: 0, 1 or 2 lines. */
+static int
+wrote_lines(gchar **lines, size_t i, size_t n)
+{
+	const char	*l = lines[i];
+	gchar		*two;
+	int		 r = 0;
+
+	if (g_regex_match(re_wrote, l, 0, NULL))
+		r = 1;
+	else if (i + 1 < n && g_ascii_strncasecmp(l, "On ", 3) == 0) {
+		two = g_strconcat(l, " ", lines[i + 1], NULL);
+		if (g_regex_match(re_wrote, two, 0, NULL))
+			r = 2;
+		g_free(two);
+	}
+	if (r == 2 ? strpbrk(l, "0123456789@") == NULL &&
+	    strpbrk(lines[i + 1], "0123456789@") == NULL :
+	    r == 1 && strpbrk(l, "0123456789@") == NULL)
+		r = 0;
+	return r;
+}
+
+/* Index of the first line of history that is not '>'-quoted (Outlook's
+ * rule lines and From:/Sent: block) in lines[0..n), or n.  What Gmail,
+ * Apple Mail and Thunderbird quote is '>'-quoted below "... wrote:",
+ * so text after that line is the customer's answers in between. */
 static size_t
 history_start(gchar **lines, size_t n)
 {
-	size_t at = n;
-
-	for (size_t i = 0; i < n && at == n; i++) {
-		const char	*l = lines[i];
-		gchar		*two;
-
-		if (is_rule(l) || g_regex_match(re_wrote, l, 0, NULL))
-			at = i;
-		else if (i + 1 < n && g_ascii_strncasecmp(l, "On ", 3) == 0) {
-			two = g_strconcat(l, " ", lines[i + 1], NULL);
-			if (g_regex_match(re_wrote, two, 0, NULL))
-				at = i;
-			g_free(two);
-		}
-		if (at == n && g_regex_match(re_from, l, 0, NULL))
+	for (size_t i = 0; i < n; i++) {
+		if (is_rule(lines[i]))
+			return i;
+		if (g_regex_match(re_from, lines[i], 0, NULL))
 			for (size_t k = i + 1; k < n && k <= i + 3; k++)
-				if (g_regex_match(re_sent, lines[k], 0, NULL)) {
-					at = i;
-					break;
-				}
+				if (g_regex_match(re_sent, lines[k], 0, NULL))
+					return i;
 	}
-	return at;
+	return n;
 }
 
 char *
-mail_new_text(const char *body)
+mail_new_text(const char *body, bool *cut_r)
 {
 	GString	*out = g_string_new(NULL);
 	gchar	**lines;
 	size_t	 n, end, len;
+	int	 w;
+	bool	 cut = false;
 
 	compile_once();
+	if (cut_r != NULL)
+		*cut_r = false;
 	if (body == NULL)
 		return g_string_free(out, FALSE);
 	lines = g_strsplit(body, "\n", -1);
@@ -123,15 +144,27 @@ mail_new_text(const char *body)
 		lines[i][len] = '\0';
 	}
 	end = history_start(lines, n);
+	cut = end < n;
 	for (size_t i = 0; i < end; i++) {
-		if (strcmp(lines[i], "-- ") == 0)
-			break;			/* the signature and below */
-		if (lines[i][0] == '>')
-			continue;		/* quoted text in between */
+		if (strcmp(lines[i], "-- ") == 0) {
+			cut = true;		/* the signature and below */
+			break;
+		}
+		if (lines[i][0] == '>') {
+			cut = true;		/* quoted text */
+			continue;
+		}
+		if ((w = wrote_lines(lines, i, end)) > 0) {
+			cut = true;		/* "On ... wrote:" */
+			i += (size_t)w - 1;
+			continue;
+		}
 		g_string_append(out, lines[i]);
 		g_string_append_c(out, '\n');
 	}
 	g_strfreev(lines);
+	if (cut_r != NULL)
+		*cut_r = cut;
 	/* No blank lines at either end. */
 	while (out->len > 0 && out->str[out->len - 1] == '\n' &&
 	    (out->len == 1 || out->str[out->len - 2] == '\n'))

@@ -16,12 +16,33 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Lines with something but spaces, tabs and CR in them. */
+static size_t
+content_lines(const char *s)
+{
+	size_t	n = 0;
+	bool	seen = false;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\n') {
+			n += seen;
+			seen = false;
+		} else if (*s != ' ' && *s != '\t' && *s != '\r')
+			seen = true;
+	}
+	return n + seen;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	gchar	*body = g_utf8_make_valid((const gchar *)data, (gssize)size);
-	char	*text = mail_new_text(body);
+	bool	 cut;
+	char	*text = mail_new_text(body, &cut);
 
+	/* Nothing said left out: every line with text is still there. */
+	if (!cut && content_lines(text) != content_lines(body))
+		abort();
 	if (strlen(text) > strlen(body) + 1 ||
 	    !g_utf8_validate(text, -1, NULL))
 		abort();

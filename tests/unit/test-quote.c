@@ -95,6 +95,22 @@ static const struct {
 	  "From: the warehouse, we need 3 more units.\nThanks\n" },
 	{ "'--' without the space is text",
 	  "a -- b\n--\nnot a signature\n", "a -- b\n--\nnot a signature\n" },
+	{ "inline answers below the separator are kept",
+	  "On Mon, 16 Nov 2026 at 10:00, Vendor <support@vendor.example> "
+	  "wrote:\n> Which version?\n4.2\n> Which OS?\nDebian 12\n",
+	  "4.2\nDebian 12\n" },
+	{ "prose that ends in 'wrote:' is text",
+	  "On Monday the engineer wrote:\nplease reboot\nwhich we did.\n",
+	  "On Monday the engineer wrote:\nplease reboot\nwhich we did.\n" },
+	{ "Spanish prose likewise",
+	  "El técnico escribió:\nreinicie\n",
+	  "El técnico escribió:\nreinicie\n" },
+	{ "Japanese text ending in メッセージ without a colon is text",
+	  "エラーのメッセージ\n画面に表示されます\n",
+	  "エラーのメッセージ\n画面に表示されます\n" },
+	{ "a pasted header block with Date: is text",
+	  "The bounce said:\nFrom: MAILER-DAEMON\nDate: Mon, 16 Nov 2026\n",
+	  "The bounce said:\nFrom: MAILER-DAEMON\nDate: Mon, 16 Nov 2026\n" },
 	{ "everything quoted",
 	  "On Mon, 16 Nov 2026, Vendor wrote:\n> x\n", "" },
 	{ "empty", "", "" },
@@ -103,15 +119,24 @@ static const struct {
 static void
 test_table(void)
 {
+	bool cut;
+
 	test_begin("quote: new text of real-world replies");
 	for (size_t i = 0; i < nitems(cases); i++) {
-		char *got = mail_new_text(cases[i].body);
+		char *got = mail_new_text(cases[i].body, &cut);
 
 		if (strcmp(got, cases[i].want) != 0)
 			printf("# %s\n", cases[i].what);
 		test_assert_streq_idx(got, cases[i].want, i);
 		g_free(got);
 	}
+	/* Whether anything was left out, for show's note. */
+	g_free(mail_new_text("Hello\n\n", &cut));
+	test_assert(!cut);
+	g_free(mail_new_text("Hello  \r\n", &cut));
+	test_assert(!cut);
+	g_free(mail_new_text("Hi\n> old\n", &cut));
+	test_assert(cut);
 	test_end();
 }
 
