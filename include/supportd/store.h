@@ -179,10 +179,24 @@ int	store_ticket_set_status(struct sd_store *st, int64_t id,
 int	store_ticket_touch(struct sd_store *st, int64_t id, sd_time at,
 	    struct sd_err *err);
 
-/* Filters for listing; NULL fields (a status of -1) match everything. */
+/* Filters for listing; NULL fields (a status of -1, a time of 0)
+ * match everything.  The due time is the response's until the first
+ * response, then the resolution's. */
+enum sd_ticket_order {
+	SD_ORDER_ID, SD_ORDER_DUE, SD_ORDER_CREATED, SD_ORDER_UPDATED
+};
 struct sd_ticket_filter {
 	int		 status;	/* enum sd_status, or -1 */
 	int		 priority;	/* enum sd_prio, or -1 */
+	const char	*assignee;	/* "" for none */
+	const char	*organization;
+	const char	*tier;
+	const char	*category;
+	sd_time		 since;		/* created at or after */
+	sd_time		 due_before;
+	sd_time		 breached_at;	/* due before this and not done */
+	enum sd_ticket_order order;
+	int		 limit;		/* 0: all */
 };
 typedef int (*store_ticket_cb)(void *arg, const struct sd_ticket *t);
 int	store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,

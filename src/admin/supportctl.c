@@ -52,8 +52,11 @@ static int cmd_help(struct ctx *, int, char **);
 static const struct command commands[] = {
 	{ "check-config", cmd_check_config, N_CONF, 0, "",
 	  "check the configuration and the templates; exit 0 or 78" },
-	{ "list", cmd_list, N_STORE, O_STATUS | O_PRIORITY | O_JSON, "[--status S] [--priority P] [--json]",
-	  "list tickets" },
+	{ "list", cmd_list, N_STORE, O_STATUS | O_PRIORITY | O_SINCE |
+	  O_FILTER | O_JSON, "[--status S] [--priority P] [filters] [--json]",
+	  "list tickets (filters: --assignee A|none --org O --tier T "
+	  "--category C --since T --due-before T --breached --sort "
+	  "due|created|updated --limit N)" },
 	{ "show", cmd_show, N_STORE, O_JSON, "ID [--json]",
 	  "show a ticket with its messages and events" },
 	{ "set", cmd_set, N_INGEST, O_BY,
@@ -122,11 +125,21 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		{ "file", required_argument, NULL, 'f' },
 		{ "internal", no_argument, NULL, 'i' },
 		{ "ticket", required_argument, NULL, 't' },
+		{ "assignee", required_argument, NULL, 'A' },
+		{ "org", required_argument, NULL, 'O' },
+		{ "tier", required_argument, NULL, 'T' },
+		{ "category", required_argument, NULL, 'C' },
+		{ "due-before", required_argument, NULL, 'D' },
+		{ "breached", no_argument, NULL, 'B' },
+		{ "sort", required_argument, NULL, 'o' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* The O_* of each entry of opts. */
 	static const unsigned bits[] = { O_JSON, O_ALL, O_STATUS, O_PRIORITY,
-	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET };
+	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET, O_FILTER,
+	    O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER,
+	    O_FILTER };
 	char	*end;
 	int	ch, k;
 
@@ -150,6 +163,21 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		case 'S': lo->since = optarg; break;
 		case 'f': lo->file = optarg; break;
 		case 'i': lo->internal = true; break;
+		case 'A': lo->assignee = optarg; break;
+		case 'O': lo->org = optarg; break;
+		case 'T': lo->tier = optarg; break;
+		case 'C': lo->category = optarg; break;
+		case 'D': lo->due_before = optarg; break;
+		case 'B': lo->breached = true; break;
+		case 'o': lo->sort = optarg; break;
+		case 'l':
+			lo->limit = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || lo->limit <= 0) {
+				fprintf(stderr, "supportctl: --limit: not a "
+				    "positive number: %s\n", optarg);
+				return -1;
+			}
+			break;
 		case 't':
 			lo->ticket = strtoll(optarg, &end, 10);
 			if (*end != '\0' || lo->ticket <= 0) {
@@ -266,9 +294,34 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 	struct sd_ticket_filter	 f;
 	struct sd_err		 err;
 	struct walk		 w = { cx, { 0 } };
+	static const char *const orders[] = { "id", "due", "created",
+	    "updated" };
 
+	memset(&f, 0, sizeof(f));
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
 		return EX_USAGE;
+	f.assignee = lo.assignee && strcmp(lo.assignee, "none") == 0 ? "" :
+	    lo.assignee;
+	f.organization = lo.org;
+	f.tier = lo.tier;
+	f.category = lo.category;
+	f.limit = lo.limit;
+	f.breached_at = lo.breached ? sd_now() : 0;
+	if ((lo.since && sd_time_parse(lo.since, &f.since) == -1) ||
+	    (lo.due_before && sd_time_parse(lo.due_before, &f.due_before) ==
+	    -1)) {
+		fprintf(stderr, "supportctl: list: not a time (ISO 8601): %s\n",
+		    lo.since && f.since == 0 ? lo.since : lo.due_before);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; lo.sort && i < nitems(orders); i++)
+		if (strcmp(lo.sort, orders[i]) == 0)
+			f.order = (enum sd_ticket_order)i;
+	if (lo.sort && strcmp(lo.sort, orders[f.order]) != 0) {
+		fprintf(stderr, "supportctl: list: --sort due, created or "
+		    "updated, not \"%s\"\n", lo.sort);
+		return EX_USAGE;
+	}
 	f.status = lo.status ? store_status_parse(lo.status) : -1;
 	if (lo.status && f.status < 0) {
 		fprintf(stderr, "supportctl: list: unknown status \"%s\"\n",

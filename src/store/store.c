@@ -25,6 +25,8 @@
 #include "store_int.h"
 
 
+#define DUE_OF_T "(CASE WHEN t.first_response_at IS NULL" \
+	" THEN t.response_due ELSE t.resolution_due END)"
 #define TICKET_COLS \
 	"t.id, t.mailbox, t.subject, t.status, t.priority, t.category," \
 	" t.requester_email, t.requester_name, t.organization, t.tier," \
@@ -74,9 +76,24 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14,"
 	    " ?15, ?16)",
 	[S_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets t WHERE t.id = ?1",
+	/* The due time is the response's until the first response, then
+	 * the resolution's; "none" (?3 = '') is no assignee; ?10 is the
+	 * order (0 id, 1 due, 2 created, 3 updated), ?11 the limit. */
 	[S_TICKET_LIST] = "SELECT " TICKET_COLS " FROM tickets t"
 	    " WHERE (?1 IS NULL OR t.status = ?1)"
-	    " AND (?2 IS NULL OR t.priority = ?2) ORDER BY t.id",
+	    " AND (?2 IS NULL OR t.priority = ?2)"
+	    " AND (?3 IS NULL OR t.assignee = ?3 OR"
+	    " (?3 = '' AND t.assignee IS NULL))"
+	    " AND (?4 IS NULL OR t.organization = ?4)"
+	    " AND (?5 IS NULL OR t.tier = ?5)"
+	    " AND (?6 IS NULL OR t.category = ?6)"
+	    " AND (?7 IS NULL OR t.created_at >= ?7)"
+	    " AND (?8 IS NULL OR " DUE_OF_T " < ?8)"
+	    " AND (?9 = 0 OR (" DUE_OF_T " < ?9 AND t.status <> 'resolved'"
+	    " AND t.status <> 'closed'))"
+	    " ORDER BY CASE ?10 WHEN 1 THEN " DUE_OF_T " WHEN 2 THEN"
+	    " t.created_at WHEN 3 THEN t.updated_at ELSE t.id END, t.id"
+	    " LIMIT ?11",
 	[S_TICKET_SET_STATUS] = "UPDATE tickets SET status = ?2, updated_at = ?3"
 	    " WHERE id = ?1",
 	[S_TICKET_TOUCH] = "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",

@@ -232,6 +232,15 @@ store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
 	    NULL);
 	bind_text(s, 2, f && f->priority >= 0 ?
 	    conf_prio_name((enum sd_prio)f->priority) : NULL);
+	bind_text(s, 3, f ? f->assignee : NULL);
+	bind_text(s, 4, f ? f->organization : NULL);
+	bind_text(s, 5, f ? f->tier : NULL);
+	bind_text(s, 6, f ? f->category : NULL);
+	bind_opt_int(s, 7, f ? f->since : 0);
+	bind_opt_int(s, 8, f ? f->due_before : 0);
+	sqlite3_bind_int64(s, 9, f ? f->breached_at : 0);
+	sqlite3_bind_int(s, 10, f ? (int)f->order : 0);
+	sqlite3_bind_int(s, 11, f && f->limit > 0 ? f->limit : -1);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		read_ticket(s, &t);
 		ret = cb(arg, &t);

@@ -72,4 +72,32 @@ assert_eq "$by" "$all" "each ticket is listed under its one priority"
 out=$(supportctl list --priority C9 2>&1)
 assert_eq "$?" 64 "an unknown priority is a usage error"
 assert_match "$out" 'unknown priority "C9"' "naming it"
+# list's filters and order (issue #20 point 6).  Two more tickets: one
+# from a stranger, one assigned.
+printf 'From: zed@nowhere.example\nTo: support@vendor.example\nSubject: question\nMessage-ID: <z1@nowhere.example>\n\nhi\n' >"$T/z.eml"
+printf 'From: bo@acme.example\nTo: support@vendor.example\nSubject: [BUG] export\nMessage-ID: <b1@acme.example>\n\nslow\n' >"$T/b.eml"
+deliver "$T/z.eml"
+deliver "$T/b.eml"
+assert_cmd "two more tickets" supportd --once
+supportctl set 3 assignee carol@vendor.example >/dev/null
+ids() { supportctl list --json "$@" | json_py '[t["id"] for t in j]'; }
+assert_eq "$(ids)" "[1, 2, 3]" "list: all three"
+assert_eq "$(ids --assignee carol@vendor.example)" "[3]" "--assignee ADDR"
+assert_eq "$(ids --assignee none)" "[1, 2]" "--assignee none"
+assert_eq "$(ids --org 'Acme Retail')" "[1, 3]" "--org"
+assert_eq "$(ids --tier premium)" "[1, 3]" "--tier"
+assert_eq "$(ids --category BUG)" "[3]" "--category"
+assert_eq "$(ids --limit 2)" "[1, 2]" "--limit"
+assert_eq "$(ids --since 2099-01-01T00:00:00Z)" "[]" "--since"
+assert_eq "$(ids --due-before 2000-01-01T00:00:00Z)" "[]" "--due-before"
+assert_eq "$(ids --breached --now 2099-01-01T00:00:00Z)" "[1, 2, 3]" "--breached, long after every due time"
+assert_eq "$(ids --breached --now 2000-01-01T00:00:00Z)" "[]" "...and long before"
+supportctl set 1 priority C4 --now 2099-01-01T00:00:00Z >/dev/null
+assert_eq "$(ids --sort updated)" "[2, 3, 1]" "--sort updated: the least recently updated first"
+assert_eq "$(ids --sort created)" "[1, 2, 3]" "--sort created"
+assert_eq "$(supportctl list --sort due --json | json_py '(lambda d: d == sorted(d) and len(d) == 3)([t["resolution_due"] if t["first_response_at"] else t["response_due"] for t in j])')" \
+	True "--sort due: by the next due time"
+assert_exit 64 "--sort must be due, created or updated" supportctl list --sort size
+assert_exit 64 "--limit must be a positive number" supportctl list --limit 0
+assert_exit 64 "show does not take --org" supportctl show 1 --org x
 it_done

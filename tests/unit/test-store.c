@@ -163,7 +163,7 @@ test_ticket_and_messages(void)
 	struct sd_err		 err;
 	struct sd_ticket	 t, got;
 	struct sd_msgrec	 m;
-	struct sd_ticket_filter	 f = { -1, SD_C1 };
+	struct sd_ticket_filter	 f = { .status = -1, .priority = SD_C1 };
 	int64_t			 tid = 0;
 	bool			 found, is;
 	int			 n = 0, dirs[2] = { 0, 0 };
