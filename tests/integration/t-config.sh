@@ -34,14 +34,21 @@ check_bad 'no_such_setting = 1;' 'no_such_setting: unknown setting' "an unknown 
 check_bad 'calendar = { timezone = "Mars/Olympus"; };' 'calendar.timezone: ' "an unknown time zone"
 check_bad 'default_priority = "C9";' 'default_priority: ' "an unknown priority"
 check_bad 'poll_interval = ;' 'syntax error' "a syntax error"
+# check_edit SED ERE MSG: good.conf edited by SED (one line) fails
+# check-config with 78 and an error at that line; the edited copy stays
+# in $T/edit.conf and its output in $out.
+check_edit() {
+	cp "$T/good.conf" "$T/edit.conf"
+	sed -i "$1" "$T/edit.conf"
+	local line
+	line=$(diff "$T/good.conf" "$T/edit.conf" | sed -n '1s/^\([0-9]*\)c.*/\1/p')
+	out=$("$SUPPORTCTL_BIN" -c "$T/edit.conf" check-config 2>&1)
+	assert_eq "$?" 78 "check-config exits 78 on $3"
+	assert_match "$out" "^$T/edit.conf:$line: $2" "naming file:line for $3"
+}
 # Moving the mail into the folder it is read from (issue #19 point 7).
-cp "$T/good.conf" "$T/move.conf"
-sed -i 's|^\( *\)name = "support";|\1name = "support"; processed = "move:inbox";|' "$T/move.conf"
-line=$(grep -n 'processed = ' "$T/move.conf" | cut -d: -f1)
-out=$("$SUPPORTCTL_BIN" -c "$T/move.conf" check-config 2>&1)
-assert_eq "$?" 78 "check-config exits 78 on processed = move:inbox for INBOX"
-assert_match "$out" "^$T/move.conf:$line: mailboxes.\\[0\\].processed: \"move:inbox\" is the folder" \
-	"naming file:line"
+check_edit 's|^\( *\)name = "support";|\1name = "support"; processed = "move:inbox";|' \
+	'mailboxes.\[0\].processed: "move:inbox" is the folder' "processed = move:inbox for INBOX"
 
 out=$("$SUPPORTCTL_BIN" -c "$T/nonexistent.conf" check-config 2>&1)
 assert_match "$out" "nonexistent.conf" "a missing config file is named"
@@ -60,20 +67,15 @@ assert_exit 78 "supportd refuses to start with a broken template" "$SUPPORTD_BIN
 # A password_file that is not there is a config error at load, not a
 # failure at the first login (issue #19 point 9); one that others can
 # read is a warning, as an inline password in such a file is.
-cp "$T/good.conf" "$T/nopw.conf"
-sed -i "s|password_file = \"[^\"]*\"|password_file = \"$T/missing.pass\"|" "$T/nopw.conf"
-line=$(grep -n 'password_file' "$T/nopw.conf" | cut -d: -f1)
-out=$("$SUPPORTCTL_BIN" -c "$T/nopw.conf" check-config 2>&1)
-assert_eq "$?" 78 "check-config exits 78 on a missing password_file"
-assert_match "$out" "^$T/nopw.conf:$line: mailboxes.\\[0\\].imap.password_file: cannot read $T/missing.pass: No such file" \
-	"naming file:line and the file"
-out=$("$SUPPORTD_BIN" -c "$T/nopw.conf" -n 2>&1)
+check_edit "s|password_file = \"[^\"]*\"|password_file = \"$T/missing.pass\"|" \
+	"mailboxes.\\[0\\].imap.password_file: cannot read $T/missing.pass: No such file" \
+	"a missing password_file"
+out=$("$SUPPORTD_BIN" -c "$T/edit.conf" -n 2>&1)
 assert_eq "$?" 78 "supportd -n exits 78 on it too"
 assert_match "$out" "missing.pass" "and names the file"
-sed -i "s|password_file = \"[^\"]*\"|password_file = \"$T\"|" "$T/nopw.conf"
-out=$("$SUPPORTCTL_BIN" -c "$T/nopw.conf" check-config 2>&1)
-assert_eq "$?" 78 "a password_file that is a directory is a config error"
-assert_match "$out" "cannot read $T: not a regular file" "saying so"
+check_edit "s|password_file = \"[^\"]*\"|password_file = \"$T\"|" \
+	"mailboxes.\\[0\\].imap.password_file: cannot read $T: not a regular file" \
+	"a password_file that is a directory"
 chmod 0644 "$T/imap.pass"
 out=$(supportctl check-config 2>&1)
 assert_eq "$?" 0 "a password file others can read still loads"
