@@ -100,53 +100,54 @@ tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
 	return 0;
 }
 
-/* *ticket_r = id when that ticket exists and sender may thread onto it
- * (tag_allowed), else 0; how says what named it, for the log. */
+/* Loads ticket id into t (*found_r) when it exists and, with check,
+ * sender may thread onto it (tag_allowed); how says what named it, for
+ * the log. */
 static int
-thread_check(const struct sd_ingest *in, int64_t id, const char *sender,
-    const char *how, int64_t *ticket_r, struct sd_err *err)
+thread_load(const struct sd_ingest *in, int64_t id, bool check,
+    const char *sender, const char *how, struct sd_ticket *t, bool *found_r,
+    struct sd_err *err)
 {
-	struct sd_ticket	t;
-	bool			found, ok = false;
+	bool ok = false;
 
-	*ticket_r = 0;
-	if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+	if (store_ticket_get(in->store, id, t, found_r, err) == -1)
 		return -1;
-	if (!found)
+	if (!*found_r || !check)
 		return 0;
-	if (tag_allowed(in, &t, sender, &ok, err) == -1) {
-		store_ticket_clear(&t);
+	if (tag_allowed(in, t, sender, &ok, err) == -1)
 		return -1;
-	}
-	store_ticket_clear(&t);
-	if (ok)
-		*ticket_r = id;
-	else
+	if (!ok) {
 		log_info("ingest: %s ticket=%lld from=%s: sender is no "
 		    "participant; starting a new ticket", how, (long long)id,
 		    sender);
+		store_ticket_clear(t);
+		*found_r = false;
+	}
 	return 0;
 }
 
 /*
- * The ticket this mail belongs to (§3.8 steps 1-2), or 0.  The tag rule
- * holds for In-Reply-To and References too: knowing a Message-ID of a
- * ticket does not make a stranger one of its people.  Automatic mail
- * (check false) changes nothing; it is recorded where it belongs when
- * it answers a mail we sent, whose Message-ID no stranger can guess.
+ * The ticket this mail belongs to (§3.8 steps 1-2), loaded into t
+ * (*found_r).  The tag rule holds for In-Reply-To and References too:
+ * knowing a Message-ID of a ticket does not make a stranger one of its
+ * people.  Automatic mail (check false) changes nothing; it is recorded
+ * where it belongs when it answers a mail we sent, whose Message-ID no
+ * stranger can guess.  Clear t after.
  */
 static int
 find_thread(const struct sd_ingest *in, const struct sd_mail *m, bool check,
-    int64_t *ticket_r, struct sd_err *err)
+    struct sd_ticket *t, bool *found_r, struct sd_err *err)
 {
 	int64_t id;
 
-	*ticket_r = 0;
+	memset(t, 0, sizeof(*t));
+	*found_r = false;
 	if ((id = thread_parse_tag(m->subject, in->conf->ticket_tag)) > 0) {
-		if (thread_check(in, id, m->from.addr, "tag", ticket_r,
+		/* A tag is text anyone can write: checked for robots too. */
+		if (thread_load(in, id, true, m->from.addr, "tag", t, found_r,
 		    err) == -1)
 			return -1;
-		if (*ticket_r != 0)
+		if (*found_r)
 			return 0;
 	}
 	id = 0;
@@ -159,11 +160,10 @@ find_thread(const struct sd_ingest *in, const struct sd_mail *m, bool check,
 		if (store_ticket_by_message_id(in->store, m->references.v[i - 1],
 		    !check, &id, err) == -1)
 			return -1;
-	if (id == 0 || !check) {
-		*ticket_r = id;
+	if (id == 0)
 		return 0;
-	}
-	return thread_check(in, id, m->from.addr, "reply to", ticket_r, err);
+	return thread_load(in, id, check, m->from.addr, "reply to", t, found_r,
+	    err);
 }
 
 static void
@@ -438,7 +438,7 @@ robot_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 {
 	struct sd_msgrec	 rec;
 	bool			 bounce = robot_is_bounce(m);
-	bool			 known = false;
+	bool			 known;
 
 	/* A bounce quotes our mail: its Message-ID names the ticket.  Not
 	 * X-Supportd-Ticket, or any other text a sender can write. */
@@ -446,13 +446,8 @@ robot_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 		if (store_ticket_by_message_id(in->store, m->embedded_ids.v[i],
 		    true, &tid, err) == -1)
 			return -1;
-	if (tid != 0) {
-		struct sd_ticket t;
-
-		if (store_ticket_get(in->store, tid, &t, &known, err) == -1)
-			return -1;
-		store_ticket_clear(&t);
-	}
+	/* A message's ticket_id references a ticket (a foreign key). */
+	known = tid != 0;
 	msgrec_from_mail(&rec, f, m, key, received);
 	rec.ticket_id = known ? tid : 0;
 	rec.disposition = !known ? "ignored" : bounce ? "bounce" : "automatic";
@@ -499,12 +494,11 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 			goto out;
 	} else {
 		robot = robot_reason(m);
-		if (find_thread(in, m, robot == NULL, &tid, err) == -1)
+		if (find_thread(in, m, robot == NULL, &t, &found, err) == -1) {
+			store_ticket_clear(&t);
 			goto out;
-		memset(&t, 0, sizeof(t));
-		found = false;
-		if (tid && store_ticket_get(in->store, tid, &t, &found, err) == -1)
-			goto out;
+		}
+		tid = found ? t.id : 0;
 		if (robot != NULL) {
 			/* Never answered; kept on its ticket when it has one. */
 			if (robot_onto(in, f, m, key, received, now, robot,
