@@ -467,6 +467,7 @@ imap_fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
 {
 	clist		*res;
 	clistiter	*it;
+	size_t		 hint = 0;
 
 	if (uid_fetch(in, uids, n, false, headers_only ?
 	    mailimap_fetch_att_new_body_peek_section_partial(
@@ -479,13 +480,18 @@ imap_fetch_bodies(struct sd_intake *in, const uint32_t *uids, size_t n,
 		struct answer a;
 
 		read_answer(clist_content(it), &a);
-		for (size_t i = 0; a.data != NULL && i < nb; i++)
+		/* Answers come in the order asked: start after the last. */
+		for (size_t k = 0; a.data != NULL && k < nb; k++) {
+			size_t i = (hint + k) % nb;
+
 			if (bodies[i].uid == a.m.uid &&
 			    bodies[i].data == NULL) {
 				bodies[i].data = copy_body(a.data, a.len);
 				bodies[i].len = a.len;
+				hint = i + 1;
 				break;
 			}
+		}
 	}
 	mailimap_fetch_list_free(res);
 	return 0;
