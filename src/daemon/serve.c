@@ -232,7 +232,6 @@ void
 serve_stop(struct serve **srvp)
 {
 	struct serve	*srv = *srvp;
-	char		 c = 1;
 
 	if (srv == NULL)
 		return;
@@ -242,8 +241,7 @@ serve_stop(struct serve **srvp)
 	g_mutex_unlock(&srv->mu);
 	wake_waiter(srv);
 	/* Never read: every session's waits end from now on. */
-	if (write(srv->cancel[1], &c, 1) == -1)
-		log_warn("daemon: cancel pipe");
+	sd_pipe_poke(srv->cancel[1], "daemon: cancel pipe");
 	if (srv->waiter != NULL)
 		g_thread_join(srv->waiter);
 	for (size_t k = 0; k < srv->npool; k++)
