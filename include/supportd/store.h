@@ -71,6 +71,7 @@ struct sd_ticket {
 	int64_t	 nmessages;		/* filled by get/list */
 	sd_time	 resolved_at;		/* when it last became resolved */
 	sd_time	 last_agent_at;		/* an agent last wrote to the customer */
+	bool	 due_by_agent;		/* resolution_due is an agent's date */
 };
 void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
 
@@ -287,6 +288,9 @@ int	store_ticket_set_field(struct sd_store *st, int64_t id,
 /* 0 stores NULL (no target). */
 int	store_ticket_set_due(struct sd_store *st, int64_t id,
 	    sd_time response_due, sd_time resolution_due, struct sd_err *err);
+/* An agent's resolution due date (by_agent), or the SLA's again. */
+int	store_ticket_set_agent_due(struct sd_store *st, int64_t id, sd_time due,
+	    bool by_agent, sd_time at, struct sd_err *err);
 int	store_ticket_set_level(struct sd_store *st, int64_t id, int level,
 	    sd_time at, struct sd_err *err);
 /* at 0 clears it (reopened). */
@@ -327,6 +331,8 @@ struct sd_report_row {
 	bool		 after_hours;
 	int		 escalation_level;
 	int64_t		 pages;
+	sd_time		 resolution_due;
+	sd_time		 resolved_at;	/* 0: not resolved or closed */
 };
 typedef int (*store_report_cb)(void *arg, const struct sd_report_row *r);
 /* Every ticket created at or after since, oldest first. */

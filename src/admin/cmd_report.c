@@ -3,7 +3,9 @@
  * cmd_report.c - supportctl report (SPEC §9): SLA compliance per
  * priority and tier.  A response is met when it came by its due time,
  * breached when it came later or has not come and the due time passed;
- * tickets without a target (best effort) count in neither.  Times are
+ * tickets without a target (best effort) count in neither.  Resolution
+ * counts the same way against the resolution due time, an agent's date
+ * (supportctl set ID due) where one was set.  Times are
  * medians and 90th percentiles (nearest rank) in seconds.
  */
 #include <getopt.h>
@@ -25,7 +27,7 @@ struct group {
 	enum sd_prio	 priority;
 	char		*tier;
 	int		 tickets;
-	struct resp	 first, agent;
+	struct resp	 first, agent, resolution;
 	int		 level2, level3;
 	int		 after_hours_c1;
 	int64_t		 pages;
@@ -43,6 +45,7 @@ group_free(gpointer p)
 
 	g_array_free(g->first.secs, TRUE);
 	g_array_free(g->agent.secs, TRUE);
+	g_array_free(g->resolution.secs, TRUE);
 	free(g->tier);
 	free(g);
 }
@@ -77,6 +80,8 @@ add_row(void *arg, const struct sd_report_row *row)
 		g->tier = xstrdup(row->tier);
 		g->first.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
 		g->agent.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+		g->resolution.secs = g_array_new(FALSE, FALSE,
+		    sizeof(int64_t));
 		g_hash_table_insert(rp->groups, key, g);
 	} else
 		free(key);
@@ -85,6 +90,8 @@ add_row(void *arg, const struct sd_report_row *row)
 	    row->response_due, rp->now);
 	count(&g->agent, row->created_at, row->agent_response_at,
 	    row->response_due, rp->now);
+	count(&g->resolution, row->created_at, row->resolved_at,
+	    row->resolution_due, rp->now);
 	g->level2 += row->escalation_level >= 2;
 	g->level3 += row->escalation_level >= 3;
 	g->after_hours_c1 += row->after_hours && row->priority == SD_C1;
@@ -212,9 +219,9 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 	out_time(&o, "since", since);
 	out_time(&o, "generated_at", rp.now);
 	out_arr(&o, "groups");
-	out_text(&o, "%-3s %-10s %7s %13s %13s %11s %11s %6s %6s %5s\n", "pri",
-	    "tier", "tickets", "first met/br", "agent met/br", "first p50",
-	    "first p90", "esc2", "esc3", "ahC1");
+	out_text(&o, "%-3s %-10s %7s %13s %13s %13s %11s %11s %6s %6s %5s\n",
+	    "pri", "tier", "tickets", "first met/br", "agent met/br",
+	    "resol met/br", "first p50", "first p90", "esc2", "esc3", "ahC1");
 	for (guint i = 0; i < list->len; i++) {
 		struct group	*g = list->pdata[i];
 		char		*p50 = human(percentile(g->first.secs, 50));
@@ -226,6 +233,7 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 		out_int(&o, "tickets", g->tickets);
 		resp_fields(&o, "first_response", &g->first);
 		resp_fields(&o, "agent_response", &g->agent);
+		resp_fields(&o, "resolution", &g->resolution);
 		out_obj(&o, "escalations");
 		out_int(&o, "level2", g->level2);
 		out_int(&o, "level3", g->level3);
@@ -233,10 +241,11 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 		out_int(&o, "after_hours_c1", g->after_hours_c1);
 		out_int(&o, "pages", g->pages);
 		out_close(&o);
-		out_text(&o, "%-3s %-10s %7d %6d/%-6d %6d/%-6d %11s %11s %6d %6d "
-		    "%5d\n", conf_prio_name(g->priority), g->tier, g->tickets,
-		    g->first.met, g->first.breached, g->agent.met,
-		    g->agent.breached, p50, p90, g->level2, g->level3,
+		out_text(&o, "%-3s %-10s %7d %6d/%-6d %6d/%-6d %6d/%-6d %11s %11s "
+		    "%6d %6d %5d\n", conf_prio_name(g->priority), g->tier,
+		    g->tickets, g->first.met, g->first.breached, g->agent.met,
+		    g->agent.breached, g->resolution.met,
+		    g->resolution.breached, p50, p90, g->level2, g->level3,
 		    g->after_hours_c1);
 		free(p50);
 		free(p90);

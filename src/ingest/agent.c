@@ -163,6 +163,7 @@ struct commands {
 	const char	*priority;
 	const char	*category;
 	char		*assignee;	/* owned */
+	char		*due;		/* owned: a time or "none" */
 	bool		 internal;
 	const char	*rest;		/* borrowed: the text after them */
 	char		*error;		/* owned: why nothing applies */
@@ -222,6 +223,15 @@ parse_commands(const char *body, struct commands *cm)
 				free(cm->assignee);
 				cm->assignee = sd_strdup_lower(v);
 			}
+		} else if (g_ascii_strncasecmp(line, "#due ", 5) == 0) {
+			sd_time when;
+
+			bad = g_ascii_strcasecmp(v, "none") != 0 &&
+			    sd_time_parse(v, &when) == -1;
+			if (!bad) {
+				free(cm->due);
+				cm->due = xstrdup(v);
+			}
 		} else if (g_ascii_strcasecmp(line, "#internal") == 0)
 			cm->internal = true;
 		else if (g_ascii_strcasecmp(line, "#close") == 0)
@@ -231,7 +241,7 @@ parse_commands(const char *body, struct commands *cm)
 		if (bad && cm->error == NULL)
 			cm->error = xasprintf("cannot apply \"%s\" (#status, "
 			    "#priority C1-C4, #category, #assign ADDRESS, "
-			    "#internal, #close)", line);
+			    "#due TIME|none, #internal, #close)", line);
 		free(line);
 	}
 	cm->rest = p;
@@ -299,7 +309,9 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	    (cm.category && timers_ticket_set(in, t, "category", cm.category,
 	    actor, now, err) == -1) ||
 	    (cm.assignee && timers_ticket_set(in, t, "assignee", cm.assignee,
-	    actor, now, err) == -1)) {
+	    actor, now, err) == -1) ||
+	    (cm.due && timers_ticket_set(in, t, "due", cm.due, actor, now,
+	    err) == -1)) {
 		r = -1;
 		goto out;
 	}
@@ -315,6 +327,7 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 		r = -1;
  out:
 	free(cm.assignee);
+	free(cm.due);
 	free(cm.error);
 	return r;
 }

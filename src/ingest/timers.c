@@ -20,6 +20,7 @@
 #define T_ESCALATE	"escalate"
 #define T_REMINDER	"c1-reminder"
 #define T_AUTOCLOSE	"auto-close"
+#define T_DUE		"due"
 /* Timers fired per tick at most, so intake and sending are not starved. */
 #define TICK_MAX	1000
 #define TICK_BATCH	100	/* timers per transaction */
@@ -114,7 +115,9 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		return store_ticket_set_resolved(in->store, t->id, 0, err) ||
 		    store_timer_delete(in->store, t->id, T_AUTOCLOSE, err) ||
 		    schedule_escalation(in, t, err) ||
-		    schedule_reminder(in, t, now, err) ? -1 : 0;
+		    schedule_reminder(in, t, now, err) ||
+		    (t->due_by_agent && store_timer_set(in->store, t->id,
+		    T_DUE, t->resolution_due, 0, err)) ? -1 : 0;
 	return 0;
 }
 
@@ -209,6 +212,70 @@ fire_autoclose(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	    err) == -1 ? -1 : 0;
 }
 
+/*
+ * SPEC §13.6: an agent's resolution due date ("none": the SLA's again),
+ * an event, and a timer that records when it passes unresolved.
+ */
+static int
+set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
+    const char *value, const char *actor, sd_time now, struct sd_err *err)
+{
+	bool	 by_agent = g_ascii_strcasecmp(value, "none") != 0;
+	sd_time	 due, resp;
+	char	*was, *to, *detail;
+	int	 r;
+
+	if (by_agent && sd_time_parse(value, &due) == -1)
+		return sd_err_set(err, SD_E_PERM, "due must be an ISO 8601 "
+		    "time or \"none\", not \"%s\"", value);
+	if (!by_agent)
+		sla_due_times(in->conf, in->calendar, t->tier, t->priority,
+		    t->created_at, &resp, &due);
+	was = t->resolution_due ? sd_time_format(t->resolution_due,
+	    in->conf->calendar.timezone) : xstrdup("(none)");
+	to = due ? sd_time_format(due, in->conf->calendar.timezone) : xstrdup("(none)");
+	detail = xasprintf("due: %s -> %s%s", was, to, by_agent ? "" :
+	    " (the SLA's)");
+	r = store_ticket_set_agent_due(in->store, t->id, due, by_agent, now,
+	    err) == -1 || store_event_add(in->store, t->id, now, actor, "due",
+	    detail, err) == -1;
+	free(was);
+	free(to);
+	free(detail);
+	if (r)
+		return -1;
+	t->resolution_due = due;
+	t->due_by_agent = by_agent;
+	if (!by_agent || due == 0 || is_done(t->status))
+		return store_timer_delete(in->store, t->id, T_DUE, err);
+	return store_timer_set(in->store, t->id, T_DUE, due, 0, err);
+}
+
+/* The agent's date passed with the ticket not done: an event (not the
+ * pager's webhook: a missed promise is no outage). */
+static int
+fire_due(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
+    struct sd_err *err)
+{
+	char	*when;
+	int	 r;
+
+	if (store_timer_delete(in->store, t->id, T_DUE, err) == -1)
+		return -1;
+	if (!t->due_by_agent || is_done(t->status) || t->resolution_due > now)
+		return t->due_by_agent && !is_done(t->status) ?
+		    store_timer_set(in->store, t->id, T_DUE, t->resolution_due,
+		    0, err) : 0;
+	when = sd_time_format(t->resolution_due, in->conf->calendar.timezone);
+	r = store_event_add(in->store, t->id, now, "system", "due-passed",
+	    when, err);
+	free(when);
+	if (!r)
+		log_info("sched: ticket=%lld passed its due date",
+		    (long long)t->id);
+	return r ? -1 : 0;
+}
+
 static int
 fire(const struct sd_ingest *in, const struct sd_timer *tm, sd_time now,
     struct sd_err *err)
@@ -227,6 +294,8 @@ fire(const struct sd_ingest *in, const struct sd_timer *tm, sd_time now,
 		r = fire_reminder(in, &t, now, err);
 	else if (strcmp(tm->kind, T_AUTOCLOSE) == 0)
 		r = fire_autoclose(in, &t, now, err);
+	else if (strcmp(tm->kind, T_DUE) == 0)
+		r = fire_due(in, &t, now, err);
 	else
 		r = store_timer_delete(in->store, t.id, tm->kind, err);
 	store_ticket_clear(&t);
@@ -313,6 +382,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		return timers_set_status(in, t, (enum sd_status)r, actor, now,
 		    err);
 	}
+	if (strcmp(field, "due") == 0)
+		return set_agent_due(in, t, value, actor, now, err);
 	if (strcmp(field, "priority") == 0) {
 		if ((p = conf_prio_parse(value)) < 0)
 			return sd_err_set(err, SD_E_PERM, "priority must be C1, "
@@ -325,7 +396,7 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		f = SD_F_ASSIGNEE;
 	else
 		return sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
-		    "priority, category or assignee)", field);
+		    "priority, category, assignee or due)", field);
 	detail = xasprintf("%s: %s -> %s", field,
 	    f == SD_F_PRIORITY ? conf_prio_name(t->priority) :
 	    f == SD_F_CATEGORY ?
@@ -343,6 +414,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		t->priority = (enum sd_prio)p;
 		sla_due_times(in->conf, in->calendar, t->tier, (enum sd_prio)p,
 		    t->created_at, &resp, &res);
+		if (t->due_by_agent)	/* a date promised outlives it */
+			res = t->resolution_due;
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||
 		    (!is_done(t->status) && (schedule_escalation(in, t, err) ==
 		    -1 || schedule_reminder(in, t, now, err) == -1)))

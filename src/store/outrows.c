@@ -291,6 +291,8 @@ store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 		row.after_hours = sqlite3_column_int(s, 7) != 0;
 		row.escalation_level = sqlite3_column_int(s, 8);
 		row.pages = sqlite3_column_int64(s, 9);
+		row.resolution_due = sqlite3_column_int64(s, 10);
+		row.resolved_at = sqlite3_column_int64(s, 11);
 		if ((ret = cb(arg, &row)) != 0)
 			break;
 	}

@@ -138,6 +138,10 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  since INTEGER NOT NULL,"
 	"  n INTEGER NOT NULL) STRICT;",
+	/* 8: a resolution due date an agent set (SPEC §13.6) outlives
+	 * the SLA's recomputing it on a priority change. */
+	"ALTER TABLE tickets ADD COLUMN due_by_agent INTEGER NOT NULL"
+	" DEFAULT 0;",
 };
 
 int

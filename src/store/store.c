@@ -34,7 +34,7 @@
 	" t.agent_response_at, t.response_due, t.resolution_due," \
 	" t.escalation_level, t.after_hours, t.linked_to," \
 	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)," \
-	" t.resolved_at, t.last_agent_at"
+	" t.resolved_at, t.last_agent_at, t.due_by_agent"
 /* RAW is the column read as the message: "raw", or "NULL" where the
  * caller needs only the row's state. */
 #define OUTBOX_COLS_RAW(RAW) \
@@ -140,6 +140,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " updated_at = ?3 WHERE id = ?1",
 	[S_TICKET_SET_DUE] = "UPDATE tickets SET response_due = ?2,"
 	    " resolution_due = ?3 WHERE id = ?1",
+	[S_TICKET_SET_AGENT_DUE] = "UPDATE tickets SET resolution_due = ?2,"
+	    " due_by_agent = ?3, updated_at = ?4 WHERE id = ?1",
 	[S_TICKET_SET_LEVEL] = "UPDATE tickets SET escalation_level = ?2,"
 	    " updated_at = ?3 WHERE id = ?1",
 	[S_TICKET_SET_RESOLVED] = "UPDATE tickets SET resolved_at = ?2"
@@ -151,7 +153,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " t.first_response_at, t.agent_response_at, t.response_due,"
 	    " t.after_hours, t.escalation_level,"
 	    " (SELECT count(*) FROM events e WHERE e.ticket_id = t.id"
-	    "  AND e.kind = 'page')"
+	    "  AND e.kind = 'page'), t.resolution_due,"
+	    " CASE WHEN t.status = 'resolved' OR t.status = 'closed'"
+	    " THEN coalesce(t.resolved_at, t.updated_at) END"
 	    " FROM tickets t WHERE t.created_at >= ?1 ORDER BY t.id",
 	/* Automatic mail goes out with the null sender. */
 	[S_AUTO_TO_SINCE] = "SELECT count(*) FROM outbox WHERE mail_from = ''"

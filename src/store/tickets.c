@@ -162,6 +162,7 @@ read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 	t->nmessages = sqlite3_column_int64(s, 20);
 	t->resolved_at = sqlite3_column_int64(s, 21);
 	t->last_agent_at = sqlite3_column_int64(s, 22);
+	t->due_by_agent = sqlite3_column_int(s, 23) != 0;
 }
 
 void
@@ -414,6 +415,19 @@ store_ticket_set_due(struct sd_store *st, int64_t id, sd_time response_due,
 	bind_opt_int(s, 2, response_due);
 	bind_opt_int(s, 3, resolution_due);
 	return exec_stmt(st, s, "ticket set due", err);
+}
+
+int
+store_ticket_set_agent_due(struct sd_store *st, int64_t id, sd_time due,
+    bool by_agent, sd_time at, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_SET_AGENT_DUE);
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_opt_int(s, 2, due);
+	sqlite3_bind_int(s, 3, by_agent);
+	sqlite3_bind_int64(s, 4, at);
+	return exec_stmt(st, s, "ticket set agent due", err);
 }
 
 int

@@ -100,4 +100,39 @@ assert_eq "$(supportctl list --sort due --json | json_py '(lambda d: d == sorted
 assert_exit 64 "--sort must be due, created or updated" supportctl list --sort size
 assert_exit 64 "--limit must be a positive number" supportctl list --limit 0
 assert_exit 64 "show does not take --org" supportctl show 1 --org x
+
+# set ID due: an agent's resolution date (issue #20 point 6).
+sla_due=$(supportctl show 2 --json | json_get .resolution_due)
+assert_cmd "set due" supportctl set 2 due 2099-06-01T12:00:00Z --by bob@vendor.example
+assert_eq "$(supportctl show 2 --json | json_get .resolution_due)" "2099-06-01T17:30:00+05:30" \
+	"the agent's date is the resolution due time"
+assert_eq "$(sql "SELECT actor || ' ' || detail FROM events WHERE ticket_id=2 AND kind='due'")" \
+	"bob@vendor.example due: $sla_due -> 2099-06-01T17:30:00+05:30" "an event with its actor"
+assert_cmd "set due none" supportctl set 2 due none
+assert_eq "$(supportctl show 2 --json | json_get .resolution_due)" "$sla_due" "none: the SLA's date again"
+supportctl set 2 due 2099-06-01T12:00:00Z >/dev/null
+assert_eq "$(ids --due-before 2099-06-02T00:00:00Z --assignee none)" "[1, 2]" \
+	"--due-before reads it (ticket 1: C4, due long before)"
+supportctl set 2 priority C1 >/dev/null
+assert_eq "$(supportctl show 2 --json | json_get .resolution_due)" "2099-06-01T17:30:00+05:30" \
+	"a priority change keeps the agent's date"
+out=$(supportctl set 2 due tomorrow 2>&1)
+assert_eq "$?" 65 "a due that is no time is refused (EX_DATAERR)"
+assert_match "$out" 'due must be an ISO 8601 time or "none"' "with a clear message"
+supportctl tick --now 2099-06-01T11:59:00Z >/dev/null 2>&1
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=2 AND kind='due-passed'")" 0 \
+	"a minute before the date nothing happens"
+supportctl tick --now 2099-06-01T12:01:00Z >/dev/null 2>&1
+assert_eq "$(sql "SELECT detail FROM events WHERE ticket_id=2 AND kind='due-passed'")" \
+	"2099-06-01T17:30:00+05:30" "once it passed unresolved, a due-passed event"
+supportctl tick --now 2099-06-02T12:01:00Z >/dev/null 2>&1
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=2 AND kind='due-passed'")" 1 "once"
+supportctl report --json --now 2099-06-02T00:00:00Z >"$T/report.json"
+assert_eq "$(json_py '[g["resolution"]["breached"] for g in j["groups"] if g["priority"] == "C1"]' "$T/report.json")" \
+	"[1]" "report: the passed date is a breached resolution"
+supportctl set 2 due 2099-06-03T00:00:00Z >/dev/null
+supportctl set 2 status resolved --now 2099-06-02T10:00:00Z >/dev/null
+supportctl report --json --now 2099-06-04T00:00:00Z >"$T/report.json"
+assert_eq "$(json_py '[(g["resolution"]["met"], g["resolution"]["breached"]) for g in j["groups"] if g["priority"] == "C1"]' "$T/report.json")" \
+	"[(1, 0)]" "resolved before the agent's date: met"
 it_done

@@ -35,12 +35,14 @@ acks=$(to_ann)
 # --- authenticated: commands applied, the rest relayed -----------------
 mail 'Bob <bob@vendor.example>' 'Re: [Ticket#1] printer jams' "$GOOD" '#priority C2
 #assign carol@vendor.example
+#due 2099-03-01T18:00:00+05:30
 #status waiting-on-customer
 
 Hi Ann, please send us the printer logs.'
 assert_eq "$(field priority)" C2 "#priority applied"
 assert_eq "$(field assignee)" "carol@vendor.example" "#assign applied"
 assert_eq "$(field status)" waiting-on-customer "#status applied"
+assert_eq "$(field resolution_due)" "2099-03-01T18:00:00+05:30" "#due applied"
 assert_ne "$(field agent_response_at)" null "agent_response_at set"
 assert_eq "$(to_ann)" "$((acks + 1))" "the rest went to the requester"
 r=$(sink_find 'please send us the printer logs')

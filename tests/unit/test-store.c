@@ -371,6 +371,7 @@ test_outbox_check(void)
 	/* Puts back the check as schema 5 had it (and drops what came
 	 * after it). */
 	static const char old_check[] = "DROP TABLE rates;"
+	    " ALTER TABLE tickets DROP COLUMN due_by_agent;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
