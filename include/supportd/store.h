@@ -318,6 +318,31 @@ int	store_rate_add(struct sd_store *st, const char *key, sd_time since,
 int	store_open_c1_of_org(struct sd_store *st, const char *org,
 	    sd_time since, sd_time until, int64_t *id_r, struct sd_err *err);
 
+/* Full-text search (SPEC §13.6) over the subjects and text of every
+ * ticket's mails.  query is what an agent typed: its words must all
+ * occur (any case, accents ignored), a word ending in '*' is a prefix;
+ * nothing in it is search syntax.  One hit per ticket, its best-ranked
+ * mail, best first; strings borrowed, valid during the callback. */
+struct sd_search_hit {
+	int64_t		 ticket_id;
+	int64_t		 message_id;
+	const char	*snippet;	/* matches in [brackets] */
+	double		 score;		/* bm25: lower is better */
+	const char	*subject;	/* the ticket's */
+	enum sd_status	 status;
+	enum sd_prio	 priority;
+};
+typedef int (*store_search_cb)(void *arg, const struct sd_search_hit *h);
+/* Indexes up to max messages stored since the last call, in a
+ * transaction of its own; *n_r says how many (fewer than max: it caught
+ * up).  With wait false, *n_r is 0 when another connection is writing.
+ * The daemon calls it between rounds; store_search catches up first. */
+int	store_search_index(struct sd_store *st, int max, bool wait, int *n_r,
+	    struct sd_err *err);
+/* SD_E_PERM when query has no word. */
+int	store_search(struct sd_store *st, const char *query, int limit,
+	    store_search_cb cb, void *arg, struct sd_err *err);
+
 /* The SLA facts of one ticket, for supportctl report.  Strings borrowed,
  * valid during the callback. */
 struct sd_report_row {

@@ -40,6 +40,7 @@ struct command {
 static int cmd_check_config(struct ctx *, int, char **);
 static int cmd_list(struct ctx *, int, char **);
 static int cmd_show(struct ctx *, int, char **);
+static int cmd_search(struct ctx *, int, char **);
 static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
@@ -53,10 +54,13 @@ static const struct command commands[] = {
 	{ "check-config", cmd_check_config, N_CONF, 0, "",
 	  "check the configuration and the templates; exit 0 or 78" },
 	{ "list", cmd_list, N_STORE, O_STATUS | O_PRIORITY | O_SINCE |
-	  O_FILTER | O_JSON, "[--status S] [--priority P] [filters] [--json]",
+	  O_FILTER | O_LIMIT | O_JSON, "[--status S] [--priority P] [filters] [--json]",
 	  "list tickets (filters: --assignee A|none --org O --tier T "
 	  "--category C --since T --due-before T --breached --sort "
 	  "due|created|updated --limit N)" },
+	{ "search", cmd_search, N_STORE, O_LIMIT | O_JSON,
+	  "WORDS... [--limit N] [--json]",
+	  "tickets whose mail has every word, best first, with a snippet" },
 	{ "show", cmd_show, N_STORE, O_JSON, "ID [--json]",
 	  "show a ticket with its messages and events" },
 	{ "set", cmd_set, N_INGEST, O_BY,
@@ -139,7 +143,7 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 	static const unsigned bits[] = { O_JSON, O_ALL, O_STATUS, O_PRIORITY,
 	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET, O_FILTER,
 	    O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER,
-	    O_FILTER };
+	    O_LIMIT };
 	char	*end;
 	int	ch, k;
 
@@ -338,6 +342,50 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 	out_arr(&w.o, NULL);
 	return walk_end(&w, store_ticket_list(cx->store, &f, list_one, &w,
 	    &err), &err);
+}
+
+static int
+search_one(void *arg, const struct sd_search_hit *h)
+{
+	struct walk *w = arg;
+
+	out_obj(&w->o, NULL);
+	out_int(&w->o, "id", h->ticket_id);
+	out_str(&w->o, "subject", h->subject);
+	out_str(&w->o, "status", sd_status_names[h->status]);
+	out_str(&w->o, "priority", conf_prio_name(h->priority));
+	out_int(&w->o, "message", h->message_id);
+	out_str(&w->o, "snippet", h->snippet);
+	out_close(&w->o);
+	out_text(&w->o, "%-6lld %-20s %-3s %s\n       %s\n",
+	    (long long)h->ticket_id, sd_status_names[h->status],
+	    conf_prio_name(h->priority), h->subject, h->snippet);
+	return 0;
+}
+
+static int
+cmd_search(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct sd_err	 err;
+	struct walk	 w = { cx, { 0 } };
+	char		*query;
+	int		 r;
+
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind == argc)
+		return EX_USAGE;
+	query = g_strjoinv(" ", argv + optind);
+	out_begin(&w.o, cx, lo.json);
+	out_arr(&w.o, NULL);
+	r = store_search(cx->store, query, lo.limit ? lo.limit : 20,
+	    search_one, &w, &err);
+	g_free(query);
+	if (r == -1 && err.cls == SD_E_PERM) {
+		out_end(&w.o, false);
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		return EX_USAGE;
+	}
+	return walk_end(&w, r, &err);
 }
 
 static int

@@ -32,7 +32,7 @@ enum {
 	O_JSON = 1 << 0, O_ALL = 1 << 1, O_STATUS = 1 << 2,
 	O_PRIORITY = 1 << 3, O_BY = 1 << 4, O_SINCE = 1 << 5,
 	O_FILE = 1 << 6, O_INTERNAL = 1 << 7, O_TICKET = 1 << 8,
-	O_NOW = 1 << 9, O_FILTER = 1 << 10,
+	O_NOW = 1 << 9, O_FILTER = 1 << 10, O_LIMIT = 1 << 11,
 };
 
 /* The commands' options; getopt state is reset per call. */

@@ -51,6 +51,7 @@ static volatile sig_atomic_t sig_term, sig_hup;
 static int wake_pipe[2] = { -1, -1 };
 
 #define SENDER_CACHE_KIB 512	/* the --once sender's SQLite page cache */
+#define SEARCH_BATCH	500	/* messages the daemon indexes per round */
 
 /* A writer's WAL checkpoints on a thread of its own; without one, SQLite
  * checkpoints in the commits, as before. */
@@ -537,7 +538,7 @@ run(const char *path, struct runtime *rt)
 	struct pollfd		 pfd;
 	struct sd_err		 err;
 	struct runtime		 next;
-	int			 sent;
+	int			 sent, indexed;
 
 	/* This thread handles the signals: it never waits for a
 	 * supportctl that is flushing, it tries again in a second. */
@@ -568,11 +569,17 @@ run(const char *path, struct runtime *rt)
 		if (outbox_flush(rt->outbox, rt->store, sd_now(), 0, &sent,
 		    NULL, &err) == -1)
 			log_warnx("%s", err.msg);
+		/* The search index follows intake here, a batch a round,
+		 * never waiting for intake's writers. */
+		sd_err_clear(&err);
+		if (store_search_index(rt->store, SEARCH_BATCH, false,
+		    &indexed, &err) == -1)
+			log_warnx("%s", err.msg);
 		/* Wake at once for new mail; every second for retries and
-		 * signals. */
+		 * signals; at once while the index has more to take. */
 		pfd.fd = wake_pipe[0];
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 1000) > 0)
+		if (poll(&pfd, 1, indexed == SEARCH_BATCH ? 0 : 1000) > 0)
 			sd_pipe_drain(wake_pipe[0]);
 	}
 	log_info("daemon: stopping");

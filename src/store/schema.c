@@ -142,6 +142,19 @@ static const char *const migrations[] = {
 	 * the SLA's recomputing it on a priority change. */
 	"ALTER TABLE tickets ADD COLUMN due_by_agent INTEGER NOT NULL"
 	" DEFAULT 0;",
+	/* 9: full-text search over the mails' subjects and text (SPEC
+	 * §13.6).  The index reads its text from messages (external
+	 * content: no second copy).  It is filled behind intake, not by a
+	 * trigger (benchmark: that made intake 70 % slower); indexed_to is
+	 * the last message id in it.  Messages are never updated or
+	 * deleted, so nothing else has to follow. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body,"
+	" content = 'messages', content_rowid = 'id',"
+	" tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TABLE search_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  indexed_to INTEGER NOT NULL) STRICT;"
+	"INSERT INTO search_state VALUES (1, 0);",
 };
 
 int

@@ -175,6 +175,25 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " n = CASE WHEN since = excluded.since THEN n + 1 ELSE 1 END,"
 	    " since = excluded.since",
+	/* The next ?1 messages into the search index, then the mark. */
+	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body)"
+	    " SELECT id, subject, body FROM messages WHERE id >"
+	    " (SELECT indexed_to FROM search_state) ORDER BY id LIMIT ?1",
+	[S_SEARCH_MARK] = "UPDATE search_state SET indexed_to ="
+	    " coalesce((SELECT max(id) FROM (SELECT id FROM messages"
+	    " WHERE id > indexed_to ORDER BY id LIMIT ?1)), indexed_to)",
+	/* The best-ranked message of each ticket (bm25, a subject word
+	 * counting five times a body word), best tickets first. */
+	[S_SEARCH] = "WITH hits AS (SELECT m.ticket_id AS tid, m.id AS mid,"
+	    " snippet(messages_fts, -1, '[', ']', '...', 12) AS snip,"
+	    " bm25(messages_fts, 5.0, 1.0) AS score FROM messages_fts"
+	    " JOIN messages m ON m.id = messages_fts.rowid"
+	    " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL),"
+	    " best AS (SELECT *, row_number() OVER (PARTITION BY tid"
+	    " ORDER BY score, mid) AS rn FROM hits)"
+	    " SELECT b.tid, b.mid, b.snip, b.score, t.subject, t.status,"
+	    " t.priority FROM best b JOIN tickets t ON t.id = b.tid"
+	    " WHERE b.rn = 1 ORDER BY b.score, b.tid LIMIT ?2",
 	[S_PAGES_SINCE] = "SELECT count(*) FROM events e"
 	    " JOIN tickets t ON t.id = e.ticket_id"
 	    " WHERE t.organization IS ?1 AND e.kind = 'page' AND e.at >= ?2",
@@ -424,12 +443,13 @@ store_rollback(struct sd_store *st)
 		exec_stmt(st, stmt(st, S_ROLLBACK), "rollback", NULL);
 }
 
-/* Listings supportctl runs on demand read whole tables on purpose. */
+/* Listings supportctl runs on demand read whole tables on purpose;
+ * search_state has one row. */
 static bool
 may_scan(int id)
 {
 	return id == S_TICKET_LIST || id == S_REPORT || id == S_QUARANTINE ||
-	    id == S_OUT_LIST;
+	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK;
 }
 
 /* Statements allowed a temporary B-tree each run: the listings, the

@@ -135,4 +135,27 @@ supportctl set 2 status resolved --now 2099-06-02T10:00:00Z >/dev/null
 supportctl report --json --now 2099-06-04T00:00:00Z >"$T/report.json"
 assert_eq "$(json_py '[(g["resolution"]["met"], g["resolution"]["breached"]) for g in j["groups"] if g["priority"] == "C1"]' "$T/report.json")" \
 	"[(1, 0)]" "resolved before the agent's date: met"
+
+# search: full text over subjects and bodies (issue #20 point 6).
+printf 'From: cy@acme.example\nTo: support@vendor.example\nSubject: other matter\nMessage-ID: <c1@acme.example>\n\nThe printer is fine; the export is slow at the caf\xc3\xa9.\n' >"$T/c.eml"
+deliver "$T/c.eml"
+assert_cmd "a fourth ticket" supportd --once
+found() { supportctl search --json "$@" | json_py '[t["id"] for t in j]'; }
+assert_eq "$(found jams)" "[1]" "search: a body word"
+assert_eq "$(found JAMS)" "[1]" "any case"
+assert_eq "$(found printer)" "[1, 4]" "a subject word ranks above a body word"
+assert_eq "$(found export slow)" "[3, 4]" "every word must occur, in subject or body"
+assert_eq "$(found export fine)" "[4]" "...in one mail"
+assert_eq "$(found cafe)" "[4]" "accents ignored"
+assert_eq "$(found 'expo*')" "[3, 4]" "a word ending in * is a prefix"
+assert_eq "$(found confused)" "[1]" "internal notes are found too"
+assert_eq "$(found --limit 1 printer)" "[1]" "--limit"
+assert_eq "$(found 'NEAR(' '\"' 'a:b' OR)" "[]" "nothing typed is search syntax"
+assert_match "$(supportctl search --json jams | json_py 'j[0]["snippet"]')" '\[jams\]' \
+	"the snippet marks the match"
+assert_match "$(supportctl search printer)" $'^1 +pending +C[1-4] +printer jams\n +.*\\[printer\\]' \
+	"a text listing with the snippet"
+assert_exit 64 "no word is a usage error" supportctl search ' '
+assert_exit 64 "search does not take --status" supportctl search x --status open
+
 it_done

@@ -80,6 +80,14 @@ assert_file_lacks "$T/supportd.log" 'mailbox=(support|sales).*(IDLE|DONE|connect
 	"the renewals caused no errors on the good mailboxes"
 assert_eq "$(grep -c 'mailbox=support host=.*connected' "$T/supportd.log")" 1 \
 	"the good session stayed connected throughout"
+# The search index follows intake in the daemon's loop, not in a search.
+indexed() { test "$(sql "SELECT indexed_to FROM search_state")" = "$(sql "SELECT max(id) FROM messages")"; }
+wait_until 10 indexed && ok "the running daemon indexes every mail for search" ||
+	not_ok "the running daemon indexes every mail for search" \
+	"$(sql "SELECT indexed_to FROM search_state") of $(sql "SELECT max(id) FROM messages")"
+assert_eq "$(sql "SELECT group_concat(rowid) FROM messages_fts WHERE messages_fts MATCH 'renewals'")" \
+	"$(sql "SELECT group_concat(id) FROM messages WHERE subject LIKE '%after renewals%'")" \
+	"...so its words are found"
 
 # SIGTERM: exits 0, promptly, even with a worker stuck on the hanging server.
 t0=$(now_ms)

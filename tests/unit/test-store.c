@@ -372,6 +372,7 @@ test_outbox_check(void)
 	 * after it). */
 	static const char old_check[] = "DROP TABLE rates;"
 	    " ALTER TABLE tickets DROP COLUMN due_by_agent;"
+	    " DROP TABLE search_state; DROP TABLE messages_fts;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -407,6 +408,107 @@ test_outbox_check(void)
 	test_assert(shell_sql(path, sql) != 0);
 	g_free(sql);
 	test_assert(store_open(path, &st, &err) == 0);
+	store_close(&st);
+	g_free(path);
+	test_end();
+}
+
+static int
+hit_ids(void *arg, const struct sd_search_hit *h)
+{
+	GString *s = arg;
+
+	g_string_append_printf(s, "%s%lld:%lld", s->len ? " " : "",
+	    (long long)h->ticket_id, (long long)h->message_id);
+	return 0;
+}
+
+/* The hits for query as "ticket:message ...", or "error". */
+static char *
+search_ids(struct sd_store *st, const char *query)
+{
+	GString		*s = g_string_new(NULL);
+	struct sd_err	 err;
+
+	if (store_search(st, query, 10, hit_ids, s, &err) == -1)
+		g_string_assign(s, "error");
+	return g_string_free(s, FALSE);
+}
+
+static void
+add_mail(struct sd_store *st, int64_t ticket, const char *subject,
+    const char *body)
+{
+	struct sd_ticket	t;
+	struct sd_msgrec	m;
+	struct sd_err		err;
+
+	test_assert(store_begin(st, &err) == 0);
+	if (ticket == 0) {
+		memset(&t, 0, sizeof(t));
+		t.mailbox = "support";
+		t.subject = (char *)subject;
+		t.category = "General Support";
+		t.requester_email = "ann@acme.example";
+		t.tier = "standard";
+		t.created_at = 1700000000;
+		t.escalation_level = 1;
+		test_assert(store_ticket_insert(st, &t, &err) == 0);
+		ticket = t.id;
+	}
+	memset(&m, 0, sizeof(m));
+	m.ticket_id = ticket;
+	m.subject = subject;
+	m.body = body;
+	m.disposition = "ticket";
+	m.at = 1700000000;
+	m.raw = "raw";
+	m.rawlen = 3;
+	test_assert(store_message_insert(st, &m, NULL, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+}
+
+#define SEARCH_IS(st, q, want) do {					\
+	char *got_ = search_ids(st, q);					\
+	test_assert_streq(got_, want);					\
+	g_free(got_);							\
+} while (0)
+
+static void
+test_search(void)
+{
+	struct sd_store	*st = open_fresh("search.db");
+	struct sd_err	 err;
+	char		*path = g_build_filename(dir, "search.db", NULL);
+	int		 n;
+
+	test_begin("store: full-text search, one hit per ticket (schema 9)");
+	add_mail(st, 0, "printer jams", "It jams on page two.");
+	add_mail(st, 1, "Re: printer jams", "Still jams, jams, jams.");
+	add_mail(st, 0, "export", "The printer report is slow.");
+	SEARCH_IS(st, "jams", "1:2");		/* its best-ranked mail */
+	SEARCH_IS(st, "printer", "1:1 2:3");	/* a subject word first */
+	SEARCH_IS(st, "print*", "1:1 2:3");
+	SEARCH_IS(st, "jams slow", "");
+	SEARCH_IS(st, "\"jams\" OR col:x NEAR(", "");
+	SEARCH_IS(st, " * ", "error");
+	/* The index is filled in batches, behind the writers. */
+	add_mail(st, 1, "Re: printer jams", "A fourth mail.");
+	add_mail(st, 1, "Re: printer jams", "A fifth mail.");
+	test_assert(store_search_index(st, 1, false, &n, &err) == 0 && n == 1);
+	test_assert(store_search_index(st, 5, false, &n, &err) == 0 && n == 1);
+	test_assert(store_search_index(st, 5, false, &n, &err) == 0 && n == 0);
+	SEARCH_IS(st, "fourth OR fifth", "");
+	SEARCH_IS(st, "fifth", "1:5");
+	/* A database from before the index: its mails are found after the
+	 * migration, as are new ones. */
+	store_close(&st);
+	test_assert(shell_sql(path, "DROP TABLE search_state;"
+	    " DROP TABLE messages_fts; PRAGMA user_version = 8;") == 0);
+	test_assert(store_open(path, &st, &err) == 0);
+	SEARCH_IS(st, "report", "2:3");
+	add_mail(st, 2, "Re: export", "A second report.");
+	SEARCH_IS(st, "second report", "2:6");
 	store_close(&st);
 	g_free(path);
 	test_end();
@@ -617,7 +719,7 @@ main(void)
 {
 	static void (*const tests[])(void) = { test_cursor,
 	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
-	    test_outbox_check,
+	    test_outbox_check, test_search,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
 	    NULL };
 	int ret;
