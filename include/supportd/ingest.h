@@ -80,6 +80,15 @@ int	ingest_ticket_set(const struct sd_ingest *in, int64_t id,
 	    const char *field, const char *value, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/*
+ * supportctl merge (SPEC §13.6): from's messages, participants and
+ * events move to into; from is closed as a Duplicate linked to into,
+ * and later mail to from threads onto into.  One transaction; SD_E_PERM
+ * for an unknown ticket, the same one twice, or one merged already.
+ */
+int	ingest_merge(const struct sd_ingest *in, int64_t from, int64_t into,
+	    const char *actor, sd_time now, struct sd_err *err);
+
 /* Template name rendered for ticket t of mailbox mb, as the complete
  * message that would be sent to the requester (supportctl templates
  * preview).  Caller owns; NULL with err for an unknown template. */

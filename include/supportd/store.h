@@ -288,6 +288,12 @@ int	store_ticket_set_field(struct sd_store *st, int64_t id,
 /* 0 stores NULL (no target). */
 int	store_ticket_set_due(struct sd_store *st, int64_t id,
 	    sd_time response_due, sd_time resolution_due, struct sd_err *err);
+/* Moves ticket from's messages, participants (its requester as a Cc)
+ * and events to into, drops from's timers, and marks from a Duplicate
+ * linked to into; its status is the caller's.  In the caller's
+ * transaction. */
+int	store_ticket_merge(struct sd_store *st, int64_t from, int64_t into,
+	    struct sd_err *err);
 /* An agent's resolution due date (by_agent), or the SLA's again. */
 int	store_ticket_set_agent_due(struct sd_store *st, int64_t id, sd_time due,
 	    bool by_agent, sd_time at, struct sd_err *err);

@@ -45,6 +45,7 @@ static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
 static int cmd_reply(struct ctx *, int, char **);
+static int cmd_merge(struct ctx *, int, char **);
 static int cmd_quarantine(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
@@ -69,6 +70,8 @@ static const struct command commands[] = {
 	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL,
 	  "ID --file F|- [--by EMAIL] [--internal]",
 	  "queue a reply to the requester (or an internal note)" },
+	{ "merge", cmd_merge, N_INGEST, O_BY, "FROM INTO [--by EMAIL]",
+	  "move FROM's mail into INTO and close FROM as its duplicate" },
 	{ "tick", cmd_tick, N_INGEST, 0, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
 	{ "report", cmd_report, N_INGEST, O_SINCE | O_JSON, "[--since DATE] [--json]",
@@ -648,6 +651,34 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 		    "internal note added" : "reply queued");
 	g_free(text);
 	return ret;
+}
+
+static int
+cmd_merge(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct sd_err	 err;
+	int64_t		 id[2];
+	char		*end;
+
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 2)
+		return EX_USAGE;
+	for (int i = 0; i < 2; i++) {
+		id[i] = strtoll(argv[optind + i], &end, 10);
+		if (*end != '\0' || id[i] <= 0) {
+			fprintf(stderr, "supportctl: merge: not a ticket "
+			    "number: %s\n", argv[optind + i]);
+			return EX_USAGE;
+		}
+	}
+	if (ingest_merge(&cx->ingest, id[0], id[1], lo.by ? lo.by :
+	    "supportctl", sd_now(), &err) == -1) {
+		fprintf(stderr, "supportctl: merge: %s\n", err.msg);
+		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+	}
+	printf("ticket %lld: merged into %lld\n", (long long)id[0],
+	    (long long)id[1]);
+	return 0;
 }
 
 static int

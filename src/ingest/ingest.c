@@ -100,9 +100,9 @@ tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
 	return 0;
 }
 
-/* Loads ticket id into t (*found_r) when it exists and, with check,
- * sender may thread onto it (tag_allowed); how says what named it, for
- * the log. */
+/* Loads ticket id (or the one it was merged into) into t (*found_r)
+ * when it exists and, with check, sender may thread onto it
+ * (tag_allowed); how says what named it, for the log. */
 static int
 thread_load(const struct sd_ingest *in, int64_t id, bool check,
     const char *sender, const char *how, struct sd_ticket *t, bool *found_r,
@@ -112,6 +112,18 @@ thread_load(const struct sd_ingest *in, int64_t id, bool check,
 
 	if (store_ticket_get(in->store, id, t, found_r, err) == -1)
 		return -1;
+	/* A merged ticket's mail goes where it was merged (merge refuses
+	 * chains; a later merge of the target makes one hop more). */
+	for (int hops = 0; *found_r && ingest_is_merged(t) && hops < 8;
+	    hops++) {
+		int64_t into = t->linked_to;
+
+		log_info("ingest: ticket=%lld was merged into ticket=%lld",
+		    (long long)t->id, (long long)into);
+		store_ticket_clear(t);
+		if (store_ticket_get(in->store, into, t, found_r, err) == -1)
+			return -1;
+	}
 	if (!*found_r || !check)
 		return 0;
 	if (tag_allowed(in, t, sender, &ok, err) == -1)

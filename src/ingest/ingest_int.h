@@ -107,6 +107,10 @@ int	timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 	    enum sd_status status, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/* Whether t was merged into another (merge.c): closed, a Duplicate,
+ * linked to it. */
+bool	ingest_is_merged(const struct sd_ticket *t);
+
 /* Runs fn on ticket id, loaded, inside one BEGIN IMMEDIATE transaction
  * that commits when fn returns 0.  SD_E_PERM for an unknown ticket. */
 typedef int (*ingest_ticket_fn)(const struct sd_ingest *in,

@@ -175,6 +175,17 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " n = CASE WHEN since = excluded.since THEN n + 1 ELSE 1 END,"
 	    " since = excluded.since",
+	/* A merge (SPEC §13.6) moves ?1's mail, people and history to ?2;
+	 * ?1's requester joins as a Cc; ?1's timers go. */
+	[S_MERGE_MSGS] = "UPDATE messages SET ticket_id = ?2 WHERE ticket_id = ?1",
+	[S_MERGE_PARTS] = "INSERT OR IGNORE INTO participants"
+	    " (ticket_id, email, role) SELECT ?2, email, CASE role"
+	    " WHEN 'requester' THEN 'cc' ELSE role END FROM participants"
+	    " WHERE ticket_id = ?1",
+	[S_MERGE_PARTS_DEL] = "DELETE FROM participants WHERE ticket_id = ?1",
+	[S_MERGE_EVENTS] = "UPDATE events SET ticket_id = ?2 WHERE ticket_id = ?1",
+	[S_MERGE_MARK] = "UPDATE tickets SET category = 'Duplicate',"
+	    " linked_to = ?2 WHERE id = ?1",
 	/* The next ?1 messages into the search index, then the mark. */
 	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body)"
 	    " SELECT id, subject, body FROM messages WHERE id >"
@@ -453,13 +464,14 @@ may_scan(int id)
 }
 
 /* Statements allowed a temporary B-tree each run: the listings, the
- * start-up requeue, and the sort of an organization's open C1 tickets
- * (new C1 mail only). */
+ * start-up requeue, the sort of an organization's open C1 tickets
+ * (new C1 mail only), and a merge's moves (an agent's command). */
 static bool
 may_use_temp(int id)
 {
 	return may_scan(id) || id == S_OUT_REQUEUE_SENDING ||
-	    id == S_OPEN_C1_OF_ORG;
+	    id == S_OPEN_C1_OF_ORG || (id >= S_MERGE_MSGS &&
+	    id <= S_MERGE_MARK);
 }
 
 /* Calls cb for each row of "EXPLAIN [QUERY PLAN] sql" that match()

@@ -464,3 +464,21 @@ store_ticket_agent_wrote(struct sd_store *st, int64_t id, sd_time at,
 	return exec_stmt(st, s, "ticket agent wrote", err);
 }
 
+
+int
+store_ticket_merge(struct sd_store *st, int64_t from, int64_t into,
+    struct sd_err *err)
+{
+	static const enum stmt_id steps[] = { S_MERGE_MSGS, S_MERGE_PARTS,
+	    S_MERGE_PARTS_DEL, S_MERGE_EVENTS, S_MERGE_MARK };
+
+	for (size_t i = 0; i < nitems(steps); i++) {
+		sqlite3_stmt *s = stmt(st, steps[i]);
+
+		sqlite3_bind_int64(s, 1, from);
+		sqlite3_bind_int64(s, 2, into);
+		if (exec_stmt(st, s, "ticket merge", err) == -1)
+			return -1;
+	}
+	return store_timer_delete(st, from, NULL, err);
+}

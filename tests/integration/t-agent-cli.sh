@@ -158,4 +158,45 @@ assert_match "$(supportctl search printer)" $'^1 +pending +C[1-4] +printer jams\
 assert_exit 64 "no word is a usage error" supportctl search ' '
 assert_exit 64 "search does not take --status" supportctl search x --status open
 
+# merge FROM INTO (issue #20 point 6): a colleague of Ann's wrote about
+# the same jam; ticket 5 goes into ticket 1.
+printf 'From: dee@acme.example\nTo: support@vendor.example\nSubject: the printer again\nMessage-ID: <d1@acme.example>\n\nSame printer, same jam.\n' >"$T/d.eml"
+deliver "$T/d.eml"
+assert_cmd "a fifth ticket" supportd --once
+ack5=$(sql "SELECT message_id FROM messages WHERE ticket_id=5 AND direction='out'")
+msgs1=$(sql "SELECT count(*) FROM messages WHERE ticket_id=1")
+msgs5=$(sql "SELECT count(*) FROM messages WHERE ticket_id=5")
+ev1=$(sql "SELECT count(*) FROM events WHERE ticket_id=1")
+ev5=$(sql "SELECT count(*) FROM events WHERE ticket_id=5")
+assert_cmd "merge 5 into 1" supportctl merge 5 1 --by bob@vendor.example
+assert_eq "$(sql "SELECT status || ' ' || category || ' ' || linked_to FROM tickets WHERE id=5")" \
+	"closed Duplicate 1" "FROM is closed as a Duplicate linked to INTO"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id=1")" "$((msgs1 + msgs5))" \
+	"FROM's messages moved to INTO"
+assert_eq "$(sql "SELECT role FROM participants WHERE ticket_id=1 AND email='dee@acme.example'")" cc \
+	"FROM's requester is a participant of INTO"
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id=1")" "$((ev1 + ev5 + 1))" \
+	"FROM's events moved, and the merge is an event of INTO"
+assert_eq "$(sql "SELECT actor FROM events WHERE ticket_id=1 AND kind='merged'")" bob@vendor.example \
+	"naming who merged"
+assert_eq "$(sql "SELECT group_concat(kind, ' ') FROM events WHERE ticket_id=5")" "status merged" \
+	"FROM keeps its closing and the merge"
+assert_eq "$(sql "SELECT count(*) FROM timers WHERE ticket_id=5")" 0 "FROM's timers are gone"
+assert_eq "$(found jam)" "[1]" "search finds the merged mail on INTO"
+printf 'From: dee@acme.example\nTo: support@vendor.example\nSubject: Re: [Ticket#5] the printer again\nMessage-ID: <d2@acme.example>\n\nStill jammed.\n' >"$T/d2.eml"
+printf 'From: dee@acme.example\nTo: support@vendor.example\nSubject: Re: the printer again\nIn-Reply-To: <%s>\nMessage-ID: <d3@acme.example>\n\nAnd again.\n' "$ack5" >"$T/d3.eml"
+deliver "$T/d2.eml"
+deliver "$T/d3.eml"
+tickets=$(sql "SELECT count(*) FROM tickets")
+assert_cmd "two more mails from Dee" supportd --once
+assert_eq "$(sql "SELECT count(*) FROM tickets")" "$tickets" "no new ticket"
+assert_eq "$(sql "SELECT group_concat(ticket_id) FROM messages WHERE message_id IN ('d2@acme.example', 'd3@acme.example')")" \
+	"1,1" "mail tagged for FROM, and a reply to FROM's mail, thread onto INTO"
+out=$(supportctl merge 5 1 2>&1)
+assert_eq "$?" 65 "a merged ticket is not merged again (EX_DATAERR)"
+assert_match "$out" "ticket 5 was merged into 1 already" "saying where it went"
+assert_exit 65 "nor merged into" supportctl merge 2 5
+assert_exit 65 "nor into itself" supportctl merge 1 1
+assert_exit 65 "an unknown ticket" supportctl merge 1 99
+assert_exit 64 "two ticket numbers" supportctl merge 1
 it_done
