@@ -87,6 +87,7 @@ struct sd_conf_priority {
 	struct sd_strv	 markers;	/* default: C1 -> "C1","System Down"; Cn -> "Cn" */
 	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h */
 	enum sd_clock	 clock;		/* C1 wall, others business */
+	bool		 notify_new;	/* notify-new to the team; default true */
 };
 
 /* Resolved: every target is set (SD_DUR_NONE = no target).  A target the

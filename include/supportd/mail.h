@@ -108,6 +108,7 @@ struct sd_outmail {
 	const char	*body;		/* UTF-8, LF or CRLF line ends */
 	int64_t		 date;		/* UTC seconds */
 	bool		 automatic;	/* Auto-Submitted: auto-replied + X-Auto-Response-Suppress: All */
+	bool		 generated;	/* with automatic: auto-generated instead (a notification) */
 	int64_t		 ticket_id;	/* X-Supportd-Ticket when > 0 */
 	/* Extra header lines "Name: value" from a template, or NULL. */
 	const struct sd_strv *extra_headers;

@@ -178,6 +178,7 @@ static const struct conf_key priority_keys[] = {
 	{ K("markers", CK_STRV, PR(markers), NULL, CK_NONEMPTY) },
 	{ K("escalation_window", CK_DUR, PR(escalation_window), NULL, 0) },
 	{ K("clock", CK_ENUM, PR(clock), NULL, 0), .enums = clocks },
+	{ K("notify_new", CK_BOOL, PR(notify_new), NULL, 0) },
 	{ .name = NULL }
 };
 static const struct conf_section priority_sec = {
@@ -348,6 +349,7 @@ conf_builtin_init(struct sd_conf *c)
 		    &pr->escalation_window) == -1)
 			g_assert_not_reached();
 		pr->clock = builtin_prios[p].clock;
+		pr->notify_new = true;
 	}
 }
 

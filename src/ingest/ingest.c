@@ -259,7 +259,9 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 	shown.requester_email = m->from.addr;
 	ingest_answer_to(in->conf, m, &to_name, &to_addr);
 	if (ingest_acknowledge(in, f->mailbox, &shown, "ack-duplicate",
-	    to_name, to_addr, m, now, false, err) == -1)
+	    to_name, to_addr, m, now, false, err) == -1 ||
+	    desk_notify(in, f->mailbox, &t, "notify-reply", m, NULL, now,
+	    err) == -1)
 		goto out;
 	log_info("ingest: C1 from %s joins incident %s", m->from.addr, tag);
 	*joined_r = true;
@@ -405,6 +407,11 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	    m->from.addr, err) == -1 ||
 	    (m->limit != NULL && store_event_add(in->store, t->id, now,
 	    "system", "parse-limit", m->limit, err) == -1))
+		return -1;
+	/* SPEC §13.1: the assignee (else the team) hears of it. */
+	if (desk_notify(in, f->mailbox, t, t->status == SD_ST_RESOLVED &&
+	    !(close && why == NULL) ? "notify-reopened" : "notify-reply", m,
+	    NULL, now, err) == -1)
 		return -1;
 	/* SPEC §4: "#close" as the first line closes; customer mail on
 	 * waiting-on-customer or resolved reopens. */

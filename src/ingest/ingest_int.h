@@ -56,6 +56,11 @@ struct sd_queued {
 	const char		*in_reply_to;	/* or NULL */
 	const struct sd_strv	*references;	/* or NULL */
 	bool			 automatic;	/* Auto-Submitted, null sender */
+	/* A notification to the vendor side (SPEC §13.1): automatic,
+	 * Auto-Submitted: auto-generated, but the mailbox as envelope
+	 * sender, so that it counts in no customer's rate limit and its
+	 * bounces come back to the ticket. */
+	bool			 vendor;
 	bool			 first_response;
 	const char		*actor;		/* for the event; NULL: system */
 };
@@ -81,11 +86,36 @@ int	ingest_queue_mail(const struct sd_ingest *in,
 	    bool first_response, struct sd_err *err);
 
 /*
+ * Queues notification name (a notify-* template, SPEC §13.1) about t to
+ * the vendor side: the first of rcpts in To, the others in Cc; the
+ * customer's new text of cause (may be NULL) is shown whoever sent it.
+ * An event names the recipients.
+ */
+int	ingest_queue_notice(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const char *name, const struct sd_strv *rcpts,
+	    const struct sd_mail *cause, sd_time now, struct sd_err *err);
+
+/*
+ * Notifications (desk.c, SPEC §13.1) of kind name about t, caused by
+ * cause (may be NULL): notify-new to the team and the organization's
+ * level-1 contact (per priority, notify_new), notify-reply and
+ * notify-reopened to the assignee else the team, notify-assigned to
+ * the new assignee (not when actor assigned himself).  Never to one of
+ * the ticket's participants, an address of ours, or twice to one.
+ */
+int	desk_notify(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+	    const struct sd_ticket *t, const char *name,
+	    const struct sd_mail *cause, const char *actor, sd_time now,
+	    struct sd_err *err);
+
+/*
  * Tells the people who must know about a new ticket (SPEC §6): a C1
  * after hours pages on-call (mail and webhook) unless the sender is of no
  * known organization or the organization was paged too often this hour;
  * a C1 in business hours notifies the team and the organization's
- * level-1 contact.  Queued in the caller's transaction.
+ * level-1 contact; every other new ticket gets notify-new (desk_notify).
+ * Queued in the caller's transaction.
  */
 int	notify_new_ticket(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,

@@ -154,8 +154,12 @@ notify_new_ticket(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
     struct sd_err *err)
 {
-	if (t->priority != SD_C1)
-		return 0;
-	return t->after_hours ? page_oncall(in, mb, t, cause, now, err) :
-	    tell_team(in, mb, t, cause, now, err);
+	/* In business hours a C1's notice to the team is its notify-new;
+	 * after hours on-call is paged and the team told as of any. */
+	if (t->priority == SD_C1 && !t->after_hours)
+		return tell_team(in, mb, t, cause, now, err);
+	if (t->priority == SD_C1 && page_oncall(in, mb, t, cause, now,
+	    err) == -1)
+		return -1;
+	return desk_notify(in, mb, t, "notify-new", cause, NULL, now, err);
 }

@@ -65,6 +65,7 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	    t->requester_name : "");
 	tmpl_vars_set(v, "requester.email", t->requester_email);
 	tmpl_vars_set(v, "organization.name", t->organization);
+	tmpl_vars_set(v, "ticket.assignee", t->assignee);
 	s = xasprintf("%d", t->escalation_level);
 	tmpl_vars_set(v, "escalation.level", s);
 	free(s);
@@ -131,6 +132,7 @@ build(const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
 	om.body = q->body;
 	om.date = now;
 	om.automatic = q->automatic;
+	om.generated = q->vendor;
 	om.ticket_id = t->id;
 	om.extra_headers = q->extra_headers && q->extra_headers->n ?
 	    q->extra_headers : NULL;
@@ -158,7 +160,7 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	o.kind = (char *)q->kind;
 	/* Automatic mail goes out with the null sender so bounces never
 	 * loop; a person's mail with the mailbox, so bounces come back. */
-	o.mail_from = q->automatic ? (char *)"" : mb->address;
+	o.mail_from = q->automatic && !q->vendor ? (char *)"" : mb->address;
 	o.rcpts = rcpts->str;
 	o.message_id = msgid;
 	o.raw = raw;
@@ -176,13 +178,17 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	rec.in_reply_to = q->in_reply_to;
 	rec.from_addr = mb->address;
 	rec.subject = q->subject;
-	rec.disposition = q->automatic ? "response" : "reply";
+	rec.disposition = q->vendor ? "notification" : q->automatic ?
+	    "response" : "reply";
 	rec.reason = q->kind;
 	rec.body = q->body;
 	rec.at = now;
+	if (q->vendor)
+		g_string_replace(rcpts, "\n", ", ", 0);
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
 	    store_event_add(in->store, t->id, now, q->actor ? q->actor :
-	    "system", q->automatic ? "response-queued" : "reply-queued",
+	    "system", q->vendor ? "notified" : q->automatic ?
+	    "response-queued" : "reply-queued", q->vendor ? rcpts->str :
 	    q->kind, err) == -1)
 		goto out;
 	ret = 0;
@@ -195,11 +201,13 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 
 /* Renders template name into q's subject, headers and body (r owns).
  * {{message.text}} is the new text of cause (SPEC §13.4), only for a
- * ticket of a known organization: a stranger's text is never echoed. */
+ * ticket of a known organization or for the vendor side: a stranger's
+ * text is never echoed to anyone outside. */
 static int
 render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const char *name, const struct sd_mail *cause,
-    struct sd_rendered *r, struct sd_queued *q, struct sd_err *err)
+    bool vendor, struct sd_rendered *r, struct sd_queued *q,
+    struct sd_err *err)
 {
 	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
 	struct sd_tmpl_vars	*vars;
@@ -209,12 +217,14 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
 	vars = tmpl_vars_new();
 	ingest_ticket_vars(in->conf, in->calendar, mb, t, tp, vars);
-	if (cause != NULL && t->organization != NULL &&
+	if (cause != NULL && (t->organization != NULL || vendor) &&
 	    tmpl_uses(tp, "message.text")) {
 		text = mail_new_text(cause->body, NULL);
 		tmpl_vars_set(vars, "message.text", text);
 		g_free(text);
 	}
+	if (cause != NULL && vendor)
+		tmpl_vars_set(vars, "message.from", cause->from.addr);
 	tmpl_render(tp, vars, r);
 	tmpl_vars_free(&vars);
 	q->kind = name;
@@ -236,7 +246,7 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	int			ret;
 
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, cause, &r, &q, err) == -1)
+	if (render(in, mb, t, name, cause, false, &r, &q, err) == -1)
 		return -1;
 	for (size_t i = 0; cause && i < cause->references.n; i++)
 		strv_push(&refs, cause->references.v[i]);
@@ -255,6 +265,35 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	return ret;
 }
 
+int
+ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, const struct sd_strv *rcpts,
+    const struct sd_mail *cause, sd_time now, struct sd_err *err)
+{
+	struct sd_rendered	r;
+	struct sd_queued	q;
+	struct sd_strv		cc = { 0 };
+	int			ret;
+
+	if (rcpts->n == 0)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	if (render(in, mb, t, name, cause, true, &r, &q, err) == -1)
+		return -1;
+	for (size_t i = 1; i < rcpts->n; i++)
+		strv_push(&cc, rcpts->v[i]);
+	q.to_addr = rcpts->v[0];
+	q.cc = &cc;
+	/* In-Reply-To the mail it is about, as the C1 pages are. */
+	q.in_reply_to = cause ? cause->message_id : NULL;
+	q.automatic = true;
+	q.vendor = true;
+	ret = ingest_queue_built(in, mb, t, &q, now, err);
+	strv_free(&cc);
+	tmpl_rendered_clear(&r);
+	return ret;
+}
+
 char *
 ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const char *name, struct sd_err *err)
@@ -264,7 +303,7 @@ ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	char			*msgid, *raw;
 
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, NULL, &r, &q, err) == -1)
+	if (render(in, mb, t, name, NULL, false, &r, &q, err) == -1)
 		return NULL;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;

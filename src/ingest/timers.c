@@ -407,6 +407,12 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 	free(detail);
 	if (r)
 		return -1;
+	if (f == SD_F_ASSIGNEE) {
+		free(t->assignee);
+		t->assignee = xstrdup(value);
+		return desk_notify(in, mailbox_of(in->conf, t), t,
+		    "notify-assigned", NULL, actor, now, err);
+	}
 	if (f == SD_F_PRIORITY) {
 		sd_time resp, res;
 

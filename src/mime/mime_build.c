@@ -452,8 +452,9 @@ mime_build(const struct sd_outmail *om)
 	put_ids(h, "References", om->references, NULL);
 
 	if (om->automatic)
-		g_string_append(h, "Auto-Submitted: auto-replied\n"
-		    "X-Auto-Response-Suppress: All\n");
+		g_string_append_printf(h, "Auto-Submitted: %s\n"
+		    "X-Auto-Response-Suppress: All\n", om->generated ?
+		    "auto-generated" : "auto-replied");
 	if (om->ticket_id > 0)
 		g_string_append_printf(h, "X-Supportd-Ticket: %lld\n",
 		    (long long)om->ticket_id);

@@ -20,7 +20,8 @@
 const char *const tmpl_names[] = {
 	"ack", "ack-c1", "ack-c1-after-hours", "ack-after-hours",
 	"ack-duplicate", "ack-followup", "oncall-page", "escalation",
-	"c1-update-reminder", "closed",
+	"c1-update-reminder", "closed", "notify-new", "notify-reply",
+	"notify-assigned", "notify-reopened",
 };
 const size_t tmpl_nnames = nitems(tmpl_names);
 
@@ -35,6 +36,7 @@ static const char *const known_vars[] = {
 	"ticket.priority_meaning", "ticket.response_target",
 	"ticket.after_hours",
 	"ticket.url", "mailbox.address", "mailbox.name", "message.text",
+	"ticket.assignee", "message.from",
 };
 
 #define MAX_TEMPLATE_SIZE	(256 * 1024)

@@ -7,8 +7,8 @@
 # outbox, several times right as the SMTP server accepts a response --
 # and restarted, until a last clean run.  Afterwards: every mail is stored
 # once and on the right ticket, no ticket was made twice, every response
-# went out, and at most one response per kill went out twice (with the
-# same Message-ID).  The kill moments are counts (mails committed,
+# and notification went out, and at most one mail per kill went out
+# twice (with the same Message-ID).  The kill moments are counts (mails committed,
 # responses accepted) and fixed delays, so the run is deterministic up to
 # the machine's speed.  tests/integration/crashloop.py does the killing.
 . "$(dirname "$0")/lib.sh"
@@ -17,8 +17,10 @@ command -v sqlite3 >/dev/null || _it_missing "sqlite3 is not installed"
 start_dovecot
 start_smtp
 # Every new ticket is answered: more than stranger_reply_limit's 100
-# an hour go to strangers here.
-write_config 'stranger_reply_limit = 1000;'
+# an hour go to strangers here.  The team is told of every mail
+# (notify-new, notify-reply), so kills land among notifications too.
+write_config 'stranger_reply_limit = 1000;' \
+	'team = { emails = [ "team@vendor.example" ]; };'
 
 N=200
 SEED=7
@@ -127,23 +129,27 @@ assert_eq "$(sql "SELECT count(*) FROM cursors WHERE last_uid = $N")" 1 \
 
 # ---- every response sent, at most one duplicate per kill ----------------
 assert_eq "$(sql "SELECT status || ' ' || count(*) FROM outbox GROUP BY status")" \
-	"sent $NEW" "every acknowledgement queued once and sent"
-"$IT_PYTHON" - "$T/sink" "$T/expect.new" >"$T/dups" <<'EOF'
+	"sent $((NEW + N))" "every acknowledgement and notification queued once and sent"
+# A mail's acknowledgement goes to its sender, its notification (new or
+# reply) to the team; each is keyed by the mail it is about.
+"$IT_PYTHON" - "$T/sink" "$T/expect.new" "$T/expect.roots" >"$T/dups" <<'EOF'
 import email, os, sys
-sink, expect = sys.argv[1], sys.argv[2]
-want = set(open(expect).read().split())
-by_irt = {}
+sink, expect, roots = sys.argv[1], sys.argv[2], sys.argv[3]
+want = {("ack", m) for m in open(expect).read().split()}
+want |= {("note", r.split("|")[0]) for r in open(roots).read().split()}
+by_key = {}
 for n in sorted(os.listdir(sink)):
     if not n.endswith(".eml"):
         continue
     with open(os.path.join(sink, n), "rb") as f:
         m = email.message_from_binary_file(f)
     irt = (m["In-Reply-To"] or "").strip().strip("<>")
-    by_irt.setdefault(irt, []).append((m["Message-ID"] or "").strip())
-dups = sum(len(v) - 1 for v in by_irt.values())
-same = all(len(set(v)) == 1 for v in by_irt.values())
+    kind = "note" if "team@vendor.example" in (m["To"] or "") else "ack"
+    by_key.setdefault((kind, irt), []).append((m["Message-ID"] or "").strip())
+dups = sum(len(v) - 1 for v in by_key.values())
+same = all(len(set(v)) == 1 for v in by_key.values())
 print("answered=%d dups=%d unknown=%d missing=%d same_msgid=%d" % (
-    len(by_irt), dups, len(set(by_irt) - want), len(want - set(by_irt)),
+    len(by_key), dups, len(set(by_key) - want), len(want - set(by_key)),
     same))
 EOF
 note "sink: $(cat "$T/dups")"
@@ -151,8 +157,8 @@ read -ra kvs <"$T/dups"
 for kv in "${kvs[@]}"; do
 	declare "s_${kv%%=*}=${kv#*=}"
 done
-assert_eq "${s_answered:-}/${s_unknown:-}/${s_missing:-}" "$NEW/0/0" \
-	"the sink got a response to each new mail and to nothing else"
+assert_eq "${s_answered:-}/${s_unknown:-}/${s_missing:-}" "$((NEW + N))/0/0" \
+	"the sink got a response to each new mail, a notification of each mail, and nothing else"
 if [ "${s_dups:-99}" -le "${k_kills:-0}" ]; then
 	ok "responses sent twice: ${s_dups} <= ${k_kills} kills"
 else
