@@ -7,6 +7,7 @@
 #ifndef SUPPORTD_THREAD_H
 #define SUPPORTD_THREAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The ticket number of the first "[TAG#123]" in subject (tag compared
@@ -16,5 +17,22 @@ int64_t	thread_parse_tag(const char *subject, const char *tag);
 char	*thread_format_tag(const char *tag, int64_t id);
 /* The lower-case domain of an address, or NULL.  Caller owns. */
 char	*thread_addr_domain(const char *addr);
+
+/*
+ * Note addresses (SPEC §13.2): where a reply to a notification goes, so
+ * that it becomes an internal note.  pattern has "{ticket}" then
+ * "{token}", once each, e.g. "notes+{ticket}-{token}@vendor.example";
+ * NULL is the mailbox's own address plus "+note-{ticket}-{token}".
+ */
+#define THREAD_TOKEN_LEN	16	/* hex digits */
+/* Whether pattern is one that works (for the config's check). */
+bool	thread_note_pattern_ok(const char *pattern);
+/* The note address of ticket for mailbox address mbox.  Caller owns. */
+char	*thread_note_format(const char *pattern, const char *mbox,
+	    int64_t ticket, const char *token);
+/* The ticket named by note address addr (any case), its token copied
+ * to token (THREAD_TOKEN_LEN + 1 bytes); 0 when addr is none. */
+int64_t	thread_note_parse(const char *pattern, const char *mbox,
+	    const char *addr, char *token);
 
 #endif

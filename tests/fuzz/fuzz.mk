@@ -2,7 +2,7 @@
 # Fuzz targets (SPEC §10: every parser of untrusted input has one);
 # included by Makefile.am, not part of `make all` or `make check`.
 #
-#   make fuzz			build tests/fuzz/fuzz-{mime,classify,authres,quote,tmpl,conf}
+#   make fuzz			build tests/fuzz/fuzz-{mime,classify,authres,quote,tmpl,conf,note}
 #   make fuzz-run [FUZZ_TIME=60] [FUZZ_TARGETS="mime conf"]
 #				run each for FUZZ_TIME seconds from the seed
 #				corpora (tests/fuzz/run.sh); a crash, leak or
@@ -22,10 +22,10 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 FUZZ_CPPFLAGS = -std=gnu11 -D_GNU_SOURCE -I$(top_srcdir)/include \
 	-I$(top_builddir) -I$(srcdir)/tests/fuzz
 FUZZ_TIME = 60
-FUZZ_TARGETS = mime classify authres quote tmpl conf
+FUZZ_TARGETS = mime classify authres quote tmpl conf note
 FUZZ_PROGS = tests/fuzz/fuzz-mime tests/fuzz/fuzz-classify \
 	tests/fuzz/fuzz-authres tests/fuzz/fuzz-quote tests/fuzz/fuzz-tmpl \
-	tests/fuzz/fuzz-conf
+	tests/fuzz/fuzz-conf tests/fuzz/fuzz-note
 
 FUZZ_COMMON_SRC = $(srcdir)/src/common/err.c $(srcdir)/src/common/log.c \
 	$(srcdir)/src/common/util.c $(srcdir)/src/common/json.c
@@ -72,6 +72,14 @@ tests/fuzz/fuzz-quote: $(srcdir)/tests/fuzz/fuzz-quote.c \
 	    $(srcdir)/tests/fuzz/fuzz-quote.c $(FUZZ_COMMON_SRC) \
 	    $(srcdir)/src/mime/quote.c $(GLIB_LIBS)
 
+tests/fuzz/fuzz-note: $(srcdir)/tests/fuzz/fuzz-note.c \
+	    $(FUZZ_COMMON_SRC) $(srcdir)/src/thread/thread.c \
+	    $(srcdir)/include/supportd/thread.h
+	@$(MKDIR_P) tests/fuzz
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(GLIB_CFLAGS) -o $@ \
+	    $(srcdir)/tests/fuzz/fuzz-note.c $(FUZZ_COMMON_SRC) \
+	    $(srcdir)/src/thread/thread.c $(GLIB_LIBS)
+
 tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 	    $(srcdir)/src/tmpl/tmpl.c $(FUZZ_MIME_SRC) $(FUZZ_HDRS) \
 	    $(srcdir)/include/supportd/tmpl.h
@@ -82,6 +90,7 @@ tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 	    $(GMIME_LIBS) $(GLIB_LIBS)
 
 FUZZ_CONF_SRC = $(srcdir)/src/conf/conf.c $(srcdir)/src/conf/conf_values.c \
+	$(srcdir)/src/thread/thread.c \
 	$(srcdir)/src/conf/conf_report.c $(srcdir)/src/conf/conf_keys.c
 
 tests/fuzz/fuzz-conf: $(srcdir)/tests/fuzz/fuzz-conf.c $(FUZZ_COMMON_SRC) \

@@ -3,7 +3,7 @@
 # Runs the libFuzzer targets built by `make fuzz` (tests/fuzz/fuzz.mk):
 #
 #	tests/fuzz/run.sh SECONDS [TARGET...]
-#		(TARGET: mime classify authres quote tmpl conf)
+#		(TARGET: mime classify authres quote tmpl conf note)
 #
 # from the top of a configured build tree (or with builddir= and srcdir=
 # set, as `make fuzz-run` does).  Each target runs SECONDS from its seed
@@ -13,6 +13,7 @@
 #	authres	 tests/fuzz/authres.txt, one header value a line
 #	quote	 tests/fixtures/mail, as mail bodies
 #	tmpl	 templates/ (dictionary tests/fuzz/tmpl.dict)
+#	note	 tests/fuzz/notes.txt, one "pattern\taddress" a line
 #	conf	 tests/fixtures/conf/*.conf, conf/supportd.conf.example
 #		 (dictionary: the setting names of the example)
 # plus tests/fuzz/regress/TARGET/*: inputs that once failed, run first so
@@ -25,7 +26,7 @@ set -uo pipefail
 
 secs=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
-[ $# -gt 0 ] || set -- mime classify authres quote tmpl conf
+[ $# -gt 0 ] || set -- mime classify authres quote tmpl conf note
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${builddir:-$(pwd)}
 fz=$builddir/tests/fuzz
@@ -64,6 +65,14 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 		else
 			echo "-max_len=4096"
 		fi
+		;;
+	note)
+		while IFS= read -r line || [ -n "$line" ]; do
+			case $line in '#'*) continue ;; esac
+			i=$((i + 1))
+			printf '%s\n%s' "${line%%	*}" "${line#*	}" >"$d/$i"
+		done <"$srcdir/tests/fuzz/notes.txt"
+		echo "-max_len=512"
 		;;
 	tmpl)
 		cp "$srcdir"/templates/* "$d"/

@@ -51,11 +51,64 @@ test_format_and_domain(void)
 	test_end();
 }
 
+static void
+test_note_address(void)
+{
+	static const char tok[] = "0123456789abcdef";
+	static const char mbox[] = "support@vendor.example";
+	static const char *const bad[] = {
+		"support+note-1-0123456789abcdef@vendor.example.evil",
+		"support+note-1-0123456789abcde@vendor.example",
+		"support+note-1-0123456789abcdefa@vendor.example",
+		"support+note-1-0123456789abcdeg@vendor.example",
+		"support+note--0123456789abcdef@vendor.example",
+		"support+note-0-0123456789abcdef@vendor.example",
+		"support+note-042-0123456789abcdef@vendor.example",
+		"support+note-x1-0123456789abcdef@vendor.example",
+		"xsupport+note-1-0123456789abcdef@vendor.example",
+		"support+note-1234567890123456789-0123456789abcdef@vendor.example",
+		"support@vendor.example", "", "+note-1-0123456789abcdef@",
+	};
+	char	 got[THREAD_TOKEN_LEN + 1], *s;
+
+	test_begin("thread: note addresses, made and read back");
+	s = thread_note_format(NULL, mbox, 42, tok);
+	test_assert_streq(s, "support+note-42-0123456789abcdef@vendor.example");
+	test_assert(thread_note_parse(NULL, mbox, s, got) == 42);
+	test_assert_streq(got, tok);
+	free(s);
+	/* Any case, as mail systems fold it. */
+	test_assert(thread_note_parse(NULL, mbox,
+	    "SUPPORT+NOTE-42-0123456789ABCDEF@VENDOR.EXAMPLE", got) == 42);
+	test_assert_streq(got, tok);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		test_assert_idx(thread_note_parse(NULL, mbox, bad[i], got) == 0 &&
+		    got[0] == '\0', i);
+	test_assert(thread_note_parse(NULL, mbox, NULL, got) == 0);
+	/* Another pattern. */
+	s = thread_note_format("notes+{ticket}.{token}@desk.example", mbox, 7,
+	    tok);
+	test_assert_streq(s, "notes+7.0123456789abcdef@desk.example");
+	test_assert(thread_note_parse("notes+{ticket}.{token}@desk.example",
+	    mbox, s, got) == 7);
+	test_assert(thread_note_parse(NULL, mbox, s, got) == 0);
+	free(s);
+	test_assert(thread_note_pattern_ok("n+{ticket}-{token}@x.example"));
+	test_assert(!thread_note_pattern_ok("n+{token}-{ticket}@x.example"));
+	test_assert(!thread_note_pattern_ok("n+{ticket}{token}@x.example"));
+	test_assert(!thread_note_pattern_ok("n+{ticket}-{token}-{token}@x"));
+	test_assert(!thread_note_pattern_ok("n+{ticket}-{token}"));
+	test_assert(!thread_note_pattern_ok("n {ticket}-{token}@x.example"));
+	test_assert(thread_note_format("x{ticket}", mbox, 1, tok) == NULL);
+	test_assert(thread_note_format(NULL, "no-at-sign", 1, tok) == NULL);
+	test_end();
+}
+
 int
 main(void)
 {
 	static void (*const tests[])(void) = { test_tag, test_format_and_domain,
-	    NULL };
+	    test_note_address, NULL };
 
 	return test_run(tests);
 }
