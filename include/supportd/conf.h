@@ -55,6 +55,10 @@ struct sd_conf_mailbox {
 	char			*display_name;	/* default: name */
 	enum sd_processed	 processed;	/* default seen */
 	char			*move_folder;	/* with SD_PROC_MOVE */
+	/* Where replies to notifications go (SPEC §13.2): "{ticket}" and
+	 * "{token}" in an address that reaches this mailbox; NULL: the
+	 * address plus "+note-{ticket}-{token}" (thread_note_format). */
+	char			*reply_address;
 	struct sd_conf_imap	 imap;
 };
 

@@ -31,7 +31,8 @@ struct sd_ingest {
 /* What became of a mail, for the caller's log and counters. */
 enum sd_outcome {
 	SD_IN_NEW_TICKET, SD_IN_THREADED, SD_IN_AUTOMATIC, SD_IN_IGNORED,
-	SD_IN_DUPLICATE, SD_IN_QUARANTINED, SD_IN_AGENT,
+	SD_IN_DUPLICATE, SD_IN_QUARANTINED, SD_IN_AGENT, SD_IN_NOTE,
+	SD_IN_VENDOR_REFUSED,
 };
 const char *ingest_outcome_name(enum sd_outcome o);
 

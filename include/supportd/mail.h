@@ -109,6 +109,7 @@ struct sd_outmail {
 	int64_t		 date;		/* UTC seconds */
 	bool		 automatic;	/* Auto-Submitted: auto-replied + X-Auto-Response-Suppress: All */
 	bool		 generated;	/* with automatic: auto-generated instead (a notification) */
+	const char	*reply_to;	/* an address, or NULL; a template's Reply-To then goes */
 	int64_t		 ticket_id;	/* X-Supportd-Ticket when > 0 */
 	/* Extra header lines "Name: value" from a template, or NULL. */
 	const struct sd_strv *extra_headers;

@@ -324,6 +324,11 @@ int	store_rate_add(struct sd_store *st, const char *key, sd_time since,
 int	store_open_c1_of_org(struct sd_store *st, const char *org,
 	    sd_time since, sd_time until, int64_t *id_r, struct sd_err *err);
 
+/* The secret name (schema-made, e.g. "note-key") into buf, at most
+ * size bytes; *len_r its length, 0 when there is none. */
+int	store_secret(struct sd_store *st, const char *name, void *buf,
+	    size_t size, size_t *len_r, struct sd_err *err);
+
 /* Full-text search (SPEC §13.6) over the subjects and text of every
  * ticket's mails.  query is what an agent typed: its words must all
  * occur (any case, accents ignored), a word ending in '*' is a prefix;

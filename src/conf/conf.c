@@ -746,6 +746,7 @@ free_mailbox(struct sd_conf_mailbox *mb)
 	free(mb->address);
 	free(mb->display_name);
 	free(mb->move_folder);
+	free(mb->reply_address);
 	free(mb->imap.host);
 	free(mb->imap.user);
 	free_secret(mb->imap.password);

@@ -20,6 +20,7 @@
 #include <libconfig.h>
 
 #include "supportd/conf.h"
+#include "supportd/thread.h"
 #include "supportd/util.h"
 
 #include "conf_priv.h"
@@ -132,6 +133,7 @@ static const struct conf_key mailbox_keys[] = {
 	{ K("display_name", CK_STR, MB(display_name), NULL, CK_NONEMPTY) },
 	{ K("processed", CK_STRFN, MB(processed), "seen", 0),
 	    .strfn = parse_processed },
+	{ K("reply_address", CK_STR, MB(reply_address), NULL, CK_NONEMPTY) },
 	{ K("imap", CK_GROUP, MB(imap), NULL, CK_REQUIRED), .sub = &imap_sec },
 	{ .name = NULL }
 };
@@ -715,6 +717,11 @@ check_mailbox(struct ctx *cx, const config_setting_t *grp, void *base,
 	    strcasecmp(to, "INBOX") == 0)))
 		conf_error_at(cx, grp, path, "processed", "\"move:%.80s\" is "
 		    "the folder the mail is read from; name another one", to);
+	if (mb->reply_address != NULL &&
+	    !thread_note_pattern_ok(mb->reply_address))
+		conf_error_at(cx, grp, path, "reply_address", "needs "
+		    "\"{ticket}\" then \"{token}\", once each, apart, in an "
+		    "address (\"notes+{ticket}-{token}@vendor.example\")");
 }
 
 static void

@@ -165,6 +165,7 @@ struct commands {
 	char		*assignee;	/* owned */
 	char		*due;		/* owned: a time or "none" */
 	bool		 internal;
+	bool		 reply;		/* #reply: a note's text to the customer */
 	const char	*rest;		/* borrowed: the text after them */
 	char		*error;		/* owned: why nothing applies */
 };
@@ -234,6 +235,8 @@ parse_commands(const char *body, struct commands *cm)
 			}
 		} else if (g_ascii_strcasecmp(line, "#internal") == 0)
 			cm->internal = true;
+		else if (g_ascii_strcasecmp(line, "#reply") == 0)
+			cm->reply = true;
 		else if (g_ascii_strcasecmp(line, "#close") == 0)
 			cm->status = sd_status_names[SD_ST_CLOSED];
 		else
@@ -241,17 +244,14 @@ parse_commands(const char *body, struct commands *cm)
 		if (bad && cm->error == NULL)
 			cm->error = xasprintf("cannot apply \"%s\" (#status, "
 			    "#priority C1-C4, #category, #assign ADDRESS, "
-			    "#due TIME|none, #internal, #close)", line);
+			    "#due TIME|none, #internal, #reply, #close)", line);
 		free(line);
 	}
 	cm->rest = p;
 }
 
-/* Tells the agent why nothing was applied: an automatic notice, within
- * autoreply_limit, for the From of a refused mail may be forged: one
- * could have us mail-bomb an agent. */
-static int
-refuse(const struct sd_ingest *in, struct sd_ticket *t,
+int
+agent_refuse(const struct sd_ingest *in, struct sd_ticket *t,
     const struct sd_mail *m, const char *why, sd_time now, struct sd_err *err)
 {
 	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
@@ -291,19 +291,27 @@ refuse(const struct sd_ingest *in, struct sd_ticket *t,
 
 int
 agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
-    const struct sd_mail *m, sd_time now, struct sd_err *err)
+    const struct sd_mail *m, bool note, sd_time now, struct sd_err *err)
 {
 	struct commands	 cm;
-	const char	*why, *actor = m->from.addr;
+	const char	*why = NULL, *actor = m->from.addr;
+	char		*text = NULL;
+	bool		 internal;
 	int		 r = 0;
 
 	parse_commands(m->body, &cm);
-	if ((why = auth_refusal(in->conf, m)) == NULL && cm.error != NULL)
+	/* A note's token stands for the authentication. */
+	if (!note)
+		why = auth_refusal(in->conf, m);
+	if (why == NULL)
 		why = cm.error;
 	if (why != NULL) {
-		r = refuse(in, t, m, why, now, err);
+		r = agent_refuse(in, t, m, why, now, err);
 		goto out;
 	}
+	/* In a note the text stays internal unless #reply; on the
+	 * customer's thread it goes out unless #internal. */
+	internal = note ? !cm.reply : cm.internal;
 	if ((cm.priority && timers_ticket_set(in, t, "priority", cm.priority,
 	    actor, now, err) == -1) ||
 	    (cm.category && timers_ticket_set(in, t, "category", cm.category,
@@ -316,16 +324,24 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 		goto out;
 	}
 	/* The text goes out before a status change, so "#close" with a
-	 * last word still sends the word. */
-	if (*cm.rest != '\0' && reply_locked(in, t, cm.rest, actor,
-	    cm.internal, now, err) == -1) {
-		r = -1;
+	 * last word still sends the word.  The customer gets the agent's
+	 * new text, without what it quotes (SPEC §13.4); a note is kept
+	 * whole, as the mail is. */
+	if (!internal)
+		text = mail_new_text(cm.rest, NULL);
+	if (note && internal)
+		r = store_event_add(in->store, t->id, now, actor, "note",
+		    NULL, err);
+	else if (*cm.rest != '\0')
+		r = reply_locked(in, t, text ? text : cm.rest, actor,
+		    internal, now, err);
+	if (r == -1)
 		goto out;
-	}
 	if (cm.status && timers_ticket_set(in, t, "status", cm.status, actor,
 	    now, err) == -1)
 		r = -1;
  out:
+	g_free(text);
 	free(cm.assignee);
 	free(cm.due);
 	free(cm.error);

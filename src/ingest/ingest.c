@@ -31,6 +31,8 @@ ingest_outcome_name(enum sd_outcome o)
 	case SD_IN_DUPLICATE:	return "duplicate";
 	case SD_IN_QUARANTINED:	return "quarantined";
 	case SD_IN_AGENT:	return "agent";
+	case SD_IN_NOTE:	return "note";
+	case SD_IN_VENDOR_REFUSED: return "vendor-refused";
 	}
 	return "unknown";
 }
@@ -72,8 +74,9 @@ dedupe_key(const struct sd_mail *m, const struct sd_fetched *f)
 	return key;
 }
 
-/* SPEC §3.8 step 1: a tag counts only from a participant, an agent or
- * someone of the ticket's organization; anyone else starts a new ticket. */
+/* SPEC §3.8 step 1: a tag counts only from a participant, the vendor
+ * side or someone of the ticket's organization; anyone else starts a
+ * new ticket. */
 static int
 tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
     const char *sender, bool *ok_r, struct sd_err *err)
@@ -84,7 +87,8 @@ tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
 	*ok_r = false;
 	if (sender == NULL)
 		return 0;
-	if (strv_contains_ci(&in->conf->agents, sender)) {
+	/* The vendor side's mail is routed as vendor mail (route.c). */
+	if (ingest_is_vendor(in->conf, sender)) {
 		*ok_r = true;
 		return 0;
 	}
@@ -430,6 +434,43 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	return store_ticket_touch(in->store, t->id, now, err);
 }
 
+/*
+ * Mail from the vendor side on ticket t (SPEC §13.2), or to its note
+ * address (note).  An agent's goes through agent_mail; anyone else's is
+ * an internal note, when sent to the note address or authenticated as
+ * agents' mail must be (§9), and otherwise changes nothing: kept as
+ * refused, and its sender told why.  Never customer mail.
+ */
+static int
+vendor_mail(const struct sd_ingest *in, const struct sd_fetched *f,
+    const struct sd_mail *m, const char *key, sd_time received, sd_time now,
+    struct sd_ticket *t, bool note, enum sd_outcome *outcome_r,
+    struct sd_err *err)
+{
+	struct sd_msgrec	 rec;
+	const char		*why = NULL;
+	bool			 agent = strv_contains_ci(&in->conf->agents,
+				    m->from.addr);
+
+	if (!agent && !note && in->conf->agents_require_auth)
+		why = ingest_unauthenticated(in->conf, m);
+	msgrec_from_mail(&rec, f, m, key, received);
+	rec.ticket_id = t->id;
+	rec.disposition = note ? "note" : agent ? "agent" : why ? "refused" :
+	    "note";
+	rec.reason = why;
+	*outcome_r = note || (!agent && why == NULL) ? SD_IN_NOTE : agent ?
+	    SD_IN_AGENT : SD_IN_VENDOR_REFUSED;
+	if (store_message_insert(in->store, &rec, NULL, err) == -1)
+		return -1;
+	if (agent)
+		return agent_mail(in, t, m, note, now, err);
+	if (why != NULL)
+		return agent_refuse(in, t, m, why, now, err);
+	return store_event_add(in->store, t->id, now, m->from.addr, "note",
+	    NULL, err);
+}
+
 static int
 quarantine(const struct sd_ingest *in, const struct sd_fetched *f,
     const struct sd_mail *m, const char *key, sd_time now, const char *why,
@@ -512,11 +553,26 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 		    f->parse_err : "unparsable", err) == -1)
 			goto out;
 	} else {
+		int64_t note = 0;
+
 		robot = robot_reason(m);
-		if (find_thread(in, m, robot == NULL, &t, &found, err) == -1) {
+		memset(&t, 0, sizeof(t));
+		found = false;
+		/* A reply to a notification names its ticket by the note
+		 * address it was sent to (SPEC §13.2). */
+		if (robot == NULL && (ingest_note_ticket(in, m, &note,
+		    err) == -1 || (note != 0 && thread_load(in, note, false,
+		    m->from.addr, "note to", &t, &found, err) == -1))) {
 			store_ticket_clear(&t);
 			goto out;
 		}
+		if (!found && find_thread(in, m, robot == NULL, &t, &found,
+		    err) == -1) {
+			store_ticket_clear(&t);
+			goto out;
+		}
+		if (!found)
+			note = 0;
 		tid = found ? t.id : 0;
 		if (robot != NULL) {
 			/* Never answered; kept on its ticket when it has one. */
@@ -525,17 +581,11 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 				store_ticket_clear(&t);
 				goto out;
 			}
-		} else if (found && strv_contains_ci(&in->conf->agents,
-		    m->from.addr)) {
-			/* An agent working the ticket by mail (SPEC §9). */
-			struct sd_msgrec rec;
-
-			*outcome_r = SD_IN_AGENT;
-			msgrec_from_mail(&rec, f, m, key, received);
-			rec.ticket_id = t.id;
-			rec.disposition = "agent";
-			if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
-			    agent_mail(in, &t, m, now, err) == -1) {
+		} else if (found && (note != 0 ||
+		    ingest_is_vendor(in->conf, m->from.addr))) {
+			/* The vendor side working the ticket (SPEC §9, §13.2). */
+			if (vendor_mail(in, f, m, key, received, now, &t,
+			    note != 0, outcome_r, err) == -1) {
 				store_ticket_clear(&t);
 				goto out;
 			}

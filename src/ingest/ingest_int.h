@@ -21,6 +21,20 @@ int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 const char *ingest_unauthenticated(const struct sd_conf *c,
 	    const struct sd_mail *m);
 
+/* route.c (SPEC §13.2).  Whether addr is of the vendor side: an agent,
+ * the team, on-call, an escalation contact (global or an
+ * organization's). */
+bool	ingest_is_vendor(const struct sd_conf *c, const char *addr);
+/* The note address of ticket for mailbox mb, with its token.  Caller
+ * owns *addr_r (NULL when mb's pattern cannot make one). */
+int	ingest_note_address(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, int64_t ticket, char **addr_r,
+	    struct sd_err *err);
+/* The ticket of the first note address with a right token among m's To
+ * and Cc, else 0. */
+int	ingest_note_ticket(const struct sd_ingest *in, const struct sd_mail *m,
+	    int64_t *ticket_r, struct sd_err *err);
+
 /* Whether addr is one of our mailboxes' addresses. */
 bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
 /* *why_r set when addr has had autoreply_limit automatic mails within
@@ -61,6 +75,7 @@ struct sd_queued {
 	 * sender, so that it counts in no customer's rate limit and its
 	 * bounces come back to the ticket. */
 	bool			 vendor;
+	const char		*reply_to;	/* or NULL */
 	bool			 first_response;
 	const char		*actor;		/* for the event; NULL: system */
 };
@@ -157,10 +172,18 @@ int	timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
  * An agent's mail on ticket t (SPEC §9): #commands at the top applied,
  * the rest relayed to the requester (or kept, with #internal), all only
  * when the mail is authenticated; otherwise nothing is applied and the
- * agent is told why.  In the caller's transaction; the mail itself is
+ * agent is told why.  A note (note: sent to the ticket's note address
+ * with a right token, SPEC §13.2) needs no authentication and keeps
+ * its text internal unless #reply.  In the caller's transaction; the mail itself is
  * stored by the caller.
  */
 int	agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
-	    const struct sd_mail *m, sd_time now, struct sd_err *err);
+	    const struct sd_mail *m, bool note, sd_time now, struct sd_err *err);
+/* Tells the sender of m why nothing of it was applied or sent, as an
+ * automatic notice within autoreply_limit (its From may be forged: one
+ * could have us mail-bomb an agent); an event records it. */
+int	agent_refuse(const struct sd_ingest *in, struct sd_ticket *t,
+	    const struct sd_mail *m, const char *why, sd_time now,
+	    struct sd_err *err);
 
 #endif

@@ -133,6 +133,7 @@ build(const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
 	om.date = now;
 	om.automatic = q->automatic;
 	om.generated = q->vendor;
+	om.reply_to = q->reply_to;
 	om.ticket_id = t->id;
 	om.extra_headers = q->extra_headers && q->extra_headers->n ?
 	    q->extra_headers : NULL;
@@ -234,6 +235,16 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	return 0;
 }
 
+/* Templates that go to the vendor side: a reply to one is a note. */
+static bool
+to_vendor(const char *name)
+{
+	return strncmp(name, "notify-", 7) == 0 ||
+	    strcmp(name, "oncall-page") == 0 ||
+	    strcmp(name, "escalation") == 0 ||
+	    strcmp(name, "c1-update-reminder") == 0;
+}
+
 int
 ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const char *name, const char *to_name,
@@ -243,11 +254,18 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	struct sd_rendered	r;
 	struct sd_queued	q;
 	struct sd_strv		refs = { 0 };
+	char			*note = NULL;
 	int			ret;
 
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, cause, false, &r, &q, err) == -1)
+	if (to_vendor(name) && ingest_note_address(in, mb, t->id, &note,
+	    err) == -1)
 		return -1;
+	if (render(in, mb, t, name, cause, false, &r, &q, err) == -1) {
+		free(note);
+		return -1;
+	}
+	q.reply_to = note;
 	for (size_t i = 0; cause && i < cause->references.n; i++)
 		strv_push(&refs, cause->references.v[i]);
 	if (cause && cause->message_id)
@@ -262,6 +280,7 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	ret = ingest_queue_built(in, mb, t, &q, now, err);
 	strv_free(&refs);
 	tmpl_rendered_clear(&r);
+	free(note);
 	return ret;
 }
 
@@ -273,13 +292,19 @@ ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb
 	struct sd_rendered	r;
 	struct sd_queued	q;
 	struct sd_strv		cc = { 0 };
+	char			*note = NULL;
 	int			ret;
 
 	if (rcpts->n == 0)
 		return 0;
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, cause, true, &r, &q, err) == -1)
+	if (ingest_note_address(in, mb, t->id, &note, err) == -1)
 		return -1;
+	if (render(in, mb, t, name, cause, true, &r, &q, err) == -1) {
+		free(note);
+		return -1;
+	}
+	q.reply_to = note;
 	for (size_t i = 1; i < rcpts->n; i++)
 		strv_push(&cc, rcpts->v[i]);
 	q.to_addr = rcpts->v[0];
@@ -291,6 +316,7 @@ ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb
 	ret = ingest_queue_built(in, mb, t, &q, now, err);
 	strv_free(&cc);
 	tmpl_rendered_clear(&r);
+	free(note);
 	return ret;
 }
 

@@ -320,7 +320,7 @@ mailbox(const char *name, const char *addr)
 /* Template header lines "Name: value"; bad or protected names are
  * dropped, values are cleaned to one line. */
 static void
-put_extra_headers(GString *h, const struct sd_strv *hv)
+put_extra_headers(GString *h, const struct sd_strv *hv, bool reply_to)
 {
 	for (size_t i = 0; hv != NULL && i < hv->n; i++) {
 		const char	*line = hv->v[i], *colon = strchr(line, ':');
@@ -336,7 +336,8 @@ put_extra_headers(GString *h, const struct sd_strv *hv)
 			continue;
 		name = xstrndup(line, nl);
 		value = mt_line(colon + 1, BUILD_MAX_VALUE);
-		if (!header_protected(name))
+		if (!header_protected(name) && !(reply_to &&
+		    g_ascii_strcasecmp(name, "Reply-To") == 0))
 			put_text(h, name, value);
 		free(name);
 		free(value);
@@ -458,7 +459,11 @@ mime_build(const struct sd_outmail *om)
 	if (om->ticket_id > 0)
 		g_string_append_printf(h, "X-Supportd-Ticket: %lld\n",
 		    (long long)om->ticket_id);
-	put_extra_headers(h, om->extra_headers);
+	s = om->reply_to != NULL ? header_addr(om->reply_to) : NULL;
+	if (s != NULL)
+		put_list(h, "Reply-To", &s, 1, "");
+	put_extra_headers(h, om->extra_headers, s != NULL);
+	free(s);
 	g_string_append(h, "MIME-Version: 1.0\n"
 	    "Content-Type: text/plain; charset=UTF-8\n");
 

@@ -155,6 +155,13 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  indexed_to INTEGER NOT NULL) STRICT;"
 	"INSERT INTO search_state VALUES (1, 0);",
+	/* 10: secrets of this installation, made here once: the key of
+	 * the tokens in note addresses (SPEC §13.2).  randomblob() draws
+	 * from SQLite's generator, seeded by the operating system's. */
+	"CREATE TABLE secrets ("
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL) STRICT;"
+	"INSERT INTO secrets VALUES ('note-key', randomblob(32));",
 };
 
 int

@@ -186,6 +186,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MERGE_EVENTS] = "UPDATE events SET ticket_id = ?2 WHERE ticket_id = ?1",
 	[S_MERGE_MARK] = "UPDATE tickets SET category = 'Duplicate',"
 	    " linked_to = ?2 WHERE id = ?1",
+	[S_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
 	/* The next ?1 messages into the search index, then the mark. */
 	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body)"
 	    " SELECT id, subject, body FROM messages WHERE id >"

@@ -482,3 +482,27 @@ store_ticket_merge(struct sd_store *st, int64_t from, int64_t into,
 	}
 	return store_timer_delete(st, from, NULL, err);
 }
+
+int
+store_secret(struct sd_store *st, const char *name, void *buf, size_t size,
+    size_t *len_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_SECRET_GET);
+	int		 r;
+
+	*len_r = 0;
+	bind_text(s, 1, name);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+
+		*len_r = n < size ? n : size;
+		if (*len_r > 0)
+			memcpy(buf, sqlite3_column_blob(s, 0), *len_r);
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		done(s);
+		return db_err(st, err, "secret");
+	}
+	done(s);
+	return 0;
+}

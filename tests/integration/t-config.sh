@@ -49,6 +49,11 @@ check_edit() {
 # Moving the mail into the folder it is read from (issue #19 point 7).
 check_edit 's|^\( *\)name = "support";|\1name = "support"; processed = "move:inbox";|' \
 	'mailboxes.\[0\].processed: "move:inbox" is the folder' "processed = move:inbox for INBOX"
+# A reply_address that cannot carry a ticket and a token (issue #20).
+check_edit 's|^\( *\)name = "support";|\1name = "support"; reply_address = "notes-{token}@vendor.example";|' \
+	'mailboxes.\[0\].reply_address: needs "\{ticket\}" then "\{token\}"' "a reply_address without {ticket}"
+check_edit 's|^\( *\)name = "support";|\1name = "support"; reply_address = "notes+{ticket}{token}@vendor.example";|' \
+	'mailboxes.\[0\].reply_address: needs' "a reply_address with nothing between {ticket} and {token}"
 
 out=$("$SUPPORTCTL_BIN" -c "$T/nonexistent.conf" check-config 2>&1)
 assert_match "$out" "nonexistent.conf" "a missing config file is named"
