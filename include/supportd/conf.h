@@ -129,6 +129,13 @@ struct sd_conf {
 	int64_t		 c1_update_interval;	/* s, default 15m */
 	int64_t		 outbox_max_age;	/* s, default 3d */
 	struct sd_strv	 agents;		/* lower-cased addresses */
+	/* Agents given as groups (SPEC §13.2): what ends their replies. */
+	struct sd_conf_agent {
+		char	*email;		/* lower-cased */
+		char	*name;		/* or NULL */
+		char	*signature;	/* lines, or NULL */
+	}		*agent_info;
+	size_t		 nagent_info;
 	bool		 agents_require_auth;	/* default true */
 	char		*trusted_authserv_id;	/* default NULL */
 

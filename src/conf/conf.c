@@ -427,7 +427,8 @@ string_problem(const struct conf_key *k, const char *s)
 {
 	if (!(k->flags & CK_SECRET))
 		for (const char *p = s; *p != '\0'; p++)
-			if (iscntrl((unsigned char)*p))
+			if (iscntrl((unsigned char)*p) && !((k->flags &
+			    CK_LINES) && (*p == '\n' || *p == '\t')))
 				return xstrdup("contains a control character");
 	if (*s == '\0' && (k->flags & (CK_NONEMPTY | CK_EMAIL | CK_DOMAIN |
 	    CK_SECRET)))
@@ -767,6 +768,12 @@ conf_free(struct sd_conf **conf)
 	free(c->templates_dir);
 	free(c->ticket_tag);
 	strv_free(&c->agents);
+	for (size_t i = 0; i < c->nagent_info; i++) {
+		free(c->agent_info[i].email);
+		free(c->agent_info[i].name);
+		free(c->agent_info[i].signature);
+	}
+	g_free(c->agent_info);
 	free(c->trusted_authserv_id);
 	for (size_t i = 0; i < c->nmailboxes; i++)
 		free_mailbox(&c->mailboxes[i]);

@@ -37,6 +37,8 @@ static void	 read_tiers(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_nothing(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
+static void	 read_agents(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
 static void	 check_imap(struct ctx *cx, const config_setting_t *grp,
 		    void *base, const char *path);
 static void	 check_mailbox(struct ctx *cx, const config_setting_t *grp,
@@ -66,6 +68,7 @@ static void	 warn_inline_password(struct ctx *cx,
 #define PR(f)	offsetof(struct sd_conf_priority, f)
 #define TI(f)	offsetof(struct sd_conf_tier, f)
 #define OR(f)	offsetof(struct sd_conf_org, f)
+#define AG(f)	offsetof(struct sd_conf_agent, f)
 #define DUR(i)	((i) * sizeof(struct sd_dur))
 
 /* A row: name, type, offset, default, flags; then .min, .max, ... */
@@ -288,7 +291,7 @@ static const struct conf_key root_keys[] = {
 	{ K("c1_update_interval", CK_SECS, C(c1_update_interval), "15m", 0),
 	    .min = 1 },
 	{ K("outbox_max_age", CK_SECS, C(outbox_max_age), "3d", 0), .min = 1 },
-	{ K("agents", CK_STRV, C(agents), NULL, CK_EMAIL | CK_LOWER) },
+	{ K("agents", CK_FUNC, 0, NULL, 0), .setfn = read_agents },
 	{ K("agents_require_auth", CK_BOOL, C(agents_require_auth), "true",
 	    0) },
 	{ K("trusted_authserv_id", CK_STR, C(trusted_authserv_id), NULL,
@@ -435,6 +438,74 @@ read_nothing(struct ctx *cx, const config_setting_t *s, void *base,
 	(void)s;
 	(void)base;
 	(void)path;
+}
+
+/* An agent given as a group: his replies end with the signature, else
+ * the name.  Both go into bodies only, never into a header. */
+static const struct conf_key agent_keys[] = {
+	{ K("email", CK_STR, AG(email), NULL,
+	    CK_REQUIRED | CK_EMAIL | CK_LOWER) },
+	{ K("name", CK_STR, AG(name), NULL, CK_NONEMPTY) },
+	{ K("signature", CK_STR, AG(signature), NULL, CK_NONEMPTY | CK_LINES) },
+	{ .name = NULL }
+};
+static const struct conf_section agent_sec = { agent_keys, NULL, NULL };
+
+/*
+ * agents: addresses, or groups { email; name; signature; } (a list
+ * ( ) then, as a libconfig array [ ] holds strings only).
+ */
+static void
+read_agents(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	struct sd_conf		*c = base;
+	struct sd_conf_agent	 a;
+	config_setting_t	*e;
+	char			*epath;
+	int			 t, n;
+
+	if (s == NULL)
+		return;
+	t = config_setting_type(s);
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+		conf_error(cx, s, path, "expected addresses and groups "
+		    "( \"a@b\", { email = \"...\"; name = \"...\"; } )");
+		return;
+	}
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		epath = conf_path_index(path, (unsigned)i);
+		memset(&a, 0, sizeof(a));
+		if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+			const char *v = config_setting_get_string(e);
+
+			if (!cv_looks_like_address(v))
+				conf_error(cx, e, epath, "expected an e-mail "
+				    "address, got \"%.80s\"", v);
+			else {
+				char *low = sd_strdup_lower(v);
+
+				strv_push(&c->agents, low);
+				free(low);
+			}
+		} else if (config_setting_is_group(e)) {
+			conf_section_read(cx, e, &agent_sec, &a, epath);
+			if (a.email != NULL) {
+				strv_push(&c->agents, a.email);
+				c->agent_info = g_renew(struct sd_conf_agent,
+				    c->agent_info, c->nagent_info + 1);
+				c->agent_info[c->nagent_info++] = a;
+			} else {
+				free(a.name);
+				free(a.signature);
+			}
+		} else
+			conf_error(cx, e, epath, "expected an address or a "
+			    "group { email = \"...\"; }");
+		free(epath);
+	}
 }
 
 /*

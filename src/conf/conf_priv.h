@@ -50,6 +50,7 @@ enum ck_type {
 #define CK_SECRET	0x20	/* never echo the value in a message */
 #define CK_PATH		0x40	/* relative: taken from the config's directory */
 #define CK_SECRET_FILE	0x80	/* a file conf_check_files must read */
+#define CK_LINES	0x100	/* string may hold line ends (and tabs) */
 
 struct ctx;
 struct conf_section;

@@ -30,6 +30,28 @@ last_in(void *arg, const struct sd_msgrec *m)
 	return 0;
 }
 
+/* SPEC §13.2: what the customer gets from an agent ends with his
+ * signature, else his name, when the config gives one.  Caller owns;
+ * NULL when it gives neither. */
+static char *
+signed_body(const struct sd_conf *c, const char *actor, const char *body)
+{
+	for (size_t i = 0; actor != NULL && i < c->nagent_info; i++) {
+		const struct sd_conf_agent	*a = &c->agent_info[i];
+		const char			*end = a->signature ?
+						    a->signature : a->name;
+		char				*text, *out;
+
+		if (end == NULL || g_ascii_strcasecmp(a->email, actor) != 0)
+			continue;
+		text = g_strchomp(xstrdup(body));
+		out = xasprintf("%s\n\n%s\n", text, end);
+		free(text);
+		return out;
+	}
+	return NULL;
+}
+
 static int
 reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
     const char *body, const char *actor, bool internal, sd_time now,
@@ -39,7 +61,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	struct sd_queued		 q;
 	struct sd_msgrec		 rec;
 	struct sd_strv			 refs = { 0 };
-	char				*parent = NULL, *tag, *subject;
+	char				*parent = NULL, *tag, *subject, *sig;
 	int				 ret = -1;
 
 	if (mb == NULL)
@@ -63,10 +85,11 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 		strv_push(&refs, parent);
 	tag = thread_format_tag(in->conf->ticket_tag, t->id);
 	subject = xasprintf("%s Re: %s", tag, t->subject);
+	sig = signed_body(in->conf, actor, body);
 	memset(&q, 0, sizeof(q));
 	q.kind = "reply";
 	q.subject = subject;
-	q.body = body;
+	q.body = sig ? sig : body;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;
 	q.in_reply_to = parent;
@@ -80,6 +103,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	free(parent);
 	free(tag);
 	free(subject);
+	free(sig);
 	return ret;
 }
 

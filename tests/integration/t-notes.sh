@@ -16,7 +16,8 @@ config() {	# config [EXTRA...]
 	write_config 'team = { emails = [ "team@vendor.example" ]; };' \
 		'organizations = ( { name = "Acme Retail"; domains = [ "acme.example" ];
   tier = "premium"; contacts = { level1 = "am-acme@vendor.example"; }; } );' \
-		'agents = [ "bob@vendor.example" ];' \
+		'agents = ( { email = "bob@vendor.example"; name = "Bob Builder";
+  signature = "Bob Builder\nVendor Support, Pune\nBcc: eve@evil.example"; } );' \
 		'trusted_authserv_id = "mx.vendor.example";' "$@"
 }
 config
@@ -65,9 +66,8 @@ assert_eq "$(to_ann)" "$acks" "and reaches no customer"
 mail 'Bob <bob@vendor.example>' "$note" 'Re: [C3] New [Ticket#1]' '#reply
 We found the cause and will fix it this week.
 
-Bob
 -- 
-Bob Builder, Vendor Support
+Bob B. (sent from my phone)
 
 On Sat, Vendor Support wrote:
 > New ticket [Ticket#1]: C3
@@ -76,8 +76,12 @@ assert_eq "$(to_ann)" "$((acks + 1))" "#reply: the note's text goes to the custo
 r=$(sink_find '^To:.*ann@acme\.example' | tail -n 1)
 body=$(sink_body "$r")
 assert_match "$body" 'We found the cause' "with the agent's new text"
-assert_file_lacks "$(sink_file "$r")" 'Do not tell them|New ticket \[Ticket#1\]|Bob Builder' \
-	"without the quoted notification or the signature block"
+assert_file_lacks "$(sink_file "$r")" 'Do not tell them|New ticket \[Ticket#1\]|sent from my phone' \
+	"without the quoted notification or his mail's signature block"
+assert_match "$body" $'this week\\.\n\nBob Builder\nVendor Support, Pune\nBcc: eve@evil\\.example' \
+	"ending with the signature the config gives the agent"
+assert_eq "$(grep -c '^RCPT TO:' "$(sink_env "$r")") $(sed -n '1,/^\r\{0,1\}$/p' "$(sink_file "$r")" | grep -ci '^bcc:')" "1 0" \
+	"a header in a signature stays text in the body: one recipient, no Bcc header"
 assert_eq "$(sink_header "$r" Subject)" "[Ticket#1] Re: [BUG] export fails" "on the customer's thread"
 assert_eq "$(sink_header "$r" Auto-Submitted)" "" "a person's mail"
 assert_ne "$(supportctl show 1 --json | json_get .agent_response_at)" null "it counts as the agent writing"
@@ -143,4 +147,16 @@ id3=$(printf '%s' "$note3" | sed 's/^notes+\([0-9]*\)\..*/\1/')
 mail 'bob@vendor.example' "$(printf '%s' "$note3" | tr a-z A-Z)" 'Re: third' 'Noted, in capitals.'
 assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='v13@test'")" \
 	"$id3 note" "a note to it (in any case) is a note of its ticket"
+
+# --- supportctl reply signs too; a name cannot carry a header ------------
+printf 'Fixed in 4.2.1.\n' | supportctl reply 1 --file - --by bob@vendor.example >/dev/null
+supportctl tick >/dev/null 2>&1
+r=$(sink_find 'Fixed in 4\.2\.1' | tail -n 1)
+assert_match "$(sink_body "$r")" $'Fixed in 4\\.2\\.1\\.\n\nBob Builder\nVendor Support' \
+	"supportctl reply --by an agent ends with his signature"
+cp "$CONF" "$T/bad.conf"
+sed -i 's|name = "Bob Builder";|name = "Bob\\nBcc: eve@evil.example";|' "$T/bad.conf"
+out=$("$SUPPORTCTL_BIN" -c "$T/bad.conf" check-config 2>&1)
+assert_eq "$?" 78 "an agent name with a line end is refused"
+assert_match "$out" 'agents\.\[0\]\.name: contains a control character' "naming the setting"
 it_done
