@@ -172,6 +172,13 @@ slot_setup(struct sd_outbox *ob, struct smtp_slot *sl)
 	curl_easy_setopt(c, CURLOPT_READDATA, sl);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, sl);
+	/* One refused Cc (SPEC §13.3) must not keep a mail from the
+	 * requester: the mail goes when any recipient is accepted. */
+#if LIBCURL_VERSION_NUM >= 0x080200
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#else
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
 }
 
 /* Starts the SMTP transaction of sl->o on sl's handle.  -1 with err
