@@ -124,6 +124,7 @@ struct sd_conf {
 	int		 autoreply_limit;	/* default 5 */
 	int64_t		 autoreply_window;	/* s, default 1h */
 	int		 stranger_reply_limit;	/* per hour, default 100 */
+	bool		 cc_participants;	/* copy them; default true */
 	int64_t		 auto_close_after;	/* s, default 14d */
 	int64_t		 c1_duplicate_window;	/* s, default 2h */
 	int64_t		 c1_update_interval;	/* s, default 15m */

@@ -81,6 +81,13 @@ int	ingest_ticket_set(const struct sd_ingest *in, int64_t id,
 	    const char *field, const char *value, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/* supportctl participants ID add|remove ADDR (SPEC §13.3): one
+ * transaction with its event; SD_E_PERM for a bad op or address, the
+ * requester, one of our mailboxes or an unknown ticket. */
+int	ingest_participant(const struct sd_ingest *in, int64_t id,
+	    const char *op, const char *addr, const char *actor, sd_time now,
+	    struct sd_err *err);
+
 /*
  * supportctl merge (SPEC §13.6): from's messages, participants and
  * events move to into; from is closed as a Duplicate linked to into,

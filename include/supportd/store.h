@@ -211,9 +211,22 @@ int	store_ticket_messages(struct sd_store *st, int64_t ticket,
 int	store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
 	    struct sd_err *err);
 
+/* Adds email to ticket's people unless there (in any role, "removed"
+ * included: an agent's remove sticks).  Roles: "requester", "cc" (a Cc
+ * of the first mail, or added by an agent), "joined" (wrote or was
+ * copied later), "removed". */
 int	store_participant_add(struct sd_store *st, int64_t ticket,
 	    const char *email, const char *role, struct sd_err *err);
-/* Whether email is a participant of ticket; with first, only as the
+/* Sets email's role on ticket, adding it if need be. */
+int	store_participant_set(struct sd_store *st, int64_t ticket,
+	    const char *email, const char *role, struct sd_err *err);
+/* Each participant of ticket, in the order they came; role "removed"
+ * too.  Strings valid during the callback. */
+typedef int (*store_part_cb)(void *arg, const char *email, const char *role);
+int	store_participants(struct sd_store *st, int64_t ticket,
+	    store_part_cb cb, void *arg, struct sd_err *err);
+/* Whether email is a participant of ticket (not one removed); with
+ * first, only as the
  * requester or a Cc of the mail that made it (role "requester" or "cc",
  * not "joined": one who wrote to it later). */
 int	store_participant_is(struct sd_store *st, int64_t ticket,

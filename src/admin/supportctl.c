@@ -46,6 +46,7 @@ static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
 static int cmd_reply(struct ctx *, int, char **);
 static int cmd_merge(struct ctx *, int, char **);
+static int cmd_participants(struct ctx *, int, char **);
 static int cmd_quarantine(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
@@ -70,6 +71,9 @@ static const struct command commands[] = {
 	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL,
 	  "ID --file F|- [--by EMAIL] [--internal]",
 	  "queue a reply to the requester (or an internal note)" },
+	{ "participants", cmd_participants, N_INGEST, O_BY | O_JSON,
+	  "ID [add|remove ADDR] [--by EMAIL] [--json]",
+	  "list a ticket's people; add or remove one (copied on replies)" },
 	{ "merge", cmd_merge, N_INGEST, O_BY, "FROM INTO [--by EMAIL]",
 	  "move FROM's mail into INTO and close FROM as its duplicate" },
 	{ "tick", cmd_tick, N_INGEST, 0, "[--now T]",
@@ -439,6 +443,19 @@ show_event(void *arg, const struct sd_event *e)
 }
 
 static int
+show_part(void *arg, const char *email, const char *role)
+{
+	struct walk *w = arg;
+
+	out_obj(&w->o, NULL);
+	out_str(&w->o, "email", email);
+	out_str(&w->o, "role", role);
+	out_close(&w->o);
+	out_text(&w->o, "  %-40s %s\n", email, role);
+	return 0;
+}
+
+static int
 cmd_show(struct ctx *cx, int argc, char **argv)
 {
 	struct listopts		 lo;
@@ -476,8 +493,13 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 	    sd_status_names[t.status], conf_prio_name(t.priority), t.category,
 	    t.requester_email, t.organization ? t.organization : "-", t.tier);
 	free(tag);
+	out_text(&w.o, "participants:\n");
+	out_arr(&w.o, "participants");
+	r = store_participants(cx->store, id, show_part, &w, &err);
+	out_close(&w.o);
 	out_arr(&w.o, "messages");
-	r = store_ticket_messages(cx->store, id, show_msg, &w, &err);
+	if (r == 0)
+		r = store_ticket_messages(cx->store, id, show_msg, &w, &err);
 	out_close(&w.o);
 	out_text(&w.o, "\nevents:\n");
 	out_arr(&w.o, "events");
@@ -651,6 +673,51 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 		    "internal note added" : "reply queued");
 	g_free(text);
 	return ret;
+}
+
+static int
+cmd_participants(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct sd_ticket t;
+	struct sd_err	 err;
+	struct walk	 w = { cx, { 0 } };
+	char		*end;
+	int64_t		 id;
+	bool		 found;
+	int		 n;
+
+	if (parse_listopts(cx, argc, argv, &lo) == -1)
+		return EX_USAGE;
+	n = argc - optind;
+	if (n != 1 && n != 3)
+		return EX_USAGE;
+	id = strtoll(argv[optind], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		fprintf(stderr, "supportctl: participants: not a ticket "
+		    "number: %s\n", argv[optind]);
+		return EX_USAGE;
+	}
+	if (n == 3 && ingest_participant(&cx->ingest, id, argv[optind + 1],
+	    argv[optind + 2], lo.by ? lo.by : "supportctl", sd_now(),
+	    &err) == -1) {
+		fprintf(stderr, "supportctl: participants: %s\n", err.msg);
+		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+	}
+	if (store_ticket_get(cx->store, id, &t, &found, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		return EX_SOFTWARE;
+	}
+	store_ticket_clear(&t);
+	if (!found) {
+		fprintf(stderr, "supportctl: participants: no ticket %lld\n",
+		    (long long)id);
+		return EX_DATAERR;
+	}
+	out_begin(&w.o, cx, lo.json);
+	out_arr(&w.o, NULL);
+	return walk_end(&w, store_participants(cx->store, id, show_part, &w,
+	    &err), &err);
 }
 
 static int

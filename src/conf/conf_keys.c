@@ -282,6 +282,7 @@ static const struct conf_key root_keys[] = {
 	    .min = 0, .max = INT32_MAX },
 	{ K("autoreply_window", CK_SECS, C(autoreply_window), "1h", 0),
 	    .min = 1 },
+	{ K("cc_participants", CK_BOOL, C(cc_participants), "true", 0) },
 	{ K("stranger_reply_limit", CK_INT, C(stranger_reply_limit), "100", 0),
 	    .min = 0, .max = INT32_MAX },
 	{ K("auto_close_after", CK_SECS, C(auto_close_after), "14d", 0),

@@ -61,6 +61,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	struct sd_queued		 q;
 	struct sd_msgrec		 rec;
 	struct sd_strv			 refs = { 0 };
+	struct sd_strv			 cc = { 0 };
 	char				*parent = NULL, *tag, *subject, *sig;
 	int				 ret = -1;
 
@@ -79,8 +80,12 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_event_add(in->store, t->id, now, actor,
 		    "internal-note", NULL, err) == -1 ? -1 : 0;
 	}
-	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) == -1)
+	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) == -1 ||
+	    people_copies(in, t, t->requester_email, &cc, err) == -1) {
+		free(parent);
+		strv_free(&cc);
 		return -1;
+	}
 	if (parent != NULL)
 		strv_push(&refs, parent);
 	tag = thread_format_tag(in->conf->ticket_tag, t->id);
@@ -92,6 +97,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	q.body = sig ? sig : body;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;
+	q.cc = &cc;
 	q.in_reply_to = parent;
 	q.references = &refs;
 	q.automatic = false;
@@ -100,6 +106,7 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	    store_ticket_agent_wrote(in->store, t->id, now, err) == 0)
 		ret = 0;
 	strv_free(&refs);
+	strv_free(&cc);
 	free(parent);
 	free(tag);
 	free(subject);
@@ -190,6 +197,7 @@ struct commands {
 	char		*due;		/* owned: a time or "none" */
 	bool		 internal;
 	bool		 reply;		/* #reply: a note's text to the customer */
+	struct sd_strv	 cc_ops;	/* "add ADDR" or "remove ADDR" */
 	const char	*rest;		/* borrowed: the text after them */
 	char		*error;		/* owned: why nothing applies */
 };
@@ -261,6 +269,13 @@ parse_commands(const char *body, struct commands *cm)
 			cm->internal = true;
 		else if (g_ascii_strcasecmp(line, "#reply") == 0)
 			cm->reply = true;
+		else if (g_ascii_strncasecmp(line, "#cc ", 4) == 0) {
+			bad = (g_ascii_strncasecmp(v, "add ", 4) != 0 &&
+			    g_ascii_strncasecmp(v, "remove ", 7) != 0) ||
+			    cm->cc_ops.n >= 20;
+			if (!bad)
+				strv_push(&cm->cc_ops, v);
+		}
 		else if (g_ascii_strcasecmp(line, "#close") == 0)
 			cm->status = sd_status_names[SD_ST_CLOSED];
 		else
@@ -268,7 +283,8 @@ parse_commands(const char *body, struct commands *cm)
 		if (bad && cm->error == NULL)
 			cm->error = xasprintf("cannot apply \"%s\" (#status, "
 			    "#priority C1-C4, #category, #assign ADDRESS, "
-			    "#due TIME|none, #internal, #reply, #close)", line);
+			    "#due TIME|none, #cc add|remove ADDRESS, #internal, "
+			    "#reply, #close)", line);
 		free(line);
 	}
 	cm->rest = p;
@@ -319,7 +335,7 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 {
 	struct commands	 cm;
 	const char	*why = NULL, *actor = m->from.addr;
-	char		*text = NULL;
+	char		*text = NULL, *ccwhy = NULL;
 	bool		 internal;
 	int		 r = 0;
 
@@ -329,6 +345,17 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 		why = auth_refusal(in->conf, m);
 	if (why == NULL)
 		why = cm.error;
+	/* All or nothing: every #cc is checked before any is applied. */
+	for (size_t i = 0; why == NULL && i < cm.cc_ops.n; i++) {
+		char *op = xstrdup(cm.cc_ops.v[i]), *addr = strchr(op, ' ');
+
+		*addr++ = '\0';
+		while (*addr == ' ')
+			addr++;
+		if ((ccwhy = people_refusal(in->conf, t, op, addr)) != NULL)
+			why = ccwhy;
+		free(op);
+	}
 	if (why != NULL) {
 		r = agent_refuse(in, t, m, why, now, err);
 		goto out;
@@ -346,6 +373,17 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	    err) == -1)) {
 		r = -1;
 		goto out;
+	}
+	for (size_t i = 0; i < cm.cc_ops.n; i++) {
+		char *op = xstrdup(cm.cc_ops.v[i]), *addr = strchr(op, ' ');
+
+		*addr++ = '\0';
+		while (*addr == ' ')
+			addr++;
+		r = people_change(in, t, op, addr, actor, now, err);
+		free(op);
+		if (r == -1)
+			goto out;
 	}
 	/* The text goes out before a status change, so "#close" with a
 	 * last word still sends the word.  The customer gets the agent's
@@ -366,6 +404,8 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 		r = -1;
  out:
 	g_free(text);
+	free(ccwhy);
+	strv_free(&cm.cc_ops);
 	free(cm.assignee);
 	free(cm.due);
 	free(cm.error);

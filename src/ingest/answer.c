@@ -162,6 +162,7 @@ ingest_acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     bool first_response, struct sd_err *err)
 {
 	struct sd_ticket	 shown;
+	struct sd_strv		 cc = { 0 };
 	const char		*why;
 	char			*subj = NULL, *req = NULL, *to = NULL;
 	int			 ret;
@@ -190,9 +191,17 @@ ingest_acknowledge(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 			goto out;
 		}
 	}
-	ret = ingest_queue_mail(in, mb, &shown, name, to_name, to_addr, NULL,
+	/* The requester's colleagues are copied (SPEC §13.3); one who
+	 * joined an incident is answered alone. */
+	if (strcmp(name, "ack-duplicate") != 0 &&
+	    people_copies(in, t, to_addr, &cc, err) == -1) {
+		ret = -1;
+		goto out;
+	}
+	ret = ingest_queue_mail(in, mb, &shown, name, to_name, to_addr, &cc,
 	    cause, now, first_response, err);
  out:
+	strv_free(&cc);
 	g_free(subj);
 	g_free(req);
 	g_free(to);

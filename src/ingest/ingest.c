@@ -250,7 +250,7 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 	tag = thread_format_tag(in->conf->ticket_tag, id);
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
 	    store_participant_add(in->store, id, m->from.addr, "joined",
-	    err) == -1 ||
+	    err) == -1 || people_from_mail(in, &t, m, false, err) == -1 ||
 	    store_event_add(in->store, id, now, m->from.addr, "duplicate-c1",
 	    m->subject, err) == -1)
 		goto out;
@@ -316,13 +316,9 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	    timers_ticket_created(in, &t, err) == -1)
 		goto out;
 	*ticket_r = t.id;
-	if (store_participant_add(in->store, t.id, sender, "requester", err) == -1)
+	if (store_participant_add(in->store, t.id, sender, "requester",
+	    err) == -1 || people_from_mail(in, &t, m, true, err) == -1)
 		goto out;
-	for (size_t i = 0; i < m->cc.n; i++)
-		if (!ingest_is_our_address(c, m->cc.v[i]) &&
-		    store_participant_add(in->store, t.id, m->cc.v[i], "cc",
-		    err) == -1)
-			goto out;
 	msgrec_from_mail(&rec, f, m, key, received);
 	rec.ticket_id = t.id;
 	rec.disposition = "ticket";
@@ -406,7 +402,7 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	rec.disposition = "ticket";
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
 	    store_participant_add(in->store, t->id, m->from.addr, "joined",
-	    err) == -1 ||
+	    err) == -1 || people_from_mail(in, t, m, false, err) == -1 ||
 	    store_event_add(in->store, t->id, now, "customer", "mail-in",
 	    m->from.addr, err) == -1 ||
 	    (m->limit != NULL && store_event_add(in->store, t->id, now,

@@ -35,6 +35,23 @@ int	ingest_note_address(const struct sd_ingest *in,
 int	ingest_note_ticket(const struct sd_ingest *in, const struct sd_mail *m,
 	    int64_t *ticket_r, struct sd_err *err);
 
+/* people.c (SPEC §13.3).  The To and Cc of customer mail m on t who may
+ * join it ("cc" when first, the mail that made it, else "joined"). */
+int	people_from_mail(const struct sd_ingest *in, const struct sd_ticket *t,
+	    const struct sd_mail *m, bool first, struct sd_err *err);
+/* Appends to cc the people a response to t's customer is copied to,
+ * but not to (the To address); none when cc_participants is off. */
+int	people_copies(const struct sd_ingest *in, const struct sd_ticket *t,
+	    const char *to, struct sd_strv *cc, struct sd_err *err);
+/* Why op ("add", "remove") of addr on t cannot be, or NULL.  Caller
+ * owns. */
+char	*people_refusal(const struct sd_conf *c, const struct sd_ticket *t,
+	    const char *op, const char *addr);
+/* An agent's "add" or "remove" of addr on t, as an event (#cc). */
+int	people_change(const struct sd_ingest *in, const struct sd_ticket *t,
+	    const char *op, const char *addr, const char *actor, sd_time now,
+	    struct sd_err *err);
+
 /* Whether addr is one of our mailboxes' addresses. */
 bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
 /* *why_r set when addr has had autoreply_limit automatic mails within

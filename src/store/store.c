@@ -102,7 +102,15 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " updated_at = ?2 WHERE id = ?1 AND first_response_at IS NULL",
 	[S_PART_ADD] = "INSERT OR IGNORE INTO participants (ticket_id, email, role)"
 	    " VALUES (?1, ?2, ?3)",
+	/* An agent's add and remove (SPEC §13.3) stick: a later mail's Cc
+	 * does not undo a remove, as the row stays with role 'removed'. */
+	[S_PART_SET] = "INSERT INTO participants (ticket_id, email, role)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (ticket_id, email)"
+	    " DO UPDATE SET role = excluded.role",
+	[S_PARTS_OF_TICKET] = "SELECT email, role FROM participants"
+	    " WHERE ticket_id = ?1 ORDER BY rowid",
 	[S_PART_IS] = "SELECT 1 FROM participants WHERE ticket_id = ?1 AND email = ?2"
+	    " AND role <> 'removed'"
 	    " AND (?3 = 0 OR role = 'requester' OR role = 'cc')",
 	[S_EVENT_ADD] = "INSERT INTO events (ticket_id, at, actor, kind, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -157,9 +165,13 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " CASE WHEN t.status = 'resolved' OR t.status = 'closed'"
 	    " THEN coalesce(t.resolved_at, t.updated_at) END"
 	    " FROM tickets t WHERE t.created_at >= ?1 ORDER BY t.id",
-	/* Automatic mail goes out with the null sender. */
+	/* Automatic mail goes out with the null sender.  Its To address is
+	 * the first line of rcpts, Cc lines follow: the rows To ?1 are
+	 * those from ?1 up to ?1 and a character below any an address may
+	 * hold but after '\n' (one range of outbox_rcpts). */
 	[S_AUTO_TO_SINCE] = "SELECT count(*) FROM outbox WHERE mail_from = ''"
-	    " AND rcpts = ?1 COLLATE NOCASE AND created_at >= ?2",
+	    " AND rcpts >= ?1 COLLATE NOCASE"
+	    " AND rcpts < ?1 || char(11) COLLATE NOCASE AND created_at >= ?2",
 	[S_AUTO_TICKET_SINCE] = "SELECT count(*) FROM outbox WHERE"
 	    " mail_from = '' AND ticket_id = ?1 AND created_at >= ?2"
 	    " AND kind LIKE 'ack%'",

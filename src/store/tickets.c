@@ -326,6 +326,38 @@ store_participant_add(struct sd_store *st, int64_t ticket, const char *email,
 }
 
 int
+store_participant_set(struct sd_store *st, int64_t ticket, const char *email,
+    const char *role, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_PART_SET);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, email);
+	bind_text(s, 3, role);
+	return exec_stmt(st, s, "participant set", err);
+}
+
+int
+store_participants(struct sd_store *st, int64_t ticket, store_part_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_PARTS_OF_TICKET);
+	int		 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, ticket);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = cb(arg, (const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1))) != 0)
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "participants");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
 store_participant_is(struct sd_store *st, int64_t ticket, const char *email,
     bool first, bool *is_r, struct sd_err *err)
 {

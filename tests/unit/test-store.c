@@ -515,6 +515,45 @@ test_search(void)
 	test_end();
 }
 
+/* An automatic mail counts for its To address, the first of rcpts, and
+ * for no Cc (#20: a Cc row hid the To from its limit). */
+static void
+test_autoreplies_to(void)
+{
+	struct sd_store		*st = open_fresh("autoto.db");
+	struct sd_err		 err;
+	struct sd_outrow	 o;
+	static const char *const rows[] = {
+		"ann@acme.example", "Ann@Acme.example\nbob@acme.example",
+		"ann@acme.exampleX", "bob@acme.example\nann@acme.example",
+	};
+	int64_t			 n;
+
+	test_begin("store: automatic mail counts for its To, not its Cc");
+	test_assert(store_begin(st, &err) == 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&o, 0, sizeof(o));
+		o.kind = "ack";
+		o.mail_from = "";
+		o.rcpts = (char *)rows[i];
+		o.message_id = g_strdup_printf("m%zu@x", i);
+		o.raw = "x";
+		o.rawlen = 1;
+		o.created_at = 1000;
+		test_assert(store_outbox_queue(st, &o, &err) == 0);
+		g_free(o.message_id);
+	}
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_autoreplies_to(st, "ann@acme.example", 0, &n,
+	    &err) == 0 && n == 2);
+	test_assert(store_autoreplies_to(st, "bob@acme.example", 0, &n,
+	    &err) == 0 && n == 1);
+	test_assert(store_autoreplies_to(st, "ann@acme.example", 1001, &n,
+	    &err) == 0 && n == 0);
+	store_close(&st);
+	test_end();
+}
+
 static void
 test_status(void)
 {
@@ -720,7 +759,7 @@ main(void)
 {
 	static void (*const tests[])(void) = { test_cursor,
 	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
-	    test_outbox_check, test_search,
+	    test_outbox_check, test_search, test_autoreplies_to,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
 	    NULL };
 	int ret;
