@@ -25,6 +25,7 @@ struct sd_attachment {
 	char	*name;		/* owned, UTF-8, sanitised (no '/', no controls) or NULL */
 	char	*type;		/* owned, "image/png" */
 	size_t	 size;		/* decoded bytes */
+	char	 sha256[65];	/* of the decoded bytes, hex */
 };
 
 struct sd_mail {
@@ -82,6 +83,11 @@ struct sd_mail {
 int	mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	    struct sd_err *err);
 void	mail_free(struct sd_mail **mail);
+/* Writes the decoded bytes of attachment n (0-based, as in
+ * m->attachments of mime_parse) of the raw mail buf to fd; *found_r
+ * false when it has no such attachment. */
+int	mime_attachment_write(const char *buf, size_t len, size_t n, int fd,
+	    bool *found_r, struct sd_err *err);
 
 /* The new text of body (SPEC §13.4): without the history quoted below
  * it (Gmail, Outlook, Apple Mail, Thunderbird separators in several

@@ -8,6 +8,7 @@
  * is released before returning.  A damaged mail yields what could be
  * read; only bytes GMime cannot make a message of at all fail.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "mime_gm.h"
@@ -17,7 +18,7 @@ static size_t	 skip_leading_junk(const char *buf, size_t len);
 static size_t	 prescan(const char *buf, size_t len, const char **limit_r);
 static void	 copy_capped(GByteArray *to, const char *buf, size_t len,
 		    const char **limit_r);
-static void	 read_body(struct sd_mail *m, GMimeObject *hobj,
+static void	 read_body(struct sd_mail *m, struct walk *w, GMimeObject *hobj,
 		    GMimeObject *body, GMimeParserOptions *opts);
 static void	 redo_headers(struct sd_mail *m, GMimeObject *hobj,
 		    const char *hint);
@@ -272,8 +273,9 @@ mg_note_limit(struct sd_mail *m, const char *what)
 		m->limit = what;
 }
 
-int
-mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
+/* mime_parse, with the walk's attachment output (w: want, out). */
+static int
+parse(const char *buf, size_t len, struct walk *w, struct sd_mail **mail_r,
     struct sd_err *err)
 {
 	GMimeParserOptions	*opts;
@@ -327,7 +329,7 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	m = xcalloc(1, sizeof(*m));
 	m->limit = limit;
 	mg_read_headers(m, hobj, body, opts);
-	read_body(m, hobj, body, opts);
+	read_body(m, w, hobj, body, opts);
 	/* A bounce in plain text (Exim, qmail, Gmail) quotes the returned
 	 * mail's header lines in its body. */
 	if (m->embedded_ids.n == 0)
@@ -343,6 +345,38 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 		g_object_unref(msg);
 	if (r != NULL)
 		reuse_trim(r);
+	return ret;
+}
+
+int
+mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
+    struct sd_err *err)
+{
+	struct walk w;
+
+	memset(&w, 0, sizeof(w));
+	return parse(buf, len, &w, mail_r, err);
+}
+
+int
+mime_attachment_write(const char *buf, size_t len, size_t n, int fd,
+    bool *found_r, struct sd_err *err)
+{
+	struct walk	 w;
+	struct sd_mail	*m = NULL;
+	int		 ret;
+
+	memset(&w, 0, sizeof(w));
+	w.want = n;
+	w.out = g_mime_stream_fs_new(fd);
+	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(w.out), FALSE);
+	ret = parse(buf, len, &w, &m, err);
+	mail_free(&m);
+	g_object_unref(w.out);
+	*found_r = ret == 0 && w.found;
+	if (ret == 0 && w.failed)
+		ret = sd_err_set(err, SD_E_TEMP, "mime: attachment %zu: "
+		    "cannot write: %s", n, g_strerror(errno));
 	return ret;
 }
 
@@ -388,21 +422,19 @@ mail_free(struct sd_mail **mail)
  * beside the real HTML).
  */
 static void
-read_body(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
-    GMimeParserOptions *opts)
+read_body(struct sd_mail *m, struct walk *w, GMimeObject *hobj,
+    GMimeObject *body, GMimeParserOptions *opts)
 {
-	struct walk	 w;
 	GMimeObject	*hint;
 	char		*t, *u;
 
-	memset(&w, 0, sizeof(w));
-	w.m = m;
-	w.opts = opts;
-	w.keep = g_ptr_array_new_with_free_func(g_object_unref);
-	mg_walk(&w, body, 0, false);
+	w->m = m;
+	w->opts = opts;
+	w->keep = g_ptr_array_new_with_free_func(g_object_unref);
+	mg_walk(w, body, 0, false);
 
 	for (int i = 0; i < 4 && m->body == NULL; i++) {
-		GMimePart *p = (i & 1) ? w.html[i / 2] : w.plain[i / 2];
+		GMimePart *p = (i & 1) ? w->html[i / 2] : w->plain[i / 2];
 
 		if (p == NULL)
 			continue;
@@ -412,8 +444,8 @@ read_body(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 		else
 			m->body = t;
 	}
-	if (m->body == NULL && w.prologue != NULL) {
-		u = mt_to_utf8(w.prologue, strlen(w.prologue), true);
+	if (m->body == NULL && w->prologue != NULL) {
+		u = mt_to_utf8(w->prologue, strlen(w->prologue), true);
 		m->body = mt_body_finish(u, MIME_MAX_BODY);
 		free(u);
 	}
@@ -422,11 +454,11 @@ read_body(struct sd_mail *m, GMimeObject *hobj, GMimeObject *body,
 
 	/* The charset of the text is the best guess for raw 8-bit headers
 	 * written by the same program. */
-	hint = w.plain[0] != NULL ? GMIME_OBJECT(w.plain[0]) :
-	    w.html[0] != NULL ? GMIME_OBJECT(w.html[0]) : body;
+	hint = w->plain[0] != NULL ? GMIME_OBJECT(w->plain[0]) :
+	    w->html[0] != NULL ? GMIME_OBJECT(w->html[0]) : body;
 	redo_headers(m, hobj, hint != NULL ?
 	    g_mime_object_get_content_type_parameter(hint, "charset") : NULL);
-	g_ptr_array_unref(w.keep);
+	g_ptr_array_unref(w->keep);
 }
 
 /*

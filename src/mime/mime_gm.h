@@ -24,6 +24,11 @@ struct walk {
 	size_t		 cap;			/* of m->attachments */
 	GMimePart	*plain[2], *html[2];	/* [0] ours, [1] forwarded */
 	const char	*prologue;		/* of a part-less multipart */
+	/* mime_attachment: the attachment whose decoded bytes go to out
+	 * (index want); found when written. */
+	size_t		 want;
+	GMimeStream	*out;
+	bool		 found, writing, failed;
 };
 
 void	 mg_scan_fields(struct sd_mail *m, const char *text, size_t len,

@@ -3,6 +3,7 @@
  * mime_walk.c - the walk over a mail's MIME tree: which part is the
  * text, what is attached, what a forwarded or returned mail carries.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "mime_gm.h"
@@ -11,8 +12,46 @@ static void	 walk_message_part(struct walk *w, GMimeObject *obj,
 		    GMimeMessage *sub);
 static void	 walk_leaf(struct walk *w, GMimePart *part, bool inner);
 static void	 add_attachment(struct walk *w, const char *name,
-		    const char *type, size_t size);
+		    const char *type, size_t size, const char *sha256);
 static GMimeObject *reparse_multipart(struct walk *w, GMimeMultipart *mp);
+
+/* Where the next attachment's decoded bytes go: through a SHA-256
+ * filter into a sink that only counts, or into w->out when it is the
+ * one mime_attachment wants. */
+static GMimeStream *
+sink_open(struct walk *w, GMimeFilter **ck_r)
+{
+	GMimeStream	*to, *f;
+
+	if (w->out != NULL && w->m->nattachments == w->want) {
+		to = g_object_ref(w->out);
+		w->found = w->writing = true;
+	} else
+		to = g_mime_stream_null_new();
+	f = g_mime_stream_filter_new(to);
+	g_object_unref(to);
+	*ck_r = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), *ck_r);
+	return f;
+}
+
+static void
+sink_close(struct walk *w, GMimeStream *f, GMimeFilter *ck, ssize_t size,
+    char sha[65])
+{
+	unsigned char	d[32];
+	size_t		n;
+
+	if ((g_mime_stream_flush(f) == -1 || size < 0) && w->writing)
+		w->failed = true;
+	w->writing = false;
+	n = g_mime_filter_checksum_get_digest(GMIME_FILTER_CHECKSUM(ck), d,
+	    sizeof(d));
+	for (size_t i = 0; i < n && i < sizeof(d); i++)
+		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	g_object_unref(ck);
+	g_object_unref(f);
+}
 
 /*
  * A multipart whose declared boundary never occurs keeps all its text in
@@ -204,8 +243,9 @@ static void
 walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
 {
 	const char	*fn, *subj;
-	char		*name = NULL, *tmp;
-	GMimeStream	*null;
+	char		*name = NULL, *tmp, sha[65] = "";
+	GMimeStream	*sink;
+	GMimeFilter	*ck;
 	ssize_t		 size = 0;
 
 	fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
@@ -221,12 +261,13 @@ walk_message_part(struct walk *w, GMimeObject *obj, GMimeMessage *sub)
 	}
 	if (sub != NULL) {
 		add_embedded(w->m, g_mime_message_get_message_id(sub));
-		null = g_mime_stream_null_new();
+		sink = sink_open(w, &ck);
 		size = g_mime_object_write_to_stream(GMIME_OBJECT(sub), NULL,
-		    null);
-		g_object_unref(null);
+		    sink);
+		sink_close(w, sink, ck, size, sha);
 	}
-	add_attachment(w, name, "message/rfc822", size > 0 ? (size_t)size : 0);
+	add_attachment(w, name, "message/rfc822", size > 0 ? (size_t)size : 0,
+	    sha);
 	free(name);
 }
 
@@ -236,10 +277,11 @@ walk_leaf(struct walk *w, GMimePart *part, bool inner)
 	GMimeObject		*obj = GMIME_OBJECT(part);
 	GMimeContentType	*ct = g_mime_object_get_content_type(obj);
 	GMimeDataWrapper	*dw;
-	GMimeStream		*null;
+	GMimeStream		*sink;
+	GMimeFilter		*ck;
 	const char		*disp = g_mime_object_get_disposition(obj);
 	const char		*fn = g_mime_part_get_filename(part);
-	char			*mt, *type, *name;
+	char			*mt, *type, *name, sha[65] = "";
 	ssize_t			 size = 0;
 	bool			 attached;
 
@@ -266,17 +308,18 @@ walk_leaf(struct walk *w, GMimePart *part, bool inner)
 	if (inner)
 		return;
 
-	/* Decoded size: decode into a sink that only counts. */
+	/* Decoded size and SHA-256: decode into a sink that only counts
+	 * and hashes (or writes it out, for mime_attachment). */
 	if ((dw = g_mime_part_get_content(part)) != NULL) {
-		null = g_mime_stream_null_new();
-		size = g_mime_data_wrapper_write_to_stream(dw, null);
-		g_object_unref(null);
+		sink = sink_open(w, &ck);
+		size = g_mime_data_wrapper_write_to_stream(dw, sink);
+		sink_close(w, sink, ck, size, sha);
 	}
 	mt = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
 	type = g_ascii_strdown(mt != NULL ? mt : "application/octet-stream",
 	    -1);
 	name = mt_filename(fn);
-	add_attachment(w, name, type, size > 0 ? (size_t)size : 0);
+	add_attachment(w, name, type, size > 0 ? (size_t)size : 0, sha);
 	free(name);
 	g_free(type);
 	g_free(mt);
@@ -284,7 +327,7 @@ walk_leaf(struct walk *w, GMimePart *part, bool inner)
 
 static void
 add_attachment(struct walk *w, const char *name, const char *type,
-    size_t size)
+    size_t size, const char *sha256)
 {
 	struct sd_mail		*m = w->m;
 	struct sd_attachment	*a;
@@ -298,5 +341,6 @@ add_attachment(struct walk *w, const char *name, const char *type,
 	a->name = xstrdup(name);
 	a->type = mt_line(type, 255);
 	a->size = size;
+	g_strlcpy(a->sha256, sha256, sizeof(a->sha256));
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -160,6 +161,42 @@ test_parse_attachments(void)
 		test_assert_streq_idx(m->attachments[i].name, a7[i].name, i);
 		test_assert_streq_idx(m->attachments[i].type, a7[i].type, i);
 		test_assert_idx(m->attachments[i].size == a7[i].size, i);
+	}
+	/* Each one written out again is what was counted and hashed. */
+	{
+		char	*buf, path[] = "/tmp/sd-att-XXXXXX", *got;
+		size_t	 len, glen;
+		int	 fd;
+		bool	 found;
+		struct sd_err err;
+
+		buf = test_slurp("fixtures/mail/0007-attachment-rfc2231.eml",
+		    &len);
+		for (size_t i = 0; buf != NULL && m != NULL &&
+		    i < m->nattachments; i++) {
+			gchar *sum;
+
+			test_assert((fd = mkstemp(path)) >= 0);
+			test_assert_idx(mime_attachment_write(buf, len, i, fd,
+			    &found, &err) == 0 && found, i);
+			close(fd);
+			test_assert(g_file_get_contents(path, &got, &glen,
+			    NULL));
+			unlink(path);
+			strcpy(path, "/tmp/sd-att-XXXXXX");
+			test_assert_idx(glen == m->attachments[i].size, i);
+			sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+			    (const guchar *)got, glen);
+			test_assert_streq_idx(sum, m->attachments[i].sha256, i);
+			g_free(sum);
+			g_free(got);
+		}
+		test_assert((fd = mkstemp(path)) >= 0);
+		test_assert(mime_attachment_write(buf, len, 9, fd, &found,
+		    &err) == 0 && !found);
+		close(fd);
+		unlink(path);
+		free(buf);
 	}
 	mail_free(&m);
 
