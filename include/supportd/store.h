@@ -21,6 +21,7 @@
 
 #include "supportd/conf.h"
 #include "supportd/err.h"
+#include "supportd/mail.h"
 #include "supportd/util.h"
 
 struct sd_store;
@@ -95,6 +96,9 @@ struct sd_msgrec {
 	sd_time		 at;		/* received or queued */
 	const void	*raw;		/* kept whole */
 	size_t		 rawlen;
+	/* Its attachments, recorded with it (SPEC §13.5); or none. */
+	const struct sd_attachment *atts;
+	size_t		 natts;
 };
 
 /* An outgoing mail in the outbox (GUIDE §3.7: queued → sending → sent|failed). */
@@ -165,6 +169,17 @@ int	store_message_known(struct sd_store *st, const struct sd_msgrec *m,
 	    bool *known_r, struct sd_err *err);
 int	store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 	    int64_t *id_r, struct sd_err *err);
+/* The attachments of stored mail msg, in order.  Strings valid during
+ * the callback. */
+typedef int (*store_att_cb)(void *arg, size_t n, const char *name,
+	    const char *type, int64_t size, const char *sha256);
+int	store_message_attachments(struct sd_store *st, int64_t msg,
+	    store_att_cb cb, void *arg, struct sd_err *err);
+/* The raw mail of stored mail msg (caller owns, g_free) and its ticket;
+ * *raw_r NULL when there is no such mail or it has no raw. */
+int	store_message_raw(struct sd_store *st, int64_t msg, int64_t *ticket_r,
+	    void **raw_r, size_t *len_r, struct sd_err *err);
+
 /* The ticket holding a mail with this Message-ID, one we sent when
  * ours (else in or out); 0 if none. */
 int	store_ticket_by_message_id(struct sd_store *st, const char *message_id,

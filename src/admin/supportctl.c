@@ -6,11 +6,14 @@
  * connection (WAL and the busy timeout make that safe beside supportd).
  * Exit codes come from sysexits.h.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -41,6 +44,8 @@ static int cmd_check_config(struct ctx *, int, char **);
 static int cmd_list(struct ctx *, int, char **);
 static int cmd_show(struct ctx *, int, char **);
 static int cmd_search(struct ctx *, int, char **);
+static int cmd_attachment(struct ctx *, int, char **);
+static int cmd_raw(struct ctx *, int, char **);
 static int cmd_outbox(struct ctx *, int, char **);
 static int cmd_templates(struct ctx *, int, char **);
 static int cmd_set(struct ctx *, int, char **);
@@ -65,6 +70,11 @@ static const struct command commands[] = {
 	  "tickets whose mail has every word, best first, with a snippet" },
 	{ "show", cmd_show, N_STORE, O_JSON, "ID [--json]",
 	  "show a ticket with its messages and events" },
+	{ "attachment", cmd_attachment, N_STORE, O_OUTPUT,
+	  "ID MSG N [-o FILE|-]",
+	  "write attachment N of mail MSG (default: as its name, here)" },
+	{ "raw", cmd_raw, N_STORE, 0, "ID MSG",
+	  "write mail MSG of ticket ID as it came, to standard output" },
 	{ "set", cmd_set, N_INGEST, O_BY,
 	  "ID status|priority|category|assignee|due VALUE [--by EMAIL]",
 	  "change a ticket; every change is an event (due: a time or none)" },
@@ -144,13 +154,14 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		{ "breached", no_argument, NULL, 'B' },
 		{ "sort", required_argument, NULL, 'o' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* The O_* of each entry of opts. */
 	static const unsigned bits[] = { O_JSON, O_ALL, O_STATUS, O_PRIORITY,
 	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET, O_FILTER,
 	    O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER,
-	    O_LIMIT };
+	    O_LIMIT, O_OUTPUT };
 	char	*end;
 	int	ch, k;
 
@@ -158,7 +169,11 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 	/* 0, not 1: GNU getopt then forgets main's "+" (no permuting)
 	 * mode, so "show 1 --json" works as well as "show --json 1". */
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, &k)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:", opts, &k)) != -1) {
+		if (ch == 'o') {	/* -o is --output */
+			ch = 'w';
+			k = (int)nitems(opts) - 2;
+		}
 		if (ch != '?' && ch != ':' &&
 		    !((cx->opts | O_NOW) & bits[k])) {
 			fprintf(stderr, "supportctl: %s does not take --%s\n",
@@ -181,6 +196,7 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		case 'D': lo->due_before = optarg; break;
 		case 'B': lo->breached = true; break;
 		case 'o': lo->sort = optarg; break;
+		case 'w': lo->output = optarg; break;
 		case 'l':
 			lo->limit = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || lo->limit <= 0) {
@@ -395,12 +411,204 @@ cmd_search(struct ctx *cx, int argc, char **argv)
 	return walk_end(&w, r, &err);
 }
 
+/* Ticket ID and mail MSG of argv: their raw mail (caller g_free()s),
+ * or an exit status. */
+static int
+load_raw(struct ctx *cx, char **argv, void **raw_r, size_t *len_r,
+    int64_t *msg_r)
+{
+	struct sd_err	 err;
+	int64_t		 id, msg, tid;
+	char		*e1, *e2;
+
+	*raw_r = NULL;
+	id = strtoll(argv[0], &e1, 10);
+	msg = strtoll(argv[1], &e2, 10);
+	if (*e1 != '\0' || *e2 != '\0' || id <= 0 || msg <= 0) {
+		fprintf(stderr, "supportctl: %s: ticket and mail numbers, not "
+		    "\"%s %s\"\n", cx->cmd, argv[0], argv[1]);
+		return EX_USAGE;
+	}
+	if (store_message_raw(cx->store, msg, &tid, raw_r, len_r, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		return EX_SOFTWARE;
+	}
+	if (*raw_r == NULL || tid != id) {
+		fprintf(stderr, "supportctl: %s: ticket %lld has no mail %lld "
+		    "as it came (see show)\n", cx->cmd, (long long)id,
+		    (long long)msg);
+		g_free(*raw_r);
+		*raw_r = NULL;
+		return EX_DATAERR;
+	}
+	*msg_r = msg;
+	return 0;
+}
+
+static int
+cmd_raw(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	void		*raw;
+	size_t		 len;
+	int64_t		 msg;
+	int		 r;
+
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 2)
+		return EX_USAGE;
+	if ((r = load_raw(cx, argv + optind, &raw, &len, &msg)) != 0)
+		return r;
+	r = fwrite(raw, 1, len, stdout) != len || fflush(stdout) != 0 ?
+	    EX_IOERR : 0;
+	g_free(raw);
+	return r;
+}
+
+/*
+ * Where an attachment goes without -o: its name in the current
+ * directory, made safe (no directory part, no leading dot), never over
+ * a file that is there; "attachment-MSG-N" for one without a name.
+ */
+static char *
+safe_name(const char *name, int64_t msg, size_t n)
+{
+	char *base, *s;
+
+	if (name == NULL || *name == '\0')
+		return xasprintf("attachment-%lld-%zu", (long long)msg, n);
+	base = g_path_get_basename(name);
+	for (s = base; *s != '\0'; s++)
+		if (*s == '/' || *s == '\\' || (unsigned char)*s < 0x20)
+			*s = '_';
+	if (*base == '.')
+		*base = '_';
+	if (*base == '\0' || strcmp(base, "_") == 0) {
+		g_free(base);
+		return xasprintf("attachment-%lld-%zu", (long long)msg, n);
+	}
+	s = xstrdup(base);
+	g_free(base);
+	return s;
+}
+
+struct find_att {
+	size_t	 want;
+	char	*name;
+	bool	 found;
+};
+
+static int
+find_att(void *arg, size_t n, const char *name, const char *type,
+    int64_t size, const char *sha256)
+{
+	struct find_att *f = arg;
+
+	(void)type;
+	(void)size;
+	(void)sha256;
+	if (n == f->want) {
+		f->found = true;
+		f->name = name ? xstrdup(name) : NULL;
+	}
+	return 0;
+}
+
+static int
+cmd_attachment(struct ctx *cx, int argc, char **argv)
+{
+	struct listopts	 lo;
+	struct find_att	 fa = { 0, NULL, false };
+	struct sd_err	 err;
+	void		*raw = NULL;
+	size_t		 len;
+	int64_t		 msg;
+	char		*end, *path = NULL;
+	long		 n;
+	bool		 found = false, out = false;
+	int		 fd = -1, r;
+
+	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 3)
+		return EX_USAGE;
+	n = strtol(argv[optind + 2], &end, 10);
+	if (*end != '\0' || n <= 0) {
+		fprintf(stderr, "supportctl: attachment: not an attachment "
+		    "number (1, 2, ...): %s\n", argv[optind + 2]);
+		return EX_USAGE;
+	}
+	if ((r = load_raw(cx, argv + optind, &raw, &len, &msg)) != 0)
+		return r;
+	fa.want = (size_t)n - 1;
+	if (store_message_attachments(cx->store, msg, find_att, &fa,
+	    &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		r = EX_SOFTWARE;
+		goto done;
+	}
+	if (lo.output != NULL && strcmp(lo.output, "-") == 0) {
+		fd = STDOUT_FILENO;
+		out = true;
+	} else {
+		path = lo.output ? xstrdup(lo.output) : safe_name(fa.name, msg,
+		    (size_t)n);
+		/* The default name is never followed through a link and never
+		 * written over. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd == -1) {
+			fprintf(stderr, "supportctl: attachment: %s: %s\n",
+			    path, g_strerror(errno));
+			r = errno == EEXIST ? EX_CANTCREAT : EX_IOERR;
+			goto done;
+		}
+	}
+	if (mime_attachment_write(raw, len, fa.want, fd, &found, &err) == -1) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		r = EX_IOERR;
+	} else if (!found) {
+		fprintf(stderr, "supportctl: attachment: mail %lld has no "
+		    "attachment %ld\n", (long long)msg, n);
+		r = EX_DATAERR;
+	}
+	if (!out && close(fd) == -1 && r == 0)
+		r = EX_IOERR;
+	if (r != 0 && path != NULL)
+		unlink(path);
+	else if (path != NULL)
+		printf("%s\n", path);
+ done:
+	free(fa.name);
+	free(path);
+	g_free(raw);
+	return r;
+}
+
+static int
+show_att(void *arg, size_t n, const char *name, const char *type,
+    int64_t size, const char *sha256)
+{
+	struct out *o = &((struct walk *)arg)->o;
+
+	out_obj(o, NULL);
+	out_int(o, "n", (int64_t)n + 1);
+	out_str(o, "name", name);
+	out_str(o, "content_type", type);
+	out_int(o, "size", size);
+	out_str(o, "sha256", sha256);
+	out_close(o);
+	out_text(o, "attachment %zu: %s (%s, %lld bytes, sha256 %.16s)\n",
+	    n + 1, name ? name : "(no name)", type, (long long)size, sha256);
+	return 0;
+}
+
 static int
 show_msg(void *arg, const struct sd_msgrec *m)
 {
-	struct out	*o = &((struct walk *)arg)->o;
+	struct walk	*w = arg;
+	struct out	*o = &w->o;
+	struct sd_err	 err;
 	bool		 cut;
 	char		*text = mail_new_text(m->body, &cut);
+	int		 r;
 
 	out_obj(o, NULL);
 	out_int(o, "id", m->id);
@@ -414,16 +622,22 @@ show_msg(void *arg, const struct sd_msgrec *m)
 	out_time(o, "at", m->at);
 	out_str(o, "body", m->body);
 	out_str(o, "text", text);	/* SPEC §13.4: without the history */
-	out_close(o);
 	/* People read the new text; --json has the whole body too. */
-	out_text(o, "\n--- %s %s %s from %s%s%s\nSubject: %s\n\n%s%s\n",
-	    sd_dir_names[m->direction], out_when(o, m->at), m->disposition,
+	out_text(o, "\n--- message %lld: %s %s %s from %s%s%s\nSubject: "
+	    "%s\n\n%s%s\n", (long long)m->id, sd_dir_names[m->direction],
+	    out_when(o, m->at), m->disposition,
 	    m->from_addr ? m->from_addr : "?", m->reason ? " " : "",
 	    m->reason ? m->reason : "", m->subject ? m->subject : "", text,
 	    cut ? "[quoted history and signature left out; --json has them]\n" :
 	    "");
 	g_free(text);
-	return 0;
+	out_arr(o, "attachments");
+	r = store_message_attachments(w->cx->store, m->id, show_att, w, &err);
+	out_close(o);
+	out_close(o);
+	if (r == -1)
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+	return r;
 }
 
 static int

@@ -203,6 +203,8 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
 		rec->body = m->body;
 		/* A mail read only in part says so (SPEC §3.7a). */
 		rec->reason = m->limit;
+		rec->atts = m->attachments;
+		rec->natts = m->nattachments;
 	}
 }
 

@@ -200,6 +200,28 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	return ret;
 }
 
+/* The attachments of m for people, a line each: "  name (type, 12 KB)". */
+static char *
+attachment_lines(const struct sd_mail *m)
+{
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const struct sd_attachment *a = &m->attachments[i];
+		double kib = a->size / 1024.0;
+
+		g_string_append_printf(s, "%s  %s (%s, ", i ? "\n" : "",
+		    a->name ? a->name : "(no name)", a->type);
+		if (a->size < 1024)
+			g_string_append_printf(s, "%zu bytes)", a->size);
+		else if (kib < 1024)
+			g_string_append_printf(s, "%.1f KiB)", kib);
+		else
+			g_string_append_printf(s, "%.1f MiB)", kib / 1024);
+	}
+	return g_string_free(s, FALSE);
+}
+
 /* Renders template name into q's subject, headers and body (r owns).
  * {{message.text}} is the new text of cause (SPEC §13.4), only for a
  * ticket of a known organization or for the vendor side: a stranger's
@@ -226,6 +248,12 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	}
 	if (cause != NULL && vendor)
 		tmpl_vars_set(vars, "message.from", cause->from.addr);
+	if (cause != NULL && vendor && cause->nattachments > 0 &&
+	    tmpl_uses(tp, "message.attachments")) {
+		text = attachment_lines(cause);
+		tmpl_vars_set(vars, "message.attachments", text);
+		g_free(text);
+	}
 	tmpl_render(tp, vars, r);
 	tmpl_vars_free(&vars);
 	q->kind = name;

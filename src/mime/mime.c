@@ -368,8 +368,10 @@ mime_attachment_write(const char *buf, size_t len, size_t n, int fd,
 
 	memset(&w, 0, sizeof(w));
 	w.want = n;
-	w.out = g_mime_stream_fs_new(fd);
-	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(w.out), FALSE);
+	/* A pipe stream only writes: a file stream would seek, which a
+	 * pipe or terminal cannot. */
+	w.out = g_mime_stream_pipe_new(fd);
+	g_mime_stream_pipe_set_owner(GMIME_STREAM_PIPE(w.out), FALSE);
 	ret = parse(buf, len, &w, &m, err);
 	mail_free(&m);
 	g_object_unref(w.out);

@@ -162,6 +162,16 @@ static const char *const migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  value BLOB NOT NULL) STRICT;"
 	"INSERT INTO secrets VALUES ('note-key', randomblob(32));",
+	/* 11: every attachment of every mail (SPEC §13.5): what it is;
+	 * its bytes stay in the raw mail.  n is its place in the mail. */
+	"CREATE TABLE attachments ("
+	"  message_id INTEGER NOT NULL REFERENCES messages(id),"
+	"  n INTEGER NOT NULL,"
+	"  name TEXT,"
+	"  content_type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  PRIMARY KEY (message_id, n)) STRICT, WITHOUT ROWID;",
 };
 
 int

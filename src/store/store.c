@@ -199,6 +199,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MERGE_MARK] = "UPDATE tickets SET category = 'Duplicate',"
 	    " linked_to = ?2 WHERE id = ?1",
 	[S_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
+	[S_ATT_INSERT] = "INSERT INTO attachments (message_id, n, name,"
+	    " content_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_ATTS_OF_MSG] = "SELECT n, name, content_type, size, sha256"
+	    " FROM attachments WHERE message_id = ?1 ORDER BY n",
+	[S_MSG_RAW] = "SELECT ticket_id, raw FROM messages WHERE id = ?1",
 	/* The next ?1 messages into the search index, then the mark. */
 	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body)"
 	    " SELECT id, subject, body FROM messages WHERE id >"

@@ -67,7 +67,8 @@ int
 store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
     int64_t *id_r, struct sd_err *err)
 {
-	sqlite3_stmt *s = stmt(st, S_MSG_INSERT);
+	sqlite3_stmt	*s = stmt(st, S_MSG_INSERT);
+	int64_t		 id;
 
 	bind_opt_int(s, 1, m->ticket_id);
 	bind_text(s, 2, sd_dir_names[m->direction]);
@@ -89,8 +90,71 @@ store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 		sqlite3_bind_null(s, 15);
 	if (exec_stmt(st, s, "message insert", err) == -1)
 		return -1;
+	id = sqlite3_last_insert_rowid(st->db);
 	if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(st->db);
+		*id_r = id;
+	for (size_t i = 0; i < m->natts; i++) {
+		const struct sd_attachment *a = &m->atts[i];
+
+		s = stmt(st, S_ATT_INSERT);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		bind_text(s, 3, a->name);
+		bind_text(s, 4, a->type != NULL ? a->type :
+		    "application/octet-stream");
+		sqlite3_bind_int64(s, 5, (int64_t)a->size);
+		bind_text(s, 6, a->sha256);
+		if (exec_stmt(st, s, "attachment insert", err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_message_attachments(struct sd_store *st, int64_t msg, store_att_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_ATTS_OF_MSG);
+	int		 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, msg);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = cb(arg, (size_t)sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2),
+		    sqlite3_column_int64(s, 3),
+		    (const char *)sqlite3_column_text(s, 4))) != 0)
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "attachments");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_message_raw(struct sd_store *st, int64_t msg, int64_t *ticket_r,
+    void **raw_r, size_t *len_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_MSG_RAW);
+	int		 r;
+
+	*raw_r = NULL;
+	*len_r = 0;
+	*ticket_r = 0;
+	sqlite3_bind_int64(s, 1, msg);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 1) != SQLITE_NULL) {
+		*ticket_r = sqlite3_column_int64(s, 0);
+		*len_r = (size_t)sqlite3_column_bytes(s, 1);
+		*raw_r = g_memdup2(sqlite3_column_blob(s, 1), *len_r);
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		done(s);
+		return db_err(st, err, "message raw");
+	}
+	done(s);
 	return 0;
 }
 

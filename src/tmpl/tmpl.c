@@ -36,7 +36,7 @@ static const char *const known_vars[] = {
 	"ticket.priority_meaning", "ticket.response_target",
 	"ticket.after_hours",
 	"ticket.url", "mailbox.address", "mailbox.name", "message.text",
-	"ticket.assignee", "message.from",
+	"ticket.assignee", "message.from", "message.attachments",
 };
 
 #define MAX_TEMPLATE_SIZE	(256 * 1024)

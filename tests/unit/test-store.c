@@ -373,7 +373,7 @@ test_outbox_check(void)
 	static const char old_check[] = "DROP TABLE rates;"
 	    " ALTER TABLE tickets DROP COLUMN due_by_agent;"
 	    " DROP TABLE search_state; DROP TABLE messages_fts;"
-	    " DROP TABLE secrets;"
+	    " DROP TABLE secrets; DROP TABLE attachments;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -505,7 +505,8 @@ test_search(void)
 	 * migration, as are new ones. */
 	store_close(&st);
 	test_assert(shell_sql(path, "DROP TABLE search_state;"
-	    " DROP TABLE messages_fts; DROP TABLE secrets; PRAGMA user_version = 8;") == 0);
+	    " DROP TABLE messages_fts; DROP TABLE secrets;"
+	    " DROP TABLE attachments; PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
 	add_mail(st, 2, "Re: export", "A second report.");
