@@ -119,6 +119,20 @@ struct sd_outmail {
 	int64_t		 ticket_id;	/* X-Supportd-Ticket when > 0 */
 	/* Extra header lines "Name: value" from a template, or NULL. */
 	const struct sd_strv *extra_headers;
+	/* Attachments (SPEC §13.5): the mail is multipart/mixed. */
+	struct sd_outatt	*atts;
+	size_t		 natts;
+};
+
+/* An attachment of an outgoing mail, read from fd as it is written out
+ * (never held whole in memory but as the mail's base64).  mime_build
+ * sets size and sha256 of what it read. */
+struct sd_outatt {
+	const char	*name;		/* UTF-8, or NULL */
+	const char	*type;		/* "application/pdf", or NULL */
+	int		 fd;		/* read from where it is */
+	size_t		 size;		/* stat's, for the buffer; then read */
+	char		 sha256[65];
 };
 
 /*
@@ -132,6 +146,12 @@ struct sd_outmail {
  * dropped.  A NULL message_id gets a fresh one in from_addr's domain.
  */
 char	*mime_build(const struct sd_outmail *om);
+/* mime_build for a mail with attachments: -1 when one cannot be read. */
+int	mime_build_att(const struct sd_outmail *om, char **raw_r,
+	    size_t *len_r, struct sd_err *err);
+/* A MIME type for a file name by its extension, else
+ * application/octet-stream.  Static. */
+const char *mime_type_for_name(const char *name);
 
 /* A fresh unique Message-ID (without <>) in domain.  Caller owns. */
 char	*mime_message_id_new(const char *domain);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -506,6 +507,94 @@ test_message_id_new(void)
 	test_end();
 }
 
+/* A file of n bytes of a pattern, open for reading at its start. */
+static int
+att_file(size_t n, unsigned char seed)
+{
+	char	 path[] = "/tmp/sd-attb-XXXXXX";
+	int	 fd = mkstemp(path);
+	guchar	*b = g_malloc(n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (guchar)(seed + i * 7 + (i >> 9));
+	if (fd >= 0) {
+		test_assert(write(fd, b, n) == (ssize_t)n);
+		lseek(fd, 0, SEEK_SET);
+		unlink(path);
+	}
+	g_free(b);
+	return fd;
+}
+
+static void
+test_build_attachments(void)
+{
+	struct sd_outmail	 om;
+	struct sd_outatt	 a[3];
+	struct sd_mail		*m = NULL;
+	struct sd_err		 err;
+	char			*raw;
+	size_t			 len;
+	static const size_t	 sizes[] = { 0, 57 * 1024 + 5, 100000 };
+
+	test_begin("mime: attachments out: multipart/mixed, RFC 2231, base64");
+	memset(&om, 0, sizeof(om));
+	om.from_addr = "support@vendor.example";
+	om.to_addr = "ann@acme.example";
+	om.subject = "[Ticket#1] Re: logs";
+	om.body = "Here are the files.\n";
+	memset(a, 0, sizeof(a));
+	a[0].name = "empty.txt";
+	a[1].name = "\xe2\x82\xac rates \"2026\".pdf";
+	a[1].type = "application/pdf";
+	/* A name that tries to start a header of its own. */
+	a[2].name = "x.log\r\nBcc: eve@evil.example";
+	a[2].type = "text/plain\r\nBcc: eve@evil.example";
+	for (int i = 0; i < 3; i++) {
+		a[i].fd = att_file(sizes[i], (unsigned char)(i * 31));
+		a[i].size = sizes[i];
+	}
+	om.atts = a;
+	om.natts = 3;
+	test_assert(mime_build_att(&om, &raw, &len, &err) == 0);
+	test_assert(wire_ok(raw));
+	test_assert(strlen(raw) == len);
+	test_assert(strstr(raw, "\r\nBcc:") == NULL);
+	test_assert(strstr(raw, "Content-Type: multipart/mixed; boundary=") !=
+	    NULL);
+	test_assert(strstr(raw, "filename*=UTF-8''%E2%82%AC%20rates%20%222026%22.pdf")
+	    != NULL);
+	test_assert(strstr(raw, "filename=\"_ rates _2026_.pdf\"") != NULL);
+	test_assert(mime_parse(raw, len, &m, &err) == 0);
+	test_assert(m != NULL && m->nattachments == 3);
+	if (m != NULL)
+		test_assert_streq(m->body, "Here are the files.\n");
+	for (size_t i = 0; m != NULL && i < 3 && i < m->nattachments; i++) {
+		test_assert_idx(m->attachments[i].size == sizes[i], i);
+		test_assert_streq_idx(m->attachments[i].sha256, a[i].sha256, i);
+		test_assert_idx(a[i].size == sizes[i], i);
+		close(a[i].fd);
+	}
+	if (m != NULL && m->nattachments == 3) {
+		test_assert_streq(m->attachments[1].name,
+		    "\xe2\x82\xac rates \"2026\".pdf");
+		test_assert_streq(m->attachments[1].type, "application/pdf");
+		test_assert_streq(m->attachments[2].type,
+		    "application/octet-stream");
+	}
+	mail_free(&m);
+	free(raw);
+	/* One that cannot be read: an error, nothing built. */
+	a[0].fd = -1;
+	om.natts = 1;
+	test_assert(mime_build_att(&om, &raw, &len, &err) == -1);
+	test_assert(raw == NULL && strstr(err.msg, "cannot read") != NULL);
+	test_assert_streq(mime_type_for_name("a.PDF"), "application/pdf");
+	test_assert_streq(mime_type_for_name("noext"),
+	    "application/octet-stream");
+	test_end();
+}
+
 int
 main(void)
 {
@@ -513,6 +602,7 @@ main(void)
 		test_build_basic,
 		test_build_injection,
 		test_build_edges,
+		test_build_attachments,
 		test_message_id_new,
 		NULL,
 	};
