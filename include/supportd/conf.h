@@ -121,6 +121,7 @@ struct sd_conf {
 	enum sd_prio	 default_priority;	/* default C3 */
 	int64_t		 poll_interval;		/* s, default 60 */
 	int64_t		 max_message_size;	/* bytes, default 25M */
+	int64_t		 max_outgoing_attachments; /* bytes a mail, default 10M */
 	int		 autoreply_limit;	/* default 5 */
 	int64_t		 autoreply_window;	/* s, default 1h */
 	int		 stranger_reply_limit;	/* per hour, default 100 */

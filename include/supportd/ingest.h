@@ -108,11 +108,14 @@ char	*ingest_preview(const struct sd_ingest *in,
  * An agent's reply to ticket id (supportctl reply, and agents by mail):
  * sent to the requester from the ticket's mailbox with the tag,
  * In-Reply-To and References of the customer's last mail, not marked
- * automatic; agent_response_at is set.  internal: kept on the ticket as
+ * automatic; agent_response_at is set; atts (read from their fds) go
+ * with it, up to max_outgoing_attachments (SD_E_PERM past it).
+ * internal: kept on the ticket as
  * a note, sent to nobody.  One transaction.
  */
 int	ingest_agent_reply(const struct sd_ingest *in, int64_t id,
-	    const char *body, const char *actor, bool internal, sd_time now,
+	    const char *body, const char *actor, bool internal,
+	    struct sd_outatt *atts, size_t natts, sd_time now,
 	    struct sd_err *err);
 
 /* Fills the template values for ticket t of mailbox mb (also used by

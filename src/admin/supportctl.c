@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -78,8 +79,8 @@ static const struct command commands[] = {
 	{ "set", cmd_set, N_INGEST, O_BY,
 	  "ID status|priority|category|assignee|due VALUE [--by EMAIL]",
 	  "change a ticket; every change is an event (due: a time or none)" },
-	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL,
-	  "ID --file F|- [--by EMAIL] [--internal]",
+	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL | O_ATTACH,
+	  "ID --file F|- [--attach FILE]... [--by EMAIL] [--internal]",
 	  "queue a reply to the requester (or an internal note)" },
 	{ "participants", cmd_participants, N_INGEST, O_BY | O_JSON,
 	  "ID [add|remove ADDR] [--by EMAIL] [--json]",
@@ -152,8 +153,9 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		{ "category", required_argument, NULL, 'C' },
 		{ "due-before", required_argument, NULL, 'D' },
 		{ "breached", no_argument, NULL, 'B' },
-		{ "sort", required_argument, NULL, 'o' },
+		{ "sort", required_argument, NULL, 'r' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "attach", required_argument, NULL, 'x' },
 		{ "output", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,7 +163,7 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 	static const unsigned bits[] = { O_JSON, O_ALL, O_STATUS, O_PRIORITY,
 	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET, O_FILTER,
 	    O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER,
-	    O_LIMIT, O_OUTPUT };
+	    O_LIMIT, O_ATTACH, O_OUTPUT };
 	char	*end;
 	int	ch, k;
 
@@ -195,8 +197,16 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		case 'C': lo->category = optarg; break;
 		case 'D': lo->due_before = optarg; break;
 		case 'B': lo->breached = true; break;
-		case 'o': lo->sort = optarg; break;
+		case 'r': lo->sort = optarg; break;
 		case 'w': lo->output = optarg; break;
+		case 'x':
+			if (lo->nattach == (int)nitems(lo->attach)) {
+				fprintf(stderr, "supportctl: at most %zu "
+				    "--attach\n", nitems(lo->attach));
+				return -1;
+			}
+			lo->attach[lo->nattach++] = optarg;
+			break;
 		case 'l':
 			lo->limit = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || lo->limit <= 0) {
@@ -863,9 +873,10 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 {
 	struct listopts	 lo;
 	struct sd_err	 err;
-	char		*text, *end;
+	struct sd_outatt atts[nitems(lo.attach)];
+	char		*text, *end, *names[nitems(lo.attach)];
 	int64_t		 id;
-	int		 ret = 0;
+	int		 ret = 0, natts = 0;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 1 ||
 	    lo.file == NULL)
@@ -876,16 +887,45 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 		    argv[optind]);
 		return EX_USAGE;
 	}
-	if ((text = read_text(lo.file)) == NULL)
-		return EX_DATAERR;
+	/* Each file is read as the mail is written, never whole. */
+	memset(atts, 0, sizeof(atts));
+	for (; natts < lo.nattach; natts++) {
+		struct stat sb;
+		int fd = open(lo.attach[natts], O_RDONLY | O_CLOEXEC);
+
+		if (fd == -1 || fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			fprintf(stderr, "supportctl: reply: %s: %s\n",
+			    lo.attach[natts], fd == -1 ? g_strerror(errno) :
+			    "not a regular file");
+			if (fd != -1)
+				close(fd);
+			ret = EX_NOINPUT;
+			goto out;
+		}
+		names[natts] = g_path_get_basename(lo.attach[natts]);
+		atts[natts].fd = fd;
+		atts[natts].name = names[natts];
+		atts[natts].type = mime_type_for_name(names[natts]);
+		atts[natts].size = (size_t)sb.st_size;
+	}
+	if ((text = read_text(lo.file)) == NULL) {
+		ret = EX_DATAERR;
+		goto out;
+	}
 	if (ingest_agent_reply(&cx->ingest, id, text, lo.by ? lo.by :
-	    "supportctl", lo.internal, sd_now(), &err) == -1) {
+	    "supportctl", lo.internal, atts, (size_t)natts, sd_now(),
+	    &err) == -1) {
 		fprintf(stderr, "supportctl: reply: %s\n", err.msg);
 		ret = err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
 	} else
 		printf("ticket %lld: %s\n", (long long)id, lo.internal ?
 		    "internal note added" : "reply queued");
 	g_free(text);
+ out:
+	for (int i = 0; i < natts; i++) {
+		close(atts[i].fd);
+		g_free(names[i]);
+	}
 	return ret;
 }
 

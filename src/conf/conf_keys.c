@@ -276,6 +276,8 @@ static const struct conf_key root_keys[] = {
 	    .strfn = parse_word },
 	{ K("default_priority", CK_PRIO, C(default_priority), "C3", 0) },
 	{ K("poll_interval", CK_SECS, C(poll_interval), "60s", 0), .min = 1 },
+	{ K("max_outgoing_attachments", CK_SIZE, C(max_outgoing_attachments),
+	    "10M", 0), .min = 0, .max = 1LL << 30 },
 	{ K("max_message_size", CK_SIZE, C(max_message_size), "25M", 0),
 	    .min = 1, .max = GB },
 	{ K("autoreply_limit", CK_INT, C(autoreply_limit), "5", 0),

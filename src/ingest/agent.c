@@ -6,8 +6,11 @@
  * customer's last mail; an internal note stays on the ticket.  Either
  * counts as the agent writing, for the SLA report and C1 reminders.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -54,8 +57,8 @@ signed_body(const struct sd_conf *c, const char *actor, const char *body)
 
 static int
 reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
-    const char *body, const char *actor, bool internal, sd_time now,
-    struct sd_err *err)
+    const char *body, const char *actor, bool internal,
+    struct sd_outatt *atts, size_t natts, sd_time now, struct sd_err *err)
 {
 	const struct sd_conf_mailbox	*mb = conf_mailbox(in->conf, t->mailbox);
 	struct sd_queued		 q;
@@ -98,6 +101,8 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;
 	q.cc = &cc;
+	q.atts = atts;
+	q.natts = natts;
 	q.in_reply_to = parent;
 	q.references = &refs;
 	q.automatic = false;
@@ -117,6 +122,8 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 struct reply_args {
 	const char	*body, *actor;
 	bool		 internal;
+	struct sd_outatt *atts;
+	size_t		 natts;
 	sd_time		 now;
 };
 
@@ -126,14 +133,27 @@ reply_fn(const struct sd_ingest *in, struct sd_ticket *t, void *arg,
 {
 	struct reply_args *a = arg;
 
-	return reply_locked(in, t, a->body, a->actor, a->internal, a->now, err);
+	return reply_locked(in, t, a->body, a->actor, a->internal, a->atts,
+	    a->natts, a->now, err);
 }
 
 int
 ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
-    const char *actor, bool internal, sd_time now, struct sd_err *err)
+    const char *actor, bool internal, struct sd_outatt *atts, size_t natts,
+    sd_time now, struct sd_err *err)
 {
-	struct reply_args a = { body, actor, internal, now };
+	struct reply_args a = { body, actor, internal, atts, natts, now };
+	size_t total = 0;
+
+	for (size_t i = 0; i < natts; i++)
+		total += atts[i].size;
+	if (internal && natts > 0)
+		return sd_err_set(err, SD_E_PERM, "an internal note carries no "
+		    "attachments");
+	if ((int64_t)total > in->conf->max_outgoing_attachments)
+		return sd_err_set(err, SD_E_PERM, "the attachments are %zu "
+		    "bytes, over max_outgoing_attachments (%lld)", total,
+		    (long long)in->conf->max_outgoing_attachments);
 
 	return ingest_on_ticket(in, id, reply_fn, &a, err);
 }
@@ -329,17 +349,55 @@ agent_refuse(const struct sd_ingest *in, struct sd_ticket *t,
 	return r ? -1 : 0;
 }
 
+/* The attachments of the agent's mail raw, each decoded into a file of
+ * its own (never into memory) for the reply to carry; -1 when one cannot
+ * be. */
+static int
+relay_attachments(const struct sd_mail *m, const char *raw, size_t len,
+    struct sd_outatt *atts, struct sd_err *err)
+{
+	bool found;
+
+	for (size_t i = 0; i < m->nattachments; i++)
+		atts[i].fd = -1;
+	for (size_t i = 0; i < m->nattachments; i++) {
+		FILE *f = tmpfile();
+
+		if (f == NULL)
+			return sd_err_set(err, SD_E_TEMP, "agent: a file for "
+			    "an attachment: %s", g_strerror(errno));
+		atts[i].fd = dup(fileno(f));
+		fclose(f);
+		if (atts[i].fd == -1 || mime_attachment_write(raw, len, i,
+		    atts[i].fd, &found, err) == -1)
+			return -1;
+		if (!found || lseek(atts[i].fd, 0, SEEK_SET) == -1)
+			return sd_err_set(err, SD_E_TEMP, "agent: attachment "
+			    "%zu cannot be read again", i + 1);
+		atts[i].name = m->attachments[i].name;
+		atts[i].type = m->attachments[i].type;
+		atts[i].size = m->attachments[i].size;
+	}
+	return 0;
+}
+
 int
 agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
-    const struct sd_mail *m, bool note, sd_time now, struct sd_err *err)
+    const struct sd_mail *m, const char *raw, size_t rawlen, bool note,
+    sd_time now, struct sd_err *err)
 {
 	struct commands	 cm;
+	struct sd_outatt *atts = NULL;
 	const char	*why = NULL, *actor = m->from.addr;
-	char		*text = NULL, *ccwhy = NULL;
+	char		*text = NULL, *ccwhy = NULL, *bigwhy = NULL;
+	size_t		 total = 0;
 	bool		 internal;
 	int		 r = 0;
 
 	parse_commands(m->body, &cm);
+	/* In a note the text stays internal unless #reply; on the
+	 * customer's thread it goes out unless #internal. */
+	internal = note ? !cm.reply : cm.internal;
 	/* A note's token stands for the authentication. */
 	if (!note)
 		why = auth_refusal(in->conf, m);
@@ -356,13 +414,24 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 			why = ccwhy;
 		free(op);
 	}
+	/* What goes to the customer carries the agent's attachments, up to
+	 * max_outgoing_attachments all together. */
+	for (size_t i = 0; !internal && i < m->nattachments; i++)
+		total += m->attachments[i].size;
+	if (why == NULL && (int64_t)total > in->conf->max_outgoing_attachments)
+		why = bigwhy = xasprintf("the attachments are %zu bytes, over "
+		    "max_outgoing_attachments (%lld); send them some other "
+		    "way", total,
+		    (long long)in->conf->max_outgoing_attachments);
 	if (why != NULL) {
 		r = agent_refuse(in, t, m, why, now, err);
 		goto out;
 	}
-	/* In a note the text stays internal unless #reply; on the
-	 * customer's thread it goes out unless #internal. */
-	internal = note ? !cm.reply : cm.internal;
+	if (!internal && m->nattachments > 0) {
+		atts = xcalloc(m->nattachments, sizeof(*atts));
+		if ((r = relay_attachments(m, raw, rawlen, atts, err)) == -1)
+			goto out;
+	}
 	if ((cm.priority && timers_ticket_set(in, t, "priority", cm.priority,
 	    actor, now, err) == -1) ||
 	    (cm.category && timers_ticket_set(in, t, "category", cm.category,
@@ -394,16 +463,21 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	if (note && internal)
 		r = store_event_add(in->store, t->id, now, actor, "note",
 		    NULL, err);
-	else if (*cm.rest != '\0')
+	else if (*cm.rest != '\0' || atts != NULL)
 		r = reply_locked(in, t, text ? text : cm.rest, actor,
-		    internal, now, err);
+		    internal, atts, atts ? m->nattachments : 0, now, err);
 	if (r == -1)
 		goto out;
 	if (cm.status && timers_ticket_set(in, t, "status", cm.status, actor,
 	    now, err) == -1)
 		r = -1;
  out:
+	for (size_t i = 0; atts != NULL && i < m->nattachments; i++)
+		if (atts[i].fd != -1)
+			close(atts[i].fd);
+	free(atts);
 	g_free(text);
+	free(bigwhy);
 	free(ccwhy);
 	strv_free(&cm.cc_ops);
 	free(cm.assignee);

@@ -462,7 +462,7 @@ vendor_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	if (store_message_insert(in->store, &rec, NULL, err) == -1)
 		return -1;
 	if (agent)
-		return agent_mail(in, t, m, note, now, err);
+		return agent_mail(in, t, m, f->raw, f->len, note, now, err);
 	if (why != NULL)
 		return agent_refuse(in, t, m, why, now, err);
 	return store_event_add(in->store, t->id, now, m->from.addr, "note",

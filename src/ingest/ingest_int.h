@@ -93,6 +93,8 @@ struct sd_queued {
 	 * bounces come back to the ticket. */
 	bool			 vendor;
 	const char		*reply_to;	/* or NULL */
+	struct sd_outatt	*atts;		/* multipart/mixed; or NULL */
+	size_t			 natts;
 	bool			 first_response;
 	const char		*actor;		/* for the event; NULL: system */
 };
@@ -195,7 +197,8 @@ int	timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
  * stored by the caller.
  */
 int	agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
-	    const struct sd_mail *m, bool note, sd_time now, struct sd_err *err);
+	    const struct sd_mail *m, const char *raw, size_t rawlen, bool note,
+	    sd_time now, struct sd_err *err);
 /* Tells the sender of m why nothing of it was applied or sent, as an
  * automatic notice within autoreply_limit (its From may be forged: one
  * could have us mail-bomb an agent); an event records it. */

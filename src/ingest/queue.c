@@ -110,11 +110,13 @@ addr_domain_of(const char *addr)
 	return at != NULL && at[1] != '\0' ? at + 1 : "supportd.invalid";
 }
 
-/* The outgoing message of q for ticket t, CRLF, with Message-ID msgid.
- * Caller owns. */
-static char *
+/* The outgoing message of q for ticket t, CRLF, with Message-ID msgid:
+ * *raw_r (caller owns) and its length; -1 when an attachment cannot be
+ * read. */
+static int
 build(const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
-    const struct sd_queued *q, const char *msgid, sd_time now)
+    const struct sd_queued *q, const char *msgid, sd_time now, char **raw_r,
+    size_t *len_r, struct sd_err *err)
 {
 	struct sd_outmail om;
 
@@ -137,7 +139,9 @@ build(const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
 	om.ticket_id = t->id;
 	om.extra_headers = q->extra_headers && q->extra_headers->n ?
 	    q->extra_headers : NULL;
-	return mime_build(&om);
+	om.atts = q->atts;
+	om.natts = q->natts;
+	return mime_build_att(&om, raw_r, len_r, err);
 }
 
 int
@@ -147,12 +151,17 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 {
 	struct sd_outrow	 o;
 	struct sd_msgrec	 rec;
+	struct sd_attachment	*atts = NULL;
 	GString			*rcpts;
 	char			*msgid, *raw;
+	size_t			 rawlen;
 	int			 ret = -1;
 
 	msgid = mime_message_id_new(addr_domain_of(mb->address));
-	raw = build(mb, t, q, msgid, now);
+	if (build(mb, t, q, msgid, now, &raw, &rawlen, err) == -1) {
+		free(msgid);
+		return -1;
+	}
 	rcpts = g_string_new(q->to_addr);
 	for (size_t i = 0; q->cc != NULL && i < q->cc->n; i++)
 		g_string_append_printf(rcpts, "\n%s", q->cc->v[i]);
@@ -165,7 +174,7 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	o.rcpts = rcpts->str;
 	o.message_id = msgid;
 	o.raw = raw;
-	o.rawlen = strlen(raw);
+	o.rawlen = rawlen;
 	o.created_at = now;
 	o.first_response = q->first_response;
 	if (store_outbox_queue(in->store, &o, err) == -1)
@@ -184,6 +193,19 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	rec.reason = q->kind;
 	rec.body = q->body;
 	rec.at = now;
+	/* What went out with it is recorded as what comes in is. */
+	if (q->natts > 0) {
+		atts = xcalloc(q->natts, sizeof(*atts));
+		for (size_t i = 0; i < q->natts; i++) {
+			atts[i].name = (char *)q->atts[i].name;
+			atts[i].type = (char *)(q->atts[i].type ?
+			    q->atts[i].type : "application/octet-stream");
+			atts[i].size = q->atts[i].size;
+			memcpy(atts[i].sha256, q->atts[i].sha256, 65);
+		}
+		rec.atts = atts;
+		rec.natts = q->natts;
+	}
 	if (q->vendor)
 		g_string_replace(rcpts, "\n", ", ", 0);
 	if (store_message_insert(in->store, &rec, NULL, err) == -1 ||
@@ -195,6 +217,7 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	ret = 0;
  out:
 	g_string_free(rcpts, TRUE);
+	free(atts);
 	free(raw);
 	free(msgid);
 	return ret;
@@ -354,7 +377,8 @@ ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 {
 	struct sd_rendered	 r;
 	struct sd_queued	 q;
-	char			*msgid, *raw;
+	char			*msgid, *raw = NULL;
+	size_t			 len;
 
 	memset(&q, 0, sizeof(q));
 	if (render(in, mb, t, name, NULL, false, &r, &q, err) == -1)
@@ -363,7 +387,7 @@ ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	q.to_addr = t->requester_email;
 	q.automatic = true;
 	msgid = mime_message_id_new(addr_domain_of(mb->address));
-	raw = build(mb, t, &q, msgid, sd_now());
+	(void)build(mb, t, &q, msgid, sd_now(), &raw, &len, err);
 	free(msgid);
 	tmpl_rendered_clear(&r);
 	return raw;

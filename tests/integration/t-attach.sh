@@ -59,4 +59,67 @@ supportctl raw 1 "$msg" >"$T/raw.eml"
 assert_file_contains "$T/raw.eml" '^Message-ID: <0007@customer\.example>$' "raw writes the mail as it came"
 assert_eq "$(grep -c 'JVBERi0xLjQKAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v' "$T/raw.eml")" 1 \
 	"attachments and all"
+
+# --- out: supportctl reply --attach --------------------------------------
+# parts N: "filename sha256" of each attachment of sunk mail N.
+parts() {
+	"$IT_PYTHON" - "$(sink_file "$1")" <<'PY'
+import email, email.policy, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get_content_type())
+for p in m.iter_attachments():
+    print(p.get_filename(), hashlib.sha256(p.get_content() if isinstance(p.get_content(), bytes) else p.get_payload(decode=True)).hexdigest())
+PY
+}
+printf 'diff --git a/x b/x\n+fixed\n' >"$T/patch.txt"
+head -c 300000 /dev/urandom >"$T/Größe Ärger.bin"
+printf 'Here is the fix.\n' | supportctl reply 1 --file - --attach "$T/patch.txt" \
+	--attach "$T/Größe Ärger.bin" --by bob@vendor.example >/dev/null
+supportctl tick >/dev/null 2>&1
+r=$(sink_find 'Here is the fix' | tail -n 1)
+assert_eq "$(parts "$r")" "multipart/mixed
+patch.txt $(sha256sum "$T/patch.txt" | cut -d' ' -f1)
+Größe Ärger.bin $(sha256sum "$T/Größe Ärger.bin" | cut -d' ' -f1)" \
+	"reply --attach: multipart/mixed, names (RFC 2231) and bytes as sent"
+assert_eq "$(sink_header "$r" To)" "Ann <ann@acme.example>" "to the customer"
+out=$(supportctl show 1 --json | json_py '[a["name"] + " " + str(a["size"]) for m in j["messages"] if m["direction"] == "out" and m["attachments"] for a in m["attachments"]]')
+assert_eq "$out" "['patch.txt $(stat -c %s "$T/patch.txt")', 'Größe Ärger.bin 300000']" "what went out is recorded with its mail"
+assert_exit 66 "a file that is not there (EX_NOINPUT)" sh -c "echo x | '$SUPPORTCTL_BIN' -c '$CONF' reply 1 --file - --attach '$T/nope'"
+assert_exit 65 "an internal note carries none" sh -c "echo x | '$SUPPORTCTL_BIN' -c '$CONF' reply 1 --file - --internal --attach '$T/patch.txt'"
+
+# --- out: an agent's mail with an attachment -----------------------------
+agent_mail() {	# agent_mail ID BODY NAME CONTENT-FILE
+	{
+		printf 'From: bob@vendor.example\nTo: support@vendor.example\nSubject: Re: [Ticket#1]\n'
+		printf 'Message-ID: <%s@test>\nMIME-Version: 1.0\n' "$1"
+		printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n%s\n' "$2"
+		printf -- '--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; %s\n' "$3"
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		base64 "$4"
+		printf -- '--b--\n'
+	} >"$T/$1.eml"
+	deliver "$T/$1.eml"
+	supportd --once >>"$T/run.log" 2>&1
+}
+agent_mail a1 'The log you asked for.
+
+On Mon, Ann wrote:
+> old' "filename*=UTF-8''x.log%0D%0ABcc%3A%20eve%40evil.example" "$T/patch.txt"
+r=$(sink_find 'The log you asked for' | tail -n 1)
+assert_match "$r" '^[0-9]+$' "an agent's mail with an attachment reaches the customer"
+assert_match "$(parts "$r")" "^multipart/mixed
+x\.log.*Bcc.* $(sha256sum "$T/patch.txt" | cut -d' ' -f1)$" "with the attachment, its bytes as they came"
+assert_eq "$(grep -c '^RCPT TO:' "$(sink_env "$r")")" 1 "a name that tries a header adds no recipient"
+assert_file_lacks "$(sink_file "$r")" '^Bcc:' "and starts no header"
+
+# --- max_outgoing_attachments ---------------------------------------------
+config 'max_outgoing_attachments = "1K";'
+out=$(printf 'x\n' | supportctl reply 1 --file - --attach "$T/Größe Ärger.bin" 2>&1)
+assert_eq "$?" 65 "reply --attach over max_outgoing_attachments is refused (EX_DATAERR)"
+assert_match "$out" 'over max_outgoing_attachments \(1024\)' "saying why"
+before=$(sink_find '^To:.*ann@acme\.example' | wc -l)
+agent_mail a2 'Too big for the limit.' 'filename="big.bin"' "$T/Größe Ärger.bin"
+assert_eq "$(sink_find '^To:.*ann@acme\.example' | wc -l)" "$before" "an agent's mail over it reaches nobody"
+k=$(sink_find '^Subject: \[Ticket#1\] Not applied' | tail -n 1)
+assert_match "$(sink_body "$k")" 'over max_outgoing_attachments \(1024\)' "and the agent is told why"
 it_done
