@@ -172,6 +172,17 @@ static const char *const migrations[] = {
 	"  size INTEGER NOT NULL,"
 	"  sha256 TEXT NOT NULL,"
 	"  PRIMARY KEY (message_id, n)) STRICT, WITHOUT ROWID;",
+	/* 12: search finds attachment names too (SPEC §13.6): the index's
+	 * text comes from a view that adds them to each mail, and every
+	 * mail is indexed again. */
+	"DROP TABLE messages_fts;"
+	"CREATE VIEW search_content AS SELECT m.id AS id, m.subject AS subject,"
+	" m.body AS body, (SELECT group_concat(a.name, ' ') FROM attachments a"
+	" WHERE a.message_id = m.id) AS names FROM messages m;"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, names,"
+	" content = 'search_content', content_rowid = 'id',"
+	" tokenize = 'unicode61 remove_diacritics 2');"
+	"UPDATE search_state SET indexed_to = 0;",
 };
 
 int

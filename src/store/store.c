@@ -205,17 +205,18 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " FROM attachments WHERE message_id = ?1 ORDER BY n",
 	[S_MSG_RAW] = "SELECT ticket_id, raw FROM messages WHERE id = ?1",
 	/* The next ?1 messages into the search index, then the mark. */
-	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body)"
-	    " SELECT id, subject, body FROM messages WHERE id >"
+	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body, names)"
+	    " SELECT id, subject, body, names FROM search_content WHERE id >"
 	    " (SELECT indexed_to FROM search_state) ORDER BY id LIMIT ?1",
 	[S_SEARCH_MARK] = "UPDATE search_state SET indexed_to ="
 	    " coalesce((SELECT max(id) FROM (SELECT id FROM messages"
 	    " WHERE id > indexed_to ORDER BY id LIMIT ?1)), indexed_to)",
-	/* The best-ranked message of each ticket (bm25, a subject word
-	 * counting five times a body word), best tickets first. */
+	/* The best-ranked message of each ticket (bm25, a word in a
+	 * subject counting five times, in an attachment's name three
+	 * times, one in a body), best tickets first. */
 	[S_SEARCH] = "WITH hits AS (SELECT m.ticket_id AS tid, m.id AS mid,"
 	    " snippet(messages_fts, -1, '[', ']', '...', 12) AS snip,"
-	    " bm25(messages_fts, 5.0, 1.0) AS score FROM messages_fts"
+	    " bm25(messages_fts, 5.0, 1.0, 3.0) AS score FROM messages_fts"
 	    " JOIN messages m ON m.id = messages_fts.rowid"
 	    " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL),"
 	    " best AS (SELECT *, row_number() OVER (PARTITION BY tid"

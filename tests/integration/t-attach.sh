@@ -29,6 +29,8 @@ assert_eq "$(atts '[0]["name"]') $(atts '[0]["content_type"]') $(atts '[0]["size
 assert_eq "$(atts '[1]["name"]') $(atts '[2]["name"]') $(atts '[2]["content_type"]') $(atts '[3]["name"]')" \
 	"evil.exe None image/png log.txt" "a path in a name is cut; an inline image has none"
 assert_match "$(atts '[0]["sha256"]')" '^[0-9a-f]{64}$' "with its SHA-256"
+assert_eq "$(supportctl search --json evil | json_py '[(t["id"], t["message"]) for t in j]')" "[(1, $msg)]" \
+	"search finds an attachment's name"
 assert_match "$(supportctl show 1)" "attachment 1: € rates\\.pdf \\(application/pdf, 1040 bytes" \
 	"show lists them for people"
 k=$(sink_find '^Subject: \[C3\] New \[Ticket#1\]')

@@ -374,6 +374,7 @@ test_outbox_check(void)
 	    " ALTER TABLE tickets DROP COLUMN due_by_agent;"
 	    " DROP TABLE search_state; DROP TABLE messages_fts;"
 	    " DROP TABLE secrets; DROP TABLE attachments;"
+	    " DROP VIEW search_content;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -506,7 +507,8 @@ test_search(void)
 	store_close(&st);
 	test_assert(shell_sql(path, "DROP TABLE search_state;"
 	    " DROP TABLE messages_fts; DROP TABLE secrets;"
-	    " DROP TABLE attachments; PRAGMA user_version = 8;") == 0);
+	    " DROP TABLE attachments; DROP VIEW search_content;"
+	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
 	add_mail(st, 2, "Re: export", "A second report.");
