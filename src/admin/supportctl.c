@@ -76,8 +76,8 @@ static const struct command commands[] = {
 	  "write attachment N of mail MSG (default: as its name, here)" },
 	{ "raw", cmd_raw, N_STORE, 0, "ID MSG",
 	  "write mail MSG of ticket ID as it came, to standard output" },
-	{ "set", cmd_set, N_INGEST, O_BY,
-	  "ID status|priority|category|assignee|due VALUE [--by EMAIL]",
+	{ "set", cmd_set, N_INGEST, O_BY | O_JSON,
+	  "ID status|priority|category|assignee|due VALUE [--by EMAIL] [--json]",
 	  "change a ticket; every change is an event (due: a time or none)" },
 	{ "reply", cmd_reply, N_INGEST, O_FILE | O_BY | O_INTERNAL | O_ATTACH,
 	  "ID --file F|- [--attach FILE]... [--by EMAIL] [--internal]",
@@ -85,7 +85,8 @@ static const struct command commands[] = {
 	{ "participants", cmd_participants, N_INGEST, O_BY | O_JSON,
 	  "ID [add|remove ADDR] [--by EMAIL] [--json]",
 	  "list a ticket's people; add or remove one (copied on replies)" },
-	{ "merge", cmd_merge, N_INGEST, O_BY, "FROM INTO [--by EMAIL]",
+	{ "merge", cmd_merge, N_INGEST, O_BY | O_JSON,
+	  "FROM INTO [--by EMAIL] [--json]",
 	  "move FROM's mail into INTO and close FROM as its duplicate" },
 	{ "tick", cmd_tick, N_INGEST, 0, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
@@ -816,6 +817,7 @@ static int
 cmd_set(struct ctx *cx, int argc, char **argv)
 {
 	struct listopts	 lo;
+	struct out	 o;
 	struct sd_err	 err;
 	char		*end;
 	int64_t		 id;
@@ -834,8 +836,15 @@ cmd_set(struct ctx *cx, int argc, char **argv)
 		fprintf(stderr, "supportctl: set: %s\n", err.msg);
 		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
 	}
-	printf("ticket %lld: %s set to %s\n", (long long)id, argv[optind + 1],
-	    argv[optind + 2]);
+	out_begin(&o, cx, lo.json);
+	out_obj(&o, NULL);
+	out_int(&o, "ticket", id);
+	out_str(&o, "field", argv[optind + 1]);
+	out_str(&o, "value", argv[optind + 2]);
+	out_close(&o);
+	out_text(&o, "ticket %lld: %s set to %s\n", (long long)id,
+	    argv[optind + 1], argv[optind + 2]);
+	out_end(&o, true);
 	return 0;
 }
 
@@ -978,6 +987,7 @@ static int
 cmd_merge(struct ctx *cx, int argc, char **argv)
 {
 	struct listopts	 lo;
+	struct out	 o;
 	struct sd_err	 err;
 	int64_t		 id[2];
 	char		*end;
@@ -997,8 +1007,14 @@ cmd_merge(struct ctx *cx, int argc, char **argv)
 		fprintf(stderr, "supportctl: merge: %s\n", err.msg);
 		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
 	}
-	printf("ticket %lld: merged into %lld\n", (long long)id[0],
+	out_begin(&o, cx, lo.json);
+	out_obj(&o, NULL);
+	out_int(&o, "ticket", id[0]);
+	out_int(&o, "merged_into", id[1]);
+	out_close(&o);
+	out_text(&o, "ticket %lld: merged into %lld\n", (long long)id[0],
 	    (long long)id[1]);
+	out_end(&o, true);
 	return 0;
 }
 

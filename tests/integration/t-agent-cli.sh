@@ -108,7 +108,8 @@ assert_eq "$(supportctl show 2 --json | json_get .resolution_due)" "2099-06-01T1
 	"the agent's date is the resolution due time"
 assert_eq "$(sql "SELECT actor || ' ' || detail FROM events WHERE ticket_id=2 AND kind='due'")" \
 	"bob@vendor.example due: $sla_due -> 2099-06-01T17:30:00+05:30" "an event with its actor"
-assert_cmd "set due none" supportctl set 2 due none
+assert_eq "$(supportctl set 2 due none --json | json_py '(j["ticket"], j["field"], j["value"])')" \
+	"(2, 'due', 'none')" "set due none (--json)"
 assert_eq "$(supportctl show 2 --json | json_get .resolution_due)" "$sla_due" "none: the SLA's date again"
 supportctl set 2 due 2099-06-01T12:00:00Z >/dev/null
 assert_eq "$(ids --due-before 2099-06-02T00:00:00Z --assignee none)" "[1, 2]" \
@@ -168,7 +169,8 @@ msgs1=$(sql "SELECT count(*) FROM messages WHERE ticket_id=1")
 msgs5=$(sql "SELECT count(*) FROM messages WHERE ticket_id=5")
 ev1=$(sql "SELECT count(*) FROM events WHERE ticket_id=1")
 ev5=$(sql "SELECT count(*) FROM events WHERE ticket_id=5")
-assert_cmd "merge 5 into 1" supportctl merge 5 1 --by bob@vendor.example
+assert_eq "$(supportctl merge 5 1 --by bob@vendor.example --json | json_py '(j["ticket"], j["merged_into"])')" \
+	"(5, 1)" "merge 5 into 1 (--json)"
 assert_eq "$(sql "SELECT status || ' ' || category || ' ' || linked_to FROM tickets WHERE id=5")" \
 	"closed Duplicate 1" "FROM is closed as a Duplicate linked to INTO"
 assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id=1")" "$((msgs1 + msgs5))" \
