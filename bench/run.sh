@@ -34,13 +34,15 @@
 #      latency on one mailbox with 1 and with 1,000 (Dovecot's defaults).
 #   8. the worst mails (bench/hostile.sh): peak RSS of --once taking in
 #      a 16 MB From name, a 16 MB Subject, a 12 MB folded Subject and a
-#      34 MB mail that is all header, each alone, at the default limits.
+#      34 MB mail that is all header, each alone, at the default limits;
+#   9. a 25 MB attachment out (bench/attach.sh): peak RSS of supportctl
+#      reply --attach and of the supportctl tick that sends it.
 # 2, 3, 4 and 6 run RUNS (5) times each, on a refilled mailbox and a
 # fresh database, and report the fastest run (and the highest RSS).
 # Prints a summary and writes bench/RESULTS.md (RESULTS=path to change).
 #
-# Environment: E2E=0, LAT_N=0, BIG=0, SCALE=0 or HOSTILE=0 skip 4, 5, 6, 7
-# or 8; LAT_GAP (2) s between the
+# Environment: E2E=0, LAT_N=0, BIG=0, SCALE=0, HOSTILE=0 or ATTACH=0 skip
+# 4, 5, 6, 7, 8 or 9; LAT_GAP (2) s between the
 # mails of 5's hibernation run; KEEP=1 keeps the temp dir;
 # WRAP="perf record -g -o FILE --" runs each supportd under a profiler;
 # BIG_SAVE=FILE keeps a copy of the prefilled database, BIG_FROM=FILE
@@ -467,6 +469,10 @@ for h in $HOSTILE_MAILS; do
 done
 [ "${HOSTILE:-1}" = 0 ] || sub_bench hostile
 
+# ------------------------------------------- 9: a 25 MB attachment out
+attach_reply_kb=- attach_send_kb=- attach_ok=-
+[ "${ATTACH:-1}" = 0 ] || sub_bench attach
+
 # ------------------------------------------------------------ report
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -528,7 +534,9 @@ table() {
 		"--once, a 16 MB From display name" "$hostile_from16m_kb KB" \
 		"--once, a 16 MB Subject" "$hostile_subject16m_kb KB" \
 		"--once, a 12 MB folded Subject" "$hostile_folded12m_kb KB" \
-		"--once, a 34 MB mail that is all header" "$hostile_allhead34m_kb KB"
+		"--once, a 34 MB mail that is all header" "$hostile_allhead34m_kb KB" \
+		"reply --attach, 25 MB: peak RSS (sent intact: $attach_ok)" "$attach_reply_kb KB" \
+		"  tick sending it: peak RSS" "$attach_send_kb KB"
 }
 
 echo

@@ -112,6 +112,10 @@ struct sd_outrow {
 	char	*message_id;
 	char	*raw;		/* CRLF message */
 	size_t	 rawlen;
+	/* A message over STORE_RAW_APART is kept in parts (raw is ""):
+	 * store_outbox_read reads them. */
+	bool	 raw_apart;
+	size_t	 raw_size;	/* the message's length */
 	int	 attempts;
 	sd_time	 next_attempt_at;
 	sd_time	 created_at;
@@ -120,6 +124,7 @@ struct sd_outrow {
 	bool	 first_response;	/* sending it sets first_response_at / pending */
 };
 void	store_outrow_clear(struct sd_outrow *o);
+#define STORE_RAW_APART	(1 << 20)
 
 /* Opens (creating and migrating) path.  Caller owns; store_close. */
 int	store_open(const char *path, struct sd_store **st_r, struct sd_err *err);
@@ -283,6 +288,10 @@ int	store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
  * one counts).  Within the caller's transaction. */
 int	store_outbox_sent(struct sd_store *st, const struct sd_outrow *o,
 	    sd_time at, struct sd_err *err);
+/* Up to n bytes of row id's message from offset off into buf; *got_r
+ * how many (0 at its end).  Outside a transaction is fine. */
+int	store_outbox_read(struct sd_store *st, int64_t id, size_t off,
+	    void *buf, size_t n, size_t *got_r, struct sd_err *err);
 int	store_outbox_mark_retry(struct sd_store *st, int64_t id, int attempts,
 	    sd_time next_at, const char *error, struct sd_err *err);
 int	store_outbox_mark_failed(struct sd_store *st, int64_t id,

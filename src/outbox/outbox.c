@@ -126,10 +126,22 @@ static size_t
 read_cb(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct smtp_slot	*sl = arg;
+	struct sd_err		 err;
 	size_t			 n = size * nmemb;
 
 	if (n > sl->left)
 		n = sl->left;
+	/* A large message comes from the store a buffer at a time. */
+	if (sl->o.raw_apart) {
+		if (store_outbox_read(sl->st, sl->o.id, sl->off, buf, n, &n,
+		    &err) == -1) {
+			g_strlcpy(sl->errbuf, err.msg, sizeof(sl->errbuf));
+			return CURL_READFUNC_ABORT;
+		}
+		sl->off += n;
+		sl->left -= n;
+		return n;
+	}
 	memcpy(buf, sl->p, n);
 	sl->p += n;
 	sl->left -= n;
@@ -206,12 +218,13 @@ smtp_start(struct sd_outbox *ob, struct smtp_slot *sl, struct sd_err *err)
 		return sd_err_set(err, SD_E_PERM, "outbox: id=%lld: no "
 		    "recipient", (long long)o->id);
 	sl->p = o->raw;
-	sl->left = o->rawlen;
+	sl->left = o->raw_apart ? o->raw_size : o->rawlen;
+	sl->off = 0;
 	/* Only what differs per row; slot_setup set the rest once. */
 	sl->errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, sl->from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, sl->rcpts);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->rawlen);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sl->left);
 	if (curl_multi_add_handle(ob->multi, c) != CURLM_OK)
 		return sd_err_set(err, SD_E_BUG, "outbox: id=%lld: "
 		    "curl_multi_add_handle failed", (long long)o->id);
@@ -467,6 +480,7 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 				continue;
 			}
 			sl->o = o;
+			sl->st = st;
 			if (smtp_start(ob, sl, &serr) == -1) {
 				if (settle_one(&fl, &sl->o, 0, &serr, err) == -1)
 					ret = -1;

@@ -63,6 +63,9 @@ struct smtp_slot {
 	CURLcode		 result;	/* when finished */
 	const char		*p;		/* the part of o.raw not yet read */
 	size_t			 left;
+	/* A message read in parts from the store (o.raw_apart): where. */
+	struct sd_store		*st;
+	size_t			 off;
 	struct curl_slist	*rcpts;
 	char			*from;
 	char			 errbuf[CURL_ERROR_SIZE];

@@ -9,6 +9,53 @@
 
 #include "store_int.h"
 
+#define PART_SIZE	(64 << 10)	/* bytes of a large mail per part */
+
+/* o->raw as parts of PART_SIZE, and its length on the row. */
+static int
+write_apart(struct sd_store *st, const struct sd_outrow *o, struct sd_err *err)
+{
+	sqlite3_stmt *s;
+
+	for (size_t off = 0, seq = 0; off < o->rawlen; off += PART_SIZE, seq++) {
+		s = stmt(st, S_OUT_PART_ADD);
+		sqlite3_bind_int64(s, 1, o->id);
+		sqlite3_bind_int64(s, 2, (int64_t)seq);
+		sqlite3_bind_blob(s, 3, o->raw + off,
+		    (int)MIN(PART_SIZE, o->rawlen - off), SQLITE_STATIC);
+		if (exec_stmt(st, s, "outbox part", err) == -1)
+			return -1;
+	}
+	s = stmt(st, S_OUT_PART_SIZE);
+	sqlite3_bind_int64(s, 1, o->id);
+	sqlite3_bind_int64(s, 2, (int64_t)o->rawlen);
+	return exec_stmt(st, s, "outbox part size", err);
+}
+
+int
+store_outbox_read(struct sd_store *st, int64_t id, size_t off, void *buf,
+    size_t n, size_t *got_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_OUT_PART_GET);
+	size_t		 in = off % PART_SIZE;
+	int		 r;
+
+	*got_r = 0;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (int64_t)(off / PART_SIZE));
+	sqlite3_bind_int64(s, 3, (int64_t)in);
+	sqlite3_bind_int64(s, 4, (int64_t)MIN(n, PART_SIZE - in));
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		*got_r = (size_t)sqlite3_column_bytes(s, 0);
+		if (*got_r > 0)
+			memcpy(buf, sqlite3_column_blob(s, 0), *got_r);
+	}
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "outbox read");
+	return 0;
+}
+
 int
 store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
     struct sd_err *err)
@@ -20,14 +67,22 @@ store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
 	bind_text(s, 3, o->mail_from ? o->mail_from : "");
 	bind_text(s, 4, o->rcpts);
 	bind_text(s, 5, o->message_id);
-	sqlite3_bind_blob64(s, 6, o->raw, o->rawlen, SQLITE_STATIC);
+	/* A large message goes in parts after the row: bound whole, SQLite
+	 * would build the row, message and all, as a second copy. */
+	if (o->rawlen > STORE_RAW_APART)
+		sqlite3_bind_zeroblob(s, 6, 0);
+	else
+		sqlite3_bind_blob64(s, 6, o->raw, o->rawlen, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, o->created_at);
 	sqlite3_bind_int(s, 8, o->first_response);
 	if (exec_stmt(st, s, "outbox queue", err) == -1)
 		return -1;
 	o->id = sqlite3_last_insert_rowid(st->db);
+	if (o->rawlen > STORE_RAW_APART)
+		return write_apart(st, o, err);
 	return 0;
 }
+
 
 static void
 read_outrow(sqlite3_stmt *s, struct sd_outrow *o)
@@ -48,6 +103,9 @@ read_outrow(sqlite3_stmt *s, struct sd_outrow *o)
 	if (o->rawlen > 0)
 		memcpy(o->raw, raw, o->rawlen);
 	o->raw[o->rawlen] = '\0';
+	o->raw_apart = sqlite3_column_type(s, 14) != SQLITE_NULL;
+	o->raw_size = o->raw_apart ? (size_t)sqlite3_column_int64(s, 14) :
+	    o->rawlen;
 	o->attempts = sqlite3_column_int(s, 8);
 	o->next_attempt_at = sqlite3_column_int64(s, 9);
 	o->created_at = sqlite3_column_int64(s, 10);

@@ -183,6 +183,17 @@ static const char *const migrations[] = {
 	" content = 'search_content', content_rowid = 'id',"
 	" tokenize = 'unicode61 remove_diacritics 2');"
 	"UPDATE search_state SET indexed_to = 0;",
+	/* 13: a large outgoing mail (attachments, SPEC §13.5) is kept in
+	 * parts of its own, raw_size its length: bound whole, or made as a
+	 * zeroblob in a middle column, SQLite would build the row with the
+	 * whole mail in memory once more (benchmark). */
+	"ALTER TABLE outbox ADD COLUMN raw_size INTEGER;"
+	"CREATE TABLE outbox_parts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  seq INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  UNIQUE (outbox_id, seq)) STRICT;",
 };
 
 int

@@ -40,7 +40,7 @@
 #define OUTBOX_COLS_RAW(RAW) \
 	"id, ticket_id, kind, status, mail_from, rcpts, message_id, " RAW "," \
 	" attempts, next_attempt_at, created_at, sent_at, last_error," \
-	" first_response"
+	" first_response, raw_size"
 #define OUTBOX_COLS	OUTBOX_COLS_RAW("raw")
 
 
@@ -199,6 +199,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MERGE_MARK] = "UPDATE tickets SET category = 'Duplicate',"
 	    " linked_to = ?2 WHERE id = ?1",
 	[S_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
+	[S_OUT_PART_ADD] = "INSERT INTO outbox_parts (outbox_id, seq, data)"
+	    " VALUES (?1, ?2, ?3)",
+	[S_OUT_PART_SIZE] = "UPDATE outbox SET raw_size = ?2 WHERE id = ?1",
+	[S_OUT_PART_GET] = "SELECT substr(data, ?3 + 1, ?4) FROM outbox_parts"
+	    " WHERE outbox_id = ?1 AND seq = ?2",
 	[S_ATT_INSERT] = "INSERT INTO attachments (message_id, n, name,"
 	    " content_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_ATTS_OF_MSG] = "SELECT n, name, content_type, size, sha256"

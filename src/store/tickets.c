@@ -602,3 +602,4 @@ store_secret(struct sd_store *st, const char *name, void *buf, size_t size,
 	done(s);
 	return 0;
 }
+

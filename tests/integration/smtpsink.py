@@ -184,6 +184,7 @@ async def main(args):
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="sink.test", enable_SMTPUTF8=True,
                      decode_data=False, timeout=60, tls_context=starttls,
+                     data_size_limit=64 << 20,
                      require_starttls=args.require_starttls),
         host=args.host, port=args.port, reuse_address=True,
         ssl=ctx if args.implicit_tls else None)

@@ -374,7 +374,8 @@ test_outbox_check(void)
 	    " ALTER TABLE tickets DROP COLUMN due_by_agent;"
 	    " DROP TABLE search_state; DROP TABLE messages_fts;"
 	    " DROP TABLE secrets; DROP TABLE attachments;"
-	    " DROP VIEW search_content;"
+	    " DROP VIEW search_content; DROP TABLE outbox_parts;"
+	    " ALTER TABLE outbox DROP COLUMN raw_size;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -508,6 +509,7 @@ test_search(void)
 	test_assert(shell_sql(path, "DROP TABLE search_state;"
 	    " DROP TABLE messages_fts; DROP TABLE secrets;"
 	    " DROP TABLE attachments; DROP VIEW search_content;"
+	    " DROP TABLE outbox_parts; ALTER TABLE outbox DROP COLUMN raw_size;"
 	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
@@ -554,6 +556,50 @@ test_autoreplies_to(void)
 	test_assert(store_autoreplies_to(st, "ann@acme.example", 1001, &n,
 	    &err) == 0 && n == 0);
 	store_close(&st);
+	test_end();
+}
+
+/* A large mail is kept in parts and read back in pieces of any size. */
+static void
+test_outbox_apart(void)
+{
+	struct sd_store		*st = open_fresh("apart.db");
+	struct sd_err		 err;
+	struct sd_outrow	 o, got;
+	size_t			 len = 3 * STORE_RAW_APART + 12345, n, off;
+	char			*raw = g_malloc(len), *back = g_malloc(len);
+	bool			 found;
+
+	test_begin("store: a large outgoing mail in parts (schema 13)");
+	for (size_t i = 0; i < len; i++)
+		raw[i] = (char)('a' + (i * 13 + i / 4096) % 26);
+	memset(&o, 0, sizeof(o));
+	o.kind = "reply";
+	o.mail_from = "support@vendor.example";
+	o.rcpts = "ann@acme.example";
+	o.message_id = "big@x";
+	o.raw = raw;
+	o.rawlen = len;
+	o.created_at = 1;
+	test_assert(store_begin(st, &err) == 0);
+	test_assert(store_outbox_queue(st, &o, &err) == 0);
+	test_assert(store_commit(st, &err) == 0);
+	test_assert(store_outbox_next(st, 10, 0, &got, &found, &err) == 0 &&
+	    found);
+	test_assert(got.raw_apart && got.raw_size == len && got.rawlen == 0);
+	/* Pieces of a size that crosses the parts' edges. */
+	for (off = 0; off < len; off += n) {
+		if (store_outbox_read(st, got.id, off, back + off,
+		    MIN((size_t)40000, len - off), &n, &err) == -1 || n == 0)
+			break;
+	}
+	test_assert(off == len && memcmp(raw, back, len) == 0);
+	test_assert(store_outbox_read(st, got.id, len, back, 10, &n, &err) ==
+	    0 && n == 0);
+	store_outrow_clear(&got);
+	store_close(&st);
+	g_free(raw);
+	g_free(back);
 	test_end();
 }
 
@@ -763,6 +809,7 @@ main(void)
 	static void (*const tests[])(void) = { test_cursor,
 	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_outbox_check, test_search, test_autoreplies_to,
+	    test_outbox_apart,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
 	    NULL };
 	int ret;
