@@ -75,6 +75,18 @@ is_rule(const char *l)
 	return strlen(l) >= 20 && strspn(l, "_") == strlen(l);
 }
 
+/* Whether l ends in a colon, ASCII or full-width: only such a line can
+ * end an "On ... wrote:" (a test before the regex, which every line of
+ * every notification would otherwise run; benchmark). */
+static bool
+ends_colon(const char *l)
+{
+	size_t n = strlen(l);
+
+	return (n > 0 && l[n - 1] == ':') ||
+	    (n >= 3 && memcmp(l + n - 3, "\xef\xbc\x9a", 3) == 0);
+}
+
 /* Whether l (or l and the next line, wrapped) is an "On ... wrote:"
  * line: 0, 1 or 2 lines. */
 static int
@@ -84,9 +96,10 @@ wrote_lines(gchar **lines, size_t i, size_t n)
 	gchar		*two;
 	int		 r = 0;
 
-	if (g_regex_match(re_wrote, l, 0, NULL))
+	if (ends_colon(l) && g_regex_match(re_wrote, l, 0, NULL))
 		r = 1;
-	else if (i + 1 < n && g_ascii_strncasecmp(l, "On ", 3) == 0) {
+	else if (i + 1 < n && g_ascii_strncasecmp(l, "On ", 3) == 0 &&
+	    ends_colon(lines[i + 1])) {
 		two = g_strconcat(l, " ", lines[i + 1], NULL);
 		if (g_regex_match(re_wrote, two, 0, NULL))
 			r = 2;
@@ -109,9 +122,13 @@ history_start(gchar **lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (is_rule(lines[i]))
 			return i;
-		if (g_regex_match(re_from, lines[i], 0, NULL))
+		/* Their first letters, before the regexes (as above). */
+		if (strchr("*FVD", lines[i][0]) != NULL && lines[i][0] != '\0' &&
+		    g_regex_match(re_from, lines[i], 0, NULL))
 			for (size_t k = i + 1; k < n && k <= i + 3; k++)
-				if (g_regex_match(re_sent, lines[k], 0, NULL))
+				if (strchr("*SGEI", lines[k][0]) != NULL &&
+				    lines[k][0] != '\0' &&
+				    g_regex_match(re_sent, lines[k], 0, NULL))
 					return i;
 	}
 	return n;
