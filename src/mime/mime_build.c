@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gmime/gmime.h>
@@ -581,13 +582,30 @@ mime_build_att(const struct sd_outmail *om, char **raw_r, size_t *len_r,
 	return 0;
 }
 
+/* "Date: Sat, 05 Dec 2026 18:10:05 +0000" (RFC 5322, in UTC), without
+ * GDateTime and GMime's formatter (a fortieth of building a reply). */
+static void
+put_date(GString *h, sd_time t)
+{
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	time_t		  tt = (time_t)t;
+	struct tm	  tm;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return;
+	g_string_append_printf(h, "Date: %.3s, %02d %.3s %04d %02d:%02d:%02d "
+	    "+0000\n", days + 3 * tm.tm_wday, tm.tm_mday,
+	    months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+}
+
 static GString *
 build_text(const struct sd_outmail *om, const char *boundary, size_t extra)
 {
 	GString		*h = g_string_sized_new(2048), *w;
-	GDateTime	*dt;
-	char		*s, *u, *body, *id, *d, **cc;
-	size_t		 ncc = 0;
+	char		*s, *u, *body, *id, **cc, *o;
+	size_t		 ncc = 0, nl = 0;
 	sd_time		 date;
 
 	mime_init();
@@ -612,14 +630,7 @@ build_text(const struct sd_outmail *om, const char *boundary, size_t extra)
 	free(s);
 
 	date = om->date > 0 ? om->date : sd_now();
-	if ((dt = g_date_time_new_from_unix_utc(date)) != NULL) {
-		d = g_mime_utils_header_format_date(dt);
-		g_string_append(h, "Date: ");
-		g_string_append(h, d);
-		g_string_append_c(h, '\n');
-		g_free(d);
-		g_date_time_unref(dt);
-	}
+	put_date(h, date);
 
 	if ((id = mt_msgid(om->message_id)) != NULL &&
 	    strlen(id) > BUILD_MAX_ID) {
@@ -668,16 +679,26 @@ build_text(const struct sd_outmail *om, const char *boundary, size_t extra)
 	if (boundary != NULL)
 		g_string_append_c(h, '\n');
 
-	/* Every line end on the wire is CRLF: each line copied at once. */
-	w = g_string_sized_new(h->len + h->len / 16 + 2 + extra);
-	for (const char *p = h->str, *end = h->str + h->len, *nl; p < end;
-	    p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			g_string_append_len(w, p, end - p);
+	/* Every line end on the wire is CRLF: the lines copied straight
+	 * into a buffer sized for them (an append per line was a tenth of
+	 * building; benchmark, callgrind). */
+	for (const char *p = h->str, *end = h->str + h->len;
+	    (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		nl++;
+	w = g_string_sized_new(h->len + nl + extra);
+	g_string_set_size(w, h->len + nl);
+	o = w->str;
+	for (const char *p = h->str, *end = h->str + h->len, *e; p < end;
+	    p = e + 1) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			memcpy(o, p, (size_t)(end - p));
+			o += end - p;
 			break;
 		}
-		g_string_append_len(w, p, nl - p);
-		g_string_append_len(w, "\r\n", 2);
+		memcpy(o, p, (size_t)(e - p));
+		o += e - p;
+		*o++ = '\r';
+		*o++ = '\n';
 	}
 	g_string_free(h, TRUE);
 	return w;
