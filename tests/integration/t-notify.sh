@@ -52,8 +52,10 @@ assert_match "$body" 'Organization: +Acme Retail' "the organization"
 assert_match "$body" 'Respond by: +[A-Z][a-z]{2} ' "the SLA due times"
 assert_eq "$(sql "SELECT detail FROM events WHERE ticket_id=1 AND kind='notified'")" \
 	"team@vendor.example, am-acme@vendor.example" "an event names the recipients"
-assert_eq "$(sql "SELECT disposition FROM messages WHERE ticket_id=1 AND reason='notify-new'")" notification \
-	"kept on the ticket as a notification"
+assert_eq "$(sql "SELECT kind || ' ' || ticket_id FROM outbox WHERE rcpts LIKE 'team@%' ORDER BY id LIMIT 1")" \
+	"notify-new 1" "its outbox row names the ticket"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id=1 AND direction='out' AND reason LIKE 'notify-%'")" 0 \
+	"not a mail of the ticket (show stays the conversation)"
 
 # A stranger's text is shown to the team (never echoed to the stranger).
 mail 'zed@nowhere.example' 'hello' 'Buy cheap watches at http://spam.example now.'
