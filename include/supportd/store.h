@@ -366,6 +366,11 @@ int	store_open_c1_of_org(struct sd_store *st, const char *org,
 int	store_secret(struct sd_store *st, const char *name, void *buf,
 	    size_t size, size_t *len_r, struct sd_err *err);
 
+/* HMAC-SHA256 of msg under the note key (RFC 2104), as hex into out
+ * (65 bytes); the key's pads are hashed once a connection. */
+int	store_note_hmac(struct sd_store *st, const char *msg, size_t len,
+	    char out[65], struct sd_err *err);
+
 /* Full-text search (SPEC §13.6) over the subjects and text of every
  * ticket's mails.  query is what an agent typed: its words must all
  * occur (any case, accents ignored), a word ending in '*' is a prefix;

@@ -19,7 +19,6 @@
 #include "supportd/log.h"
 #include "supportd/thread.h"
 
-#define NOTE_KEY	"note-key"
 
 bool
 ingest_is_vendor(const struct sd_conf *c, const char *addr)
@@ -49,22 +48,14 @@ static int
 note_token(const struct sd_ingest *in, int64_t id,
     char tok[THREAD_TOKEN_LEN + 1], struct sd_err *err)
 {
-	guchar	 key[64];
-	char	 msg[32];
-	gchar	*mac;
-	size_t	 n;
-	int	 len;
+	char	msg[32], mac[65];
+	int	len;
 
-	if (store_secret(in->store, NOTE_KEY, key, sizeof(key), &n, err) == -1)
-		return -1;
-	if (n < 16)
-		return sd_err_set(err, SD_E_BUG, "store: no %s", NOTE_KEY);
 	len = snprintf(msg, sizeof(msg), "note:%lld", (long long)id);
-	mac = g_compute_hmac_for_data(G_CHECKSUM_SHA256, key, n,
-	    (const guchar *)msg, (gsize)len);
+	if (store_note_hmac(in->store, msg, (size_t)len, mac, err) == -1)
+		return -1;
 	memcpy(tok, mac, THREAD_TOKEN_LEN);
 	tok[THREAD_TOKEN_LEN] = '\0';
-	g_free(mac);
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include <glib.h>
+
 #include "supportd/store.h"
 
 /* How long a writer waits for another's transaction (a group of mail
@@ -47,6 +49,11 @@ struct sd_store {
 	sqlite3_stmt	*st[S__COUNT];
 	char		*path;
 	struct ckpt	*ck;		/* or NULL: SQLite checkpoints */
+	/* The note key, read once (store_secret; the only secret yet). */
+	unsigned char	 note_key[64];
+	size_t		 note_key_len;
+	/* SHA-256 after the key's inner and outer pads (store_note_hmac). */
+	GChecksum	*note_in, *note_out;
 };
 
 /* schema.c: brings the schema up to store_schema_version(). */

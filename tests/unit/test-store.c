@@ -603,6 +603,34 @@ test_outbox_apart(void)
 	test_end();
 }
 
+/* The note token's HMAC is RFC 2104's, as GLib computes it. */
+static void
+test_note_hmac(void)
+{
+	struct sd_store	*st = open_fresh("hmac.db");
+	struct sd_err	 err;
+	unsigned char	 key[64];
+	size_t		 klen;
+	char		 mac[65];
+	gchar		*want;
+
+	test_begin("store: the note key's HMAC");
+	test_assert(store_secret(st, "note-key", key, sizeof(key), &klen,
+	    &err) == 0 && klen == 32);
+	for (int i = 0; i < 2; i++) {	/* the pads hashed, then reused */
+		const char *msg = i ? "note:123456" : "note:1";
+
+		test_assert(store_note_hmac(st, msg, strlen(msg), mac,
+		    &err) == 0);
+		want = g_compute_hmac_for_data(G_CHECKSUM_SHA256, key, klen,
+		    (const guchar *)msg, strlen(msg));
+		test_assert_streq(mac, want);
+		g_free(want);
+	}
+	store_close(&st);
+	test_end();
+}
+
 static void
 test_status(void)
 {
@@ -809,7 +837,7 @@ main(void)
 	static void (*const tests[])(void) = { test_cursor,
 	    test_units, test_plans, test_ticket_and_messages, test_outbox, test_migrations,
 	    test_outbox_check, test_search, test_autoreplies_to,
-	    test_outbox_apart,
+	    test_outbox_apart, test_note_hmac,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
 	    NULL };
 	int ret;
