@@ -174,6 +174,13 @@ int	store_message_known(struct sd_store *st, const struct sd_msgrec *m,
 	    bool *known_r, struct sd_err *err);
 int	store_message_insert(struct sd_store *st, const struct sd_msgrec *m,
 	    int64_t *id_r, struct sd_err *err);
+/* Mail to the vendor side about ticket (SPEC §13.2): its Message-ID
+ * recorded; the ticket a recorded one is about, or 0. */
+int	store_vendor_mail_add(struct sd_store *st, const char *message_id,
+	    int64_t ticket, struct sd_err *err);
+int	store_vendor_mail_ticket(struct sd_store *st, const char *message_id,
+	    int64_t *ticket_r, struct sd_err *err);
+
 /* The attachments of stored mail msg, in order.  Strings valid during
  * the callback. */
 typedef int (*store_att_cb)(void *arg, size_t n, const char *name,

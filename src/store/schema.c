@@ -194,6 +194,14 @@ static const char *const migrations[] = {
 	"  seq INTEGER NOT NULL,"
 	"  data BLOB NOT NULL,"
 	"  UNIQUE (outbox_id, seq)) STRICT;",
+	/* 14: the Message-IDs of the mail the vendor side got about a
+	 * ticket (notifications, pages, escalations, reminders): a reply
+	 * naming one in In-Reply-To or References is a note (SPEC §13.2),
+	 * even when the note address in its Reply-To was lost. */
+	"CREATE TABLE vendor_mail ("
+	"  message_id TEXT PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id)) STRICT,"
+	" WITHOUT ROWID;",
 };
 
 int

@@ -57,8 +57,16 @@ store_search_index(struct sd_store *st, int max, bool wait, int *n_r,
 {
 	sqlite3_stmt	*s;
 	bool		 busy = false;
+	int64_t		 pending = 0;
 
 	*n_r = 0;
+	/* Nothing new: no transaction (the idle daemon asks every second,
+	 * and a commit writes even when nothing changed). */
+	if (one_int(st, stmt(st, S_SEARCH_PENDING), "search pending", &pending,
+	    err) == -1)
+		return -1;
+	if (!pending)
+		return 0;
 	if (wait ? store_begin(st, err) == -1 :
 	    store_try_begin(st, &busy, err) == -1)
 		return -1;
@@ -105,9 +113,16 @@ store_search(struct sd_store *st, const char *query, int limit,
 	bind_text(s, 1, q);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		sqlite3_stmt *sn = stmt(st, S_SEARCH_SNIPPET);
+
 		h.ticket_id = sqlite3_column_int64(s, 0);
 		h.message_id = sqlite3_column_int64(s, 1);
-		h.snippet = (const char *)sqlite3_column_text(s, 2);
+		/* Made for the hits listed only: for every match it was most
+		 * of a search over a common word. */
+		bind_text(sn, 1, q);
+		sqlite3_bind_int64(sn, 2, h.message_id);
+		h.snippet = sqlite3_step(sn) == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(sn, 0) : NULL;
 		h.score = sqlite3_column_double(s, 3);
 		h.subject = (const char *)sqlite3_column_text(s, 4);
 		h.status = (enum sd_status)col_name(s, 5, sd_status_names,
@@ -115,7 +130,9 @@ store_search(struct sd_store *st, const char *query, int limit,
 		h.priority = col_prio(s, 6);
 		if (h.snippet == NULL)
 			h.snippet = "";
-		if ((ret = cb(arg, &h)) != 0)
+		ret = cb(arg, &h);
+		done(sn);
+		if (ret != 0)
 			break;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {

@@ -199,6 +199,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MERGE_MARK] = "UPDATE tickets SET category = 'Duplicate',"
 	    " linked_to = ?2 WHERE id = ?1",
 	[S_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
+	[S_VENDOR_ADD] = "INSERT OR IGNORE INTO vendor_mail (message_id,"
+	    " ticket_id) VALUES (?1, ?2)",
+	[S_VENDOR_GET] = "SELECT ticket_id FROM vendor_mail WHERE"
+	    " message_id = ?1",
 	[S_OUT_PART_ADD] = "INSERT INTO outbox_parts (outbox_id, seq, data)"
 	    " VALUES (?1, ?2, ?3)",
 	[S_OUT_PART_SIZE] = "UPDATE outbox SET raw_size = ?2 WHERE id = ?1",
@@ -213,6 +217,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_SEARCH_INDEX] = "INSERT INTO messages_fts (rowid, subject, body, names)"
 	    " SELECT id, subject, body, names FROM search_content WHERE id >"
 	    " (SELECT indexed_to FROM search_state) ORDER BY id LIMIT ?1",
+	/* The snippet of one hit, made only for the hits listed. */
+	[S_SEARCH_SNIPPET] = "SELECT snippet(messages_fts, -1, '[', ']',"
+	    " '...', 12) FROM messages_fts WHERE messages_fts MATCH ?1"
+	    " AND rowid = ?2",
+	[S_SEARCH_PENDING] = "SELECT coalesce((SELECT max(id) FROM messages),"
+	    " 0) > (SELECT indexed_to FROM search_state)",
 	[S_SEARCH_MARK] = "UPDATE search_state SET indexed_to ="
 	    " coalesce((SELECT max(id) FROM (SELECT id FROM messages"
 	    " WHERE id > indexed_to ORDER BY id LIMIT ?1)), indexed_to)",
@@ -220,7 +230,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * subject counting five times, in an attachment's name three
 	 * times, one in a body), best tickets first. */
 	[S_SEARCH] = "WITH hits AS (SELECT m.ticket_id AS tid, m.id AS mid,"
-	    " snippet(messages_fts, -1, '[', ']', '...', 12) AS snip,"
+	    " NULL AS snip,"
 	    " bm25(messages_fts, 5.0, 1.0, 3.0) AS score FROM messages_fts"
 	    " JOIN messages m ON m.id = messages_fts.rowid"
 	    " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL),"
@@ -489,7 +499,8 @@ static bool
 may_scan(int id)
 {
 	return id == S_TICKET_LIST || id == S_REPORT || id == S_QUARANTINE ||
-	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK;
+	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK ||
+	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET;
 }
 
 /* Statements allowed a temporary B-tree each run: the listings, the

@@ -652,3 +652,24 @@ store_note_hmac(struct sd_store *st, const char *msg, size_t len,
 	g_checksum_free(o);
 	return 0;
 }
+
+int
+store_vendor_mail_add(struct sd_store *st, const char *message_id,
+    int64_t ticket, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_VENDOR_ADD);
+
+	bind_text(s, 1, message_id);
+	sqlite3_bind_int64(s, 2, ticket);
+	return exec_stmt(st, s, "vendor mail add", err);
+}
+
+int
+store_vendor_mail_ticket(struct sd_store *st, const char *message_id,
+    int64_t *ticket_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_VENDOR_GET);
+
+	bind_text(s, 1, message_id);
+	return one_int(st, s, "vendor mail", ticket_r, err);
+}

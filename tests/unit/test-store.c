@@ -375,7 +375,7 @@ test_outbox_check(void)
 	    " DROP TABLE search_state; DROP TABLE messages_fts;"
 	    " DROP TABLE secrets; DROP TABLE attachments;"
 	    " DROP VIEW search_content; DROP TABLE outbox_parts;"
-	    " ALTER TABLE outbox DROP COLUMN raw_size;"
+	    " ALTER TABLE outbox DROP COLUMN raw_size; DROP TABLE vendor_mail;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -510,7 +510,7 @@ test_search(void)
 	    " DROP TABLE messages_fts; DROP TABLE secrets;"
 	    " DROP TABLE attachments; DROP VIEW search_content;"
 	    " DROP TABLE outbox_parts; ALTER TABLE outbox DROP COLUMN raw_size;"
-	    " PRAGMA user_version = 8;") == 0);
+	    " DROP TABLE vendor_mail; PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
 	add_mail(st, 2, "Re: export", "A second report.");
