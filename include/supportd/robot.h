@@ -12,6 +12,10 @@
  * NULL for a person's mail.  Borrowed static string. */
 const char *robot_reason(const struct sd_mail *m);
 
+/* Whether addr's local part is a robot's (mailer-daemon, noreply,
+ * list-bounces, ...): such an address never joins a ticket. */
+bool	robot_local_part(const char *addr);
+
 /* Whether automatic mail m is a delivery failure (a bounce or a delay
  * notice) rather than an auto-reply.  A multipart/report of another
  * report-type (a read receipt, a spam complaint) is not one. */

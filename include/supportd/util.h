@@ -62,6 +62,11 @@ int	sd_time_parse(const char *s, sd_time *t_r);
 /* ISO 8601 with offset in the zone tz (NULL or "" = UTC).  Caller owns. */
 char	*sd_time_format(sd_time t, const char *tz);
 
+/* Whether a is a plain address: ASCII local@domain, the local part of
+ * RFC 5322 atoms and dots, the domain of letters, digits, dots and
+ * hyphens.  What is not is never put in an envelope or a header. */
+bool	sd_addr_plain(const char *a);
+
 /* Lower-case ASCII copy.  Caller owns. */
 char	*sd_strdup_lower(const char *s);
 

@@ -39,8 +39,8 @@ static const char *const robot_subject_anywhere[] = {
 	"autoreply", "auto-reply", "automatic reply",
 };
 
-static bool
-local_is_robot(const char *addr)
+bool
+robot_local_part(const char *addr)
 {
 	const char	*at;
 	char		*local;
@@ -140,7 +140,7 @@ robot_reason(const struct sd_mail *m)
 		return "x-autoreply";
 	if (m->return_path != NULL && strstr(m->return_path, "<>") != NULL)
 		return "null-sender";
-	if (local_is_robot(m->from.addr))
+	if (robot_local_part(m->from.addr))
 		return "robot-sender";
 	if (msgid_is_ticket_system(m->message_id))
 		return "ticket-system";

@@ -140,6 +140,23 @@ sd_strdup_lower(const char *s)
 	return p;
 }
 
+bool
+sd_addr_plain(const char *a)
+{
+	const char	*at = a ? strrchr(a, '@') : NULL;
+	size_t		 n;
+
+	if (at == NULL || at == a || at[1] == '\0' || strlen(a) > 254)
+		return false;
+	for (const char *p = a; p < at; p++)
+		if (!g_ascii_isalnum(*p) &&
+		    strchr("!#$%&'*+/=?^_`{|}~.-", *p) == NULL)
+			return false;
+	n = strspn(at + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	return at[1 + n] == '\0' && at[1] != '.' && at[1] != '-';
+}
+
 /* --now: the offset between the fake clock and the real one. */
 static sd_time	clock_offset;
 

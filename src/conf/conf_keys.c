@@ -791,11 +791,20 @@ check_mailbox(struct ctx *cx, const config_setting_t *grp, void *base,
 	    strcasecmp(to, "INBOX") == 0)))
 		conf_error_at(cx, grp, path, "processed", "\"move:%.80s\" is "
 		    "the folder the mail is read from; name another one", to);
-	if (mb->reply_address != NULL &&
-	    !thread_note_pattern_ok(mb->reply_address))
-		conf_error_at(cx, grp, path, "reply_address", "needs "
-		    "\"{ticket}\" then \"{token}\", once each, apart, in an "
-		    "address (\"notes+{ticket}-{token}@vendor.example\")");
+	if (mb->reply_address != NULL) {
+		/* What it makes must be a plain address, or the notices
+		 * would go out without a Reply-To. */
+		char *sample = thread_note_pattern_ok(mb->reply_address) ?
+		    thread_note_format(mb->reply_address, mb->address, 1,
+		    "0123456789abcdef") : NULL;
+
+		if (sample == NULL || !sd_addr_plain(sample))
+			conf_error_at(cx, grp, path, "reply_address", "needs "
+			    "\"{ticket}\" then \"{token}\", once each, apart, "
+			    "in a plain address (\"notes+{ticket}-{token}@"
+			    "vendor.example\")");
+		free(sample);
+	}
 }
 
 static void

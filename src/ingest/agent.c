@@ -271,7 +271,8 @@ parse_commands(const char *body, struct commands *cm)
 			bad = (cm->category = one_of(categories,
 			    G_N_ELEMENTS(categories), v)) == NULL;
 		else if (g_ascii_strncasecmp(line, "#assign ", 8) == 0) {
-			bad = strchr(v, '@') == NULL || strchr(v, ' ') != NULL;
+			bad = !sd_addr_plain(v) &&
+			    g_ascii_strcasecmp(v, "none") != 0;
 			if (!bad) {
 				free(cm->assignee);
 				cm->assignee = sd_strdup_lower(v);
@@ -350,33 +351,48 @@ agent_refuse(const struct sd_ingest *in, struct sd_ticket *t,
 }
 
 /* The attachments of the agent's mail raw, each decoded into a file of
- * its own (never into memory) for the reply to carry; -1 when one cannot
- * be. */
+ * its own (never into memory) for the reply to carry; *n_r of them.  One
+ * the walk cannot find again (an empty forwarded mail) is left out, as
+ * is, from a note, a forwarded mail (a notification attached as the
+ * original would carry internal text).  -1 when a file fails. */
 static int
 relay_attachments(const struct sd_mail *m, const char *raw, size_t len,
-    struct sd_outatt *atts, struct sd_err *err)
+    bool note, struct sd_outatt *atts, size_t *n_r, struct sd_err *err)
 {
-	bool found;
+	bool	found;
+	size_t	n = 0;
 
-	for (size_t i = 0; i < m->nattachments; i++)
-		atts[i].fd = -1;
+	*n_r = 0;
 	for (size_t i = 0; i < m->nattachments; i++) {
-		FILE *f = tmpfile();
+		FILE	*f;
+		int	 fd;
 
-		if (f == NULL)
+		if (note && m->attachments[i].type != NULL &&
+		    strcmp(m->attachments[i].type, "message/rfc822") == 0)
+			continue;
+		if ((f = tmpfile()) == NULL)
 			return sd_err_set(err, SD_E_TEMP, "agent: a file for "
 			    "an attachment: %s", g_strerror(errno));
-		atts[i].fd = dup(fileno(f));
+		fd = dup(fileno(f));
 		fclose(f);
-		if (atts[i].fd == -1 || mime_attachment_write(raw, len, i,
-		    atts[i].fd, &found, err) == -1)
+		if (fd == -1)
+			return sd_err_set(err, SD_E_TEMP, "agent: a file for "
+			    "an attachment: %s", g_strerror(errno));
+		atts[n].fd = fd;
+		*n_r = ++n;
+		if (mime_attachment_write(raw, len, i, fd, &found, err) == -1 ||
+		    lseek(fd, 0, SEEK_SET) == -1)
 			return -1;
-		if (!found || lseek(atts[i].fd, 0, SEEK_SET) == -1)
-			return sd_err_set(err, SD_E_TEMP, "agent: attachment "
-			    "%zu cannot be read again", i + 1);
-		atts[i].name = m->attachments[i].name;
-		atts[i].type = m->attachments[i].type;
-		atts[i].size = m->attachments[i].size;
+		if (!found) {
+			log_warnx("agent: attachment %zu cannot be read again; "
+			    "left out", i + 1);
+			close(fd);
+			*n_r = --n;
+			continue;
+		}
+		atts[n - 1].name = m->attachments[i].name;
+		atts[n - 1].type = m->attachments[i].type;
+		atts[n - 1].size = m->attachments[i].size;
 	}
 	return 0;
 }
@@ -390,16 +406,22 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	struct sd_outatt *atts = NULL;
 	const char	*why = NULL, *actor = m->from.addr;
 	char		*text = NULL, *ccwhy = NULL, *bigwhy = NULL;
-	size_t		 total = 0;
-	bool		 internal;
+	char		*asswhy = NULL;
+	size_t		 total = 0, natts = 0;
+	bool		 internal, acts;
 	int		 r = 0;
 
 	parse_commands(m->body, &cm);
 	/* In a note the text stays internal unless #reply; on the
 	 * customer's thread it goes out unless #internal. */
 	internal = note ? !cm.reply : cm.internal;
-	/* A note's token stands for the authentication. */
-	if (!note)
+	/* The token says where a note belongs, not who wrote it: it goes
+	 * to lists, pagers and assignees, and a From is easily forged.  A
+	 * note that only adds text needs nothing more; one that acts
+	 * (commands, #reply) is an agent's mail as any other (§9). */
+	acts = cm.status || cm.priority || cm.category || cm.assignee ||
+	    cm.due || cm.cc_ops.n > 0 || cm.reply;
+	if (!note || acts)
 		why = auth_refusal(in->conf, m);
 	if (why == NULL)
 		why = cm.error;
@@ -418,6 +440,20 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	 * max_outgoing_attachments all together. */
 	for (size_t i = 0; !internal && i < m->nattachments; i++)
 		total += m->attachments[i].size;
+	if (why == NULL && cm.assignee != NULL &&
+	    g_ascii_strcasecmp(cm.assignee, "none") != 0) {
+		struct sd_err aerr;
+
+		sd_err_clear(&aerr);
+		if (timers_assignee_refused(in, t, cm.assignee, &aerr)) {
+			if (aerr.cls != SD_E_PERM) {
+				*err = aerr;
+				r = -1;
+				goto out;
+			}
+			why = asswhy = xstrdup(aerr.msg);
+		}
+	}
 	if (why == NULL && (int64_t)total > in->conf->max_outgoing_attachments)
 		why = bigwhy = xasprintf("the attachments are %zu bytes, over "
 		    "max_outgoing_attachments (%lld); send them some other "
@@ -429,7 +465,8 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	}
 	if (!internal && m->nattachments > 0) {
 		atts = xcalloc(m->nattachments, sizeof(*atts));
-		if ((r = relay_attachments(m, raw, rawlen, atts, err)) == -1)
+		if ((r = relay_attachments(m, raw, rawlen, note, atts, &natts,
+		    err)) == -1)
 			goto out;
 	}
 	if ((cm.priority && timers_ticket_set(in, t, "priority", cm.priority,
@@ -463,21 +500,23 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	if (note && internal)
 		r = store_event_add(in->store, t->id, now, actor, "note",
 		    NULL, err);
-	else if (*cm.rest != '\0' || atts != NULL)
+	/* Nothing of the agent's own (he only quoted): nothing is sent. */
+	else if ((text != NULL ? *text != '\0' : *cm.rest != '\0') ||
+	    natts > 0)
 		r = reply_locked(in, t, text ? text : cm.rest, actor,
-		    internal, atts, atts ? m->nattachments : 0, now, err);
+		    internal, atts, natts, now, err);
 	if (r == -1)
 		goto out;
 	if (cm.status && timers_ticket_set(in, t, "status", cm.status, actor,
 	    now, err) == -1)
 		r = -1;
  out:
-	for (size_t i = 0; atts != NULL && i < m->nattachments; i++)
-		if (atts[i].fd != -1)
-			close(atts[i].fd);
+	for (size_t i = 0; i < natts; i++)
+		close(atts[i].fd);
 	free(atts);
 	g_free(text);
 	free(bigwhy);
+	free(asswhy);
 	free(ccwhy);
 	strv_free(&cm.cc_ops);
 	free(cm.assignee);

@@ -387,8 +387,9 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
     struct sd_ticket *t, struct sd_err *err)
 {
 	struct sd_msgrec	 rec;
-	const char		*why = NULL;
+	const char		*why = NULL, *notice;
 	bool			 close, was = false;
+	int			 r;
 
 	close = first_line_is(m->body, "#close");
 	if (close && store_participant_is(in->store, t->id, m->from.addr, true,
@@ -410,11 +411,10 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	    (m->limit != NULL && store_event_add(in->store, t->id, now,
 	    "system", "parse-limit", m->limit, err) == -1))
 		return -1;
-	/* SPEC §13.1: the assignee (else the team) hears of it. */
-	if (desk_notify(in, f->mailbox, t, t->status == SD_ST_RESOLVED &&
-	    !(close && why == NULL) ? "notify-reopened" : "notify-reply", m,
-	    NULL, now, err) == -1)
-		return -1;
+	/* SPEC §13.1: the assignee (else the team) hears of it, after the
+	 * status moved, so the notice shows the status it has now. */
+	notice = t->status == SD_ST_RESOLVED && !(close && why == NULL) ?
+	    "notify-reopened" : "notify-reply";
 	/* SPEC §4: "#close" as the first line closes; customer mail on
 	 * waiting-on-customer or resolved reopens. */
 	if (close && why != NULL) {
@@ -423,13 +423,18 @@ thread_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 		if (store_event_add(in->store, t->id, now, m->from.addr,
 		    "close-refused", why, err) == -1)
 			return -1;
-	} else if (close)
-		return timers_set_status(in, t, SD_ST_CLOSED, m->from.addr, now,
+	}
+	if (close && why == NULL)
+		r = timers_set_status(in, t, SD_ST_CLOSED, m->from.addr, now,
 		    err);
-	if (t->status == SD_ST_WAITING_CUST || t->status == SD_ST_RESOLVED)
-		return timers_set_status(in, t, SD_ST_OPEN, m->from.addr, now,
+	else if (t->status == SD_ST_WAITING_CUST ||
+	    t->status == SD_ST_RESOLVED)
+		r = timers_set_status(in, t, SD_ST_OPEN, m->from.addr, now,
 		    err);
-	return store_ticket_touch(in->store, t->id, now, err);
+	else
+		r = store_ticket_touch(in->store, t->id, now, err);
+	return r == -1 ? -1 : desk_notify(in, f->mailbox, t, notice, m, NULL,
+	    now, err);
 }
 
 /*
@@ -502,7 +507,9 @@ robot_onto(const struct sd_ingest *in, const struct sd_fetched *f,
 	 * X-Supportd-Ticket, or any other text a sender can write. */
 	for (size_t i = 0; tid == 0 && i < m->embedded_ids.n; i++)
 		if (store_ticket_by_message_id(in->store, m->embedded_ids.v[i],
-		    true, &tid, err) == -1)
+		    true, &tid, err) == -1 || (tid == 0 &&
+		    store_vendor_mail_ticket(in->store, m->embedded_ids.v[i],
+		    &tid, err) == -1))
 			return -1;
 	/* A message's ticket_id references a ticket (a foreign key). */
 	known = tid != 0;

@@ -31,7 +31,8 @@ int	ingest_note_address(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, int64_t ticket, char **addr_r,
 	    struct sd_err *err);
 /* The ticket of the first note address with a right token among m's To
- * and Cc, else 0. */
+ * and Cc, or of the mail to the vendor side m answers (In-Reply-To,
+ * References), else 0. */
 int	ingest_note_ticket(const struct sd_ingest *in, const struct sd_mail *m,
 	    int64_t *ticket_r, struct sd_err *err);
 
@@ -182,6 +183,12 @@ typedef int (*ingest_ticket_fn)(const struct sd_ingest *in,
 int	ingest_on_ticket(const struct sd_ingest *in, int64_t id,
 	    ingest_ticket_fn fn, void *arg, struct sd_err *err);
 
+/* Whether value may not be t's assignee (err says why, SD_E_PERM): no
+ * plain address, our mailbox, or one of t's customers.  true with
+ * another class when the store failed. */
+bool	timers_assignee_refused(const struct sd_ingest *in,
+	    const struct sd_ticket *t, const char *value, struct sd_err *err);
+
 /* ingest_ticket_set inside the caller's transaction, on a loaded t. */
 int	timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 	    const char *field, const char *value, const char *actor,
@@ -192,8 +199,8 @@ int	timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
  * the rest relayed to the requester (or kept, with #internal), all only
  * when the mail is authenticated; otherwise nothing is applied and the
  * agent is told why.  A note (note: sent to the ticket's note address
- * with a right token, SPEC §13.2) needs no authentication and keeps
- * its text internal unless #reply.  In the caller's transaction; the mail itself is
+ * with a right token, SPEC §13.2) keeps its text internal unless
+ * #reply, and needs authentication only to act (commands, #reply).  In the caller's transaction; the mail itself is
  * stored by the caller.
  */
 int	agent_mail(const struct sd_ingest *in, struct sd_ticket *t,

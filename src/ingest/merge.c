@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "ingest_int.h"
 #include "supportd/classify.h"
 #include "supportd/log.h"
@@ -49,6 +51,16 @@ ingest_merge(const struct sd_ingest *in, int64_t from, int64_t into,
 		    "already", (long long)(ingest_is_merged(&f) ? from : into),
 		    (long long)(ingest_is_merged(&f) ? f.linked_to :
 		    t.linked_to));
+		goto fail;
+	}
+	/* FROM's people become INTO's, copied on its mail: never across
+	 * customers. */
+	if (g_strcmp0(f.organization, t.organization) != 0) {
+		sd_err_set(err, SD_E_PERM, "ticket %lld is %s's and %lld is "
+		    "%s's: tickets of different customers are not merged",
+		    (long long)from, f.organization ? f.organization :
+		    "a stranger", (long long)into, t.organization ?
+		    t.organization : "a stranger");
 		goto fail;
 	}
 	detail = xasprintf("merged %lld into %lld", (long long)from,

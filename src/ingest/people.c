@@ -5,7 +5,8 @@
  * - Only a ticket of a known organization gains people from To and Cc,
  *   and only addresses of that organization's domains: a stranger, or a
  *   forged From, cannot have us copy a ticket to an outsider or use us
- *   to mail a list of his choosing.  Our mailboxes (note addresses
+ *   to mail a list of his choosing.  With trusted_authserv_id set, only
+ *   a mail that authenticates (§9) adds anyone.  Our mailboxes (note addresses
  *   included) and the vendor side are never people of a ticket; robots
  *   never get here.  At most MAX_COPIED join by mail.
  * - A Cc of the first mail may #close as the requester may; one copied
@@ -22,6 +23,7 @@
 
 #include "ingest_int.h"
 #include "supportd/log.h"
+#include "supportd/robot.h"
 #include "supportd/thread.h"
 
 #define MAX_COPIED	10	/* people a ticket gains from mail */
@@ -43,10 +45,9 @@ note_shaped(const struct sd_conf *c, const char *addr)
 static bool
 never_people(const struct sd_conf *c, const char *addr)
 {
-	return addr == NULL || strchr(addr, '@') == NULL ||
-	    strpbrk(addr, " \t\r\n,;<>") != NULL ||
-	    ingest_is_our_address(c, addr) || ingest_is_vendor(c, addr) ||
-	    note_shaped(c, addr);
+	return !sd_addr_plain(addr) || ingest_is_our_address(c, addr) ||
+	    ingest_is_vendor(c, addr) || note_shaped(c, addr) ||
+	    robot_local_part(addr);
 }
 
 struct count {
@@ -80,7 +81,10 @@ people_from_mail(const struct sd_ingest *in, const struct sd_ticket *t,
 	bool			 counted = false;
 	char			*dom;
 
-	if (t->organization == NULL)
+	/* With an MX that authenticates, only an authenticated mail adds
+	 * people: a forged From of the customer's domain must not. */
+	if (t->organization == NULL || (in->conf->trusted_authserv_id != NULL &&
+	    ingest_unauthenticated(in->conf, m) != NULL))
 		return 0;
 	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
@@ -143,8 +147,7 @@ people_refusal(const struct sd_conf *c, const struct sd_ticket *t,
 {
 	if (strcmp(op, "add") != 0 && strcmp(op, "remove") != 0)
 		return xasprintf("add or remove, not \"%.20s\"", op);
-	if (addr == NULL || strchr(addr, '@') == NULL ||
-	    strpbrk(addr, " \t\r\n,;<>\"") != NULL)
+	if (!sd_addr_plain(addr))
 		return xasprintf("not an address: \"%.80s\"", addr ? addr :
 		    "");
 	if (ingest_is_our_address(c, addr) || note_shaped(c, addr))

@@ -163,8 +163,11 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		return -1;
 	}
 	rcpts = g_string_new(q->to_addr);
+	/* The envelope has what the headers have: an address the header
+	 * would leave out is no recipient either. */
 	for (size_t i = 0; q->cc != NULL && i < q->cc->n; i++)
-		g_string_append_printf(rcpts, "\n%s", q->cc->v[i]);
+		if (sd_addr_plain(q->cc->v[i]))
+			g_string_append_printf(rcpts, "\n%s", q->cc->v[i]);
 	memset(&o, 0, sizeof(o));
 	o.ticket_id = t->id;
 	o.kind = (char *)q->kind;
@@ -209,10 +212,11 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (q->vendor)
 		g_string_replace(rcpts, "\n", ", ", 0);
 	/* A notification is an event and its outbox row, not a mail of the
-	 * ticket: a reply to it is known by its note address, and as a
-	 * message it cost intake a third more (benchmark). */
-	if ((!q->vendor && store_message_insert(in->store, &rec, NULL,
-	    err) == -1) ||
+	 * ticket (as a message it cost intake a third more; benchmark): a
+	 * reply to it is known by its note address, or by its Message-ID
+	 * in vendor_mail. */
+	if ((q->vendor ? store_vendor_mail_add(in->store, msgid, t->id,
+	    err) : store_message_insert(in->store, &rec, NULL, err)) == -1 ||
 	    store_event_add(in->store, t->id, now, q->actor ? q->actor :
 	    "system", q->vendor ? "notified" : q->automatic ?
 	    "response-queued" : "reply-queued", q->vendor ? rcpts->str :
@@ -316,7 +320,8 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (to_vendor(name) && ingest_note_address(in, mb, t->id, &note,
 	    err) == -1)
 		return -1;
-	if (render(in, mb, t, name, cause, false, &r, &q, err) == -1) {
+	if (render(in, mb, t, name, cause, to_vendor(name), &r, &q,
+	    err) == -1) {
 		free(note);
 		return -1;
 	}
@@ -331,6 +336,7 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	q.in_reply_to = cause ? cause->message_id : NULL;
 	q.references = &refs;
 	q.automatic = true;
+	q.vendor = to_vendor(name);
 	q.first_response = first_response;
 	ret = ingest_queue_built(in, mb, t, &q, now, err);
 	strv_free(&refs);

@@ -5,7 +5,8 @@
  * guessing: every mail to the vendor side carries Reply-To: a note
  * address of its ticket, whose token (an HMAC of the ticket number
  * under a key kept in the database) no stranger can forge, and a reply
- * there is an internal note.  A mail from the vendor side anywhere else
+ * there is an internal note, as is one whose In-Reply-To or References
+ * names such a mail (vendor_mail).  A mail from the vendor side anywhere else
  * on a ticket is never customer mail: an agent's goes through the §9
  * rules, anyone else's is a note when authenticated and changes nothing
  * when not.
@@ -126,5 +127,14 @@ ingest_note_ticket(const struct sd_ingest *in, const struct sd_mail *m,
 			if (*ticket_r != 0)
 				return 0;
 		}
+	/* A reply to mail of ours to the vendor side whose Reply-To was
+	 * lost (a list, a client, a forward) names it all the same. */
+	if (m->in_reply_to != NULL && store_vendor_mail_ticket(in->store,
+	    m->in_reply_to, ticket_r, err) == -1)
+		return -1;
+	for (size_t i = m->references.n; *ticket_r == 0 && i > 0; i--)
+		if (store_vendor_mail_ticket(in->store, m->references.v[i - 1],
+		    ticket_r, err) == -1)
+			return -1;
 	return 0;
 }

@@ -170,12 +170,20 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	sd_time			 last = t->last_agent_at > t->created_at ?
 				    t->last_agent_at : t->created_at;
 	const char		*to = t->assignee;
+	bool			 customer = false;
 	int			 r = 0;
 
 	if (t->priority != SD_C1 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	if (now - last < c->c1_update_interval)	/* an agent wrote meanwhile */
 		return schedule_reminder(in, t, now, err);
+	/* The assignee may have written as a customer since. */
+	if (to != NULL && !ingest_is_vendor(c, to) &&
+	    store_participant_is(in->store, t->id, to, false, &customer,
+	    err) == -1)
+		return -1;
+	if (customer)
+		to = NULL;
 	if (to == NULL && list->n > 0) {
 		to = list->v[0];
 		for (size_t i = 1; i < list->n; i++)
@@ -366,6 +374,36 @@ ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
 	return ret;
 }
 
+/* An assignee is told internal things (notifications, reminders, their
+ * note address): never one of the ticket's customers or our mailbox.
+ * true with err set when value may not be one. */
+bool
+timers_assignee_refused(const struct sd_ingest *in, const struct sd_ticket *t,
+    const char *value, struct sd_err *err)
+{
+	bool customer = false;
+
+	if (!sd_addr_plain(value)) {
+		sd_err_set(err, SD_E_PERM, "assignee: not an address: \"%.80s\""
+		    " (or none)", value);
+		return true;
+	}
+	if (ingest_is_our_address(in->conf, value)) {
+		sd_err_set(err, SD_E_PERM, "assignee: %s is one of our "
+		    "mailboxes", value);
+		return true;
+	}
+	if (g_ascii_strcasecmp(value, t->requester_email) == 0)
+		customer = true;
+	else if (store_participant_is(in->store, t->id, value, false,
+	    &customer, err) == -1)
+		return true;
+	if (customer)
+		sd_err_set(err, SD_E_PERM, "assignee: %s is a customer on this "
+		    "ticket; an assignee is told internal things", value);
+	return customer;
+}
+
 int
 timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
     const char *field, const char *value, const char *actor, sd_time now,
@@ -392,15 +430,20 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		f = SD_F_PRIORITY;
 	} else if (strcmp(field, "category") == 0)
 		f = SD_F_CATEGORY;
-	else if (strcmp(field, "assignee") == 0)
+	else if (strcmp(field, "assignee") == 0) {
 		f = SD_F_ASSIGNEE;
-	else
+		if (g_ascii_strcasecmp(value, "none") == 0)
+			value = NULL;
+		else if (timers_assignee_refused(in, t, value, err))
+			return -1;
+	} else
 		return sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
 		    "priority, category, assignee or due)", field);
 	detail = xasprintf("%s: %s -> %s", field,
 	    f == SD_F_PRIORITY ? conf_prio_name(t->priority) :
 	    f == SD_F_CATEGORY ?
-	    t->category : t->assignee ? t->assignee : "(none)", value);
+	    t->category : t->assignee ? t->assignee : "(none)",
+	    value ? value : "(none)");
 	r = store_ticket_set_field(in->store, t->id, f, value, now, err) == -1 ||
 	    store_event_add(in->store, t->id, now, actor, field, detail,
 	    err) == -1;
@@ -409,9 +452,9 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		return -1;
 	if (f == SD_F_ASSIGNEE) {
 		free(t->assignee);
-		t->assignee = xstrdup(value);
-		return desk_notify(in, mailbox_of(in->conf, t), t,
-		    "notify-assigned", NULL, actor, now, err);
+		t->assignee = value ? xstrdup(value) : NULL;
+		return value == NULL ? 0 : desk_notify(in, mailbox_of(in->conf,
+		    t), t, "notify-assigned", NULL, actor, now, err);
 	}
 	if (f == SD_F_PRIORITY) {
 		sd_time resp, res;

@@ -133,9 +133,13 @@ read_cb(char *buf, size_t size, size_t nmemb, void *arg)
 		n = sl->left;
 	/* A large message comes from the store a buffer at a time. */
 	if (sl->o.raw_apart) {
-		if (store_outbox_read(sl->st, sl->o.id, sl->off, buf, n, &n,
-		    &err) == -1) {
-			g_strlcpy(sl->errbuf, err.msg, sizeof(sl->errbuf));
+		int rr = store_outbox_read(sl->st, sl->o.id, sl->off, buf, n,
+		    &n, &err);
+
+		if (rr == -1 || (n == 0 && sl->left > 0)) {
+			/* Never a mail cut short: a missing part aborts. */
+			g_strlcpy(sl->errbuf, rr == -1 ? err.msg : "outbox: a "
+			    "part of the mail is missing", sizeof(sl->errbuf));
 			return CURL_READFUNC_ABORT;
 		}
 		sl->off += n;

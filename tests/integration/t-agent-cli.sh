@@ -198,6 +198,9 @@ out=$(supportctl merge 5 1 2>&1)
 assert_eq "$?" 65 "a merged ticket is not merged again (EX_DATAERR)"
 assert_match "$out" "ticket 5 was merged into 1 already" "saying where it went"
 assert_exit 65 "nor merged into" supportctl merge 2 5
+out=$(supportctl merge 2 1 2>&1)
+assert_eq "$?" 65 "tickets of different customers are not merged (EX_DATAERR)"
+assert_match "$out" "2 is a stranger's and 1 is Acme Retail's" "saying whose they are"
 assert_exit 65 "nor into itself" supportctl merge 1 1
 assert_exit 65 "an unknown ticket" supportctl merge 1 99
 assert_exit 64 "two ticket numbers" supportctl merge 1

@@ -30,9 +30,9 @@ people() { supportctl participants "$1" --json | json_py '" ".join(p["email"] + 
 
 # --- a customer's colleagues in Cc are copied -----------------------------
 mail 'Ann <ann@acme.example>' 'printer jams' 'It jams.' \
-	'Cc: Dee <dee@acme.example>, eve@evil.example, support@vendor.example, bob@vendor.example, support+note-1-0123456789abcdef@vendor.example'
+	'Cc: Dee <dee@acme.example>, eve@evil.example, support@vendor.example, bob@vendor.example, support+note-1-0123456789abcdef@vendor.example, noreply@acme.example, "x y"@acme.example'
 assert_eq "$(people 1)" "ann@acme.example:requester dee@acme.example:cc" \
-	"a colleague in Cc joins; an outsider, our mailbox, a note address and an agent do not"
+	"a colleague in Cc joins; an outsider, our mailbox, a note address, an agent, a robot and an odd address do not"
 k=$(sink_find '^Subject: \[Ticket#1\]' | head -n 1)
 assert_eq "$(rcpts "$k")" "ann@acme.example dee@acme.example " "the first response goes to both"
 assert_eq "$(sink_header "$k" To)" "Ann <ann@acme.example>" "To the requester"

@@ -71,7 +71,7 @@ Bob B. (sent from my phone)
 
 On Sat, Vendor Support wrote:
 > New ticket [Ticket#1]: C3
-> Do not tell them yet'
+> Do not tell them yet' "$GOOD"
 assert_eq "$(to_ann)" "$((acks + 1))" "#reply: the note's text goes to the customer"
 r=$(sink_find '^To:.*ann@acme\.example' | tail -n 1)
 body=$(sink_body "$r")
@@ -86,19 +86,46 @@ assert_eq "$(sink_header "$r" Subject)" "[Ticket#1] Re: [BUG] export fails" "on 
 assert_eq "$(sink_header "$r" Auto-Submitted)" "" "a person's mail"
 assert_ne "$(supportctl show 1 --json | json_get .agent_response_at)" null "it counts as the agent writing"
 
-# --- commands in a note need no authentication: the token is it ----------
+# --- a note that acts needs the agent's authentication -------------------
+# The token says where a note belongs, not who wrote it: anyone told of
+# the ticket (a list, a pager) holds it, and From is easily forged.
+mail 'Bob <bob@vendor.example>' "$note" 'Re: [C3] New [Ticket#1]' '#cc add spy@evil.example
+#reply
+Forged by someone holding the notification.'
+assert_eq "$(disp 5) $(to_ann)" "note $((acks + 1))" "unauthenticated commands in a note: kept as a note, nothing sent"
+assert_eq "$(sql "SELECT count(*) FROM participants WHERE email='spy@evil.example'")" 0 "nothing applied"
+assert_match "$(sink_body "$(sink_find '^Subject: \[Ticket#1\] Not applied' | tail -n 1)")" 'no Authentication-Results' \
+	"the agent is told why"
 mail 'Bob <bob@vendor.example>' "$note" 'Re: [C3] New [Ticket#1]' '#status waiting-for-development
 #assign bob@vendor.example
-Waiting for the fix.'
-assert_eq "$(supportctl show 1 --json | json_get .status)" waiting-for-development "#status in a note"
+Waiting for the fix.' "$GOOD"
+assert_eq "$(supportctl show 1 --json | json_get .status)" waiting-for-development "#status in an authenticated note"
 assert_eq "$(supportctl show 1 --json | json_get .assignee)" bob@vendor.example "#assign in a note"
 assert_eq "$(to_ann)" "$((acks + 1))" "without #reply its text stays internal"
+
+# --- a reply whose Reply-To was lost is a note all the same -------------
+# (a list rewrote it, a client ignored it): its In-Reply-To names a mail
+# we sent the vendor side.  Authenticated, and still not sent.
+k=$(sink_find '^Subject: \[C3\] New \[Ticket#1\]' | head -n 1)
+mail 'Bob <bob@vendor.example>' support@vendor.example 'Re: [C3] New [Ticket#1] [BUG] export fails' \
+	'Between us: the fix slips to April.' "$GOOD
+In-Reply-To: $(sink_header "$k" Message-ID)"
+assert_eq "$(disp 7) $(to_ann)" "note $((acks + 1))" \
+	"a reply to a notification without its note address is a note, not a reply to the customer"
+
+# --- only a quote: nothing goes to the customer -----------------------------
+mail 'Bob <bob@vendor.example>' support@vendor.example 'Re: [Ticket#1] [BUG] export fails' '#status in-development
+
+On Sat, 5 Dec 2026 at 10:00, Ann <ann@acme.example> wrote:
+> The export fails.' "$GOOD"
+assert_eq "$(supportctl show 1 --json | json_get .status)" in-development "its commands apply"
+assert_eq "$(to_ann)" "$((acks + 1))" "an agent mail that only quotes sends the customer nothing (no empty mail)"
 
 # --- a wrong token is no token ---------------------------------------------
 forged=$(printf '%s' "$note" | sed 's/-[0-9a-f]\{16\}@/-0123456789abcdef@/')
 mail 'Bob <bob@vendor.example>' "$forged" 'Re: [Ticket#1] [BUG] export fails' '#reply
 Leaked text.'
-assert_eq "$(disp 6)" agent "a forged token: an agent's mail on the thread, as without one"
+assert_eq "$(disp 9)" agent "a forged token: an agent's mail on the thread, as without one"
 assert_eq "$(to_ann)" "$((acks + 1))" "unauthenticated: nothing reaches the customer"
 k=$(sink_find '^Subject: \[Ticket#1\] Not applied' | tail -n 1)
 assert_match "$k" '^[0-9]+$' "the agent is told"
@@ -107,15 +134,15 @@ mail 'Ann <ann@acme.example>' support@vendor.example 'another problem' 'Printer.
 note2=$(sink_header "$(sink_find '^Subject: \[C3\] New \[Ticket#2\]')" Reply-To)
 swapped=$(printf '%s' "$note2" | sed 's/note-2-/note-1-/')
 mail 'eve@evil.example' "$swapped" 'hello' 'Ticket 2 token on ticket 1.'
-assert_ne "$(sql "SELECT ticket_id FROM messages WHERE message_id='v8@test'")" 1 \
-	"another ticket's token does not open ticket 1"
+assert_eq "$(sql "SELECT disposition || ' ' || (ticket_id <> 1) FROM messages WHERE message_id='v11@test'")" \
+	"ticket 1" "another ticket's token does not open ticket 1: the stranger's mail is a ticket of its own"
 assert_file_contains "$T/run.log" 'a note address with a wrong token' "the log says so"
 
 # --- the vendor side on the customer's thread -----------------------------
 before=$(to_ann)
 mail 'am-acme@vendor.example' support@vendor.example 'Re: [Ticket#1] [BUG] export fails' \
 	'Dear Ann, between us: the fix slips to April.'
-assert_eq "$(disp 9)" refused "an unauthenticated account manager's mail on the thread changes nothing"
+assert_eq "$(disp 12)" refused "an unauthenticated account manager's mail on the thread changes nothing"
 assert_eq "$(to_ann)" "$before" "reaches no customer"
 assert_eq "$(sql "SELECT count(*) FROM participants WHERE email='am-acme@vendor.example'")" 0 \
 	"and does not make him a participant"
@@ -123,7 +150,7 @@ k=$(sink_find '^To:.*am-acme@vendor\.example' | tail -n 1)
 assert_eq "$(sink_header "$k" Subject)" "[Ticket#1] Not applied: your commands" "he is told"
 mail 'am-acme@vendor.example' support@vendor.example 'Re: [Ticket#1] [BUG] export fails' \
 	'Authenticated this time.' "$GOOD"
-assert_eq "$(disp 10)" note "authenticated, it is a note; never customer mail"
+assert_eq "$(disp 13)" note "authenticated, it is a note; never customer mail"
 assert_eq "$(to_ann)" "$before" "still nothing to the customer"
 assert_eq "$(sql "SELECT count(*) FROM tickets")" 3 "no ticket was made from vendor mail on a thread"
 
@@ -145,7 +172,7 @@ note3=$(sink_header "$k" Reply-To)
 assert_match "$note3" '^notes\+[0-9]+\.[0-9a-f]{16}@vendor\.example$' "reply_address sets the pattern"
 id3=$(printf '%s' "$note3" | sed 's/^notes+\([0-9]*\)\..*/\1/')
 mail 'bob@vendor.example' "$(printf '%s' "$note3" | tr a-z A-Z)" 'Re: third' 'Noted, in capitals.'
-assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='v13@test'")" \
+assert_eq "$(sql "SELECT ticket_id || ' ' || disposition FROM messages WHERE message_id='v16@test'")" \
 	"$id3 note" "a note to it (in any case) is a note of its ticket"
 
 # --- supportctl reply signs too; a name cannot carry a header ------------

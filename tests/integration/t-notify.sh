@@ -90,15 +90,20 @@ mail 'Dee <dee@acme.example>' 'Re: [Ticket#1] [BUG] export fails' 'Same here.' '
 k=$(notes Reply | tail -n 1)
 assert_eq "$(rcpts "$k")" "carol@vendor.example " "with an assignee, the reply goes to the assignee only"
 
-# --- assigned to a customer by mistake: never told -----------------------
-before=$(sink_count)
-supportctl set 1 assignee ann@acme.example >/dev/null
-supportctl tick >/dev/null 2>&1
-assert_eq "$(sink_count)" "$before" "an assignee who is the ticket's customer is never notified"
+# --- an assignee is never one of the ticket's customers -------------------
+out=$(supportctl set 1 assignee ann@acme.example 2>&1)
+assert_eq "$?" 65 "a customer of the ticket cannot be its assignee (EX_DATAERR)"
+assert_match "$out" "is a customer on this ticket" "saying why"
+assert_exit 65 "nor something that is no plain address" supportctl set 1 assignee 'x"y@z'
+# One who becomes a customer later (he writes on it) is not told.
+supportctl set 1 assignee gus@acme.example >/dev/null
+mail 'gus@acme.example' 'Re: [Ticket#1] [BUG] export fails' 'I am Ann'"'"'s boss, any news?'
 mail 'Ann <ann@acme.example>' 'Re: [Ticket#1] [BUG] export fails' 'Any news?'
 k=$(notes Reply | tail -n 1)
-assert_eq "$(rcpts "$k")" "team@vendor.example " "...and the team hears of her mail instead"
-assert_file_contains "$T/run.log" 'ann@acme\.example is a participant; no notification' "the log says why"
+assert_eq "$(rcpts "$k")" "team@vendor.example " "an assignee who wrote as a customer is not told; the team is"
+assert_file_contains "$T/run.log" 'gus@acme\.example is a participant; no notification' "the log says why"
+assert_cmd "assignee none unassigns" supportctl set 1 assignee none
+assert_eq "$(supportctl show 1 --json | json_get .assignee)" null "no assignee"
 supportctl set 1 assignee carol@vendor.example >/dev/null
 
 # --- notify-reopened ------------------------------------------------------
@@ -108,7 +113,7 @@ k=$(notes Reopened)
 assert_match "$k" '^[0-9]+$' "customer mail on a resolved ticket: notify-reopened"
 assert_eq "$(rcpts "$k")" "carol@vendor.example " "to the assignee"
 assert_match "$(sink_body "$k")" 'It broke again\.' "with the text"
-assert_eq "$(notes Reply | wc -l)" 3 "and no notify-reply besides"
+assert_eq "$(notes Reply | wc -l)" 4 "and no notify-reply besides"
 
 # --- robots are never a cause --------------------------------------------
 before=$(sink_count)
