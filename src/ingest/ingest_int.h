@@ -148,9 +148,8 @@ int	desk_notify(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
  * Tells the people who must know about a new ticket (SPEC §6): a C1
  * after hours pages on-call (mail and webhook) unless the sender is of no
  * known organization or the organization was paged too often this hour;
- * a C1 in business hours notifies the team and the organization's
- * level-1 contact; every other new ticket gets notify-new (desk_notify).
- * Queued in the caller's transaction.
+ * and every new ticket, a C1 in business hours too, gets notify-new
+ * (desk_notify).  Queued in the caller's transaction.
  */
 int	notify_new_ticket(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,

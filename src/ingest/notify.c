@@ -4,8 +4,9 @@
  * paged by mail and webhook; a sender of no known organization pages
  * nobody (unless oncall.page_unknown_senders), so spam cannot wake people
  * at 03:00; and an organization pages at most max_pages_per_hour times an
- * hour.  In business hours the team and the organization's level-1
- * contact are told.  Automatic mail is never here: robots page nobody.
+ * hour.  Every new ticket, a C1 in business hours too, tells the team
+ * and the organization's level-1 contact (desk.c, notify-new).
+ * Automatic mail is never here: robots page nobody.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,6 @@
 #include "ingest_int.h"
 #include "supportd/json.h"
 #include "supportd/thread.h"
-
-static const struct sd_conf_org *
-org_by_name(const struct sd_conf *c, const char *name)
-{
-	for (size_t i = 0; name != NULL && i < c->norgs; i++)
-		if (strcmp(c->orgs[i].name, name) == 0)
-			return &c->orgs[i];
-	return NULL;
-}
 
 /* Mails template name about t to every address of rcpts. */
 static int
@@ -122,44 +114,16 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	return ret;
 }
 
-static int
-tell_team(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
-    struct sd_err *err)
-{
-	const struct sd_conf_org	*org = org_by_name(in->conf,
-					    t->organization);
-	struct sd_strv			 to = { 0 };
-	char				*detail;
-	int				 ret = 0;
-
-	for (size_t i = 0; i < in->conf->team_emails.n; i++)
-		strv_push(&to, in->conf->team_emails.v[i]);
-	if (org != NULL && org->contacts[0] != NULL &&
-	    !strv_contains_ci(&to, org->contacts[0]))
-		strv_push(&to, org->contacts[0]);
-	if (to.n > 0) {
-		detail = xasprintf("rcpts=%zu", to.n);
-		ret = mail_all(in, mb, t, &to, cause, now, err) == -1 ||
-		    store_event_add(in->store, t->id, now, "system",
-		    "team-notified", detail, err) == -1 ? -1 : 0;
-		free(detail);
-	}
-	strv_free(&to);
-	return ret;
-}
 
 int
 notify_new_ticket(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
     struct sd_err *err)
 {
-	/* In business hours a C1's notice to the team is its notify-new;
-	 * after hours on-call is paged and the team told as of any. */
-	if (t->priority == SD_C1 && !t->after_hours)
-		return tell_team(in, mb, t, cause, now, err);
-	if (t->priority == SD_C1 && page_oncall(in, mb, t, cause, now,
-	    err) == -1)
+	/* After hours a C1 pages on-call; the team and the level-1 contact
+	 * get notify-new for every new ticket, a C1 in hours included. */
+	if (t->priority == SD_C1 && t->after_hours && page_oncall(in, mb, t,
+	    cause, now, err) == -1)
 		return -1;
 	return desk_notify(in, mb, t, "notify-new", cause, NULL, now, err);
 }

@@ -159,8 +159,8 @@ n=$((n + 1))
 printf 'From: dan@acme.example\nTo: support@vendor.example\nSubject: C1 - orders stuck\nMessage-ID: <v%s@test>\n\nDown.\n' "$n" >"$T/m$n.eml"
 deliver "$T/m$n.eml" 2026-11-16T11:00:00+05:30
 supportd --once --now 2026-11-16T11:01:00+05:30 >>"$T/run.log" 2>&1
-k=$(sink_find '^Subject: C1 \[Ticket#' | tail -n 1)
-assert_match "$(sink_body "$k")" 'arrived in business hours' "a C1 in business hours: the C1 notice"
+k=$(sink_find '^Subject: \[C1\] New \[Ticket#' | tail -n 1)
+assert_match "$(sink_body "$k")" 'C1, critical' "a C1 in business hours: notify-new"
 assert_match "$(sink_header "$k" Reply-To)" '^support\+note-[0-9]+-[0-9a-f]{16}@vendor\.example$' \
 	"the C1 notice to the team too"
 

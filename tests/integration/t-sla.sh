@@ -119,11 +119,11 @@ assert_eq "$(supportctl show "$id" --json | json_py '[e["detail"] for e in j["ev
 # --- A C1 in business hours tells the team and the level-1 contact -----
 mail c1d 'dan@acme.example' 'C1 - orders stuck' 2026-11-16T11:00:00+05:30
 run_at 2026-11-16T11:00:00+05:30
-n=$(sink_find '^Subject: C1 \[Ticket#5\]')
-assert_match "$n" '^[0-9]+$' "in hours: a C1 notice went out"
+n=$(sink_find '^Subject: \[C1\] New \[Ticket#5\]')
+assert_match "$n" '^[0-9]+$' "in hours: a C1's notify-new went out"
 assert_file_contains "$(sink_env "$n")" '^RCPT TO:<support-team@vendor\.example>$' "to the team"
 assert_file_contains "$(sink_env "$n")" '^RCPT TO:<am-acme@vendor\.example>$' "and to Acme's level-1 contact"
-assert_match "$(sink_body "$n")" "arrived in business hours" "worded for business hours"
+assert_match "$(sink_body "$n")" "C1, critical: a production system is down" "saying it is a C1"
 assert_eq "$(hooks)" 1 "in hours nobody is paged"
 
 # --- At most max_pages_per_hour pages (here for unknown senders) -------
