@@ -7,7 +7,10 @@
  * customer: an address that is one of the ticket's participants, or one
  * of our mailboxes, is never a recipient, whatever the config says.
  */
+#include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "ingest_int.h"
 #include "supportd/log.h"
@@ -89,5 +92,80 @@ desk_notify(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		r = ingest_queue_notice(in, mb, t, name, &rcpts, cause, now,
 		    err);
 	strv_free(&rcpts);
+	return r;
+}
+
+/* The ticket's last mail from a customer, as notify-assigned shows it. */
+struct last_in {
+	int64_t			 id;
+	char			*body, *from, *msgid;
+	GArray			*atts;		/* struct sd_attachment */
+};
+
+static int
+last_in_one(void *arg, const struct sd_msgrec *m)
+{
+	struct last_in *l = arg;
+
+	if (m->direction != SD_DIR_IN || strcmp(m->disposition, "ticket") != 0)
+		return 0;
+	l->id = m->id;
+	free(l->body);
+	free(l->from);
+	free(l->msgid);
+	l->body = xstrdup(m->body ? m->body : "");
+	l->from = m->from_addr ? xstrdup(m->from_addr) : NULL;
+	l->msgid = m->message_id ? xstrdup(m->message_id) : NULL;
+	return 0;
+}
+
+static int
+last_att(void *arg, size_t n, const char *name, const char *type,
+    int64_t size, const char *sha256)
+{
+	struct sd_attachment a;
+
+	(void)n;
+	memset(&a, 0, sizeof(a));
+	a.name = name ? xstrdup(name) : NULL;
+	a.type = xstrdup(type ? type : "application/octet-stream");
+	a.size = (size_t)size;
+	g_strlcpy(a.sha256, sha256 ? sha256 : "", sizeof(a.sha256));
+	g_array_append_val(((struct last_in *)arg)->atts, a);
+	return 0;
+}
+
+int
+desk_notify_assigned(const struct sd_ingest *in,
+    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+    const char *actor, sd_time now, struct sd_err *err)
+{
+	struct last_in	 l;
+	struct sd_mail	 cause;
+	int		 r = -1;
+
+	memset(&l, 0, sizeof(l));
+	l.atts = g_array_new(FALSE, TRUE, sizeof(struct sd_attachment));
+	if (store_ticket_messages(in->store, t->id, last_in_one, &l,
+	    err) == -1 || (l.id != 0 && store_message_attachments(in->store,
+	    l.id, last_att, &l, err) == -1))
+		goto out;
+	memset(&cause, 0, sizeof(cause));
+	cause.body = l.body;
+	cause.from.addr = l.from;
+	cause.message_id = l.msgid;
+	cause.attachments = (struct sd_attachment *)(void *)l.atts->data;
+	cause.nattachments = l.atts->len;
+	r = desk_notify(in, mb, t, "notify-assigned", l.id != 0 ? &cause :
+	    NULL, actor, now, err);
+ out:
+	for (guint i = 0; i < l.atts->len; i++) {
+		free(g_array_index(l.atts, struct sd_attachment, i).name);
+		free(g_array_index(l.atts, struct sd_attachment, i).type);
+	}
+	g_array_free(l.atts, TRUE);
+	free(l.body);
+	free(l.from);
+	free(l.msgid);
 	return r;
 }

@@ -144,6 +144,12 @@ int	desk_notify(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	    const struct sd_mail *cause, const char *actor, sd_time now,
 	    struct sd_err *err);
 
+/* notify-assigned to t's new assignee, showing the ticket's last mail
+ * from a customer (its text and attachments). */
+int	desk_notify_assigned(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const char *actor, sd_time now, struct sd_err *err);
+
 /*
  * Tells the people who must know about a new ticket (SPEC §6): a C1
  * after hours pages on-call (mail and webhook) unless the sender is of no

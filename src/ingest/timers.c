@@ -453,8 +453,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 	if (f == SD_F_ASSIGNEE) {
 		free(t->assignee);
 		t->assignee = value ? xstrdup(value) : NULL;
-		return value == NULL ? 0 : desk_notify(in, mailbox_of(in->conf,
-		    t), t, "notify-assigned", NULL, actor, now, err);
+		return value == NULL ? 0 : desk_notify_assigned(in,
+		    mailbox_of(in->conf, t), t, actor, now, err);
 	}
 	if (f == SD_F_PRIORITY) {
 		sd_time resp, res;

@@ -82,6 +82,8 @@ supportctl tick >/dev/null 2>&1
 k=$(sink_find '^Subject: \[C3\] Assigned to you: \[Ticket#1\]')
 assert_match "$k" '^[0-9]+$' "assigning sends notify-assigned"
 assert_eq "$(rcpts "$k")" "carol@vendor.example " "to the new assignee"
+assert_match "$(sink_body "$k")" $'last mail, from ann@acme\\.example:\n\nHere is the log you wanted\\.' \
+	"showing the customer's last mail, its new text"
 supportctl set 1 assignee bob@vendor.example --by bob@vendor.example >/dev/null
 supportctl tick >/dev/null 2>&1
 assert_eq "$(sink_find '^To: .*bob@vendor\.example' | wc -l)" 0 "nobody is told he took a ticket himself"
