@@ -204,6 +204,8 @@ const char	*conf_prio_name(enum sd_prio p);
 const struct sd_conf_tier	*conf_tier(const struct sd_conf *c, const char *name);
 const struct sd_conf_org	*conf_org_for_domain(const struct sd_conf *c, const char *domain);
 const struct sd_conf_mailbox	*conf_mailbox(const struct sd_conf *c, const char *name);
+/* The organization named name (a ticket's), or NULL. */
+const struct sd_conf_org	*conf_org_named(const struct sd_conf *c, const char *name);
 
 /* Reads a secret: the inline value, else the first line of the file
  * (CR/LF stripped; an empty line or a line over 4 KiB is an error).

@@ -280,6 +280,15 @@ conf_org_for_domain(const struct sd_conf *c, const char *domain)
 	return NULL;
 }
 
+const struct sd_conf_org *
+conf_org_named(const struct sd_conf *c, const char *name)
+{
+	for (size_t i = 0; c != NULL && name != NULL && i < c->norgs; i++)
+		if (strcmp(c->orgs[i].name, name) == 0)
+			return &c->orgs[i];
+	return NULL;
+}
+
 const struct sd_conf_mailbox *
 conf_mailbox(const struct sd_conf *c, const char *name)
 {

@@ -15,15 +15,6 @@
 #include "ingest_int.h"
 #include "supportd/log.h"
 
-static const struct sd_conf_org *
-org_of(const struct sd_conf *c, const struct sd_ticket *t)
-{
-	for (size_t i = 0; t->organization != NULL && i < c->norgs; i++)
-		if (strcmp(c->orgs[i].name, t->organization) == 0)
-			return &c->orgs[i];
-	return NULL;
-}
-
 /* Adds addr to rcpts unless it is no address, ours, there already, or
  * one of t's people (a customer). */
 static int
@@ -75,7 +66,7 @@ desk_notify(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (strcmp(name, "notify-new") == 0) {
 		if (!in->conf->priorities[t->priority].notify_new)
 			return 0;
-		org = org_of(in->conf, t);
+		org = conf_org_named(in->conf, t->organization);
 		r = add_team(in, t, &rcpts, err) == -1 || (org != NULL &&
 		    add_rcpt(in, t, &rcpts, org->contacts[0], err) == -1);
 	} else if (strcmp(name, "notify-assigned") == 0) {

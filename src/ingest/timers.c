@@ -128,16 +128,13 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
     sd_time now, struct sd_err *err)
 {
 	const struct sd_conf		*c = in->conf;
-	const struct sd_conf_org	*org = NULL;
+	const struct sd_conf_org	*org = conf_org_named(c, t->organization);
 	const char			*contact;
 	char				*detail;
 	int				 r;
 
 	if (is_done(t->status) || level <= t->escalation_level)
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
-	for (size_t i = 0; t->organization && i < c->norgs; i++)
-		if (strcmp(c->orgs[i].name, t->organization) == 0)
-			org = &c->orgs[i];
 	contact = org && org->contacts[level - 1] ? org->contacts[level - 1] :
 	    c->escalation[level - 1];
 	t->escalation_level = level;
