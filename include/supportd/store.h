@@ -373,8 +373,8 @@ int	store_open_c1_of_org(struct sd_store *st, const char *org,
 int	store_secret(struct sd_store *st, const char *name, void *buf,
 	    size_t size, size_t *len_r, struct sd_err *err);
 
-/* HMAC-SHA256 of msg under the note key (RFC 2104), as hex into out
- * (65 bytes); the key's pads are hashed once a connection. */
+/* HMAC-SHA256 of msg under the note key, as hex into out (65 bytes);
+ * keyed once a connection, copied per call. */
 int	store_note_hmac(struct sd_store *st, const char *msg, size_t len,
 	    char out[65], struct sd_err *err);
 

@@ -420,11 +420,8 @@ store_close(struct sd_store **stp)
 	if (st == NULL)
 		return;
 	store_ckpt_stop(st);
-	explicit_bzero(st->note_key, sizeof(st->note_key));
-	if (st->note_in != NULL)
-		g_checksum_free(st->note_in);
-	if (st->note_out != NULL)
-		g_checksum_free(st->note_out);
+	if (st->note_hmac != NULL)
+		g_hmac_unref(st->note_hmac);
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)

@@ -51,11 +51,8 @@ struct sd_store {
 	sqlite3_stmt	*st[S__COUNT];
 	char		*path;
 	struct ckpt	*ck;		/* or NULL: SQLite checkpoints */
-	/* The note key, read once (store_secret; the only secret yet). */
-	unsigned char	 note_key[64];
-	size_t		 note_key_len;
-	/* SHA-256 after the key's inner and outer pads (store_note_hmac). */
-	GChecksum	*note_in, *note_out;
+	/* The note key's HMAC, keyed once (store_note_hmac copies it). */
+	GHmac		*note_hmac;
 };
 
 /* schema.c: brings the schema up to store_schema_version(). */

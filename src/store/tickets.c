@@ -584,15 +584,8 @@ store_secret(struct sd_store *st, const char *name, void *buf, size_t size,
     size_t *len_r, struct sd_err *err)
 {
 	sqlite3_stmt	*s = stmt(st, S_SECRET_GET);
-	bool		 note = strcmp(name, "note-key") == 0;
 	int		 r;
 
-	/* Read for every notification: once a connection is enough. */
-	if (note && st->note_key_len > 0) {
-		*len_r = MIN(size, st->note_key_len);
-		memcpy(buf, st->note_key, *len_r);
-		return 0;
-	}
 	*len_r = 0;
 	bind_text(s, 1, name);
 	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -607,10 +600,6 @@ store_secret(struct sd_store *st, const char *name, void *buf, size_t size,
 		return db_err(st, err, "secret");
 	}
 	done(s);
-	if (note && *len_r > 0 && *len_r <= sizeof(st->note_key)) {
-		memcpy(st->note_key, buf, *len_r);
-		st->note_key_len = *len_r;
-	}
 	return 0;
 }
 
@@ -618,38 +607,23 @@ int
 store_note_hmac(struct sd_store *st, const char *msg, size_t len,
     char out[65], struct sd_err *err)
 {
-	GChecksum	*in, *o;
-	guint8		 pad[64], inner[32];
-	gsize		 n = sizeof(inner);
+	GHmac	*h;
+	guchar	 key[64];
+	size_t	 klen;
 
-	if (st->note_in == NULL) {
-		size_t klen;
-
-		if (store_secret(st, "note-key", pad, sizeof(pad), &klen,
+	if (st->note_hmac == NULL) {
+		if (store_secret(st, "note-key", key, sizeof(key), &klen,
 		    err) == -1)
 			return -1;
 		if (klen < 16)
 			return sd_err_set(err, SD_E_BUG, "store: no note-key");
-		memcpy(pad, st->note_key, klen);
-		memset(pad + klen, 0, sizeof(pad) - klen);
-		for (size_t i = 0; i < sizeof(pad); i++)
-			pad[i] ^= 0x36;
-		st->note_in = g_checksum_new(G_CHECKSUM_SHA256);
-		g_checksum_update(st->note_in, pad, sizeof(pad));
-		for (size_t i = 0; i < sizeof(pad); i++)
-			pad[i] ^= 0x36 ^ 0x5c;
-		st->note_out = g_checksum_new(G_CHECKSUM_SHA256);
-		g_checksum_update(st->note_out, pad, sizeof(pad));
-		explicit_bzero(pad, sizeof(pad));
+		st->note_hmac = g_hmac_new(G_CHECKSUM_SHA256, key, klen);
+		explicit_bzero(key, sizeof(key));
 	}
-	in = g_checksum_copy(st->note_in);
-	g_checksum_update(in, (const guchar *)msg, (gssize)len);
-	g_checksum_get_digest(in, inner, &n);
-	g_checksum_free(in);
-	o = g_checksum_copy(st->note_out);
-	g_checksum_update(o, inner, (gssize)n);
-	g_strlcpy(out, g_checksum_get_string(o), 65);
-	g_checksum_free(o);
+	h = g_hmac_copy(st->note_hmac);
+	g_hmac_update(h, (const guchar *)msg, (gssize)len);
+	g_strlcpy(out, g_hmac_get_string(h), 65);
+	g_hmac_unref(h);
 	return 0;
 }
 
