@@ -217,7 +217,8 @@ struct commands {
 	char		*due;		/* owned: a time or "none" */
 	bool		 internal;
 	bool		 reply;		/* #reply: a note's text to the customer */
-	struct sd_strv	 cc_ops;	/* "add ADDR" or "remove ADDR" */
+	struct sd_strv	 cc_ops;	/* "add" or "remove", and ... */
+	struct sd_strv	 cc_addrs;	/* ... the address of each */
 	const char	*rest;		/* borrowed: the text after them */
 	char		*error;		/* owned: why nothing applies */
 };
@@ -291,11 +292,15 @@ parse_commands(const char *body, struct commands *cm)
 		else if (g_ascii_strcasecmp(line, "#reply") == 0)
 			cm->reply = true;
 		else if (g_ascii_strncasecmp(line, "#cc ", 4) == 0) {
-			bad = (g_ascii_strncasecmp(v, "add ", 4) != 0 &&
-			    g_ascii_strncasecmp(v, "remove ", 7) != 0) ||
+			bool add = g_ascii_strncasecmp(v, "add ", 4) == 0;
+
+			bad = (!add && g_ascii_strncasecmp(v, "remove ", 7) != 0) ||
 			    cm->cc_ops.n >= 20;
-			if (!bad)
-				strv_push(&cm->cc_ops, v);
+			if (!bad) {
+				strv_push(&cm->cc_ops, add ? "add" : "remove");
+				strv_push(&cm->cc_addrs, g_strchug((char *)v +
+				    (add ? 4 : 7)));
+			}
 		}
 		else if (g_ascii_strcasecmp(line, "#close") == 0)
 			cm->status = sd_status_names[SD_ST_CLOSED];
@@ -426,16 +431,9 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	if (why == NULL)
 		why = cm.error;
 	/* All or nothing: every #cc is checked before any is applied. */
-	for (size_t i = 0; why == NULL && i < cm.cc_ops.n; i++) {
-		char *op = xstrdup(cm.cc_ops.v[i]), *addr = strchr(op, ' ');
-
-		*addr++ = '\0';
-		while (*addr == ' ')
-			addr++;
-		if ((ccwhy = people_refusal(in->conf, t, op, addr)) != NULL)
-			why = ccwhy;
-		free(op);
-	}
+	for (size_t i = 0; why == NULL && i < cm.cc_ops.n; i++)
+		why = ccwhy = people_refusal(in->conf, t, cm.cc_ops.v[i],
+		    cm.cc_addrs.v[i]);
 	/* What goes to the customer carries the agent's attachments, up to
 	 * max_outgoing_attachments all together. */
 	for (size_t i = 0; !internal && i < m->nattachments; i++)
@@ -480,17 +478,10 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 		r = -1;
 		goto out;
 	}
-	for (size_t i = 0; i < cm.cc_ops.n; i++) {
-		char *op = xstrdup(cm.cc_ops.v[i]), *addr = strchr(op, ' ');
-
-		*addr++ = '\0';
-		while (*addr == ' ')
-			addr++;
-		r = people_change(in, t, op, addr, actor, now, err);
-		free(op);
-		if (r == -1)
+	for (size_t i = 0; i < cm.cc_ops.n; i++)
+		if ((r = people_change(in, t, cm.cc_ops.v[i], cm.cc_addrs.v[i],
+		    actor, now, err)) == -1)
 			goto out;
-	}
 	/* The text goes out before a status change, so "#close" with a
 	 * last word still sends the word.  The customer gets the agent's
 	 * new text, without what it quotes (SPEC §13.4); a note is kept
@@ -519,6 +510,7 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	free(asswhy);
 	free(ccwhy);
 	strv_free(&cm.cc_ops);
+	strv_free(&cm.cc_addrs);
 	free(cm.assignee);
 	free(cm.due);
 	free(cm.error);
