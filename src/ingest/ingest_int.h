@@ -111,7 +111,10 @@ int	ingest_queue_built(const struct sd_ingest *in,
  * caller's transaction) and records it as an outgoing message of the
  * ticket, so a reply that carries only its Message-ID threads back.  It
  * goes to to_addr, plus cc (may be NULL), with the null envelope sender
- * and Auto-Submitted.  cause (may be NULL) is the mail it answers.
+ * and Auto-Submitted; a template to the vendor side (notify-*, pages,
+ * escalations, reminders) goes as vendor mail (struct sd_queued) with
+ * the ticket's note address as Reply-To.  cause (may be NULL) is the
+ * mail it answers.
  * first_response: its delivery sets first_response_at (SPEC §5).
  */
 int	ingest_queue_mail(const struct sd_ingest *in,
@@ -121,10 +124,9 @@ int	ingest_queue_mail(const struct sd_ingest *in,
 	    bool first_response, struct sd_err *err);
 
 /*
- * Queues notification name (a notify-* template, SPEC §13.1) about t to
- * the vendor side: the first of rcpts in To, the others in Cc; the
- * customer's new text of cause (may be NULL) is shown whoever sent it.
- * An event names the recipients.
+ * Queues name (a template to the vendor side: notify-*, oncall-page,
+ * ...) about t to rcpts, the first in To, the others in Cc
+ * (ingest_queue_mail); nothing when rcpts is empty.
  */
 int	ingest_queue_notice(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,

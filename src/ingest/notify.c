@@ -17,25 +17,6 @@
 #include "supportd/json.h"
 #include "supportd/thread.h"
 
-/* Mails template name about t to every address of rcpts. */
-static int
-mail_all(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const struct sd_strv *rcpts,
-    const struct sd_mail *cause, sd_time now, struct sd_err *err)
-{
-	struct sd_strv	cc = { 0 };
-	int		ret;
-
-	if (rcpts->n == 0)
-		return 0;
-	for (size_t i = 1; i < rcpts->n; i++)
-		strv_push(&cc, rcpts->v[i]);
-	ret = ingest_queue_mail(in, mb, t, "oncall-page", NULL, rcpts->v[0],
-	    &cc, cause, now, false, err);
-	strv_free(&cc);
-	return ret;
-}
-
 int
 notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
     const char *event, sd_time now, struct sd_err *err)
@@ -103,7 +84,8 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (pages >= c->oncall_max_pages_per_hour)
 		return store_event_add(in->store, t->id, now, "system",
 		    "page-suppressed", "max_pages_per_hour reached", err);
-	if (mail_all(in, mb, t, &c->oncall_emails, cause, now, err) == -1 ||
+	if (ingest_queue_notice(in, mb, t, "oncall-page", &c->oncall_emails,
+	    cause, now, err) == -1 ||
 	    notify_webhook(in, t, "c1-after-hours", now, err) == -1)
 		return -1;
 	detail = xasprintf("mails=%zu webhook=%s", c->oncall_emails.n,

@@ -314,14 +314,13 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	struct sd_queued	q;
 	struct sd_strv		refs = { 0 };
 	char			*note = NULL;
+	bool			 vendor = to_vendor(name);
 	int			ret;
 
 	memset(&q, 0, sizeof(q));
-	if (to_vendor(name) && ingest_note_address(in, mb, t->id, &note,
-	    err) == -1)
+	if (vendor && ingest_note_address(in, mb, t->id, &note, err) == -1)
 		return -1;
-	if (render(in, mb, t, name, cause, to_vendor(name), &r, &q,
-	    err) == -1) {
+	if (render(in, mb, t, name, cause, vendor, &r, &q, err) == -1) {
 		free(note);
 		return -1;
 	}
@@ -336,7 +335,7 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	q.in_reply_to = cause ? cause->message_id : NULL;
 	q.references = &refs;
 	q.automatic = true;
-	q.vendor = to_vendor(name);
+	q.vendor = vendor;
 	q.first_response = first_response;
 	ret = ingest_queue_built(in, mb, t, &q, now, err);
 	strv_free(&refs);
@@ -350,34 +349,16 @@ ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb
     const struct sd_ticket *t, const char *name, const struct sd_strv *rcpts,
     const struct sd_mail *cause, sd_time now, struct sd_err *err)
 {
-	struct sd_rendered	r;
-	struct sd_queued	q;
-	struct sd_strv		cc = { 0 };
-	char			*note = NULL;
-	int			ret;
+	struct sd_strv	cc = { 0 };
+	int		ret;
 
 	if (rcpts->n == 0)
 		return 0;
-	memset(&q, 0, sizeof(q));
-	if (ingest_note_address(in, mb, t->id, &note, err) == -1)
-		return -1;
-	if (render(in, mb, t, name, cause, true, &r, &q, err) == -1) {
-		free(note);
-		return -1;
-	}
-	q.reply_to = note;
 	for (size_t i = 1; i < rcpts->n; i++)
 		strv_push(&cc, rcpts->v[i]);
-	q.to_addr = rcpts->v[0];
-	q.cc = &cc;
-	/* In-Reply-To the mail it is about, as the C1 pages are. */
-	q.in_reply_to = cause ? cause->message_id : NULL;
-	q.automatic = true;
-	q.vendor = true;
-	ret = ingest_queue_built(in, mb, t, &q, now, err);
+	ret = ingest_queue_mail(in, mb, t, name, NULL, rcpts->v[0], &cc, cause,
+	    now, false, err);
 	strv_free(&cc);
-	tmpl_rendered_clear(&r);
-	free(note);
 	return ret;
 }
 
