@@ -26,13 +26,7 @@ add_rcpt(const struct sd_ingest *in, const struct sd_ticket *t,
 	if (addr == NULL || *addr == '\0' || strv_contains_ci(rcpts, addr) ||
 	    ingest_is_our_address(in->conf, addr))
 		return 0;
-	/* The vendor side is never one of a ticket's people (people.c);
-	 * only an address of no role of ours (an assignee) is looked up. */
-	if (g_ascii_strcasecmp(addr, t->requester_email) == 0)
-		customer = true;
-	else if (!ingest_is_vendor(in->conf, addr) &&
-	    store_participant_is(in->store, t->id, addr, false, &customer,
-	    err) == -1)
+	if (people_is_customer(in, t, addr, &customer, err) == -1)
 		return -1;
 	if (customer) {
 		log_warnx("ingest: ticket=%lld: %s is a participant; no "

@@ -44,6 +44,10 @@ int	people_from_mail(const struct sd_ingest *in, const struct sd_ticket *t,
  * but not to (the To address); none when cc_participants is off. */
 int	people_copies(const struct sd_ingest *in, const struct sd_ticket *t,
 	    const char *to, struct sd_strv *cc, struct sd_err *err);
+/* Whether addr is one of t's customers: its requester, or (unless of
+ * the vendor side, which never joins) a participant. */
+int	people_is_customer(const struct sd_ingest *in, const struct sd_ticket *t,
+	    const char *addr, bool *is_r, struct sd_err *err);
 /* Why op ("add", "remove") of addr on t cannot be, or NULL.  Caller
  * owns. */
 char	*people_refusal(const struct sd_conf *c, const struct sd_ticket *t,

@@ -141,6 +141,16 @@ participant_fn(const struct sd_ingest *in, struct sd_ticket *t, void *arg,
 	return people_change(in, t, a->op, a->addr, a->actor, a->now, err);
 }
 
+int
+people_is_customer(const struct sd_ingest *in, const struct sd_ticket *t,
+    const char *addr, bool *is_r, struct sd_err *err)
+{
+	*is_r = g_ascii_strcasecmp(addr, t->requester_email) == 0;
+	if (*is_r || ingest_is_vendor(in->conf, addr))
+		return 0;
+	return store_participant_is(in->store, t->id, addr, false, is_r, err);
+}
+
 char *
 people_refusal(const struct sd_conf *c, const struct sd_ticket *t,
     const char *op, const char *addr)

@@ -175,9 +175,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	if (now - last < c->c1_update_interval)	/* an agent wrote meanwhile */
 		return schedule_reminder(in, t, now, err);
 	/* The assignee may have written as a customer since. */
-	if (to != NULL && !ingest_is_vendor(c, to) &&
-	    store_participant_is(in->store, t->id, to, false, &customer,
-	    err) == -1)
+	if (to != NULL && people_is_customer(in, t, to, &customer, err) == -1)
 		return -1;
 	if (customer)
 		to = NULL;
@@ -390,10 +388,7 @@ timers_assignee_refused(const struct sd_ingest *in, const struct sd_ticket *t,
 		    "mailboxes", value);
 		return true;
 	}
-	if (g_ascii_strcasecmp(value, t->requester_email) == 0)
-		customer = true;
-	else if (store_participant_is(in->store, t->id, value, false,
-	    &customer, err) == -1)
+	if (people_is_customer(in, t, value, &customer, err) == -1)
 		return true;
 	if (customer)
 		sd_err_set(err, SD_E_PERM, "assignee: %s is a customer on this "
