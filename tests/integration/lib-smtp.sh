@@ -119,6 +119,13 @@ sink_body() {
 	mail_body "$(sink_file "$1")"
 }
 
+# sink_text N: the decoded text of message N in a file, for assert_file_lacks
+# (the raw mail may be quoted-printable or base64).
+sink_text() {
+	sink_body "$1" >"$T/sink-text-$1.txt"
+	printf '%s\n' "$T/sink-text-$1.txt"
+}
+
 # sink_find ERE: numbers of the stored messages with a line matching ERE
 # (raw text, CRLF read as LF), one a line.
 sink_find() {

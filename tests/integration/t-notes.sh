@@ -76,12 +76,12 @@ assert_eq "$(to_ann)" "$((acks + 1))" "#reply: the note's text goes to the custo
 r=$(sink_find '^To:.*ann@acme\.example' | tail -n 1)
 body=$(sink_body "$r")
 assert_match "$body" 'We found the cause' "with the agent's new text"
-assert_file_lacks "$(sink_file "$r")" 'Do not tell them|New ticket \[Ticket#1\]|sent from my phone' \
+assert_file_lacks "$(sink_text "$r")" 'Do not tell them|New ticket \[Ticket#1\]|sent from my phone' \
 	"without the quoted notification or his mail's signature block"
 assert_match "$body" $'this week\\.\n\nBob Builder\nVendor Support, Pune\nBcc: eve@evil\\.example' \
 	"ending with the signature the config gives the agent"
-assert_eq "$(grep -c '^RCPT TO:' "$(sink_env "$r")") $(sed -n '1,/^\r\{0,1\}$/p' "$(sink_file "$r")" | grep -ci '^bcc:')" "1 0" \
-	"a header in a signature stays text in the body: one recipient, no Bcc header"
+assert_eq "$(sink_header "$r" Bcc)" "" \
+	"a header in a signature stays text in the body: no Bcc header"
 assert_eq "$(sink_header "$r" Subject)" "[Ticket#1] Re: [BUG] export fails" "on the customer's thread"
 assert_eq "$(sink_header "$r" Auto-Submitted)" "" "a person's mail"
 assert_ne "$(supportctl show 1 --json | json_get .agent_response_at)" null "it counts as the agent writing"

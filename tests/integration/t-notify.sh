@@ -47,7 +47,7 @@ assert_file_contains "$(sink_env "$k")" '^MAIL FROM:<support@vendor\.example>$' 
 	"the mailbox as envelope sender: bounces come back to the ticket"
 body=$(sink_body "$k")
 assert_match "$body" 'The export fails with error 42\.' "with the customer's text"
-assert_file_lacks "$(sink_file "$k")" 'old text' "without the quoted history"
+assert_file_lacks "$(sink_text "$k")" 'old text' "without the quoted history"
 assert_match "$body" 'Organization: +Acme Retail' "the organization"
 assert_match "$body" 'Respond by: +[A-Z][a-z]{2} ' "the SLA due times"
 assert_eq "$(sql "SELECT detail FROM events WHERE ticket_id=1 AND kind='notified'")" \
@@ -74,7 +74,7 @@ assert_match "$k" '^[0-9]+$' "customer mail on a ticket: one notify-reply"
 assert_eq "$(rcpts "$k")" "team@vendor.example " "to the team while nobody is assigned"
 assert_match "$(sink_body "$k")" 'ann@acme\.example wrote on \[Ticket#1\]' "saying who wrote"
 assert_match "$(sink_body "$k")" 'Here is the log you wanted\.' "with the new text"
-assert_file_lacks "$(sink_file "$k")" 'Original Message' "quoted history removed"
+assert_file_lacks "$(sink_text "$k")" 'Original Message' "quoted history removed"
 
 # --- notify-assigned, then replies go to the assignee -------------------
 supportctl set 1 assignee carol@vendor.example --by bob@vendor.example >/dev/null
