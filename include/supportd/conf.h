@@ -206,6 +206,26 @@ const struct sd_conf_org	*conf_org_for_domain(const struct sd_conf *c, const cha
 const struct sd_conf_mailbox	*conf_mailbox(const struct sd_conf *c, const char *name);
 /* The organization named name (a ticket's), or NULL. */
 const struct sd_conf_org	*conf_org_named(const struct sd_conf *c, const char *name);
+/* The calendar named name ("business": c->calendar), or NULL. */
+const struct sd_conf_calendar	*conf_calendar(const struct sd_conf *c, const char *name);
+/* The name of the calendar a ticket of organization org (NULL: none)
+ * and tier runs on: the organization's, else its tier's (SPEC §14.2). */
+const char	*conf_ticket_calendar(const struct sd_conf *c, const char *org,
+		    const char *tier);
+/* Whether priority p of tier (unknown: "default") pages on-call outside
+ * its calendar's hours. */
+bool		 conf_tier_oncall(const struct sd_conf *c, const char *tier,
+		    enum sd_prio p);
+
+/*
+ * The dates of the events in iCalendar text (RFC 5545), appended to
+ * dates as "YYYY-MM-DD": one-day and ranged events (DTEND exclusive,
+ * or DURATION in days or weeks), and FREQ=YEARLY rules.  Cancelled
+ * events are left out.  -1 with *line_r and *problem_r (caller frees)
+ * on what it cannot read, dates then unchanged.
+ */
+int	conf_ical_dates(const char *text, size_t len, struct sd_strv *dates,
+	    int *line_r, char **problem_r);
 
 /* Reads a secret: the inline value, else the first line of the file
  * (CR/LF stripped; an empty line or a line over 4 KiB is an error).

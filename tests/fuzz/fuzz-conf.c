@@ -7,7 +7,9 @@
  * directory (under /dev/shm when there is one) and loaded from there.
  * Checks: a load succeeds exactly when it reports no error, and every
  * error names the file ("FILE:LINE: SETTING: problem").  The first line
- * of the input also goes through conf_parse_duration and conf_parse_size.
+ * of the input also goes through conf_parse_duration and conf_parse_size,
+ * and the whole of it through the iCalendar reader (holidays_ics), which
+ * must give dates or an error with a line, never both.
  *
  * Inputs with "@include" are skipped: libconfig would read whatever file
  * they name (/dev/zero, /dev/stdin, ...), which fuzzes the host rather
@@ -114,6 +116,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)conf_prio_parse(line);
 	g_free(line);
 
+	{
+		struct sd_strv	 dates = { 0 };
+		char		*problem = NULL;
+		int		 ln = 0;
+
+		r = conf_ical_dates((const char *)data, size, &dates, &ln,
+		    &problem);
+		if (r == -1 ? problem == NULL || ln < 1 || dates.n != 0 :
+		    problem != NULL)
+			abort();
+		for (size_t i = 0; i < dates.n; i++)
+			if (strlen(dates.v[i]) != 10)
+				abort();
+		free(problem);
+		strv_free(&dates);
+	}
 	if (memmem(data, size, "@include", 8) != NULL)
 		return 0;
 	write_input(data, size);

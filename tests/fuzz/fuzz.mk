@@ -91,7 +91,8 @@ tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 
 FUZZ_CONF_SRC = $(srcdir)/src/conf/conf.c $(srcdir)/src/conf/conf_values.c \
 	$(srcdir)/src/thread/thread.c \
-	$(srcdir)/src/conf/conf_report.c $(srcdir)/src/conf/conf_keys.c
+	$(srcdir)/src/conf/conf_report.c $(srcdir)/src/conf/conf_keys.c \
+	$(srcdir)/src/conf/ical.c
 
 tests/fuzz/fuzz-conf: $(srcdir)/tests/fuzz/fuzz-conf.c $(FUZZ_COMMON_SRC) \
 	    $(FUZZ_CONF_SRC) $(srcdir)/src/conf/conf_priv.h \

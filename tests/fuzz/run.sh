@@ -14,7 +14,8 @@
 #	quote	 tests/fixtures/mail, as mail bodies
 #	tmpl	 templates/ (dictionary tests/fuzz/tmpl.dict)
 #	note	 tests/fuzz/notes.txt, one "pattern\taddress" a line
-#	conf	 tests/fixtures/conf/*.conf, conf/supportd.conf.example
+#	conf	 tests/fixtures/conf/*.conf and *.ics,
+#		 conf/supportd.conf.example
 #		 (dictionary: the setting names of the example)
 # plus tests/fuzz/regress/TARGET/*: inputs that once failed, run first so
 # a regression fails at once.
@@ -80,6 +81,7 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 		;;
 	conf)
 		cp "$srcdir"/tests/fixtures/conf/*.conf \
+			"$srcdir"/tests/fixtures/conf/*.ics \
 			"$srcdir/conf/supportd.conf.example" "$d"/
 		# Every setting name of the example, and the value words.
 		{
@@ -88,7 +90,11 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 			printf '"%s"\n' '=' ';' '{' '}' '(' ')' '[' ']' ',' \
 				'30m' '4bh' '1bd' 'none' '25M' 'C1' 'imaps' \
 				'starttls' 'smtps' 'seen' 'move:' 'delete' 'true' \
-				'false' '127.0.0.1' 'smtp://' 'smtps://' '@'
+				'false' '127.0.0.1' 'smtp://' 'smtps://' '@' \
+				'22:00' '24:00' 'BEGIN:VCALENDAR' 'BEGIN:VEVENT' \
+				'END:VEVENT' 'DTSTART;VALUE=DATE:' 'DTEND:' \
+				'DURATION:P' 'RRULE:FREQ=YEARLY;' 'COUNT=' \
+				'UNTIL=' 'STATUS:CANCELLED'
 		} | sort -u >"$fz/conf.dict"
 		echo "-max_len=16384 -dict=$fz/conf.dict"
 		;;
