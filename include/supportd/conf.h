@@ -73,12 +73,21 @@ struct sd_conf_smtp {
 	int		 connections;	/* parallel SMTP transactions, default 1 */
 };
 
+/*
+ * A business calendar (SPEC §5, §14.1).  close < open is hours that cross
+ * midnight (22:00-06:00: from the working day's 22:00 to 06:00 the next
+ * day); close may be 24:00.  always: 24x7, the rest unused.
+ */
 struct sd_conf_calendar {
+	char		*name;		/* "business" for the §12 `calendar` */
+	bool		 always;	/* default false */
 	char		*timezone;	/* default "Asia/Kolkata", checked with GLib */
 	unsigned	 days;		/* bit 0 = Monday ... bit 6 = Sunday; default Mon-Fri */
 	int		 open;		/* minutes after midnight, default 600 */
-	int		 close;		/* default 1080; open < close */
-	struct sd_strv	 holidays;	/* "YYYY-MM-DD", validated */
+	int		 close;		/* default 1080; != open */
+	struct sd_strv	 holidays;	/* "YYYY-MM-DD", validated; with
+					 * those of holidays_ics added */
+	char		*holidays_ics;	/* an iCalendar file, read by conf_load */
 };
 
 /*
@@ -99,6 +108,12 @@ struct sd_conf_priority {
  * response nor resolution is best effort (conf_keys.c, the example). */
 struct sd_conf_tier {
 	char		*name;
+	char		*calendar;	/* a calendar's name; default "business" */
+	/* The priorities that page on-call outside the calendar's hours
+	 * (SPEC §14.2); default C1, none for a best-effort tier.  The
+	 * others wait for the next opening, and so do their clocks. */
+	bool		 oncall[SD_NPRIO];
+	bool		 oncall_given;	/* the file gave oncall */
 	struct sd_dur	 response[SD_NPRIO];
 	struct sd_dur	 resolution[SD_NPRIO];
 };
@@ -107,6 +122,7 @@ struct sd_conf_org {
 	char		*name;
 	struct sd_strv	 domains;	/* lower-cased */
 	char		*tier;		/* must name a tier; default "default" */
+	char		*calendar;	/* NULL: the tier's */
 	char		*contacts[3];	/* level1..level3, or NULL */
 };
 
@@ -144,7 +160,9 @@ struct sd_conf {
 	struct sd_conf_mailbox	*mailboxes;	/* at least one */
 	size_t			 nmailboxes;
 	struct sd_conf_smtp	 smtp;
-	struct sd_conf_calendar	 calendar;
+	struct sd_conf_calendar	 calendar;	/* the one named "business" */
+	struct sd_conf_calendar	*calendars;	/* the other named ones */
+	size_t			 ncalendars;
 	struct sd_conf_priority	 priorities[SD_NPRIO];
 	struct sd_conf_tier	*tiers;		/* default: default, premium, standard, basic */
 	size_t			 ntiers;

@@ -25,7 +25,7 @@ struct sd_ingest {
 	struct sd_store			*store;
 	const struct sd_tmpl_set	*tmpl;
 	const struct sd_classifier	*classifier;
-	const struct sd_calendar	*calendar;
+	const struct sd_calendars	*calendars;
 };
 
 /* What became of a mail, for the caller's log and counters. */

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sla.h - the business calendar (SPEC §5): working days, hours, holidays
- * in a time zone from the system's tz database (GLib GTimeZone), and
- * durations added on the wall clock or in business time.  Pure: no I/O,
- * no global state; one calendar is built per configuration.
+ * sla.h - business calendars (SPEC §5, §14.1): working days, hours,
+ * holidays in a time zone from the system's tz database (GLib
+ * GTimeZone), and durations added on the wall clock or in business time.
+ * Pure: no I/O, no global state; the calendars are built per
+ * configuration.
  *
- * Hours that cross midnight are rejected by the configuration (open must
- * be before close), so a business day is one interval [open, close) of
- * one local date; DST changes happen outside it in every real zone, and
- * when they do not, GLib resolves the local times.
+ * A working day is one interval [open, close) starting on its local
+ * date; hours that cross midnight end on the next date, and a 24x7
+ * calendar (always) is in hours at every instant.  Local times a DST
+ * change skips or repeats are resolved by GLib.
  */
 #ifndef SUPPORTD_SLA_H
 #define SUPPORTD_SLA_H
@@ -24,6 +25,17 @@ struct sd_calendar;
 struct sd_calendar *sla_calendar_new(const struct sd_conf_calendar *c,
 	    struct sd_err *err);
 void	sla_calendar_free(struct sd_calendar **cal);
+
+/* Every calendar a configuration names ("business" and calendars), built
+ * once; caller owns.  NULL with err when one cannot be. */
+struct sd_calendars;
+struct sd_calendars *sla_calendars_new(const struct sd_conf *c,
+	    struct sd_err *err);
+void	sla_calendars_free(struct sd_calendars **cals);
+/* The calendar named name; "business" for NULL or a name not known
+ * (a calendar removed from the config).  Borrowed. */
+const struct sd_calendar *sla_calendars_get(const struct sd_calendars *cals,
+	    const char *name);
 
 /* Whether t falls inside business hours (open inclusive, close not). */
 bool	sla_in_hours(const struct sd_calendar *cal, sd_time t);
@@ -48,18 +60,35 @@ char	*sla_hours_describe(const struct sd_conf_calendar *c);
 const char *sla_hours_text(const struct sd_calendar *cal);
 
 /*
+ * When the clock of a ticket of tier and priority p created at created
+ * starts (SPEC §14.2): then, in hours or when the tier pages on-call for
+ * p; else at the ticket calendar's next opening.
+ */
+sd_time	sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
+	    const char *tier, enum sd_prio p, sd_time created);
+/* Whether such a ticket may wake people after hours (SPEC §14.7): its
+ * tier pages for p, and its sender is of a known organization unless
+ * oncall.page_unknown_senders. */
+bool	sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
+	    enum sd_prio p);
+/*
  * Due times of a ticket of tier (unknown: "default") and priority p
- * created at created; 0 where the tier sets no target (best effort).
+ * whose clock started at start; 0 where the tier sets no target (best
+ * effort).
  */
 void	sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
-	    const char *tier, enum sd_prio p, sd_time created,
+	    const char *tier, enum sd_prio p, sd_time start,
 	    sd_time *response_r, sd_time *resolution_r);
-/* When a ticket of priority p created at created escalates to level (2
- * or 3): after level - 1 escalation windows on the priority's clock.
+/* When a ticket of priority p whose clock started at start escalates to
+ * level (2 or 3): after level - 1 escalation windows on the priority's
+ * clock, or in business time when it may not wake people (!wakes).
  * 0 when it never does. */
 sd_time	sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
-	    enum sd_prio p, sd_time created, int level);
-/* The template that acknowledges a new ticket (SPEC §6, §3.8). */
-const char *sla_ack_template(enum sd_prio p, bool after_hours, bool followup);
+	    enum sd_prio p, sd_time start, int level, bool wakes);
+/* The template that acknowledges a new ticket (SPEC §6, §3.8, §14.2):
+ * after hours, ack-c1-after-hours when the tier pages on-call for it
+ * (oncall), else ack-after-hours. */
+const char *sla_ack_template(enum sd_prio p, bool after_hours, bool oncall,
+	    bool followup);
 
 #endif

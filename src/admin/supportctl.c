@@ -1047,9 +1047,11 @@ cmd_tick(struct ctx *cx, int argc, char **argv)
 
 /* templates preview: the example ticket when no --ticket is given. */
 static void
-sample_ticket(const struct ctx *cx, const struct sd_calendar *cal,
+sample_ticket(const struct ctx *cx, const struct sd_calendars *cals,
     struct sd_ticket *t)
 {
+	const struct sd_calendar *cal = sla_calendars_get(cals, NULL);
+
 	memset(t, 0, sizeof(*t));
 	t->id = 123;
 	t->mailbox = cx->conf->mailboxes[0].name;
@@ -1074,7 +1076,7 @@ cmd_templates(struct ctx *cx, int argc, char **argv)
 	struct listopts		 lo;
 	struct sd_strv		 errs = { 0 };
 	struct sd_tmpl_set	*set = NULL;
-	struct sd_calendar	*cal = NULL;
+	struct sd_calendars	*cals = NULL;
 	struct sd_store		*st = NULL;
 	struct sd_ingest	 in;
 	struct sd_ticket	 t;
@@ -1100,7 +1102,7 @@ cmd_templates(struct ctx *cx, int argc, char **argv)
 		goto out;
 	}
 	memset(&t, 0, sizeof(t));
-	if ((cal = sla_calendar_new(&cx->conf->calendar, &err)) == NULL) {
+	if ((cals = sla_calendars_new(cx->conf, &err)) == NULL) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
 		ret = EX_CONFIG;
 		goto out;
@@ -1119,12 +1121,12 @@ cmd_templates(struct ctx *cx, int argc, char **argv)
 			goto out;
 		}
 	} else
-		sample_ticket(cx, cal, &t);
+		sample_ticket(cx, cals, &t);
 	mime_init();
 	memset(&in, 0, sizeof(in));
 	in.conf = cx->conf;
 	in.tmpl = set;
-	in.calendar = cal;
+	in.calendars = cals;
 	mb = conf_mailbox(cx->conf, t.mailbox);
 	if ((raw = ingest_preview(&in, mb ? mb : &cx->conf->mailboxes[0], &t,
 	    argv[optind + 1], &err)) == NULL) {
@@ -1139,7 +1141,7 @@ cmd_templates(struct ctx *cx, int argc, char **argv)
 		store_ticket_clear(&t);
 	free(raw);
 	store_close(&st);
-	sla_calendar_free(&cal);
+	sla_calendars_free(&cals);
 	tmpl_set_free(&set);
 	strv_free(&errs);
 	return ret;
@@ -1217,8 +1219,7 @@ main(int argc, char *argv[])
 	ret = 0;
 	if (cmd->needs >= N_INGEST) {
 		if (tmpl_set_load(cx.conf->templates_dir, &cx.tmpl, &errs) == -1 ||
-		    (cx.calendar = sla_calendar_new(&cx.conf->calendar, &err))
-		    == NULL) {
+		    (cx.calendars = sla_calendars_new(cx.conf, &err)) == NULL) {
 			for (size_t i = 0; i < errs.n; i++)
 				fprintf(stderr, "%s\n", errs.v[i]);
 			ret = EX_CONFIG;
@@ -1228,7 +1229,7 @@ main(int argc, char *argv[])
 		cx.ingest.conf = cx.conf;
 		cx.ingest.store = cx.store;
 		cx.ingest.tmpl = cx.tmpl;
-		cx.ingest.calendar = cx.calendar;
+		cx.ingest.calendars = cx.calendars;
 	}
 	if (ret == 0)
 		ret = cmd->fn(&cx, argc, argv);
@@ -1240,7 +1241,7 @@ main(int argc, char *argv[])
 		mime_shutdown();
 	}
 	strv_free(&errs);
-	sla_calendar_free(&cx.calendar);
+	sla_calendars_free(&cx.calendars);
 	tmpl_set_free(&cx.tmpl);
 	store_close(&cx.store);
 	conf_free(&cx.conf);

@@ -20,7 +20,7 @@ struct ctx {
 	/* For commands that change tickets or send: the same pipeline as
 	 * the daemon (needs_ingest). */
 	struct sd_tmpl_set	*tmpl;
-	struct sd_calendar	*calendar;
+	struct sd_calendars	*calendars;
 	struct sd_ingest	 ingest;
 	const char		*cmd;		/* the command's name */
 	unsigned		 opts;		/* and its options, O_* */

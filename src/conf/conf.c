@@ -741,6 +741,15 @@ free_secret(char *s)
 }
 
 static void
+free_calendar(struct sd_conf_calendar *cal)
+{
+	free(cal->name);
+	free(cal->timezone);
+	strv_free(&cal->holidays);
+	free(cal->holidays_ics);
+}
+
+static void
 free_mailbox(struct sd_conf_mailbox *mb)
 {
 	free(mb->name);
@@ -783,17 +792,22 @@ conf_free(struct sd_conf **conf)
 	free_secret(c->smtp.password);
 	free(c->smtp.password_file);
 	free(c->smtp.ca_file);
-	free(c->calendar.timezone);
-	strv_free(&c->calendar.holidays);
+	free_calendar(&c->calendar);
+	for (size_t i = 0; i < c->ncalendars; i++)
+		free_calendar(&c->calendars[i]);
+	free(c->calendars);
 	for (int p = 0; p < SD_NPRIO; p++)
 		strv_free(&c->priorities[p].markers);
-	for (size_t i = 0; i < c->ntiers; i++)
+	for (size_t i = 0; i < c->ntiers; i++) {
 		free(c->tiers[i].name);
+		free(c->tiers[i].calendar);
+	}
 	free(c->tiers);
 	for (size_t i = 0; i < c->norgs; i++) {
 		free(c->orgs[i].name);
 		strv_free(&c->orgs[i].domains);
 		free(c->orgs[i].tier);
+		free(c->orgs[i].calendar);
 		for (int l = 0; l < 3; l++)
 			free(c->orgs[i].contacts[l]);
 	}

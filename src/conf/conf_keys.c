@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <libconfig.h>
 
 #include "supportd/conf.h"
@@ -46,6 +47,8 @@ static void	 check_mailbox(struct ctx *cx, const config_setting_t *grp,
 static void	 check_smtp(struct ctx *cx, const config_setting_t *grp,
 		    void *base, const char *path);
 static void	 check_calendar(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
+static void	 read_oncall(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 check_priority(struct ctx *cx, const config_setting_t *grp,
 		    void *base, const char *path);
@@ -165,16 +168,35 @@ static const struct conf_key smtp_keys[] = {
 };
 static const struct conf_section smtp_sec = { smtp_keys, check_smtp, NULL };
 
+/* The §12 `calendar` (named "business") and each of `calendars`. */
+#define CALENDAR_KEYS \
+	{ K("always", CK_BOOL, CA(always), "false", 0) }, \
+	{ K("timezone", CK_TZ, CA(timezone), "Asia/Kolkata", 0) }, \
+	{ K("days", CK_DAYS, CA(days), "Mon Tue Wed Thu Fri", CK_NONEMPTY) }, \
+	{ K("open", CK_HHMM, CA(open), "10:00", 0) }, \
+	{ K("close", CK_HHMM, CA(close), "18:00", 0) }, \
+	{ K("holidays", CK_DATES, CA(holidays), NULL, 0) }, \
+	{ K("holidays_ics", CK_STR, CA(holidays_ics), NULL, \
+	    CK_NONEMPTY | CK_PATH) }
 static const struct conf_key calendar_keys[] = {
-	{ K("timezone", CK_TZ, CA(timezone), "Asia/Kolkata", 0) },
-	{ K("days", CK_DAYS, CA(days), "Mon Tue Wed Thu Fri", CK_NONEMPTY) },
-	{ K("open", CK_HHMM, CA(open), "10:00", 0) },
-	{ K("close", CK_HHMM, CA(close), "18:00", 0) },
-	{ K("holidays", CK_DATES, CA(holidays), NULL, 0) },
+	CALENDAR_KEYS,
 	{ .name = NULL }
 };
 static const struct conf_section calendar_sec = {
 	calendar_keys, check_calendar, NULL
+};
+static const struct conf_key named_calendar_keys[] = {
+	{ K("name", CK_STRFN, CA(name), NULL, CK_REQUIRED),
+	    .strfn = parse_word },
+	CALENDAR_KEYS,
+	{ .name = NULL }
+};
+static const struct conf_section named_calendar_sec = {
+	named_calendar_keys, check_calendar, NULL
+};
+static const struct conf_list calendar_list = {
+	&named_calendar_sec, sizeof(struct sd_conf_calendar), C(calendars),
+	C(ncalendars), "calendar", NULL
 };
 
 /* No defaults here: those differ by priority (conf_builtin_init). */
@@ -204,6 +226,8 @@ static const struct conf_section target_sec = {
 
 static const struct conf_key tier_keys[] = {
 	{ K("name", CK_STR, TI(name), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	{ K("calendar", CK_STR, TI(calendar), "business", CK_NONEMPTY) },
+	{ K("oncall", CK_FUNC, TI(oncall), NULL, 0), .setfn = read_oncall },
 	{ K("response", CK_GROUP, TI(response), NULL, 0),
 	    .sub = &target_sec },
 	{ K("resolution", CK_GROUP, TI(resolution), NULL, 0),
@@ -225,6 +249,7 @@ static const struct conf_key org_keys[] = {
 	{ K("domains", CK_STRV, OR(domains), NULL,
 	    CK_REQUIRED | CK_NONEMPTY | CK_DOMAIN | CK_LOWER) },
 	{ K("tier", CK_STR, OR(tier), "default", CK_NONEMPTY) },
+	{ K("calendar", CK_STR, OR(calendar), NULL, CK_NONEMPTY) },
 	/* Offsets are into the org itself, hence group offset 0. */
 	{ K("contacts", CK_GROUP, 0, NULL, 0), .sub = &contact_sec },
 	{ .name = NULL }
@@ -304,6 +329,7 @@ static const struct conf_key root_keys[] = {
 	{ K("smtp", CK_GROUP, C(smtp), NULL, CK_REQUIRED), .sub = &smtp_sec },
 	{ K("calendar", CK_GROUP, C(calendar), NULL, 0),
 	    .sub = &calendar_sec },
+	{ K("calendars", CK_LIST, 0, NULL, 0), .list = &calendar_list },
 	{ K("priorities", CK_FUNC, 0, NULL, 0), .setfn = read_priorities },
 	{ K("tiers", CK_FUNC, 0, NULL, 0), .setfn = read_tiers },
 	{ K("organizations", CK_LIST, 0, NULL, 0), .list = &org_list },
@@ -332,7 +358,8 @@ static const struct {
 };
 
 /* SPEC §5.  A NULL group is taken from "default" (see resolve_tier);
- * "basic" gives neither, so it is best effort. */
+ * "basic" gives neither, so it is best effort, and pages nobody after
+ * hours (§14.2). */
 static const struct {
 	const char	*name;
 	const char	*response[SD_NPRIO];
@@ -381,6 +408,8 @@ builtin_tier(size_t i, const struct sd_conf_tier *def,
 
 	init_tier(t_r);
 	t_r->name = xstrdup(builtin_tiers[i].name);
+	t_r->calendar = xstrdup("business");
+	t_r->oncall[SD_C1] = true;
 	for (int p = 0; p < SD_NPRIO; p++) {
 		if (builtin_tiers[i].response[p] != NULL &&
 		    conf_parse_duration(builtin_tiers[i].response[p], true,
@@ -399,7 +428,8 @@ builtin_tier(size_t i, const struct sd_conf_tier *def,
 /*
  * The tier rule (SPEC §5, documented in supportd.conf.example):
  * - a tier that gives neither `response` nor `resolution` is best effort:
- *   every target is "none";
+ *   every target is "none", and unless it gives `oncall` it pages nobody
+ *   (SPEC §14.2: a Basic tier);
  * - otherwise every target it leaves out (a whole group, or one priority
  *   inside a group) is taken from the tier named "default": the one in
  *   the file if it defines it, else the built-in default tier, which is
@@ -411,6 +441,8 @@ static void
 resolve_tier(struct sd_conf_tier *t, bool given,
     const struct sd_conf_tier *from)
 {
+	if (!given && !t->oncall_given)
+		memset(t->oncall, 0, sizeof(t->oncall));
 	for (int p = 0; p < SD_NPRIO; p++) {
 		if (!given) {
 			t->response[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
@@ -642,8 +674,10 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 	}
 	if (d == SIZE_MAX)
 		c->tiers[c->ntiers++] = def;
-	else
+	else {
 		free(def.name);
+		free(def.calendar);
+	}
 }
 
 /* "seen", "delete" or "move:FOLDER". */
@@ -859,19 +893,103 @@ check_smtp(struct ctx *cx, const config_setting_t *grp, void *base,
 	warn_inline_password(cx, grp, path);
 }
 
+/* holidays_ics: read now, so a reload reads it again; its dates join
+ * holidays. */
+static void
+read_ics(struct ctx *cx, const config_setting_t *grp, const char *path,
+    struct sd_conf_calendar *cal)
+{
+	gchar	*text = NULL;
+	gsize	 len = 0;
+	GError	*ge = NULL;
+	GStatBuf st;
+	char	*problem = NULL;
+	int	 line = 0;
+
+	if (g_stat(cal->holidays_ics, &st) == 0 && st.st_size > 4 * KB * KB) {
+		conf_error_at(cx, grp, path, "holidays_ics", "%s: larger than "
+		    "4M", cal->holidays_ics);
+		return;
+	}
+	if (!g_file_get_contents(cal->holidays_ics, &text, &len, &ge)) {
+		conf_error_at(cx, grp, path, "holidays_ics", "cannot read %s: "
+		    "%s", cal->holidays_ics, ge->message);
+		g_error_free(ge);
+		return;
+	}
+	if (conf_ical_dates(text, len, &cal->holidays, &line, &problem) == -1) {
+		conf_error_at(cx, grp, path, "holidays_ics", "%s:%d: %s",
+		    cal->holidays_ics, line, problem);
+		free(problem);
+	}
+	g_free(text);
+}
+
 static void
 check_calendar(struct ctx *cx, const config_setting_t *grp, void *base,
     const char *path)
 {
+	static const char *const unused[] = { "days", "open", "close",
+	    "holidays", "holidays_ics" };
 	struct sd_conf_calendar *cal = base;
 
-	/* A calendar whose hours cross midnight (22:00-06:00) is refused:
-	 * business hours are one span inside each working day. */
-	if (cal->open >= cal->close)
-		conf_error_at(cx, grp, path, "close", "close %02d:%02d must be "
-		    "after open %02d:%02d (hours that cross midnight are not "
-		    "supported)", cal->close / 60, cal->close % 60,
-		    cal->open / 60, cal->open % 60);
+	if (cal->always) {
+		/* 24x7 has no hours to give; "Mon-Fri around the clock" is
+		 * days with open = "00:00" and close = "24:00". */
+		for (size_t i = 0; i < nitems(unused); i++)
+			if (conf_member(grp, unused[i]) != NULL)
+				conf_error_at(cx, grp, path, unused[i],
+				    "always = true is open at every hour of "
+				    "every day; drop %s (or always, and give "
+				    "open = \"00:00\"; close = \"24:00\")",
+				    unused[i]);
+		return;
+	}
+	/* close < open is hours across midnight (22:00-06:00). */
+	if (cal->open == 24 * 60)
+		conf_error_at(cx, grp, path, "open", "open 24:00 is the next "
+		    "day's 00:00; write that");
+	else if (cal->open == cal->close)
+		conf_error_at(cx, grp, path, "close", "close is open (%02d:%02d):"
+		    " for a whole day write open = \"00:00\"; close = "
+		    "\"24:00\", for 24x7 always = true", cal->open / 60,
+		    cal->open % 60);
+	if (cal->holidays_ics != NULL)
+		read_ics(cx, grp, path, cal);
+}
+
+/* tier.oncall: priority names; absent, C1 (SPEC §14.2). */
+static void
+read_oncall(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	struct sd_conf_tier	*t = base;
+	config_setting_t	*e;
+	int			 p;
+
+	memset(t->oncall, 0, sizeof(t->oncall));
+	if (s == NULL) {
+		t->oncall[SD_C1] = true;
+		return;
+	}
+	t->oncall_given = true;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		conf_error(cx, s, path, "expected priority names "
+		    "[ \"C1\", ... ] (or [ ] for none)");
+		return;
+	}
+	for (int i = 0; i < config_setting_length(s); i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+		    (p = conf_prio_parse(config_setting_get_string(e))) < 0) {
+			char *epath = conf_path_index(path, (unsigned)i);
+
+			conf_error(cx, e, epath, "expected a priority (C1, C2, "
+			    "C3, C4)");
+			free(epath);
+		} else
+			t->oncall[p] = true;
+	}
 }
 
 static void
@@ -887,6 +1005,69 @@ check_priority(struct ctx *cx, const config_setting_t *grp, void *base,
 	    pr->escalation_window.kind == SD_DUR_BD))
 		conf_error_at(cx, grp, path, "escalation_window", "business "
 		    "time, but clock is \"wall\"");
+}
+
+static void
+unknown_calendar(struct ctx *cx, const config_setting_t *grp,
+    const char *path, const char *name)
+{
+	const struct sd_conf	*c = cx->conf;
+	GString			*names = g_string_new("business");
+
+	for (size_t i = 0; i < c->ncalendars; i++)
+		if (c->calendars[i].name != NULL)
+			g_string_append_printf(names, ", %s",
+			    c->calendars[i].name);
+	conf_error_at(cx, grp, path, "calendar", "unknown calendar \"%s\" "
+	    "(calendars: %s)", name, names->str);
+	g_string_free(names, TRUE);
+}
+
+/* Names are unique; one named "business" is the §12 `calendar`, so the
+ * file gives one or the other. */
+static void
+check_calendars(struct ctx *cx, const config_setting_t *root,
+    struct sd_conf *c)
+{
+	config_setting_t	*list = conf_member(root, "calendars");
+	char			*epath;
+
+	for (size_t i = 0; i < c->ncalendars; i++) {
+		const char *name = c->calendars[i].name;
+
+		if (name == NULL)
+			continue;
+		epath = conf_path_index("calendars", (unsigned)i);
+		for (size_t j = 0; j < i; j++)
+			if (c->calendars[j].name != NULL &&
+			    strcmp(c->calendars[j].name, name) == 0) {
+				conf_error_at(cx, conf_elem(list, (unsigned)i),
+				    epath, "name", "duplicate calendar name "
+				    "\"%s\"", name);
+				break;
+			}
+		if (strcmp(name, "business") == 0 &&
+		    conf_member(root, "calendar") != NULL)
+			conf_error_at(cx, conf_elem(list, (unsigned)i), epath,
+			    "name", "\"business\" is the calendar given by "
+			    "`calendar`; give it once");
+		free(epath);
+	}
+	/* calendars' "business" takes the place of the default one. */
+	for (size_t i = 0; i < c->ncalendars && cx->nerr == 0; i++)
+		if (strcmp(c->calendars[i].name, "business") == 0) {
+			struct sd_conf_calendar def = c->calendar;
+
+			c->calendar = c->calendars[i];
+			memmove(&c->calendars[i], &c->calendars[i + 1],
+			    (c->ncalendars - i - 1) * sizeof(*c->calendars));
+			c->ncalendars--;
+			free(def.name);
+			free(def.timezone);
+			strv_free(&def.holidays);
+			free(def.holidays_ics);
+			break;
+		}
 }
 
 static void
@@ -916,6 +1097,18 @@ check_root(struct ctx *cx, const config_setting_t *root, void *base,
 		}
 	}
 
+	check_calendars(cx, root, c);
+
+	list = conf_member(root, "tiers");
+	for (size_t i = 0; i < c->ntiers && list != NULL; i++)
+		if (c->tiers[i].calendar != NULL && c->tiers[i].name != NULL &&
+		    conf_calendar(c, c->tiers[i].calendar) == NULL) {
+			epath = conf_path_index("tiers", (unsigned)i);
+			unknown_calendar(cx, conf_elem(list, (unsigned)i), epath,
+			    c->tiers[i].calendar);
+			free(epath);
+		}
+
 	list = conf_member(root, "organizations");
 	for (size_t i = 0; i < c->norgs; i++) {
 		struct sd_conf_org *o = &c->orgs[i];
@@ -942,6 +1135,8 @@ check_root(struct ctx *cx, const config_setting_t *root, void *base,
 			    "\"%s\" (tiers: %s)", o->tier, names);
 			free(names);
 		}
+		if (o->calendar != NULL && conf_calendar(c, o->calendar) == NULL)
+			unknown_calendar(cx, e, epath, o->calendar);
 		/* A domain names one organization, or lookups would depend
 		 * on the order of the file. */
 		d = conf_member(e, "domains");

@@ -289,6 +289,44 @@ conf_org_named(const struct sd_conf *c, const char *name)
 	return NULL;
 }
 
+const struct sd_conf_calendar *
+conf_calendar(const struct sd_conf *c, const char *name)
+{
+	if (c == NULL || name == NULL)
+		return NULL;
+	if (strcmp(name, "business") == 0)
+		return &c->calendar;
+	for (size_t i = 0; i < c->ncalendars; i++)
+		if (c->calendars[i].name != NULL &&
+		    strcmp(c->calendars[i].name, name) == 0)
+			return &c->calendars[i];
+	return NULL;
+}
+
+const char *
+conf_ticket_calendar(const struct sd_conf *c, const char *org,
+    const char *tier)
+{
+	const struct sd_conf_org	*o = conf_org_named(c, org);
+	const struct sd_conf_tier	*t;
+
+	if (o != NULL && o->calendar != NULL)
+		return o->calendar;
+	if ((t = conf_tier(c, tier)) == NULL)
+		t = conf_tier(c, "default");
+	return t != NULL && t->calendar != NULL ? t->calendar : "business";
+}
+
+bool
+conf_tier_oncall(const struct sd_conf *c, const char *tier, enum sd_prio p)
+{
+	const struct sd_conf_tier *t = conf_tier(c, tier);
+
+	if (t == NULL)
+		t = conf_tier(c, "default");
+	return t != NULL && (int)p >= 0 && p < SD_NPRIO && t->oncall[p];
+}
+
 const struct sd_conf_mailbox *
 conf_mailbox(const struct sd_conf *c, const char *name)
 {

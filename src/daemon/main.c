@@ -71,7 +71,7 @@ struct runtime {
 	struct sd_store		*store;
 	struct sd_tmpl_set	*tmpl;
 	struct sd_classifier	*classifier;
-	struct sd_calendar	*calendar;
+	struct sd_calendars	*calendars;
 	struct sd_outbox	*outbox;
 	struct sd_ingest	 ingest;
 };
@@ -122,7 +122,7 @@ runtime_free(struct runtime *rt)
 {
 	outbox_free(&rt->outbox);
 	classify_free(&rt->classifier);
-	sla_calendar_free(&rt->calendar);
+	sla_calendars_free(&rt->calendars);
 	tmpl_set_free(&rt->tmpl);
 	store_close(&rt->store);
 	conf_free(&rt->conf);
@@ -162,8 +162,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		log_warnx("config: %s", err.msg);
 		goto out;
 	}
-	if ((rt->calendar = sla_calendar_new(&rt->conf->calendar, &err))
-	    == NULL) {
+	if ((rt->calendars = sla_calendars_new(rt->conf, &err)) == NULL) {
 		log_warnx("config: %s", err.msg);
 		goto out;
 	}
@@ -184,7 +183,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 	rt->ingest.store = rt->store;
 	rt->ingest.tmpl = rt->tmpl;
 	rt->ingest.classifier = rt->classifier;
-	rt->ingest.calendar = rt->calendar;
+	rt->ingest.calendars = rt->calendars;
 	ret = 0;
  out:
 	strv_free(&errs);

@@ -287,6 +287,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 {
 	const struct sd_conf		*c = in->conf;
 	const struct sd_conf_org	*org;
+	const struct sd_calendar	*cal;
 	struct sd_ticket		 t;
 	struct sd_msgrec		 rec;
 	char				*dom, *sender, *detail;
@@ -310,9 +311,11 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	t.created_at = received;
 	t.escalation_level = 1;
 	t.linked_to = linked_to;
-	/* SPEC §5, §6: the clock starts when the server got the mail. */
-	t.after_hours = !sla_in_hours(in->calendar, received);
-	sla_due_times(c, in->calendar, t.tier, prio, received,
+	/* SPEC §5, §6: the clock starts when the server got the mail, or
+	 * at the next opening when the tier has no on-call for it (§14.2). */
+	cal = ingest_calendar(in, &t);
+	t.after_hours = !sla_in_hours(cal, received);
+	sla_due_times(c, cal, t.tier, prio, ingest_clock_start(in, &t),
 	    &t.response_due, &t.resolution_due);
 	if (store_ticket_insert(in->store, &t, err) == -1 ||
 	    timers_ticket_created(in, &t, err) == -1)
@@ -345,7 +348,8 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 		goto out;
 
 	ingest_answer_to(c, m, &reply_name, &reply_addr);
-	tname = sla_ack_template(prio, t.after_hours, linked_to != 0);
+	tname = sla_ack_template(prio, t.after_hours,
+	    conf_tier_oncall(c, t.tier, prio), linked_to != 0);
 	if (ingest_acknowledge(in, f->mailbox, &t, tname, reply_name,
 	    reply_addr, m, now, true, err) == -1)
 		goto out;

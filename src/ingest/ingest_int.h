@@ -21,6 +21,14 @@ int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 const char *ingest_unauthenticated(const struct sd_conf *c,
 	    const struct sd_mail *m);
 
+/* timers.c (SPEC §14).  The calendar t runs on (its organization's, else
+ * its tier's); when its clock started; whether it may wake people after
+ * hours (sla_wakes). */
+const struct sd_calendar *ingest_calendar(const struct sd_ingest *in,
+	    const struct sd_ticket *t);
+sd_time	ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t);
+bool	ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t);
+
 /* route.c (SPEC §13.2).  Whether addr is of the vendor side: an agent,
  * the team, on-call, an escalation contact (global or an
  * organization's). */

@@ -102,10 +102,11 @@ notify_new_ticket(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const struct sd_mail *cause, sd_time now,
     struct sd_err *err)
 {
-	/* After hours a C1 pages on-call; the team and the level-1 contact
-	 * get notify-new for every new ticket, a C1 in hours included. */
-	if (t->priority == SD_C1 && t->after_hours && page_oncall(in, mb, t,
-	    cause, now, err) == -1)
+	/* After hours what the tier has on-call for (a C1 by default) pages
+	 * it; the team and the level-1 contact get notify-new for every new
+	 * ticket, a C1 in hours included. */
+	if (t->after_hours && conf_tier_oncall(in->conf, t->tier, t->priority) &&
+	    page_oncall(in, mb, t, cause, now, err) == -1)
 		return -1;
 	return desk_notify(in, mb, t, "notify-new", cause, NULL, now, err);
 }

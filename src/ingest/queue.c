@@ -61,6 +61,8 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.category", t->category);
 	tmpl_vars_set(v, "ticket.status", sd_status_names[t->status]);
 	tmpl_vars_set(v, "ticket.after_hours", t->after_hours ? "yes" : "");
+	tmpl_vars_set(v, "oncall_after_hours", conf_tier_oncall(conf, t->tier,
+	    SD_C1) ? "yes" : "");
 	tmpl_vars_set(v, "requester.name", t->requester_name ?
 	    t->requester_name : "");
 	tmpl_vars_set(v, "requester.email", t->requester_email);
@@ -270,7 +272,7 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	if (tp == NULL)
 		return sd_err_set(err, SD_E_BUG, "ingest: no template %s", name);
 	vars = tmpl_vars_new();
-	ingest_ticket_vars(in->conf, in->calendar, mb, t, tp, vars);
+	ingest_ticket_vars(in->conf, ingest_calendar(in, t), mb, t, tp, vars);
 	if (cause != NULL && (t->organization != NULL || vendor) &&
 	    tmpl_uses(tp, "message.text")) {
 		text = mail_new_text(cause->body, NULL);

@@ -40,6 +40,40 @@ mailbox_of(const struct sd_conf *c, const struct sd_ticket *t)
 	return mb != NULL ? mb : &c->mailboxes[0];
 }
 
+const struct sd_calendar *
+ingest_calendar(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	return sla_calendars_get(in->calendars, conf_ticket_calendar(in->conf,
+	    t->organization, t->tier));
+}
+
+sd_time
+ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	return sla_clock_start(in->conf, ingest_calendar(in, t), t->tier,
+	    t->priority, t->created_at);
+}
+
+bool
+ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	return sla_wakes(in->conf, t->tier, t->organization != NULL,
+	    t->priority);
+}
+
+/* Outside its calendar's hours, a ticket that may wake nobody tells
+ * people nothing (SPEC §14.7): when it may, or 0 for now. */
+static sd_time
+silent_until(const struct sd_ingest *in, const struct sd_ticket *t,
+    sd_time now)
+{
+	const struct sd_calendar *cal = ingest_calendar(in, t);
+
+	if (ingest_wakes(in, t) || sla_in_hours(cal, now))
+		return 0;
+	return sla_next_open(cal, now);
+}
+
 /* The next escalation step after the ticket's current level. */
 static int
 schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
@@ -50,25 +84,47 @@ schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
 	sd_time	at;
 
 	at = p < 0 || next > 3 ? 0 :
-	    sla_escalation_at(in->conf, in->calendar, (enum sd_prio)p,
-	    t->created_at, next);
+	    sla_escalation_at(in->conf, ingest_calendar(in, t),
+	    (enum sd_prio)p, ingest_clock_start(in, t), next,
+	    ingest_wakes(in, t));
 	if (at == 0)
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
 	return store_timer_set(in->store, t->id, T_ESCALATE, at, next, err);
+}
+
+/* c1_update_interval after from, in business time for a ticket that may
+ * wake nobody. */
+static sd_time
+interval_after(const struct sd_ingest *in, const struct sd_ticket *t,
+    sd_time from)
+{
+	struct sd_dur d = { SD_DUR_WALL, in->conf->c1_update_interval };
+
+	if (!ingest_wakes(in, t))
+		d.kind = SD_DUR_BH;
+	return sla_add(ingest_calendar(in, t), from, &d);
+}
+
+/* The interval after the last agent mail, or the clock's start. */
+static sd_time
+reminder_at(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	sd_time start = ingest_clock_start(in, t);
+
+	return interval_after(in, t, t->last_agent_at > start ?
+	    t->last_agent_at : start);
 }
 
 static int
 schedule_reminder(const struct sd_ingest *in, const struct sd_ticket *t,
     sd_time now, struct sd_err *err)
 {
-	sd_time last = t->last_agent_at > t->created_at ? t->last_agent_at :
-	    t->created_at;
-	sd_time at = last + in->conf->c1_update_interval;
+	sd_time at = reminder_at(in, t);
 
 	if (t->priority != SD_C1 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	return store_timer_set(in->store, t->id, T_REMINDER,
-	    at > now ? at : now + in->conf->c1_update_interval, 0, err);
+	    at > now ? at : interval_after(in, t, now), 0, err);
 }
 
 int
@@ -131,10 +187,14 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
 	const struct sd_conf_org	*org = conf_org_named(c, t->organization);
 	const char			*contact;
 	char				*detail;
+	sd_time				 later;
 	int				 r;
 
 	if (is_done(t->status) || level <= t->escalation_level)
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
+	if ((later = silent_until(in, t, now)) != 0)
+		return store_timer_set(in->store, t->id, T_ESCALATE, later,
+		    level, err);
 	contact = org && org->contacts[level - 1] ? org->contacts[level - 1] :
 	    c->escalation[level - 1];
 	t->escalation_level = level;
@@ -164,16 +224,18 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	const struct sd_strv	*list = c->oncall_emails.n ? &c->oncall_emails :
 				    &c->team_emails;
 	struct sd_strv		 cc = { 0 };
-	sd_time			 last = t->last_agent_at > t->created_at ?
-				    t->last_agent_at : t->created_at;
 	const char		*to = t->assignee;
 	bool			 customer = false;
+	sd_time			 later;
 	int			 r = 0;
 
 	if (t->priority != SD_C1 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
-	if (now - last < c->c1_update_interval)	/* an agent wrote meanwhile */
+	if (reminder_at(in, t) > now)	/* an agent wrote meanwhile */
 		return schedule_reminder(in, t, now, err);
+	if ((later = silent_until(in, t, now)) != 0)
+		return store_timer_set(in->store, t->id, T_REMINDER, later, 0,
+		    err);
 	/* The assignee may have written as a customer since. */
 	if (to != NULL && people_is_customer(in, t, to, &customer, err) == -1)
 		return -1;
@@ -192,7 +254,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	    "c1-reminder", to ? to : "(nobody to remind)", err) == -1)
 		return -1;
 	return store_timer_set(in->store, t->id, T_REMINDER,
-	    now + c->c1_update_interval, 0, err);
+	    interval_after(in, t, now), 0, err);
 }
 
 /* SPEC §4: resolved and left alone for auto_close_after: closed, and the
@@ -232,8 +294,8 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 		return sd_err_set(err, SD_E_PERM, "due must be an ISO 8601 "
 		    "time or \"none\", not \"%s\"", value);
 	if (!by_agent)
-		sla_due_times(in->conf, in->calendar, t->tier, t->priority,
-		    t->created_at, &resp, &due);
+		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
+		    t->priority, ingest_clock_start(in, t), &resp, &due);
 	was = t->resolution_due ? sd_time_format(t->resolution_due,
 	    in->conf->calendar.timezone) : xstrdup("(none)");
 	to = due ? sd_time_format(due, in->conf->calendar.timezone) : xstrdup("(none)");
@@ -453,8 +515,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 
 		/* SPEC §5: due times follow the priority, from creation. */
 		t->priority = (enum sd_prio)p;
-		sla_due_times(in->conf, in->calendar, t->tier, (enum sd_prio)p,
-		    t->created_at, &resp, &res);
+		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
+		    (enum sd_prio)p, ingest_clock_start(in, t), &resp, &res);
 		if (t->due_by_agent)	/* a date promised outlives it */
 			res = t->resolution_due;
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||

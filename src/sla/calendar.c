@@ -4,7 +4,10 @@
  *
  * Everything walks local dates: for each date, the working interval is
  * [open, close) turned into UTC through the zone, so daylight-saving
- * changes move the UTC instants and never the wall-clock hours.
+ * changes move the UTC instants and never the wall-clock hours.  Hours
+ * that cross midnight (22:00-06:00) belong to the date they open on, so
+ * a walk starts the day before; a night shift across a DST change is an
+ * hour shorter or longer, as the people working it see it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +42,10 @@ struct day_cache {
 
 struct sd_calendar {
 	GTimeZone	*tz;
+	bool		 always;	/* 24x7: every instant is in hours */
 	unsigned	 days;		/* bit 0 = Monday */
 	int		 open, close;	/* minutes after local midnight */
+	bool		 overnight;	/* close is on the next date */
 	GHashTable	*holidays;	/* Julian day numbers */
 	struct day_cache *cache;
 	char		*hours_text;	/* sla_hours_describe, made once */
@@ -51,16 +56,19 @@ sla_hours_describe(const struct sd_conf_calendar *c)
 {
 	static const char *const dnames[] = { "Mon", "Tue", "Wed", "Thu",
 	    "Fri", "Sat", "Sun" };
-	GString	*days = g_string_new(NULL);
+	GString	*days;
 	char	*s;
 
+	if (c->always)
+		return xasprintf("around the clock (%s)", c->timezone);
+	days = g_string_new(NULL);
 	for (int d = 0; d < 7; d++)
 		if (c->days & (1u << d))
 			g_string_append_printf(days, "%s%s",
 			    days->len ? ", " : "", dnames[d]);
-	s = xasprintf("%s, %02d:%02d-%02d:%02d (%s)", days->str,
+	s = xasprintf("%s, %02d:%02d-%02d:%02d%s (%s)", days->str,
 	    c->open / 60, c->open % 60, c->close / 60, c->close % 60,
-	    c->timezone);
+	    c->close < c->open ? " the next day" : "", c->timezone);
 	g_string_free(days, TRUE);
 	return s;
 }
@@ -84,9 +92,11 @@ sla_calendar_new(const struct sd_conf_calendar *c, struct sd_err *err)
 	}
 	cal = xcalloc(1, sizeof(*cal));
 	cal->tz = tz;
+	cal->always = c->always;
 	cal->days = c->days;
 	cal->open = c->open;
 	cal->close = c->close;
+	cal->overnight = c->close < c->open;
 	cal->holidays = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (size_t i = 0; i < c->holidays.n; i++) {
 		GDate d;
@@ -146,15 +156,23 @@ local_date(const struct sd_calendar *cal, sd_time t, GDate *d)
 	g_date_set_julian(d, (guint32)(JULIAN_EPOCH + day));
 }
 
-/* The instant of minute-of-day m on local date d. */
+/* The instant of minute-of-day m on local date d, plus days; 24:00 is
+ * midnight of the next date. */
 static sd_time
-at(const struct sd_calendar *cal, const GDate *d, int m)
+at(const struct sd_calendar *cal, const GDate *d, int days, int m)
 {
+	GDate		 e = *d;
 	GDateTime	*dt;
 	sd_time		 t;
 
-	dt = g_date_time_new(cal->tz, g_date_get_year(d), g_date_get_month(d),
-	    g_date_get_day(d), m / 60, m % 60, 0);
+	if (m >= 24 * 60) {
+		days++;
+		m -= 24 * 60;
+	}
+	if (days > 0)
+		g_date_add_days(&e, (guint)days);
+	dt = g_date_time_new(cal->tz, g_date_get_year(&e), g_date_get_month(&e),
+	    g_date_get_day(&e), m / 60, m % 60, 0);
 	t = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
 	return t;
@@ -186,8 +204,9 @@ hours_of(const struct sd_calendar *cal, const GDate *d)
 		h = xmalloc(sizeof(*h));
 		h->open = h->close = 0;
 		if ((h->working = working(cal, d))) {
-			h->open = at(cal, d, cal->open);
-			h->close = at(cal, d, cal->close);
+			h->open = at(cal, d, 0, cal->open);
+			h->close = at(cal, d, cal->overnight ? 1 : 0,
+			    cal->close);
 		}
 		g_hash_table_insert(c->days, key, h);
 	}
@@ -196,12 +215,23 @@ hours_of(const struct sd_calendar *cal, const GDate *d)
 	return out;
 }
 
+/* The first local date whose hours may hold t. */
+static void
+first_date(const struct sd_calendar *cal, sd_time t, GDate *d)
+{
+	local_date(cal, t, d);
+	if (cal->overnight)
+		g_date_subtract_days(d, 1);
+}
+
 sd_time
 sla_next_open(const struct sd_calendar *cal, sd_time t)
 {
 	GDate d;
 
-	local_date(cal, t, &d);
+	if (cal->always)
+		return t;
+	first_date(cal, t, &d);
 	for (int i = 0; i < MAX_DAYS; i++, g_date_add_days(&d, 1)) {
 		struct day_hours h = hours_of(cal, &d);
 
@@ -230,7 +260,9 @@ add_business(const struct sd_calendar *cal, sd_time start, int64_t secs)
 
 	if (secs <= 0)
 		return start;
-	local_date(cal, start, &d);
+	if (cal->always)
+		return start + secs;
+	first_date(cal, start, &d);
 	for (int i = 0; i < MAX_DAYS; i++, g_date_add_days(&d, 1)) {
 		struct day_hours	h = hours_of(cal, &d);
 		sd_time			s;
@@ -258,8 +290,10 @@ sla_add(const struct sd_calendar *cal, sd_time start, const struct sd_dur *d)
 	case SD_DUR_BH:
 		return add_business(cal, start, d->n);
 	case SD_DUR_BD:
-		return add_business(cal, start,
-		    d->n * (int64_t)(cal->close - cal->open) * 60);
+		/* One business day is the length of the working day. */
+		return add_business(cal, start, d->n * 60 * (int64_t)(cal->always ?
+		    24 * 60 : cal->overnight ? cal->close + 24 * 60 - cal->open :
+		    cal->close - cal->open));
 	}
 	return 0;
 }
@@ -310,4 +344,55 @@ sla_format(const struct sd_calendar *cal, sd_time t)
 	memcpy(p, abbr, n);
 	p[n] = '\0';
 	return xstrdup(buf);
+}
+
+struct sd_calendars {
+	size_t			 n;
+	const char		**names;	/* borrowed from the config */
+	struct sd_calendar	**cal;		/* [0] is "business" */
+};
+
+struct sd_calendars *
+sla_calendars_new(const struct sd_conf *c, struct sd_err *err)
+{
+	struct sd_calendars *cs = xcalloc(1, sizeof(*cs));
+
+	cs->names = xcalloc(c->ncalendars + 1, sizeof(*cs->names));
+	cs->cal = xcalloc(c->ncalendars + 1, sizeof(*cs->cal));
+	for (size_t i = 0; i <= c->ncalendars; i++) {
+		const struct sd_conf_calendar *cc = i == 0 ? &c->calendar :
+		    &c->calendars[i - 1];
+
+		cs->names[i] = i == 0 ? "business" : cc->name;
+		cs->n = i + 1;
+		if ((cs->cal[i] = sla_calendar_new(cc, err)) == NULL) {
+			sla_calendars_free(&cs);
+			return NULL;
+		}
+	}
+	return cs;
+}
+
+void
+sla_calendars_free(struct sd_calendars **csp)
+{
+	struct sd_calendars *cs = *csp;
+
+	if (cs == NULL)
+		return;
+	for (size_t i = 0; i < cs->n; i++)
+		sla_calendar_free(&cs->cal[i]);
+	free(cs->cal);
+	free(cs->names);
+	free(cs);
+	*csp = NULL;
+}
+
+const struct sd_calendar *
+sla_calendars_get(const struct sd_calendars *cs, const char *name)
+{
+	for (size_t i = 1; name != NULL && i < cs->n; i++)
+		if (cs->names[i] != NULL && strcmp(cs->names[i], name) == 0)
+			return cs->cal[i];
+	return cs->cal[0];
 }

@@ -1,12 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sla.c - SLA decisions on plain data (SPEC §5-§7): due times of a new
- * ticket, when each escalation level falls due, and which acknowledgement
- * a new ticket gets.  Pure; the daemon and supportctl call the same code.
+ * sla.c - SLA decisions on plain data (SPEC §5-§7, §14): when a
+ * ticket's clock starts, its due times, when each escalation level falls
+ * due, whom it may wake, and which acknowledgement a new ticket gets.  Pure; the daemon and supportctl call the same code.
  */
 #include <string.h>
 
 #include "supportd/sla.h"
+
+sd_time
+sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
+    const char *tier, enum sd_prio p, sd_time created)
+{
+	return conf_tier_oncall(c, tier, p) ? created :
+	    sla_next_open(cal, created);
+}
+
+bool
+sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
+    enum sd_prio p)
+{
+	return conf_tier_oncall(c, tier, p) &&
+	    (known_org || c->oncall_page_unknown_senders);
+}
 
 void
 sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
@@ -23,7 +39,7 @@ sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
 
 sd_time
 sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
-    enum sd_prio p, sd_time created, int level)
+    enum sd_prio p, sd_time created, int level, bool wakes)
 {
 	const struct sd_conf_priority	*pr = &c->priorities[p];
 	struct sd_dur			 d = pr->escalation_window;
@@ -32,18 +48,19 @@ sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
 		return 0;
 	/* Level 2 after one window, level 3 after two. */
 	d.n *= level - 1;
-	/* "1h" on a business clock is one business hour (conf.h). */
-	if (pr->clock == SD_CLOCK_BUSINESS && d.kind == SD_DUR_WALL)
+	/* "1h" on a business clock is one business hour (conf.h); one who
+	 * may wake nobody escalates in business time only (SPEC §14.7). */
+	if ((pr->clock == SD_CLOCK_BUSINESS || !wakes) && d.kind == SD_DUR_WALL)
 		d.kind = SD_DUR_BH;
 	return sla_add(cal, created, &d);
 }
 
 const char *
-sla_ack_template(enum sd_prio p, bool after_hours, bool followup)
+sla_ack_template(enum sd_prio p, bool after_hours, bool oncall, bool followup)
 {
 	if (followup)
 		return "ack-followup";
-	if (p == SD_C1)
-		return after_hours ? "ack-c1-after-hours" : "ack-c1";
-	return after_hours ? "ack-after-hours" : "ack";
+	if (after_hours)
+		return oncall ? "ack-c1-after-hours" : "ack-after-hours";
+	return p == SD_C1 ? "ack-c1" : "ack";
 }

@@ -37,6 +37,7 @@ static const char *const vars[] = {
 	"organization.name", "business_hours", "next_business_open",
 	"duplicate_of", "escalation.level", "ticket.priority_meaning",
 	"ticket.response_target", "ticket.after_hours", "ticket.url",
+	"oncall_after_hours",
 	"mailbox.address", "mailbox.name", "no.such.placeholder",
 };
 

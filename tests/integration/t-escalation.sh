@@ -142,20 +142,21 @@ assert_match "$out" "C1  premium          3" "a plain-text table too"
 # fails the second of three C1 reminders due together: the first one (and
 # whatever came due before it) is kept, once; the tick says why.
 for i in 1 2 3; do
-	mail "tb$i" "x$i@stranger.example" "System Down: batch $i" 2026-11-17T03:00:00+05:30
+	mail "tb$i" "x$i@stranger.example" "System Down: batch $i" 2026-11-17T11:00:00+05:30
 done
-once_at 2026-11-17T03:01:00+05:30
+once_at 2026-11-17T11:01:00+05:30
 tid() { sql "SELECT id FROM tickets WHERE subject = 'System Down: batch $1'"; }
 t1=$(tid 1) t2=$(tid 2) t3=$(tid 3)
 rem() { echo "$(events "$t1" c1-reminder) $(events "$t2" c1-reminder) $(events "$t3" c1-reminder)"; }
-# Received at 03:00 (INTERNALDATE): the first reminders are due 03:15.
-assert_eq "$(rem)" "0 0 0" "three C1s, none reminded at 03:01"
-due=$(date -d 2026-11-17T03:15:00+05:30 +%s)
+# Received at 11:00 (INTERNALDATE), in hours, as a stranger's C1 wakes
+# nobody at night (SPEC §14.7): the first reminders are due 11:15.
+assert_eq "$(rem)" "0 0 0" "three C1s, none reminded at 11:01"
+due=$(date -d 2026-11-17T11:15:00+05:30 +%s)
 assert_eq "$(sql "SELECT group_concat(due_at, ' ') FROM timers WHERE kind = 'c1-reminder'
 	AND ticket_id IN ($t1, $t2, $t3)")" "$due $due $due" \
 	"their reminders are due 15 minutes after they came in"
 sql "CREATE TRIGGER bad BEFORE INSERT ON events WHEN NEW.kind = 'c1-reminder' AND NEW.ticket_id = $t2 BEGIN SELECT RAISE(ABORT, 'test: bad timer'); END;"
-supportctl tick --now 2026-11-17T03:20:00+05:30 >"$T/bad.log" 2>&1
+supportctl tick --now 2026-11-17T11:20:00+05:30 >"$T/bad.log" 2>&1
 assert_ne "$?" 0 "supportctl tick fails when a timer fails"
 assert_file_contains "$T/bad.log" "test: bad timer" "and says why"
 assert_eq "$(rem)" "1 0 0" \
@@ -163,6 +164,6 @@ assert_eq "$(rem)" "1 0 0" \
 assert_eq "$(sql "SELECT count(*) FROM outbox WHERE ticket_id = $t1 AND kind = 'c1-update-reminder'")" 1 \
 	"the kept one is queued once"
 sql "DROP TRIGGER bad"
-tick_at 2026-11-17T03:20:00+05:30
+tick_at 2026-11-17T11:20:00+05:30
 assert_eq "$(rem)" "1 1 1" "without the fault the others fire, and the first not again"
 it_done

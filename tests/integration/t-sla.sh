@@ -83,7 +83,7 @@ run_at 2026-11-14T03:00:00+05:30
 assert_eq "$(ticket 'System Down: checkout' priority)" C1 "System Down is C1"
 assert_eq "$(ticket 'System Down: checkout' response_due)" "2026-11-14T04:00:00+05:30" \
 	"premium C1: due in 1 h, on the wall clock at night"
-assert_match "$(body_to ann@acme.example)" "critical \(C1\) report outside business hours.*on-call engineer has been paged" \
+assert_match "$(body_to ann@acme.example)" "urgent \(C1\) report outside business.hours. It is ticket .* and our on-call engineer has been paged" \
 	"answered with ack-c1-after-hours"
 n=$(sink_find '^To:.*oncall@vendor\.example' | tail -n 1)
 assert_match "$n" '^[0-9]+$' "on-call got a page mail"
@@ -108,7 +108,7 @@ assert_file_lacks "$T/once.log" s3cr3t "the token is never logged"
 pages=$(sink_find '^To:.*oncall@vendor\.example' | wc -l)
 mail c1x 'eve@unknown.example' 'System Down: urgent!!' 2026-11-14T03:10:00+05:30
 run_at 2026-11-14T03:10:00+05:30
-assert_match "$(body_to eve@unknown.example)" "critical \(C1\) report outside business hours" \
+assert_match "$(body_to eve@unknown.example)" "urgent \(C1\) report outside business" \
 	"the stranger's C1 is answered"
 assert_eq "$(sink_find '^To:.*oncall@vendor\.example' | wc -l)" "$pages" "but on-call gets no mail"
 assert_eq "$(hooks)" 1 "and no webhook"

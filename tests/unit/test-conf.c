@@ -173,8 +173,13 @@ joined(const struct sd_strv *sv, const char *path)
 		g_string_append(s, sv->v[i]);
 		g_string_append_c(s, '\n');
 	}
-	if (path != NULL)
+	if (path != NULL) {
+		char *dir = g_path_get_dirname(path);
+
 		g_string_replace(s, path, "FILE", 0);
+		g_string_replace(s, dir, "DIR", 0);
+		g_free(dir);
+	}
 	out = xstrdup(s->str);
 	g_string_free(s, TRUE);
 	return out;
@@ -509,6 +514,9 @@ test_tier_rule(void)
 		test_assert_idx(d->kind == want[i].kind && d->n == want[i].n,
 		    i);
 	}
+	/* Best effort pages nobody unless it says so (SPEC §14.2). */
+	test_assert(conf_tier_oncall(c, "gold", SD_C1));
+	test_assert(!conf_tier_oncall(c, "free", SD_C1));
 	/* "free" gives neither group: best effort. */
 	t = conf_tier(c, "free");
 	for (int p = 0; t != NULL && p < SD_NPRIO; p++)
@@ -859,6 +867,165 @@ test_free_null(void)
 	test_end();
 }
 
+/* SPEC §14.1-§14.2: named calendars, tiers and organizations on them. */
+static void
+test_calendars(void)
+{
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_calendar	*cal;
+	struct sd_strv			 errs = { 0 };
+	char				*path;
+
+	path = srcpath("fixtures/conf/good-calendars.conf");
+	test_begin("conf: named calendars, tiers and organizations on them");
+	test_assert(conf_load(path, &c, &errs, NULL) == 0);
+	for (size_t i = 0; i < errs.n; i++)
+		printf("# %s\n", errs.v[i]);
+	if (c == NULL)
+		goto out;
+	/* calendars' "business" is the §12 calendar. */
+	test_assert(c->ncalendars == 3);
+	test_assert_streq(c->calendar.timezone, "Europe/Berlin");
+	test_assert(c->calendar.open == 540 && c->calendar.close == 1020);
+	test_assert(conf_calendar(c, "business") == &c->calendar);
+	/* Holidays: the list's, then the file's (Christmas two days,
+	 * New Year twice by COUNT=2). */
+	test_assert(c->calendar.holidays.n == 5);
+	test_assert(strv_contains_ci(&c->calendar.holidays, "2026-12-24"));
+	test_assert(strv_contains_ci(&c->calendar.holidays, "2026-12-26"));
+	test_assert(strv_contains_ci(&c->calendar.holidays, "2028-01-01"));
+	test_assert(!strv_contains_ci(&c->calendar.holidays, "2026-12-27"));
+	cal = conf_calendar(c, "night");
+	test_assert(cal != NULL && cal->open == 22 * 60 && cal->close == 360);
+	cal = conf_calendar(c, "24x7");
+	test_assert(cal != NULL && cal->always);
+	cal = conf_calendar(c, "weekdays-all-day");
+	test_assert(cal != NULL && cal->open == 0 && cal->close == 1440 &&
+	    cal->days == 0x1f && !cal->always);
+	test_assert(conf_calendar(c, "nights") == NULL);
+	/* Tiers: calendar and on-call priorities. */
+	test_assert_streq(conf_tier(c, "premium")->calendar, "24x7");
+	test_assert_streq(conf_tier(c, "default")->calendar, "business");
+	test_assert(conf_tier_oncall(c, "premium", SD_C2));
+	test_assert(!conf_tier_oncall(c, "premium", SD_C3));
+	test_assert(conf_tier_oncall(c, "default", SD_C1));
+	test_assert(!conf_tier_oncall(c, "default", SD_C2));
+	test_assert(!conf_tier_oncall(c, "basic", SD_C1));
+	/* Unknown tiers are the default's; the built-in ones page C1. */
+	test_assert(conf_tier_oncall(c, "gold", SD_C1));
+	/* A ticket's calendar: its organization's, else its tier's. */
+	test_assert_streq(conf_ticket_calendar(c, "Acme", "premium"), "24x7");
+	test_assert_streq(conf_ticket_calendar(c, "Nightly", "basic"), "night");
+	test_assert_streq(conf_ticket_calendar(c, NULL, "default"), "business");
+	test_assert_streq(conf_ticket_calendar(c, "Gone", "premium"), "24x7");
+	test_assert_streq(conf_ticket_calendar(c, NULL, "gone"), "business");
+ out:
+	conf_free(&c);
+	strv_free(&errs);
+	free(path);
+	test_end();
+}
+
+/* SPEC §14.1: the iCalendar reader, from tables. */
+static void
+test_ical(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;	/* dates joined by ' ', or the problem */
+		int		 line;	/* 0: good */
+	} t[] = {
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261225\n"
+		  "END:VEVENT\nEND:VCALENDAR\n", "2026-12-25", 0 },
+		/* Ranges: DTEND exclusive; DURATION in days and weeks. */
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20261230\r\n"
+		  "DTEND:20270102\r\nEND:VEVENT\r\nEND:VCALENDAR",
+		  "2026-12-30 2026-12-31 2027-01-01", 0 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20270301\n"
+		  "DURATION:P1W\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2027-03-01 2027-03-02 2027-03-03 2027-03-04 2027-03-05 "
+		  "2027-03-06 2027-03-07", 0 },
+		/* Date-times: the dates they touch; a midnight end is not one. */
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=\"Asia/Kolkata: IN\""
+		  ":20261002T000000\nDTEND:20261003T000000\nEND:VEVENT\n"
+		  "END:VCALENDAR\n", "2026-10-02", 0 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261002T090000Z\n"
+		  "DTEND:20261003T120000Z\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2026-10-02 2026-10-03", 0 },
+		/* Folded lines, cancelled events, other components. */
+		{ "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nDTSTART:19700101T000000\n"
+		  "END:VTIMEZONE\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:2026\n 0815\n"
+		  "END:VEVENT\nBEGIN:VEVENT\nDTSTART:20260816\nSTATUS:CANCELLED\n"
+		  "END:VEVENT\nEND:VCALENDAR\n", "2026-08-15", 0 },
+		/* Yearly: COUNT, UNTIL, INTERVAL, 29 February. */
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260126\n"
+		  "RRULE:FREQ=YEARLY;COUNT=3\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2026-01-26 2027-01-26 2028-01-26", 0 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260126\n"
+		  "RRULE:FREQ=YEARLY;INTERVAL=2;UNTIL=20300126T000000Z;"
+		  "BYMONTH=1;BYMONTHDAY=26\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2026-01-26 2028-01-26 2030-01-26", 0 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20240229\n"
+		  "RRULE:FREQ=YEARLY;UNTIL=20321231\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2024-02-29 2028-02-29 2032-02-29", 0 },
+		/* What it cannot read is an error with its line. */
+		{ "BEGIN:VEVENT\nDTSTART:20260101\nEND:VEVENT\n",
+		  "VEVENT outside BEGIN:VCALENDAR", 1 },
+		{ "hello", "not an iCalendar file (no BEGIN:VCALENDAR)", 1 },
+		{ "BEGIN:VCALENDAR\n\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVENT\n",
+		  "VEVENT without DTSTART", 3 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261301\n",
+		  "bad DTSTART \"20261301\"", 3 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261201\n",
+		  "VEVENT without END:VEVENT", 2 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261201\n"
+		  "RRULE:FREQ=WEEKLY\nEND:VEVENT\n",
+		  "RRULE FREQ=WEEKLY: only yearly rules are read", 4 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261201\n"
+		  "DURATION:PT4H\nEND:VEVENT\n",
+		  "DURATION \"PT4H\" is not whole days", 4 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260101\n"
+		  "DTEND:20280101\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "an event of 730 days (at most 366)", 5 },
+		{ "BEGIN:VCALENDAR\nX-BAD\n", "a line without ':'", 2 },
+	};
+
+	test_begin("conf: iCalendar holidays, from tables");
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct sd_strv	 d = { 0 };
+		char		*problem = NULL, *got;
+		int		 line = 0;
+		int		 r = conf_ical_dates(t[i].text, strlen(t[i].text),
+				    &d, &line, &problem);
+
+		if (r == 0) {
+			gchar *j = d.n ? g_strjoinv(" ", d.v) : g_strdup("");
+
+			got = xstrdup(j);
+			g_free(j);
+		} else
+			got = xstrdup(problem);
+		test_assert_idx(r == (t[i].line ? -1 : 0), i);
+		test_assert_idx(line == t[i].line, i);
+		test_assert_streq_idx(got, t[i].want, i);
+		test_assert_idx(r == 0 || d.n == 0, i);
+		free(got);
+		free(problem);
+		strv_free(&d);
+	}
+	/* A NUL byte: not text. */
+	{
+		struct sd_strv	 d = { 0 };
+		char		*problem = NULL;
+		int		 line = 0;
+
+		test_assert(conf_ical_dates("BEGIN:VCALENDAR\0", 16, &d, &line,
+		    &problem) == -1 && problem != NULL);
+		free(problem);
+	}
+	test_end();
+}
+
 int
 main(void)
 {
@@ -867,6 +1034,8 @@ main(void)
 		test_spec12,
 		test_example,
 		test_tier_rule,
+		test_calendars,
+		test_ical,
 		test_tier_default_added,
 		test_include,
 		test_good_fixtures,

@@ -117,6 +117,152 @@ test_dst(void)
 	test_end();
 }
 
+/*
+ * SPEC §14.1: hours across midnight, whole days, 24x7, with DST changes
+ * in both hemispheres inside a night shift.  Times in UTC; expected
+ * values worked out by hand and checked with Python's zoneinfo.
+ */
+static void
+test_calendar_kinds(void)
+{
+	static const struct {
+		const char	*tz;
+		unsigned	 days;
+		int		 open, close;
+		bool		 always;
+		const char	*holiday;
+		const char	*describe;
+	} cals[] = {
+		/* 0: every night 22:00-06:00 in New York. */
+		{ "America/New_York", 0x7f, 22 * 60, 6 * 60, false, NULL,
+		  "Mon, Tue, Wed, Thu, Fri, Sat, Sun, 22:00-06:00 the next day "
+		  "(America/New_York)" },
+		/* 1: every night 20:00-04:00 in Sydney. */
+		{ "Australia/Sydney", 0x7f, 20 * 60, 4 * 60, false, NULL, NULL },
+		/* 2: weeknights in Berlin; Christmas (a Friday) off. */
+		{ "Europe/Berlin", 0x1f, 22 * 60, 6 * 60, false, "2026-12-25",
+		  "Mon, Tue, Wed, Thu, Fri, 22:00-06:00 the next day "
+		  "(Europe/Berlin)" },
+		/* 3: 24x7. */
+		{ "UTC", 0, 0, 0, true, NULL, "around the clock (UTC)" },
+		/* 4: whole weekdays in Kolkata. */
+		{ "Asia/Kolkata", 0x1f, 0, 24 * 60, false, NULL,
+		  "Mon, Tue, Wed, Thu, Fri, 00:00-24:00 (Asia/Kolkata)" },
+	};
+	enum { IN = 1, OUT, NEXT, ADD };
+	static const struct {
+		int		 cal, op;
+		const char	*t;
+		enum sd_dur_kind kind;
+		int64_t		 n;
+		const char	*want;
+	} t[] = {
+		/* New York, spring forward inside Saturday night's shift
+		 * (22:00 EST to 06:00 EDT: 7 hours). */
+		{ 0, IN, "2026-03-08T06:30:00Z", 0, 0, NULL },		/* 01:30 EST */
+		{ 0, IN, "2026-03-08T09:59:59Z", 0, 0, NULL },		/* 05:59 EDT */
+		{ 0, OUT, "2026-03-08T10:00:00Z", 0, 0, NULL },		/* 06:00 EDT */
+		{ 0, NEXT, "2026-03-08T11:00:00Z", 0, 0, "2026-03-09T02:00:00Z" },
+		{ 0, ADD, "2026-03-08T03:00:00Z", SD_DUR_BH, 8 * 3600,
+		  "2026-03-09T03:00:00Z" },
+		/* One business day is the configured 8 hours. */
+		{ 0, ADD, "2026-03-08T03:00:00Z", SD_DUR_BD, 1,
+		  "2026-03-09T03:00:00Z" },
+		/* ...and fall back: 22:00 EDT to 06:00 EST, 9 hours. */
+		{ 0, ADD, "2026-11-01T02:00:00Z", SD_DUR_BH, 8 * 3600,
+		  "2026-11-01T10:00:00Z" },
+		{ 0, ADD, "2026-11-01T02:00:00Z", SD_DUR_BH, 9 * 3600,
+		  "2026-11-01T11:00:00Z" },
+		{ 0, ADD, "2026-11-01T02:00:00Z", SD_DUR_BH, 10 * 3600,
+		  "2026-11-02T04:00:00Z" },
+		/* Sydney: summer time ends in April (9-hour night), starts
+		 * in October (7-hour night). */
+		{ 1, ADD, "2026-04-04T09:00:00Z", SD_DUR_BH, 8 * 3600,
+		  "2026-04-04T17:00:00Z" },
+		{ 1, OUT, "2026-04-04T18:00:00Z", 0, 0, NULL },		/* 04:00 AEST */
+		{ 1, IN, "2026-04-04T17:59:00Z", 0, 0, NULL },
+		{ 1, ADD, "2026-10-03T10:00:00Z", SD_DUR_BH, 8 * 3600,
+		  "2026-10-04T10:00:00Z" },
+		{ 1, NEXT, "2026-10-03T17:00:00Z", 0, 0, "2026-10-04T09:00:00Z" },
+		/* Berlin weeknights: Monday's shift ends Tuesday 06:00;
+		 * Friday's runs into Saturday; Christmas Friday's is off. */
+		{ 2, IN, "2026-12-01T02:00:00Z", 0, 0, NULL },		/* Tue 03:00 */
+		{ 2, IN, "2026-12-05T02:00:00Z", 0, 0, NULL },		/* Sat 03:00 */
+		{ 2, NEXT, "2026-12-05T06:00:00Z", 0, 0, "2026-12-07T21:00:00Z" },
+		{ 2, OUT, "2026-12-06T02:00:00Z", 0, 0, NULL },		/* Sun 03:00 */
+		{ 2, OUT, "2026-11-30T20:00:00Z", 0, 0, NULL },		/* Mon 21:00 */
+		{ 2, IN, "2026-12-25T04:00:00Z", 0, 0, NULL },		/* Thu's, 05:00 */
+		{ 2, NEXT, "2026-12-25T22:00:00Z", 0, 0, "2026-12-28T21:00:00Z" },
+		{ 2, NEXT, "2026-12-26T02:00:00Z", 0, 0, "2026-12-28T21:00:00Z" },
+		{ 2, ADD, "2026-12-03T22:00:00Z", SD_DUR_BD, 1,
+		  "2026-12-04T22:00:00Z" },
+		/* 24x7: business time is wall time, a day 24 hours. */
+		{ 3, IN, "2026-12-06T03:00:00Z", 0, 0, NULL },
+		{ 3, NEXT, "2026-12-06T03:00:00Z", 0, 0, "2026-12-06T03:00:00Z" },
+		{ 3, ADD, "2026-12-06T03:00:00Z", SD_DUR_BH, 4 * 3600,
+		  "2026-12-06T07:00:00Z" },
+		{ 3, ADD, "2026-12-06T03:00:00Z", SD_DUR_BD, 2,
+		  "2026-12-08T03:00:00Z" },
+		/* Whole weekdays: Friday 23:00 IST + 2bh is Monday 01:00. */
+		{ 4, ADD, "2026-12-04T17:30:00Z", SD_DUR_BH, 2 * 3600,
+		  "2026-12-06T19:30:00Z" },
+		{ 4, OUT, "2026-12-05T06:30:00Z", 0, 0, NULL },		/* Sat 12:00 */
+		{ 4, NEXT, "2026-12-05T06:30:00Z", 0, 0, "2026-12-06T18:30:00Z" },
+		{ 4, ADD, "2026-12-04T06:30:00Z", SD_DUR_BD, 1,
+		  "2026-12-07T06:30:00Z" },
+		{ 4, IN, "2026-12-06T18:30:00Z", 0, 0, NULL },		/* Mon 00:00 */
+	};
+	struct sd_calendar *cal[nitems(cals)];
+	struct sd_err err;
+
+	test_begin("sla: across midnight, whole days, 24x7, DST north and "
+	    "south");
+	for (size_t i = 0; i < nitems(cals); i++) {
+		struct sd_conf_calendar c;
+
+		memset(&c, 0, sizeof(c));
+		c.timezone = (char *)cals[i].tz;
+		c.days = cals[i].days;
+		c.open = cals[i].open;
+		c.close = cals[i].close;
+		c.always = cals[i].always;
+		if (cals[i].holiday != NULL)
+			strv_push(&c.holidays, cals[i].holiday);
+		cal[i] = sla_calendar_new(&c, &err);
+		strv_free(&c.holidays);
+		test_assert_idx(cal[i] != NULL, i);
+		if (cal[i] != NULL && cals[i].describe != NULL)
+			test_assert_streq_idx(sla_hours_text(cal[i]),
+			    cals[i].describe, i);
+	}
+	for (size_t i = 0; i < nitems(t); i++) {
+		const struct sd_calendar	*c = cal[t[i].cal];
+		struct sd_dur			 d = { t[i].kind, t[i].n };
+		char				*got = NULL;
+
+		if (c == NULL)
+			continue;
+		switch (t[i].op) {
+		case IN:
+		case OUT:
+			test_assert_idx(sla_in_hours(c, T(t[i].t)) ==
+			    (t[i].op == IN), i);
+			continue;
+		case NEXT:
+			got = sd_time_format(sla_next_open(c, T(t[i].t)), NULL);
+			break;
+		case ADD:
+			got = sd_time_format(sla_add(c, T(t[i].t), &d), NULL);
+			break;
+		}
+		test_assert_streq_idx(got, t[i].want, i);
+		free(got);
+	}
+	for (size_t i = 0; i < nitems(cals); i++)
+		sla_calendar_free(&cal[i]);
+	test_end();
+}
+
 /* Each date's hours are cached, and the cache starts over past 4096
  * dates: answers stay the same either way. */
 static void
@@ -356,10 +502,69 @@ test_escalation(void)
 	test_assert(cal != NULL);
 	for (size_t i = 0; cal && i < nitems(t); i++) {
 		sd_time	 at = sla_escalation_at(c, cal, t[i].p,
-			    T(t[i].created), t[i].level);
+			    T(t[i].created), t[i].level, true);
 		char	*s = at ? sd_time_format(at, "Asia/Kolkata") : NULL;
 
 		test_assert_streq_idx(s, t[i].want, i);
+		free(s);
+	}
+	sla_calendar_free(&cal);
+	conf_free(&c);
+	test_end();
+}
+
+/* SPEC §14.2, §14.7: when the clock starts, and the business clock of
+ * a ticket that may wake nobody. */
+static void
+test_coverage(void)
+{
+	static const struct {
+		const char	*tier;
+		enum sd_prio	 p;
+		const char	*created, *start;
+	} t[] = {
+		/* default pages for C1: its clock starts at once... */
+		{ "default", SD_C1, "2026-11-21T03:00:00+05:30",
+		  "2026-11-21T03:00:00+05:30" },
+		/* ...and a C2's at Monday's opening. */
+		{ "default", SD_C2, "2026-11-21T03:00:00+05:30",
+		  "2026-11-23T10:00:00+05:30" },
+		/* basic (built in) pages for nothing. */
+		{ "basic", SD_C1, "2026-11-21T03:00:00+05:30",
+		  "2026-11-23T10:00:00+05:30" },
+		/* In hours the clock starts at once, whatever the tier. */
+		{ "basic", SD_C1, "2026-11-23T12:00:00+05:30",
+		  "2026-11-23T12:00:00+05:30" },
+	};
+	struct sd_conf		*c = spec_conf();
+	struct sd_calendar	*cal = NULL;
+	struct sd_err		 err;
+
+	test_begin("sla: when the clock starts, whom a ticket may wake");
+	if (c != NULL)
+		cal = sla_calendar_new(&c->calendar, &err);
+	test_assert(cal != NULL);
+	for (size_t i = 0; cal && i < nitems(t); i++) {
+		char *s = sd_time_format(sla_clock_start(c, cal, t[i].tier,
+		    t[i].p, T(t[i].created)), "Asia/Kolkata");
+
+		test_assert_streq_idx(s, t[i].start, i);
+		free(s);
+	}
+	if (cal != NULL) {
+		sd_time	 at;
+		char	*s;
+
+		/* Strangers and basic wake nobody; C2 pages in no tier. */
+		test_assert(sla_wakes(c, "premium", true, SD_C1));
+		test_assert(!sla_wakes(c, "premium", false, SD_C1));
+		test_assert(!sla_wakes(c, "basic", true, SD_C1));
+		test_assert(!sla_wakes(c, "premium", true, SD_C2));
+		/* A C1 that may not wake: 30 business minutes a level. */
+		at = sla_escalation_at(c, cal, SD_C1,
+		    T("2026-11-21T03:00:00+05:30"), 3, false);
+		s = sd_time_format(at, "Asia/Kolkata");
+		test_assert_streq(s, "2026-11-23T11:00:00+05:30");
 		free(s);
 	}
 	sla_calendar_free(&cal);
@@ -372,21 +577,26 @@ test_ack_template(void)
 {
 	static const struct {
 		enum sd_prio	 p;
-		bool		 after, followup;
+		bool		 after, oncall, followup;
 		const char	*want;
 	} t[] = {
-		{ SD_C1, false, false, "ack-c1" },
-		{ SD_C1, true, false, "ack-c1-after-hours" },
-		{ SD_C2, false, false, "ack" },
-		{ SD_C3, true, false, "ack-after-hours" },
-		{ SD_C1, true, true, "ack-followup" },
-		{ SD_C4, false, true, "ack-followup" },
+		{ SD_C1, false, true, false, "ack-c1" },
+		{ SD_C1, true, true, false, "ack-c1-after-hours" },
+		/* A tier without on-call for C1 (SPEC §14.2). */
+		{ SD_C1, true, false, false, "ack-after-hours" },
+		{ SD_C1, false, false, false, "ack-c1" },
+		/* A tier with on-call for C2 too. */
+		{ SD_C2, true, true, false, "ack-c1-after-hours" },
+		{ SD_C2, false, false, false, "ack" },
+		{ SD_C3, true, false, false, "ack-after-hours" },
+		{ SD_C1, true, true, true, "ack-followup" },
+		{ SD_C4, false, false, true, "ack-followup" },
 	};
 
 	test_begin("sla: which acknowledgement a new ticket gets");
 	for (size_t i = 0; i < nitems(t); i++)
 		test_assert_streq_idx(sla_ack_template(t[i].p, t[i].after,
-		    t[i].followup), t[i].want, i);
+		    t[i].oncall, t[i].followup), t[i].want, i);
 	test_end();
 }
 
@@ -394,8 +604,10 @@ int
 main(void)
 {
 	static void (*const tests[])(void) = { test_add, test_dst, test_hours,
+	    test_calendar_kinds,
 	    test_cache,
 	    test_format_and_errors, test_due_times, test_escalation,
+	    test_coverage,
 	    test_ack_template, NULL };
 
 	return test_run(tests);
