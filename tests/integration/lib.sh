@@ -235,6 +235,13 @@ assert_match() {
 	fi
 }
 
+# assert_no_match GOT ERE MSG: GOT does not match.
+assert_no_match() {
+	if [[ $1 =~ $2 ]]; then
+		not_ok "$3" "got:   '$1'" "wanted no match for /$2/"
+	else ok "$3"; fi
+}
+
 # Lines of FILE without the CR of CRLF line ends, so that an ERE's $
 # works on mail as it went over SMTP.
 _it_lines() {
@@ -448,6 +455,16 @@ for _ in range(int(sys.argv[1])):
 for s in socks:
     print(s.getsockname()[1])
 EOF
+}
+
+# start_http: a real HTTP server for webhooks on HTTP_PORT, each request
+# kept as $T/http/NNNN.json (httpsink.py).
+start_http() {
+	HTTP_PORT=$(free_port)
+	_it_bg httpsink "$T/httpsink.log" "$IT_PYTHON" "$IT_DIR/httpsink.py" \
+		"$HTTP_PORT" "$T/http"
+	wait_until 5 "$IT_PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $HTTP_PORT), 1)" 2>/dev/null ||
+		fail "the HTTP server did not start"
 }
 
 # Fail, or skip when not in CI, because something is not installed.

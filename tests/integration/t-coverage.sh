@@ -11,10 +11,7 @@
 it_init "$0"
 start_dovecot
 start_smtp
-HTTP_PORT=$(free_port)
-_it_bg httpsink "$T/httpsink.log" "$IT_PYTHON" "$IT_DIR/httpsink.py" "$HTTP_PORT" "$T/http"
-wait_until 5 "$IT_PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $HTTP_PORT), 1)" 2>/dev/null ||
-	fail "the HTTP server did not start"
+start_http
 
 write_config 'team = { emails = [ "support-team@vendor.example" ]; };' \
 	"oncall = { emails = [ \"oncall@vendor.example\" ];
@@ -46,9 +43,6 @@ hooks() {	# hooks ID: webhook POSTs about ticket ID
 	"$IT_PYTHON" -c 'import glob, json, sys
 print(sum(json.loads(json.load(open(f))["body"]).get("ticket") == int(sys.argv[2])
           for f in glob.glob(sys.argv[1] + "/*.json")))' "$T/http" "$1"
-}
-assert_no_match() {
-	if [[ $1 =~ $2 ]]; then not_ok "$3" "got:   '$1'" "wanted no match for /$2/"; else ok "$3"; fi
 }
 body_to() {	# body_to ADDR: the body of the last mail to ADDR
 	local n

@@ -10,10 +10,7 @@
 it_init "$0"
 start_dovecot
 start_smtp
-HTTP_PORT=$(free_port)
-_it_bg httpsink "$T/httpsink.log" "$IT_PYTHON" "$IT_DIR/httpsink.py" "$HTTP_PORT" "$T/http"
-wait_until 5 "$IT_PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $HTTP_PORT), 1)" 2>/dev/null ||
-	fail "the HTTP server did not start"
+start_http
 printf 's3cr3t-pager-token\n' >"$T/pager.token"
 hooks() {	# webhook POSTs of C1 pages (escalations post too)
 	local f n=0
