@@ -10,14 +10,17 @@
  * setting means adding a row here and a field in conf.h.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <libconfig.h>
 
 #include "supportd/conf.h"
@@ -894,35 +897,48 @@ check_smtp(struct ctx *cx, const config_setting_t *grp, void *base,
 }
 
 /* holidays_ics: read now, so a reload reads it again; its dates join
- * holidays. */
+ * holidays.  Only a regular file, and at most 4M of it: a FIFO or a
+ * device named by mistake must not hang or fill the daemon on reload. */
 static void
 read_ics(struct ctx *cx, const config_setting_t *grp, const char *path,
     struct sd_conf_calendar *cal)
 {
-	gchar	*text = NULL;
-	gsize	 len = 0;
-	GError	*ge = NULL;
-	GStatBuf st;
-	char	*problem = NULL;
-	int	 line = 0;
+	const size_t	 max = 4 * KB * KB;
+	struct stat	 st;
+	GString		*text = g_string_new(NULL);
+	char		 buf[65536], *problem = NULL;
+	ssize_t		 n = 0;
+	int		 fd, line = 0;
 
-	if (g_stat(cal->holidays_ics, &st) == 0 && st.st_size > 4 * KB * KB) {
+	if ((fd = open(cal->holidays_ics, O_RDONLY | O_CLOEXEC |
+	    O_NONBLOCK)) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode)) {
+		conf_error_at(cx, grp, path, "holidays_ics", "cannot read %s: "
+		    "%s", cal->holidays_ics, fd == -1 ? strerror(errno) :
+		    "not a regular file");
+		goto out;
+	}
+	while (text->len <= max &&
+	    ((n = read(fd, buf, sizeof(buf))) > 0 || (n == -1 &&
+	    errno == EINTR)))
+		if (n > 0)
+			g_string_append_len(text, buf, n);
+	if (n == -1)
+		conf_error_at(cx, grp, path, "holidays_ics", "cannot read %s: "
+		    "%s", cal->holidays_ics, strerror(errno));
+	else if (text->len > max)
 		conf_error_at(cx, grp, path, "holidays_ics", "%s: larger than "
 		    "4M", cal->holidays_ics);
-		return;
-	}
-	if (!g_file_get_contents(cal->holidays_ics, &text, &len, &ge)) {
-		conf_error_at(cx, grp, path, "holidays_ics", "cannot read %s: "
-		    "%s", cal->holidays_ics, ge->message);
-		g_error_free(ge);
-		return;
-	}
-	if (conf_ical_dates(text, len, &cal->holidays, &line, &problem) == -1) {
+	else if (conf_ical_dates(text->str, text->len, &cal->holidays, &line,
+	    &problem) == -1) {
 		conf_error_at(cx, grp, path, "holidays_ics", "%s:%d: %s",
 		    cal->holidays_ics, line, problem);
 		free(problem);
 	}
-	g_free(text);
+ out:
+	if (fd != -1)
+		close(fd);
+	g_string_free(text, TRUE);
 }
 
 static void
