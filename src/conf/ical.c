@@ -30,6 +30,8 @@ struct event {
 	int	 count;		/* 0: none */
 	GDate	 until;		/* invalid: none */
 	int	 interval;
+	int	 bymonth, byday;	/* 0: not given */
+	int	 nested;	/* depth in a component inside it (VALARM) */
 };
 
 struct parse {
@@ -91,7 +93,6 @@ parse_rule(struct event *ev, const char *v)
 {
 	gchar	**parts = g_strsplit(v, ";", -1);
 	char	 *problem = NULL;
-	int	  bymonth = 0, byday = 0;
 
 	ev->interval = 1;
 	for (int i = 0; parts[i] != NULL && problem == NULL; i++) {
@@ -122,9 +123,9 @@ parse_rule(struct event *ev, const char *v)
 			if (parse_date(eq, false, &ev->until) == -1)
 				problem = xstrdup("bad RRULE UNTIL");
 		} else if (strcasecmp(parts[i], "BYMONTH") == 0 && *end == '\0')
-			bymonth = (int)n;
+			ev->bymonth = (int)n;
 		else if (strcasecmp(parts[i], "BYMONTHDAY") == 0 && *end == '\0')
-			byday = (int)n;
+			ev->byday = (int)n;
 		else if (strcasecmp(parts[i], "WKST") != 0)
 			problem = xasprintf("RRULE %.20s=%.20s is not read (only "
 			    "the same date every year)", parts[i], eq);
@@ -132,11 +133,6 @@ parse_rule(struct event *ev, const char *v)
 	g_strfreev(parts);
 	if (problem == NULL && !ev->yearly)
 		problem = xstrdup("RRULE without FREQ");
-	if (problem == NULL && (bymonth || byday) && g_date_valid(&ev->start) &&
-	    ((bymonth && bymonth != (int)g_date_get_month(&ev->start)) ||
-	    (byday && byday != (int)g_date_get_day(&ev->start))))
-		problem = xstrdup("RRULE BYMONTH/BYMONTHDAY other than "
-		    "DTSTART's date is not read");
 	return problem;
 }
 
@@ -161,6 +157,13 @@ end_event(struct parse *p, struct event *ev)
 		p->line = ev->line;
 		return xstrdup("VEVENT without DTSTART");
 	}
+	/* DTSTART may come after the RRULE. */
+	if ((ev->bymonth && ev->bymonth != (int)g_date_get_month(&ev->start)) ||
+	    (ev->byday && ev->byday != (int)g_date_get_day(&ev->start))) {
+		p->line = ev->line;
+		return xstrdup("RRULE BYMONTH/BYMONTHDAY other than DTSTART's "
+		    "date is not read");
+	}
 	if (ev->cancelled)
 		return NULL;
 	if (g_date_valid(&ev->end))
@@ -172,8 +175,8 @@ end_event(struct parse *p, struct event *ev)
 	if (span > MAX_SPAN)
 		return xasprintf("an event of %d days (at most %d)", span,
 		    MAX_SPAN);
-	years = ev->yearly ? LAST_YEAR - (int)g_date_get_year(&ev->start) + 1 :
-	    1;
+	years = ev->yearly ? MAX(1, LAST_YEAR -
+	    (int)g_date_get_year(&ev->start) + 1) : 1;
 	for (int y = 0, n = 0; y < years; y += ev->yearly ? ev->interval : 1) {
 		GDate	d;
 		int	yy = (int)g_date_get_year(&ev->start) + y;
@@ -222,6 +225,19 @@ content_line(struct parse *p, struct event *ev, bool *cal_seen, char *l)
 	*colon = '\0';
 	if ((semi = strchr(l, ';')) != NULL)
 		*semi = '\0';
+	/* What a component inside the event says (a VALARM's DURATION)
+	 * is not the event's. */
+	if (ev->in && ev->nested > 0) {
+		if (strcasecmp(l, "BEGIN") == 0)
+			ev->nested++;
+		else if (strcasecmp(l, "END") == 0)
+			ev->nested--;
+		return NULL;
+	}
+	if (ev->in && strcasecmp(l, "BEGIN") == 0) {
+		ev->nested = 1;
+		return NULL;
+	}
 	if (strcasecmp(l, "BEGIN") == 0) {
 		if (strcasecmp(colon + 1, "VCALENDAR") == 0)
 			*cal_seen = true;
@@ -259,6 +275,11 @@ content_line(struct parse *p, struct event *ev, bool *cal_seen, char *l)
 		ev->cancelled = strcasecmp(colon + 1, "CANCELLED") == 0;
 	else if (strcasecmp(l, "RRULE") == 0)
 		return parse_rule(ev, colon + 1);
+	else if (strcasecmp(l, "EXDATE") == 0 || strcasecmp(l, "RDATE") == 0 ||
+	    strcasecmp(l, "RECURRENCE-ID") == 0 || strcasecmp(l, "EXRULE") == 0)
+		/* Moved or left-out occurrences: not followed, so refused. */
+		return xasprintf("%s is not read; give those dates as events "
+		    "of their own", l);
 	return NULL;
 }
 
@@ -274,6 +295,8 @@ conf_ical_dates(const char *text, size_t len, struct sd_strv *dates,
 	int		 start_line = 0;
 
 	memset(&ev, 0, sizeof(ev));
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)	/* a UTF-8 BOM */
+		s += 3;
 	if (memchr(text, '\0', len) != NULL) {
 		p.line = 1;
 		p.problem = xstrdup("a NUL byte: not a text file");

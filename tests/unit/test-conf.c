@@ -988,6 +988,25 @@ test_ical(void)
 		  "DTEND:20280101\nEND:VEVENT\nEND:VCALENDAR\n",
 		  "an event of 730 days (at most 366)", 5 },
 		{ "BEGIN:VCALENDAR\nX-BAD\n", "a line without ':'", 2 },
+		/* DTSTART after the rule; an alarm's duration is its own; a
+		 * BOM; a start past 2100 still counts once. */
+		{ "\xef\xbb\xbf" "BEGIN:VCALENDAR\nBEGIN:VEVENT\n"
+		  "RRULE:FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=1;COUNT=2\n"
+		  "DTSTART:20260501\nBEGIN:VALARM\nDURATION:PT15M\n"
+		  "END:VALARM\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2026-05-01 2027-05-01", 0 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:21010101\n"
+		  "RRULE:FREQ=YEARLY\nEND:VEVENT\nEND:VCALENDAR\n",
+		  "2101-01-01", 0 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\n"
+		  "RRULE:FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=1\n"
+		  "DTSTART:20260101\nEND:VEVENT\n",
+		  "RRULE BYMONTH/BYMONTHDAY other than DTSTART's date is not "
+		  "read", 2 },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260101\n"
+		  "RRULE:FREQ=YEARLY\nEXDATE:20270101\nEND:VEVENT\n",
+		  "EXDATE is not read; give those dates as events of their own",
+		  5 },
 	};
 
 	test_begin("conf: iCalendar holidays, from tables");
