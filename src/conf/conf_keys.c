@@ -654,6 +654,14 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 			    strcmp(c->tiers[j].name, t->name) == 0)
 				conf_error_at(cx, e, epath, "name",
 				    "duplicate tier name \"%s\"", t->name);
+		/* The tier rule makes it best effort: easy to do unawares
+		 * when only moving a tier to another calendar. */
+		if (conf_member(e, "response") == NULL &&
+		    conf_member(e, "resolution") == NULL &&
+		    conf_member(e, "calendar") != NULL)
+			conf_warning(cx, e, epath, "no response or resolution: "
+			    "a best-effort tier, without targets (give one "
+			    "target to take the others from \"default\")");
 		if (t->name != NULL && strcmp(t->name, "default") == 0 &&
 		    d == SIZE_MAX)
 			d = (size_t)i;

@@ -873,12 +873,20 @@ test_calendars(void)
 {
 	struct sd_conf			*c = NULL;
 	const struct sd_conf_calendar	*cal;
-	struct sd_strv			 errs = { 0 };
-	char				*path;
+	struct sd_strv			 errs = { 0 }, warns = { 0 };
+	char				*path, *w;
 
 	path = srcpath("fixtures/conf/good-calendars.conf");
 	test_begin("conf: named calendars, tiers and organizations on them");
-	test_assert(conf_load(path, &c, &errs, NULL) == 0);
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	/* A tier given only a calendar is best effort: said, as it is
+	 * easily done unawares. */
+	w = joined(&warns, path);
+	test_assert_streq(w, "FILE:21: tiers.[3]: no response or resolution: a "
+	    "best-effort tier, without targets (give one target to take the "
+	    "others from \"default\")\n");
+	free(w);
+	strv_free(&warns);
 	for (size_t i = 0; i < errs.n; i++)
 		printf("# %s\n", errs.v[i]);
 	if (c == NULL)
@@ -911,6 +919,7 @@ test_calendars(void)
 	test_assert(conf_tier_oncall(c, "default", SD_C1));
 	test_assert(!conf_tier_oncall(c, "default", SD_C2));
 	test_assert(!conf_tier_oncall(c, "basic", SD_C1));
+	test_assert(!conf_tier_oncall(c, "nights", SD_C1));
 	/* Unknown tiers are the default's; the built-in ones page C1. */
 	test_assert(conf_tier_oncall(c, "gold", SD_C1));
 	/* A ticket's calendar: its organization's, else its tier's. */
