@@ -61,11 +61,12 @@ const char *sla_hours_text(const struct sd_calendar *cal);
 
 /*
  * When the clock of a ticket of tier and priority p created at created
- * starts (SPEC §14.2): then, in hours or when the tier pages on-call for
- * p; else at the ticket calendar's next opening.
+ * starts (SPEC §14.2): then, in hours or when it may wake on-call
+ * (sla_wakes); else at the ticket calendar's next opening, as nobody
+ * works on it before.
  */
 sd_time	sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
-	    const char *tier, enum sd_prio p, sd_time created);
+	    const char *tier, bool known_org, enum sd_prio p, sd_time created);
 /* Whether such a ticket may wake people after hours (SPEC §14.7): its
  * tier pages for p, and its sender is of a known organization unless
  * oncall.page_unknown_senders. */
@@ -86,8 +87,8 @@ void	sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
 sd_time	sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
 	    enum sd_prio p, sd_time start, int level, bool wakes);
 /* The template that acknowledges a new ticket (SPEC §6, §3.8, §14.2):
- * after hours, ack-c1-after-hours when the tier pages on-call for it
- * (oncall), else ack-after-hours. */
+ * after hours, ack-c1-after-hours when it may wake on-call (oncall:
+ * sla_wakes), else ack-after-hours. */
 const char *sla_ack_template(enum sd_prio p, bool after_hours, bool oncall,
 	    bool followup);
 

@@ -349,7 +349,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 
 	ingest_answer_to(c, m, &reply_name, &reply_addr);
 	tname = sla_ack_template(prio, t.after_hours,
-	    conf_tier_oncall(c, t.tier, prio), linked_to != 0);
+	    sla_wakes(c, t.tier, org != NULL, prio), linked_to != 0);
 	if (ingest_acknowledge(in, f->mailbox, &t, tname, reply_name,
 	    reply_addr, m, now, true, err) == -1)
 		goto out;

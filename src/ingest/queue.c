@@ -61,8 +61,8 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.category", t->category);
 	tmpl_vars_set(v, "ticket.status", sd_status_names[t->status]);
 	tmpl_vars_set(v, "ticket.after_hours", t->after_hours ? "yes" : "");
-	tmpl_vars_set(v, "oncall_after_hours", conf_tier_oncall(conf, t->tier,
-	    SD_C1) ? "yes" : "");
+	tmpl_vars_set(v, "oncall_after_hours", sla_wakes(conf, t->tier,
+	    t->organization != NULL, SD_C1) ? "yes" : "");
 	tmpl_vars_set(v, "requester.name", t->requester_name ?
 	    t->requester_name : "");
 	tmpl_vars_set(v, "requester.email", t->requester_email);

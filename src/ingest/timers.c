@@ -51,7 +51,7 @@ sd_time
 ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t)
 {
 	return sla_clock_start(in->conf, ingest_calendar(in, t), t->tier,
-	    t->priority, t->created_at);
+	    t->organization != NULL, t->priority, t->created_at);
 }
 
 bool
@@ -61,15 +61,20 @@ ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t)
 	    t->priority);
 }
 
-/* Outside its calendar's hours, a ticket that may wake nobody tells
- * people nothing (SPEC §14.7): when it may, or 0 for now. */
+/*
+ * Outside its calendar's hours, a ticket that may wake nobody tells
+ * people nothing (SPEC §14.7): when it may, or 0 for now.  A timer due
+ * in hours, or right at closing (business time ends there), fires though
+ * the tick that finds it comes after closing.
+ */
 static sd_time
 silent_until(const struct sd_ingest *in, const struct sd_ticket *t,
-    sd_time now)
+    sd_time due, sd_time now)
 {
 	const struct sd_calendar *cal = ingest_calendar(in, t);
 
-	if (ingest_wakes(in, t) || sla_in_hours(cal, now))
+	if (ingest_wakes(in, t) || sla_in_hours(cal, now) ||
+	    sla_in_hours(cal, due) || sla_in_hours(cal, due - 1))
 		return 0;
 	return sla_next_open(cal, now);
 }
@@ -181,7 +186,7 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
  * one) gets the escalation template; the webhook hears of it too. */
 static int
 fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
-    sd_time now, struct sd_err *err)
+    sd_time due, sd_time now, struct sd_err *err)
 {
 	const struct sd_conf		*c = in->conf;
 	const struct sd_conf_org	*org = conf_org_named(c, t->organization);
@@ -192,7 +197,7 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
 
 	if (is_done(t->status) || level <= t->escalation_level)
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
-	if ((later = silent_until(in, t, now)) != 0)
+	if ((later = silent_until(in, t, due, now)) != 0)
 		return store_timer_set(in->store, t->id, T_ESCALATE, later,
 		    level, err);
 	contact = org && org->contacts[level - 1] ? org->contacts[level - 1] :
@@ -217,8 +222,8 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
 /* SPEC §7: while a C1 is open and no agent wrote to the customer for
  * c1_update_interval, remind the assignee, else on-call, else the team. */
 static int
-fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
-    struct sd_err *err)
+fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
+    sd_time now, struct sd_err *err)
 {
 	const struct sd_conf	*c = in->conf;
 	const struct sd_strv	*list = c->oncall_emails.n ? &c->oncall_emails :
@@ -233,7 +238,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	if (reminder_at(in, t) > now)	/* an agent wrote meanwhile */
 		return schedule_reminder(in, t, now, err);
-	if ((later = silent_until(in, t, now)) != 0)
+	if ((later = silent_until(in, t, due, now)) != 0)
 		return store_timer_set(in->store, t->id, T_REMINDER, later, 0,
 		    err);
 	/* The assignee may have written as a customer since. */
@@ -354,9 +359,10 @@ fire(const struct sd_ingest *in, const struct sd_timer *tm, sd_time now,
 	if (!found)
 		return store_timer_delete(in->store, tm->ticket_id, NULL, err);
 	if (strcmp(tm->kind, T_ESCALATE) == 0)
-		r = fire_escalation(in, &t, (int)tm->arg, now, err);
+		r = fire_escalation(in, &t, (int)tm->arg, tm->due_at, now,
+		    err);
 	else if (strcmp(tm->kind, T_REMINDER) == 0)
-		r = fire_reminder(in, &t, now, err);
+		r = fire_reminder(in, &t, tm->due_at, now, err);
 	else if (strcmp(tm->kind, T_AUTOCLOSE) == 0)
 		r = fire_autoclose(in, &t, now, err);
 	else if (strcmp(tm->kind, T_DUE) == 0)

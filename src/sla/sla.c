@@ -10,9 +10,9 @@
 
 sd_time
 sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
-    const char *tier, enum sd_prio p, sd_time created)
+    const char *tier, bool known_org, enum sd_prio p, sd_time created)
 {
-	return conf_tier_oncall(c, tier, p) ? created :
+	return sla_wakes(c, tier, known_org, p) ? created :
 	    sla_next_open(cal, created);
 }
 

@@ -74,8 +74,12 @@ assert_eq "$(events "$p" page)" 1 "a Premium C1 after hours pages on-call"
 assert_eq "$(hooks "$p")" 1 "with the webhook"
 assert_eq "$(field "$p" response_due)" "2026-11-14T04:20:00+05:30" "Premium C1: due 1 h later, at night"
 assert_eq "$(events "$s" page-skipped)" 1 "the stranger's C1 pages nobody"
-assert_match "$(body_to eve@unknown.example)" "urgent \(C1\) report outside business" \
-	"and is answered as a C1 after hours"
+body=$(body_to eve@unknown.example)
+assert_match "$body" "outside business hours .*open again on Mon 16 Nov 2026 10:00 IST" \
+	"and is answered with when we open"
+assert_no_match "$body" "paged|on-call" "promising no page"
+assert_eq "$(field "$s" response_due)" "2026-11-16T12:00:00+05:30" \
+	"its clock starts at the opening: 2 h from Monday 10:00"
 
 # --- Saturday night goes by ------------------------------------------------
 for t in 03:40 04:00 04:30 06:00 09:59; do once_at "2026-11-14T$t:00+05:30"; done

@@ -105,8 +105,8 @@ assert_file_lacks "$T/once.log" s3cr3t "the token is never logged"
 pages=$(sink_find '^To:.*oncall@vendor\.example' | wc -l)
 mail c1x 'eve@unknown.example' 'System Down: urgent!!' 2026-11-14T03:10:00+05:30
 run_at 2026-11-14T03:10:00+05:30
-assert_match "$(body_to eve@unknown.example)" "urgent \(C1\) report outside business" \
-	"the stranger's C1 is answered"
+assert_match "$(body_to eve@unknown.example)" "outside business hours .*open again on Mon 16 Nov 2026 10:00 IST" \
+	"the stranger's C1 is answered, as it may wake nobody, with when we open (SPEC §14.7)"
 assert_eq "$(sink_find '^To:.*oncall@vendor\.example' | wc -l)" "$pages" "but on-call gets no mail"
 assert_eq "$(hooks)" 1 "and no webhook"
 id=$(ticket 'System Down: urgent!!' id)

@@ -546,7 +546,7 @@ test_coverage(void)
 	test_assert(cal != NULL);
 	for (size_t i = 0; cal && i < nitems(t); i++) {
 		char *s = sd_time_format(sla_clock_start(c, cal, t[i].tier,
-		    t[i].p, T(t[i].created)), "Asia/Kolkata");
+		    true, t[i].p, T(t[i].created)), "Asia/Kolkata");
 
 		test_assert_streq_idx(s, t[i].start, i);
 		free(s);
@@ -555,6 +555,12 @@ test_coverage(void)
 		sd_time	 at;
 		char	*s;
 
+		/* A stranger's C1 waits for the opening too. */
+		at = sla_clock_start(c, cal, "premium", false, SD_C1,
+		    T("2026-11-21T03:00:00+05:30"));
+		s = sd_time_format(at, "Asia/Kolkata");
+		test_assert_streq(s, "2026-11-23T10:00:00+05:30");
+		free(s);
 		/* Strangers and basic wake nobody; C2 pages in no tier. */
 		test_assert(sla_wakes(c, "premium", true, SD_C1));
 		test_assert(!sla_wakes(c, "premium", false, SD_C1));
