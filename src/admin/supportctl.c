@@ -1050,7 +1050,7 @@ static void
 sample_ticket(const struct ctx *cx, const struct sd_calendars *cals,
     struct sd_ticket *t)
 {
-	const struct sd_calendar *cal = sla_calendars_get(cals, NULL);
+	const struct sd_calendar *cal;
 
 	memset(t, 0, sizeof(*t));
 	t->id = 123;
@@ -1065,6 +1065,8 @@ sample_ticket(const struct ctx *cx, const struct sd_calendars *cals,
 	t->tier = (char *)"default";
 	t->created_at = sd_now();
 	t->escalation_level = 2;
+	cal = sla_calendars_get(cals, conf_ticket_calendar(cx->conf,
+	    t->organization, t->tier));
 	t->after_hours = !sla_in_hours(cal, t->created_at);
 	sla_due_times(cx->conf, cal, t->tier, SD_C1, t->created_at,
 	    &t->response_due, &t->resolution_due);

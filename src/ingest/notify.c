@@ -86,7 +86,8 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		    "page-suppressed", "max_pages_per_hour reached", err);
 	if (ingest_queue_notice(in, mb, t, "oncall-page", &c->oncall_emails,
 	    cause, now, err) == -1 ||
-	    notify_webhook(in, t, "c1-after-hours", now, err) == -1)
+	    notify_webhook(in, t, t->priority == SD_C1 ? "c1-after-hours" :
+	    "after-hours-page", now, err) == -1)
 		return -1;
 	detail = xasprintf("mails=%zu webhook=%s", c->oncall_emails.n,
 	    c->oncall_webhook ? "yes" : "no");
