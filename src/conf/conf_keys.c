@@ -409,6 +409,7 @@ builtin_tier(size_t i, const struct sd_conf_tier *def,
 {
 	bool given = false;
 
+	memset(t_r, 0, sizeof(*t_r));	/* often on the stack */
 	init_tier(t_r);
 	t_r->name = xstrdup(builtin_tiers[i].name);
 	t_r->calendar = xstrdup("business");
