@@ -92,13 +92,16 @@ assert_eq "$(rcpts "$r")" "ann@acme.example " "cc_participants = false: the requ
 
 # --- one refused Cc does not keep the mail from the requester --------------
 write_config 'agents = [ "bob@vendor.example" ];' 'agents_require_auth = false;'
-supportctl participants 1 add refuse-rcpt@acme.example >/dev/null
+assert_cmd "the Cc to be refused joins" supportctl participants 1 add refuse-rcpt@acme.example
 smtp_mode 'rcpt:refuse-rcpt@acme.example 550 5.1.1 No such user'
 mail 'bob@vendor.example' 'Re: [Ticket#1] printer jams' 'Despite the bad address.'
 smtp_mode
 r=$(sink_find 'Despite the bad address' | tail -n 1)
 assert_match "$r" '^[0-9]+$' "one Cc refused at RCPT: the mail still went out"
 assert_file_contains "$(sink_env "$r")" '^RCPT TO:<ann@acme\.example>$' "to the requester"
+assert_match "$(sink_header "$r" Cc)" 'refuse-rcpt@acme\.example' "it was addressed to the Cc as well"
+assert_file_contains "$T/smtpsink.log" 'RCPT TO:<refuse-rcpt@acme\.example> -> 550' \
+	"which was tried, and refused at RCPT"
 assert_file_lacks "$(sink_env "$r")" 'refuse-rcpt' "without the refused one"
 assert_eq "$(sql "SELECT status FROM outbox WHERE CAST(raw AS TEXT) LIKE '%Despite the bad address%'")" sent "and is marked sent"
 it_done

@@ -121,7 +121,9 @@ n=$(id_of 'C2 slow reports')
 assert_eq "$(field "$n" after_hours)" false "19:00 is in Night Co's hours"
 assert_eq "$(field "$n" response_due)" "2026-11-17T19:00:00+05:30" \
 	"1bd on the evening calendar: 7 h to 02:00, 1 h from 18:00 the next day"
-assert_no_match "$(body_to nick@night.example)" "outside business hours" "answered as in hours"
+body=$(body_to nick@night.example)
+assert_match "$body" "Your request is now ticket" "Night Co's C2 is answered"
+assert_no_match "$body" "outside business hours" "as in hours"
 mail noon 'nick@night.example' 'C1 noon outage' 2026-11-16T12:00:00+05:30
 once_at 2026-11-16T19:02:00+05:30
 n=$(id_of 'C1 noon outage')

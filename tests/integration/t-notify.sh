@@ -54,6 +54,8 @@ assert_eq "$(sql "SELECT detail FROM events WHERE ticket_id=1 AND kind='notified
 	"team@vendor.example, am-acme@vendor.example" "an event names the recipients"
 assert_eq "$(sql "SELECT kind || ' ' || ticket_id FROM outbox WHERE rcpts LIKE 'team@%' ORDER BY id LIMIT 1")" \
 	"notify-new 1" "its outbox row names the ticket"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id=1 AND direction='out' AND reason LIKE 'ack%'")" 1 \
+	"the ticket's own mail is recorded with its template as reason"
 assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id=1 AND direction='out' AND reason LIKE 'notify-%'")" 0 \
 	"not a mail of the ticket (show stays the conversation)"
 
@@ -121,6 +123,8 @@ assert_eq "$(notes Reply | wc -l)" 4 "and no notify-reply besides"
 before=$(sink_count)
 mail 'mailer-daemon@acme.example' 'Re: [Ticket#1] Out of office' 'I am away.' 'Auto-Submitted: auto-replied'
 assert_eq "$(sink_count)" "$before" "an auto-reply on a ticket notifies nobody"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE from_addr = 'mailer-daemon@acme.example'")" 1 \
+	"though it was taken in"
 
 # --- per priority: notify_new = false ------------------------------------
 config 'priorities = ( { name = "C4"; notify_new = false; } );'

@@ -494,6 +494,9 @@ test_search(void)
 	SEARCH_IS(st, "print*", "1:1 2:3");
 	SEARCH_IS(st, "jams slow", "");
 	SEARCH_IS(st, "\"jams\" OR col:x NEAR(", "");
+	/* FTS5 syntax in a query is words, not syntax: still found. */
+	SEARCH_IS(st, "\"jams)", "1:2");
+	SEARCH_IS(st, "(jams", "1:2");
 	SEARCH_IS(st, " * ", "error");
 	/* The index is filled in batches, behind the writers. */
 	add_mail(st, 1, "Re: printer jams", "A fourth mail.");
@@ -628,6 +631,24 @@ test_note_hmac(void)
 		g_free(want);
 	}
 	store_close(&st);
+	/* RFC 4231 test case 4, under a key put in by hand: a value not
+	 * computed by the code it checks. */
+	{
+		char	*path = g_build_filename(dir, "hmac.db", NULL);
+		char	 data[50];
+
+		memset(data, 0xcd, sizeof(data));
+		test_assert(shell_sql(path, "UPDATE secrets SET value = "
+		    "X'0102030405060708090a0b0c0d0e0f10111213141516171819' "
+		    "WHERE name = 'note-key'") == 0);
+		st = open_fresh("hmac.db");
+		test_assert(store_note_hmac(st, data, sizeof(data), mac,
+		    &err) == 0);
+		test_assert_streq(mac, "82558a389a443c0ea4cc819899f2083a85f0faa3"
+		    "e578f8077a2e3ff46729665b");
+		store_close(&st);
+		g_free(path);
+	}
 	test_end();
 }
 
