@@ -83,11 +83,12 @@ struct sd_mail {
 int	mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 	    struct sd_err *err);
 void	mail_free(struct sd_mail **mail);
-/* Writes the decoded bytes of attachment n (0-based, as in
- * m->attachments of mime_parse) of the raw mail buf to fd; *found_r
- * false when it has no such attachment. */
-int	mime_attachment_write(const char *buf, size_t len, size_t n, int fd,
-	    bool *found_r, struct sd_err *err);
+/* Writes the decoded bytes of each attachment i (0-based, as in
+ * m->attachments of mime_parse) of the raw mail buf to fds[i] (-1:
+ * not wanted), in one walk; found[i] false when there was no such
+ * attachment to write. */
+int	mime_attachments_write(const char *buf, size_t len, const int *fds,
+	    size_t nfds, bool *found, struct sd_err *err);
 
 /* The new text of body (SPEC §13.4): without the history quoted below
  * it (Gmail, Outlook, Apple Mail, Thunderbird separators in several

@@ -535,8 +535,8 @@ cmd_attachment(struct ctx *cx, int argc, char **argv)
 	int64_t		 msg;
 	char		*end, *path = NULL;
 	long		 n;
-	bool		 found = false, out = false;
-	int		 fd = -1, r;
+	bool		*founds = NULL, out = false;
+	int		*fds = NULL, fd = -1, r;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 3)
 		return EX_USAGE;
@@ -553,6 +553,12 @@ cmd_attachment(struct ctx *cx, int argc, char **argv)
 	    &err) == -1) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
 		r = EX_SOFTWARE;
+		goto done;
+	}
+	if (!fa.found) {	/* as recorded when it was taken in */
+		fprintf(stderr, "supportctl: attachment: mail %lld has no "
+		    "attachment %ld\n", (long long)msg, n);
+		r = EX_DATAERR;
 		goto done;
 	}
 	if (lo.output != NULL && strcmp(lo.output, "-") == 0) {
@@ -572,10 +578,15 @@ cmd_attachment(struct ctx *cx, int argc, char **argv)
 			goto done;
 		}
 	}
-	if (mime_attachment_write(raw, len, fa.want, fd, &found, &err) == -1) {
+	fds = g_new(int, fa.want + 1);
+	founds = g_new0(bool, fa.want + 1);
+	for (size_t i = 0; i <= fa.want; i++)
+		fds[i] = i == fa.want ? fd : -1;
+	if (mime_attachments_write(raw, len, fds, fa.want + 1, founds,
+	    &err) == -1) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
 		r = EX_IOERR;
-	} else if (!found) {
+	} else if (!founds[fa.want]) {
 		fprintf(stderr, "supportctl: attachment: mail %lld has no "
 		    "attachment %ld\n", (long long)msg, n);
 		r = EX_DATAERR;
@@ -587,6 +598,8 @@ cmd_attachment(struct ctx *cx, int argc, char **argv)
 	else if (path != NULL)
 		printf("%s\n", path);
  done:
+	g_free(fds);
+	g_free(founds);
 	free(fa.name);
 	free(path);
 	g_free(raw);

@@ -364,42 +364,59 @@ static int
 relay_attachments(const struct sd_mail *m, const char *raw, size_t len,
     bool note, struct sd_outatt *atts, size_t *n_r, struct sd_err *err)
 {
-	bool	found;
-	size_t	n = 0;
+	size_t	 k = m->nattachments, n = 0;
+	int	*fds = g_new(int, k);
+	bool	*found = g_new0(bool, k);
+	int	 ret = -1;
 
-	*n_r = 0;
-	for (size_t i = 0; i < m->nattachments; i++) {
-		FILE	*f;
-		int	 fd;
+	for (size_t i = 0; i < k; i++) {
+		FILE *f;
 
+		fds[i] = -1;
 		if (note && m->attachments[i].type != NULL &&
 		    strcmp(m->attachments[i].type, "message/rfc822") == 0)
 			continue;
-		if ((f = tmpfile()) == NULL)
-			return sd_err_set(err, SD_E_TEMP, "agent: a file for "
-			    "an attachment: %s", g_strerror(errno));
-		fd = dup(fileno(f));
+		if ((f = tmpfile()) == NULL || (fds[i] = dup(fileno(f))) == -1) {
+			sd_err_set(err, SD_E_TEMP, "agent: a file for an "
+			    "attachment: %s", g_strerror(errno));
+			if (f != NULL)
+				fclose(f);
+			goto out;
+		}
 		fclose(f);
-		if (fd == -1)
-			return sd_err_set(err, SD_E_TEMP, "agent: a file for "
-			    "an attachment: %s", g_strerror(errno));
-		atts[n].fd = fd;
-		*n_r = ++n;
-		if (mime_attachment_write(raw, len, i, fd, &found, err) == -1 ||
-		    lseek(fd, 0, SEEK_SET) == -1)
-			return -1;
-		if (!found) {
+	}
+	/* One walk writes them all. */
+	if (mime_attachments_write(raw, len, fds, k, found, err) == -1)
+		goto out;
+	for (size_t i = 0; i < k; i++) {
+		if (fds[i] == -1)
+			continue;
+		if (!found[i]) {
 			log_warnx("agent: attachment %zu cannot be read again; "
 			    "left out", i + 1);
-			close(fd);
-			*n_r = --n;
 			continue;
 		}
-		atts[n - 1].name = m->attachments[i].name;
-		atts[n - 1].type = m->attachments[i].type;
-		atts[n - 1].size = m->attachments[i].size;
+		if (lseek(fds[i], 0, SEEK_SET) == -1) {
+			sd_err_set(err, SD_E_TEMP, "agent: an attachment: %s",
+			    g_strerror(errno));
+			goto out;
+		}
+		atts[n].fd = fds[i];
+		atts[n].name = m->attachments[i].name;
+		atts[n].type = m->attachments[i].type;
+		atts[n].size = m->attachments[i].size;
+		fds[i] = -1;	/* the caller's now */
+		n++;
 	}
-	return 0;
+	ret = 0;
+ out:
+	for (size_t i = 0; i < k; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	*n_r = n;
+	g_free(fds);
+	g_free(found);
+	return ret;
 }
 
 int

@@ -359,26 +359,37 @@ mime_parse(const char *buf, size_t len, struct sd_mail **mail_r,
 }
 
 int
-mime_attachment_write(const char *buf, size_t len, size_t n, int fd,
-    bool *found_r, struct sd_err *err)
+mime_attachments_write(const char *buf, size_t len, const int *fds,
+    size_t nfds, bool *found, struct sd_err *err)
 {
 	struct walk	 w;
 	struct sd_mail	*m = NULL;
 	int		 ret;
 
 	memset(&w, 0, sizeof(w));
-	w.want = n;
+	memset(found, 0, nfds * sizeof(*found));
+	w.outs = g_new0(GMimeStream *, nfds);
+	w.nouts = nfds;
+	w.found = found;
 	/* A pipe stream only writes: a file stream would seek, which a
 	 * pipe or terminal cannot. */
-	w.out = g_mime_stream_pipe_new(fd);
-	g_mime_stream_pipe_set_owner(GMIME_STREAM_PIPE(w.out), FALSE);
+	for (size_t i = 0; i < nfds; i++)
+		if (fds[i] >= 0) {
+			w.outs[i] = g_mime_stream_pipe_new(fds[i]);
+			g_mime_stream_pipe_set_owner(GMIME_STREAM_PIPE(w.outs[i]),
+			    FALSE);
+		}
 	ret = parse(buf, len, &w, &m, err);
 	mail_free(&m);
-	g_object_unref(w.out);
-	*found_r = ret == 0 && w.found;
-	if (ret == 0 && w.failed)
-		ret = sd_err_set(err, SD_E_TEMP, "mime: attachment %zu: "
-		    "cannot write: %s", n, g_strerror(errno));
+	for (size_t i = 0; i < nfds; i++)
+		if (w.outs[i] != NULL)
+			g_object_unref(w.outs[i]);
+	g_free(w.outs);
+	if (ret == -1)
+		memset(found, 0, nfds * sizeof(*found));
+	else if (w.failed)
+		ret = sd_err_set(err, SD_E_TEMP, "mime: an attachment: cannot "
+		    "write: %s", g_strerror(w.werrno));
 	return ret;
 }
 

@@ -24,11 +24,13 @@ struct walk {
 	size_t		 cap;			/* of m->attachments */
 	GMimePart	*plain[2], *html[2];	/* [0] ours, [1] forwarded */
 	const char	*prologue;		/* of a part-less multipart */
-	/* mime_attachment: the attachment whose decoded bytes go to out
-	 * (index want); found when written. */
-	size_t		 want;
-	GMimeStream	*out;
-	bool		 found, writing, failed;
+	/* mime_attachments_write: where attachment i's decoded bytes go
+	 * (outs[i], NULL: nowhere); found[i] when written. */
+	GMimeStream	**outs;
+	size_t		 nouts;
+	bool		*found;
+	bool		 writing, failed;
+	int		 werrno;		/* why it failed */
 };
 
 void	 mg_scan_fields(struct sd_mail *m, const char *text, size_t len,

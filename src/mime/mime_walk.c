@@ -3,6 +3,7 @@
  * mime_walk.c - the walk over a mail's MIME tree: which part is the
  * text, what is attached, what a forwarded or returned mail carries.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,16 +17,17 @@ static void	 add_attachment(struct walk *w, const char *name,
 static GMimeObject *reparse_multipart(struct walk *w, GMimeMultipart *mp);
 
 /* Where the next attachment's decoded bytes go: through a SHA-256
- * filter into a sink that only counts, or into w->out when it is the
- * one mime_attachment wants. */
+ * filter into a sink that only counts, or into its stream when
+ * mime_attachments_write wants it. */
 static GMimeStream *
 sink_open(struct walk *w, GMimeFilter **ck_r)
 {
 	GMimeStream	*to, *f;
+	size_t		 i = w->m->nattachments;
 
-	if (w->out != NULL && w->m->nattachments == w->want) {
-		to = g_object_ref(w->out);
-		w->found = w->writing = true;
+	if (i < w->nouts && w->outs[i] != NULL) {
+		to = g_object_ref(w->outs[i]);
+		w->found[i] = w->writing = true;
 	} else
 		to = g_mime_stream_null_new();
 	f = g_mime_stream_filter_new(to);
@@ -42,8 +44,11 @@ sink_close(struct walk *w, GMimeStream *f, GMimeFilter *ck, ssize_t size,
 	unsigned char	d[32];
 	size_t		n;
 
-	if ((g_mime_stream_flush(f) == -1 || size < 0) && w->writing)
+	if ((g_mime_stream_flush(f) == -1 || size < 0) && w->writing &&
+	    !w->failed) {
 		w->failed = true;
+		w->werrno = errno;
+	}
 	w->writing = false;
 	n = g_mime_filter_checksum_get_digest(GMIME_FILTER_CHECKSUM(ck), d,
 	    sizeof(d));

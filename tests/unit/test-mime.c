@@ -162,40 +162,48 @@ test_parse_attachments(void)
 		test_assert_streq_idx(m->attachments[i].type, a7[i].type, i);
 		test_assert_idx(m->attachments[i].size == a7[i].size, i);
 	}
-	/* Each one written out again is what was counted and hashed. */
+	/* Each one written out again, all in one walk, is what was counted
+	 * and hashed; one there is not (the tenth) is not found. */
 	{
-		char	*buf, path[] = "/tmp/sd-att-XXXXXX", *got;
-		size_t	 len, glen;
-		int	 fd;
-		bool	 found;
+		char	*buf, *got, paths[10][24];
+		size_t	 len, glen, n = m != NULL ? m->nattachments : 0;
+		int	 fds[10];
+		bool	 found[10];
 		struct sd_err err;
 
 		buf = test_slurp("fixtures/mail/0007-attachment-rfc2231.eml",
 		    &len);
-		for (size_t i = 0; buf != NULL && m != NULL &&
-		    i < m->nattachments; i++) {
+		test_assert(n < 9);
+		for (size_t i = 0; i < 10; i++) {
+			strcpy(paths[i], "/tmp/sd-att-XXXXXX");
+			fds[i] = i < n || i == 9 ? mkstemp(paths[i]) : -1;
+			test_assert_idx(i >= n && i != 9 ? fds[i] == -1 :
+			    fds[i] >= 0, i);
+		}
+		test_assert(buf != NULL && mime_attachments_write(buf, len,
+		    fds, 10, found, &err) == 0);
+		test_assert(!found[9]);
+		for (size_t i = 0; i < 10; i++) {
 			gchar *sum;
 
-			test_assert((fd = mkstemp(path)) >= 0);
-			test_assert_idx(mime_attachment_write(buf, len, i, fd,
-			    &found, &err) == 0 && found, i);
-			close(fd);
-			test_assert(g_file_get_contents(path, &got, &glen,
+			if (fds[i] == -1)
+				continue;
+			close(fds[i]);
+			test_assert(g_file_get_contents(paths[i], &got, &glen,
 			    NULL));
-			unlink(path);
-			strcpy(path, "/tmp/sd-att-XXXXXX");
-			test_assert_idx(glen == m->attachments[i].size, i);
-			sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-			    (const guchar *)got, glen);
-			test_assert_streq_idx(sum, m->attachments[i].sha256, i);
-			g_free(sum);
+			unlink(paths[i]);
+			if (i < n) {
+				test_assert_idx(found[i], i);
+				test_assert_idx(glen == m->attachments[i].size, i);
+				sum = g_compute_checksum_for_data(
+				    G_CHECKSUM_SHA256, (const guchar *)got, glen);
+				test_assert_streq_idx(sum,
+				    m->attachments[i].sha256, i);
+				g_free(sum);
+			} else
+				test_assert(glen == 0);
 			g_free(got);
 		}
-		test_assert((fd = mkstemp(path)) >= 0);
-		test_assert(mime_attachment_write(buf, len, 9, fd, &found,
-		    &err) == 0 && !found);
-		close(fd);
-		unlink(path);
 		free(buf);
 	}
 	mail_free(&m);
