@@ -59,6 +59,8 @@ struct sd_conf_mailbox {
 	 * "{token}" in an address that reaches this mailbox; NULL: the
 	 * address plus "+note-{ticket}-{token}" (thread_note_format). */
 	char			*reply_address;
+	/* reply_address (or the default) split once; NULL: none made. */
+	struct sd_note_pattern	*note;
 	struct sd_conf_imap	 imap;
 };
 

@@ -27,12 +27,21 @@ char	*thread_addr_domain(const char *addr);
 #define THREAD_TOKEN_LEN	16	/* hex digits */
 /* Whether pattern is one that works (for the config's check). */
 bool	thread_note_pattern_ok(const char *pattern);
-/* The note address of ticket for mailbox address mbox.  Caller owns. */
-char	*thread_note_format(const char *pattern, const char *mbox,
-	    int64_t ticket, const char *token);
+/* A pattern split once (at config load) around its two fields, for
+ * the per-address work; NULL when pattern (or mbox's default) is not
+ * one that works.  Caller owns (thread_note_free). */
+struct sd_note_pattern {
+	char	*prefix, *mid, *tail;
+};
+struct sd_note_pattern *thread_note_compile(const char *pattern,
+	    const char *mbox);
+void	thread_note_free(struct sd_note_pattern **np);
+/* The note address of ticket.  Caller owns; NULL when np is. */
+char	*thread_note_format(const struct sd_note_pattern *np, int64_t ticket,
+	    const char *token);
 /* The ticket named by note address addr (any case), its token copied
  * to token (THREAD_TOKEN_LEN + 1 bytes); 0 when addr is none. */
-int64_t	thread_note_parse(const char *pattern, const char *mbox,
-	    const char *addr, char *token);
+int64_t	thread_note_parse(const struct sd_note_pattern *np, const char *addr,
+	    char *token);
 
 #endif

@@ -27,6 +27,7 @@
 #include <libconfig.h>
 
 #include "supportd/conf.h"
+#include "supportd/thread.h"
 #include "supportd/err.h"
 #include "supportd/util.h"
 
@@ -757,6 +758,7 @@ free_mailbox(struct sd_conf_mailbox *mb)
 	free(mb->display_name);
 	free(mb->move_folder);
 	free(mb->reply_address);
+	thread_note_free(&mb->note);
 	free(mb->imap.host);
 	free(mb->imap.user);
 	free_secret(mb->imap.password);

@@ -837,12 +837,13 @@ check_mailbox(struct ctx *cx, const config_setting_t *grp, void *base,
 	    strcasecmp(to, "INBOX") == 0)))
 		conf_error_at(cx, grp, path, "processed", "\"move:%.80s\" is "
 		    "the folder the mail is read from; name another one", to);
+	thread_note_free(&mb->note);
+	mb->note = thread_note_compile(mb->reply_address, mb->address);
 	if (mb->reply_address != NULL) {
 		/* What it makes must be a plain address, or the notices
 		 * would go out without a Reply-To. */
-		char *sample = thread_note_pattern_ok(mb->reply_address) ?
-		    thread_note_format(mb->reply_address, mb->address, 1,
-		    "0123456789abcdef") : NULL;
+		char *sample = thread_note_format(mb->note, 1,
+		    "0123456789abcdef");
 
 		if (sample == NULL || !sd_addr_plain(sample))
 			conf_error_at(cx, grp, path, "reply_address", "needs "

@@ -35,8 +35,7 @@ note_shaped(const struct sd_conf *c, const char *addr)
 	char tok[THREAD_TOKEN_LEN + 1];
 
 	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (thread_note_parse(c->mailboxes[i].reply_address,
-		    c->mailboxes[i].address, addr, tok) != 0)
+		if (thread_note_parse(c->mailboxes[i].note, addr, tok) != 0)
 			return true;
 	return false;
 }

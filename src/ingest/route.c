@@ -70,8 +70,7 @@ ingest_note_address(const struct sd_ingest *in,
 	*addr_r = NULL;
 	if (note_token(in, ticket, tok, err) == -1)
 		return -1;
-	*addr_r = thread_note_format(mb->reply_address, mb->address, ticket,
-	    tok);
+	*addr_r = thread_note_format(mb->note, ticket, tok);
 	return 0;
 }
 
@@ -99,8 +98,7 @@ note_of(const struct sd_ingest *in, const char *addr, int64_t *ticket_r,
 	for (size_t i = 0; i < in->conf->nmailboxes; i++) {
 		const struct sd_conf_mailbox *mb = &in->conf->mailboxes[i];
 
-		if ((id = thread_note_parse(mb->reply_address, mb->address,
-		    addr, got)) == 0)
+		if ((id = thread_note_parse(mb->note, addr, got)) == 0)
 			continue;
 		if (note_token(in, id, want, err) == -1)
 			return -1;

@@ -78,6 +78,42 @@ note_pattern(const char *pattern, const char *mbox)
 	    (int)(at - mbox), mbox, at);
 }
 
+struct sd_note_pattern *
+thread_note_compile(const char *pattern, const char *mbox)
+{
+	struct sd_note_pattern	*np;
+	char			*p = note_pattern(pattern, mbox), *t, *k;
+
+	if (p == NULL || !thread_note_pattern_ok(p)) {
+		free(p);
+		return NULL;
+	}
+	t = strstr(p, P_TICKET);
+	k = strstr(p, P_TOKEN);
+	*t = '\0';
+	*k = '\0';
+	np = xcalloc(1, sizeof(*np));
+	np->prefix = xstrdup(p);
+	np->mid = xstrdup(t + strlen(P_TICKET));
+	np->tail = xstrdup(k + strlen(P_TOKEN));
+	free(p);
+	return np;
+}
+
+void
+thread_note_free(struct sd_note_pattern **npp)
+{
+	struct sd_note_pattern *np = *npp;
+
+	if (np == NULL)
+		return;
+	free(np->prefix);
+	free(np->mid);
+	free(np->tail);
+	free(np);
+	*npp = NULL;
+}
+
 bool
 thread_note_pattern_ok(const char *pattern)
 {
@@ -92,63 +128,44 @@ thread_note_pattern_ok(const char *pattern)
 }
 
 char *
-thread_note_format(const char *pattern, const char *mbox, int64_t ticket,
+thread_note_format(const struct sd_note_pattern *np, int64_t ticket,
     const char *token)
 {
-	char	*p = note_pattern(pattern, mbox), *t, *k, *out;
-
-	if (p == NULL || !thread_note_pattern_ok(p)) {
-		free(p);
+	if (np == NULL)
 		return NULL;
-	}
-	t = strstr(p, P_TICKET);
-	k = strstr(p, P_TOKEN);
-	*t = '\0';
-	*k = '\0';
-	out = xasprintf("%s%lld%s%s%s", p, (long long)ticket,
-	    t + strlen(P_TICKET), token, k + strlen(P_TOKEN));
-	free(p);
-	return out;
+	return xasprintf("%s%lld%s%s%s", np->prefix, (long long)ticket,
+	    np->mid, token, np->tail);
 }
 
 int64_t
-thread_note_parse(const char *pattern, const char *mbox, const char *addr,
+thread_note_parse(const struct sd_note_pattern *np, const char *addr,
     char *token)
 {
-	char		*p = note_pattern(pattern, mbox), *t, *k;
-	const char	*a = addr, *mid, *tail;
+	const char	*a = addr;
 	size_t		 n;
 	int64_t		 id = 0;
 	int		 digits = 0;
 
-	if (p == NULL || addr == NULL || !thread_note_pattern_ok(p))
+	if (np == NULL || addr == NULL)
 		goto none;
-	t = strstr(p, P_TICKET);
-	k = strstr(p, P_TOKEN);
-	*t = '\0';
-	*k = '\0';
-	mid = t + strlen(P_TICKET);
-	tail = k + strlen(P_TOKEN);
-	n = strlen(p);
+	n = strlen(np->prefix);
 	/* The number as we write it: no leading zero, so that one address
 	 * is one ticket's only. */
-	if (g_ascii_strncasecmp(a, p, n) != 0 || a[n] == '0')
+	if (g_ascii_strncasecmp(a, np->prefix, n) != 0 || a[n] == '0')
 		goto none;
 	for (a += n; g_ascii_isdigit(*a) && digits < 18; a++, digits++)
 		id = id * 10 + (*a - '0');
-	n = strlen(mid);
-	if (digits == 0 || id == 0 || g_ascii_strncasecmp(a, mid, n) != 0)
+	n = strlen(np->mid);
+	if (digits == 0 || id == 0 || g_ascii_strncasecmp(a, np->mid, n) != 0)
 		goto none;
 	a += n;
 	for (n = 0; n < THREAD_TOKEN_LEN && g_ascii_isxdigit(a[n]); n++)
 		token[n] = g_ascii_tolower(a[n]);
 	token[n] = '\0';
-	if (n != THREAD_TOKEN_LEN || g_ascii_strcasecmp(a + n, tail) != 0)
+	if (n != THREAD_TOKEN_LEN || g_ascii_strcasecmp(a + n, np->tail) != 0)
 		goto none;
-	free(p);
 	return id;
  none:
-	free(p);
 	if (token != NULL)
 		token[0] = '\0';
 	return 0;

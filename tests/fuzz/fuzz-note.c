@@ -26,6 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		*nl = strchr(in, '\n'), *addr, *made;
 	const char	*pattern = NULL;
 	char		 tok[THREAD_TOKEN_LEN + 1];
+	struct sd_note_pattern *np;
 	int64_t		 id;
 
 	if (nl != NULL) {
@@ -38,20 +39,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_free(in);
 		return 0;
 	}
-	id = thread_note_parse(pattern, "support@vendor.example", addr, tok);
+	np = thread_note_compile(pattern, "support@vendor.example");
+	if (np == NULL)
+		abort();	/* a pattern that is ok compiles */
+	id = thread_note_parse(np, addr, tok);
 	if (id < 0)
 		abort();
 	if (id > 0) {
 		if (strlen(tok) != THREAD_TOKEN_LEN)
 			abort();
-		made = thread_note_format(pattern, "support@vendor.example", id,
-		    tok);
+		made = thread_note_format(np, id, tok);
 		/* The same address, up to case. */
 		if (made == NULL || g_ascii_strcasecmp(made, addr) != 0)
 			abort();
 		free(made);
 	} else if (tok[0] != '\0')
 		abort();
+	thread_note_free(&np);
 	g_free(in);
 	return 0;
 }
