@@ -234,6 +234,12 @@ typedef int (*store_msg_cb)(void *arg, const struct sd_msgrec *m);
 int	store_ticket_messages(struct sd_store *st, int64_t ticket,
 	    store_msg_cb cb, void *arg, struct sd_err *err);
 
+/* The customer's last mail on ticket (direction in, disposition
+ * ticket), and only one with a Message-ID when with_msgid: cb is
+ * called once, or not when there is none. */
+int	store_last_customer_message(struct sd_store *st, int64_t ticket,
+	    bool with_msgid, store_msg_cb cb, void *arg, struct sd_err *err);
+
 /* Every quarantined mail (SPEC §3.7a), oldest first; body is NULL. */
 int	store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
 	    struct sd_err *err);

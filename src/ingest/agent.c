@@ -25,11 +25,7 @@ last_in(void *arg, const struct sd_msgrec *m)
 {
 	char **id = arg;
 
-	if (m->direction == SD_DIR_IN && m->message_id != NULL &&
-	    strcmp(m->disposition, "ticket") == 0) {
-		free(*id);
-		*id = xstrdup(m->message_id);
-	}
+	*id = xstrdup(m->message_id);
 	return 0;
 }
 
@@ -83,7 +79,8 @@ reply_locked(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_event_add(in->store, t->id, now, actor,
 		    "internal-note", NULL, err) == -1 ? -1 : 0;
 	}
-	if (store_ticket_messages(in->store, t->id, last_in, &parent, err) == -1 ||
+	if (store_last_customer_message(in->store, t->id, true, last_in,
+	    &parent, err) == -1 ||
 	    people_copies(in, t, t->requester_email, &cc, err) == -1) {
 		free(parent);
 		strv_free(&cc);

@@ -92,12 +92,7 @@ last_in_one(void *arg, const struct sd_msgrec *m)
 {
 	struct last_in *l = arg;
 
-	if (m->direction != SD_DIR_IN || strcmp(m->disposition, "ticket") != 0)
-		return 0;
 	l->id = m->id;
-	free(l->body);
-	free(l->from);
-	free(l->msgid);
 	l->body = xstrdup(m->body ? m->body : "");
 	l->from = m->from_addr ? xstrdup(m->from_addr) : NULL;
 	l->msgid = m->message_id ? xstrdup(m->message_id) : NULL;
@@ -131,8 +126,8 @@ desk_notify_assigned(const struct sd_ingest *in,
 
 	memset(&l, 0, sizeof(l));
 	l.atts = g_array_new(FALSE, TRUE, sizeof(struct sd_attachment));
-	if (store_ticket_messages(in->store, t->id, last_in_one, &l,
-	    err) == -1 || (l.id != 0 && store_message_attachments(in->store,
+	if (store_last_customer_message(in->store, t->id, false, last_in_one,
+	    &l, err) == -1 || (l.id != 0 && store_message_attachments(in->store,
 	    l.id, last_att, &l, err) == -1))
 		goto out;
 	memset(&cause, 0, sizeof(cause));

@@ -69,6 +69,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MSGS_OF_TICKET] = "SELECT id, ticket_id, direction, mailbox, uidvalidity,"
 	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"
 	    " reason, body, at FROM messages WHERE ticket_id = ?1 ORDER BY id",
+	/* The customer's last mail on ?1 (one with a Message-ID when ?2). */
+	[S_LAST_CUSTOMER] = "SELECT id, ticket_id, direction, mailbox,"
+	    " uidvalidity, uid, message_id, in_reply_to, from_addr, subject,"
+	    " disposition, reason, body, at FROM messages WHERE ticket_id = ?1"
+	    " AND direction = 'in' AND disposition = 'ticket'"
+	    " AND (?2 = 0 OR message_id IS NOT NULL) ORDER BY id DESC LIMIT 1",
 	[S_TICKET_INSERT] = "INSERT INTO tickets (mailbox, subject, status,"
 	    " priority, category, requester_email, requester_name, organization,"
 	    " tier, assignee, created_at, updated_at, response_due,"

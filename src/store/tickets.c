@@ -369,6 +369,17 @@ store_ticket_messages(struct sd_store *st, int64_t ticket, store_msg_cb cb,
 }
 
 int
+store_last_customer_message(struct sd_store *st, int64_t ticket,
+    bool with_msgid, store_msg_cb cb, void *arg, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_LAST_CUSTOMER);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	sqlite3_bind_int(s, 2, with_msgid);
+	return walk_messages(st, s, cb, arg, err);
+}
+
+int
 store_quarantine_list(struct sd_store *st, store_msg_cb cb, void *arg,
     struct sd_err *err)
 {
