@@ -126,7 +126,11 @@ ingest_note_ticket(const struct sd_ingest *in, const struct sd_mail *m,
 				return 0;
 		}
 	/* A reply to mail of ours to the vendor side whose Reply-To was
-	 * lost (a list, a client, a forward) names it all the same. */
+	 * lost (a list, a client, a forward) names it all the same, when
+	 * the vendor side writes it: a Message-ID is no secret once a
+	 * notification is forwarded, the token is. */
+	if (!ingest_is_vendor(in->conf, m->from.addr))
+		return 0;
 	if (m->in_reply_to != NULL && store_vendor_mail_ticket(in->store,
 	    m->in_reply_to, ticket_r, err) == -1)
 		return -1;

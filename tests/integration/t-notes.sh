@@ -187,4 +187,15 @@ sed -i 's|name = "Bob Builder";|name = "Bob\\nBcc: eve@evil.example";|' "$T/bad.
 out=$("$SUPPORTCTL_BIN" -c "$T/bad.conf" check-config 2>&1)
 assert_eq "$?" 78 "an agent name with a line end is refused"
 assert_match "$out" 'agents\.\[0\]\.name: contains a control character' "naming the setting"
+# --- a notification's Message-ID is no key for anyone else -----------------
+# Only the vendor side's replies are read as notes by In-Reply-To: one
+# who got hold of a forwarded notification cannot write internal notes.
+notes1=$(sql "SELECT count(*) FROM messages WHERE ticket_id = 1 AND disposition = 'note'")
+k=$(sink_find '^Subject: \[C3\] New \[Ticket#1\]' | head -n 1)
+mail 'eve@evil.example' support@vendor.example 'Re: [C3] New [Ticket#1] [BUG] export fails' \
+	'Let me in.' "$GOOD
+In-Reply-To: $(sink_header "$k" Message-ID)"
+assert_ne "$(disp "$n")" note "a stranger's reply to a notification is no note"
+assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id = 1 AND disposition = 'note'")" "$notes1" \
+	"and ticket 1 has no note more"
 it_done
