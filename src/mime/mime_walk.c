@@ -41,8 +41,7 @@ static void
 sink_close(struct walk *w, GMimeStream *f, GMimeFilter *ck, ssize_t size,
     char sha[65])
 {
-	unsigned char	d[32];
-	size_t		n;
+	gchar *hex;
 
 	if ((g_mime_stream_flush(f) == -1 || size < 0) && w->writing &&
 	    !w->failed) {
@@ -50,10 +49,9 @@ sink_close(struct walk *w, GMimeStream *f, GMimeFilter *ck, ssize_t size,
 		w->werrno = errno;
 	}
 	w->writing = false;
-	n = g_mime_filter_checksum_get_digest(GMIME_FILTER_CHECKSUM(ck), d,
-	    sizeof(d));
-	for (size_t i = 0; i < n && i < sizeof(d); i++)
-		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	hex = g_mime_filter_checksum_get_string(GMIME_FILTER_CHECKSUM(ck));
+	g_strlcpy(sha, hex ? hex : "", 65);
+	g_free(hex);
 	g_object_unref(ck);
 	g_object_unref(f);
 }

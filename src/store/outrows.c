@@ -11,7 +11,7 @@
 
 #define PART_SIZE	(64 << 10)	/* bytes of a large mail per part */
 
-/* o->raw as parts of PART_SIZE, and its length on the row. */
+/* o->raw as parts of PART_SIZE (its length went on the row). */
 static int
 write_apart(struct sd_store *st, const struct sd_outrow *o, struct sd_err *err)
 {
@@ -26,10 +26,7 @@ write_apart(struct sd_store *st, const struct sd_outrow *o, struct sd_err *err)
 		if (exec_stmt(st, s, "outbox part", err) == -1)
 			return -1;
 	}
-	s = stmt(st, S_OUT_PART_SIZE);
-	sqlite3_bind_int64(s, 1, o->id);
-	sqlite3_bind_int64(s, 2, (int64_t)o->rawlen);
-	return exec_stmt(st, s, "outbox part size", err);
+	return 0;
 }
 
 int
@@ -69,10 +66,13 @@ store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
 	bind_text(s, 5, o->message_id);
 	/* A large message goes in parts after the row: bound whole, SQLite
 	 * would build the row, message and all, as a second copy. */
-	if (o->rawlen > STORE_RAW_APART)
+	if (o->rawlen > STORE_RAW_APART) {
 		sqlite3_bind_zeroblob(s, 6, 0);
-	else
+		sqlite3_bind_int64(s, 9, (int64_t)o->rawlen);
+	} else {
 		sqlite3_bind_blob64(s, 6, o->raw, o->rawlen, SQLITE_STATIC);
+		sqlite3_bind_null(s, 9);
+	}
 	sqlite3_bind_int64(s, 7, o->created_at);
 	sqlite3_bind_int(s, 8, o->first_response);
 	if (exec_stmt(st, s, "outbox queue", err) == -1)

@@ -123,11 +123,11 @@ store_search(struct sd_store *st, const char *query, int limit,
 		sqlite3_bind_int64(sn, 2, h.message_id);
 		h.snippet = sqlite3_step(sn) == SQLITE_ROW ?
 		    (const char *)sqlite3_column_text(sn, 0) : NULL;
-		h.score = sqlite3_column_double(s, 3);
-		h.subject = (const char *)sqlite3_column_text(s, 4);
-		h.status = (enum sd_status)col_name(s, 5, sd_status_names,
+		h.score = sqlite3_column_double(s, 2);
+		h.subject = (const char *)sqlite3_column_text(s, 3);
+		h.status = (enum sd_status)col_name(s, 4, sd_status_names,
 		    SD_ST__COUNT, SD_ST_OPEN);
-		h.priority = col_prio(s, 6);
+		h.priority = col_prio(s, 5);
 		if (h.snippet == NULL)
 			h.snippet = "";
 		ret = cb(arg, &h);

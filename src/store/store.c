@@ -124,7 +124,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " FROM events WHERE ticket_id = ?1 ORDER BY id",
 	[S_OUT_QUEUE] = "INSERT INTO outbox (ticket_id, kind, status, mail_from,"
 	    " rcpts, message_id, raw, next_attempt_at, created_at,"
-	    " first_response) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+	    " first_response, raw_size) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6,"
+	    " ?7, ?7, ?8, ?9)",
 	[S_OUT_NEXT] = "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued'"
 	    " AND next_attempt_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1",
 	[S_OUT_GET] = "SELECT " OUTBOX_COLS_RAW("NULL")
@@ -211,7 +212,6 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " message_id = ?1",
 	[S_OUT_PART_ADD] = "INSERT INTO outbox_parts (outbox_id, seq, data)"
 	    " VALUES (?1, ?2, ?3)",
-	[S_OUT_PART_SIZE] = "UPDATE outbox SET raw_size = ?2 WHERE id = ?1",
 	[S_OUT_PART_GET] = "SELECT substr(data, ?3 + 1, ?4) FROM outbox_parts"
 	    " WHERE outbox_id = ?1 AND seq = ?2",
 	[S_ATT_INSERT] = "INSERT INTO attachments (message_id, n, name,"
@@ -236,13 +236,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * subject counting five times, in an attachment's name three
 	 * times, one in a body), best tickets first. */
 	[S_SEARCH] = "WITH hits AS (SELECT m.ticket_id AS tid, m.id AS mid,"
-	    " NULL AS snip,"
 	    " bm25(messages_fts, 5.0, 1.0, 3.0) AS score FROM messages_fts"
 	    " JOIN messages m ON m.id = messages_fts.rowid"
 	    " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL),"
 	    " best AS (SELECT *, row_number() OVER (PARTITION BY tid"
 	    " ORDER BY score, mid) AS rn FROM hits)"
-	    " SELECT b.tid, b.mid, b.snip, b.score, t.subject, t.status,"
+	    " SELECT b.tid, b.mid, b.score, t.subject, t.status,"
 	    " t.priority FROM best b JOIN tickets t ON t.id = b.tid"
 	    " WHERE b.rn = 1 ORDER BY b.score, b.tid LIMIT ?2",
 	[S_PAGES_SINCE] = "SELECT count(*) FROM events e"
