@@ -115,7 +115,6 @@ struct sd_conf_tier {
 	 * (SPEC §14.2); default C1, none for a best-effort tier.  The
 	 * others wait for the next opening, and so do their clocks. */
 	bool		 oncall[SD_NPRIO];
-	bool		 oncall_given;	/* the file gave oncall */
 	struct sd_dur	 response[SD_NPRIO];
 	struct sd_dur	 resolution[SD_NPRIO];
 };
@@ -226,6 +225,10 @@ const struct sd_conf_org	*conf_org_for_domain(const struct sd_conf *c, const cha
 const struct sd_conf_mailbox	*conf_mailbox(const struct sd_conf *c, const char *name);
 /* The organization named name (a ticket's), or NULL. */
 const struct sd_conf_org	*conf_org_named(const struct sd_conf *c, const char *name);
+/* The tier named name, else "default" (a ticket's tier removed from the
+ * config, or none); NULL only while a config is being checked. */
+const struct sd_conf_tier	*conf_tier_or_default(const struct sd_conf *c,
+				    const char *name);
 /* The calendar named name ("business": c->calendar), or NULL. */
 const struct sd_conf_calendar	*conf_calendar(const struct sd_conf *c, const char *name);
 /* The name of the calendar a ticket of organization org (NULL: none)

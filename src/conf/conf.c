@@ -741,8 +741,8 @@ free_secret(char *s)
 	}
 }
 
-static void
-free_calendar(struct sd_conf_calendar *cal)
+void
+conf_calendar_clear(struct sd_conf_calendar *cal)
 {
 	free(cal->name);
 	free(cal->timezone);
@@ -794,9 +794,9 @@ conf_free(struct sd_conf **conf)
 	free_secret(c->smtp.password);
 	free(c->smtp.password_file);
 	free(c->smtp.ca_file);
-	free_calendar(&c->calendar);
+	conf_calendar_clear(&c->calendar);
 	for (size_t i = 0; i < c->ncalendars; i++)
-		free_calendar(&c->calendars[i]);
+		conf_calendar_clear(&c->calendars[i]);
 	free(c->calendars);
 	for (int p = 0; p < SD_NPRIO; p++)
 		strv_free(&c->priorities[p].markers);

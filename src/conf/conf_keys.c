@@ -61,7 +61,7 @@ static void	 init_tier(void *elem);
 static void	 builtin_tier(size_t i, const struct sd_conf_tier *def,
 		    struct sd_conf_tier *t_r);
 static void	 resolve_tier(struct sd_conf_tier *t, bool given,
-		    const struct sd_conf_tier *from);
+		    bool oncall_given, const struct sd_conf_tier *from);
 static char	*url_host(const char *url, const char *scheme);
 static void	 warn_inline_password(struct ctx *cx,
 		    const config_setting_t *grp, const char *path);
@@ -426,7 +426,7 @@ builtin_tier(size_t i, const struct sd_conf_tier *def,
 		given = given || builtin_tiers[i].response[p] != NULL ||
 		    builtin_tiers[i].resolution[p] != NULL;
 	}
-	resolve_tier(t_r, given, def);
+	resolve_tier(t_r, given, false, def);
 }
 
 /*
@@ -442,10 +442,10 @@ builtin_tier(size_t i, const struct sd_conf_tier *def,
  * from is NULL only for the built-in default, which is complete.
  */
 static void
-resolve_tier(struct sd_conf_tier *t, bool given,
+resolve_tier(struct sd_conf_tier *t, bool given, bool oncall_given,
     const struct sd_conf_tier *from)
 {
-	if (!given && !t->oncall_given)
+	if (!given && !oncall_given)
 		memset(t->oncall, 0, sizeof(t->oncall));
 	for (int p = 0; p < SD_NPRIO; p++) {
 		if (!given) {
@@ -674,7 +674,8 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 	if (d != SIZE_MAX) {
 		e = config_setting_get_elem(s, (unsigned)d);
 		resolve_tier(&c->tiers[d], conf_member(e, "response") ||
-		    conf_member(e, "resolution"), &def);
+		    conf_member(e, "resolution"), conf_member(e, "oncall") != NULL,
+		    &def);
 		from = &c->tiers[d];
 	}
 	for (size_t i = 0; i < c->ntiers; i++) {
@@ -682,7 +683,8 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 			continue;
 		e = config_setting_get_elem(s, (unsigned)i);
 		resolve_tier(&c->tiers[i], conf_member(e, "response") ||
-		    conf_member(e, "resolution"), from);
+		    conf_member(e, "resolution"), conf_member(e, "oncall") != NULL,
+		    from);
 	}
 	if (d == SIZE_MAX)
 		c->tiers[c->ntiers++] = def;
@@ -917,15 +919,13 @@ read_ics(struct ctx *cx, const config_setting_t *grp, const char *path,
 	struct stat	 st;
 	GString		*text = g_string_new(NULL);
 	char		 buf[65536], *problem = NULL;
+	const char	*why;
 	ssize_t		 n = 0;
 	int		 fd, line = 0;
 
-	if ((fd = open(cal->holidays_ics, O_RDONLY | O_CLOEXEC |
-	    O_NONBLOCK)) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode)) {
+	if ((fd = conf_open_regular(cal->holidays_ics, &st, &why)) == -1) {
 		conf_error_at(cx, grp, path, "holidays_ics", "cannot read %s: "
-		    "%s", cal->holidays_ics, fd == -1 ? strerror(errno) :
-		    "not a regular file");
+		    "%s", cal->holidays_ics, why);
 		goto out;
 	}
 	while (text->len <= max &&
@@ -998,7 +998,6 @@ read_oncall(struct ctx *cx, const config_setting_t *s, void *base,
 		t->oncall[SD_C1] = true;
 		return;
 	}
-	t->oncall_given = true;
 	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
 		conf_error(cx, s, path, "expected priority names "
 		    "[ \"C1\", ... ] (or [ ] for none)");
@@ -1088,10 +1087,7 @@ check_calendars(struct ctx *cx, const config_setting_t *root,
 			memmove(&c->calendars[i], &c->calendars[i + 1],
 			    (c->ncalendars - i - 1) * sizeof(*c->calendars));
 			c->ncalendars--;
-			free(def.name);
-			free(def.timezone);
-			strv_free(&def.holidays);
-			free(def.holidays_ics);
+			conf_calendar_clear(&def);
 			break;
 		}
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include <libconfig.h>
 
 #include "supportd/conf.h"
@@ -112,6 +114,13 @@ struct ctx {
 };
 
 extern const struct conf_section conf_root_section;
+
+/* Frees what cal holds (not cal). */
+void	conf_calendar_clear(struct sd_conf_calendar *cal);
+/* path opened for reading if it is a regular file (O_NONBLOCK: a FIFO
+ * named by mistake must not hang us), else -1 and *why_r. */
+int	conf_open_regular(const char *path, struct stat *st,
+	    const char **why_r);
 
 /* Fills what the key table cannot: the per-priority defaults. */
 void	conf_builtin_init(struct sd_conf *c);

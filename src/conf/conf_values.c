@@ -303,27 +303,31 @@ conf_calendar(const struct sd_conf *c, const char *name)
 	return NULL;
 }
 
+const struct sd_conf_tier *
+conf_tier_or_default(const struct sd_conf *c, const char *name)
+{
+	const struct sd_conf_tier *t = conf_tier(c, name);
+
+	return t != NULL ? t : conf_tier(c, "default");
+}
+
 const char *
 conf_ticket_calendar(const struct sd_conf *c, const char *org,
     const char *tier)
 {
 	const struct sd_conf_org	*o = conf_org_named(c, org);
-	const struct sd_conf_tier	*t;
+	const struct sd_conf_tier	*t = conf_tier_or_default(c, tier);
 
 	if (o != NULL && o->calendar != NULL)
 		return o->calendar;
-	if ((t = conf_tier(c, tier)) == NULL)
-		t = conf_tier(c, "default");
 	return t != NULL && t->calendar != NULL ? t->calendar : "business";
 }
 
 bool
 conf_tier_oncall(const struct sd_conf *c, const char *tier, enum sd_prio p)
 {
-	const struct sd_conf_tier *t = conf_tier(c, tier);
+	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
 
-	if (t == NULL)
-		t = conf_tier(c, "default");
 	return t != NULL && (int)p >= 0 && p < SD_NPRIO && t->oncall[p];
 }
 
@@ -391,26 +395,41 @@ conf_read_secret(const char *inline_value, const char *file,
 }
 
 int
+conf_open_regular(const char *path, struct stat *st, const char **why_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd == -1) {
+		*why_r = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, st) == -1)
+		*why_r = strerror(errno);
+	else if (!S_ISREG(st->st_mode))
+		*why_r = "not a regular file";
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+int
 conf_check_files(const struct sd_conf *c, struct sd_strv *errs,
     struct sd_strv *warns)
 {
 	struct stat	 st;
+	const char	*why;
 	char		*msg;
 	int		 fd, ret = 0;
 
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const struct sd_conf_file *f = &c->files[i];
 
-		/* O_NONBLOCK: a FIFO named by mistake must not hang us. */
-		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) ==
-		    -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if ((fd = conf_open_regular(f->path, &st, &why)) == -1) {
 			msg = xasprintf("%s: cannot read %s: %s", f->where,
-			    f->path, fd == -1 ? strerror(errno) :
-			    "not a regular file");
+			    f->path, why);
 			strv_push(errs, msg);
 			free(msg);
-			if (fd != -1)
-				close(fd);
 			ret = -1;
 			continue;
 		}

@@ -391,8 +391,8 @@ sla_calendars_free(struct sd_calendars **csp)
 const struct sd_calendar *
 sla_calendars_get(const struct sd_calendars *cs, const char *name)
 {
-	for (size_t i = 1; name != NULL && i < cs->n; i++)
-		if (cs->names[i] != NULL && strcmp(cs->names[i], name) == 0)
+	for (size_t i = 0; name != NULL && i < cs->n; i++)
+		if (strcmp(cs->names[i], name) == 0)
 			return cs->cal[i];
 	return cs->cal[0];
 }

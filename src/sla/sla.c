@@ -29,10 +29,8 @@ sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
     const char *tier, enum sd_prio p, sd_time created, sd_time *response_r,
     sd_time *resolution_r)
 {
-	const struct sd_conf_tier *t = conf_tier(c, tier);
+	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
 
-	if (t == NULL)
-		t = conf_tier(c, "default");
 	*response_r = t ? sla_add(cal, created, &t->response[p]) : 0;
 	*resolution_r = t ? sla_add(cal, created, &t->resolution[p]) : 0;
 }
