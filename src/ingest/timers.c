@@ -228,7 +228,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 	const struct sd_conf	*c = in->conf;
 	const struct sd_strv	*list = c->oncall_emails.n ? &c->oncall_emails :
 				    &c->team_emails;
-	struct sd_strv		 cc = { 0 };
+	struct sd_strv		 one = { 0 };
 	const char		*to = t->assignee;
 	bool			 customer = false;
 	sd_time			 later;
@@ -246,15 +246,13 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 		return -1;
 	if (customer)
 		to = NULL;
-	if (to == NULL && list->n > 0) {
-		to = list->v[0];
-		for (size_t i = 1; i < list->n; i++)
-			strv_push(&cc, list->v[i]);
-	}
 	if (to != NULL)
-		r = ingest_queue_mail(in, mailbox_of(c, t), t,
-		    "c1-update-reminder", NULL, to, &cc, NULL, now, false, err);
-	strv_free(&cc);
+		strv_push(&one, to);
+	else if (list->n > 0)
+		to = list->v[0];
+	r = ingest_queue_notice(in, mailbox_of(c, t), t, "c1-update-reminder",
+	    one.n ? &one : list, NULL, now, err);
+	strv_free(&one);
 	if (r == -1 || store_event_add(in->store, t->id, now, "system",
 	    "c1-reminder", to ? to : "(nobody to remind)", err) == -1)
 		return -1;
@@ -282,6 +280,18 @@ fire_autoclose(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	    err) == -1 ? -1 : 0;
 }
 
+/* A due time in an event's text: ISO 8601 in the zone of the ticket's
+ * calendar; "(none)" for 0.  Caller owns. */
+static char *
+due_text(const struct sd_ingest *in, const struct sd_ticket *t, sd_time when)
+{
+	const struct sd_conf_calendar *cc = conf_calendar(in->conf,
+	    conf_ticket_calendar(in->conf, t->organization, t->tier));
+
+	return when ? sd_time_format(when, cc != NULL ? cc->timezone :
+	    in->conf->calendar.timezone) : xstrdup("(none)");
+}
+
 /*
  * SPEC §13.6: an agent's resolution due date ("none": the SLA's again),
  * an event, and a timer that records when it passes unresolved.
@@ -301,9 +311,8 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 	if (!by_agent)
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
 		    t->priority, ingest_clock_start(in, t), &resp, &due);
-	was = t->resolution_due ? sd_time_format(t->resolution_due,
-	    in->conf->calendar.timezone) : xstrdup("(none)");
-	to = due ? sd_time_format(due, in->conf->calendar.timezone) : xstrdup("(none)");
+	was = due_text(in, t, t->resolution_due);
+	to = due_text(in, t, due);
 	detail = xasprintf("due: %s -> %s%s", was, to, by_agent ? "" :
 	    " (the SLA's)");
 	r = store_ticket_set_agent_due(in->store, t->id, due, by_agent, now,
@@ -330,13 +339,14 @@ fire_due(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	char	*when;
 	int	 r;
 
+	if (!t->due_by_agent || is_done(t->status))
+		return store_timer_delete(in->store, t->id, T_DUE, err);
+	if (t->resolution_due > now)	/* moved later meanwhile */
+		return store_timer_set(in->store, t->id, T_DUE,
+		    t->resolution_due, 0, err);
 	if (store_timer_delete(in->store, t->id, T_DUE, err) == -1)
 		return -1;
-	if (!t->due_by_agent || is_done(t->status) || t->resolution_due > now)
-		return t->due_by_agent && !is_done(t->status) ?
-		    store_timer_set(in->store, t->id, T_DUE, t->resolution_due,
-		    0, err) : 0;
-	when = sd_time_format(t->resolution_due, in->conf->calendar.timezone);
+	when = due_text(in, t, t->resolution_due);
 	r = store_event_add(in->store, t->id, now, "system", "due-passed",
 	    when, err);
 	free(when);
