@@ -489,8 +489,17 @@ safe_name(const char *name, int64_t msg, size_t n)
 		return xasprintf("attachment-%lld-%zu", (long long)msg, n);
 	base = g_path_get_basename(name);
 	for (s = base; *s != '\0'; s++)
-		if (*s == '/' || *s == '\\' || (unsigned char)*s < 0x20)
+		if (*s == '/' || *s == '\\' || (unsigned char)*s < 0x20 ||
+		    *s == 0x7f)
 			*s = '_';
+	/* Within NAME_MAX, cut where no UTF-8 sequence is split. */
+	if (strlen(base) > 200) {
+		size_t cut = 200;
+
+		while (cut > 0 && ((unsigned char)base[cut] & 0xc0) == 0x80)
+			cut--;
+		base[cut] = '\0';
+	}
 	if (*base == '.')
 		*base = '_';
 	if (*base == '\0' || strcmp(base, "_") == 0) {
@@ -693,6 +702,28 @@ show_part(void *arg, const char *email, const char *role)
 	return 0;
 }
 
+/* s as a ticket number (1, 2, ...); -1, said on stderr, when not. */
+static int
+parse_ticket(const struct ctx *cx, const char *s, int64_t *id_r)
+{
+	char *end;
+
+	*id_r = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || *id_r <= 0) {
+		fprintf(stderr, "supportctl: %s: not a ticket number: %s\n",
+		    cx->cmd, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The exit of a change refused (EX_DATAERR) or failed. */
+static int
+exit_for(const struct sd_err *err)
+{
+	return err->cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+}
+
 static int
 cmd_show(struct ctx *cx, int argc, char **argv)
 {
@@ -700,19 +731,15 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 	struct sd_ticket	 t;
 	struct sd_err		 err;
 	struct walk		 w = { cx, { 0 } };
-	char			*end, *tag;
+	char			*tag;
 	int64_t			 id;
 	bool			 found;
 	int			 r;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 1)
 		return EX_USAGE;
-	id = strtoll(argv[optind], &end, 10);
-	if (*end != '\0' || id <= 0) {
-		fprintf(stderr, "supportctl: show: not a ticket number: %s\n",
-		    argv[optind]);
+	if (parse_ticket(cx, argv[optind], &id) == -1)
 		return EX_USAGE;
-	}
 	if (store_ticket_get(cx->store, id, &t, &found, &err) == -1) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
 		return EX_SOFTWARE;
@@ -832,22 +859,17 @@ cmd_set(struct ctx *cx, int argc, char **argv)
 	struct listopts	 lo;
 	struct out	 o;
 	struct sd_err	 err;
-	char		*end;
 	int64_t		 id;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 3)
 		return EX_USAGE;
-	id = strtoll(argv[optind], &end, 10);
-	if (*end != '\0' || id <= 0) {
-		fprintf(stderr, "supportctl: set: not a ticket number: %s\n",
-		    argv[optind]);
+	if (parse_ticket(cx, argv[optind], &id) == -1)
 		return EX_USAGE;
-	}
 	if (ingest_ticket_set(&cx->ingest, id, argv[optind + 1],
 	    argv[optind + 2], lo.by ? lo.by : "supportctl", sd_now(),
 	    &err) == -1) {
 		fprintf(stderr, "supportctl: set: %s\n", err.msg);
-		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+		return exit_for(&err);
 	}
 	out_begin(&o, cx, lo.json);
 	out_obj(&o, NULL);
@@ -896,19 +918,15 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 	struct listopts	 lo;
 	struct sd_err	 err;
 	struct sd_outatt atts[nitems(lo.attach)];
-	char		*text, *end, *names[nitems(lo.attach)];
+	char		*text, *names[nitems(lo.attach)];
 	int64_t		 id;
 	int		 ret = 0, natts = 0;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 1 ||
 	    lo.file == NULL)
 		return EX_USAGE;
-	id = strtoll(argv[optind], &end, 10);
-	if (*end != '\0' || id <= 0) {
-		fprintf(stderr, "supportctl: reply: not a ticket number: %s\n",
-		    argv[optind]);
+	if (parse_ticket(cx, argv[optind], &id) == -1)
 		return EX_USAGE;
-	}
 	/* Each file is read as the mail is written, never whole. */
 	memset(atts, 0, sizeof(atts));
 	for (; natts < lo.nattach; natts++) {
@@ -938,7 +956,7 @@ cmd_reply(struct ctx *cx, int argc, char **argv)
 	    "supportctl", lo.internal, atts, (size_t)natts, sd_now(),
 	    &err) == -1) {
 		fprintf(stderr, "supportctl: reply: %s\n", err.msg);
-		ret = err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+		ret = exit_for(&err);
 	} else
 		printf("ticket %lld: %s\n", (long long)id, lo.internal ?
 		    "internal note added" : "reply queued");
@@ -958,7 +976,6 @@ cmd_participants(struct ctx *cx, int argc, char **argv)
 	struct sd_ticket t;
 	struct sd_err	 err;
 	struct walk	 w = { cx, { 0 } };
-	char		*end;
 	int64_t		 id;
 	bool		 found;
 	int		 n;
@@ -968,17 +985,13 @@ cmd_participants(struct ctx *cx, int argc, char **argv)
 	n = argc - optind;
 	if (n != 1 && n != 3)
 		return EX_USAGE;
-	id = strtoll(argv[optind], &end, 10);
-	if (*end != '\0' || id <= 0) {
-		fprintf(stderr, "supportctl: participants: not a ticket "
-		    "number: %s\n", argv[optind]);
+	if (parse_ticket(cx, argv[optind], &id) == -1)
 		return EX_USAGE;
-	}
 	if (n == 3 && ingest_participant(&cx->ingest, id, argv[optind + 1],
 	    argv[optind + 2], lo.by ? lo.by : "supportctl", sd_now(),
 	    &err) == -1) {
 		fprintf(stderr, "supportctl: participants: %s\n", err.msg);
-		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+		return exit_for(&err);
 	}
 	if (store_ticket_get(cx->store, id, &t, &found, &err) == -1) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
@@ -1003,22 +1016,16 @@ cmd_merge(struct ctx *cx, int argc, char **argv)
 	struct out	 o;
 	struct sd_err	 err;
 	int64_t		 id[2];
-	char		*end;
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc - 2)
 		return EX_USAGE;
-	for (int i = 0; i < 2; i++) {
-		id[i] = strtoll(argv[optind + i], &end, 10);
-		if (*end != '\0' || id[i] <= 0) {
-			fprintf(stderr, "supportctl: merge: not a ticket "
-			    "number: %s\n", argv[optind + i]);
+	for (int i = 0; i < 2; i++)
+		if (parse_ticket(cx, argv[optind + i], &id[i]) == -1)
 			return EX_USAGE;
-		}
-	}
 	if (ingest_merge(&cx->ingest, id[0], id[1], lo.by ? lo.by :
 	    "supportctl", sd_now(), &err) == -1) {
 		fprintf(stderr, "supportctl: merge: %s\n", err.msg);
-		return err.cls == SD_E_PERM ? EX_DATAERR : EX_SOFTWARE;
+		return exit_for(&err);
 	}
 	out_begin(&o, cx, lo.json);
 	out_obj(&o, NULL);

@@ -130,4 +130,20 @@ agent_mail a2 'Too big for the limit.' 'filename="big.bin"' "$T/Größe Ärger.b
 assert_eq "$(sink_find '^To:.*ann@acme\.example' | wc -l)" "$before" "an agent's mail over it reaches nobody"
 k=$(sink_find '^Subject: \[Ticket#1\] Not applied' | tail -n 1)
 assert_match "$(sink_body "$k")" 'over max_outgoing_attachments \(1024\)' "and the agent is told why"
+# --- names that are the sender's to choose ----------------------------------
+long=$(printf 'x%.0s' $(seq 1 300))
+{
+	printf 'From: ann@acme.example\nTo: support@vendor.example\nSubject: [Ticket#1] names\n'
+	printf 'Message-ID: <names@acme.example>\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nTwo files.\n'
+	printf -- "--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename*=UTF-8''%%1B%%5B2Jred.txt\n\nred\n"
+	printf -- '--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename="%s.txt"\n\nlong\n--b--\n' "$long"
+} >"$T/names.eml"
+deliver "$T/names.eml"
+assert_cmd "a mail with hostile names" supportd --once
+m2=$(sql "SELECT id FROM messages WHERE message_id='names@acme.example'")
+out=$(supportctl show 1)
+assert_match "$out" "attachment 1: \[2Jred\.txt " "a control character in a name was dropped when taken in"
+assert_eq "$(printf '%s' "$out" | tr -d '\n' | tr -dc '\033' | wc -c)" 0 "and none reaches the terminal"
+assert_eq "$(supportctl attachment 1 "$m2" 2 | wc -c)" 201 "a name over 200 bytes is cut to 200 for a file"
 it_done
