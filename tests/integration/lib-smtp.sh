@@ -119,6 +119,21 @@ sink_body() {
 	mail_body "$(sink_file "$1")"
 }
 
+# sink_body_to ADDR: the body of the last message To ADDR (an ERE), or
+# nothing.
+sink_body_to() {
+	local n
+	n=$(sink_find "^To:.*$1" | tail -n 1)
+	[ -n "$n" ] && sink_body "$n"
+}
+
+# sink_rcpts N: the envelope recipients of message N, sorted, each
+# followed by a space.
+sink_rcpts() {
+	grep '^RCPT TO:' "$(sink_env "$1")" | sed 's/^RCPT TO:<\(.*\)>$/\1/' |
+		sort | tr '\n' ' '
+}
+
 # sink_text N: the decoded text of message N in a file, for assert_file_lacks
 # (the raw mail may be quoted-printable or base64).
 sink_text() {

@@ -148,3 +148,24 @@ stop_supportd() {
 sql() {
 	sqlite3 -batch -noheader "$T/supportd.db" "$1"
 }
+
+# once_at ISO, tick_at ISO: supportd --once, supportctl tick, with the
+# clock at ISO; a failure is a failed test with the log's end.
+once_at() {
+	supportd --once --now "$1" >>"$T/run.log" 2>&1 ||
+		not_ok "supportd --once --now $1" "$(tail "$T/run.log")"
+}
+tick_at() {
+	supportctl tick --now "$1" >>"$T/run.log" 2>&1 ||
+		not_ok "supportctl tick --now $1" "$(tail "$T/run.log")"
+}
+
+# ticket_field ID FIELD: FIELD of supportctl show ID --json.
+ticket_field() {
+	supportctl show "$1" --json | json_get ".$2"
+}
+
+# ticket_events ID KIND: how many KIND events ticket ID has.
+ticket_events() {
+	sql "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"
+}

@@ -25,7 +25,6 @@ mail() {	# mail FROM SUBJECT BODY HEADERS...
 	deliver "$T/m$n.eml"
 	supportd --once >>"$T/run.log" 2>&1 || not_ok "supportd --once" "$(tail "$T/run.log")"
 }
-rcpts() { grep '^RCPT TO:' "$(sink_env "$1")" | sed 's/^RCPT TO:<\(.*\)>$/\1/' | sort | tr '\n' ' '; }
 people() { supportctl participants "$1" --json | json_py '" ".join(p["email"] + ":" + p["role"] for p in j)'; }
 
 # --- a customer's colleagues in Cc are copied -----------------------------
@@ -34,7 +33,7 @@ mail 'Ann <ann@acme.example>' 'printer jams' 'It jams.' \
 assert_eq "$(people 1)" "ann@acme.example:requester dee@acme.example:cc" \
 	"a colleague in Cc joins; an outsider, our mailbox, a note address, an agent, a robot and an odd address do not"
 k=$(sink_find '^Subject: \[Ticket#1\]' | head -n 1)
-assert_eq "$(rcpts "$k")" "ann@acme.example dee@acme.example " "the first response goes to both"
+assert_eq "$(sink_rcpts "$k")" "ann@acme.example dee@acme.example " "the first response goes to both"
 assert_eq "$(sink_header "$k" To)" "Ann <ann@acme.example>" "To the requester"
 assert_eq "$(sink_header "$k" Cc)" "dee@acme.example" "Cc the colleague"
 
@@ -43,7 +42,7 @@ mail 'zed@nowhere.example' 'question' 'hi' 'Cc: victim1@nowhere.example, victim2
 id=$(sql "SELECT id FROM tickets WHERE requester_email='zed@nowhere.example'")
 assert_eq "$(people "$id")" "zed@nowhere.example:requester" "a stranger's ticket gains nobody from Cc"
 k=$(sink_find '^To:.*zed@nowhere\.example' | head -n 1)
-assert_eq "$(rcpts "$k")" "zed@nowhere.example " "his answer goes to him alone"
+assert_eq "$(sink_rcpts "$k")" "zed@nowhere.example " "his answer goes to him alone"
 
 # --- later mail: To and Cc join as copied ----------------------------------
 mail 'dee@acme.example' 'Re: [Ticket#1] printer jams' 'Also the second printer.' \
@@ -54,7 +53,7 @@ assert_eq "$(people 1)" "ann@acme.example:requester dee@acme.example:cc fay@acme
 # --- the agent's reply: requester To, the others Cc ------------------------
 mail 'bob@vendor.example' 'Re: [Ticket#1] printer jams' 'Please send the model number.'
 r=$(sink_find 'Please send the model number' | tail -n 1)
-assert_eq "$(rcpts "$r")" "ann@acme.example dee@acme.example fay@acme.example " \
+assert_eq "$(sink_rcpts "$r")" "ann@acme.example dee@acme.example fay@acme.example " \
 	"an agent's reply goes to every participant"
 assert_eq "$(sink_header "$r" Cc)" "dee@acme.example, fay@acme.example" "the others in Cc"
 
@@ -88,7 +87,7 @@ assert_eq "$(sink_find '^Text\.$' | wc -l)" 0 "and its text is not sent"
 write_config 'agents = [ "bob@vendor.example" ];' 'agents_require_auth = false;' 'cc_participants = false;'
 mail 'bob@vendor.example' 'Re: [Ticket#1] printer jams' 'Only to Ann.'
 r=$(sink_find 'Only to Ann' | tail -n 1)
-assert_eq "$(rcpts "$r")" "ann@acme.example " "cc_participants = false: the requester alone"
+assert_eq "$(sink_rcpts "$r")" "ann@acme.example " "cc_participants = false: the requester alone"
 
 # --- one refused Cc does not keep the mail from the requester --------------
 write_config 'agents = [ "bob@vendor.example" ];' 'agents_require_auth = false;'

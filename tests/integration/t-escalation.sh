@@ -21,40 +21,36 @@ mail() {	# mail NAME FROM SUBJECT WHEN [BODY]
 		"$2" "$3" "$1" "${5:-hello}" >"$T/$1.eml"
 	deliver "$T/$1.eml" "$4"
 }
-once_at() { supportd --once --now "$1" >>"$T/run.log" 2>&1 || not_ok "supportd --once --now $1" "$(tail "$T/run.log")"; }
-tick_at() { supportctl tick --now "$1" >>"$T/run.log" 2>&1 || not_ok "supportctl tick --now $1" "$(tail "$T/run.log")"; }
-field() { supportctl show "$1" --json | json_get ".$2"; }
-events() { sql "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"; }
 mails_to() { sink_find "^To:.*$1" | wc -l; }
 
 # --- C1 on the wall clock: 30 minutes a level --------------------------
 mail c1 'ann@acme.example' 'System Down: checkout' 2026-11-14T03:00:00+05:30
 once_at 2026-11-14T03:01:00+05:30
-assert_eq "$(field 1 escalation_level)" 1 "a new ticket is at level 1"
+assert_eq "$(ticket_field 1 escalation_level)" 1 "a new ticket is at level 1"
 tick_at 2026-11-14T03:29:00+05:30
-assert_eq "$(field 1 escalation_level)" 1 "29 minutes: not escalated yet"
+assert_eq "$(ticket_field 1 escalation_level)" 1 "29 minutes: not escalated yet"
 assert_eq "$(mails_to csm-acme@vendor\\.example)" 0 "and nobody at level 2 mailed"
 tick_at 2026-11-14T03:30:00+05:30
-assert_eq "$(field 1 escalation_level)" 2 "30 minutes: level 2"
+assert_eq "$(ticket_field 1 escalation_level)" 2 "30 minutes: level 2"
 n=$(sink_find '^To:.*csm-acme@vendor\.example')
 assert_match "$(sink_header "$n" Subject)" '^\[ESCALATION L2\] \[Ticket#1\]' \
 	"the organization's level-2 contact got the escalation template"
 tick_at 2026-11-14T03:31:00+05:30
 tick_at 2026-11-14T03:45:00+05:30
-assert_eq "$(events 1 escalated)" 1 "level 2 fires once, however often tick runs"
+assert_eq "$(ticket_events 1 escalated)" 1 "level 2 fires once, however often tick runs"
 tick_at 2026-11-14T04:00:00+05:30
-assert_eq "$(field 1 escalation_level)" 3 "60 minutes: level 3"
+assert_eq "$(ticket_field 1 escalation_level)" 3 "60 minutes: level 3"
 assert_eq "$(mails_to head-of-product@vendor\\.example)" 1 \
 	"no level-3 contact for Acme: the global one"
 tick_at 2026-11-14T06:00:00+05:30
-assert_eq "$(events 1 escalated)" 2 "three levels: nothing after level 3"
+assert_eq "$(ticket_events 1 escalated)" 2 "three levels: nothing after level 3"
 # C1 reminders every c1_update_interval (15 min) while no agent wrote.
-assert_eq "$(events 1 c1-reminder)" "$(sink_find '^Subject: \[REMINDER\] C1 \[Ticket#1\]' | wc -l)" \
+assert_eq "$(ticket_events 1 c1-reminder)" "$(sink_find '^Subject: \[REMINDER\] C1 \[Ticket#1\]' | wc -l)" \
 	"each C1 reminder was mailed"
 n=$(sink_find '^Subject: \[REMINDER\] C1 \[Ticket#1\]' | head -n 1)
 assert_file_contains "$(sink_env "$n")" '^RCPT TO:<oncall@vendor\.example>$' \
 	"to on-call, as the ticket has no assignee"
-assert_match "$(events 1 c1-reminder)" '^[3-9]$' "reminders kept coming while nobody wrote"
+assert_match "$(ticket_events 1 c1-reminder)" '^[3-9]$' "reminders kept coming while nobody wrote"
 supportctl set 1 assignee bob@vendor.example --by alice@vendor.example --now 2026-11-14T06:01:00+05:30 >/dev/null
 tick_at 2026-11-14T06:20:00+05:30
 n=$(sink_find '^To:.*bob@vendor\.example' | tail -n 1)
@@ -65,36 +61,36 @@ assert_match "$(sink_header "$n" Subject)" 'C1 \[Ticket#1\] needs a customer upd
 mail c2 'bob@acme.example' 'C2 report is slow' 2026-10-05T11:00:00+05:30
 once_at 2026-10-05T11:01:00+05:30
 id=2
-assert_eq "$(field $id priority)" C2 "C2 ticket"
+assert_eq "$(ticket_field $id priority)" C2 "C2 ticket"
 assert_cmd "supportctl set status resolved --by" supportctl set $id status resolved \
 	--by alice@vendor.example --now 2026-10-05T11:30:00+05:30
 assert_eq "$(sql "SELECT actor || ' ' || detail FROM events WHERE ticket_id=$id AND kind='status'")" \
 	"alice@vendor.example pending -> resolved" "the change is an event with its actor"
 tick_at 2026-10-05T13:00:00+05:30
-assert_eq "$(field $id escalation_level)" 1 "resolved: no escalation at one business hour"
+assert_eq "$(ticket_field $id escalation_level)" 1 "resolved: no escalation at one business hour"
 tick_at 2026-10-19T11:29:00+05:30
-assert_eq "$(field $id status)" resolved "13 days 23:59 later: still resolved"
+assert_eq "$(ticket_field $id status)" resolved "13 days 23:59 later: still resolved"
 tick_at 2026-10-19T11:31:00+05:30
-assert_eq "$(field $id status)" closed "14 days after resolving: closed"
+assert_eq "$(ticket_field $id status)" closed "14 days after resolving: closed"
 n=$(sink_find '^Subject: \[Ticket#2\] Closed:')
 assert_match "$n" '^[0-9]+$' "with the closed notice"
 assert_file_contains "$(sink_env "$n")" '^RCPT TO:<bob@acme\.example>$' "sent to the requester"
 tick_at 2026-10-20T11:31:00+05:30
-assert_eq "$(events $id status)" 2 "closing happens once"
+assert_eq "$(ticket_events $id status)" 2 "closing happens once"
 
 # A reply to the closed ticket: a new ticket linked to it.
 mail re2 'bob@acme.example' 'Re: [Ticket#2] Closed: C2 report is slow' 2026-10-21T10:00:00+05:30 'It is slow again.'
 once_at 2026-10-21T10:01:00+05:30
-assert_eq "$(field 3 linked_to)" 2 "a reply to a closed ticket makes a follow-up linked to it"
+assert_eq "$(ticket_field 3 linked_to)" 2 "a reply to a closed ticket makes a follow-up linked to it"
 n=$(sink_find '^Subject: \[Ticket#3\]')
 assert_match "$(sink_body "$n")" "follow-up of \[Ticket#2\]" "answered with ack-followup naming the old ticket"
 
 # --- priority changes move the due times --------------------------------
-before=$(field 3 response_due)
+before=$(ticket_field 3 response_due)
 assert_cmd "supportctl set priority C1" supportctl set 3 priority c1 --now 2026-10-21T10:05:00+05:30
-assert_eq "$(field 3 priority)" C1 "priority is normalised to C1"
-assert_eq "$(field 3 response_due)" "2026-10-21T11:00:00+05:30" "premium C1: due 1 h after creation"
-assert_ne "$before" "$(field 3 response_due)" "the due time changed with the priority"
+assert_eq "$(ticket_field 3 priority)" C1 "priority is normalised to C1"
+assert_eq "$(ticket_field 3 response_due)" "2026-10-21T11:00:00+05:30" "premium C1: due 1 h after creation"
+assert_ne "$before" "$(ticket_field 3 response_due)" "the due time changed with the priority"
 out=$(supportctl set 3 priority C9 2>&1)
 assert_eq "$?" 65 "a bad priority is refused (EX_DATAERR)"
 assert_match "$out" "priority must be C1, C2, C3 or C4" "with a clear message"
@@ -104,17 +100,17 @@ assert_exit 65 "an unknown ticket is refused" supportctl set 99 status open
 mail cl 'bob@acme.example' 'Re: [Ticket#3] thanks' 2026-10-21T12:00:00+05:30 '#close
 Thanks, it works now.'
 once_at 2026-10-21T12:01:00+05:30
-assert_eq "$(field 3 status)" closed "a first line '#close' closes the ticket"
+assert_eq "$(ticket_field 3 status)" closed "a first line '#close' closes the ticket"
 
 # --- the daemon's loop runs the same timers -----------------------------
 mail c1b 'ann@acme.example' 'C1 again' 2026-11-15T03:00:00+05:30
 start_supportd --now 2026-11-15T03:29:58+05:30
-level_is() { test "$(field "$1" escalation_level 2>/dev/null)" = "$2"; }
+level_is() { test "$(ticket_field "$1" escalation_level 2>/dev/null)" = "$2"; }
 wait_until 15 level_is 4 2 &&
 	ok "the running daemon escalates on time by itself" ||
 	not_ok "the running daemon escalates on time by itself" "$(tail -n 20 "$T/supportd.log")"
 stop_supportd
-assert_eq "$(events 4 escalated)" 1 "once"
+assert_eq "$(ticket_events 4 escalated)" 1 "once"
 
 # --- supportctl report over that history --------------------------------
 supportctl report --json --now 2026-12-01T00:00:00Z >"$T/report.json"
@@ -147,7 +143,7 @@ done
 once_at 2026-11-17T11:01:00+05:30
 tid() { sql "SELECT id FROM tickets WHERE subject = 'System Down: batch $1'"; }
 t1=$(tid 1) t2=$(tid 2) t3=$(tid 3)
-rem() { echo "$(events "$t1" c1-reminder) $(events "$t2" c1-reminder) $(events "$t3" c1-reminder)"; }
+rem() { echo "$(ticket_events "$t1" c1-reminder) $(ticket_events "$t2" c1-reminder) $(ticket_events "$t3" c1-reminder)"; }
 # Received at 11:00 (INTERNALDATE), in hours, as a stranger's C1 wakes
 # nobody at night (SPEC §14.7): the first reminders are due 11:15.
 assert_eq "$(rem)" "0 0 0" "three C1s, none reminded at 11:01"

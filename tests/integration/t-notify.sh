@@ -30,7 +30,6 @@ mail() {	# mail FROM SUBJECT BODY [HEADER]
 }
 # notes KIND: the numbers of the sunk notifications of that kind.
 notes() { sink_find "^Subject: \\[C[1-4]\\] $1 "; }
-rcpts() { grep '^RCPT TO:' "$(sink_env "$1")" | sed 's/^RCPT TO:<\(.*\)>$/\1/' | sort | tr '\n' ' '; }
 
 # --- notify-new: the team and the level-1 contact -----------------------
 mail 'Ann <ann@acme.example>' '[BUG] export fails' 'The export fails with error 42.
@@ -40,7 +39,7 @@ On Mon, Ann wrote:
 k=$(notes New)
 assert_match "$k" '^[0-9]+$' "a new ticket: one notify-new"
 assert_eq "$(sink_header "$k" Subject)" "[C3] New [Ticket#1] [BUG] export fails" "its subject: priority and tag"
-assert_eq "$(rcpts "$k")" "am-acme@vendor.example team@vendor.example " \
+assert_eq "$(sink_rcpts "$k")" "am-acme@vendor.example team@vendor.example " \
 	"to the team and Acme's level-1 contact, never to our own mailbox"
 assert_eq "$(sink_header "$k" Auto-Submitted)" "auto-generated" "Auto-Submitted: auto-generated"
 assert_file_contains "$(sink_env "$k")" '^MAIL FROM:<support@vendor\.example>$' \
@@ -62,7 +61,7 @@ assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id=1 AND direction=
 # A stranger's text is shown to the team (never echoed to the stranger).
 mail 'zed@nowhere.example' 'hello' 'Buy cheap watches at http://spam.example now.'
 k=$(notes New | tail -n 1)
-assert_eq "$(rcpts "$k")" "team@vendor.example " "a stranger's ticket: the team only"
+assert_eq "$(sink_rcpts "$k")" "team@vendor.example " "a stranger's ticket: the team only"
 assert_match "$(sink_body "$k")" 'cheap watches' "with the text"
 assert_match "$(sink_body "$k")" 'none: a sender of no known customer' "saying it is no customer"
 
@@ -73,7 +72,7 @@ mail 'Ann <ann@acme.example>' 'Re: [Ticket#1] [BUG] export fails' 'Here is the l
 From: Vendor Support'
 k=$(notes Reply)
 assert_match "$k" '^[0-9]+$' "customer mail on a ticket: one notify-reply"
-assert_eq "$(rcpts "$k")" "team@vendor.example " "to the team while nobody is assigned"
+assert_eq "$(sink_rcpts "$k")" "team@vendor.example " "to the team while nobody is assigned"
 assert_match "$(sink_body "$k")" 'ann@acme\.example wrote on \[Ticket#1\]' "saying who wrote"
 assert_match "$(sink_body "$k")" 'Here is the log you wanted\.' "with the new text"
 assert_file_lacks "$(sink_text "$k")" 'Original Message' "quoted history removed"
@@ -83,7 +82,7 @@ supportctl set 1 assignee carol@vendor.example --by bob@vendor.example >/dev/nul
 supportctl tick >/dev/null 2>&1
 k=$(sink_find '^Subject: \[C3\] Assigned to you: \[Ticket#1\]')
 assert_match "$k" '^[0-9]+$' "assigning sends notify-assigned"
-assert_eq "$(rcpts "$k")" "carol@vendor.example " "to the new assignee"
+assert_eq "$(sink_rcpts "$k")" "carol@vendor.example " "to the new assignee"
 assert_match "$(sink_body "$k")" $'last mail, from ann@acme\\.example:\n\nHere is the log you wanted\\.' \
 	"showing the customer's last mail, its new text"
 supportctl set 1 assignee bob@vendor.example --by bob@vendor.example >/dev/null
@@ -92,7 +91,7 @@ assert_eq "$(sink_find '^To: .*bob@vendor\.example' | wc -l)" 0 "nobody is told 
 supportctl set 1 assignee carol@vendor.example --by bob@vendor.example >/dev/null
 mail 'Dee <dee@acme.example>' 'Re: [Ticket#1] [BUG] export fails' 'Same here.' 'Cc: ann@acme.example'
 k=$(notes Reply | tail -n 1)
-assert_eq "$(rcpts "$k")" "carol@vendor.example " "with an assignee, the reply goes to the assignee only"
+assert_eq "$(sink_rcpts "$k")" "carol@vendor.example " "with an assignee, the reply goes to the assignee only"
 
 # --- an assignee is never one of the ticket's customers -------------------
 out=$(supportctl set 1 assignee ann@acme.example 2>&1)
@@ -104,7 +103,7 @@ supportctl set 1 assignee gus@acme.example >/dev/null
 mail 'gus@acme.example' 'Re: [Ticket#1] [BUG] export fails' 'I am Ann'"'"'s boss, any news?'
 mail 'Ann <ann@acme.example>' 'Re: [Ticket#1] [BUG] export fails' 'Any news?'
 k=$(notes Reply | tail -n 1)
-assert_eq "$(rcpts "$k")" "team@vendor.example " "an assignee who wrote as a customer is not told; the team is"
+assert_eq "$(sink_rcpts "$k")" "team@vendor.example " "an assignee who wrote as a customer is not told; the team is"
 assert_file_contains "$T/run.log" 'gus@acme\.example is a participant; no notification' "the log says why"
 assert_cmd "assignee none unassigns" supportctl set 1 assignee none
 assert_eq "$(supportctl show 1 --json | json_get .assignee)" null "no assignee"
@@ -115,7 +114,7 @@ supportctl set 1 status resolved --by carol@vendor.example >/dev/null
 mail 'Ann <ann@acme.example>' 'Re: [Ticket#1] [BUG] export fails' 'It broke again.'
 k=$(notes Reopened)
 assert_match "$k" '^[0-9]+$' "customer mail on a resolved ticket: notify-reopened"
-assert_eq "$(rcpts "$k")" "carol@vendor.example " "to the assignee"
+assert_eq "$(sink_rcpts "$k")" "carol@vendor.example " "to the assignee"
 assert_match "$(sink_body "$k")" 'It broke again\.' "with the text"
 assert_eq "$(notes Reply | wc -l)" 4 "and no notify-reply besides"
 

@@ -50,11 +50,6 @@ run_at() {	# run_at ISO: supportd --once with the clock a minute later
 ticket() {	# ticket SUBJECT FIELD
 	supportctl list --json | json_py "[t['$2'] for t in j if t['subject'] == '$1'][0]"
 }
-body_to() {	# body_to ADDR: the body of the last mail to ADDR
-	local n
-	n=$(sink_find "^To:.*$1" | tail -n 1)
-	[ -n "$n" ] && sink_body "$n"
-}
 
 # --- Friday 17:00 + 1bd = Monday 17:00 (default tier, C3) --------------
 mail fri 'bob@unknown.example' 'export question' 2026-11-13T17:00:00+05:30
@@ -62,7 +57,7 @@ run_at 2026-11-13T17:00:00+05:30
 assert_eq "$(ticket 'export question' response_due)" "2026-11-16T17:00:00+05:30" \
 	"Friday 17:00 + 1bd: response due Monday 17:00"
 assert_eq "$(ticket 'export question' after_hours)" False "Friday 17:00 is in business hours"
-assert_match "$(body_to bob@unknown.example)" "answer by Mon 16 Nov 2026 17:00 IST" \
+assert_match "$(sink_body_to bob@unknown.example)" "answer by Mon 16 Nov 2026 17:00 IST" \
 	"the acknowledgement says when, in the customer's terms"
 
 # --- Saturday 12:00 + 1bd = Monday 18:00, answered as after hours -------
@@ -71,7 +66,7 @@ run_at 2026-11-14T12:00:00+05:30
 assert_eq "$(ticket 'weekend question' response_due)" "2026-11-16T18:00:00+05:30" \
 	"Saturday 12:00 + 1bd: response due Monday 18:00"
 assert_eq "$(ticket 'weekend question' after_hours)" True "Saturday is after hours"
-assert_match "$(body_to carol@unknown.example)" "open again on Mon 16 Nov 2026 10:00 IST" \
+assert_match "$(sink_body_to carol@unknown.example)" "open again on Mon 16 Nov 2026 10:00 IST" \
 	"ack-after-hours names the next business opening"
 
 # --- Premium C1 at 03:00 Saturday from a known organization -------------
@@ -80,7 +75,7 @@ run_at 2026-11-14T03:00:00+05:30
 assert_eq "$(ticket 'System Down: checkout' priority)" C1 "System Down is C1"
 assert_eq "$(ticket 'System Down: checkout' response_due)" "2026-11-14T04:00:00+05:30" \
 	"premium C1: due in 1 h, on the wall clock at night"
-assert_match "$(body_to ann@acme.example)" "urgent \(C1\) report outside business.hours. It is ticket .* and our on-call engineer has been paged" \
+assert_match "$(sink_body_to ann@acme.example)" "urgent \(C1\) report outside business.hours. It is ticket .* and our on-call engineer has been paged" \
 	"answered with ack-c1-after-hours"
 n=$(sink_find '^To:.*oncall@vendor\.example' | tail -n 1)
 assert_match "$n" '^[0-9]+$' "on-call got a page mail"
@@ -105,7 +100,7 @@ assert_file_lacks "$T/once.log" s3cr3t "the token is never logged"
 pages=$(sink_find '^To:.*oncall@vendor\.example' | wc -l)
 mail c1x 'eve@unknown.example' 'System Down: urgent!!' 2026-11-14T03:10:00+05:30
 run_at 2026-11-14T03:10:00+05:30
-assert_match "$(body_to eve@unknown.example)" "outside business hours .*open again on Mon 16 Nov 2026 10:00 IST" \
+assert_match "$(sink_body_to eve@unknown.example)" "outside business hours .*open again on Mon 16 Nov 2026 10:00 IST" \
 	"the stranger's C1 is answered, as it may wake nobody, with when we open (SPEC §14.7)"
 assert_eq "$(sink_find '^To:.*oncall@vendor\.example' | wc -l)" "$pages" "but on-call gets no mail"
 assert_eq "$(hooks)" 1 "and no webhook"
