@@ -177,6 +177,11 @@ struct sd_conf {
 	bool			 oncall_page_unknown_senders;	/* default false */
 	int			 oncall_max_pages_per_hour;	/* default 3 */
 
+	/* Every address of the vendor side (agents, team, on-call,
+	 * escalation contacts global and per organization), any case:
+	 * conf_is_vendor. */
+	void			*vendor_set;	/* GHashTable */
+
 	/* The secret files settings name, for conf_check_files. */
 	struct sd_conf_file {
 		char	*path;
@@ -229,6 +234,9 @@ const struct sd_conf_org	*conf_org_named(const struct sd_conf *c, const char *na
  * config, or none); NULL only while a config is being checked. */
 const struct sd_conf_tier	*conf_tier_or_default(const struct sd_conf *c,
 				    const char *name);
+/* Whether addr is of the vendor side (SPEC §13.2): an agent, the team,
+ * on-call, an escalation contact (global or an organization's). */
+bool		 conf_is_vendor(const struct sd_conf *c, const char *addr);
 /* The calendar named name ("business": c->calendar), or NULL. */
 const struct sd_conf_calendar	*conf_calendar(const struct sd_conf *c, const char *name);
 /* The name of the calendar a ticket of organization org (NULL: none)

@@ -721,6 +721,7 @@ conf_load(const char *path, struct sd_conf **conf_r, struct sd_strv *errs,
 	    c, "");
 	if (cx.nerr > 0)
 		goto out;
+	conf_vendor_set_build(c);
 	*conf_r = c;
 	c = NULL;
 	ret = 0;
@@ -818,6 +819,8 @@ conf_free(struct sd_conf **conf)
 		free(c->escalation[l]);
 	strv_free(&c->team_emails);
 	strv_free(&c->oncall_emails);
+	if (c->vendor_set != NULL)
+		g_hash_table_destroy(c->vendor_set);
 	free(c->oncall_webhook);
 	free(c->oncall_webhook_token_file);
 	for (size_t i = 0; i < c->nfiles; i++) {

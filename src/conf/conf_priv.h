@@ -115,6 +115,8 @@ struct ctx {
 
 extern const struct conf_section conf_root_section;
 
+/* Fills c->vendor_set from a loaded config (keys borrowed from c). */
+void	conf_vendor_set_build(struct sd_conf *c);
 /* Frees what cal holds (not cal). */
 void	conf_calendar_clear(struct sd_conf_calendar *cal);
 /* path opened for reading if it is a regular file (O_NONBLOCK: a FIFO

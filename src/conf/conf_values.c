@@ -303,6 +303,49 @@ conf_calendar(const struct sd_conf *c, const char *name)
 	return NULL;
 }
 
+static guint
+ci_hash(gconstpointer key)
+{
+	guint h = 5381;
+
+	for (const char *p = key; *p != '\0'; p++)
+		h = h * 33 + (guint)g_ascii_tolower(*p);
+	return h;
+}
+
+static gboolean
+ci_equal(gconstpointer a, gconstpointer b)
+{
+	return g_ascii_strcasecmp(a, b) == 0;
+}
+
+void
+conf_vendor_set_build(struct sd_conf *c)
+{
+	GHashTable *set = g_hash_table_new(ci_hash, ci_equal);
+	const struct sd_strv *lists[] = { &c->agents, &c->team_emails,
+	    &c->oncall_emails };
+
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			g_hash_table_add(set, lists[l]->v[i]);
+	for (int l = 0; l < 3; l++) {
+		if (c->escalation[l] != NULL)
+			g_hash_table_add(set, c->escalation[l]);
+		for (size_t i = 0; i < c->norgs; i++)
+			if (c->orgs[i].contacts[l] != NULL)
+				g_hash_table_add(set, c->orgs[i].contacts[l]);
+	}
+	c->vendor_set = set;
+}
+
+bool
+conf_is_vendor(const struct sd_conf *c, const char *addr)
+{
+	return addr != NULL && c->vendor_set != NULL &&
+	    g_hash_table_contains(c->vendor_set, addr);
+}
+
 const struct sd_conf_tier *
 conf_tier_or_default(const struct sd_conf *c, const char *name)
 {

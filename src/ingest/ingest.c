@@ -88,7 +88,7 @@ tag_allowed(const struct sd_ingest *in, const struct sd_ticket *t,
 	if (sender == NULL)
 		return 0;
 	/* The vendor side's mail is routed as vendor mail (route.c). */
-	if (ingest_is_vendor(in->conf, sender)) {
+	if (conf_is_vendor(in->conf, sender)) {
 		*ok_r = true;
 		return 0;
 	}
@@ -591,7 +591,7 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 				goto out;
 			}
 		} else if (found && (note != 0 ||
-		    ingest_is_vendor(in->conf, m->from.addr))) {
+		    conf_is_vendor(in->conf, m->from.addr))) {
 			/* The vendor side working the ticket (SPEC §9, §13.2). */
 			if (vendor_mail(in, f, m, key, received, now, &t,
 			    note != 0, outcome_r, err) == -1) {

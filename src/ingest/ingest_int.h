@@ -29,11 +29,7 @@ const struct sd_calendar *ingest_calendar(const struct sd_ingest *in,
 sd_time	ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t);
 bool	ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t);
 
-/* route.c (SPEC §13.2).  Whether addr is of the vendor side: an agent,
- * the team, on-call, an escalation contact (global or an
- * organization's). */
-bool	ingest_is_vendor(const struct sd_conf *c, const char *addr);
-/* The note address of ticket for mailbox mb, with its token.  Caller
+/* route.c (SPEC §13.2).  The note address of ticket for mailbox mb, with its token.  Caller
  * owns *addr_r (NULL when mb's pattern cannot make one). */
 int	ingest_note_address(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, int64_t ticket, char **addr_r,

@@ -45,7 +45,7 @@ static bool
 never_people(const struct sd_conf *c, const char *addr)
 {
 	return !sd_addr_plain(addr) || ingest_is_our_address(c, addr) ||
-	    ingest_is_vendor(c, addr) || note_shaped(c, addr) ||
+	    conf_is_vendor(c, addr) || note_shaped(c, addr) ||
 	    robot_local_part(addr);
 }
 
@@ -145,7 +145,7 @@ people_is_customer(const struct sd_ingest *in, const struct sd_ticket *t,
     const char *addr, bool *is_r, struct sd_err *err)
 {
 	*is_r = g_ascii_strcasecmp(addr, t->requester_email) == 0;
-	if (*is_r || ingest_is_vendor(in->conf, addr))
+	if (*is_r || conf_is_vendor(in->conf, addr))
 		return 0;
 	return store_participant_is(in->store, t->id, addr, false, is_r, err);
 }

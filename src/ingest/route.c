@@ -21,27 +21,6 @@
 #include "supportd/thread.h"
 
 
-bool
-ingest_is_vendor(const struct sd_conf *c, const char *addr)
-{
-	if (addr == NULL)
-		return false;
-	if (strv_contains_ci(&c->agents, addr) ||
-	    strv_contains_ci(&c->team_emails, addr) ||
-	    strv_contains_ci(&c->oncall_emails, addr))
-		return true;
-	for (int l = 0; l < 3; l++) {
-		if (c->escalation[l] != NULL &&
-		    g_ascii_strcasecmp(c->escalation[l], addr) == 0)
-			return true;
-		for (size_t i = 0; i < c->norgs; i++)
-			if (c->orgs[i].contacts[l] != NULL &&
-			    g_ascii_strcasecmp(c->orgs[i].contacts[l],
-			    addr) == 0)
-				return true;
-	}
-	return false;
-}
 
 /* The token of ticket id: HMAC-SHA256 of "note:<id>" under the
  * installation's key, its first THREAD_TOKEN_LEN hex digits. */
@@ -129,7 +108,7 @@ ingest_note_ticket(const struct sd_ingest *in, const struct sd_mail *m,
 	 * lost (a list, a client, a forward) names it all the same, when
 	 * the vendor side writes it: a Message-ID is no secret once a
 	 * notification is forwarded, the token is. */
-	if (!ingest_is_vendor(in->conf, m->from.addr))
+	if (!conf_is_vendor(in->conf, m->from.addr))
 		return 0;
 	if (m->in_reply_to != NULL && store_vendor_mail_ticket(in->store,
 	    m->in_reply_to, ticket_r, err) == -1)

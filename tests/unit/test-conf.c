@@ -374,6 +374,16 @@ test_spec12(void)
 	test_assert(conf_load(path, &c, &errs, &warns) == 0);
 	test_assert(errs.n == 0);
 	test_assert(warns.n == 0);
+	/* The vendor side, any case: agents, team, on-call, escalation
+	 * contacts global and an organization's; nobody else. */
+	test_assert(c != NULL && conf_is_vendor(c, "Bob@Vendor.Example"));
+	test_assert(c != NULL && conf_is_vendor(c, "support-team@vendor.example"));
+	test_assert(c != NULL && conf_is_vendor(c, "oncall@vendor.example"));
+	test_assert(c != NULL && conf_is_vendor(c, "csm@vendor.example"));
+	test_assert(c != NULL && conf_is_vendor(c, "am-acme@vendor.example"));
+	test_assert(c != NULL && !conf_is_vendor(c, "ann@acme.example"));
+	test_assert(c != NULL && !conf_is_vendor(c, "support@vendor.example"));
+	test_assert(c != NULL && !conf_is_vendor(c, NULL));
 	if (c == NULL)
 		goto out;
 	test_assert(c->agents.n == 2);
