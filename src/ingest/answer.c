@@ -32,8 +32,11 @@
 bool
 ingest_is_our_address(const struct sd_conf *c, const char *addr)
 {
+	char tok[THREAD_TOKEN_LEN + 1];
+
 	for (size_t i = 0; addr != NULL && i < c->nmailboxes; i++)
-		if (g_ascii_strcasecmp(c->mailboxes[i].address, addr) == 0)
+		if (g_ascii_strcasecmp(c->mailboxes[i].address, addr) == 0 ||
+		    thread_note_parse(c->mailboxes[i].note, addr, tok) != 0)
 			return true;
 	return false;
 }

@@ -61,7 +61,8 @@ int	people_change(const struct sd_ingest *in, const struct sd_ticket *t,
 	    const char *op, const char *addr, const char *actor, sd_time now,
 	    struct sd_err *err);
 
-/* Whether addr is one of our mailboxes' addresses. */
+/* Whether addr is one of our mailboxes' addresses, or has the shape of
+ * one of their note addresses (any token). */
 bool	ingest_is_our_address(const struct sd_conf *c, const char *addr);
 /* *why_r set when addr has had autoreply_limit automatic mails within
  * autoreply_window (SPEC §3.7), else NULL. */

@@ -28,25 +28,12 @@
 
 #define MAX_COPIED	10	/* people a ticket gains from mail */
 
-/* Whether addr has the shape of one of our note addresses (any token). */
-static bool
-note_shaped(const struct sd_conf *c, const char *addr)
-{
-	char tok[THREAD_TOKEN_LEN + 1];
-
-	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (thread_note_parse(c->mailboxes[i].note, addr, tok) != 0)
-			return true;
-	return false;
-}
-
 /* Never one of a ticket's people: ours, the vendor side, no address. */
 static bool
 never_people(const struct sd_conf *c, const char *addr)
 {
 	return !sd_addr_plain(addr) || ingest_is_our_address(c, addr) ||
-	    conf_is_vendor(c, addr) || note_shaped(c, addr) ||
-	    robot_local_part(addr);
+	    conf_is_vendor(c, addr) || robot_local_part(addr);
 }
 
 struct count {
@@ -159,7 +146,7 @@ people_refusal(const struct sd_conf *c, const struct sd_ticket *t,
 	if (!sd_addr_plain(addr))
 		return xasprintf("not an address: \"%.80s\"", addr ? addr :
 		    "");
-	if (ingest_is_our_address(c, addr) || note_shaped(c, addr))
+	if (ingest_is_our_address(c, addr))
 		return xasprintf("%s is one of our mailboxes", addr);
 	if (g_ascii_strcasecmp(addr, t->requester_email) == 0)
 		return xasprintf("%s is the requester, who always gets the "

@@ -463,7 +463,7 @@ timers_assignee_refused(const struct sd_ingest *in, const struct sd_ticket *t,
 	}
 	if (ingest_is_our_address(in->conf, value)) {
 		sd_err_set(err, SD_E_PERM, "assignee: %s is one of our "
-		    "mailboxes", value);
+		    "mailboxes or note addresses", value);
 		return true;
 	}
 	if (people_is_customer(in, t, value, &customer, err) == -1)

@@ -198,4 +198,10 @@ In-Reply-To: $(sink_header "$k" Message-ID)"
 assert_ne "$(disp "$n")" note "a stranger's reply to a notification is no note"
 assert_eq "$(sql "SELECT count(*) FROM messages WHERE ticket_id = 1 AND disposition = 'note'")" "$notes1" \
 	"and ticket 1 has no note more"
+# A note address is ours: never an assignee (who is told internal
+# things), never answered.
+t3=$(printf '%s' "$note3" | sed 's/^notes+\([0-9]*\)\..*/\1/')
+out=$(supportctl set "$t3" assignee "$note3" 2>&1)
+assert_eq "$?" 65 "a note address cannot be assigned (EX_DATAERR)"
+assert_match "$out" "one of our mailboxes or note addresses" "saying why"
 it_done
