@@ -11,21 +11,16 @@
 #include "supportd/conf.h"
 #include "supportd/err.h"
 
-/* Category names, exact strings. */
-#define SD_CAT_BUG		"BUG"
-#define SD_CAT_FEATURE		"Feature Request"
-#define SD_CAT_EXISTING		"Existing Scope"
-#define SD_CAT_INFO		"Information Request"
-#define SD_CAT_GENERAL		"General Support"
-#define SD_CAT_CHANGE		"Change Request"
+/* Set by C1 grouping and merges; always a configured category. */
 #define SD_CAT_DUPLICATE	"Duplicate"
 
 struct sd_classifier;
 
-/* Compiles the markers of conf once (start-up and reload).  Caller owns;
- * classify_free.  NULL with err when a marker cannot be compiled. */
-struct sd_classifier *classify_new(const struct sd_conf_priority prios[SD_NPRIO],
-	    enum sd_prio default_priority, struct sd_err *err);
+/* Compiles the markers and category tags of c once (start-up and
+ * reload); it keeps no pointer into c.  Caller owns; classify_free.
+ * NULL with err when a marker cannot be compiled. */
+struct sd_classifier *classify_new(const struct sd_conf *c,
+	    struct sd_err *err);
 void	classify_free(struct sd_classifier **cl);
 
 /*
@@ -37,11 +32,13 @@ void	classify_free(struct sd_classifier **cl);
  * most urgent wins.  None: the default.  *matched_r (may be NULL) says
  * whether any marker matched.
  */
-enum sd_prio classify_priority(const struct sd_classifier *cl,
+int	classify_priority(const struct sd_classifier *cl,
 	    const char *subject, bool *matched_r);
 
-/* The category named by a subject tag ("[BUG]", "[feature request]"),
- * or SD_CAT_GENERAL.  Borrowed static string. */
-const char *classify_category(const char *subject);
+/* The category a subject tag selects ("[BUG]", "[feature request]":
+ * any case, any run of white space as one space; the first tag that
+ * selects one), or the default category.  Borrowed from cl. */
+const char *classify_category(const struct sd_classifier *cl,
+	    const char *subject);
 
 #endif

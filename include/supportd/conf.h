@@ -15,9 +15,13 @@
 
 #include "supportd/util.h"
 
-/* Priorities are always exactly C1..C4, most urgent first. */
-#define SD_NPRIO	4
-enum sd_prio { SD_C1 = 0, SD_C2, SD_C3, SD_C4 };
+/*
+ * Priorities are configured (SPEC §14.3): 1 to SD_MAXPRIO of them, most
+ * urgent first, C1..C4 by default.  In memory a priority is its index
+ * into sd_conf.priorities; the database keeps its name.
+ */
+#define SD_MAXPRIO	9
+#define SD_PRIO_TOP	0	/* the most urgent: C1 by default */
 
 /*
  * A duration as written: "30s" "30m" "2h" "3d" run on the wall clock
@@ -99,10 +103,23 @@ struct sd_conf_calendar {
  * refuses it with clock = "wall").
  */
 struct sd_conf_priority {
-	struct sd_strv	 markers;	/* default: C1 -> "C1","System Down"; Cn -> "Cn" */
+	char		*name;		/* "C1", "Severity 1": a letter, then
+					 * letters, digits, " ._-" */
+	char		*label;		/* what customers read; default name */
+	char		*description;	/* ditto; default by position */
+	struct sd_strv	 markers;	/* default: the name; the first one
+					 * also "System Down" */
 	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h */
 	enum sd_clock	 clock;		/* C1 wall, others business */
 	bool		 notify_new;	/* notify-new to the team; default true */
+};
+
+/* A category (SPEC §14.3); the seven of §3.6 by default.  A subject tag
+ * "[TAG]" equal to one of tags (any case, any run of white space as one
+ * space) selects it. */
+struct sd_conf_category {
+	char		*name;
+	struct sd_strv	 tags;		/* default: the name */
 };
 
 /* Resolved: every target is set (SD_DUR_NONE = no target).  A target the
@@ -114,9 +131,9 @@ struct sd_conf_tier {
 	/* The priorities that page on-call outside the calendar's hours
 	 * (SPEC §14.2); default C1, none for a best-effort tier.  The
 	 * others wait for the next opening, and so do their clocks. */
-	bool		 oncall[SD_NPRIO];
-	struct sd_dur	 response[SD_NPRIO];
-	struct sd_dur	 resolution[SD_NPRIO];
+	bool		 oncall[SD_MAXPRIO];
+	struct sd_dur	 response[SD_MAXPRIO];
+	struct sd_dur	 resolution[SD_MAXPRIO];
 };
 
 struct sd_conf_org {
@@ -135,7 +152,7 @@ struct sd_conf {
 	char		*database;	/* default /var/lib/supportd/supportd.db */
 	char		*templates_dir;	/* default /etc/supportd/templates */
 	char		*ticket_tag;	/* default "Ticket" */
-	enum sd_prio	 default_priority;	/* default C3 */
+	int		 default_priority;	/* default C3: the third */
 	int64_t		 poll_interval;		/* s, default 60 */
 	int64_t		 max_message_size;	/* bytes, default 25M */
 	int64_t		 max_outgoing_attachments; /* bytes a mail, default 10M */
@@ -164,7 +181,11 @@ struct sd_conf {
 	struct sd_conf_calendar	 calendar;	/* the one named "business" */
 	struct sd_conf_calendar	*calendars;	/* the other named ones */
 	size_t			 ncalendars;
-	struct sd_conf_priority	 priorities[SD_NPRIO];
+	struct sd_conf_priority	 priorities[SD_MAXPRIO];
+	int			 npriorities;
+	struct sd_conf_category	*categories;	/* always has "Duplicate" */
+	size_t			 ncategories;
+	char			*default_category; /* "General Support" */
 	struct sd_conf_tier	*tiers;		/* default: default, premium, standard, basic */
 	size_t			 ntiers;
 	struct sd_conf_org	*orgs;
@@ -217,9 +238,18 @@ int	conf_parse_duration(const char *s, bool allow_none, struct sd_dur *d_r);
  * case).  0 or -1. */
 int	conf_parse_size(const char *s, int64_t *bytes_r);
 
-/* "C1".."C4" <-> enum; -1 for anything else (case-insensitive). */
-int		 conf_prio_parse(const char *s);
-const char	*conf_prio_name(enum sd_prio p);
+/* The priority named name, any case: its index, or -1. */
+int		 conf_prio_index(const struct sd_conf *c, const char *name);
+/* The priority of a ticket whose stored name is name: its index, or the
+ * default priority for a name the configuration no longer has. */
+int		 conf_prio_of(const struct sd_conf *c, const char *name);
+/* Priority p's name; "?" when there is none. */
+const char	*conf_prio_name(const struct sd_conf *c, int p);
+/* The configured category named name (any case), or NULL. */
+const char	*conf_category(const struct sd_conf *c, const char *name);
+/* "C1, C2, C3, C4": the names, for messages.  Caller frees. */
+char		*conf_prio_names(const struct sd_conf *c);
+char		*conf_category_names(const struct sd_conf *c);
 
 /* Lookups on a loaded config.  Borrowed; NULL when absent.  Tier and
  * mailbox names match exactly; a domain matches an organization's domain
@@ -246,7 +276,7 @@ const char	*conf_ticket_calendar(const struct sd_conf *c, const char *org,
 /* Whether priority p of tier (unknown: "default") pages on-call outside
  * its calendar's hours. */
 bool		 conf_tier_oncall(const struct sd_conf *c, const char *tier,
-		    enum sd_prio p);
+		    int p);
 
 /*
  * The dates of the events in iCalendar text (RFC 5545), appended to

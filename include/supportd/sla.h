@@ -66,30 +66,30 @@ const char *sla_hours_text(const struct sd_calendar *cal);
  * works on it before.
  */
 sd_time	sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
-	    const char *tier, bool known_org, enum sd_prio p, sd_time created);
+	    const char *tier, bool known_org, int p, sd_time created);
 /* Whether such a ticket may wake people after hours (SPEC §14.7): its
  * tier pages for p, and its sender is of a known organization unless
  * oncall.page_unknown_senders. */
 bool	sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
-	    enum sd_prio p);
+	    int p);
 /*
  * Due times of a ticket of tier (unknown: "default") and priority p
  * whose clock started at start; 0 where the tier sets no target (best
  * effort).
  */
 void	sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
-	    const char *tier, enum sd_prio p, sd_time start,
+	    const char *tier, int p, sd_time start,
 	    sd_time *response_r, sd_time *resolution_r);
 /* When a ticket of priority p whose clock started at start escalates to
  * level (2 or 3): after level - 1 escalation windows on the priority's
  * clock, or in business time when it may not wake people (!wakes).
  * 0 when it never does. */
 sd_time	sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
-	    enum sd_prio p, sd_time start, int level, bool wakes);
+	    int p, sd_time start, int level, bool wakes);
 /* The template that acknowledges a new ticket (SPEC §6, §3.8, §14.2):
  * after hours, ack-c1-after-hours when it may wake on-call (oncall:
  * sla_wakes), else ack-after-hours. */
-const char *sla_ack_template(enum sd_prio p, bool after_hours, bool oncall,
+const char *sla_ack_template(int p, bool after_hours, bool oncall,
 	    bool followup);
 
 #endif

@@ -53,7 +53,7 @@ struct sd_ticket {
 	char	*mailbox;		/* owned */
 	char	*subject;
 	enum sd_status status;
-	enum sd_prio priority;
+	char	*priority;		/* its name */
 	char	*category;
 	char	*requester_email;
 	char	*requester_name;	/* or NULL */
@@ -215,7 +215,7 @@ enum sd_ticket_order {
 };
 struct sd_ticket_filter {
 	int		 status;	/* enum sd_status, or -1 */
-	int		 priority;	/* enum sd_prio, or -1 */
+	const char	*priority;	/* a name */
 	const char	*assignee;	/* "" for none */
 	const char	*organization;
 	const char	*tier;
@@ -370,9 +370,11 @@ int	store_rate_get(struct sd_store *st, const char *key, sd_time since,
 	    int64_t *n_r, struct sd_err *err);
 int	store_rate_add(struct sd_store *st, const char *key, sd_time since,
 	    struct sd_err *err);
-/* The oldest unresolved C1 of org created in [since, until], or 0. */
+/* The oldest unresolved ticket of org of priority (a name: the most
+ * urgent one's, C1) created in [since, until], or 0. */
 int	store_open_c1_of_org(struct sd_store *st, const char *org,
-	    sd_time since, sd_time until, int64_t *id_r, struct sd_err *err);
+	    const char *priority, sd_time since, sd_time until, int64_t *id_r,
+	    struct sd_err *err);
 
 /* The secret name (schema-made, e.g. "note-key") into buf, at most
  * size bytes; *len_r its length, 0 when there is none. */
@@ -396,7 +398,7 @@ struct sd_search_hit {
 	double		 score;		/* bm25: lower is better */
 	const char	*subject;	/* the ticket's */
 	enum sd_status	 status;
-	enum sd_prio	 priority;
+	const char	*priority;
 };
 typedef int (*store_search_cb)(void *arg, const struct sd_search_hit *h);
 /* Indexes up to max messages stored since the last call, in a
@@ -413,7 +415,7 @@ int	store_search(struct sd_store *st, const char *query, int limit,
  * valid during the callback. */
 struct sd_report_row {
 	int64_t		 id;
-	enum sd_prio	 priority;
+	const char	*priority;
 	const char	*tier;
 	sd_time		 created_at;
 	sd_time		 first_response_at;

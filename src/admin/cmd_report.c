@@ -24,7 +24,8 @@ struct resp {
 };
 
 struct group {
-	enum sd_prio	 priority;
+	char		*priority;
+	int		 rank;		/* its place; unknown names last */
 	char		*tier;
 	int		 tickets;
 	struct resp	 first, agent, resolution;
@@ -34,7 +35,8 @@ struct group {
 };
 
 struct report {
-	GHashTable	*groups;	/* "C1/premium" -> struct group */
+	GHashTable	*groups;	/* "C1\037premium" -> struct group */
+	const struct sd_conf *conf;
 	sd_time		 now;
 };
 
@@ -46,6 +48,7 @@ group_free(gpointer p)
 	g_array_free(g->first.secs, TRUE);
 	g_array_free(g->agent.secs, TRUE);
 	g_array_free(g->resolution.secs, TRUE);
+	free(g->priority);
 	free(g->tier);
 	free(g);
 }
@@ -70,13 +73,16 @@ static int
 add_row(void *arg, const struct sd_report_row *row)
 {
 	struct report	*rp = arg;
-	char		*key = xasprintf("%d/%s", (int)row->priority,
+	char		*key = xasprintf("%s\037%s", row->priority,
 			    row->tier);
 	struct group	*g = g_hash_table_lookup(rp->groups, key);
 
 	if (g == NULL) {
 		g = xcalloc(1, sizeof(*g));
-		g->priority = row->priority;
+		g->priority = xstrdup(row->priority);
+		g->rank = conf_prio_index(rp->conf, row->priority);
+		if (g->rank < 0)
+			g->rank = SD_MAXPRIO;
 		g->tier = xstrdup(row->tier);
 		g->first.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
 		g->agent.secs = g_array_new(FALSE, FALSE, sizeof(int64_t));
@@ -94,7 +100,7 @@ add_row(void *arg, const struct sd_report_row *row)
 	    row->resolution_due, rp->now);
 	g->level2 += row->escalation_level >= 2;
 	g->level3 += row->escalation_level >= 3;
-	g->after_hours_c1 += row->after_hours && row->priority == SD_C1;
+	g->after_hours_c1 += row->after_hours && g->rank == SD_PRIO_TOP;
 	g->pages += row->pages;
 	return 0;
 }
@@ -125,8 +131,12 @@ cmp_group(gconstpointer a, gconstpointer b)
 {
 	const struct group *x = *(struct group *const *)a;
 	const struct group *y = *(struct group *const *)b;
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
+	int c;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if ((c = strcmp(x->priority, y->priority)) != 0)
+		return c;
 	return strcmp(x->tier, y->tier);
 }
 
@@ -202,6 +212,7 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 		return EX_USAGE;
 	}
 	rp.now = sd_now();
+	rp.conf = cx->conf;
 	rp.groups = g_hash_table_new_full(g_str_hash, g_str_equal, free,
 	    group_free);
 	if (store_report(cx->store, since, add_row, &rp, &err) == -1) {
@@ -228,7 +239,7 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 		char		*p90 = human(percentile(g->first.secs, 90));
 
 		out_obj(&o, NULL);
-		out_str(&o, "priority", conf_prio_name(g->priority));
+		out_str(&o, "priority", g->priority);
 		out_str(&o, "tier", g->tier);
 		out_int(&o, "tickets", g->tickets);
 		resp_fields(&o, "first_response", &g->first);
@@ -242,7 +253,7 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 		out_int(&o, "pages", g->pages);
 		out_close(&o);
 		out_text(&o, "%-3s %-10s %7d %6d/%-6d %6d/%-6d %6d/%-6d %11s %11s "
-		    "%6d %6d %5d\n", conf_prio_name(g->priority), g->tier,
+		    "%6d %6d %5d\n", g->priority, g->tier,
 		    g->tickets, g->first.met, g->first.breached, g->agent.met,
 		    g->agent.breached, g->resolution.met,
 		    g->resolution.breached, p50, p90, g->level2, g->level3,

@@ -272,7 +272,7 @@ ticket_fields(struct ctx *cx, struct out *o, const struct sd_ticket *t)
 	out_str(o, "tag", tag);
 	out_str(o, "subject", t->subject);
 	out_str(o, "status", sd_status_names[t->status]);
-	out_str(o, "priority", conf_prio_name(t->priority));
+	out_str(o, "priority", t->priority);
 	out_str(o, "category", t->category);
 	out_str(o, "requester", t->requester_email);
 	out_str(o, "requester_name", t->requester_name);
@@ -308,7 +308,7 @@ list_one(void *arg, const struct sd_ticket *t)
 	out_int(&w->o, "messages", t->nmessages);
 	out_close(&w->o);
 	out_text(&w->o, "%-6lld %-20s %-3s %-16s %-28s %s\n", (long long)t->id,
-	    sd_status_names[t->status], conf_prio_name(t->priority),
+	    sd_status_names[t->status], t->priority,
 	    out_when(&w->o, t->created_at), t->requester_email, t->subject);
 	return 0;
 }
@@ -334,6 +334,7 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 	struct walk		 w = { cx, { 0 } };
 	static const char *const orders[] = { "id", "due", "created",
 	    "updated" };
+	int			 p = -1;
 
 	memset(&f, 0, sizeof(f));
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind != argc)
@@ -342,7 +343,9 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 	    lo.assignee;
 	f.organization = lo.org;
 	f.tier = lo.tier;
-	f.category = lo.category;
+	/* A category no longer configured still finds its tickets. */
+	f.category = conf_category(cx->conf, lo.category) ?
+	    conf_category(cx->conf, lo.category) : lo.category;
 	f.limit = lo.limit;
 	f.breached_at = lo.breached ? sd_now() : 0;
 	if ((lo.since && sd_time_parse(lo.since, &f.since) == -1) ||
@@ -366,12 +369,16 @@ cmd_list(struct ctx *cx, int argc, char **argv)
 		    lo.status);
 		return EX_USAGE;
 	}
-	f.priority = lo.priority ? conf_prio_parse(lo.priority) : -1;
-	if (lo.priority && f.priority < 0) {
-		fprintf(stderr, "supportctl: list: unknown priority \"%s\"\n",
-		    lo.priority);
+	if (lo.priority != NULL && (p = conf_prio_index(cx->conf,
+	    lo.priority)) < 0) {
+		char *names = conf_prio_names(cx->conf);
+
+		fprintf(stderr, "supportctl: list: unknown priority \"%s\" "
+		    "(use %s)\n", lo.priority, names);
+		free(names);
 		return EX_USAGE;
 	}
+	f.priority = lo.priority ? conf_prio_name(cx->conf, p) : NULL;
 	out_begin(&w.o, cx, lo.json);
 	out_arr(&w.o, NULL);
 	return walk_end(&w, store_ticket_list(cx->store, &f, list_one, &w,
@@ -387,13 +394,13 @@ search_one(void *arg, const struct sd_search_hit *h)
 	out_int(&w->o, "id", h->ticket_id);
 	out_str(&w->o, "subject", h->subject);
 	out_str(&w->o, "status", sd_status_names[h->status]);
-	out_str(&w->o, "priority", conf_prio_name(h->priority));
+	out_str(&w->o, "priority", h->priority);
 	out_int(&w->o, "message", h->message_id);
 	out_str(&w->o, "snippet", h->snippet);
 	out_close(&w->o);
 	out_text(&w->o, "%-6lld %-20s %-3s %s\n       %s\n",
 	    (long long)h->ticket_id, sd_status_names[h->status],
-	    conf_prio_name(h->priority), h->subject, h->snippet);
+	    h->priority, h->subject, h->snippet);
 	return 0;
 }
 
@@ -755,7 +762,7 @@ cmd_show(struct ctx *cx, int argc, char **argv)
 	tag = thread_format_tag(cx->conf->ticket_tag, t.id);
 	out_text(&w.o, "%s %s\nstatus: %s  priority: %s  category: %s\n"
 	    "requester: %s  organization: %s  tier: %s\n", tag, t.subject,
-	    sd_status_names[t.status], conf_prio_name(t.priority), t.category,
+	    sd_status_names[t.status], t.priority, t.category,
 	    t.requester_email, t.organization ? t.organization : "-", t.tier);
 	free(tag);
 	out_text(&w.o, "participants:\n");
@@ -1077,8 +1084,8 @@ sample_ticket(const struct ctx *cx, const struct sd_calendars *cals,
 	t->mailbox = cx->conf->mailboxes[0].name;
 	t->subject = (char *)"Example: the printer is on fire";
 	t->status = SD_ST_OPEN;
-	t->priority = SD_C1;
-	t->category = (char *)"General Support";
+	t->priority = cx->conf->priorities[SD_PRIO_TOP].name;
+	t->category = cx->conf->default_category;
 	t->requester_email = (char *)"ann@customer.example";
 	t->requester_name = (char *)"Ann Example";
 	t->organization = (char *)"Example Customer";
@@ -1088,7 +1095,7 @@ sample_ticket(const struct ctx *cx, const struct sd_calendars *cals,
 	cal = sla_calendars_get(cals, conf_ticket_calendar(cx->conf,
 	    t->organization, t->tier));
 	t->after_hours = !sla_in_hours(cal, t->created_at);
-	sla_due_times(cx->conf, cal, t->tier, SD_C1, t->created_at,
+	sla_due_times(cx->conf, cal, t->tier, SD_PRIO_TOP, t->created_at,
 	    &t->response_due, &t->resolution_due);
 }
 

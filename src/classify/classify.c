@@ -18,11 +18,15 @@
 #include "supportd/err.h"
 
 struct sd_classifier {
-	GRegex		*re[SD_NPRIO];	/* owned; NULL: no markers */
-	enum sd_prio	 def;
+	GRegex		*re[SD_MAXPRIO]; /* owned; NULL: no markers */
+	int		 nprio;
+	int		 def;
+	GHashTable	*tags;		/* tag_key -> category name, owned */
+	char		*def_category;
 };
 
 static char	*marker_pattern(const char *marker);
+static char	*tag_key(const char *s, size_t n);
 
 /* What may not touch a marker on either side. */
 #define WORDCH	"[\\p{L}\\p{N}\\p{M}_]"
@@ -53,62 +57,78 @@ marker_pattern(const char *marker)
 	return g_string_free(gs, FALSE);
 }
 
-struct sd_classifier *
-classify_new(const struct sd_conf_priority prios[SD_NPRIO],
-    enum sd_prio default_priority, struct sd_err *err)
+/* One priority's markers as one regex; NULL with err, or with *re_r
+ * NULL when it has none. */
+static int
+compile_markers(const struct sd_conf_priority *pr, GRegex **re_r,
+    struct sd_err *err)
 {
-	struct sd_classifier	*cl = g_new0(struct sd_classifier, 1);
-	GString			*alt = NULL;
+	const struct sd_strv	*mk = &pr->markers;
+	GString			*alt = g_string_new(NULL);
 	GError			*gerr = NULL;
 	char			*pat;
 
-	cl->def = default_priority;
-	for (int p = 0; p < SD_NPRIO; p++) {
-		const struct sd_strv *mk = &prios[p].markers;
-
-		alt = g_string_new(NULL);
-		for (size_t i = 0; i < mk->n; i++) {
-			if (mk->v[i] == NULL ||
-			    !g_utf8_validate(mk->v[i], -1, NULL)) {
-				sd_err_set(err, SD_E_CONFIG, "classify: C%d: "
-				    "marker %zu is not valid UTF-8", p + 1,
-				    i + 1);
-				goto fail;
-			}
-			if ((pat = marker_pattern(mk->v[i])) == NULL) {
-				sd_err_set(err, SD_E_CONFIG, "classify: C%d: "
-				    "marker %zu is empty", p + 1, i + 1);
-				goto fail;
-			}
-			g_string_append_printf(alt, "%s(?:%s)",
-			    alt->len ? "|" : "", pat);
-			g_free(pat);
+	*re_r = NULL;
+	for (size_t i = 0; i < mk->n; i++) {
+		if (mk->v[i] == NULL || !g_utf8_validate(mk->v[i], -1, NULL)) {
+			sd_err_set(err, SD_E_CONFIG, "classify: %s: marker %zu "
+			    "is not valid UTF-8", pr->name, i + 1);
+			goto fail;
 		}
-		if (alt->len > 0) {
-			pat = g_strdup_printf("(?<!" WORDCH ")(?:%s)"
-			    "(?!" WORDCH ")", alt->str);
-			/* No G_REGEX_OPTIMIZE: PCRE2's JIT gains nothing
-			 * on a subject line, and its vector reads past the
-			 * string end make valgrind useless on the daemon. */
-			cl->re[p] = g_regex_new(pat, G_REGEX_CASELESS, 0,
-			    &gerr);
-			g_free(pat);
-			if (cl->re[p] == NULL) {
-				sd_err_set(err, SD_E_CONFIG, "classify: C%d: "
-				    "markers: %s", p + 1, gerr->message);
-				g_error_free(gerr);
-				goto fail;
-			}
+		if ((pat = marker_pattern(mk->v[i])) == NULL) {
+			sd_err_set(err, SD_E_CONFIG, "classify: %s: marker %zu "
+			    "is empty", pr->name, i + 1);
+			goto fail;
 		}
-		g_string_free(alt, TRUE);
-		alt = NULL;
+		g_string_append_printf(alt, "%s(?:%s)", alt->len ? "|" : "",
+		    pat);
+		g_free(pat);
 	}
-	return cl;
+	if (alt->len > 0) {
+		pat = g_strdup_printf("(?<!" WORDCH ")(?:%s)(?!" WORDCH ")",
+		    alt->str);
+		/* No G_REGEX_OPTIMIZE: PCRE2's JIT gains nothing on a
+		 * subject line, and its vector reads past the string end
+		 * make valgrind useless on the daemon. */
+		*re_r = g_regex_new(pat, G_REGEX_CASELESS, 0, &gerr);
+		g_free(pat);
+		if (*re_r == NULL) {
+			sd_err_set(err, SD_E_CONFIG, "classify: %s: markers: "
+			    "%s", pr->name, gerr->message);
+			g_error_free(gerr);
+			goto fail;
+		}
+	}
+	g_string_free(alt, TRUE);
+	return 0;
  fail:
-	if (alt != NULL)
-		g_string_free(alt, TRUE);
-	classify_free(&cl);
-	return NULL;
+	g_string_free(alt, TRUE);
+	return -1;
+}
+
+struct sd_classifier *
+classify_new(const struct sd_conf *c, struct sd_err *err)
+{
+	struct sd_classifier	*cl = g_new0(struct sd_classifier, 1);
+
+	cl->nprio = c->npriorities;
+	cl->def = c->default_priority;
+	for (int p = 0; p < c->npriorities; p++)
+		if (compile_markers(&c->priorities[p], &cl->re[p], err) == -1) {
+			classify_free(&cl);
+			return NULL;
+		}
+	cl->tags = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
+	for (size_t i = 0; i < c->ncategories; i++)
+		for (size_t t = 0; t < c->categories[i].tags.n; t++) {
+			const char *tag = c->categories[i].tags.v[t];
+
+			g_hash_table_insert(cl->tags, tag_key(tag, strlen(tag)),
+			    g_strdup(c->categories[i].name));
+		}
+	cl->def_category = g_strdup(c->default_category);
+	return cl;
 }
 
 void
@@ -118,20 +138,23 @@ classify_free(struct sd_classifier **clp)
 
 	if (clp == NULL || (cl = *clp) == NULL)
 		return;
-	for (int p = 0; p < SD_NPRIO; p++)
+	for (int p = 0; p < SD_MAXPRIO; p++)
 		if (cl->re[p] != NULL)
 			g_regex_unref(cl->re[p]);
+	if (cl->tags != NULL)
+		g_hash_table_destroy(cl->tags);
+	g_free(cl->def_category);
 	g_free(cl);
 	*clp = NULL;
 }
 
-enum sd_prio
+int
 classify_priority(const struct sd_classifier *cl, const char *subject,
     bool *matched_r)
 {
 	char		*valid = NULL;
 	const char	*s = subject;
-	enum sd_prio	 prio = cl->def;
+	int		 prio = cl->def;
 	bool		 matched = false;
 
 	if (s == NULL)
@@ -139,9 +162,9 @@ classify_priority(const struct sd_classifier *cl, const char *subject,
 	/* PCRE must never see invalid UTF-8. */
 	if (!g_utf8_validate(s, -1, NULL))
 		s = valid = g_utf8_make_valid(s, -1);
-	for (int p = 0; p < SD_NPRIO && !matched; p++) {
+	for (int p = 0; p < cl->nprio && !matched; p++) {
 		if (cl->re[p] != NULL && g_regex_match(cl->re[p], s, 0, NULL)) {
-			prio = (enum sd_prio)p;
+			prio = p;
 			matched = true;
 		}
 	}
@@ -152,44 +175,50 @@ classify_priority(const struct sd_classifier *cl, const char *subject,
 	return prio;
 }
 
-const char *
-classify_category(const char *subject)
+/* The words of s[0..n) joined by one space, case-folded: tags and
+ * what a subject has between brackets compare by this.  g_free. */
+static char *
+tag_key(const char *s, size_t n)
 {
-	static const char *const cats[] = {
-		SD_CAT_BUG, SD_CAT_FEATURE, SD_CAT_EXISTING, SD_CAT_INFO,
-		SD_CAT_GENERAL, SD_CAT_CHANGE,
-	};
-	const char	*p = subject, *e;
-	char		 norm[32];
-	size_t		 n;
+	GString	*gs = g_string_sized_new(n);
+	char	*valid, *key;
+
+	for (const char *q = s; q < s + n; q++)
+		if (!g_ascii_isspace(*q))
+			g_string_append_c(gs, *q);
+		else if (gs->len > 0 && gs->str[gs->len - 1] != ' ')
+			g_string_append_c(gs, ' ');
+	if (gs->len > 0 && gs->str[gs->len - 1] == ' ')
+		g_string_truncate(gs, gs->len - 1);
+	valid = g_utf8_make_valid(gs->str, (gssize)gs->len);
+	key = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	g_string_free(gs, TRUE);
+	return key;
+}
+
+const char *
+classify_category(const struct sd_classifier *cl, const char *subject)
+{
+	const char	*p = subject, *e, *cat = NULL;
+	char		*key;
 
 	if (subject == NULL)
-		return SD_CAT_GENERAL;
+		return cl->def_category;
 	/*
-	 * Every "[...]" in turn; inside, words are compared case-blind
-	 * with any run of white space equal to one space, so "[ bug ]" and
-	 * "[Feature   request]" count.  The first tag that names a
+	 * Every "[...]" in turn, compared as tag_key says, so "[ bug ]"
+	 * and "[Feature   request]" count.  The first tag that names a
 	 * category wins ("[Ticket#12] [BUG]" is a BUG).
 	 */
-	while ((p = strchr(p, '[')) != NULL) {
+	while (cat == NULL && (p = strchr(p, '[')) != NULL) {
 		if ((e = strchr(++p, ']')) == NULL)
 			break;
-		n = 0;
-		for (const char *q = p; q < e && n < sizeof(norm) - 1; q++) {
-			if (g_ascii_isspace(*q)) {
-				if (n > 0 && norm[n - 1] != ' ')
-					norm[n++] = ' ';
-			} else {
-				norm[n++] = *q;
-			}
+		if (e - p <= 256) {
+			key = tag_key(p, (size_t)(e - p));
+			cat = g_hash_table_lookup(cl->tags, key);
+			g_free(key);
 		}
-		if (n > 0 && norm[n - 1] == ' ')
-			n--;
-		norm[n] = '\0';
-		for (size_t i = 0; i < G_N_ELEMENTS(cats); i++)
-			if (g_ascii_strcasecmp(norm, cats[i]) == 0)
-				return cats[i];
 		p = e + 1;
 	}
-	return SD_CAT_GENERAL;
+	return cat != NULL ? cat : cl->def_category;
 }

@@ -44,8 +44,6 @@ static char	*parse_str(const struct conf_key *k, const char *s,
 static char	*parse_elem(const struct conf_key *k, const char *s,
 		    void *base);
 static char	*range_problem(const struct conf_key *k, int64_t v);
-static void	 read_value(struct ctx *cx, const config_setting_t *s,
-		    const struct conf_key *k, void *base, const char *path);
 static void	 read_strings(struct ctx *cx, const config_setting_t *s,
 		    const struct conf_key *k, void *base, const char *path);
 static void	 read_list(struct ctx *cx, const config_setting_t *s,
@@ -62,7 +60,6 @@ static void	 free_mailbox(struct sd_conf_mailbox *mb);
 _Static_assert(sizeof(enum sd_tls) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_processed) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_clock) == sizeof(int), "enum size");
-_Static_assert(sizeof(enum sd_prio) == sizeof(int), "enum size");
 
 /*
  * The walker.
@@ -95,7 +92,7 @@ conf_section_read(struct ctx *cx, const config_setting_t *grp,
 			    sec->unknown ? sec->unknown : "unknown setting");
 		} else {
 			seen[ki] = true;
-			read_value(cx, s, &sec->keys[ki], base, kpath);
+			conf_read_value(cx, s, &sec->keys[ki], base, kpath);
 			absolutize(cx, &sec->keys[ki], base);
 			if (sec->keys[ki].flags & CK_SECRET_FILE)
 				conf_note_file(cx, s, kpath, *(char **)(void *)
@@ -212,7 +209,6 @@ is_string_kind(enum ck_type t)
 	switch (t) {
 	case CK_STR:
 	case CK_ENUM:
-	case CK_PRIO:
 	case CK_SECS:
 	case CK_SECS_INT:
 	case CK_DUR:
@@ -226,8 +222,8 @@ is_string_kind(enum ck_type t)
 	}
 }
 
-static void
-read_value(struct ctx *cx, const config_setting_t *s, const struct conf_key *k,
+void
+conf_read_value(struct ctx *cx, const config_setting_t *s, const struct conf_key *k,
     void *base, const char *path)
 {
 	void		*dst = (char *)base + k->off;
@@ -513,12 +509,6 @@ parse_str(const struct conf_key *k, const char *s, void *base)
 		    ECHO_MAX, s, names);
 		free(names);
 		return problem;
-	case CK_PRIO:
-		if ((r = conf_prio_parse(s)) == -1)
-			return xasprintf("unknown priority \"%.*s\" "
-			    "(use C1, C2, C3, C4)", ECHO_MAX, s);
-		*(int *)dst = r;
-		return NULL;
 	case CK_SECS:
 	case CK_SECS_INT:
 	case CK_DUR:
@@ -751,6 +741,16 @@ conf_calendar_clear(struct sd_conf_calendar *cal)
 	free(cal->holidays_ics);
 }
 
+void
+conf_priority_clear(struct sd_conf_priority *pr)
+{
+	free(pr->name);
+	free(pr->label);
+	free(pr->description);
+	strv_free(&pr->markers);
+	memset(pr, 0, sizeof(*pr));
+}
+
 static void
 free_mailbox(struct sd_conf_mailbox *mb)
 {
@@ -799,8 +799,14 @@ conf_free(struct sd_conf **conf)
 	for (size_t i = 0; i < c->ncalendars; i++)
 		conf_calendar_clear(&c->calendars[i]);
 	free(c->calendars);
-	for (int p = 0; p < SD_NPRIO; p++)
-		strv_free(&c->priorities[p].markers);
+	for (int p = 0; p < SD_MAXPRIO; p++)
+		conf_priority_clear(&c->priorities[p]);
+	for (size_t i = 0; i < c->ncategories; i++) {
+		free(c->categories[i].name);
+		strv_free(&c->categories[i].tags);
+	}
+	free(c->categories);
+	free(c->default_category);
 	for (size_t i = 0; i < c->ntiers; i++) {
 		free(c->tiers[i].name);
 		free(c->tiers[i].calendar);

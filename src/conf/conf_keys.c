@@ -37,6 +37,16 @@ static char	*parse_word(const char *s, void *dst, void *base);
 static char	*parse_webhook(const char *s, void *dst, void *base);
 static void	 read_priorities(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
+static void	 read_default_priority(struct ctx *cx,
+		    const config_setting_t *s, void *base, const char *path);
+static void	 read_categories(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static void	 read_default_category(struct ctx *cx,
+		    const config_setting_t *s, void *base, const char *path);
+static void	 read_response(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static void	 read_resolution(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
 static void	 read_tiers(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_nothing(struct ctx *cx, const config_setting_t *s,
@@ -58,7 +68,7 @@ static void	 check_priority(struct ctx *cx, const config_setting_t *grp,
 static void	 check_root(struct ctx *cx, const config_setting_t *grp,
 		    void *base, const char *path);
 static void	 init_tier(void *elem);
-static void	 builtin_tier(size_t i, const struct sd_conf_tier *def,
+static void	 builtin_tier(size_t i, int np, const struct sd_conf_tier *def,
 		    struct sd_conf_tier *t_r);
 static void	 resolve_tier(struct sd_conf_tier *t, bool given,
 		    bool oncall_given, const struct sd_conf_tier *from);
@@ -75,7 +85,7 @@ static void	 warn_inline_password(struct ctx *cx,
 #define TI(f)	offsetof(struct sd_conf_tier, f)
 #define OR(f)	offsetof(struct sd_conf_org, f)
 #define AG(f)	offsetof(struct sd_conf_agent, f)
-#define DUR(i)	((i) * sizeof(struct sd_dur))
+#define CT(f)	offsetof(struct sd_conf_category, f)
 
 /* A row: name, type, offset, default, flags; then .min, .max, ... */
 #define K(n, t, o, d, f)	.name = (n), .type = (t), .off = (o), .def = (d), \
@@ -205,6 +215,8 @@ static const struct conf_list calendar_list = {
 /* No defaults here: those differ by priority (conf_builtin_init). */
 static const struct conf_key priority_keys[] = {
 	{ K("name", CK_FUNC, 0, NULL, CK_REQUIRED), .setfn = read_nothing },
+	{ K("label", CK_STR, PR(label), NULL, CK_NONEMPTY) },
+	{ K("description", CK_STR, PR(description), NULL, CK_NONEMPTY) },
 	{ K("markers", CK_STRV, PR(markers), NULL, CK_NONEMPTY) },
 	{ K("escalation_window", CK_DUR, PR(escalation_window), NULL, 0) },
 	{ K("clock", CK_ENUM, PR(clock), NULL, 0), .enums = clocks },
@@ -215,29 +227,25 @@ static const struct conf_section priority_sec = {
 	priority_keys, check_priority, NULL
 };
 
-/* response and resolution; no defaults (see resolve_tier). */
-static const struct conf_key target_keys[] = {
-	{ K("C1", CK_SLA, DUR(SD_C1), NULL, 0) },
-	{ K("C2", CK_SLA, DUR(SD_C2), NULL, 0) },
-	{ K("C3", CK_SLA, DUR(SD_C3), NULL, 0) },
-	{ K("C4", CK_SLA, DUR(SD_C4), NULL, 0) },
-	{ .name = NULL }
-};
-static const struct conf_section target_sec = {
-	target_keys, NULL, "unknown priority (use C1, C2, C3, C4)"
-};
-
 static const struct conf_key tier_keys[] = {
 	{ K("name", CK_STR, TI(name), NULL, CK_REQUIRED | CK_NONEMPTY) },
 	{ K("calendar", CK_STR, TI(calendar), "business", CK_NONEMPTY) },
 	{ K("oncall", CK_FUNC, TI(oncall), NULL, 0), .setfn = read_oncall },
-	{ K("response", CK_GROUP, TI(response), NULL, 0),
-	    .sub = &target_sec },
-	{ K("resolution", CK_GROUP, TI(resolution), NULL, 0),
-	    .sub = &target_sec },
+	/* Groups keyed by priority; no defaults (see resolve_tier). */
+	{ K("response", CK_FUNC, 0, NULL, 0), .setfn = read_response },
+	{ K("resolution", CK_FUNC, 0, NULL, 0), .setfn = read_resolution },
 	{ .name = NULL }
 };
 static const struct conf_section tier_sec = { tier_keys, NULL, NULL };
+
+static const struct conf_key category_keys[] = {
+	{ K("name", CK_STR, CT(name), NULL, CK_REQUIRED | CK_NONEMPTY) },
+	{ K("tags", CK_STRV, CT(tags), NULL, 0) },
+	{ .name = NULL }
+};
+static const struct conf_section category_sec = {
+	category_keys, NULL, NULL
+};
 
 static const struct conf_key contact_keys[] = {
 	{ K("level1", CK_STR, OR(contacts[0]), NULL, CK_EMAIL) },
@@ -302,7 +310,6 @@ static const struct conf_key root_keys[] = {
 	    "/etc/supportd/templates", CK_NONEMPTY | CK_PATH) },
 	{ K("ticket_tag", CK_STRFN, C(ticket_tag), "Ticket", 0),
 	    .strfn = parse_word },
-	{ K("default_priority", CK_PRIO, C(default_priority), "C3", 0) },
 	{ K("poll_interval", CK_SECS, C(poll_interval), "60s", 0), .min = 1 },
 	{ K("max_outgoing_attachments", CK_SIZE, C(max_outgoing_attachments),
 	    "10M", 0), .min = 0, .max = 1LL << 30 },
@@ -333,7 +340,13 @@ static const struct conf_key root_keys[] = {
 	{ K("calendar", CK_GROUP, C(calendar), NULL, 0),
 	    .sub = &calendar_sec },
 	{ K("calendars", CK_LIST, 0, NULL, 0), .list = &calendar_list },
+	/* Before what names a priority or a category. */
 	{ K("priorities", CK_FUNC, 0, NULL, 0), .setfn = read_priorities },
+	{ K("default_priority", CK_FUNC, 0, NULL, 0),
+	    .setfn = read_default_priority },
+	{ K("categories", CK_FUNC, 0, NULL, 0), .setfn = read_categories },
+	{ K("default_category", CK_FUNC, 0, NULL, 0),
+	    .setfn = read_default_category },
 	{ K("tiers", CK_FUNC, 0, NULL, 0), .setfn = read_tiers },
 	{ K("organizations", CK_LIST, 0, NULL, 0), .list = &org_list },
 	{ K("escalation", CK_GROUP, 0, NULL, 0), .sub = &escalation_sec },
@@ -349,24 +362,41 @@ const struct conf_section conf_root_section = {
  * Built-in defaults that one table row cannot hold.
  */
 
+/* By position: a configured priority takes the defaults of the
+ * built-in one in its place, the fifth and later those of C4. */
+#define NBUILTIN	4
+#define BUILTIN(p)	((p) < NBUILTIN ? (p) : NBUILTIN - 1)
+
 static const struct {
-	const char	*markers[3];
+	const char	*name;
+	const char	*description;
 	const char	*window;
 	enum sd_clock	 clock;
-} builtin_prios[SD_NPRIO] = {
-	{ { "C1", "System Down", NULL },	"30m",	SD_CLOCK_WALL },
-	{ { "C2", NULL, NULL },			"1h",	SD_CLOCK_BUSINESS },
-	{ { "C3", NULL, NULL },			"8h",	SD_CLOCK_BUSINESS },
-	{ { "C4", NULL, NULL },			"16h",	SD_CLOCK_BUSINESS },
+} builtin_prios[NBUILTIN] = {
+	{ "C1", "critical: a production system is down", "30m",
+	    SD_CLOCK_WALL },
+	{ "C2", "high: a major function is impaired", "1h",
+	    SD_CLOCK_BUSINESS },
+	{ "C3", "normal: a minor function is impaired or a question", "8h",
+	    SD_CLOCK_BUSINESS },
+	{ "C4", "low: a cosmetic issue or a request", "16h",
+	    SD_CLOCK_BUSINESS },
 };
+
+/* SPEC §3.6; "Duplicate" is set by C1 grouping and merges only. */
+static const char *const builtin_categories[] = {
+	"BUG", "Feature Request", "Existing Scope", "Information Request",
+	"General Support", "Change Request", "Duplicate",
+};
+#define CAT_DUPLICATE	"Duplicate"
 
 /* SPEC §5.  A NULL group is taken from "default" (see resolve_tier);
  * "basic" gives neither, so it is best effort, and pages nobody after
- * hours (§14.2). */
+ * hours (§14.2).  By position, like the priorities. */
 static const struct {
 	const char	*name;
-	const char	*response[SD_NPRIO];
-	const char	*resolution[SD_NPRIO];
+	const char	*response[NBUILTIN];
+	const char	*resolution[NBUILTIN];
 } builtin_tiers[] = {
 	{ "default",	{ "2h", "4bh", "1bd", "2bd" },
 			{ "6h", "24h", "5bd", "10bd" } },
@@ -375,20 +405,51 @@ static const struct {
 	{ "basic",	{ NULL },			{ NULL } },
 };
 
+/* Priority p named name, with the defaults of its place. */
+static void
+builtin_priority(struct sd_conf_priority *pr, int p, const char *name)
+{
+	int b = BUILTIN(p);
+
+	conf_priority_clear(pr);
+	pr->name = xstrdup(name);
+	pr->label = xstrdup(name);
+	pr->description = xstrdup(builtin_prios[b].description);
+	strv_push(&pr->markers, name);
+	if (p == SD_PRIO_TOP)
+		strv_push(&pr->markers, "System Down");
+	if (conf_parse_duration(builtin_prios[b].window, false,
+	    &pr->escalation_window) == -1)
+		g_assert_not_reached();
+	pr->clock = builtin_prios[b].clock;
+	pr->notify_new = true;
+}
+
+static void
+add_category(struct sd_conf *c, const char *name, bool tagged)
+{
+	struct sd_conf_category *cat;
+
+	c->categories = g_renew(struct sd_conf_category, c->categories,
+	    c->ncategories + 1);
+	cat = &c->categories[c->ncategories++];
+	memset(cat, 0, sizeof(*cat));
+	cat->name = xstrdup(name);
+	if (tagged)
+		strv_push(&cat->tags, name);
+}
+
 void
 conf_builtin_init(struct sd_conf *c)
 {
-	for (int p = 0; p < SD_NPRIO; p++) {
-		struct sd_conf_priority *pr = &c->priorities[p];
-
-		for (int m = 0; builtin_prios[p].markers[m] != NULL; m++)
-			strv_push(&pr->markers, builtin_prios[p].markers[m]);
-		if (conf_parse_duration(builtin_prios[p].window, false,
-		    &pr->escalation_window) == -1)
-			g_assert_not_reached();
-		pr->clock = builtin_prios[p].clock;
-		pr->notify_new = true;
-	}
+	c->npriorities = NBUILTIN;
+	for (int p = 0; p < NBUILTIN; p++)
+		builtin_priority(&c->priorities[p], p, builtin_prios[p].name);
+	c->default_priority = 2;
+	for (size_t i = 0; i < nitems(builtin_categories); i++)
+		add_category(c, builtin_categories[i],
+		    strcmp(builtin_categories[i], CAT_DUPLICATE) != 0);
+	c->default_category = xstrdup("General Support");
 }
 
 static void
@@ -396,15 +457,16 @@ init_tier(void *elem)
 {
 	struct sd_conf_tier *t = elem;
 
-	for (int p = 0; p < SD_NPRIO; p++) {
+	for (int p = 0; p < SD_MAXPRIO; p++) {
 		t->response[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
 		t->resolution[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
 	}
 }
 
-/* Built-in tier i; def is the resolved default tier (NULL when i is it). */
+/* Built-in tier i for np priorities; def is the resolved default tier
+ * (NULL when i is it). */
 static void
-builtin_tier(size_t i, const struct sd_conf_tier *def,
+builtin_tier(size_t i, int np, const struct sd_conf_tier *def,
     struct sd_conf_tier *t_r)
 {
 	bool given = false;
@@ -413,18 +475,18 @@ builtin_tier(size_t i, const struct sd_conf_tier *def,
 	init_tier(t_r);
 	t_r->name = xstrdup(builtin_tiers[i].name);
 	t_r->calendar = xstrdup("business");
-	t_r->oncall[SD_C1] = true;
-	for (int p = 0; p < SD_NPRIO; p++) {
-		if (builtin_tiers[i].response[p] != NULL &&
-		    conf_parse_duration(builtin_tiers[i].response[p], true,
+	t_r->oncall[SD_PRIO_TOP] = true;
+	for (int p = 0; p < np; p++) {
+		const char *resp = builtin_tiers[i].response[BUILTIN(p)];
+		const char *res = builtin_tiers[i].resolution[BUILTIN(p)];
+
+		if (resp != NULL && conf_parse_duration(resp, true,
 		    &t_r->response[p]) == -1)
 			g_assert_not_reached();
-		if (builtin_tiers[i].resolution[p] != NULL &&
-		    conf_parse_duration(builtin_tiers[i].resolution[p], true,
+		if (res != NULL && conf_parse_duration(res, true,
 		    &t_r->resolution[p]) == -1)
 			g_assert_not_reached();
-		given = given || builtin_tiers[i].response[p] != NULL ||
-		    builtin_tiers[i].resolution[p] != NULL;
+		given = given || resp != NULL || res != NULL;
 	}
 	resolve_tier(t_r, given, false, def);
 }
@@ -447,7 +509,7 @@ resolve_tier(struct sd_conf_tier *t, bool given, bool oncall_given,
 {
 	if (!given && !oncall_given)
 		memset(t->oncall, 0, sizeof(t->oncall));
-	for (int p = 0; p < SD_NPRIO; p++) {
+	for (int p = 0; p < SD_MAXPRIO; p++) {
 		if (!given) {
 			t->response[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
 			t->resolution[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
@@ -547,10 +609,98 @@ read_agents(struct ctx *cx, const config_setting_t *s, void *base,
 	}
 }
 
+/* A priority's name: it reaches subjects, logs and commands. */
+static const char *
+prio_name_problem(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 32)
+		return "a priority name has 1 to 32 characters";
+	if (!g_ascii_isalpha(name[0]) || name[len - 1] == ' ')
+		return "a priority name starts with a letter and does not "
+		    "end with a space";
+	for (const char *q = name; *q != '\0'; q++)
+		if (!g_ascii_isalnum(*q) && strchr(" ._-", *q) == NULL)
+			return "a priority name has letters, digits, spaces, "
+			    "'.', '_' and '-' only";
+	return NULL;
+}
+
+/* Whether key, a setting name, names priority name: any case, and '_'
+ * for each character a setting name cannot hold ("Severity_1"). */
+static bool
+prio_key_is(const char *name, const char *key)
+{
+	for (; *name != '\0' && *key != '\0'; name++, key++)
+		if (g_ascii_isalnum(*name) || *name == '_' || *name == '-' ?
+		    g_ascii_tolower(*name) != g_ascii_tolower(*key) :
+		    *key != '_')
+			return false;
+	return *name == '\0' && *key == '\0';
+}
+
+static int
+prio_by_key(const struct sd_conf *c, const char *key)
+{
+	for (int p = 0; p < c->npriorities; p++)
+		if (prio_key_is(c->priorities[p].name, key))
+			return p;
+	return -1;
+}
+
+/* name as a setting name: '_' for what one cannot hold.  Caller frees. */
+static char *
+prio_key(const char *name)
+{
+	char *key = xstrdup(name);
+
+	for (char *q = key; *q != '\0'; q++)
+		if (!g_ascii_isalnum(*q) && *q != '_' && *q != '-')
+			*q = '_';
+	return key;
+}
+
+/* "C1, C2, C3, C4" as setting names. */
+static char *
+prio_keys(const struct sd_conf *c)
+{
+	GString *gs = g_string_new(NULL);
+
+	for (int p = 0; p < c->npriorities; p++) {
+		char *key = prio_key(c->priorities[p].name);
+
+		g_string_append_printf(gs, "%s%s", p ? ", " : "", key);
+		free(key);
+	}
+	return g_string_free(gs, FALSE);
+}
+
+static bool
+is_builtin_name(const char *name)
+{
+	for (int p = 0; p < NBUILTIN; p++)
+		if (g_ascii_strcasecmp(name, builtin_prios[p].name) == 0)
+			return true;
+	return false;
+}
+
+/* s is a list of groups; an empty array [ ] passes as one. */
+static bool
+is_group_list(struct ctx *cx, const config_setting_t *s, const char *path)
+{
+	if (config_setting_is_list(s) || (config_setting_is_array(s) &&
+	    config_setting_length(s) == 0))
+		return true;
+	conf_error(cx, s, path, "expected a list of groups ( { ... } )");
+	return false;
+}
+
 /*
- * priorities: entries named C1..C4, each at most once, in any order;
- * a priority not listed, and a key an entry leaves out, keep the
- * built-in default.
+ * priorities (SPEC §14.3): entries named C1..C4 only adjust the built-in
+ * four, each at most once, in any order, and what they leave out stays
+ * built in.  Any other name makes the list the whole set, most urgent
+ * first, each entry taking the defaults of the built-in one in its place.
  */
 static void
 read_priorities(struct ctx *cx, const config_setting_t *s, void *base,
@@ -559,18 +709,30 @@ read_priorities(struct ctx *cx, const config_setting_t *s, void *base,
 	struct sd_conf		*c = base;
 	struct sd_conf_priority	 scratch, *pr;
 	config_setting_t	*e, *nm;
-	bool			 seen[SD_NPRIO] = { false };
+	bool			 seen[SD_MAXPRIO] = { false }, builtin = true;
+	const char		*name, *problem;
 	char			*epath, *npath;
 	int			 n, p;
 
-	if (s == NULL)
+	if (s == NULL || !is_group_list(cx, s, path))
 		return;
 	n = config_setting_length(s);
-	if (!config_setting_is_list(s) && !(config_setting_is_array(s) &&
-	    n == 0)) {
-		conf_error(cx, s, path,
-		    "expected a list of groups ( { ... } )");
-		return;
+	for (int i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		nm = config_setting_is_group(e) ? conf_member(e, "name") : NULL;
+		if (nm != NULL && config_setting_type(nm) == CONFIG_TYPE_STRING &&
+		    !is_builtin_name(config_setting_get_string(nm)))
+			builtin = false;
+	}
+	if (!builtin) {
+		if (n > SD_MAXPRIO) {
+			conf_error(cx, s, path, "%d priorities; at most %d", n,
+			    SD_MAXPRIO);
+			return;
+		}
+		for (p = 0; p < c->npriorities; p++)
+			conf_priority_clear(&c->priorities[p]);
+		c->npriorities = 0;
 	}
 	for (int i = 0; i < n; i++) {
 		e = config_setting_get_elem(s, (unsigned)i);
@@ -583,28 +745,219 @@ read_priorities(struct ctx *cx, const config_setting_t *s, void *base,
 		p = -1;
 		if ((nm = conf_member(e, "name")) != NULL) {
 			npath = conf_path_join(epath, "name");
-			if (config_setting_type(nm) != CONFIG_TYPE_STRING)
+			name = config_setting_get_string(nm);
+			if (name == NULL)
 				conf_error(cx, nm, npath, "expected a string");
-			else if ((p = conf_prio_parse(
-			    config_setting_get_string(nm))) == -1)
-				conf_error(cx, nm, npath, "unknown priority "
-				    "\"%.80s\" (use C1, C2, C3, C4)",
-				    config_setting_get_string(nm));
-			else if (seen[p]) {
+			else if (builtin && seen[p = conf_prio_index(c, name)]) {
 				conf_error(cx, nm, npath, "priority %s given "
-				    "twice", conf_prio_name(p));
+				    "twice", conf_prio_name(c, p));
 				p = -1;
-			} else
+			} else if (builtin)
 				seen[p] = true;
+			else if ((problem = prio_name_problem(name)) != NULL)
+				conf_error(cx, nm, npath, "\"%.80s\": %s", name,
+				    problem);
+			else if (prio_by_key(c, name) >= 0)
+				conf_error(cx, nm, npath, "priority \"%s\" "
+				    "given twice", name);
+			else {
+				p = c->npriorities++;
+				builtin_priority(&c->priorities[p], p, name);
+			}
 			free(npath);
 		}
 		/* A bad entry is still read, into scratch, for its errors. */
 		memset(&scratch, 0, sizeof(scratch));
 		pr = p >= 0 ? &c->priorities[p] : &scratch;
 		conf_section_read(cx, e, &priority_sec, pr, epath);
-		strv_free(&scratch.markers);
+		conf_priority_clear(&scratch);
 		free(epath);
 	}
+}
+
+/* default_priority: absent, the third (C3), or the last of fewer. */
+static void
+read_default_priority(struct ctx *cx, const config_setting_t *s,
+    void *base, const char *path)
+{
+	struct sd_conf	*c = base;
+	const char	*v;
+	char		*names;
+	int		 p;
+
+	if (s == NULL) {
+		c->default_priority = c->npriorities > 2 ? 2 :
+		    c->npriorities - 1;
+		return;
+	}
+	if ((v = config_setting_get_string(s)) == NULL)
+		conf_error(cx, s, path, "expected a string");
+	else if ((p = conf_prio_index(c, v)) < 0) {
+		names = conf_prio_names(c);
+		conf_error(cx, s, path, "unknown priority \"%.80s\" (use %s)",
+		    v, names);
+		free(names);
+	} else
+		c->default_priority = p;
+}
+
+/*
+ * categories (SPEC §14.3) replace the built-in seven; "Duplicate", which
+ * grouping and merges set, is added when the list lacks it.  A tag
+ * selects one category only.
+ */
+static void
+read_categories(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	struct sd_conf		*c = base;
+	struct sd_conf_category	 cat;
+	config_setting_t	*e;
+	char			*epath;
+	bool			 dup = false;
+	int			 n;
+
+	if (s == NULL || !is_group_list(cx, s, path))
+		return;
+	if ((n = config_setting_length(s)) == 0) {
+		conf_error(cx, s, path, "give at least one category");
+		return;
+	}
+	for (size_t i = 0; i < c->ncategories; i++) {
+		free(c->categories[i].name);
+		strv_free(&c->categories[i].tags);
+	}
+	c->ncategories = 0;
+	for (int i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		epath = conf_path_index(path, (unsigned)i);
+		memset(&cat, 0, sizeof(cat));
+		if (!config_setting_is_group(e))
+			conf_error(cx, e, epath, "expected a group { ... }");
+		else
+			conf_section_read(cx, e, &category_sec, &cat, epath);
+		if (cat.name != NULL && conf_category(c, cat.name) != NULL)
+			conf_error_at(cx, e, epath, "name", "category \"%s\" "
+			    "given twice", cat.name);
+		else if (cat.name != NULL) {
+			if (conf_member(e, "tags") == NULL)
+				strv_push(&cat.tags, cat.name);
+			for (size_t t = 0; t < cat.tags.n; t++)
+				for (size_t j = 0; j < c->ncategories; j++)
+					if (strv_contains_ci(
+					    &c->categories[j].tags,
+					    cat.tags.v[t]))
+						conf_error_at(cx, e, epath,
+						    "tags", "tag \"%s\" already "
+						    "selects \"%s\"",
+						    cat.tags.v[t],
+						    c->categories[j].name);
+			dup = dup || g_ascii_strcasecmp(cat.name,
+			    CAT_DUPLICATE) == 0;
+			add_category(c, cat.name, false);
+			c->categories[c->ncategories - 1].tags = cat.tags;
+			cat.tags = (struct sd_strv){ 0 };
+		}
+		free(cat.name);
+		strv_free(&cat.tags);
+		free(epath);
+	}
+	if (!dup)
+		add_category(c, CAT_DUPLICATE, false);
+}
+
+/* default_category: absent, "General Support" if configured, else the
+ * first category. */
+static void
+read_default_category(struct ctx *cx, const config_setting_t *s,
+    void *base, const char *path)
+{
+	struct sd_conf	*c = base;
+	const char	*v, *cat;
+	char		*names;
+
+	if (s == NULL) {
+		cat = conf_category(c, c->default_category);
+		if (cat == NULL && c->ncategories > 0)
+			cat = c->categories[0].name;
+	} else if ((v = config_setting_get_string(s)) == NULL) {
+		conf_error(cx, s, path, "expected a string");
+		return;
+	} else if ((cat = conf_category(c, v)) == NULL) {
+		names = conf_category_names(c);
+		conf_error(cx, s, path, "unknown category \"%.80s\" (use %s)",
+		    v, names);
+		free(names);
+		return;
+	}
+	if (cat != NULL) {
+		char *copy = xstrdup(cat);
+
+		free(c->default_category);
+		c->default_category = copy;
+	}
+}
+
+/* response, resolution: { PRIORITY = "2h"; ... }, keyed as prio_key_is
+ * says. */
+static void
+read_targets(struct ctx *cx, const config_setting_t *s, struct sd_dur *dst,
+    const char *path)
+{
+	const struct sd_conf	*c = cx->conf;
+	config_setting_t	*m;
+	bool			 seen[SD_MAXPRIO] = { false };
+	const char		*key;
+	char			*mpath, *keys;
+	int			 p;
+
+	if (s == NULL)
+		return;
+	if (!config_setting_is_group(s)) {
+		key = c->npriorities > 0 ? prio_key(c->priorities[0].name) :
+		    xstrdup("C1");
+		conf_error(cx, s, path, "expected a group { %s = \"2h\"; ... }",
+		    key);
+		free((char *)key);
+		return;
+	}
+	for (int i = 0; i < config_setting_length(s); i++) {
+		m = config_setting_get_elem(s, (unsigned)i);
+		key = config_setting_name(m);
+		mpath = conf_path_join(path, key);
+		if ((p = prio_by_key(c, key)) < 0) {
+			keys = prio_keys(c);
+			conf_error(cx, m, mpath, "unknown priority (use %s)",
+			    keys);
+			free(keys);
+		} else if (seen[p])
+			conf_error(cx, m, mpath, "priority %s given twice",
+			    conf_prio_name(c, p));
+		else {
+			const struct conf_key k = {
+				K(key, CK_SLA, (size_t)p * sizeof(*dst), NULL,
+				    0)
+			};
+
+			seen[p] = true;
+			conf_read_value(cx, m, &k, dst, mpath);
+		}
+		free(mpath);
+	}
+}
+
+static void
+read_response(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	read_targets(cx, s, ((struct sd_conf_tier *)base)->response, path);
+}
+
+static void
+read_resolution(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	read_targets(cx, s, ((struct sd_conf_tier *)base)->resolution, path);
 }
 
 static void
@@ -618,25 +971,19 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 	size_t			 d = SIZE_MAX;
 	int			 n;
 
-	builtin_tier(0, NULL, &def);
-	if (s != NULL) {
-		n = config_setting_length(s);
-		if (!config_setting_is_list(s) &&
-		    !(config_setting_is_array(s) && n == 0)) {
-			conf_error(cx, s, path,
-			    "expected a list of groups ( { ... } )");
-			s = NULL;
-		}
-	}
+	builtin_tier(0, c->npriorities, NULL, &def);
+	if (s != NULL && !is_group_list(cx, s, path))
+		s = NULL;
 	if (s == NULL) {
 		c->ntiers = nitems(builtin_tiers);
 		c->tiers = xcalloc(c->ntiers, sizeof(*c->tiers));
 		c->tiers[0] = def;
 		for (size_t i = 1; i < c->ntiers; i++)
-			builtin_tier(i, &def, &c->tiers[i]);
+			builtin_tier(i, c->npriorities, &def, &c->tiers[i]);
 		return;
 	}
 
+	n = config_setting_length(s);
 	/* One spare slot for a built-in "default". */
 	c->tiers = xcalloc((size_t)n + 1, sizeof(*c->tiers));
 	c->ntiers = (size_t)n;
@@ -995,22 +1342,26 @@ read_oncall(struct ctx *cx, const config_setting_t *s, void *base,
 
 	memset(t->oncall, 0, sizeof(t->oncall));
 	if (s == NULL) {
-		t->oncall[SD_C1] = true;
+		t->oncall[SD_PRIO_TOP] = true;
 		return;
 	}
 	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
 		conf_error(cx, s, path, "expected priority names "
-		    "[ \"C1\", ... ] (or [ ] for none)");
+		    "[ \"%s\", ... ] (or [ ] for none)",
+		    conf_prio_name(cx->conf, SD_PRIO_TOP));
 		return;
 	}
 	for (int i = 0; i < config_setting_length(s); i++) {
 		e = config_setting_get_elem(s, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING ||
-		    (p = conf_prio_parse(config_setting_get_string(e))) < 0) {
+		    (p = conf_prio_index(cx->conf,
+		    config_setting_get_string(e))) < 0) {
 			char *epath = conf_path_index(path, (unsigned)i);
+			char *names = conf_prio_names(cx->conf);
 
-			conf_error(cx, e, epath, "expected a priority (C1, C2, "
-			    "C3, C4)");
+			conf_error(cx, e, epath, "expected a priority (%s)",
+			    names);
+			free(names);
 			free(epath);
 		} else
 			t->oncall[p] = true;

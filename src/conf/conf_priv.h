@@ -27,7 +27,6 @@ enum ck_type {
 	CK_INT,		/* int; an integer in [min, max] */
 	CK_BOOL,	/* bool; true or false */
 	CK_ENUM,	/* an int-sized enum; a string from .enums */
-	CK_PRIO,	/* enum sd_prio; "C1".."C4" */
 	CK_SECS,	/* int64_t seconds; a wall-clock duration */
 	CK_SECS_INT,	/* int seconds; a wall-clock duration */
 	CK_DUR,		/* struct sd_dur; any kind, not "none" */
@@ -117,6 +116,11 @@ extern const struct conf_section conf_root_section;
 
 /* Fills c->vendor_set from a loaded config (keys borrowed from c). */
 void	conf_vendor_set_build(struct sd_conf *c);
+/* Reads setting s as key k says into base + k->off. */
+void	conf_read_value(struct ctx *cx, const config_setting_t *s,
+	    const struct conf_key *k, void *base, const char *path);
+/* Frees what pr holds and zeroes it. */
+void	conf_priority_clear(struct sd_conf_priority *pr);
 /* Frees what cal holds (not cal). */
 void	conf_calendar_clear(struct sd_conf_calendar *cal);
 /* path opened for reading if it is a regular file (O_NONBLOCK: a FIFO

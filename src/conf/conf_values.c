@@ -129,22 +129,59 @@ conf_parse_size(const char *s, int64_t *bytes_r)
 }
 
 int
-conf_prio_parse(const char *s)
+conf_prio_index(const struct sd_conf *c, const char *name)
 {
-	for (int p = 0; p < SD_NPRIO; p++)
-		if (s != NULL && strcasecmp(s, conf_prio_name(p)) == 0)
+	for (int p = 0; name != NULL && p < c->npriorities; p++)
+		if (g_ascii_strcasecmp(name, c->priorities[p].name) == 0)
 			return p;
 	return -1;
 }
 
-const char *
-conf_prio_name(enum sd_prio p)
+int
+conf_prio_of(const struct sd_conf *c, const char *name)
 {
-	static const char *const names[SD_NPRIO] = { "C1", "C2", "C3", "C4" };
+	int p = conf_prio_index(c, name);
 
-	if ((unsigned)p >= SD_NPRIO)
-		return "C?";
-	return names[p];
+	return p >= 0 ? p : c->default_priority;
+}
+
+const char *
+conf_prio_name(const struct sd_conf *c, int p)
+{
+	if (p < 0 || p >= c->npriorities)
+		return "?";
+	return c->priorities[p].name;
+}
+
+const char *
+conf_category(const struct sd_conf *c, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < c->ncategories; i++)
+		if (g_ascii_strcasecmp(name, c->categories[i].name) == 0)
+			return c->categories[i].name;
+	return NULL;
+}
+
+char *
+conf_prio_names(const struct sd_conf *c)
+{
+	GString *gs = g_string_new(NULL);
+
+	for (int p = 0; p < c->npriorities; p++)
+		g_string_append_printf(gs, "%s%s", p ? ", " : "",
+		    c->priorities[p].name);
+	return g_string_free(gs, FALSE);
+}
+
+char *
+conf_category_names(const struct sd_conf *c)
+{
+	GString *gs = g_string_new(NULL);
+
+	for (size_t i = 0; i < c->ncategories; i++)
+		g_string_append_printf(gs, "%s%s", i ? ", " : "",
+		    c->categories[i].name);
+	return g_string_free(gs, FALSE);
 }
 
 /* "H:MM" or "HH:MM", 00:00 to 24:00 (24:00 being the end of the day). */
@@ -367,11 +404,11 @@ conf_ticket_calendar(const struct sd_conf *c, const char *org,
 }
 
 bool
-conf_tier_oncall(const struct sd_conf *c, const char *tier, enum sd_prio p)
+conf_tier_oncall(const struct sd_conf *c, const char *tier, int p)
 {
 	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
 
-	return t != NULL && (int)p >= 0 && p < SD_NPRIO && t->oncall[p];
+	return t != NULL && p >= 0 && p < c->npriorities && t->oncall[p];
 }
 
 const struct sd_conf_mailbox *

@@ -157,8 +157,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		print_errs(&errs);
 		goto out;
 	}
-	if ((rt->classifier = classify_new(rt->conf->priorities,
-	    rt->conf->default_priority, &err)) == NULL) {
+	if ((rt->classifier = classify_new(rt->conf, &err)) == NULL) {
 		log_warnx("config: %s", err.msg);
 		goto out;
 	}

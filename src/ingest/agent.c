@@ -157,11 +157,6 @@ ingest_agent_reply(const struct sd_ingest *in, int64_t id, const char *body,
 
 /* ---- agents by mail ------------------------------------------------ */
 
-static const char *const categories[] = {
-	"BUG", "Feature Request", "Existing Scope", "Information Request",
-	"General Support", "Change Request", "Duplicate",
-};
-
 /*
  * Only the topmost Authentication-Results header is read: our MX adds it
  * last, so anything below it came from the sender and may be forged, and
@@ -233,7 +228,8 @@ one_of(const char *const *list, size_t n, const char *v)
 
 /* Reads the #command lines at the top of body; all or nothing. */
 static void
-parse_commands(const char *body, struct commands *cm)
+parse_commands(const struct sd_conf *c, const char *body,
+    struct commands *cm)
 {
 	const char *p = body;
 
@@ -260,14 +256,13 @@ parse_commands(const char *body, struct commands *cm)
 			bad = (cm->status = one_of(sd_status_names,
 			    SD_ST__COUNT, v)) == NULL;
 		else if (g_ascii_strncasecmp(line, "#priority ", 10) == 0) {
-			int pr = conf_prio_parse(v);
+			int pr = conf_prio_index(c, v);
 
 			bad = pr < 0;
 			if (!bad)
-				cm->priority = conf_prio_name((enum sd_prio)pr);
+				cm->priority = conf_prio_name(c, pr);
 		} else if (g_ascii_strncasecmp(line, "#category ", 10) == 0)
-			bad = (cm->category = one_of(categories,
-			    G_N_ELEMENTS(categories), v)) == NULL;
+			bad = (cm->category = conf_category(c, v)) == NULL;
 		else if (g_ascii_strncasecmp(line, "#assign ", 8) == 0) {
 			bad = !sd_addr_plain(v) &&
 			    g_ascii_strcasecmp(v, "none") != 0;
@@ -303,11 +298,17 @@ parse_commands(const char *body, struct commands *cm)
 			cm->status = sd_status_names[SD_ST_CLOSED];
 		else
 			bad = true;
-		if (bad && cm->error == NULL)
+		if (bad && cm->error == NULL) {
+			char *prios = conf_prio_names(c);
+			char *cats = conf_category_names(c);
+
 			cm->error = xasprintf("cannot apply \"%s\" (#status, "
-			    "#priority C1-C4, #category, #assign ADDRESS, "
+			    "#priority %s, #category %s, #assign ADDRESS, "
 			    "#due TIME|none, #cc add|remove ADDRESS, #internal, "
-			    "#reply, #close)", line);
+			    "#reply, #close)", line, prios, cats);
+			free(prios);
+			free(cats);
+		}
 		free(line);
 	}
 	cm->rest = p;
@@ -430,7 +431,7 @@ agent_mail(const struct sd_ingest *in, struct sd_ticket *t,
 	bool		 internal, acts;
 	int		 r = 0;
 
-	parse_commands(m->body, &cm);
+	parse_commands(in->conf, m->body, &cm);
 	/* In a note the text stays internal unless #reply; on the
 	 * customer's thread it goes out unless #internal. */
 	internal = note ? !cm.reply : cm.internal;

@@ -58,7 +58,7 @@ desk_notify(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	int				 r = 0;
 
 	if (strcmp(name, "notify-new") == 0) {
-		if (!in->conf->priorities[t->priority].notify_new)
+		if (!in->conf->priorities[ingest_prio(in, t)].notify_new)
 			return 0;
 		org = conf_org_named(in->conf, t->organization);
 		r = add_team(in, t, &rcpts, err) == -1 || (org != NULL &&

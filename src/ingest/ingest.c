@@ -216,7 +216,7 @@ msgrec_from_mail(struct sd_msgrec *rec, const struct sd_fetched *f,
  */
 static int
 join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
-    const struct sd_mail *m, enum sd_prio prio, const char *key,
+    const struct sd_mail *m, int prio, const char *key,
     sd_time received, sd_time now, bool *joined_r, int64_t *ticket_r,
     struct sd_err *err)
 {
@@ -230,14 +230,15 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 	int				 ret = -1;
 
 	*joined_r = false;
-	if (prio != SD_C1)
+	if (prio != SD_PRIO_TOP)
 		return 0;
 	dom = thread_addr_domain(m->from.addr);
 	org = dom ? conf_org_for_domain(in->conf, dom) : NULL;
 	free(dom);
 	if (org == NULL)	/* strangers are never grouped */
 		return 0;
-	if (store_open_c1_of_org(in->store, org->name, received -
+	if (store_open_c1_of_org(in->store, org->name,
+	    conf_prio_name(in->conf, prio), received -
 	    in->conf->c1_duplicate_window, received, &id, err) == -1)
 		return -1;
 	if (id == 0)
@@ -281,7 +282,7 @@ join_c1_incident(const struct sd_ingest *in, const struct sd_fetched *f,
 
 static int
 new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
-    const struct sd_mail *m, enum sd_prio prio, const char *key,
+    const struct sd_mail *m, int prio, const char *key,
     sd_time received, sd_time now, int64_t linked_to, int64_t *ticket_r,
     struct sd_err *err)
 {
@@ -302,8 +303,8 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	t.mailbox = f->mailbox->name;
 	t.subject = m->subject;
 	t.status = SD_ST_OPEN;
-	t.priority = prio;
-	t.category = (char *)classify_category(m->subject);
+	t.priority = (char *)conf_prio_name(c, prio);
+	t.category = (char *)classify_category(in->classifier, m->subject);
 	t.requester_email = sender;
 	t.requester_name = m->from.name;
 	t.organization = org ? org->name : NULL;
@@ -330,8 +331,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	if (store_message_insert(in->store, &rec, NULL, err) == -1)
 		goto out;
 	detail = xasprintf("priority=%s category=%s tier=%s%s%s",
-	    conf_prio_name(t.priority),
-	    t.category, t.tier, linked_to ? " follow-up-of=" : "",
+	    t.priority, t.category, t.tier, linked_to ? " follow-up-of=" : "",
 	    linked_to ? "(linked)" : "");
 	ret = store_event_add(in->store, t.id, now, "customer", "created",
 	    detail, err);
@@ -606,7 +606,7 @@ ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 				goto out;
 			}
 		} else {
-			enum sd_prio	prio = classify_priority(in->classifier,
+			int		prio = classify_priority(in->classifier,
 			    m->subject, NULL);
 			bool		joined = false;
 

@@ -26,6 +26,8 @@ const char *ingest_unauthenticated(const struct sd_conf *c,
  * hours (sla_wakes). */
 const struct sd_calendar *ingest_calendar(const struct sd_ingest *in,
 	    const struct sd_ticket *t);
+/* The ticket's priority as an index (conf_prio_of). */
+int	ingest_prio(const struct sd_ingest *in, const struct sd_ticket *t);
 sd_time	ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t);
 bool	ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t);
 

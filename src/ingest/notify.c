@@ -39,7 +39,7 @@ notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
 	json_kv_int(js, &first, "ticket", t->id);
 	json_kv_str(js, &first, "tag", tag);
 	json_kv_str(js, &first, "subject", t->subject);
-	json_kv_str(js, &first, "priority", conf_prio_name(t->priority));
+	json_kv_str(js, &first, "priority", t->priority);
 	json_kv_str(js, &first, "organization", t->organization);
 	json_kv_str(js, &first, "requester", t->requester_email);
 	json_kv_time(js, &first, "created_at", t->created_at, tz);
@@ -86,7 +86,8 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 		    "page-suppressed", "max_pages_per_hour reached", err);
 	if (ingest_queue_notice(in, mb, t, "oncall-page", &c->oncall_emails,
 	    cause, now, err) == -1 ||
-	    notify_webhook(in, t, t->priority == SD_C1 ? "c1-after-hours" :
+	    notify_webhook(in, t, ingest_prio(in, t) == SD_PRIO_TOP ?
+	    "c1-after-hours" :
 	    "after-hours-page", now, err) == -1)
 		return -1;
 	detail = xasprintf("mails=%zu webhook=%s", c->oncall_emails.n,
@@ -106,7 +107,8 @@ notify_new_ticket(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	/* After hours what the tier has on-call for (a C1 by default) pages
 	 * it; the team and the level-1 contact get notify-new for every new
 	 * ticket, a C1 in hours included. */
-	if (t->after_hours && conf_tier_oncall(in->conf, t->tier, t->priority) &&
+	if (t->after_hours &&
+	    conf_tier_oncall(in->conf, t->tier, ingest_prio(in, t)) &&
 	    page_oncall(in, mb, t, cause, now, err) == -1)
 		return -1;
 	return desk_notify(in, mb, t, "notify-new", cause, NULL, now, err);

@@ -13,19 +13,6 @@
 #include "supportd/sla.h"
 #include "supportd/thread.h"
 
-static const char *
-prio_meaning(enum sd_prio p)
-{
-	static const char *const meaning[SD_NPRIO] = {
-		[SD_C1] = "critical: a production system is down",
-		[SD_C2] = "high: a major function is impaired",
-		[SD_C3] = "normal: a minor function is impaired or a question",
-		[SD_C4] = "low: a cosmetic issue or a request",
-	};
-
-	return meaning[p];
-}
-
 /* A time for a customer: "Mon 23 Nov 2026 17:00 IST" (ISO without a
  * calendar). */
 static void
@@ -48,6 +35,7 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 {
 	const struct sd_conf_calendar	*cc = &conf->calendar;
 	char				*s;
+	int				 p;
 
 	s = xasprintf("%lld", (long long)t->id);
 	tmpl_vars_set(v, "ticket.id", s);
@@ -56,13 +44,31 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.tag", s);
 	free(s);
 	tmpl_vars_set(v, "ticket.subject", t->subject);
-	tmpl_vars_set(v, "ticket.priority", conf_prio_name(t->priority));
-	tmpl_vars_set(v, "ticket.priority_meaning", prio_meaning(t->priority));
+	/* A name the configuration no longer has is shown as it is. */
+	p = conf_prio_index(conf, t->priority);
+	tmpl_vars_set(v, "ticket.priority", t->priority);
+	tmpl_vars_set(v, "ticket.priority_label", p >= 0 ?
+	    conf->priorities[p].label : t->priority);
+	tmpl_vars_set(v, "ticket.priority_description", p >= 0 ?
+	    conf->priorities[p].description : "");
+	tmpl_vars_set(v, "ticket.priority_meaning", p >= 0 ?
+	    conf->priorities[p].description : "");
 	tmpl_vars_set(v, "ticket.category", t->category);
 	tmpl_vars_set(v, "ticket.status", sd_status_names[t->status]);
 	tmpl_vars_set(v, "ticket.after_hours", t->after_hours ? "yes" : "");
 	tmpl_vars_set(v, "oncall_after_hours", sla_wakes(conf, t->tier,
-	    t->organization != NULL, SD_C1) ? "yes" : "");
+	    t->organization != NULL, SD_PRIO_TOP) ? "yes" : "");
+	/* What to write to be most urgent: "C1" or "System Down". */
+	{
+		const struct sd_strv	*mk = &conf->priorities[SD_PRIO_TOP].markers;
+		GString			*gs = g_string_new(NULL);
+
+		for (size_t i = 0; i < mk->n; i++)
+			g_string_append_printf(gs, "%s\"%s\"", i == 0 ? "" :
+			    i + 1 < mk->n ? ", " : " or ", mk->v[i]);
+		tmpl_vars_set(v, "urgent_markers", gs->str);
+		g_string_free(gs, TRUE);
+	}
 	tmpl_vars_set(v, "requester.name", t->requester_name ?
 	    t->requester_name : "");
 	tmpl_vars_set(v, "requester.email", t->requester_email);

@@ -47,18 +47,24 @@ ingest_calendar(const struct sd_ingest *in, const struct sd_ticket *t)
 	    t->organization, t->tier));
 }
 
+int
+ingest_prio(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	return conf_prio_of(in->conf, t->priority);
+}
+
 sd_time
 ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t)
 {
 	return sla_clock_start(in->conf, ingest_calendar(in, t), t->tier,
-	    t->organization != NULL, t->priority, t->created_at);
+	    t->organization != NULL, ingest_prio(in, t), t->created_at);
 }
 
 bool
 ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t)
 {
 	return sla_wakes(in->conf, t->tier, t->organization != NULL,
-	    t->priority);
+	    ingest_prio(in, t));
 }
 
 /*
@@ -84,13 +90,11 @@ static int
 schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
     struct sd_err *err)
 {
-	int	p = t->priority;
 	int	next = t->escalation_level + 1;
 	sd_time	at;
 
-	at = p < 0 || next > 3 ? 0 :
-	    sla_escalation_at(in->conf, ingest_calendar(in, t),
-	    (enum sd_prio)p, ingest_clock_start(in, t), next,
+	at = next > 3 ? 0 : sla_escalation_at(in->conf, ingest_calendar(in, t),
+	    ingest_prio(in, t), ingest_clock_start(in, t), next,
 	    ingest_wakes(in, t));
 	if (at == 0)
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
@@ -126,7 +130,7 @@ schedule_reminder(const struct sd_ingest *in, const struct sd_ticket *t,
 {
 	sd_time at = reminder_at(in, t);
 
-	if (t->priority != SD_C1 || is_done(t->status))
+	if (ingest_prio(in, t) != SD_PRIO_TOP || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	return store_timer_set(in->store, t->id, T_REMINDER,
 	    at > now ? at : interval_after(in, t, now), 0, err);
@@ -138,7 +142,7 @@ timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
 {
 	if (schedule_escalation(in, t, err) == -1)
 		return -1;
-	return t->priority != SD_C1 ? 0 :
+	return ingest_prio(in, t) != SD_PRIO_TOP ? 0 :
 	    schedule_reminder(in, t, t->created_at, err);
 }
 
@@ -234,7 +238,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 	sd_time			 later;
 	int			 r = 0;
 
-	if (t->priority != SD_C1 || is_done(t->status))
+	if (ingest_prio(in, t) != SD_PRIO_TOP || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
 	if (reminder_at(in, t) > now)	/* an agent wrote meanwhile */
 		return schedule_reminder(in, t, now, err);
@@ -310,7 +314,7 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 		    "time or \"none\", not \"%s\"", value);
 	if (!by_agent)
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
-		    t->priority, ingest_clock_start(in, t), &resp, &due);
+		    ingest_prio(in, t), ingest_clock_start(in, t), &resp, &due);
 	was = due_text(in, t, t->resolution_due);
 	to = due_text(in, t, due);
 	detail = xasprintf("due: %s -> %s%s", was, to, by_agent ? "" :
@@ -493,13 +497,31 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 	if (strcmp(field, "due") == 0)
 		return set_agent_due(in, t, value, actor, now, err);
 	if (strcmp(field, "priority") == 0) {
-		if ((p = conf_prio_parse(value)) < 0)
-			return sd_err_set(err, SD_E_PERM, "priority must be C1, "
-			    "C2, C3 or C4, not \"%s\"", value);
-		value = conf_prio_name((enum sd_prio)p);
+		if ((p = conf_prio_index(in->conf, value)) < 0) {
+			char *names = conf_prio_names(in->conf);
+
+			sd_err_set(err, SD_E_PERM, "unknown priority \"%s\" "
+			    "(use %s)", value, names);
+			free(names);
+			return -1;
+		}
+		value = conf_prio_name(in->conf, p);
 		f = SD_F_PRIORITY;
-	} else if (strcmp(field, "category") == 0)
+	} else if (strcmp(field, "category") == 0) {
+		/* SPEC §14.3: only a configured category. */
+		const char *cat = conf_category(in->conf, value);
+
+		if (cat == NULL) {
+			char *names = conf_category_names(in->conf);
+
+			sd_err_set(err, SD_E_PERM, "unknown category \"%s\" "
+			    "(use %s)", value, names);
+			free(names);
+			return -1;
+		}
+		value = cat;
 		f = SD_F_CATEGORY;
+	}
 	else if (strcmp(field, "assignee") == 0) {
 		f = SD_F_ASSIGNEE;
 		if (g_ascii_strcasecmp(value, "none") == 0)
@@ -510,7 +532,7 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		return sd_err_set(err, SD_E_PERM, "cannot set \"%s\" (status, "
 		    "priority, category, assignee or due)", field);
 	detail = xasprintf("%s: %s -> %s", field,
-	    f == SD_F_PRIORITY ? conf_prio_name(t->priority) :
+	    f == SD_F_PRIORITY ? t->priority :
 	    f == SD_F_CATEGORY ?
 	    t->category : t->assignee ? t->assignee : "(none)",
 	    value ? value : "(none)");
@@ -530,9 +552,10 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		sd_time resp, res;
 
 		/* SPEC §5: due times follow the priority, from creation. */
-		t->priority = (enum sd_prio)p;
+		free(t->priority);
+		t->priority = xstrdup(value);
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
-		    (enum sd_prio)p, ingest_clock_start(in, t), &resp, &res);
+		    p, ingest_clock_start(in, t), &resp, &res);
 		if (t->due_by_agent)	/* a date promised outlives it */
 			res = t->resolution_due;
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||

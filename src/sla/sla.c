@@ -10,7 +10,7 @@
 
 sd_time
 sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
-    const char *tier, bool known_org, enum sd_prio p, sd_time created)
+    const char *tier, bool known_org, int p, sd_time created)
 {
 	return sla_wakes(c, tier, known_org, p) ? created :
 	    sla_next_open(cal, created);
@@ -18,7 +18,7 @@ sla_clock_start(const struct sd_conf *c, const struct sd_calendar *cal,
 
 bool
 sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
-    enum sd_prio p)
+    int p)
 {
 	return conf_tier_oncall(c, tier, p) &&
 	    (known_org || c->oncall_page_unknown_senders);
@@ -26,7 +26,7 @@ sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
 
 void
 sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
-    const char *tier, enum sd_prio p, sd_time created, sd_time *response_r,
+    const char *tier, int p, sd_time created, sd_time *response_r,
     sd_time *resolution_r)
 {
 	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
@@ -37,7 +37,7 @@ sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
 
 sd_time
 sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
-    enum sd_prio p, sd_time created, int level, bool wakes)
+    int p, sd_time created, int level, bool wakes)
 {
 	const struct sd_conf_priority	*pr = &c->priorities[p];
 	struct sd_dur			 d = pr->escalation_window;
@@ -54,11 +54,11 @@ sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
 }
 
 const char *
-sla_ack_template(enum sd_prio p, bool after_hours, bool oncall, bool followup)
+sla_ack_template(int p, bool after_hours, bool oncall, bool followup)
 {
 	if (followup)
 		return "ack-followup";
 	if (after_hours)
 		return oncall ? "ack-c1-after-hours" : "ack-after-hours";
-	return p == SD_C1 ? "ack-c1" : "ack";
+	return p == SD_PRIO_TOP ? "ack-c1" : "ack";
 }

@@ -340,7 +340,7 @@ store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 	sqlite3_bind_int64(s, 1, since);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(s, 0);
-		row.priority = col_prio(s, 1);
+		row.priority = (const char *)sqlite3_column_text(s, 1);
 		row.tier = (const char *)sqlite3_column_text(s, 2);
 		row.created_at = sqlite3_column_int64(s, 3);
 		row.first_response_at = sqlite3_column_int64(s, 4);
@@ -385,14 +385,16 @@ store_autoreplies_ticket(struct sd_store *st, int64_t ticket, sd_time since,
 }
 
 int
-store_open_c1_of_org(struct sd_store *st, const char *org, sd_time since,
-    sd_time until, int64_t *id_r, struct sd_err *err)
+store_open_c1_of_org(struct sd_store *st, const char *org,
+    const char *priority, sd_time since, sd_time until, int64_t *id_r,
+    struct sd_err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_OPEN_C1_OF_ORG);
 
 	bind_text(s, 1, org);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, until);
+	bind_text(s, 4, priority);
 	return one_int(st, s, "open C1 of organization", id_r, err);
 }
 

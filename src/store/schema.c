@@ -202,6 +202,13 @@ static const char *const migrations[] = {
 	"  message_id TEXT PRIMARY KEY,"
 	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id)) STRICT,"
 	" WITHOUT ROWID;",
+	/* 15: priorities have any names (SPEC §14.3), so grouping the
+	 * most urgent one's tickets cannot rest on an index of 'C1'
+	 * rows; organizations' tickets only, as strangers are never
+	 * grouped (and "organization = ?" implies the index's WHERE). */
+	"DROP INDEX IF EXISTS tickets_c1_org;"
+	"CREATE INDEX IF NOT EXISTS tickets_org_at ON tickets(organization,"
+	" created_at) WHERE organization IS NOT NULL;",
 };
 
 int

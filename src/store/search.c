@@ -127,7 +127,7 @@ store_search(struct sd_store *st, const char *query, int limit,
 		h.subject = (const char *)sqlite3_column_text(s, 3);
 		h.status = (enum sd_status)col_name(s, 4, sd_status_names,
 		    SD_ST__COUNT, SD_ST_OPEN);
-		h.priority = col_prio(s, 5);
+		h.priority = (const char *)sqlite3_column_text(s, 5);
 		if (h.snippet == NULL)
 			h.snippet = "";
 		ret = cb(arg, &h);

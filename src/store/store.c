@@ -183,7 +183,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " mail_from = '' AND ticket_id = ?1 AND created_at >= ?2"
 	    " AND kind LIKE 'ack%'",
 	[S_OPEN_C1_OF_ORG] = "SELECT id FROM tickets WHERE organization = ?1"
-	    " AND priority = 'C1' AND status NOT IN ('resolved', 'closed')"
+	    " AND priority = ?4 AND status NOT IN ('resolved', 'closed')"
 	    " AND created_at >= ?2 AND created_at <= ?3 ORDER BY id LIMIT 1",
 	[S_QUARANTINE] = "SELECT id, ticket_id, direction, mailbox, uidvalidity,"
 	    " uid, message_id, in_reply_to, from_addr, subject, disposition,"

@@ -132,16 +132,6 @@ col_name(sqlite3_stmt *s, int i, const char *const *names, int n, int dflt)
 	return v < 0 ? dflt : v;
 }
 
-/* Column i as a priority; one the code does not know (written by hand)
- * reads as C3, the default. */
-static inline enum sd_prio
-col_prio(sqlite3_stmt *s, int i)
-{
-	int p = conf_prio_parse((const char *)sqlite3_column_text(s, i));
-
-	return p < 0 ? SD_C3 : (enum sd_prio)p;
-}
-
 /* One integer from a statement bound by the caller; 0 when no row. */
 static inline int
 one_int(struct sd_store *st, sqlite3_stmt *s, const char *what, int64_t *n_r,

@@ -178,7 +178,7 @@ store_ticket_insert(struct sd_store *st, struct sd_ticket *t,
 	bind_text(s, 1, t->mailbox);
 	bind_text(s, 2, t->subject);
 	bind_text(s, 3, sd_status_names[t->status]);
-	bind_text(s, 4, conf_prio_name(t->priority));
+	bind_text(s, 4, t->priority);
 	bind_text(s, 5, t->category);
 	bind_text(s, 6, t->requester_email);
 	bind_text(s, 7, t->requester_name);
@@ -207,7 +207,7 @@ read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 	 * reads as open. */
 	t->status = (enum sd_status)col_name(s, 3, sd_status_names,
 	    SD_ST__COUNT, SD_ST_OPEN);
-	t->priority = col_prio(s, 4);
+	t->priority = col_text(s, 4);
 	t->category = col_text(s, 5);
 	t->requester_email = col_text(s, 6);
 	t->requester_name = col_text(s, 7);
@@ -234,6 +234,7 @@ store_ticket_clear(struct sd_ticket *t)
 {
 	free(t->mailbox);
 	free(t->subject);
+	free(t->priority);
 	free(t->category);
 	free(t->requester_email);
 	free(t->requester_name);
@@ -295,8 +296,7 @@ store_ticket_list(struct sd_store *st, const struct sd_ticket_filter *f,
 
 	bind_text(s, 1, f && f->status >= 0 ? sd_status_names[f->status] :
 	    NULL);
-	bind_text(s, 2, f && f->priority >= 0 ?
-	    conf_prio_name((enum sd_prio)f->priority) : NULL);
+	bind_text(s, 2, f ? f->priority : NULL);
 	bind_text(s, 3, f ? f->assignee : NULL);
 	bind_text(s, 4, f ? f->organization : NULL);
 	bind_text(s, 5, f ? f->tier : NULL);

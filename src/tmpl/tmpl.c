@@ -34,10 +34,11 @@ static const char *const known_vars[] = {
 	"duplicate_of", "escalation.level",
 	/* Additions, documented in the README and supportd.conf(5). */
 	"ticket.priority_meaning", "ticket.response_target",
+	"ticket.priority_label", "ticket.priority_description",
 	"ticket.after_hours",
 	"ticket.url", "mailbox.address", "mailbox.name", "message.text",
 	"ticket.assignee", "message.from", "message.attachments",
-	"oncall_after_hours",
+	"oncall_after_hours", "urgent_markers",
 };
 
 #define MAX_TEMPLATE_SIZE	(256 * 1024)

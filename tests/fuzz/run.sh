@@ -94,7 +94,8 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 				'22:00' '24:00' 'BEGIN:VCALENDAR' 'BEGIN:VEVENT' \
 				'END:VEVENT' 'DTSTART;VALUE=DATE:' 'DTEND:' \
 				'DURATION:P' 'RRULE:FREQ=YEARLY;' 'COUNT=' \
-				'UNTIL=' 'STATUS:CANCELLED'
+				'UNTIL=' 'STATUS:CANCELLED' 'Severity 1' \
+				'Severity_1'
 		} | sort -u >"$fz/conf.dict"
 		echo "-max_len=16384 -dict=$fz/conf.dict"
 		;;

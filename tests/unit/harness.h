@@ -32,6 +32,9 @@ char	*test_write_tmp(const char *dir, const char *name, const char *text,
 #define test_assert_streq(a, b)	test_assert_at(test_streq((a), (b)), #a " == " #b, __FILE__, __LINE__, -1)
 #define test_assert_streq_idx(a, b, i)	test_assert_at(test_streq((a), (b)), #a " == " #b, __FILE__, __LINE__, (long)(i))
 
+/* The built-in priorities by place (conf.h: a priority is its index). */
+enum { T_C1 = 0, T_C2, T_C3, T_C4, T_NPRIO };
+
 /* Compares, printing both sides as a TAP comment when they differ. */
 bool	test_streq(const char *a, const char *b);
 

@@ -126,22 +126,52 @@ test_sizes(void)
 static void
 test_prio_names(void)
 {
+	static char *names[] = { "C1", "C2", "C3", "C4" };
+	static char *sev[] = { "Severity 1", "Severity 2" };
 	static const struct {
 		const char	*s;
 		int		 want;
 	} t[] = {
-		{ "C1", SD_C1 }, { "c2", SD_C2 }, { "C3", SD_C3 },
-		{ "c4", SD_C4 }, { "C5", -1 }, { "C0", -1 }, { "C", -1 },
+		{ "C1", T_C1 }, { "c2", T_C2 }, { "C3", T_C3 },
+		{ "c4", T_C4 }, { "C5", -1 }, { "C0", -1 }, { "C", -1 },
 		{ "C12", -1 }, { " C1", -1 }, { "", -1 }, { NULL, -1 },
 	};
+	struct sd_conf	 c, s;
 
-	test_begin("conf: priority names");
+	test_begin("conf: priority names, any case, of the configuration");
+	memset(&c, 0, sizeof(c));
+	c.npriorities = T_NPRIO;
+	c.default_priority = T_C3;
+	for (int p = 0; p < T_NPRIO; p++)
+		c.priorities[p].name = names[p];
 	for (size_t i = 0; i < nitems(t); i++)
-		test_assert_idx(conf_prio_parse(t[i].s) == t[i].want, i);
-	for (int p = 0; p < SD_NPRIO; p++)
-		test_assert_idx(conf_prio_parse(conf_prio_name(p)) == p, p);
-	test_assert_streq(conf_prio_name(SD_C1), "C1");
-	test_assert_streq(conf_prio_name(SD_C4), "C4");
+		test_assert_idx(conf_prio_index(&c, t[i].s) == t[i].want, i);
+	for (int p = 0; p < T_NPRIO; p++)
+		test_assert_idx(conf_prio_index(&c, conf_prio_name(&c, p)) ==
+		    p, p);
+	test_assert_streq(conf_prio_name(&c, T_C1), "C1");
+	test_assert_streq(conf_prio_name(&c, T_C4), "C4");
+	test_assert_streq(conf_prio_name(&c, 4), "?");
+	test_assert_streq(conf_prio_name(&c, -1), "?");
+	/* A stored name no longer configured: the default priority. */
+	test_assert(conf_prio_of(&c, "Severity 1") == T_C3);
+	test_assert(conf_prio_of(&c, "c1") == T_C1);
+
+	memset(&s, 0, sizeof(s));
+	s.npriorities = 2;
+	s.default_priority = 1;
+	s.priorities[0].name = sev[0];
+	s.priorities[1].name = sev[1];
+	test_assert(conf_prio_index(&s, "severity 1") == 0);
+	test_assert(conf_prio_index(&s, "Severity  1") == -1);
+	test_assert(conf_prio_index(&s, "C1") == -1);
+	test_assert(conf_prio_of(&s, "C1") == 1);
+	{
+		char *list = conf_prio_names(&s);
+
+		test_assert_streq(list, "Severity 1, Severity 2");
+		free(list);
+	}
 	test_end();
 }
 
@@ -189,10 +219,10 @@ test_loopback(void)
 	test_assert_streq(c->calendar.timezone, "Europe/Berlin");
 	test_assert(c->calendar.days == (1u << 0 | 1u << 1 | 1u << 5));
 	test_assert(c->calendar.open == 510 && c->calendar.close == 1440);
-	test_assert(c->priorities[SD_C3].markers.n == 2);
-	test_assert_streq(c->priorities[SD_C3].markers.v[0], "Normal");
-	test_assert(c->priorities[SD_C3].escalation_window.n == 8 * 3600);
-	test_assert(c->priorities[SD_C1].markers.n == 2);
+	test_assert(c->priorities[T_C3].markers.n == 2);
+	test_assert_streq(c->priorities[T_C3].markers.v[0], "Normal");
+	test_assert(c->priorities[T_C3].escalation_window.n == 8 * 3600);
+	test_assert(c->priorities[T_C1].markers.n == 2);
 	test_assert_streq(c->oncall_webhook, "http://127.0.0.1:9999/hook");
 	test_assert(c->oncall_max_pages_per_hour == 0);
 	test_assert(c->max_message_size == 1000);

@@ -101,7 +101,7 @@ dump_conf(const struct sd_conf *c)
 	fprintf(fp, "database=%s\ntemplates_dir=%s\nticket_tag=%s\n",
 	    c->database, c->templates_dir, c->ticket_tag);
 	fprintf(fp, "default_priority=%s\npoll=%lld\nmax_size=%lld\n",
-	    conf_prio_name(c->default_priority), (long long)c->poll_interval,
+	    conf_prio_name(c, c->default_priority), (long long)c->poll_interval,
 	    (long long)c->max_message_size);
 	fprintf(fp, "autoreply=%d/%lld\nauto_close=%lld\nc1dup=%lld\n",
 	    c->autoreply_limit, (long long)c->autoreply_window,
@@ -128,18 +128,27 @@ dump_conf(const struct sd_conf *c)
 	fprintf(fp, "cal=%s|%#x|%d-%d\n", c->calendar.timezone,
 	    c->calendar.days, c->calendar.open, c->calendar.close);
 	dump_strv(fp, "holidays", &c->calendar.holidays);
-	for (int p = 0; p < SD_NPRIO; p++) {
-		a = dur_str(c->priorities[p].escalation_window);
-		fprintf(fp, "prio%d=%s|%d|", p + 1, a, c->priorities[p].clock);
+	for (int p = 0; p < c->npriorities; p++) {
+		const struct sd_conf_priority *pr = &c->priorities[p];
+
+		a = dur_str(pr->escalation_window);
+		fprintf(fp, "prio%d=%s|%s|%s|%s|%d|%d|", p + 1, pr->name,
+		    pr->label, pr->description, a, pr->clock, pr->notify_new);
 		dump_strv(fp, "markers", &c->priorities[p].markers);
 		free(a);
 	}
+	for (size_t i = 0; i < c->ncategories; i++) {
+		fprintf(fp, "category=%s|", c->categories[i].name);
+		dump_strv(fp, "tags", &c->categories[i].tags);
+	}
+	fprintf(fp, "default_category=%s\n", c->default_category);
 	for (size_t i = 0; i < c->ntiers; i++) {
 		fprintf(fp, "tier=%s", c->tiers[i].name);
-		for (int p = 0; p < SD_NPRIO; p++) {
+		for (int p = 0; p < c->npriorities; p++) {
 			a = dur_str(c->tiers[i].response[p]);
 			b = dur_str(c->tiers[i].resolution[p]);
-			fprintf(fp, " C%d:%s/%s", p + 1, a, b);
+			fprintf(fp, " %s:%s/%s%s", c->priorities[p].name, a, b,
+			    c->tiers[i].oncall[p] ? "/oncall" : "");
 			free(a);
 			free(b);
 		}
@@ -257,7 +266,7 @@ test_minimal_defaults(void)
 	test_assert_streq(c->database, "/var/lib/supportd/supportd.db");
 	test_assert_streq(c->templates_dir, "/etc/supportd/templates");
 	test_assert_streq(c->ticket_tag, "Ticket");
-	test_assert(c->default_priority == SD_C3);
+	test_assert(c->default_priority == T_C3);
 	test_assert(c->poll_interval == 60);
 	test_assert(c->max_message_size == 25 * 1024 * 1024);
 	test_assert(c->autoreply_limit == 5);
@@ -298,20 +307,29 @@ test_minimal_defaults(void)
 	test_assert(c->calendar.open == 600 && c->calendar.close == 1080);
 	test_assert(c->calendar.holidays.n == 0);
 
-	test_assert(c->priorities[SD_C1].markers.n == 2);
-	test_assert_streq(c->priorities[SD_C1].markers.v[0], "C1");
-	test_assert_streq(c->priorities[SD_C1].markers.v[1], "System Down");
-	test_assert(c->priorities[SD_C1].clock == SD_CLOCK_WALL);
-	test_assert(c->priorities[SD_C1].escalation_window.kind ==
-	    SD_DUR_WALL && c->priorities[SD_C1].escalation_window.n == 1800);
-	for (int p = SD_C2; p <= SD_C4; p++) {
+	/* SPEC §14.3: the defaults are today's. */
+	test_assert(c->npriorities == 4);
+	test_assert_streq(c->priorities[T_C1].label, "C1");
+	test_assert_streq(c->priorities[T_C4].description,
+	    "low: a cosmetic issue or a request");
+	test_assert(c->ncategories == 7);
+	test_assert_streq(c->categories[0].name, "BUG");
+	test_assert(c->categories[6].tags.n == 0);	/* Duplicate */
+	test_assert_streq(c->default_category, "General Support");
+	test_assert(c->priorities[T_C1].markers.n == 2);
+	test_assert_streq(c->priorities[T_C1].markers.v[0], "C1");
+	test_assert_streq(c->priorities[T_C1].markers.v[1], "System Down");
+	test_assert(c->priorities[T_C1].clock == SD_CLOCK_WALL);
+	test_assert(c->priorities[T_C1].escalation_window.kind ==
+	    SD_DUR_WALL && c->priorities[T_C1].escalation_window.n == 1800);
+	for (int p = T_C2; p <= T_C4; p++) {
 		static const int64_t win[] = {
 			1800, 3600, 8 * 3600, 16 * 3600
 		};
 
 		test_assert_idx(c->priorities[p].markers.n == 1, p);
 		test_assert_streq_idx(c->priorities[p].markers.v[0],
-		    conf_prio_name(p), p);
+		    conf_prio_name(c, p), p);
 		test_assert_idx(c->priorities[p].clock == SD_CLOCK_BUSINESS, p);
 		test_assert_idx(c->priorities[p].escalation_window.n == win[p],
 		    p);
@@ -324,23 +342,23 @@ test_minimal_defaults(void)
 	test_assert_streq(c->tiers[2].name, "standard");
 	test_assert_streq(c->tiers[3].name, "basic");
 	t = conf_tier(c, "default");
-	test_assert(t != NULL && t->response[SD_C1].kind == SD_DUR_WALL &&
-	    t->response[SD_C1].n == 7200);
-	test_assert(t != NULL && t->response[SD_C2].kind == SD_DUR_BH &&
-	    t->response[SD_C2].n == 4 * 3600);
-	test_assert(t != NULL && t->response[SD_C3].kind == SD_DUR_BD &&
-	    t->response[SD_C3].n == 1);
-	test_assert(t != NULL && t->resolution[SD_C1].n == 6 * 3600);
-	test_assert(t != NULL && t->resolution[SD_C2].n == 24 * 3600);
-	test_assert(t != NULL && t->resolution[SD_C4].kind == SD_DUR_BD &&
-	    t->resolution[SD_C4].n == 10);
+	test_assert(t != NULL && t->response[T_C1].kind == SD_DUR_WALL &&
+	    t->response[T_C1].n == 7200);
+	test_assert(t != NULL && t->response[T_C2].kind == SD_DUR_BH &&
+	    t->response[T_C2].n == 4 * 3600);
+	test_assert(t != NULL && t->response[T_C3].kind == SD_DUR_BD &&
+	    t->response[T_C3].n == 1);
+	test_assert(t != NULL && t->resolution[T_C1].n == 6 * 3600);
+	test_assert(t != NULL && t->resolution[T_C2].n == 24 * 3600);
+	test_assert(t != NULL && t->resolution[T_C4].kind == SD_DUR_BD &&
+	    t->resolution[T_C4].n == 10);
 	t = conf_tier(c, "standard");
-	test_assert(t != NULL && t->response[SD_C1].n == 4 * 3600 &&
-	    t->response[SD_C4].kind == SD_DUR_BD && t->response[SD_C4].n == 3);
-	test_assert(t != NULL && t->resolution[SD_C3].kind == SD_DUR_BD &&
-	    t->resolution[SD_C3].n == 5);
+	test_assert(t != NULL && t->response[T_C1].n == 4 * 3600 &&
+	    t->response[T_C4].kind == SD_DUR_BD && t->response[T_C4].n == 3);
+	test_assert(t != NULL && t->resolution[T_C3].kind == SD_DUR_BD &&
+	    t->resolution[T_C3].n == 5);
 	t = conf_tier(c, "basic");
-	for (int p = 0; t != NULL && p < SD_NPRIO; p++)
+	for (int p = 0; t != NULL && p < T_NPRIO; p++)
 		test_assert_idx(t->response[p].kind == SD_DUR_NONE &&
 		    t->resolution[p].kind == SD_DUR_NONE, p);
 
@@ -405,17 +423,17 @@ test_spec12(void)
 	t = conf_tier(c, "premium");
 	test_assert(t != NULL && d != NULL);
 	if (t != NULL && d != NULL) {
-		test_assert(t->response[SD_C1].kind == SD_DUR_WALL &&
-		    t->response[SD_C1].n == 3600);
-		test_assert(t->response[SD_C2].kind == SD_DUR_WALL &&
-		    t->response[SD_C2].n == 4 * 3600);
-		for (int p = 0; p < SD_NPRIO; p++)
+		test_assert(t->response[T_C1].kind == SD_DUR_WALL &&
+		    t->response[T_C1].n == 3600);
+		test_assert(t->response[T_C2].kind == SD_DUR_WALL &&
+		    t->response[T_C2].n == 4 * 3600);
+		for (int p = 0; p < T_NPRIO; p++)
 			test_assert_idx(dur_eq(t->resolution[p],
 			    d->resolution[p]), p);
 	}
 	t = conf_tier(c, "basic");
-	test_assert(t != NULL && t->response[SD_C1].kind == SD_DUR_NONE &&
-	    t->resolution[SD_C4].kind == SD_DUR_NONE);
+	test_assert(t != NULL && t->response[T_C1].kind == SD_DUR_NONE &&
+	    t->resolution[T_C4].kind == SD_DUR_NONE);
 
 	o = conf_org_for_domain(c, "acme.example");
 	test_assert(o != NULL);
@@ -488,22 +506,22 @@ test_tier_rule(void)
 		int64_t		 n;
 	} want[] = {
 		/* "default" gives C2 response; the rest is built in. */
-		{ "default", SD_C1, false, SD_DUR_WALL, 2 * 3600 },
-		{ "default", SD_C2, false, SD_DUR_BH, 8 * 3600 },
-		{ "default", SD_C3, false, SD_DUR_BD, 1 },
-		{ "default", SD_C1, true, SD_DUR_WALL, 6 * 3600 },
-		{ "default", SD_C4, true, SD_DUR_BD, 10 },
+		{ "default", T_C1, false, SD_DUR_WALL, 2 * 3600 },
+		{ "default", T_C2, false, SD_DUR_BH, 8 * 3600 },
+		{ "default", T_C3, false, SD_DUR_BD, 1 },
+		{ "default", T_C1, true, SD_DUR_WALL, 6 * 3600 },
+		{ "default", T_C4, true, SD_DUR_BD, 10 },
 		/* "gold": C1 and C4 response; the rest from this default. */
-		{ "gold", SD_C1, false, SD_DUR_WALL, 1800 },
-		{ "gold", SD_C2, false, SD_DUR_BH, 8 * 3600 },
-		{ "gold", SD_C3, false, SD_DUR_BD, 1 },
-		{ "gold", SD_C4, false, SD_DUR_NONE, 0 },
-		{ "gold", SD_C2, true, SD_DUR_WALL, 24 * 3600 },
+		{ "gold", T_C1, false, SD_DUR_WALL, 1800 },
+		{ "gold", T_C2, false, SD_DUR_BH, 8 * 3600 },
+		{ "gold", T_C3, false, SD_DUR_BD, 1 },
+		{ "gold", T_C4, false, SD_DUR_NONE, 0 },
+		{ "gold", T_C2, true, SD_DUR_WALL, 24 * 3600 },
 		/* "silver": resolution C3 only. */
-		{ "silver", SD_C2, false, SD_DUR_BH, 8 * 3600 },
-		{ "silver", SD_C3, true, SD_DUR_BD, 10 },
-		{ "silver", SD_C4, true, SD_DUR_BD, 10 },
-		{ "silver", SD_C1, true, SD_DUR_WALL, 6 * 3600 },
+		{ "silver", T_C2, false, SD_DUR_BH, 8 * 3600 },
+		{ "silver", T_C3, true, SD_DUR_BD, 10 },
+		{ "silver", T_C4, true, SD_DUR_BD, 10 },
+		{ "silver", T_C1, true, SD_DUR_WALL, 6 * 3600 },
 	};
 
 	path = srcpath("fixtures/conf/good-tiers.conf");
@@ -525,11 +543,11 @@ test_tier_rule(void)
 		    i);
 	}
 	/* Best effort pages nobody unless it says so (SPEC §14.2). */
-	test_assert(conf_tier_oncall(c, "gold", SD_C1));
-	test_assert(!conf_tier_oncall(c, "free", SD_C1));
+	test_assert(conf_tier_oncall(c, "gold", T_C1));
+	test_assert(!conf_tier_oncall(c, "free", T_C1));
 	/* "free" gives neither group: best effort. */
 	t = conf_tier(c, "free");
-	for (int p = 0; t != NULL && p < SD_NPRIO; p++)
+	for (int p = 0; t != NULL && p < T_NPRIO; p++)
 		test_assert_idx(dur_eq(t->response[p], none) &&
 		    dur_eq(t->resolution[p], none), p);
 	test_assert(t != NULL);
@@ -577,12 +595,12 @@ test_tier_default_added(void)
 	test_assert(conf_load(path, &c, NULL, NULL) == 0);
 	test_assert(c != NULL && c->ntiers == 2);
 	t = conf_tier(c, "default");
-	test_assert(t != NULL && t->response[SD_C2].kind == SD_DUR_BH);
+	test_assert(t != NULL && t->response[T_C2].kind == SD_DUR_BH);
 	t = conf_tier(c, "gold");
-	test_assert(t != NULL && t->response[SD_C1].n == 3600 &&
-	    t->response[SD_C2].kind == SD_DUR_BH &&
-	    t->resolution[SD_C3].kind == SD_DUR_BD &&
-	    t->resolution[SD_C3].n == 5);
+	test_assert(t != NULL && t->response[T_C1].n == 3600 &&
+	    t->response[T_C2].kind == SD_DUR_BH &&
+	    t->resolution[T_C3].kind == SD_DUR_BD &&
+	    t->resolution[T_C3].n == 5);
 	conf_free(&c);
 	unlink(path);
 	rmdir(dir);
@@ -878,6 +896,88 @@ test_free_null(void)
 }
 
 /* SPEC §14.1-§14.2: named calendars, tiers and organizations on them. */
+/* SPEC §14.3: priorities and categories of one's own. */
+static void
+test_vocabulary(void)
+{
+	struct sd_conf			*c = NULL;
+	const struct sd_conf_priority	*pr;
+	const struct sd_conf_tier	*t;
+	struct sd_strv			 errs = { 0 }, warns = { 0 };
+	char				*path;
+
+	path = srcpath("fixtures/conf/good-vocabulary.conf");
+	test_begin("conf: priorities and categories of one's own");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	for (size_t i = 0; i < errs.n; i++)
+		printf("# %s\n", errs.v[i]);
+	if (c == NULL)
+		goto out;
+	test_assert(c->npriorities == 5);
+	pr = &c->priorities[0];
+	test_assert_streq(pr->name, "Severity 1");
+	test_assert_streq(pr->label, "Critical");
+	test_assert_streq(pr->description, "the system cannot be used");
+	test_assert(pr->markers.n == 2);
+	test_assert_streq(pr->markers.v[1], "P1");
+	/* Left out: the defaults of the built-in priority in its place. */
+	test_assert(pr->clock == SD_CLOCK_WALL &&
+	    pr->escalation_window.n == 1800);
+	pr = &c->priorities[1];
+	test_assert_streq(pr->label, "Urgent");
+	test_assert_streq(pr->description,
+	    "high: a major function is impaired");
+	test_assert(pr->markers.n == 1);
+	test_assert_streq(pr->markers.v[0], "Severity 2");
+	test_assert(pr->clock == SD_CLOCK_BUSINESS &&
+	    pr->escalation_window.n == 3600);
+	pr = &c->priorities[4];		/* the fifth: C4's */
+	test_assert_streq(pr->label, "Severity 5");
+	test_assert(pr->escalation_window.kind == SD_DUR_BD &&
+	    pr->escalation_window.n == 2);
+	test_assert_streq(pr->description,
+	    "low: a cosmetic issue or a request");
+	test_assert(c->default_priority == 2);		/* the third */
+	test_assert(conf_prio_index(c, "SEVERITY 5") == 4);
+	test_assert(conf_prio_index(c, "C1") == -1);
+
+	/* Categories: given tags, the name, or none; "Duplicate" added;
+	 * the default is the first, as "General Support" is not one. */
+	test_assert(c->ncategories == 5);
+	test_assert(c->categories[0].tags.n == 2);
+	test_assert_streq(c->categories[0].tags.v[1], "Fehler");
+	test_assert(c->categories[1].tags.n == 1);
+	test_assert(c->categories[3].tags.n == 0);
+	test_assert_streq(c->categories[4].name, "Duplicate");
+	test_assert_streq(c->default_category, "Bug");
+	test_assert_streq(conf_category(c, "question ABOUT handling"),
+	    "Question about handling");
+	test_assert(conf_category(c, "General Support") == NULL);
+
+	/* Targets keyed by setting name; on-call by name. */
+	t = conf_tier(c, "default");
+	test_assert(t != NULL && t->response[0].n == 7200 &&
+	    t->response[1].kind == SD_DUR_BH && t->response[3].n == 2 &&
+	    t->response[4].kind == SD_DUR_NONE);
+	test_assert(t != NULL && t->oncall[0] && t->oncall[1] && !t->oncall[2]);
+	/* The file's default gave no resolution: the built-in one's, by
+	 * place, the fifth taking C4's. */
+	test_assert(t != NULL && t->resolution[0].n == 6 * 3600 &&
+	    t->resolution[4].kind == SD_DUR_BD && t->resolution[4].n == 10);
+	t = conf_tier(c, "gold");
+	test_assert(t != NULL && t->response[0].n == 3600 &&
+	    t->response[1].kind == SD_DUR_BH && t->oncall[0] &&
+	    !t->oncall[1]);
+	test_assert(conf_tier_oncall(c, "default", 1));
+	test_assert(!conf_tier_oncall(c, "default", 5));
+ out:
+	conf_free(&c);
+	strv_free(&errs);
+	strv_free(&warns);
+	free(path);
+	test_end();
+}
+
 static void
 test_calendars(void)
 {
@@ -924,14 +1024,14 @@ test_calendars(void)
 	/* Tiers: calendar and on-call priorities. */
 	test_assert_streq(conf_tier(c, "premium")->calendar, "24x7");
 	test_assert_streq(conf_tier(c, "default")->calendar, "business");
-	test_assert(conf_tier_oncall(c, "premium", SD_C2));
-	test_assert(!conf_tier_oncall(c, "premium", SD_C3));
-	test_assert(conf_tier_oncall(c, "default", SD_C1));
-	test_assert(!conf_tier_oncall(c, "default", SD_C2));
-	test_assert(!conf_tier_oncall(c, "basic", SD_C1));
-	test_assert(!conf_tier_oncall(c, "nights", SD_C1));
+	test_assert(conf_tier_oncall(c, "premium", T_C2));
+	test_assert(!conf_tier_oncall(c, "premium", T_C3));
+	test_assert(conf_tier_oncall(c, "default", T_C1));
+	test_assert(!conf_tier_oncall(c, "default", T_C2));
+	test_assert(!conf_tier_oncall(c, "basic", T_C1));
+	test_assert(!conf_tier_oncall(c, "nights", T_C1));
 	/* Unknown tiers are the default's; the built-in ones page C1. */
-	test_assert(conf_tier_oncall(c, "gold", SD_C1));
+	test_assert(conf_tier_oncall(c, "gold", T_C1));
 	/* A ticket's calendar: its organization's, else its tier's. */
 	test_assert_streq(conf_ticket_calendar(c, "Acme", "premium"), "24x7");
 	test_assert_streq(conf_ticket_calendar(c, "Nightly", "basic"), "night");
@@ -1073,6 +1173,7 @@ main(void)
 		test_example,
 		test_tier_rule,
 		test_calendars,
+		test_vocabulary,
 		test_ical,
 		test_tier_default_added,
 		test_include,

@@ -417,23 +417,23 @@ test_due_times(void)
 {
 	static const struct {
 		const char	*tier;
-		enum sd_prio	 p;
+		int	 p;
 		const char	*created, *response, *resolution;
 	} t[] = {
 		/* A premium C1 at 03:00 Saturday: 1 h wall, resolution 6 h. */
-		{ "premium", SD_C1, "2026-11-21T03:00:00+05:30",
+		{ "premium", T_C1, "2026-11-21T03:00:00+05:30",
 		  "2026-11-21T04:00:00+05:30", "2026-11-21T09:00:00+05:30" },
 		/* Default C2 Friday 17:00: 4bh is Monday 13:00, 24h wall. */
-		{ "default", SD_C2, "2026-11-20T17:00:00+05:30",
+		{ "default", T_C2, "2026-11-20T17:00:00+05:30",
 		  "2026-11-23T13:00:00+05:30", "2026-11-21T17:00:00+05:30" },
-		{ "default", SD_C3, "2026-11-20T17:00:00+05:30",
+		{ "default", T_C3, "2026-11-20T17:00:00+05:30",
 		  "2026-11-23T17:00:00+05:30", "2026-11-27T17:00:00+05:30" },
-		{ "standard", SD_C3, "2026-11-20T17:00:00+05:30",
+		{ "standard", T_C3, "2026-11-20T17:00:00+05:30",
 		  "2026-11-24T17:00:00+05:30", "2026-11-27T17:00:00+05:30" },
-		{ "premium", SD_C4, "2026-11-21T12:00:00+05:30",
+		{ "premium", T_C4, "2026-11-21T12:00:00+05:30",
 		  "2026-11-24T18:00:00+05:30", "2026-12-04T18:00:00+05:30" },
 		/* An unknown tier falls back to default. */
-		{ "no-such-tier", SD_C1, "2026-11-21T03:00:00+05:30",
+		{ "no-such-tier", T_C1, "2026-11-21T03:00:00+05:30",
 		  "2026-11-21T05:00:00+05:30", "2026-11-21T09:00:00+05:30" },
 	};
 	struct sd_conf		*c = spec_conf();
@@ -461,7 +461,7 @@ test_due_times(void)
 		sd_time resp = 1, res = 1;
 
 		/* basic: best effort, no targets at all. */
-		sla_due_times(c, cal, "basic", SD_C1,
+		sla_due_times(c, cal, "basic", T_C1,
 		    T("2026-11-21T03:00:00Z"), &resp, &res);
 		test_assert(resp == 0 && res == 0);
 	}
@@ -474,23 +474,23 @@ static void
 test_escalation(void)
 {
 	static const struct {
-		enum sd_prio	 p;
+		int	 p;
 		const char	*created;
 		int		 level;
 		const char	*want;	/* NULL: never */
 	} t[] = {
 		/* C1: 30 min on the wall clock, even at night. */
-		{ SD_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:30:00+05:30" },
-		{ SD_C1, "2026-11-21T03:00:00+05:30", 3, "2026-11-21T04:00:00+05:30" },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:30:00+05:30" },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 3, "2026-11-21T04:00:00+05:30" },
 		/* C2: 1 business hour per level. */
-		{ SD_C2, "2026-11-20T17:30:00+05:30", 2, "2026-11-23T10:30:00+05:30" },
-		{ SD_C2, "2026-11-20T17:30:00+05:30", 3, "2026-11-23T11:30:00+05:30" },
+		{ T_C2, "2026-11-20T17:30:00+05:30", 2, "2026-11-23T10:30:00+05:30" },
+		{ T_C2, "2026-11-20T17:30:00+05:30", 3, "2026-11-23T11:30:00+05:30" },
 		/* C3: 8 business hours per level. */
-		{ SD_C3, "2026-11-23T10:00:00+05:30", 2, "2026-11-23T18:00:00+05:30" },
-		{ SD_C3, "2026-11-23T10:00:00+05:30", 3, "2026-11-24T18:00:00+05:30" },
-		{ SD_C4, "2026-11-23T10:00:00+05:30", 2, "2026-11-24T18:00:00+05:30" },
-		{ SD_C1, "2026-11-21T03:00:00+05:30", 1, NULL },
-		{ SD_C1, "2026-11-21T03:00:00+05:30", 4, NULL },
+		{ T_C3, "2026-11-23T10:00:00+05:30", 2, "2026-11-23T18:00:00+05:30" },
+		{ T_C3, "2026-11-23T10:00:00+05:30", 3, "2026-11-24T18:00:00+05:30" },
+		{ T_C4, "2026-11-23T10:00:00+05:30", 2, "2026-11-24T18:00:00+05:30" },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 1, NULL },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 4, NULL },
 	};
 	struct sd_conf		*c = spec_conf();
 	struct sd_calendar	*cal = NULL;
@@ -520,20 +520,20 @@ test_coverage(void)
 {
 	static const struct {
 		const char	*tier;
-		enum sd_prio	 p;
+		int	 p;
 		const char	*created, *start;
 	} t[] = {
 		/* default pages for C1: its clock starts at once... */
-		{ "default", SD_C1, "2026-11-21T03:00:00+05:30",
+		{ "default", T_C1, "2026-11-21T03:00:00+05:30",
 		  "2026-11-21T03:00:00+05:30" },
 		/* ...and a C2's at Monday's opening. */
-		{ "default", SD_C2, "2026-11-21T03:00:00+05:30",
+		{ "default", T_C2, "2026-11-21T03:00:00+05:30",
 		  "2026-11-23T10:00:00+05:30" },
 		/* basic (built in) pages for nothing. */
-		{ "basic", SD_C1, "2026-11-21T03:00:00+05:30",
+		{ "basic", T_C1, "2026-11-21T03:00:00+05:30",
 		  "2026-11-23T10:00:00+05:30" },
 		/* In hours the clock starts at once, whatever the tier. */
-		{ "basic", SD_C1, "2026-11-23T12:00:00+05:30",
+		{ "basic", T_C1, "2026-11-23T12:00:00+05:30",
 		  "2026-11-23T12:00:00+05:30" },
 	};
 	struct sd_conf		*c = spec_conf();
@@ -556,18 +556,18 @@ test_coverage(void)
 		char	*s;
 
 		/* A stranger's C1 waits for the opening too. */
-		at = sla_clock_start(c, cal, "premium", false, SD_C1,
+		at = sla_clock_start(c, cal, "premium", false, T_C1,
 		    T("2026-11-21T03:00:00+05:30"));
 		s = sd_time_format(at, "Asia/Kolkata");
 		test_assert_streq(s, "2026-11-23T10:00:00+05:30");
 		free(s);
 		/* Strangers and basic wake nobody; C2 pages in no tier. */
-		test_assert(sla_wakes(c, "premium", true, SD_C1));
-		test_assert(!sla_wakes(c, "premium", false, SD_C1));
-		test_assert(!sla_wakes(c, "basic", true, SD_C1));
-		test_assert(!sla_wakes(c, "premium", true, SD_C2));
+		test_assert(sla_wakes(c, "premium", true, T_C1));
+		test_assert(!sla_wakes(c, "premium", false, T_C1));
+		test_assert(!sla_wakes(c, "basic", true, T_C1));
+		test_assert(!sla_wakes(c, "premium", true, T_C2));
 		/* A C1 that may not wake: 30 business minutes a level. */
-		at = sla_escalation_at(c, cal, SD_C1,
+		at = sla_escalation_at(c, cal, T_C1,
 		    T("2026-11-21T03:00:00+05:30"), 3, false);
 		s = sd_time_format(at, "Asia/Kolkata");
 		test_assert_streq(s, "2026-11-23T11:00:00+05:30");
@@ -582,21 +582,21 @@ static void
 test_ack_template(void)
 {
 	static const struct {
-		enum sd_prio	 p;
+		int	 p;
 		bool		 after, oncall, followup;
 		const char	*want;
 	} t[] = {
-		{ SD_C1, false, true, false, "ack-c1" },
-		{ SD_C1, true, true, false, "ack-c1-after-hours" },
+		{ T_C1, false, true, false, "ack-c1" },
+		{ T_C1, true, true, false, "ack-c1-after-hours" },
 		/* A tier without on-call for C1 (SPEC §14.2). */
-		{ SD_C1, true, false, false, "ack-after-hours" },
-		{ SD_C1, false, false, false, "ack-c1" },
+		{ T_C1, true, false, false, "ack-after-hours" },
+		{ T_C1, false, false, false, "ack-c1" },
 		/* A tier with on-call for C2 too. */
-		{ SD_C2, true, true, false, "ack-c1-after-hours" },
-		{ SD_C2, false, false, false, "ack" },
-		{ SD_C3, true, false, false, "ack-after-hours" },
-		{ SD_C1, true, true, true, "ack-followup" },
-		{ SD_C4, false, false, true, "ack-followup" },
+		{ T_C2, true, true, false, "ack-c1-after-hours" },
+		{ T_C2, false, false, false, "ack" },
+		{ T_C3, true, false, false, "ack-after-hours" },
+		{ T_C1, true, true, true, "ack-followup" },
+		{ T_C4, false, false, true, "ack-followup" },
 	};
 
 	test_begin("sla: which acknowledgement a new ticket gets");

@@ -163,7 +163,7 @@ test_ticket_and_messages(void)
 	struct sd_err		 err;
 	struct sd_ticket	 t, got;
 	struct sd_msgrec	 m;
-	struct sd_ticket_filter	 f = { .status = -1, .priority = SD_C1 };
+	struct sd_ticket_filter	 f = { .status = -1, .priority = "Severity 1" };
 	int64_t			 tid = 0;
 	bool			 found, is;
 	int			 n = 0, dirs[2] = { 0, 0 };
@@ -173,7 +173,7 @@ test_ticket_and_messages(void)
 	t.mailbox = "support";
 	t.subject = "System Down";
 	t.status = SD_ST_OPEN;
-	t.priority = SD_C1;
+	t.priority = "Severity 1";	/* any name (SPEC §14.3) */
 	t.category = "General Support";
 	t.requester_email = "ann@acme.example";
 	t.tier = "premium";
@@ -237,11 +237,11 @@ test_ticket_and_messages(void)
 	test_assert(store_participant_is(st, 1, "eve@evil.example", false, &is, &err)
 	    == 0 && !is);
 	test_assert(store_ticket_get(st, 1, &got, &found, &err) == 0 && found);
-	test_assert(got.priority == SD_C1);
+	test_assert_streq(got.priority, "Severity 1");
 	test_assert(got.nmessages == 2 && got.first_response_at == 0);
 	store_ticket_clear(&got);
 	test_assert(store_ticket_list(st, &f, count_cb, &n, &err) == 0 && n == 1);
-	f.priority = SD_C2;
+	f.priority = "C1";
 	n = 0;
 	test_assert(store_ticket_list(st, &f, count_cb, &n, &err) == 0 && n == 0);
 	test_assert(store_ticket_get(st, 99, &got, &found, &err) == 0 && !found);
@@ -263,7 +263,7 @@ test_outbox(void)
 	t.mailbox = "support";
 	t.subject = "s";
 	t.status = SD_ST_OPEN;
-	t.priority = SD_C3;
+	t.priority = "C3";
 	t.category = "General Support";
 	t.requester_email = "a@b.example";
 	t.tier = "default";
@@ -451,6 +451,7 @@ add_mail(struct sd_store *st, int64_t ticket, const char *subject,
 		memset(&t, 0, sizeof(t));
 		t.mailbox = "support";
 		t.subject = (char *)subject;
+		t.priority = "C3";
 		t.category = "General Support";
 		t.requester_email = "ann@acme.example";
 		t.tier = "standard";
