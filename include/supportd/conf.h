@@ -23,6 +23,9 @@
 #define SD_MAXPRIO	9
 #define SD_PRIO_TOP	0	/* the most urgent: C1 by default */
 
+/* Escalation levels (SPEC §7, §14.4): 1 to SD_MAXLEVEL, 3 by default. */
+#define SD_MAXLEVEL	9
+
 /*
  * A duration as written: "30s" "30m" "2h" "3d" run on the wall clock
  * (n = seconds); "4bh" is business time (n = seconds of business time);
@@ -109,7 +112,7 @@ struct sd_conf_priority {
 	char		*description;	/* ditto; default by position */
 	struct sd_strv	 markers;	/* default: the name; the first one
 					 * also "System Down" */
-	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h */
+	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h; NONE: never */
 	enum sd_clock	 clock;		/* C1 wall, others business */
 	bool		 notify_new;	/* notify-new to the team; default true */
 };
@@ -134,6 +137,8 @@ struct sd_conf_tier {
 	bool		 oncall[SD_MAXPRIO];
 	struct sd_dur	 response[SD_MAXPRIO];
 	struct sd_dur	 resolution[SD_MAXPRIO];
+	/* The highest level its tickets escalate to; default all. */
+	int		 escalation_levels;
 };
 
 struct sd_conf_org {
@@ -141,7 +146,7 @@ struct sd_conf_org {
 	struct sd_strv	 domains;	/* lower-cased */
 	char		*tier;		/* must name a tier; default "default" */
 	char		*calendar;	/* NULL: the tier's */
-	char		*contacts[3];	/* level1..level3, or NULL */
+	char		*contacts[SD_MAXLEVEL]; /* level1.., or NULL */
 };
 
 /* Paths that were relative in the file are made absolute against the
@@ -190,7 +195,14 @@ struct sd_conf {
 	size_t			 ntiers;
 	struct sd_conf_org	*orgs;
 	size_t			 norgs;
-	char			*escalation[3];	/* global level1..3 contacts */
+	/* The ladder: nlevels levels, each a name and a global contact
+	 * (or NULL); level1..3 of §12 are the first three contacts. */
+	int			 nlevels;
+	char			*escalation_names[SD_MAXLEVEL];
+	char			*escalation[SD_MAXLEVEL];
+	/* SPEC §14.4: statuses in which the escalation and resolution
+	 * clocks stand still, a bit per enum sd_status. */
+	unsigned		 paused_statuses;
 	struct sd_strv		 team_emails;
 	struct sd_strv		 oncall_emails;
 	char			*oncall_webhook;
@@ -273,6 +285,11 @@ const struct sd_conf_calendar	*conf_calendar(const struct sd_conf *c, const char
  * and tier runs on: the organization's, else its tier's (SPEC §14.2). */
 const char	*conf_ticket_calendar(const struct sd_conf *c, const char *org,
 		    const char *tier);
+/* The highest escalation level a ticket of tier (unknown: "default")
+ * reaches: the ladder's top, or the tier's cap. */
+int		 conf_escalation_top(const struct sd_conf *c, const char *tier);
+/* Whether a ticket's clocks stand still in status s. */
+bool		 conf_status_paused(const struct sd_conf *c, enum sd_status s);
 /* Whether priority p of tier (unknown: "default") pages on-call outside
  * its calendar's hours. */
 bool		 conf_tier_oncall(const struct sd_conf *c, const char *tier,

@@ -50,6 +50,21 @@ sd_time	sla_next_open(const struct sd_calendar *cal, sd_time t);
  */
 sd_time	sla_add(const struct sd_calendar *cal, sd_time start,
 	    const struct sd_dur *d);
+/* Business seconds in [a, b). */
+int64_t	sla_business_between(const struct sd_calendar *cal, sd_time a,
+	    sd_time b);
+/*
+ * How long a ticket's clocks stood still (SPEC §14.4): wall seconds, and
+ * business seconds of its calendar.  sla_add_paused is sla_add on a
+ * clock that stood that long: d's own kind says which (a "bd" counts in
+ * business time).  pz NULL: sla_add.
+ */
+struct sla_pause {
+	int64_t	 wall;
+	int64_t	 bh;
+};
+sd_time	sla_add_paused(const struct sd_calendar *cal, sd_time start,
+	    const struct sd_dur *d, const struct sla_pause *pz);
 /* t in the calendar's zone for people: "Mon 23 Nov 2026 17:00 IST".
  * Caller owns. */
 char	*sla_format(const struct sd_calendar *cal, sd_time t);
@@ -75,17 +90,20 @@ bool	sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
 /*
  * Due times of a ticket of tier (unknown: "default") and priority p
  * whose clock started at start; 0 where the tier sets no target (best
- * effort).
+ * effort).  The resolution's clock stood still pz (may be NULL); the
+ * first response is owed however the ticket waits.
  */
 void	sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
-	    const char *tier, int p, sd_time start,
+	    const char *tier, int p, sd_time start, const struct sla_pause *pz,
 	    sd_time *response_r, sd_time *resolution_r);
 /* When a ticket of priority p whose clock started at start escalates to
- * level (2 or 3): after level - 1 escalation windows on the priority's
- * clock, or in business time when it may not wake people (!wakes).
- * 0 when it never does. */
+ * level (2 to SD_MAXLEVEL): after level - 1 escalation windows on the
+ * priority's clock, or in business time when it may not wake people
+ * (!wakes), the clock having stood still pz (may be NULL).  0 when it
+ * never does ("none"). */
 sd_time	sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
-	    int p, sd_time start, int level, bool wakes);
+	    int p, sd_time start, int level, bool wakes,
+	    const struct sla_pause *pz);
 /* The template that acknowledges a new ticket (SPEC §6, §3.8, §14.2):
  * after hours, ack-c1-after-hours when it may wake on-call (oncall:
  * sla_wakes), else ack-after-hours. */

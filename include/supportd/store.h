@@ -26,14 +26,6 @@
 
 struct sd_store;
 
-/* A ticket's status (SPEC §4).  Text only in the database and at the
- * edges: sd_status_names[s] is its exact name. */
-enum sd_status {
-	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
-	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
-	SD_ST_CLOSED, SD_ST__COUNT
-};
-extern const char *const sd_status_names[SD_ST__COUNT];
 /* The status named s exactly, or -1. */
 int	store_status_parse(const char *s);
 
@@ -73,6 +65,12 @@ struct sd_ticket {
 	sd_time	 resolved_at;		/* when it last became resolved */
 	sd_time	 last_agent_at;		/* an agent last wrote to the customer */
 	bool	 due_by_agent;		/* resolution_due is an agent's date */
+	/* SPEC §14.4: the escalation and resolution clocks stand still
+	 * since paused_at (0: running); before, they stood paused_wall
+	 * seconds, paused_bh of them business time. */
+	sd_time	 paused_at;
+	int64_t	 paused_wall;
+	int64_t	 paused_bh;
 };
 void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
 
@@ -351,6 +349,9 @@ int	store_ticket_set_level(struct sd_store *st, int64_t id, int level,
 	    sd_time at, struct sd_err *err);
 /* at 0 clears it (reopened). */
 int	store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
+	    struct sd_err *err);
+/* Stores t's paused_at, paused_wall and paused_bh. */
+int	store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
 	    struct sd_err *err);
 /* An agent wrote to the customer: last_agent_at, and agent_response_at
  * the first time. */

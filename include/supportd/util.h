@@ -62,6 +62,16 @@ int	sd_time_parse(const char *s, sd_time *t_r);
 /* ISO 8601 with offset in the zone tz (NULL or "" = UTC).  Caller owns. */
 char	*sd_time_format(sd_time t, const char *tz);
 
+/* A ticket's status (SPEC §4), here as the configuration names them
+ * too.  Text only in the database and at the edges: sd_status_names[s]
+ * is its exact name. */
+enum sd_status {
+	SD_ST_OPEN, SD_ST_PENDING, SD_ST_REVIEW, SD_ST_WAITING_CUST,
+	SD_ST_WAITING_DEV, SD_ST_IN_DEV, SD_ST_BC_TESTING, SD_ST_RESOLVED,
+	SD_ST_CLOSED, SD_ST__COUNT
+};
+extern const char *const sd_status_names[SD_ST__COUNT];
+
 /* Whether a is a plain address: ASCII local@domain, the local part of
  * RFC 5322 atoms and dots, the domain of letters, digits, dots and
  * hyphens.  What is not is never put in an envelope or a header. */

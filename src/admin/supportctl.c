@@ -1095,7 +1095,7 @@ sample_ticket(const struct ctx *cx, const struct sd_calendars *cals,
 	cal = sla_calendars_get(cals, conf_ticket_calendar(cx->conf,
 	    t->organization, t->tier));
 	t->after_hours = !sla_in_hours(cal, t->created_at);
-	sla_due_times(cx->conf, cal, t->tier, SD_PRIO_TOP, t->created_at,
+	sla_due_times(cx->conf, cal, t->tier, SD_PRIO_TOP, t->created_at, NULL,
 	    &t->response_due, &t->resolution_due);
 }
 

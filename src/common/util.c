@@ -270,3 +270,15 @@ sd_pipe_drain(int fd)
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 }
+
+const char *const sd_status_names[SD_ST__COUNT] = {
+	[SD_ST_OPEN] = "open",
+	[SD_ST_PENDING] = "pending",
+	[SD_ST_REVIEW] = "review-required",
+	[SD_ST_WAITING_CUST] = "waiting-on-customer",
+	[SD_ST_WAITING_DEV] = "waiting-for-development",
+	[SD_ST_IN_DEV] = "in-development",
+	[SD_ST_BC_TESTING] = "bc-testing",
+	[SD_ST_RESOLVED] = "resolved",
+	[SD_ST_CLOSED] = "closed",
+};

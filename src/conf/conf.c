@@ -817,12 +817,14 @@ conf_free(struct sd_conf **conf)
 		strv_free(&c->orgs[i].domains);
 		free(c->orgs[i].tier);
 		free(c->orgs[i].calendar);
-		for (int l = 0; l < 3; l++)
+		for (int l = 0; l < SD_MAXLEVEL; l++)
 			free(c->orgs[i].contacts[l]);
 	}
 	free(c->orgs);
-	for (int l = 0; l < 3; l++)
+	for (int l = 0; l < SD_MAXLEVEL; l++) {
 		free(c->escalation[l]);
+		free(c->escalation_names[l]);
+	}
 	strv_free(&c->team_emails);
 	strv_free(&c->oncall_emails);
 	if (c->vendor_set != NULL)

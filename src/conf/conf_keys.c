@@ -47,6 +47,10 @@ static void	 read_response(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_resolution(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
+static void	 read_levels(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static void	 read_paused_statuses(struct ctx *cx,
+		    const config_setting_t *s, void *base, const char *path);
 static void	 read_tiers(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_nothing(struct ctx *cx, const config_setting_t *s,
@@ -218,7 +222,7 @@ static const struct conf_key priority_keys[] = {
 	{ K("label", CK_STR, PR(label), NULL, CK_NONEMPTY) },
 	{ K("description", CK_STR, PR(description), NULL, CK_NONEMPTY) },
 	{ K("markers", CK_STRV, PR(markers), NULL, CK_NONEMPTY) },
-	{ K("escalation_window", CK_DUR, PR(escalation_window), NULL, 0) },
+	{ K("escalation_window", CK_SLA, PR(escalation_window), NULL, 0) },
 	{ K("clock", CK_ENUM, PR(clock), NULL, 0), .enums = clocks },
 	{ K("notify_new", CK_BOOL, PR(notify_new), NULL, 0) },
 	{ .name = NULL }
@@ -231,6 +235,8 @@ static const struct conf_key tier_keys[] = {
 	{ K("name", CK_STR, TI(name), NULL, CK_REQUIRED | CK_NONEMPTY) },
 	{ K("calendar", CK_STR, TI(calendar), "business", CK_NONEMPTY) },
 	{ K("oncall", CK_FUNC, TI(oncall), NULL, 0), .setfn = read_oncall },
+	{ K("escalation_levels", CK_INT, TI(escalation_levels), "9", 0),
+	    .min = 1, .max = SD_MAXLEVEL },
 	/* Groups keyed by priority; no defaults (see resolve_tier). */
 	{ K("response", CK_FUNC, 0, NULL, 0), .setfn = read_response },
 	{ K("resolution", CK_FUNC, 0, NULL, 0), .setfn = read_resolution },
@@ -247,10 +253,11 @@ static const struct conf_section category_sec = {
 	category_keys, NULL, NULL
 };
 
+#define LEVEL_KEY(i) \
+	{ K("level" #i, CK_STR, OR(contacts[i - 1]), NULL, CK_EMAIL) }
 static const struct conf_key contact_keys[] = {
-	{ K("level1", CK_STR, OR(contacts[0]), NULL, CK_EMAIL) },
-	{ K("level2", CK_STR, OR(contacts[1]), NULL, CK_EMAIL) },
-	{ K("level3", CK_STR, OR(contacts[2]), NULL, CK_EMAIL) },
+	LEVEL_KEY(1), LEVEL_KEY(2), LEVEL_KEY(3), LEVEL_KEY(4), LEVEL_KEY(5),
+	LEVEL_KEY(6), LEVEL_KEY(7), LEVEL_KEY(8), LEVEL_KEY(9),
 	{ .name = NULL }
 };
 static const struct conf_section contact_sec = { contact_keys, NULL, NULL };
@@ -277,11 +284,33 @@ static const struct conf_key escalation_keys[] = {
 	{ K("level1", CK_STR, C(escalation[0]), NULL, CK_EMAIL) },
 	{ K("level2", CK_STR, C(escalation[1]), NULL, CK_EMAIL) },
 	{ K("level3", CK_STR, C(escalation[2]), NULL, CK_EMAIL) },
+	{ K("levels", CK_FUNC, 0, NULL, 0), .setfn = read_levels },
 	{ .name = NULL }
 };
 static const struct conf_section escalation_sec = {
 	escalation_keys, NULL, NULL
 };
+
+/* One of escalation.levels, read into the ladder by read_levels. */
+struct level {
+	char	*name;
+	char	*contact;
+};
+static const struct conf_key level_keys[] = {
+	{ K("name", CK_STR, offsetof(struct level, name), NULL,
+	    CK_NONEMPTY) },
+	{ K("contact", CK_STR, offsetof(struct level, contact), NULL,
+	    CK_EMAIL) },
+	{ .name = NULL }
+};
+static const struct conf_section level_sec = { level_keys, NULL, NULL };
+
+static const struct conf_key sla_keys[] = {
+	{ K("paused_statuses", CK_FUNC, 0, NULL, 0),
+	    .setfn = read_paused_statuses },
+	{ .name = NULL }
+};
+static const struct conf_section sla_sec = { sla_keys, NULL, NULL };
 
 static const struct conf_key team_keys[] = {
 	{ K("emails", CK_STRV, C(team_emails), NULL, CK_EMAIL) },
@@ -350,6 +379,7 @@ static const struct conf_key root_keys[] = {
 	{ K("tiers", CK_FUNC, 0, NULL, 0), .setfn = read_tiers },
 	{ K("organizations", CK_LIST, 0, NULL, 0), .list = &org_list },
 	{ K("escalation", CK_GROUP, 0, NULL, 0), .sub = &escalation_sec },
+	{ K("sla", CK_GROUP, 0, NULL, 0), .sub = &sla_sec },
 	{ K("team", CK_GROUP, 0, NULL, 0), .sub = &team_sec },
 	{ K("oncall", CK_GROUP, 0, NULL, 0), .sub = &oncall_sec },
 	{ .name = NULL }
@@ -476,6 +506,7 @@ builtin_tier(size_t i, int np, const struct sd_conf_tier *def,
 	t_r->name = xstrdup(builtin_tiers[i].name);
 	t_r->calendar = xstrdup("business");
 	t_r->oncall[SD_PRIO_TOP] = true;
+	t_r->escalation_levels = SD_MAXLEVEL;
 	for (int p = 0; p < np; p++) {
 		const char *resp = builtin_tiers[i].response[BUILTIN(p)];
 		const char *res = builtin_tiers[i].resolution[BUILTIN(p)];
@@ -1041,6 +1072,104 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 	}
 }
 
+/*
+ * escalation.levels (SPEC §14.4): the whole ladder, 1 to SD_MAXLEVEL
+ * levels; without it, the three of §7 with the contacts of level1..3.
+ */
+static void
+read_levels(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	static const char *const builtin[] = { "Account Manager",
+	    "Customer Success Manager", "Head of Product" };
+	struct sd_conf	*c = base;
+	struct level	 lv;
+	char		*epath;
+	int		 n;
+
+	/* The built-in ladder stays unless a whole one is given. */
+	for (int l = 0; l < SD_MAXLEVEL; l++) {
+		free(c->escalation_names[l]);
+		c->escalation_names[l] = l < (int)nitems(builtin) ?
+		    xstrdup(builtin[l]) : NULL;
+	}
+	c->nlevels = (int)nitems(builtin);
+	if (s == NULL)
+		return;
+	for (int l = 0; l < 3; l++)
+		if (c->escalation[l] != NULL) {
+			conf_error(cx, s, path, "give levels or level1..level3, "
+			    "not both");
+			break;
+		}
+	if (!is_group_list(cx, s, path))
+		return;
+	if ((n = config_setting_length(s)) < 1 || n > SD_MAXLEVEL) {
+		conf_error(cx, s, path, "%d levels; give 1 to %d", n,
+		    SD_MAXLEVEL);
+		return;
+	}
+	c->nlevels = n;
+	for (int l = 0; l < n; l++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)l);
+
+		epath = conf_path_index(path, (unsigned)l);
+		memset(&lv, 0, sizeof(lv));
+		if (!config_setting_is_group(e))
+			conf_error(cx, e, epath, "expected a group { name = "
+			    "\"...\"; contact = \"...\"; }");
+		else
+			conf_section_read(cx, e, &level_sec, &lv, epath);
+		free(c->escalation_names[l]);
+		c->escalation_names[l] = lv.name ? lv.name :
+		    xasprintf("Level %d", l + 1);
+		free(c->escalation[l]);
+		c->escalation[l] = lv.contact;
+		free(epath);
+	}
+}
+
+/* sla.paused_statuses: statuses, default [ "waiting-on-customer" ]. */
+static void
+read_paused_statuses(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	struct sd_conf	*c = base;
+	const char	*v;
+	char		*epath;
+	int		 st;
+
+	c->paused_statuses = 1u << SD_ST_WAITING_CUST;
+	if (s == NULL)
+		return;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		conf_error(cx, s, path, "expected statuses [ \"%s\", ... ] "
+		    "(or [ ] for none)", sd_status_names[SD_ST_WAITING_CUST]);
+		return;
+	}
+	c->paused_statuses = 0;
+	for (int i = 0; i < config_setting_length(s); i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		epath = conf_path_index(path, (unsigned)i);
+		v = config_setting_get_string(e);
+		for (st = 0; v != NULL && st < SD_ST__COUNT; st++)
+			if (strcmp(v, sd_status_names[st]) == 0)
+				break;
+		if (v == NULL || st == SD_ST__COUNT)
+			conf_error(cx, e, epath, "expected a status (open, "
+			    "pending, review-required, waiting-on-customer, "
+			    "waiting-for-development, in-development, "
+			    "bc-testing)");
+		else if (st == SD_ST_RESOLVED || st == SD_ST_CLOSED)
+			conf_error(cx, e, epath, "\"%s\" ends the clocks "
+			    "already", v);
+		else
+			c->paused_statuses |= 1u << st;
+		free(epath);
+	}
+}
+
 /* "seen", "delete" or "move:FOLDER". */
 static char *
 parse_processed(const char *s, void *dst, void *base)
@@ -1510,6 +1639,17 @@ check_root(struct ctx *cx, const config_setting_t *root, void *base,
 		}
 		if (o->calendar != NULL && conf_calendar(c, o->calendar) == NULL)
 			unknown_calendar(cx, e, epath, o->calendar);
+		for (int l = c->nlevels; l < SD_MAXLEVEL; l++)
+			if (o->contacts[l] != NULL) {
+				char key[16];
+
+				snprintf(key, sizeof(key), "level%d", l + 1);
+				dpath = conf_path_join(epath, "contacts");
+				conf_error_at(cx, conf_member(e, "contacts"),
+				    dpath, key, "the escalation ladder has %d "
+				    "levels", c->nlevels);
+				free(dpath);
+			}
 		/* A domain names one organization, or lookups would depend
 		 * on the order of the file. */
 		d = conf_member(e, "domains");

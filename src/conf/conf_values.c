@@ -366,7 +366,7 @@ conf_vendor_set_build(struct sd_conf *c)
 	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
 		for (size_t i = 0; i < lists[l]->n; i++)
 			g_hash_table_add(set, lists[l]->v[i]);
-	for (int l = 0; l < 3; l++) {
+	for (int l = 0; l < SD_MAXLEVEL; l++) {
 		if (c->escalation[l] != NULL)
 			g_hash_table_add(set, c->escalation[l]);
 		for (size_t i = 0; i < c->norgs; i++)
@@ -409,6 +409,22 @@ conf_tier_oncall(const struct sd_conf *c, const char *tier, int p)
 	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
 
 	return t != NULL && p >= 0 && p < c->npriorities && t->oncall[p];
+}
+
+int
+conf_escalation_top(const struct sd_conf *c, const char *tier)
+{
+	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
+
+	return t != NULL && t->escalation_levels < c->nlevels ?
+	    t->escalation_levels : c->nlevels;
+}
+
+bool
+conf_status_paused(const struct sd_conf *c, enum sd_status s)
+{
+	return (unsigned)s < SD_ST__COUNT &&
+	    (c->paused_statuses & (1u << s)) != 0;
 }
 
 const struct sd_conf_mailbox *

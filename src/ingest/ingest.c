@@ -316,7 +316,7 @@ new_ticket(const struct sd_ingest *in, const struct sd_fetched *f,
 	 * at the next opening when the tier has no on-call for it (§14.2). */
 	cal = ingest_calendar(in, &t);
 	t.after_hours = !sla_in_hours(cal, received);
-	sla_due_times(c, cal, t.tier, prio, ingest_clock_start(in, &t),
+	sla_due_times(c, cal, t.tier, prio, ingest_clock_start(in, &t), NULL,
 	    &t.response_due, &t.resolution_due);
 	if (store_ticket_insert(in->store, &t, err) == -1 ||
 	    timers_ticket_created(in, &t, err) == -1)

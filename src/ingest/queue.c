@@ -77,6 +77,9 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	s = xasprintf("%d", t->escalation_level);
 	tmpl_vars_set(v, "escalation.level", s);
 	free(s);
+	if (t->escalation_level >= 1 && t->escalation_level <= conf->nlevels)
+		tmpl_vars_set(v, "escalation.name",
+		    conf->escalation_names[t->escalation_level - 1]);
 	if (mb != NULL) {
 		tmpl_vars_set(v, "mailbox.address", mb->address);
 		tmpl_vars_set(v, "mailbox.name", mb->display_name);

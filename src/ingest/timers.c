@@ -85,17 +85,30 @@ silent_until(const struct sd_ingest *in, const struct sd_ticket *t,
 	return sla_next_open(cal, now);
 }
 
-/* The next escalation step after the ticket's current level. */
+/* How long the ticket's clocks stood still. */
+static const struct sla_pause *
+pause_of(const struct sd_ticket *t, struct sla_pause *pz)
+{
+	pz->wall = t->paused_wall;
+	pz->bh = t->paused_bh;
+	return pz;
+}
+
+/* The next escalation step after the ticket's current level, up to its
+ * tier's top (SPEC §14.4); none while its clock stands still. */
 static int
 schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
     struct sd_err *err)
 {
+	struct sla_pause pz;
 	int	next = t->escalation_level + 1;
 	sd_time	at;
 
-	at = next > 3 ? 0 : sla_escalation_at(in->conf, ingest_calendar(in, t),
-	    ingest_prio(in, t), ingest_clock_start(in, t), next,
-	    ingest_wakes(in, t));
+	at = next > conf_escalation_top(in->conf, t->tier) ||
+	    t->paused_at != 0 ? 0 : sla_escalation_at(in->conf,
+	    ingest_calendar(in, t), ingest_prio(in, t),
+	    ingest_clock_start(in, t), next, ingest_wakes(in, t),
+	    pause_of(t, &pz));
 	if (at == 0)
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
 	return store_timer_set(in->store, t->id, T_ESCALATE, at, next, err);
@@ -146,6 +159,42 @@ timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
 	    schedule_reminder(in, t, t->created_at, err);
 }
 
+/* The clocks run again (SPEC §14.4): how long they stood is added up,
+ * and the resolution due time moves by as much on its own clock. */
+static int
+resume_clocks(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
+    struct sd_err *err)
+{
+	const struct sd_calendar	*cal = ingest_calendar(in, t);
+	struct sla_pause		 pz;
+	sd_time				 resp, res;
+	char				*detail;
+	int				 r;
+
+	if (now > t->paused_at) {
+		t->paused_wall += now - t->paused_at;
+		t->paused_bh += sla_business_between(cal, t->paused_at, now);
+	}
+	detail = xasprintf("stood %llds since %lld (%llds in business "
+	    "hours); in all %llds", (long long)(now - t->paused_at),
+	    (long long)t->paused_at, (long long)sla_business_between(cal,
+	    t->paused_at, now), (long long)t->paused_wall);
+	t->paused_at = 0;
+	r = store_ticket_set_pause(in->store, t, err) == -1 ||
+	    store_event_add(in->store, t->id, now, "system", "clock-resumed",
+	    detail, err) == -1;
+	free(detail);
+	if (r)
+		return -1;
+	if (t->due_by_agent)	/* a date promised stays */
+		return 0;
+	sla_due_times(in->conf, cal, t->tier, ingest_prio(in, t),
+	    ingest_clock_start(in, t), pause_of(t, &pz), &resp, &res);
+	t->resolution_due = res;
+	return store_ticket_set_due(in->store, t->id, t->response_due, res,
+	    err);
+}
+
 int
 timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
     enum sd_status status, const char *actor, sd_time now,
@@ -153,6 +202,8 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 {
 	char	*detail;
 	bool	 was_resolved = t->status == SD_ST_RESOLVED;
+	bool	 paused = conf_status_paused(in->conf, status);
+	bool	 was_paused = t->paused_at != 0;
 	int	 r;
 
 	if (t->status == status)
@@ -166,6 +217,8 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 	if (r)
 		return -1;
 	t->status = status;
+	if (was_paused && !paused && resume_clocks(in, t, now, err) == -1)
+		return -1;
 	if (status == SD_ST_CLOSED)
 		return store_timer_delete(in->store, t->id, NULL, err);
 	if (status == SD_ST_RESOLVED) {
@@ -176,6 +229,13 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_timer_set(in->store, t->id, T_AUTOCLOSE,
 		    now + in->conf->auto_close_after, 0, err) ? -1 : 0;
 	}
+	if (paused && !was_paused) {
+		t->paused_at = now;
+		if (store_ticket_set_pause(in->store, t, err) == -1 ||
+		    store_event_add(in->store, t->id, now, "system",
+		    "clock-paused", sd_status_names[status], err) == -1)
+			return -1;
+	}
 	if (was_resolved)
 		return store_ticket_set_resolved(in->store, t->id, 0, err) ||
 		    store_timer_delete(in->store, t->id, T_AUTOCLOSE, err) ||
@@ -183,7 +243,7 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		    schedule_reminder(in, t, now, err) ||
 		    (t->due_by_agent && store_timer_set(in->store, t->id,
 		    T_DUE, t->resolution_due, 0, err)) ? -1 : 0;
-	return 0;
+	return paused != was_paused ? schedule_escalation(in, t, err) : 0;
 }
 
 /* SPEC §7: the level's contact (the organization's, else the global
@@ -204,6 +264,8 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
 	if ((later = silent_until(in, t, due, now)) != 0)
 		return store_timer_set(in->store, t->id, T_ESCALATE, later,
 		    level, err);
+	if (level > c->nlevels)		/* the ladder got shorter */
+		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
 	contact = org && org->contacts[level - 1] ? org->contacts[level - 1] :
 	    c->escalation[level - 1];
 	t->escalation_level = level;
@@ -305,6 +367,7 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
     const char *value, const char *actor, sd_time now, struct sd_err *err)
 {
 	bool	 by_agent = g_ascii_strcasecmp(value, "none") != 0;
+	struct sla_pause pz;
 	sd_time	 due, resp;
 	char	*was, *to, *detail;
 	int	 r;
@@ -314,7 +377,8 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 		    "time or \"none\", not \"%s\"", value);
 	if (!by_agent)
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
-		    ingest_prio(in, t), ingest_clock_start(in, t), &resp, &due);
+		    ingest_prio(in, t), ingest_clock_start(in, t),
+		    pause_of(t, &pz), &resp, &due);
 	was = due_text(in, t, t->resolution_due);
 	to = due_text(in, t, due);
 	detail = xasprintf("due: %s -> %s%s", was, to, by_agent ? "" :
@@ -549,13 +613,15 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		    mailbox_of(in->conf, t), t, actor, now, err);
 	}
 	if (f == SD_F_PRIORITY) {
+		struct sla_pause pz;
 		sd_time resp, res;
 
 		/* SPEC §5: due times follow the priority, from creation. */
 		free(t->priority);
 		t->priority = xstrdup(value);
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
-		    p, ingest_clock_start(in, t), &resp, &res);
+		    p, ingest_clock_start(in, t), pause_of(t, &pz), &resp,
+		    &res);
 		if (t->due_by_agent)	/* a date promised outlives it */
 			res = t->resolution_due;
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||

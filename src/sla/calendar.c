@@ -279,6 +279,57 @@ add_business(const struct sd_calendar *cal, sd_time start, int64_t secs)
 	return start + (sd_time)MAX_DAYS * 86400;
 }
 
+int64_t
+sla_business_between(const struct sd_calendar *cal, sd_time a, sd_time b)
+{
+	GDate	d;
+	int64_t	secs = 0;
+
+	if (b <= a)
+		return 0;
+	if (cal->always)
+		return b - a;
+	first_date(cal, a, &d);
+	for (int i = 0; i < MAX_DAYS; i++, g_date_add_days(&d, 1)) {
+		struct day_hours	h = hours_of(cal, &d);
+		sd_time			s, e;
+
+		if (!h.working)
+			continue;
+		if (h.open >= b)
+			break;
+		s = a > h.open ? a : h.open;
+		e = b < h.close ? b : h.close;
+		if (e > s)
+			secs += e - s;
+	}
+	return secs;
+}
+
+/* One business day: the working day's length. */
+static int64_t
+day_secs(const struct sd_calendar *cal)
+{
+	return 60 * (int64_t)(cal->always ? 24 * 60 : cal->overnight ?
+	    cal->close + 24 * 60 - cal->open : cal->close - cal->open);
+}
+
+sd_time
+sla_add_paused(const struct sd_calendar *cal, sd_time start,
+    const struct sd_dur *d, const struct sla_pause *pz)
+{
+	if (pz == NULL || d->kind == SD_DUR_NONE)
+		return sla_add(cal, start, d);
+	switch (d->kind) {
+	case SD_DUR_WALL:
+		return start + d->n + pz->wall;
+	case SD_DUR_BH:
+		return add_business(cal, start, d->n + pz->bh);
+	default:
+		return add_business(cal, start, d->n * day_secs(cal) + pz->bh);
+	}
+}
+
 sd_time
 sla_add(const struct sd_calendar *cal, sd_time start, const struct sd_dur *d)
 {
@@ -290,10 +341,7 @@ sla_add(const struct sd_calendar *cal, sd_time start, const struct sd_dur *d)
 	case SD_DUR_BH:
 		return add_business(cal, start, d->n);
 	case SD_DUR_BD:
-		/* One business day is the length of the working day. */
-		return add_business(cal, start, d->n * 60 * (int64_t)(cal->always ?
-		    24 * 60 : cal->overnight ? cal->close + 24 * 60 - cal->open :
-		    cal->close - cal->open));
+		return add_business(cal, start, d->n * day_secs(cal));
 	}
 	return 0;
 }

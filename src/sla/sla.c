@@ -26,31 +26,33 @@ sla_wakes(const struct sd_conf *c, const char *tier, bool known_org,
 
 void
 sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
-    const char *tier, int p, sd_time created, sd_time *response_r,
-    sd_time *resolution_r)
+    const char *tier, int p, sd_time created, const struct sla_pause *pz,
+    sd_time *response_r, sd_time *resolution_r)
 {
 	const struct sd_conf_tier *t = conf_tier_or_default(c, tier);
 
 	*response_r = t ? sla_add(cal, created, &t->response[p]) : 0;
-	*resolution_r = t ? sla_add(cal, created, &t->resolution[p]) : 0;
+	*resolution_r = t ? sla_add_paused(cal, created, &t->resolution[p],
+	    pz) : 0;
 }
 
 sd_time
 sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
-    int p, sd_time created, int level, bool wakes)
+    int p, sd_time created, int level, bool wakes,
+    const struct sla_pause *pz)
 {
 	const struct sd_conf_priority	*pr = &c->priorities[p];
 	struct sd_dur			 d = pr->escalation_window;
 
-	if (level < 2 || level > 3 || d.kind == SD_DUR_NONE)
+	if (level < 2 || level > SD_MAXLEVEL || d.kind == SD_DUR_NONE)
 		return 0;
-	/* Level 2 after one window, level 3 after two. */
+	/* Level 2 after one window, level 3 after two, ... */
 	d.n *= level - 1;
 	/* "1h" on a business clock is one business hour (conf.h); one who
 	 * may wake nobody escalates in business time only (SPEC §14.7). */
 	if ((pr->clock == SD_CLOCK_BUSINESS || !wakes) && d.kind == SD_DUR_WALL)
 		d.kind = SD_DUR_BH;
-	return sla_add(cal, created, &d);
+	return sla_add_paused(cal, created, &d, pz);
 }
 
 const char *

@@ -209,6 +209,13 @@ static const char *const migrations[] = {
 	"DROP INDEX IF EXISTS tickets_c1_org;"
 	"CREATE INDEX IF NOT EXISTS tickets_org_at ON tickets(organization,"
 	" created_at) WHERE organization IS NOT NULL;",
+	/* 16: the escalation and resolution clocks stand still in
+	 * sla.paused_statuses (SPEC §14.4): since when (0: running), and
+	 * how long they stood before, on the wall clock and in business
+	 * time of the ticket's calendar. */
+	"ALTER TABLE tickets ADD COLUMN paused_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN paused_wall INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN paused_bh INTEGER NOT NULL DEFAULT 0;",
 };
 
 int

@@ -34,7 +34,8 @@
 	" t.agent_response_at, t.response_due, t.resolution_due," \
 	" t.escalation_level, t.after_hours, t.linked_to," \
 	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)," \
-	" t.resolved_at, t.last_agent_at, t.due_by_agent"
+	" t.resolved_at, t.last_agent_at, t.due_by_agent, t.paused_at," \
+	" t.paused_wall, t.paused_bh"
 /* RAW is the column read as the message: "raw", or "NULL" where the
  * caller needs only the row's state. */
 #define OUTBOX_COLS_RAW(RAW) \
@@ -161,6 +162,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " updated_at = ?3 WHERE id = ?1",
 	[S_TICKET_SET_RESOLVED] = "UPDATE tickets SET resolved_at = ?2"
 	    " WHERE id = ?1",
+	[S_TICKET_SET_PAUSE] = "UPDATE tickets SET paused_at = ?2,"
+	    " paused_wall = ?3, paused_bh = ?4 WHERE id = ?1",
 	[S_TICKET_AGENT_WROTE] = "UPDATE tickets SET last_agent_at = ?2,"
 	    " agent_response_at = coalesce(agent_response_at, ?2),"
 	    " updated_at = ?2 WHERE id = ?1",
@@ -247,18 +250,6 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PAGES_SINCE] = "SELECT count(*) FROM events e"
 	    " JOIN tickets t ON t.id = e.ticket_id"
 	    " WHERE t.organization IS ?1 AND e.kind = 'page' AND e.at >= ?2",
-};
-
-const char *const sd_status_names[SD_ST__COUNT] = {
-	[SD_ST_OPEN] = "open",
-	[SD_ST_PENDING] = "pending",
-	[SD_ST_REVIEW] = "review-required",
-	[SD_ST_WAITING_CUST] = "waiting-on-customer",
-	[SD_ST_WAITING_DEV] = "waiting-for-development",
-	[SD_ST_IN_DEV] = "in-development",
-	[SD_ST_BC_TESTING] = "bc-testing",
-	[SD_ST_RESOLVED] = "resolved",
-	[SD_ST_CLOSED] = "closed",
 };
 
 const char *const sd_dir_names[SD_DIR__COUNT] = {

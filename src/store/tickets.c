@@ -227,6 +227,9 @@ read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 	t->resolved_at = sqlite3_column_int64(s, 21);
 	t->last_agent_at = sqlite3_column_int64(s, 22);
 	t->due_by_agent = sqlite3_column_int(s, 23) != 0;
+	t->paused_at = sqlite3_column_int64(s, 24);
+	t->paused_wall = sqlite3_column_int64(s, 25);
+	t->paused_bh = sqlite3_column_int64(s, 26);
 }
 
 void
@@ -558,6 +561,19 @@ store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
 	sqlite3_bind_int64(s, 1, id);
 	bind_opt_int(s, 2, at);
 	return exec_stmt(st, s, "ticket set resolved", err);
+}
+
+int
+store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_SET_PAUSE);
+
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int64(s, 2, t->paused_at);
+	sqlite3_bind_int64(s, 3, t->paused_wall);
+	sqlite3_bind_int64(s, 4, t->paused_bh);
+	return exec_stmt(st, s, "ticket set pause", err);
 }
 
 int

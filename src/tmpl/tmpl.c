@@ -38,7 +38,7 @@ static const char *const known_vars[] = {
 	"ticket.after_hours",
 	"ticket.url", "mailbox.address", "mailbox.name", "message.text",
 	"ticket.assignee", "message.from", "message.attachments",
-	"oncall_after_hours", "urgent_markers",
+	"oncall_after_hours", "urgent_markers", "escalation.name",
 };
 
 #define MAX_TEMPLATE_SIZE	(256 * 1024)

@@ -37,7 +37,8 @@ static const char *const vars[] = {
 	"organization.name", "business_hours", "next_business_open",
 	"duplicate_of", "escalation.level", "ticket.priority_meaning",
 	"ticket.response_target", "ticket.after_hours", "ticket.url",
-	"oncall_after_hours", "urgent_markers", "ticket.priority_label",
+	"oncall_after_hours", "urgent_markers", "escalation.name",
+	"ticket.priority_label",
 	"ticket.priority_description",
 	"mailbox.address", "mailbox.name", "no.such.placeholder",
 };

@@ -978,6 +978,56 @@ test_vocabulary(void)
 	test_end();
 }
 
+/* SPEC §14.4: the ladder, its caps, "none", paused statuses. */
+static void
+test_ladder(void)
+{
+	struct sd_conf		*c = NULL;
+	struct sd_strv		 errs = { 0 }, warns = { 0 };
+	char			*path;
+
+	test_begin("conf: an escalation ladder of four, capped per tier");
+	path = srcpath("fixtures/conf/good-ladder.conf");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	for (size_t i = 0; i < errs.n; i++)
+		printf("# %s\n", errs.v[i]);
+	if (c == NULL)
+		goto out;
+	test_assert(c->nlevels == 4);
+	test_assert_streq(c->escalation_names[1], "Senior Support Engineer");
+	test_assert_streq(c->escalation[2], "engineering@vendor.example");
+	test_assert(c->escalation[3] == NULL);
+	test_assert_streq(c->orgs[0].contacts[3], "cto-acme@vendor.example");
+	test_assert(conf_is_vendor(c, "CTO-acme@vendor.example"));
+	test_assert(conf_escalation_top(c, "default") == 2);
+	test_assert(conf_escalation_top(c, "premium") == 4);
+	test_assert(conf_escalation_top(c, "no-such-tier") == 2);
+	test_assert(c->priorities[T_C4].escalation_window.kind ==
+	    SD_DUR_NONE);
+	test_assert(conf_status_paused(c, SD_ST_WAITING_CUST));
+	test_assert(conf_status_paused(c, SD_ST_WAITING_DEV));
+	test_assert(!conf_status_paused(c, SD_ST_OPEN));
+	conf_free(&c);
+
+	/* The defaults: SPEC §7's three, waiting-on-customer paused. */
+	free(path);
+	path = srcpath("fixtures/conf/good-minimal.conf");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	if (c != NULL) {
+		test_assert(c->nlevels == 3);
+		test_assert_streq(c->escalation_names[0], "Account Manager");
+		test_assert_streq(c->escalation_names[2], "Head of Product");
+		test_assert(conf_escalation_top(c, "premium") == 3);
+		test_assert(c->paused_statuses == 1u << SD_ST_WAITING_CUST);
+	}
+ out:
+	conf_free(&c);
+	strv_free(&errs);
+	strv_free(&warns);
+	free(path);
+	test_end();
+}
+
 static void
 test_calendars(void)
 {
@@ -1174,6 +1224,7 @@ main(void)
 		test_tier_rule,
 		test_calendars,
 		test_vocabulary,
+		test_ladder,
 		test_ical,
 		test_tier_default_added,
 		test_include,

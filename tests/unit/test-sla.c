@@ -149,7 +149,8 @@ test_calendar_kinds(void)
 		{ "Asia/Kolkata", 0x1f, 0, 24 * 60, false, NULL,
 		  "Mon, Tue, Wed, Thu, Fri, 00:00-24:00 (Asia/Kolkata)" },
 	};
-	enum { IN = 1, OUT, NEXT, ADD };
+	/* BETWEEN: business seconds from t to want are n. */
+	enum { IN = 1, OUT, NEXT, ADD, BETWEEN };
 	static const struct {
 		int		 cal, op;
 		const char	*t;
@@ -211,6 +212,25 @@ test_calendar_kinds(void)
 		{ 4, ADD, "2026-12-04T06:30:00Z", SD_DUR_BD, 1,
 		  "2026-12-07T06:30:00Z" },
 		{ 4, IN, "2026-12-06T18:30:00Z", 0, 0, NULL },		/* Mon 00:00 */
+		/* Business time between two instants (SPEC §14.4: how long
+		 * a clock stood still): the short night and the long one,
+		 * a holiday night, 24x7, whole days over a weekend. */
+		{ 0, BETWEEN, "2026-03-08T03:00:00Z", 0, 7 * 3600,
+		  "2026-03-08T10:00:00Z" },
+		{ 0, BETWEEN, "2026-11-01T02:00:00Z", 0, 9 * 3600,
+		  "2026-11-01T11:00:00Z" },
+		{ 0, BETWEEN, "2026-11-01T04:00:00Z", 0, 7 * 3600,
+		  "2026-11-01T11:00:00Z" },
+		{ 1, BETWEEN, "2026-04-04T09:00:00Z", 0, 9 * 3600,
+		  "2026-04-04T18:00:00Z" },
+		{ 2, BETWEEN, "2026-12-24T21:00:00Z", 0, 8 * 3600,
+		  "2026-12-28T05:00:00Z" },
+		{ 3, BETWEEN, "2026-12-06T03:00:00Z", 0, 100000,
+		  "2026-12-07T06:46:40Z" },
+		{ 4, BETWEEN, "2026-11-20T06:30:00Z", 0, 24 * 3600,
+		  "2026-11-23T06:30:00Z" },
+		{ 4, BETWEEN, "2026-11-23T06:30:00Z", 0, 0,
+		  "2026-11-20T06:30:00Z" },		/* backwards: none */
 	};
 	struct sd_calendar *cal[nitems(cals)];
 	struct sd_err err;
@@ -254,6 +274,10 @@ test_calendar_kinds(void)
 		case ADD:
 			got = sd_time_format(sla_add(c, T(t[i].t), &d), NULL);
 			break;
+		case BETWEEN:
+			test_assert_idx(sla_business_between(c, T(t[i].t),
+			    T(t[i].want)) == t[i].n, i);
+			continue;
 		}
 		test_assert_streq_idx(got, t[i].want, i);
 		free(got);
@@ -449,7 +473,7 @@ test_due_times(void)
 		char	*a, *b;
 
 		sla_due_times(c, cal, t[i].tier, t[i].p, T(t[i].created),
-		    &resp, &res);
+		    NULL, &resp, &res);
 		a = sd_time_format(resp, "Asia/Kolkata");
 		b = sd_time_format(res, "Asia/Kolkata");
 		test_assert_streq_idx(a, t[i].response, i);
@@ -461,9 +485,20 @@ test_due_times(void)
 		sd_time resp = 1, res = 1;
 
 		/* basic: best effort, no targets at all. */
+		struct sla_pause pz = { 3600, 1800 };
+
 		sla_due_times(c, cal, "basic", T_C1,
-		    T("2026-11-21T03:00:00Z"), &resp, &res);
+		    T("2026-11-21T03:00:00Z"), NULL, &resp, &res);
 		test_assert(resp == 0 && res == 0);
+		/* SPEC §14.4: the resolution's clock stood still, on its own
+		 * clock (C1 6h wall, C3 5bd business); the response's not. */
+		sla_due_times(c, cal, "default", T_C1,
+		    T("2026-11-23T10:00:00+05:30"), &pz, &resp, &res);
+		test_assert(resp == T("2026-11-23T12:00:00+05:30"));
+		test_assert(res == T("2026-11-23T17:00:00+05:30"));
+		sla_due_times(c, cal, "default", T_C3,
+		    T("2026-11-23T10:00:00+05:30"), &pz, &resp, &res);
+		test_assert(res == T("2026-11-30T10:30:00+05:30"));
 	}
 	sla_calendar_free(&cal);
 	conf_free(&c);
@@ -478,19 +513,29 @@ test_escalation(void)
 		const char	*created;
 		int		 level;
 		const char	*want;	/* NULL: never */
+		int64_t		 wall, bh;	/* paused */
 	} t[] = {
 		/* C1: 30 min on the wall clock, even at night. */
-		{ T_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:30:00+05:30" },
-		{ T_C1, "2026-11-21T03:00:00+05:30", 3, "2026-11-21T04:00:00+05:30" },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:30:00+05:30", 0, 0 },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 3, "2026-11-21T04:00:00+05:30", 0, 0 },
 		/* C2: 1 business hour per level. */
-		{ T_C2, "2026-11-20T17:30:00+05:30", 2, "2026-11-23T10:30:00+05:30" },
-		{ T_C2, "2026-11-20T17:30:00+05:30", 3, "2026-11-23T11:30:00+05:30" },
+		{ T_C2, "2026-11-20T17:30:00+05:30", 2, "2026-11-23T10:30:00+05:30", 0, 0 },
+		{ T_C2, "2026-11-20T17:30:00+05:30", 3, "2026-11-23T11:30:00+05:30", 0, 0 },
 		/* C3: 8 business hours per level. */
-		{ T_C3, "2026-11-23T10:00:00+05:30", 2, "2026-11-23T18:00:00+05:30" },
-		{ T_C3, "2026-11-23T10:00:00+05:30", 3, "2026-11-24T18:00:00+05:30" },
-		{ T_C4, "2026-11-23T10:00:00+05:30", 2, "2026-11-24T18:00:00+05:30" },
-		{ T_C1, "2026-11-21T03:00:00+05:30", 1, NULL },
-		{ T_C1, "2026-11-21T03:00:00+05:30", 4, NULL },
+		{ T_C3, "2026-11-23T10:00:00+05:30", 2, "2026-11-23T18:00:00+05:30", 0, 0 },
+		{ T_C3, "2026-11-23T10:00:00+05:30", 3, "2026-11-24T18:00:00+05:30", 0, 0 },
+		{ T_C4, "2026-11-23T10:00:00+05:30", 2, "2026-11-24T18:00:00+05:30", 0, 0 },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 1, NULL, 0, 0 },
+		/* SPEC §14.4: up to nine levels, a window each. */
+		{ T_C1, "2026-11-21T03:00:00+05:30", 4, "2026-11-21T04:30:00+05:30", 0, 0 },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 9, "2026-11-21T07:00:00+05:30", 0, 0 },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 10, NULL, 0, 0 },
+		/* The clock stood still: wall time for C1, business time for
+		 * the others, each on its own. */
+		{ T_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:40:00+05:30", 600, 0 },
+		{ T_C1, "2026-11-21T03:00:00+05:30", 2, "2026-11-21T03:30:00+05:30", 0, 600 },
+		{ T_C2, "2026-11-20T17:30:00+05:30", 2, "2026-11-23T11:30:00+05:30", 99999, 3600 },
+		{ T_C3, "2026-11-23T10:00:00+05:30", 2, "2026-11-24T11:00:00+05:30", 0, 3600 },
 	};
 	struct sd_conf		*c = spec_conf();
 	struct sd_calendar	*cal = NULL;
@@ -501,8 +546,9 @@ test_escalation(void)
 		cal = sla_calendar_new(&c->calendar, &err);
 	test_assert(cal != NULL);
 	for (size_t i = 0; cal && i < nitems(t); i++) {
+		struct sla_pause pz = { t[i].wall, t[i].bh };
 		sd_time	 at = sla_escalation_at(c, cal, t[i].p,
-			    T(t[i].created), t[i].level, true);
+			    T(t[i].created), t[i].level, true, &pz);
 		char	*s = at ? sd_time_format(at, "Asia/Kolkata") : NULL;
 
 		test_assert_streq_idx(s, t[i].want, i);
@@ -568,7 +614,7 @@ test_coverage(void)
 		test_assert(!sla_wakes(c, "premium", true, T_C2));
 		/* A C1 that may not wake: 30 business minutes a level. */
 		at = sla_escalation_at(c, cal, T_C1,
-		    T("2026-11-21T03:00:00+05:30"), 3, false);
+		    T("2026-11-21T03:00:00+05:30"), 3, false, NULL);
 		s = sd_time_format(at, "Asia/Kolkata");
 		test_assert_streq(s, "2026-11-23T11:00:00+05:30");
 		free(s);

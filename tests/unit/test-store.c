@@ -376,6 +376,9 @@ test_outbox_check(void)
 	    " DROP TABLE secrets; DROP TABLE attachments;"
 	    " DROP VIEW search_content; DROP TABLE outbox_parts;"
 	    " ALTER TABLE outbox DROP COLUMN raw_size; DROP TABLE vendor_mail;"
+	    " ALTER TABLE tickets DROP COLUMN paused_at;"
+	    " ALTER TABLE tickets DROP COLUMN paused_wall;"
+	    " ALTER TABLE tickets DROP COLUMN paused_bh;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -514,7 +517,10 @@ test_search(void)
 	    " DROP TABLE messages_fts; DROP TABLE secrets;"
 	    " DROP TABLE attachments; DROP VIEW search_content;"
 	    " DROP TABLE outbox_parts; ALTER TABLE outbox DROP COLUMN raw_size;"
-	    " DROP TABLE vendor_mail; PRAGMA user_version = 8;") == 0);
+	    " DROP TABLE vendor_mail; ALTER TABLE tickets DROP COLUMN paused_at;"
+	    " ALTER TABLE tickets DROP COLUMN paused_wall;"
+	    " ALTER TABLE tickets DROP COLUMN paused_bh;"
+	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
 	add_mail(st, 2, "Re: export", "A second report.");
