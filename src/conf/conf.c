@@ -707,6 +707,7 @@ conf_load(const char *path, struct sd_conf **conf_r, struct sd_strv *errs,
 	c->path = xstrdup(path);
 	cx.conf = c;
 	conf_builtin_init(c);
+	conf_vocabulary_read(&cx, config_root_setting(&cfg));
 	conf_section_read(&cx, config_root_setting(&cfg), &conf_root_section,
 	    c, "");
 	if (cx.nerr > 0)

@@ -369,11 +369,11 @@ static const struct conf_key root_keys[] = {
 	{ K("calendar", CK_GROUP, C(calendar), NULL, 0),
 	    .sub = &calendar_sec },
 	{ K("calendars", CK_LIST, 0, NULL, 0), .list = &calendar_list },
-	/* Before what names a priority or a category. */
-	{ K("priorities", CK_FUNC, 0, NULL, 0), .setfn = read_priorities },
+	/* Read before the walk: conf_vocabulary_read. */
+	{ K("priorities", CK_FUNC, 0, NULL, 0), .setfn = read_nothing },
 	{ K("default_priority", CK_FUNC, 0, NULL, 0),
 	    .setfn = read_default_priority },
-	{ K("categories", CK_FUNC, 0, NULL, 0), .setfn = read_categories },
+	{ K("categories", CK_FUNC, 0, NULL, 0), .setfn = read_nothing },
 	{ K("default_category", CK_FUNC, 0, NULL, 0),
 	    .setfn = read_default_category },
 	{ K("tiers", CK_FUNC, 0, NULL, 0), .setfn = read_tiers },
@@ -561,7 +561,20 @@ resolve_tier(struct sd_conf_tier *t, bool given, bool oncall_given,
  * Settings with their own readers.
  */
 
-/* The name of a priority entry is read by read_priorities. */
+/* Priorities and categories first, wherever the file has them: the
+ * settings that name one (default_priority, tiers' targets and oncall,
+ * default_category) are checked against them in file order. */
+void
+conf_vocabulary_read(struct ctx *cx, const config_setting_t *root)
+{
+	read_priorities(cx, conf_member(root, "priorities"), cx->conf,
+	    "priorities");
+	read_categories(cx, conf_member(root, "categories"), cx->conf,
+	    "categories");
+}
+
+/* What another reader reads: a priority entry's name, and priorities
+ * and categories in the root (conf_vocabulary_read). */
 static void
 read_nothing(struct ctx *cx, const config_setting_t *s, void *base,
     const char *path)
@@ -707,6 +720,63 @@ prio_keys(const struct sd_conf *c)
 	return g_string_free(gs, FALSE);
 }
 
+/* The priority named like name: the same setting name in any case
+ * ("Severity 1", "severity_1"), or -1. */
+static int
+prio_like(const struct sd_conf *c, const char *name)
+{
+	char	*key = prio_key(name), *other;
+	int	 found = -1;
+
+	for (int p = 0; p < c->npriorities && found < 0; p++) {
+		other = prio_key(c->priorities[p].name);
+		if (g_ascii_strcasecmp(key, other) == 0)
+			found = p;
+		free(other);
+	}
+	free(key);
+	return found;
+}
+
+/* A tag as subjects are matched against it (classify.c): words joined
+ * by one space, case-folded.  Caller frees. */
+static char *
+tag_norm(const char *tag)
+{
+	char	**words = g_strsplit_set(tag, " \t\r\n\f\v", -1);
+	GString	 *gs = g_string_new(NULL);
+	char	 *valid, *key;
+
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (*words[i] != '\0')
+			g_string_append_printf(gs, "%s%s", gs->len ? " " : "",
+			    words[i]);
+	g_strfreev(words);
+	valid = g_utf8_make_valid(gs->str, -1);
+	key = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	g_string_free(gs, TRUE);
+	return key;
+}
+
+/* The category one of whose tags matches as tag does, or NULL. */
+static const char *
+tag_owner(const struct sd_conf *c, const char *tag)
+{
+	char		*key = tag_norm(tag), *other;
+	const char	*owner = NULL;
+
+	for (size_t i = 0; i < c->ncategories && owner == NULL; i++)
+		for (size_t t = 0; t < c->categories[i].tags.n && !owner; t++) {
+			other = tag_norm(c->categories[i].tags.v[t]);
+			if (strcmp(key, other) == 0)
+				owner = c->categories[i].name;
+			g_free(other);
+		}
+	g_free(key);
+	return owner;
+}
+
 static bool
 is_builtin_name(const char *name)
 {
@@ -788,7 +858,7 @@ read_priorities(struct ctx *cx, const config_setting_t *s, void *base,
 			else if ((problem = prio_name_problem(name)) != NULL)
 				conf_error(cx, nm, npath, "\"%.80s\": %s", name,
 				    problem);
-			else if (prio_by_key(c, name) >= 0)
+			else if (prio_like(c, name) >= 0)
 				conf_error(cx, nm, npath, "priority \"%s\" "
 				    "given twice", name);
 			else {
@@ -873,18 +943,20 @@ read_categories(struct ctx *cx, const config_setting_t *s, void *base,
 		else if (cat.name != NULL) {
 			if (conf_member(e, "tags") == NULL)
 				strv_push(&cat.tags, cat.name);
+			const char *owner;
+
 			for (size_t t = 0; t < cat.tags.n; t++)
-				for (size_t j = 0; j < c->ncategories; j++)
-					if (strv_contains_ci(
-					    &c->categories[j].tags,
-					    cat.tags.v[t]))
-						conf_error_at(cx, e, epath,
-						    "tags", "tag \"%s\" already "
-						    "selects \"%s\"",
-						    cat.tags.v[t],
-						    c->categories[j].name);
-			dup = dup || g_ascii_strcasecmp(cat.name,
-			    CAT_DUPLICATE) == 0;
+				if ((owner = tag_owner(c, cat.tags.v[t])) !=
+				    NULL)
+					conf_error_at(cx, e, epath, "tags",
+					    "tag \"%s\" already selects "
+					    "\"%s\"", cat.tags.v[t], owner);
+			/* Grouping and merges write "Duplicate" as such. */
+			if (g_ascii_strcasecmp(cat.name, CAT_DUPLICATE) == 0) {
+				dup = true;
+				free(cat.name);
+				cat.name = xstrdup(CAT_DUPLICATE);
+			}
 			add_category(c, cat.name, false);
 			c->categories[c->ncategories - 1].tags = cat.tags;
 			cat.tags = (struct sd_strv){ 0 };

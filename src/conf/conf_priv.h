@@ -116,6 +116,8 @@ extern const struct conf_section conf_root_section;
 
 /* Fills c->vendor_set from a loaded config (keys borrowed from c). */
 void	conf_vendor_set_build(struct sd_conf *c);
+/* Reads priorities and categories of the file's root into cx->conf. */
+void	conf_vocabulary_read(struct ctx *cx, const config_setting_t *root);
 /* Reads setting s as key k says into base + k->off. */
 void	conf_read_value(struct ctx *cx, const config_setting_t *s,
 	    const struct conf_key *k, void *base, const char *path);

@@ -970,6 +970,23 @@ test_vocabulary(void)
 	    !t->oncall[1]);
 	test_assert(conf_tier_oncall(c, "default", 1));
 	test_assert(!conf_tier_oncall(c, "default", 5));
+	conf_free(&c);
+
+	/* What names them may come first in the file. */
+	free(path);
+	path = srcpath("fixtures/conf/good-vocabulary-order.conf");
+	test_assert(conf_load(path, &c, &errs, &warns) == 0);
+	for (size_t i = 0; i < errs.n; i++)
+		printf("# %s\n", errs.v[i]);
+	if (c == NULL)
+		goto out;
+	test_assert(c->npriorities == 2 && c->default_priority == 1);
+	test_assert_streq(c->default_category, "Question about handling");
+	t = conf_tier(c, "default");
+	test_assert(t != NULL && t->response[0].n == 3600 && t->oncall[1]);
+	/* "DUPLICATE" is written as grouping and merges write it. */
+	test_assert(c->ncategories == 3);
+	test_assert_streq(c->categories[2].name, "Duplicate");
  out:
 	conf_free(&c);
 	strv_free(&errs);
