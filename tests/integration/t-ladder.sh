@@ -30,7 +30,7 @@ mail() {	# mail FROM SUBJECT [BODY]
 	n=$((n + 1))
 	printf 'From: %s\nTo: support@vendor.example\nSubject: %s\nMessage-ID: <l%s@test>\n\n%s\n' \
 		"$1" "$2" "$n" "${3:-hello}" >"$T/l$n.eml"
-	deliver "$T/l$n.eml"
+	deliver "$T/l$n.eml" "$WHEN"	# the server's time, for exact due times
 }
 id_of() { supportctl list --json | json_py "[t['id'] for t in j if t['subject'] == '$1'][0]"; }
 level() { ticket_field "$1" escalation_level; }
@@ -39,6 +39,7 @@ to() { sink_find "^To:.*$1" | wc -l; }
 assert_cmd "supportd -n accepts the ladder" supportd -n
 
 # --- Monday 10:00 IST: four tickets --------------------------------------
+WHEN=2026-11-16T10:00:00+05:30
 mail 'ann@acme.example' 'C2 reports broken'
 mail 'ann@acme.example' 'C2 invoices wrong'
 mail 'sam@small.example' 'C2 small shop slow'
@@ -64,10 +65,9 @@ assert_eq "$(to 'senior@vendor\.example')" 2 "level 2's contact was mailed twice
 body=$(sink_body_to 'senior@vendor\.example')
 assert_match "$body" "escalated to.level 2 \(Senior Support Engineer\)" "the mail names the level"
 
-# The customer answers at 11:30: the clock runs again, an hour later.
-mail 'ann@acme.example' "Re: [Ticket#$waits] C2 invoices wrong" 'Here is the invoice number.'
-once_at 2026-11-16T11:30:00+05:30
-assert_eq "$(ticket_field "$waits" status)" open "the answer reopens the ticket"
+# The customer's answer is in at 11:30: the clock runs again, an hour
+# later.  (Set here at an exact time; the answer by mail is below.)
+assert_cmd "open again" supportctl set "$waits" status open --now 2026-11-16T11:30:00+05:30
 assert_eq "$(ticket_events "$waits" clock-resumed)" 1 "the resume is an event"
 assert_eq "$(ticket_field "$waits" resolution_due)" "2026-11-17T11:00:00+05:30" \
 	"the resolution due time moved by the hour it stood"
@@ -90,6 +90,15 @@ assert_match "$body" "level 4 \(CTO/Leadership\)" "named as the ladder's top"
 
 once_at 2026-11-16T14:01:00+05:30
 assert_eq "$(level "$waits")" 4 "the paused one reaches level 4 an hour after the other"
+
+# Waiting again, and the customer's mail ends the wait.
+assert_cmd "waiting again" supportctl set "$small" status waiting-on-customer \
+	--now 2026-11-16T14:10:00+05:30
+WHEN=2026-11-16T14:20:00+05:30
+mail 'sam@small.example' "Re: [Ticket#$small] C2 small shop slow" 'It is slow again.'
+once_at 2026-11-16T14:20:00+05:30
+assert_eq "$(ticket_field "$small" status)" open "the customer's answer reopens it"
+assert_eq "$(ticket_events "$small" clock-resumed)" 1 "and the clock runs again"
 for t in 15:00 17:59; do once_at "2026-11-16T$t:00+05:30"; done
 once_at 2026-11-18T17:00:00+05:30
 assert_eq "$(level "$plain")" 4 "nothing above the top level"

@@ -42,7 +42,7 @@ mail() {	# mail FROM SUBJECT [HEADER] [BODY]
 		printf 'From: %s\nTo: support@vendor.example\nSubject: %s\nMessage-ID: <v%s@test>\n\n%s\n' \
 			"$1" "$2" "$n" "${4:-hello}"
 	} >"$T/v$n.eml"
-	deliver "$T/v$n.eml"
+	deliver "$T/v$n.eml" "$WHEN"	# the server's time, for exact due times
 }
 id_of() { supportctl list --json | json_py "[t['id'] for t in j if t['subject'] == '$1'][0]"; }
 ack_of() {	# ack_of ERE: the body of the first mail to Ann whose subject matches
@@ -54,6 +54,7 @@ ack_of() {	# ack_of ERE: the body of the first mail to Ann whose subject matches
 assert_cmd "supportd -n accepts the vocabulary" supportd -n
 
 # --- Monday 11:00 IST, in hours ------------------------------------------
+WHEN=2026-11-16T11:00:00+05:30
 mail 'ann@acme.example' 'Sev1: checkout is down'
 mail 'ann@acme.example' '[fehler] report totals wrong'
 mail 'ann@acme.example' '[Customization /  development request] a new field'
@@ -85,6 +86,7 @@ assert_eq "$notify" 1 "the team's notice names the priority"
 
 # --- an agent by mail ----------------------------------------------------
 tag() { printf '[Ticket#%s]' "$1"; }
+WHEN=2026-11-16T11:10:00+05:30
 mail 'bob@vendor.example' "Re: $(tag "$bug") report totals wrong" "$AR" '#priority severity 2
 #category feature REQUEST
 
@@ -94,6 +96,7 @@ assert_eq "$(ticket_field "$bug" priority)" "Severity 2" "#priority takes a name
 assert_eq "$(ticket_field "$bug" category)" "Feature request" "#category a configured one, stored as configured"
 assert_eq "$(ticket_field "$bug" response_due)" "2026-11-16T15:00:00+05:30" \
 	"the due time follows the new priority (4bh)"
+WHEN=2026-11-16T11:20:00+05:30
 mail 'bob@vendor.example' "Re: $(tag "$how") how do I export?" "$AR" '#category General Support
 
 Answer.'
@@ -103,6 +106,7 @@ refusal=$(sink_body "$(sink_find "^Subject: $(tag "$how" | sed 's/[][]/\\&/g') N
 assert_match "$refusal" 'cannot apply "#category General Support"' "the agent is told what"
 assert_match "$refusal" "Question about handling, Customization / development request" \
 	"and which categories there are"
+WHEN=2026-11-16T11:30:00+05:30
 mail 'bob@vendor.example' "Re: $(tag "$how") how do I export?" "$AR" '#priority C2
 
 Answer.'
@@ -110,6 +114,7 @@ once_at 2026-11-16T11:30:00+05:30
 assert_eq "$(ticket_field "$how" priority)" "Severity 4" "a built-in priority the file replaced is refused"
 
 # --- after hours: how to be most urgent, in this file's words -------------
+WHEN=2026-11-16T20:00:00+05:30
 mail 'ann@acme.example' 'reports are slow tonight'
 once_at 2026-11-16T20:00:00+05:30
 body=$(ack_of 'reports are slow tonight')
