@@ -230,9 +230,9 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 	out_time(&o, "since", since);
 	out_time(&o, "generated_at", rp.now);
 	out_arr(&o, "groups");
-	out_text(&o, "%-3s %-10s %7s %13s %13s %13s %11s %11s %6s %6s %5s\n",
-	    "pri", "tier", "tickets", "first met/br", "agent met/br",
-	    "resol met/br", "first p50", "first p90", "esc2", "esc3", "ahC1");
+	out_text(&o, "%-*s %-10s %7s %13s %13s %13s %11s %11s %6s %6s %5s\n",
+	    prio_width(cx->conf), "pri", "tier", "tickets", "first met/br",
+	    "agent met/br", "resol met/br", "first p50", "first p90", "esc2", "esc3", "ahC1");
 	for (guint i = 0; i < list->len; i++) {
 		struct group	*g = list->pdata[i];
 		char		*p50 = human(percentile(g->first.secs, 50));
@@ -252,8 +252,9 @@ cmd_report(struct ctx *cx, int argc, char **argv)
 		out_int(&o, "after_hours_c1", g->after_hours_c1);
 		out_int(&o, "pages", g->pages);
 		out_close(&o);
-		out_text(&o, "%-3s %-10s %7d %6d/%-6d %6d/%-6d %6d/%-6d %11s %11s "
-		    "%6d %6d %5d\n", g->priority, g->tier,
+		out_text(&o, "%-*s %-10s %7d %6d/%-6d %6d/%-6d %6d/%-6d %11s "
+		    "%11s %6d %6d %5d\n", prio_width(cx->conf), g->priority,
+		    g->tier,
 		    g->tickets, g->first.met, g->first.breached, g->agent.met,
 		    g->agent.breached, g->resolution.met,
 		    g->resolution.breached, p50, p90, g->level2, g->level3,

@@ -262,6 +262,17 @@ cmd_check_config(struct ctx *cx, int argc, char **argv)
 	return ret;
 }
 
+int
+prio_width(const struct sd_conf *c)
+{
+	int w = 3;
+
+	for (int p = 0; p < c->npriorities; p++)
+		if ((int)strlen(c->priorities[p].name) > w)
+			w = (int)strlen(c->priorities[p].name);
+	return w;
+}
+
 /* The ticket's members, in the object open on o. */
 static void
 ticket_fields(struct ctx *cx, struct out *o, const struct sd_ticket *t)
@@ -307,8 +318,8 @@ list_one(void *arg, const struct sd_ticket *t)
 	ticket_fields(w->cx, &w->o, t);
 	out_int(&w->o, "messages", t->nmessages);
 	out_close(&w->o);
-	out_text(&w->o, "%-6lld %-20s %-3s %-16s %-28s %s\n", (long long)t->id,
-	    sd_status_names[t->status], t->priority,
+	out_text(&w->o, "%-6lld %-20s %-*s %-16s %-28s %s\n", (long long)t->id,
+	    sd_status_names[t->status], prio_width(w->cx->conf), t->priority,
 	    out_when(&w->o, t->created_at), t->requester_email, t->subject);
 	return 0;
 }
@@ -398,9 +409,9 @@ search_one(void *arg, const struct sd_search_hit *h)
 	out_int(&w->o, "message", h->message_id);
 	out_str(&w->o, "snippet", h->snippet);
 	out_close(&w->o);
-	out_text(&w->o, "%-6lld %-20s %-3s %s\n       %s\n",
+	out_text(&w->o, "%-6lld %-20s %-*s %s\n       %s\n",
 	    (long long)h->ticket_id, sd_status_names[h->status],
-	    h->priority, h->subject, h->snippet);
+	    prio_width(w->cx->conf), h->priority, h->subject, h->snippet);
 	return 0;
 }
 

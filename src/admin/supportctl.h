@@ -62,6 +62,9 @@ struct listopts {
 int	parse_listopts(const struct ctx *cx, int argc, char **argv,
 	    struct listopts *lo);
 
+/* The width of the priority column: the longest configured name. */
+int	prio_width(const struct sd_conf *c);
+
 /* A command's output (out.c): JSON members and structure are written
  * only with --json, text only without; out_end prints it. */
 struct out {
