@@ -136,6 +136,10 @@ struct sd_conf_tier {
 	 * others wait for the next opening, and so do their clocks. */
 	bool		 oncall[SD_MAXPRIO];
 	struct sd_dur	 response[SD_MAXPRIO];
+	/* SPEC §14.5: the longest silence toward the customer while the
+	 * ticket is open; built in, c1_update_interval for the first
+	 * priority, none for the others. */
+	struct sd_dur	 update[SD_MAXPRIO];
 	struct sd_dur	 resolution[SD_MAXPRIO];
 	/* The highest level its tickets escalate to; default all. */
 	int		 escalation_levels;
@@ -203,6 +207,9 @@ struct sd_conf {
 	/* SPEC §14.4: statuses in which the escalation and resolution
 	 * clocks stand still, a bit per enum sd_status. */
 	unsigned		 paused_statuses;
+	/* SPEC §14.5: a target's warning at this percentage of its time;
+	 * 0: none.  Default 80. */
+	int			 warn_at;
 	struct sd_strv		 team_emails;
 	struct sd_strv		 oncall_emails;
 	char			*oncall_webhook;

@@ -65,6 +65,11 @@ struct sla_pause {
 };
 sd_time	sla_add_paused(const struct sd_calendar *cal, sd_time start,
 	    const struct sd_dur *d, const struct sla_pause *pz);
+/* start + pct % of d on d's clock (a "bd" as business hours), the
+ * clock having stood still pz (may be NULL): when a target warns.
+ * 0 for "none". */
+sd_time	sla_add_part(const struct sd_calendar *cal, sd_time start,
+	    const struct sd_dur *d, int pct, const struct sla_pause *pz);
 /* t in the calendar's zone for people: "Mon 23 Nov 2026 17:00 IST".
  * Caller owns. */
 char	*sla_format(const struct sd_calendar *cal, sd_time t);

@@ -274,6 +274,10 @@ struct sd_event {
 int	store_event_add(struct sd_store *st, int64_t ticket, sd_time at,
 	    const char *actor, const char *kind, const char *detail,
 	    struct sd_err *err);
+/* How many events of ticket are of kind with detail (NULL: none). */
+int	store_event_count(struct sd_store *st, int64_t ticket,
+	    const char *kind, const char *detail, int64_t *n_r,
+	    struct sd_err *err);
 /* How many on-call pages ("page" events) were sent since `since` for
  * the tickets of organization org (NULL: of no organization). */
 int	store_pages_since(struct sd_store *st, const char *org,

@@ -31,6 +31,9 @@
 
 /* A tier slot the file did not give (see resolve_tier). */
 #define DUR_UNSET	(-1)
+/* The built-in update target of the first priority: c1_update_interval,
+ * known once the whole file is read (check_root). */
+#define DUR_C1_UPDATE	(-2)
 
 static char	*parse_processed(const char *s, void *dst, void *base);
 static char	*parse_word(const char *s, void *dst, void *base);
@@ -47,6 +50,9 @@ static void	 read_response(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_resolution(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
+static void	 read_update(struct ctx *cx, const config_setting_t *s,
+		    void *base, const char *path);
+static char	*parse_percent(const char *s, void *dst, void *base);
 static void	 read_levels(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_paused_statuses(struct ctx *cx,
@@ -239,6 +245,7 @@ static const struct conf_key tier_keys[] = {
 	    .min = 1, .max = SD_MAXLEVEL },
 	/* Groups keyed by priority; no defaults (see resolve_tier). */
 	{ K("response", CK_FUNC, 0, NULL, 0), .setfn = read_response },
+	{ K("update", CK_FUNC, 0, NULL, 0), .setfn = read_update },
 	{ K("resolution", CK_FUNC, 0, NULL, 0), .setfn = read_resolution },
 	{ .name = NULL }
 };
@@ -306,6 +313,8 @@ static const struct conf_key level_keys[] = {
 static const struct conf_section level_sec = { level_keys, NULL, NULL };
 
 static const struct conf_key sla_keys[] = {
+	{ K("warn_at", CK_STRFN, C(warn_at), "80%", 0),
+	    .strfn = parse_percent },
 	{ K("paused_statuses", CK_FUNC, 0, NULL, 0),
 	    .setfn = read_paused_statuses },
 	{ .name = NULL }
@@ -489,6 +498,7 @@ init_tier(void *elem)
 
 	for (int p = 0; p < SD_MAXPRIO; p++) {
 		t->response[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
+		t->update[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
 		t->resolution[p] = (struct sd_dur){ SD_DUR_NONE, DUR_UNSET };
 	}
 }
@@ -519,6 +529,9 @@ builtin_tier(size_t i, int np, const struct sd_conf_tier *def,
 			g_assert_not_reached();
 		given = given || resp != NULL || res != NULL;
 	}
+	if (given && def == NULL)
+		t_r->update[SD_PRIO_TOP] = (struct sd_dur){ SD_DUR_WALL,
+		    DUR_C1_UPDATE };
 	resolve_tier(t_r, given, false, def);
 }
 
@@ -543,9 +556,14 @@ resolve_tier(struct sd_conf_tier *t, bool given, bool oncall_given,
 	for (int p = 0; p < SD_MAXPRIO; p++) {
 		if (!given) {
 			t->response[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
+			t->update[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
 			t->resolution[p] = (struct sd_dur){ SD_DUR_NONE, 0 };
 			continue;
 		}
+		if (t->update[p].kind == SD_DUR_NONE &&
+		    t->update[p].n == DUR_UNSET)
+			t->update[p] = from ? from->update[p] :
+			    (struct sd_dur){ SD_DUR_NONE, 0 };
 		if (t->response[p].kind == SD_DUR_NONE &&
 		    t->response[p].n == DUR_UNSET)
 			t->response[p] = from ? from->response[p] :
@@ -1064,6 +1082,43 @@ read_resolution(struct ctx *cx, const config_setting_t *s, void *base,
 }
 
 static void
+read_update(struct ctx *cx, const config_setting_t *s, void *base,
+    const char *path)
+{
+	read_targets(cx, s, ((struct sd_conf_tier *)base)->update, path);
+}
+
+/* "80%", 1 to 99, or "none" (0). */
+static char *
+parse_percent(const char *s, void *dst, void *base)
+{
+	char	*end;
+	long	 v;
+
+	(void)base;
+	if (strcmp(s, "none") == 0) {
+		*(int *)dst = 0;
+		return NULL;
+	}
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || strcmp(end, "%") != 0 || v < 1 ||
+	    v > 99)
+		return xasprintf("expected a percentage \"1%%\" to \"99%%\" "
+		    "or \"none\", got \"%.80s\"", s);
+	*(int *)dst = (int)v;
+	return NULL;
+}
+
+/* Whether a tier in the file gives a target (else it is best effort). */
+static bool
+tier_given(const config_setting_t *e)
+{
+	return conf_member(e, "response") != NULL ||
+	    conf_member(e, "update") != NULL ||
+	    conf_member(e, "resolution") != NULL;
+}
+
+static void
 read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
     const char *path)
 {
@@ -1107,9 +1162,7 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 				    "duplicate tier name \"%s\"", t->name);
 		/* The tier rule makes it best effort: easy to do unawares
 		 * when only moving a tier to another calendar. */
-		if (conf_member(e, "response") == NULL &&
-		    conf_member(e, "resolution") == NULL &&
-		    conf_member(e, "calendar") != NULL)
+		if (!tier_given(e) && conf_member(e, "calendar") != NULL)
 			conf_warning(cx, e, epath, "no response or resolution: "
 			    "a best-effort tier, without targets (give one "
 			    "target to take the others from \"default\")");
@@ -1123,18 +1176,16 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 	from = &def;
 	if (d != SIZE_MAX) {
 		e = config_setting_get_elem(s, (unsigned)d);
-		resolve_tier(&c->tiers[d], conf_member(e, "response") ||
-		    conf_member(e, "resolution"), conf_member(e, "oncall") != NULL,
-		    &def);
+		resolve_tier(&c->tiers[d], tier_given(e),
+		    conf_member(e, "oncall") != NULL, &def);
 		from = &c->tiers[d];
 	}
 	for (size_t i = 0; i < c->ntiers; i++) {
 		if (i == d)
 			continue;
 		e = config_setting_get_elem(s, (unsigned)i);
-		resolve_tier(&c->tiers[i], conf_member(e, "response") ||
-		    conf_member(e, "resolution"), conf_member(e, "oncall") != NULL,
-		    from);
+		resolve_tier(&c->tiers[i], tier_given(e),
+		    conf_member(e, "oncall") != NULL, from);
 	}
 	if (d == SIZE_MAX)
 		c->tiers[c->ntiers++] = def;
@@ -1672,6 +1723,12 @@ check_root(struct ctx *cx, const config_setting_t *root, void *base,
 	}
 
 	check_calendars(cx, root, c);
+
+	/* The built-in update target, wherever it was inherited. */
+	for (size_t i = 0; i < c->ntiers; i++)
+		for (int p = 0; p < SD_MAXPRIO; p++)
+			if (c->tiers[i].update[p].n == DUR_C1_UPDATE)
+				c->tiers[i].update[p].n = c->c1_update_interval;
 
 	list = conf_member(root, "tiers");
 	for (size_t i = 0; i < c->ntiers && list != NULL; i++)

@@ -143,6 +143,12 @@ int	ingest_queue_notice(const struct sd_ingest *in,
 	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
 	    const char *name, const struct sd_strv *rcpts,
 	    const struct sd_mail *cause, sd_time now, struct sd_err *err);
+/* The same with extra placeholders: name, value pairs, NULL-ended. */
+int	ingest_queue_notice_vars(const struct sd_ingest *in,
+	    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+	    const char *name, const struct sd_strv *rcpts,
+	    const char *const *extra, const struct sd_mail *cause, sd_time now,
+	    struct sd_err *err);
 
 /*
  * Notifications (desk.c, SPEC §13.1) of kind name about t, caused by

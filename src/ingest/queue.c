@@ -271,8 +271,8 @@ attachment_lines(const struct sd_mail *m)
 static int
 render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const char *name, const struct sd_mail *cause,
-    bool vendor, struct sd_rendered *r, struct sd_queued *q,
-    struct sd_err *err)
+    bool vendor, const char *const *extra, struct sd_rendered *r,
+    struct sd_queued *q, struct sd_err *err)
 {
 	const struct sd_tmpl	*tp = tmpl_get(in->tmpl, name);
 	struct sd_tmpl_vars	*vars;
@@ -290,6 +290,8 @@ render(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	}
 	if (cause != NULL && vendor)
 		tmpl_vars_set(vars, "message.from", cause->from.addr);
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i += 2)
+		tmpl_vars_set(vars, extra[i], extra[i + 1]);
 	if (cause != NULL && vendor && cause->nattachments > 0 &&
 	    tmpl_uses(tp, "message.attachments")) {
 		text = attachment_lines(cause);
@@ -312,14 +314,16 @@ to_vendor(const char *name)
 	return strncmp(name, "notify-", 7) == 0 ||
 	    strcmp(name, "oncall-page") == 0 ||
 	    strcmp(name, "escalation") == 0 ||
-	    strcmp(name, "c1-update-reminder") == 0;
+	    strcmp(name, "c1-update-reminder") == 0 ||
+	    strncmp(name, "sla-", 4) == 0;
 }
 
-int
-ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+static int
+queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
     const struct sd_ticket *t, const char *name, const char *to_name,
     const char *to_addr, const struct sd_strv *cc, const struct sd_mail *cause,
-    sd_time now, bool first_response, struct sd_err *err)
+    const char *const *extra, sd_time now, bool first_response,
+    struct sd_err *err)
 {
 	struct sd_rendered	r;
 	struct sd_queued	q;
@@ -331,7 +335,7 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	memset(&q, 0, sizeof(q));
 	if (vendor && ingest_note_address(in, mb, t->id, &note, err) == -1)
 		return -1;
-	if (render(in, mb, t, name, cause, vendor, &r, &q, err) == -1) {
+	if (render(in, mb, t, name, cause, vendor, extra, &r, &q, err) == -1) {
 		free(note);
 		return -1;
 	}
@@ -356,8 +360,19 @@ ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 }
 
 int
-ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
-    const struct sd_ticket *t, const char *name, const struct sd_strv *rcpts,
+ingest_queue_mail(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, const char *to_name,
+    const char *to_addr, const struct sd_strv *cc, const struct sd_mail *cause,
+    sd_time now, bool first_response, struct sd_err *err)
+{
+	return queue_mail(in, mb, t, name, to_name, to_addr, cc, cause, NULL,
+	    now, first_response, err);
+}
+
+int
+ingest_queue_notice_vars(const struct sd_ingest *in,
+    const struct sd_conf_mailbox *mb, const struct sd_ticket *t,
+    const char *name, const struct sd_strv *rcpts, const char *const *extra,
     const struct sd_mail *cause, sd_time now, struct sd_err *err)
 {
 	struct sd_strv	cc = { 0 };
@@ -367,10 +382,19 @@ ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb
 		return 0;
 	for (size_t i = 1; i < rcpts->n; i++)
 		strv_push(&cc, rcpts->v[i]);
-	ret = ingest_queue_mail(in, mb, t, name, NULL, rcpts->v[0], &cc, cause,
+	ret = queue_mail(in, mb, t, name, NULL, rcpts->v[0], &cc, cause, extra,
 	    now, false, err);
 	strv_free(&cc);
 	return ret;
+}
+
+int
+ingest_queue_notice(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
+    const struct sd_ticket *t, const char *name, const struct sd_strv *rcpts,
+    const struct sd_mail *cause, sd_time now, struct sd_err *err)
+{
+	return ingest_queue_notice_vars(in, mb, t, name, rcpts, NULL, cause,
+	    now, err);
 }
 
 char *
@@ -383,7 +407,7 @@ ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	size_t			 len;
 
 	memset(&q, 0, sizeof(q));
-	if (render(in, mb, t, name, NULL, false, &r, &q, err) == -1)
+	if (render(in, mb, t, name, NULL, false, NULL, &r, &q, err) == -1)
 		return NULL;
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;

@@ -21,9 +21,14 @@
 #define T_REMINDER	"c1-reminder"
 #define T_AUTOCLOSE	"auto-close"
 #define T_DUE		"due"
+#define T_RESPONSE	"sla-response"
+#define T_RESOLUTION	"sla-resolution"
 /* Timers fired per tick at most, so intake and sending are not starved. */
 #define TICK_MAX	1000
 #define TICK_BATCH	100	/* timers per transaction */
+
+static char	*due_text(const struct sd_ingest *in, const struct sd_ticket *t,
+		    sd_time when);
 
 static bool
 is_done(enum sd_status status)
@@ -114,48 +119,143 @@ schedule_escalation(const struct sd_ingest *in, const struct sd_ticket *t,
 	return store_timer_set(in->store, t->id, T_ESCALATE, at, next, err);
 }
 
-/* c1_update_interval after from, in business time for a ticket that may
- * wake nobody. */
+/* The update target of t (SPEC §14.5), in business time for a ticket
+ * that may wake nobody; kind SD_DUR_NONE when it has none. */
+static struct sd_dur
+update_target(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	const struct sd_conf_tier	*tier = conf_tier_or_default(in->conf,
+					    t->tier);
+	struct sd_dur			 d = { SD_DUR_NONE, 0 };
+
+	if (tier != NULL)
+		d = tier->update[ingest_prio(in, t)];
+	if (d.kind == SD_DUR_WALL && !ingest_wakes(in, t))
+		d.kind = SD_DUR_BH;
+	return d;
+}
+
+/* The update target after from. */
 static sd_time
 interval_after(const struct sd_ingest *in, const struct sd_ticket *t,
     sd_time from)
 {
-	struct sd_dur d = { SD_DUR_WALL, in->conf->c1_update_interval };
+	struct sd_dur d = update_target(in, t);
 
-	if (!ingest_wakes(in, t))
-		d.kind = SD_DUR_BH;
 	return sla_add(ingest_calendar(in, t), from, &d);
 }
 
-/* The interval after the last agent mail, or the clock's start. */
+/* Since when the customer has heard nothing: the last agent mail, or
+ * the clock's start. */
 static sd_time
-reminder_at(const struct sd_ingest *in, const struct sd_ticket *t)
+silent_since(const struct sd_ingest *in, const struct sd_ticket *t)
 {
 	sd_time start = ingest_clock_start(in, t);
 
-	return interval_after(in, t, t->last_agent_at > start ?
-	    t->last_agent_at : start);
+	return t->last_agent_at > start ? t->last_agent_at : start;
 }
 
+/* The warning of the update target in the silence since from, or 0. */
+static sd_time
+update_warn_at(const struct sd_ingest *in, const struct sd_ticket *t,
+    sd_time from)
+{
+	struct sd_dur d = update_target(in, t);
+
+	return in->conf->warn_at > 0 ? sla_add_part(ingest_calendar(in, t),
+	    from, &d, in->conf->warn_at, NULL) : 0;
+}
+
+/* The update target's timer: its warning, then its breach, which is the
+ * first reminder; later reminders one target apart. */
 static int
 schedule_reminder(const struct sd_ingest *in, const struct sd_ticket *t,
     sd_time now, struct sd_err *err)
 {
-	sd_time at = reminder_at(in, t);
+	sd_time	from = silent_since(in, t);
+	sd_time	warn = update_warn_at(in, t, from);
+	sd_time	at = interval_after(in, t, from);
 
-	if (ingest_prio(in, t) != SD_PRIO_TOP || is_done(t->status))
+	if (update_target(in, t).kind == SD_DUR_NONE || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
+	if (warn > now && warn < at)
+		at = warn;
 	return store_timer_set(in->store, t->id, T_REMINDER,
 	    at > now ? at : interval_after(in, t, now), 0, err);
+}
+
+/*
+ * SPEC §14.5: the response and resolution targets.  *due_r is when
+ * the target falls due and *warn_r when it warns (0: no warning); false
+ * when the ticket has no such target, or it is met (an agent's
+ * response; resolved), or its clock stands still.
+ */
+static bool
+target_times(const struct sd_ingest *in, const struct sd_ticket *t,
+    bool resolution, sd_time *warn_r, sd_time *due_r)
+{
+	const struct sd_conf		*c = in->conf;
+	const struct sd_conf_tier	*tier = conf_tier_or_default(c, t->tier);
+	const struct sd_dur		*d;
+	struct sla_pause		 pz;
+	sd_time				 start = ingest_clock_start(in, t);
+	int				 p = ingest_prio(in, t);
+
+	*warn_r = *due_r = 0;
+	if (tier == NULL || is_done(t->status))
+		return false;
+	if (!resolution) {
+		if (t->agent_response_at != 0 || t->response_due == 0)
+			return false;
+		d = &tier->response[p];
+		*due_r = t->response_due;
+	} else {
+		if (t->paused_at != 0 || t->resolution_due == 0)
+			return false;
+		d = &tier->resolution[p];
+		*due_r = t->resolution_due;
+	}
+	if (c->warn_at == 0)
+		return true;
+	if (d->kind == SD_DUR_NONE || (resolution && t->due_by_agent))
+		*warn_r = start + (*due_r - start) * c->warn_at / 100;
+	else
+		*warn_r = sla_add_part(ingest_calendar(in, t), start, d,
+		    c->warn_at, resolution ? pause_of(t, &pz) : NULL);
+	if (*warn_r >= *due_r || *warn_r <= start)
+		*warn_r = 0;
+	return true;
+}
+
+static int
+schedule_target(const struct sd_ingest *in, const struct sd_ticket *t,
+    bool resolution, sd_time now, struct sd_err *err)
+{
+	const char	*kind = resolution ? T_RESOLUTION : T_RESPONSE;
+	sd_time		 warn, due;
+
+	if (!target_times(in, t, resolution, &warn, &due))
+		return store_timer_delete(in->store, t->id, kind, err);
+	return store_timer_set(in->store, t->id, kind, warn > now ? warn : due,
+	    0, err);
+}
+
+static int
+schedule_targets(const struct sd_ingest *in, const struct sd_ticket *t,
+    sd_time now, struct sd_err *err)
+{
+	return schedule_target(in, t, false, now, err) == -1 ||
+	    schedule_target(in, t, true, now, err) == -1 ? -1 : 0;
 }
 
 int
 timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
     struct sd_err *err)
 {
-	if (schedule_escalation(in, t, err) == -1)
+	if (schedule_escalation(in, t, err) == -1 ||
+	    schedule_targets(in, t, t->created_at, err) == -1)
 		return -1;
-	return ingest_prio(in, t) != SD_PRIO_TOP ? 0 :
+	return update_target(in, t).kind == SD_DUR_NONE ? 0 :
 	    schedule_reminder(in, t, t->created_at, err);
 }
 
@@ -226,6 +326,7 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		return store_ticket_set_resolved(in->store, t->id, now, err) ||
 		    store_timer_delete(in->store, t->id, T_ESCALATE, err) ||
 		    store_timer_delete(in->store, t->id, T_REMINDER, err) ||
+		    schedule_targets(in, t, now, err) ||
 		    store_timer_set(in->store, t->id, T_AUTOCLOSE,
 		    now + in->conf->auto_close_after, 0, err) ? -1 : 0;
 	}
@@ -241,9 +342,11 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_timer_delete(in->store, t->id, T_AUTOCLOSE, err) ||
 		    schedule_escalation(in, t, err) ||
 		    schedule_reminder(in, t, now, err) ||
+		    schedule_targets(in, t, now, err) ||
 		    (t->due_by_agent && store_timer_set(in->store, t->id,
 		    T_DUE, t->resolution_due, 0, err)) ? -1 : 0;
-	return paused != was_paused ? schedule_escalation(in, t, err) : 0;
+	return paused != was_paused && (schedule_escalation(in, t, err) == -1 ||
+	    schedule_targets(in, t, now, err) == -1) ? -1 : 0;
 }
 
 /* SPEC §7: the level's contact (the organization's, else the global
@@ -285,42 +388,168 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
 	return r ? -1 : 0;
 }
 
-/* SPEC §7: while a C1 is open and no agent wrote to the customer for
- * c1_update_interval, remind the assignee, else on-call, else the team. */
+/* Who is told of a ticket's time running out: the assignee (unless he
+ * has written as a customer since), else on-call, else the team.  *who
+ * names the first, or NULL for nobody.  one is filled for the first. */
 static int
-fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
-    sd_time now, struct sd_err *err)
+sla_rcpts(const struct sd_ingest *in, const struct sd_ticket *t,
+    struct sd_strv *one, const struct sd_strv **list_r, const char **who,
+    struct sd_err *err)
 {
 	const struct sd_conf	*c = in->conf;
-	const struct sd_strv	*list = c->oncall_emails.n ? &c->oncall_emails :
-				    &c->team_emails;
-	struct sd_strv		 one = { 0 };
 	const char		*to = t->assignee;
 	bool			 customer = false;
-	sd_time			 later;
-	int			 r = 0;
 
-	if (ingest_prio(in, t) != SD_PRIO_TOP || is_done(t->status))
-		return store_timer_delete(in->store, t->id, T_REMINDER, err);
-	if (reminder_at(in, t) > now)	/* an agent wrote meanwhile */
-		return schedule_reminder(in, t, now, err);
-	if ((later = silent_until(in, t, due, now)) != 0)
-		return store_timer_set(in->store, t->id, T_REMINDER, later, 0,
-		    err);
-	/* The assignee may have written as a customer since. */
+	*list_r = c->oncall_emails.n ? &c->oncall_emails : &c->team_emails;
 	if (to != NULL && people_is_customer(in, t, to, &customer, err) == -1)
 		return -1;
 	if (customer)
 		to = NULL;
-	if (to != NULL)
-		strv_push(&one, to);
-	else if (list->n > 0)
-		to = list->v[0];
-	r = ingest_queue_notice(in, mailbox_of(c, t), t, "c1-update-reminder",
-	    one.n ? &one : list, NULL, now, err);
+	if (to != NULL) {
+		strv_push(one, to);
+		*list_r = one;
+	}
+	*who = (*list_r)->n > 0 ? (*list_r)->v[0] : NULL;
+	return 0;
+}
+
+/* Whether ticket t has an event of kind with detail. */
+static int
+has_event(const struct sd_ingest *in, const struct sd_ticket *t,
+    const char *kind, const char *detail, bool *has_r, struct sd_err *err)
+{
+	int64_t n = 0;
+
+	if (store_event_count(in->store, t->id, kind, detail, &n, err) == -1)
+		return -1;
+	*has_r = n > 0;
+	return 0;
+}
+
+/*
+ * SPEC §14.5: a target's warning (breach false) or breach, once: the
+ * event, whose detail names it ("response", "update since ..."), and
+ * the notice to whom sla_rcpts says; a breach posts the webhook
+ * (TARGET-breach), unless notice is NULL (the update's first reminder
+ * is its notice).  *done_r says whether it was new.
+ */
+static int
+sla_event(const struct sd_ingest *in, struct sd_ticket *t, bool breach,
+    const char *target, const char *detail, sd_time due, const char *notice,
+    sd_time now, bool *done_r, struct sd_err *err)
+{
+	const char		*kind = breach ? "sla-breach" : "sla-warning";
+	const struct sd_strv	*list;
+	struct sd_strv		 one = { 0 };
+	const char		*who, *extra[5];
+	char			*when, *hook;
+	bool			 has;
+	int			 r;
+
+	*done_r = false;
+	if (has_event(in, t, kind, detail, &has, err) == -1)
+		return -1;
+	if (has)
+		return 0;
+	when = sla_format(ingest_calendar(in, t), due);
+	extra[0] = "sla.target";
+	extra[1] = target;
+	extra[2] = "sla.due";
+	extra[3] = when;
+	extra[4] = NULL;
+	hook = xasprintf("%s-breach", target);
+	r = sla_rcpts(in, t, &one, &list, &who, err) == -1 ||
+	    store_event_add(in->store, t->id, now, "system", kind, detail,
+	    err) == -1 ||
+	    (notice != NULL && ingest_queue_notice_vars(in,
+	    mailbox_of(in->conf, t), t, notice, list, extra, NULL, now,
+	    err) == -1) ||
+	    (breach && notify_webhook(in, t, hook, now, err) == -1);
+	if (!r)
+		log_info("sched: ticket=%lld %s %s (%s)", (long long)t->id,
+		    target, breach ? "breached" : "warned", who ? who :
+		    "nobody to tell");
+	free(hook);
+	free(when);
 	strv_free(&one);
-	if (r == -1 || store_event_add(in->store, t->id, now, "system",
-	    "c1-reminder", to ? to : "(nobody to remind)", err) == -1)
+	*done_r = !r;
+	return r ? -1 : 0;
+}
+
+/* A response or resolution target's timer: its warning, then its
+ * breach, each once; re-timed when the ticket changed meanwhile. */
+static int
+fire_target(const struct sd_ingest *in, struct sd_ticket *t, bool resolution,
+    sd_time fire_at, sd_time now, struct sd_err *err)
+{
+	const char	*kind = resolution ? T_RESOLUTION : T_RESPONSE;
+	const char	*target = resolution ? "resolution" : "response";
+	sd_time		 warn, due, later;
+	bool		 done;
+
+	if (!target_times(in, t, resolution, &warn, &due))
+		return store_timer_delete(in->store, t->id, kind, err);
+	if (warn > now || (warn == 0 && due > now))
+		return store_timer_set(in->store, t->id, kind, warn > now ?
+		    warn : due, 0, err);
+	if ((later = silent_until(in, t, fire_at, now)) != 0)
+		return store_timer_set(in->store, t->id, kind, later, 0, err);
+	if (due > now)
+		return sla_event(in, t, false, target, target, due,
+		    "sla-warning", now, &done, err) == -1 ? -1 :
+		    store_timer_set(in->store, t->id, kind, due, 0, err);
+	return sla_event(in, t, true, target, target, due, "sla-breach", now,
+	    &done, err) == -1 ? -1 :
+	    store_timer_delete(in->store, t->id, kind, err);
+}
+
+/*
+ * SPEC §7, §14.5: while a ticket with an update target is open and no
+ * agent wrote to the customer, its warning, then its breach; the breach
+ * reminds the assignee, else on-call, else the team (c1-update-
+ * reminder), and so does every target's time after it.
+ */
+static int
+fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
+    sd_time now, struct sd_err *err)
+{
+	const struct sd_strv	*list;
+	struct sd_strv		 one = { 0 };
+	const char		*who;
+	sd_time			 from = silent_since(in, t), later, warn;
+	char			*since, *detail;
+	bool			 done;
+	int			 r = 0;
+
+	if (update_target(in, t).kind == SD_DUR_NONE || is_done(t->status))
+		return store_timer_delete(in->store, t->id, T_REMINDER, err);
+	warn = update_warn_at(in, t, from);
+	if (interval_after(in, t, from) > now && (warn == 0 || warn > now))
+		return schedule_reminder(in, t, now, err);	/* written */
+	if ((later = silent_until(in, t, due, now)) != 0)
+		return store_timer_set(in->store, t->id, T_REMINDER, later, 0,
+		    err);
+	since = due_text(in, t, from);
+	detail = xasprintf("update, silent since %s", since);
+	free(since);
+	if (interval_after(in, t, from) > now) {
+		r = sla_event(in, t, false, "update", detail,
+		    interval_after(in, t, from), "sla-warning", now, &done,
+		    err) == -1 || store_timer_set(in->store, t->id, T_REMINDER,
+		    interval_after(in, t, from), 0, err) == -1;
+		free(detail);
+		return r ? -1 : 0;
+	}
+	r = sla_event(in, t, true, "update", detail, interval_after(in, t,
+	    from), NULL, now, &done, err) == -1 ||
+	    sla_rcpts(in, t, &one, &list, &who, err) == -1 ||
+	    ingest_queue_notice(in, mailbox_of(in->conf, t), t,
+	    "c1-update-reminder", list, NULL, now, err) == -1 ||
+	    store_event_add(in->store, t->id, now, "system", "c1-reminder",
+	    who ? who : "(nobody to remind)", err) == -1;
+	free(detail);
+	strv_free(&one);
+	if (r)
 		return -1;
 	return store_timer_set(in->store, t->id, T_REMINDER,
 	    interval_after(in, t, now), 0, err);
@@ -393,6 +622,8 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 		return -1;
 	t->resolution_due = due;
 	t->due_by_agent = by_agent;
+	if (schedule_target(in, t, true, now, err) == -1)
+		return -1;
 	if (!by_agent || due == 0 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_DUE, err);
 	return store_timer_set(in->store, t->id, T_DUE, due, 0, err);
@@ -445,6 +676,10 @@ fire(const struct sd_ingest *in, const struct sd_timer *tm, sd_time now,
 		r = fire_autoclose(in, &t, now, err);
 	else if (strcmp(tm->kind, T_DUE) == 0)
 		r = fire_due(in, &t, now, err);
+	else if (strcmp(tm->kind, T_RESPONSE) == 0)
+		r = fire_target(in, &t, false, tm->due_at, now, err);
+	else if (strcmp(tm->kind, T_RESOLUTION) == 0)
+		r = fire_target(in, &t, true, tm->due_at, now, err);
 	else
 		r = store_timer_delete(in->store, t.id, tm->kind, err);
 	store_ticket_clear(&t);
@@ -624,7 +859,10 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		    &res);
 		if (t->due_by_agent)	/* a date promised outlives it */
 			res = t->resolution_due;
+		t->response_due = resp;
+		t->resolution_due = res;
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||
+		    schedule_targets(in, t, now, err) == -1 ||
 		    (!is_done(t->status) && (schedule_escalation(in, t, err) ==
 		    -1 || schedule_reminder(in, t, now, err) == -1)))
 			return -1;

@@ -331,6 +331,22 @@ sla_add_paused(const struct sd_calendar *cal, sd_time start,
 }
 
 sd_time
+sla_add_part(const struct sd_calendar *cal, sd_time start,
+    const struct sd_dur *d, int pct, const struct sla_pause *pz)
+{
+	struct sd_dur part = *d;
+
+	if (d->kind == SD_DUR_NONE)
+		return 0;
+	if (d->kind == SD_DUR_BD) {
+		part.kind = SD_DUR_BH;
+		part.n = d->n * day_secs(cal);
+	}
+	part.n = part.n * pct / 100;
+	return sla_add_paused(cal, start, &part, pz);
+}
+
+sd_time
 sla_add(const struct sd_calendar *cal, sd_time start, const struct sd_dur *d)
 {
 	switch (d->kind) {

@@ -119,6 +119,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PART_IS] = "SELECT 1 FROM participants WHERE ticket_id = ?1 AND email = ?2"
 	    " AND role <> 'removed'"
 	    " AND (?3 = 0 OR role = 'requester' OR role = 'cc')",
+	[S_EVENT_COUNT] = "SELECT count(*) FROM events WHERE ticket_id = ?1"
+	    " AND kind = ?2 AND detail IS ?3",
 	[S_EVENT_ADD] = "INSERT INTO events (ticket_id, at, actor, kind, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_EVENTS_OF_TICKET] = "SELECT id, ticket_id, at, actor, kind, detail"

@@ -469,6 +469,18 @@ store_event_add(struct sd_store *st, int64_t ticket, sd_time at,
 }
 
 int
+store_event_count(struct sd_store *st, int64_t ticket, const char *kind,
+    const char *detail, int64_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_COUNT);
+
+	sqlite3_bind_int64(s, 1, ticket);
+	bind_text(s, 2, kind);
+	bind_text(s, 3, detail);
+	return one_int(st, s, "event count", n_r, err);
+}
+
+int
 store_ticket_events(struct sd_store *st, int64_t ticket, store_event_cb cb,
     void *arg, struct sd_err *err)
 {

@@ -21,7 +21,7 @@ const char *const tmpl_names[] = {
 	"ack", "ack-c1", "ack-c1-after-hours", "ack-after-hours",
 	"ack-duplicate", "ack-followup", "oncall-page", "escalation",
 	"c1-update-reminder", "closed", "notify-new", "notify-reply",
-	"notify-assigned", "notify-reopened",
+	"notify-assigned", "notify-reopened", "sla-warning", "sla-breach",
 };
 const size_t tmpl_nnames = nitems(tmpl_names);
 
@@ -39,6 +39,7 @@ static const char *const known_vars[] = {
 	"ticket.url", "mailbox.address", "mailbox.name", "message.text",
 	"ticket.assignee", "message.from", "message.attachments",
 	"oncall_after_hours", "urgent_markers", "escalation.name",
+	"sla.target", "sla.due",
 };
 
 #define MAX_TEMPLATE_SIZE	(256 * 1024)

@@ -38,6 +38,7 @@ static const char *const vars[] = {
 	"duplicate_of", "escalation.level", "ticket.priority_meaning",
 	"ticket.response_target", "ticket.after_hours", "ticket.url",
 	"oncall_after_hours", "urgent_markers", "escalation.name",
+	"sla.target", "sla.due",
 	"ticket.priority_label",
 	"ticket.priority_description",
 	"mailbox.address", "mailbox.name", "no.such.placeholder",

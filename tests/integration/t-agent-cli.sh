@@ -51,7 +51,7 @@ assert_match "$out" "Auto-Submitted: auto-replied" "shows the complete message w
 out=$(supportctl templates preview escalation)
 assert_match "$out" "ESCALATION L2\\] \\[Ticket#123\\]" "preview without --ticket uses an example ticket"
 assert_exit 64 "preview of an unknown template is a usage error" supportctl templates preview nosuch
-assert_match "$(supportctl templates check)" "14 templates OK" "templates check"
+assert_match "$(supportctl templates check)" "16 templates OK" "templates check"
 assert_match "$(supportctl reply --help)" "reply ID --file F\|- \[--attach FILE\]\.\.\. \[--by EMAIL\] \[--internal\]" "COMMAND --help"
 
 # A command takes its own options only (list once took reply's).

@@ -91,9 +91,14 @@ once_at 2026-11-16T10:14:00+05:30
 for t in "$b" "$s"; do
 	assert_eq "$(ticket_events "$t" c1-reminder)" 0 "ticket $t: 10:14, no reminder yet"
 done
+assert_eq "$(ticket_events "$s" sla-warning)" 1 "the stranger's: 12 business minutes, the update warning"
 once_at 2026-11-16T10:16:00+05:30
+assert_eq "$(ticket_events "$s" c1-reminder)" 1 "the stranger's: 15 business minutes: one reminder"
+assert_eq "$(ticket_events "$s" sla-breach)" 1 "which is the update target's breach"
+# Basic is best effort: no update target, so nobody is reminded.
+assert_eq "$(ticket_events "$b" c1-reminder)$(ticket_events "$b" sla-warning)" 00 \
+	"the Basic C1: no update target, no reminder"
 for t in "$b" "$s"; do
-	assert_eq "$(ticket_events "$t" c1-reminder)" 1 "ticket $t: 15 business minutes: one reminder"
 	assert_eq "$(ticket_field "$t" escalation_level)" 1 "ticket $t: 10:16, not escalated yet"
 done
 once_at 2026-11-16T10:31:00+05:30

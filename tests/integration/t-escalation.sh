@@ -145,12 +145,13 @@ tid() { sql "SELECT id FROM tickets WHERE subject = 'System Down: batch $1'"; }
 t1=$(tid 1) t2=$(tid 2) t3=$(tid 3)
 rem() { echo "$(ticket_events "$t1" c1-reminder) $(ticket_events "$t2" c1-reminder) $(ticket_events "$t3" c1-reminder)"; }
 # Received at 11:00 (INTERNALDATE), in hours, as a stranger's C1 wakes
-# nobody at night (SPEC §14.7): the first reminders are due 11:15.
+# nobody at night (SPEC §14.7): the update target's warnings (80 % of
+# 15 minutes) are due 11:12, the first reminders 11:15.
 assert_eq "$(rem)" "0 0 0" "three C1s, none reminded at 11:01"
-due=$(date -d 2026-11-17T11:15:00+05:30 +%s)
+due=$(date -d 2026-11-17T11:12:00+05:30 +%s)
 assert_eq "$(sql "SELECT group_concat(due_at, ' ') FROM timers WHERE kind = 'c1-reminder'
 	AND ticket_id IN ($t1, $t2, $t3)")" "$due $due $due" \
-	"their reminders are due 15 minutes after they came in"
+	"their update warnings are due 12 minutes after they came in"
 sql "CREATE TRIGGER bad BEFORE INSERT ON events WHEN NEW.kind = 'c1-reminder' AND NEW.ticket_id = $t2 BEGIN SELECT RAISE(ABORT, 'test: bad timer'); END;"
 supportctl tick --now 2026-11-17T11:20:00+05:30 >"$T/bad.log" 2>&1
 assert_ne "$?" 0 "supportctl tick fails when a timer fails"

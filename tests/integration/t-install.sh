@@ -20,10 +20,11 @@ man=$(dirname "$(dirname "$(find "$R" -name supportd.8 | head -n 1)")")
 [ -x "$bin" ] && ok "installed ${bin#"$R"}" || not_ok "supportctl installed in a bin"
 for t in ack ack-c1 ack-c1-after-hours ack-after-hours ack-duplicate \
 	ack-followup oncall-page escalation c1-update-reminder closed \
-	notify-new notify-reply notify-assigned notify-reopened; do
+	notify-new notify-reply notify-assigned notify-reopened sla-warning \
+	sla-breach; do
 	[ -s "$tdir/$t" ] || not_ok "template $t installed"
 done
-ok "the fourteen templates are installed in ${tdir#"$R"}"
+ok "the sixteen templates are installed in ${tdir#"$R"}"
 for f in "$doc/supportd.conf.example" "$doc/supportd.service" "$man/man8/supportd.8" \
 	"$man/man1/supportctl.1" "$man/man5/supportd.conf.5"; do
 	[ -s "$f" ] && ok "installed ${f#"$R"}" || not_ok "installed ${f#"$R"}"

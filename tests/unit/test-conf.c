@@ -582,7 +582,7 @@ test_tier_default_added(void)
 	const struct sd_conf_tier	*t;
 	char				*dir, *path, *text;
 
-	test_begin("conf: built-in default tier added");
+	test_begin("conf: built-in default tier added; update targets");
 	dir = g_dir_make_tmp("test-conf.XXXXXX", NULL);
 	test_assert(dir != NULL);
 	if (dir == NULL) {
@@ -601,6 +601,31 @@ test_tier_default_added(void)
 	    t->response[T_C2].kind == SD_DUR_BH &&
 	    t->resolution[T_C3].kind == SD_DUR_BD &&
 	    t->resolution[T_C3].n == 5);
+	/* SPEC §14.5: the update target, built in C1's c1_update_interval
+	 * only; the warning at 80 %. */
+	test_assert(t != NULL && t->update[T_C1].kind == SD_DUR_WALL &&
+	    t->update[T_C1].n == 900 && t->update[T_C2].kind == SD_DUR_NONE);
+	test_assert(c != NULL && c->warn_at == 80);
+	conf_free(&c);
+	unlink(path);
+	free(path);
+	free(text);
+
+	/* c1_update_interval after the tiers still makes the built-in
+	 * update target; a tier's own update; best effort has none. */
+	text = xasprintf("%s%s", minimal_text,
+	    "tiers = ( { name = \"gold\"; update = { C2 = \"1h\"; }; },\n"
+	    "  { name = \"free\"; } );\n"
+	    "c1_update_interval = \"10m\";\n"
+	    "sla = { warn_at = \"75%\"; };\n");
+	path = test_write_tmp(dir, "t.conf", text, 0600);
+	test_assert(conf_load(path, &c, NULL, NULL) == 0);
+	t = c ? conf_tier(c, "gold") : NULL;
+	test_assert(t != NULL && t->update[T_C1].n == 600 &&
+	    t->update[T_C2].n == 3600 && t->update[T_C3].kind == SD_DUR_NONE);
+	t = c ? conf_tier(c, "free") : NULL;
+	test_assert(t != NULL && t->update[T_C1].kind == SD_DUR_NONE);
+	test_assert(c != NULL && c->warn_at == 75);
 	conf_free(&c);
 	unlink(path);
 	rmdir(dir);

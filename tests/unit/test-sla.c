@@ -464,7 +464,8 @@ test_due_times(void)
 	struct sd_calendar	*cal = NULL;
 	struct sd_err		 err;
 
-	test_begin("sla: due times per tier and priority (SPEC §5 table)");
+	test_begin("sla: due times per tier and priority (SPEC §5 table), "
+	    "their warnings");
 	test_assert(c != NULL);
 	if (c != NULL)
 		cal = sla_calendar_new(&c->calendar, &err);
@@ -499,6 +500,41 @@ test_due_times(void)
 		sla_due_times(c, cal, "default", T_C3,
 		    T("2026-11-23T10:00:00+05:30"), &pz, &resp, &res);
 		test_assert(res == T("2026-11-30T10:30:00+05:30"));
+	}
+	if (cal != NULL) {
+		/* SPEC §14.5: when a target warns, a share of its time on
+		 * its own clock. */
+		static const struct {
+			const char	*start;
+			enum sd_dur_kind kind;
+			int64_t		 n;
+			int		 pct;
+			int64_t		 paused_bh;
+			const char	*want;	/* NULL: 0 */
+		} w[] = {
+			{ "2026-11-23T10:00:00+05:30", SD_DUR_BD, 1, 80, 0,
+			  "2026-11-23T16:24:00+05:30" },
+			{ "2026-11-23T10:00:00+05:30", SD_DUR_WALL, 7200, 80, 0,
+			  "2026-11-23T11:36:00+05:30" },
+			{ "2026-11-20T17:00:00+05:30", SD_DUR_BH, 4 * 3600, 50, 0,
+			  "2026-11-23T11:00:00+05:30" },
+			{ "2026-11-23T10:00:00+05:30", SD_DUR_BD, 1, 80, 3600,
+			  "2026-11-23T17:24:00+05:30" },
+			{ "2026-11-21T03:00:00+05:30", SD_DUR_WALL, 900, 80, 0,
+			  "2026-11-21T03:12:00+05:30" },
+			{ "2026-11-23T10:00:00+05:30", SD_DUR_NONE, 0, 80, 0,
+			  NULL },
+		};
+
+		for (size_t i = 0; i < nitems(w); i++) {
+			struct sd_dur	 d = { w[i].kind, w[i].n };
+			struct sla_pause pz = { 0, w[i].paused_bh };
+			sd_time		 at = sla_add_part(cal, T(w[i].start),
+					    &d, w[i].pct, &pz);
+
+			test_assert_idx(at == (w[i].want ? T(w[i].want) : 0),
+			    i);
+		}
 	}
 	sla_calendar_free(&cal);
 	conf_free(&c);

@@ -155,12 +155,12 @@ test_shipped(void)
 	struct sd_tmpl_set	*set = NULL;
 	char			 dir[4096];
 
-	test_begin("tmpl: the fourteen shipped templates load");
+	test_begin("tmpl: the sixteen shipped templates load");
 	snprintf(dir, sizeof(dir), "%s", test_srcpath("../templates"));
 	test_assert(tmpl_set_load(dir, &set, &errs) == 0);
 	for (size_t i = 0; i < errs.n; i++)
 		printf("# %s\n", errs.v[i]);
-	test_assert(tmpl_nnames == 14);
+	test_assert(tmpl_nnames == 16);
 	for (size_t i = 0; set && i < tmpl_nnames; i++)
 		test_assert_idx(tmpl_get(set, tmpl_names[i]) != NULL, i);
 	tmpl_set_free(&set);
