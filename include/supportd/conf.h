@@ -41,6 +41,7 @@ struct sd_dur {
 enum sd_tls { SD_TLS_IMAPS = 0, SD_TLS_STARTTLS, SD_TLS_NONE };	/* smtps == imaps */
 enum sd_processed { SD_PROC_SEEN = 0, SD_PROC_MOVE, SD_PROC_DELETE };
 enum sd_clock { SD_CLOCK_WALL = 0, SD_CLOCK_BUSINESS };
+enum sd_met_by { SD_MET_BY_RESOLUTION = 0, SD_MET_BY_DOWNGRADE };
 
 struct sd_conf_imap {
 	char		*host;		/* required */
@@ -115,6 +116,10 @@ struct sd_conf_priority {
 	struct sd_dur	 escalation_window; /* 30m 1h 8h 16h; NONE: never */
 	enum sd_clock	 clock;		/* C1 wall, others business */
 	bool		 notify_new;	/* notify-new to the team; default true */
+	/* SPEC §14.6: with SD_MET_BY_DOWNGRADE a change to a less urgent
+	 * priority before the resolution is due meets it ("C1 reduced to
+	 * C2 within 6 h").  resolution_met_by; default resolution. */
+	enum sd_met_by	 met_by;
 };
 
 /* A category (SPEC §14.3); the seven of §3.6 by default.  A subject tag

@@ -109,6 +109,15 @@ void	sla_due_times(const struct sd_conf *c, const struct sd_calendar *cal,
 sd_time	sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
 	    int p, sd_time start, int level, bool wakes,
 	    const struct sla_pause *pz);
+/*
+ * SPEC §14.6: the outcome of a target due at due (0: none) of an SLA
+ * period that ended at ended, met at met_at (0: not): "met" or
+ * "breached" as met_at and due say; "breached" when it fell due before
+ * the end; else "met-by-downgrade" when the end was a downgrade that
+ * meets it, or "open" (cut short); "none" without a target.
+ */
+const char *sla_outcome(sd_time due, sd_time met_at, sd_time ended,
+	    bool downgrade);
 /* The template that acknowledges a new ticket (SPEC §6, §3.8, §14.2):
  * after hours, ack-c1-after-hours when it may wake on-call (oncall:
  * sla_wakes), else ack-after-hours. */

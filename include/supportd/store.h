@@ -71,6 +71,10 @@ struct sd_ticket {
 	sd_time	 paused_at;
 	int64_t	 paused_wall;
 	int64_t	 paused_bh;
+	/* SPEC §14.6: its SLA period, 1 until a priority change, and when
+	 * that began (0: the clock's start). */
+	int	 period;
+	sd_time	 period_start;
 };
 void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
 
@@ -354,6 +358,23 @@ int	store_ticket_set_level(struct sd_store *st, int64_t id, int level,
 /* at 0 clears it (reopened). */
 int	store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
 	    struct sd_err *err);
+/* A closed SLA period of a ticket (SPEC §14.6): the targets it had and
+ * their outcome ("met", "breached", "met-by-downgrade", "open" when cut
+ * short before due, "none" without a target). */
+struct sd_sla_period {
+	const char	*priority;
+	const char	*tier;
+	sd_time		 started_at;
+	sd_time		 ended_at;
+	sd_time		 response_due;	/* 0: none */
+	sd_time		 resolution_due;
+	const char	*response;
+	const char	*resolution;
+};
+/* Records p as period t->period of t, and starts t's next one at
+ * p->ended_at. */
+int	store_period_close(struct sd_store *st, const struct sd_sla_period *p,
+	    const struct sd_ticket *t, struct sd_err *err);
 /* Stores t's paused_at, paused_wall and paused_bh. */
 int	store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
 	    struct sd_err *err);

@@ -297,6 +297,8 @@ ticket_fields(struct ctx *cx, struct out *o, const struct sd_ticket *t)
 	out_time(o, "response_due", t->response_due);
 	out_time(o, "resolution_due", t->resolution_due);
 	out_int(o, "escalation_level", t->escalation_level);
+	out_int(o, "period", t->period);
+	out_time(o, "period_start", t->period_start);
 	out_bool(o, "after_hours", t->after_hours);
 	out_str(o, "assignee", t->assignee);
 	out_int_or_null(o, "linked_to", t->linked_to);

@@ -60,6 +60,7 @@ static void	 free_mailbox(struct sd_conf_mailbox *mb);
 _Static_assert(sizeof(enum sd_tls) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_processed) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sd_clock) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sd_met_by) == sizeof(int), "enum size");
 
 /*
  * The walker.

@@ -108,6 +108,13 @@ static void	 warn_inline_password(struct ctx *cx,
  * Enumerations.
  */
 
+/* What meets a priority's resolution target (SPEC §14.6). */
+static const struct conf_enum met_by[] = {
+	{ "resolution",	SD_MET_BY_RESOLUTION },
+	{ "downgrade",	SD_MET_BY_DOWNGRADE },
+	{ NULL, 0 }
+};
+
 static const struct conf_enum imap_tls[] = {
 	{ "imaps",	SD_TLS_IMAPS },
 	{ "starttls",	SD_TLS_STARTTLS },
@@ -231,6 +238,8 @@ static const struct conf_key priority_keys[] = {
 	{ K("escalation_window", CK_SLA, PR(escalation_window), NULL, 0) },
 	{ K("clock", CK_ENUM, PR(clock), NULL, 0), .enums = clocks },
 	{ K("notify_new", CK_BOOL, PR(notify_new), NULL, 0) },
+	{ K("resolution_met_by", CK_ENUM, PR(met_by), NULL, 0),
+	    .enums = met_by },
 	{ .name = NULL }
 };
 static const struct conf_section priority_sec = {

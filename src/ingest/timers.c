@@ -65,6 +65,15 @@ ingest_clock_start(const struct sd_ingest *in, const struct sd_ticket *t)
 	    t->organization != NULL, ingest_prio(in, t), t->created_at);
 }
 
+/* Where the current SLA period's due times count from (SPEC §14.6): the
+ * last priority change, else the clock's start. */
+static sd_time
+period_start(const struct sd_ingest *in, const struct sd_ticket *t)
+{
+	return t->period_start != 0 ? t->period_start :
+	    ingest_clock_start(in, t);
+}
+
 bool
 ingest_wakes(const struct sd_ingest *in, const struct sd_ticket *t)
 {
@@ -198,7 +207,7 @@ target_times(const struct sd_ingest *in, const struct sd_ticket *t,
 	const struct sd_conf_tier	*tier = conf_tier_or_default(c, t->tier);
 	const struct sd_dur		*d;
 	struct sla_pause		 pz;
-	sd_time				 start = ingest_clock_start(in, t);
+	sd_time				 start = period_start(in, t);
 	int				 p = ingest_prio(in, t);
 
 	*warn_r = *due_r = 0;
@@ -289,7 +298,7 @@ resume_clocks(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	if (t->due_by_agent)	/* a date promised stays */
 		return 0;
 	sla_due_times(in->conf, cal, t->tier, ingest_prio(in, t),
-	    ingest_clock_start(in, t), pause_of(t, &pz), &resp, &res);
+	    period_start(in, t), pause_of(t, &pz), &resp, &res);
 	t->resolution_due = res;
 	return store_ticket_set_due(in->store, t->id, t->response_due, res,
 	    err);
@@ -485,7 +494,9 @@ fire_target(const struct sd_ingest *in, struct sd_ticket *t, bool resolution,
 	const char	*kind = resolution ? T_RESOLUTION : T_RESPONSE;
 	const char	*target = resolution ? "resolution" : "response";
 	sd_time		 warn, due, later;
+	char		*detail;
 	bool		 done;
+	int		 r;
 
 	if (!target_times(in, t, resolution, &warn, &due))
 		return store_timer_delete(in->store, t->id, kind, err);
@@ -494,13 +505,19 @@ fire_target(const struct sd_ingest *in, struct sd_ticket *t, bool resolution,
 		    warn : due, 0, err);
 	if ((later = silent_until(in, t, fire_at, now)) != 0)
 		return store_timer_set(in->store, t->id, kind, later, 0, err);
+	/* "response", or "response, period 2" after a priority change. */
+	detail = t->period > 1 ? xasprintf("%s, period %d", target,
+	    t->period) : xstrdup(target);
 	if (due > now)
-		return sla_event(in, t, false, target, target, due,
-		    "sla-warning", now, &done, err) == -1 ? -1 :
+		r = sla_event(in, t, false, target, detail, due, "sla-warning",
+		    now, &done, err) == -1 ? -1 :
 		    store_timer_set(in->store, t->id, kind, due, 0, err);
-	return sla_event(in, t, true, target, target, due, "sla-breach", now,
-	    &done, err) == -1 ? -1 :
-	    store_timer_delete(in->store, t->id, kind, err);
+	else
+		r = sla_event(in, t, true, target, detail, due, "sla-breach",
+		    now, &done, err) == -1 ? -1 :
+		    store_timer_delete(in->store, t->id, kind, err);
+	free(detail);
+	return r;
 }
 
 /*
@@ -606,7 +623,7 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 		    "time or \"none\", not \"%s\"", value);
 	if (!by_agent)
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
-		    ingest_prio(in, t), ingest_clock_start(in, t),
+		    ingest_prio(in, t), period_start(in, t),
 		    pause_of(t, &pz), &resp, &due);
 	was = due_text(in, t, t->resolution_due);
 	to = due_text(in, t, due);
@@ -750,6 +767,48 @@ ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
 	return ret;
 }
 
+/*
+ * SPEC §14.6: the priority changes to p at now.  The current SLA period
+ * is recorded with its targets' outcome (a downgrade before the
+ * resolution is due meets it where the old priority says so), and the
+ * next starts now, its clocks not having stood yet.
+ */
+static int
+close_period(const struct sd_ingest *in, struct sd_ticket *t, int p,
+    sd_time now, struct sd_err *err)
+{
+	const struct sd_conf	*c = in->conf;
+	int			 old = ingest_prio(in, t);
+	struct sd_sla_period	 per;
+	char			*detail;
+	int			 r;
+
+	per.priority = t->priority;
+	per.tier = t->tier;
+	per.started_at = period_start(in, t);
+	per.ended_at = now;
+	per.response_due = t->response_due;
+	per.resolution_due = t->resolution_due;
+	per.response = sla_outcome(t->response_due, t->agent_response_at, now,
+	    false);
+	per.resolution = sla_outcome(t->resolution_due, t->resolved_at, now,
+	    p > old && c->priorities[old].met_by == SD_MET_BY_DOWNGRADE);
+	detail = xasprintf("period %d (%s): response %s, resolution %s",
+	    t->period, t->priority, per.response, per.resolution);
+	r = store_period_close(in->store, &per, t, err) == -1 ||
+	    store_event_add(in->store, t->id, now, "system", "sla-period",
+	    detail, err) == -1;
+	free(detail);
+	if (r)
+		return -1;
+	t->period++;
+	t->period_start = now;
+	t->paused_wall = t->paused_bh = 0;
+	if (t->paused_at != 0)
+		t->paused_at = now;
+	return store_ticket_set_pause(in->store, t, err);
+}
+
 /* An assignee is told internal things (notifications, reminders, their
  * note address): never one of the ticket's customers or our mailbox.
  * true with err set when value may not be one. */
@@ -805,6 +864,8 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 			return -1;
 		}
 		value = conf_prio_name(in->conf, p);
+		if (strcmp(value, t->priority) == 0)
+			return 0;	/* no new period for nothing */
 		f = SD_F_PRIORITY;
 	} else if (strcmp(field, "category") == 0) {
 		/* SPEC §14.3: only a configured category. */
@@ -851,12 +912,13 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		struct sla_pause pz;
 		sd_time resp, res;
 
-		/* SPEC §5: due times follow the priority, from creation. */
+		/* SPEC §14.6: a new SLA period, its due times from now. */
+		if (close_period(in, t, p, now, err) == -1)
+			return -1;
 		free(t->priority);
 		t->priority = xstrdup(value);
 		sla_due_times(in->conf, ingest_calendar(in, t), t->tier,
-		    p, ingest_clock_start(in, t), pause_of(t, &pz), &resp,
-		    &res);
+		    p, period_start(in, t), pause_of(t, &pz), &resp, &res);
 		if (t->due_by_agent)	/* a date promised outlives it */
 			res = t->resolution_due;
 		t->response_due = resp;

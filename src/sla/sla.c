@@ -56,6 +56,18 @@ sla_escalation_at(const struct sd_conf *c, const struct sd_calendar *cal,
 }
 
 const char *
+sla_outcome(sd_time due, sd_time met_at, sd_time ended, bool downgrade)
+{
+	if (due == 0)
+		return "none";
+	if (met_at != 0 && met_at <= ended)
+		return met_at <= due ? "met" : "breached";
+	if (due < ended)
+		return "breached";
+	return downgrade ? "met-by-downgrade" : "open";
+}
+
+const char *
 sla_ack_template(int p, bool after_hours, bool oncall, bool followup)
 {
 	if (followup)

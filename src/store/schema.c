@@ -216,6 +216,24 @@ static const char *const migrations[] = {
 	"ALTER TABLE tickets ADD COLUMN paused_at INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE tickets ADD COLUMN paused_wall INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE tickets ADD COLUMN paused_bh INTEGER NOT NULL DEFAULT 0;",
+	/* 17: a priority change closes the ticket's SLA period and opens
+	 * another from the change (SPEC §14.6): which period it is in and
+	 * since when (0: the clock's start), and each closed period with
+	 * its targets and their outcome, for the report. */
+	"ALTER TABLE tickets ADD COLUMN period INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE tickets ADD COLUMN period_start INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE sla_periods ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  seq INTEGER NOT NULL,"
+	"  priority TEXT NOT NULL,"
+	"  tier TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER NOT NULL,"
+	"  response_due INTEGER,"
+	"  resolution_due INTEGER,"
+	"  response TEXT NOT NULL,"
+	"  resolution TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, seq)) STRICT, WITHOUT ROWID;",
 };
 
 int

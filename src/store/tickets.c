@@ -230,6 +230,8 @@ read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 	t->paused_at = sqlite3_column_int64(s, 24);
 	t->paused_wall = sqlite3_column_int64(s, 25);
 	t->paused_bh = sqlite3_column_int64(s, 26);
+	t->period = sqlite3_column_int(s, 27);
+	t->period_start = sqlite3_column_int64(s, 28);
 }
 
 void
@@ -586,6 +588,31 @@ store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
 	sqlite3_bind_int64(s, 3, t->paused_wall);
 	sqlite3_bind_int64(s, 4, t->paused_bh);
 	return exec_stmt(st, s, "ticket set pause", err);
+}
+
+int
+store_period_close(struct sd_store *st, const struct sd_sla_period *p,
+    const struct sd_ticket *t, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_PERIOD_ADD);
+
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int(s, 2, t->period);
+	bind_text(s, 3, p->priority);
+	bind_text(s, 4, p->tier);
+	sqlite3_bind_int64(s, 5, p->started_at);
+	sqlite3_bind_int64(s, 6, p->ended_at);
+	bind_opt_int(s, 7, p->response_due);
+	bind_opt_int(s, 8, p->resolution_due);
+	bind_text(s, 9, p->response);
+	bind_text(s, 10, p->resolution);
+	if (exec_stmt(st, s, "period add", err) == -1)
+		return -1;
+	s = stmt(st, S_TICKET_SET_PERIOD);
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int(s, 2, t->period + 1);
+	sqlite3_bind_int64(s, 3, p->ended_at);
+	return exec_stmt(st, s, "ticket set period", err);
 }
 
 int

@@ -89,7 +89,8 @@ assert_match "$(sink_body "$n")" "follow-up of \[Ticket#2\]" "answered with ack-
 before=$(ticket_field 3 response_due)
 assert_cmd "supportctl set priority C1" supportctl set 3 priority c1 --now 2026-10-21T10:05:00+05:30
 assert_eq "$(ticket_field 3 priority)" C1 "priority is normalised to C1"
-assert_eq "$(ticket_field 3 response_due)" "2026-10-21T11:00:00+05:30" "premium C1: due 1 h after creation"
+assert_eq "$(ticket_field 3 response_due)" "2026-10-21T11:05:00+05:30" \
+	"premium C1: due 1 h after the change (SPEC §14.6), not after creation"
 assert_ne "$before" "$(ticket_field 3 response_due)" "the due time changed with the priority"
 out=$(supportctl set 3 priority C9 2>&1)
 assert_eq "$?" 65 "a bad priority is refused (EX_DATAERR)"

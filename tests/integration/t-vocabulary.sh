@@ -94,8 +94,10 @@ We will look at it.'
 once_at 2026-11-16T11:10:00+05:30
 assert_eq "$(ticket_field "$bug" priority)" "Severity 2" "#priority takes a name in any case"
 assert_eq "$(ticket_field "$bug" category)" "Feature request" "#category a configured one, stored as configured"
-assert_eq "$(ticket_field "$bug" response_due)" "2026-11-16T15:00:00+05:30" \
-	"the due time follows the new priority (4bh)"
+# SPEC §14.6: 4 business hours from the change (all in hours here).
+changed=$(sql "SELECT at FROM events WHERE ticket_id = $bug AND kind = 'priority'")
+assert_eq "$(date -d "$(ticket_field "$bug" response_due)" +%s)" "$((changed + 4 * 3600))" \
+	"the due time follows the new priority: 4bh from the change"
 WHEN=2026-11-16T11:20:00+05:30
 mail 'bob@vendor.example' "Re: $(tag "$how") how do I export?" "$AR" '#category General Support
 

@@ -541,6 +541,34 @@ test_due_times(void)
 	test_end();
 }
 
+/* SPEC §14.6: a period's targets when a priority change ends it. */
+static void
+test_outcome(void)
+{
+	static const struct {
+		sd_time		 due, met_at, ended;
+		bool		 downgrade;
+		const char	*want;
+	} t[] = {
+		{ 0, 0, 100, false, "none" },
+		{ 200, 150, 300, false, "met" },
+		{ 200, 250, 300, false, "breached" },	/* met late */
+		{ 200, 0, 300, false, "breached" },	/* due in the period */
+		{ 200, 0, 300, true, "breached" },	/* too late to downgrade */
+		{ 200, 0, 150, false, "open" },		/* cut short */
+		{ 200, 0, 150, true, "met-by-downgrade" },
+		{ 200, 0, 200, true, "met-by-downgrade" },	/* at the due time */
+		{ 200, 180, 150, false, "open" },	/* met after the end */
+		{ 200, 120, 150, true, "met" },
+	};
+
+	test_begin("sla: a period's outcome at a priority change");
+	for (size_t i = 0; i < nitems(t); i++)
+		test_assert_streq_idx(sla_outcome(t[i].due, t[i].met_at,
+		    t[i].ended, t[i].downgrade), t[i].want, i);
+	test_end();
+}
+
 static void
 test_escalation(void)
 {
@@ -694,7 +722,8 @@ main(void)
 	static void (*const tests[])(void) = { test_add, test_dst, test_hours,
 	    test_calendar_kinds,
 	    test_cache,
-	    test_format_and_errors, test_due_times, test_escalation,
+	    test_format_and_errors, test_due_times, test_outcome,
+	    test_escalation,
 	    test_coverage,
 	    test_ack_template, NULL };
 

@@ -379,6 +379,9 @@ test_outbox_check(void)
 	    " ALTER TABLE tickets DROP COLUMN paused_at;"
 	    " ALTER TABLE tickets DROP COLUMN paused_wall;"
 	    " ALTER TABLE tickets DROP COLUMN paused_bh;"
+	    " ALTER TABLE tickets DROP COLUMN period;"
+	    " ALTER TABLE tickets DROP COLUMN period_start;"
+	    " DROP TABLE sla_periods;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -520,6 +523,8 @@ test_search(void)
 	    " DROP TABLE vendor_mail; ALTER TABLE tickets DROP COLUMN paused_at;"
 	    " ALTER TABLE tickets DROP COLUMN paused_wall;"
 	    " ALTER TABLE tickets DROP COLUMN paused_bh;"
+	    " ALTER TABLE tickets DROP COLUMN period;"
+	    " ALTER TABLE tickets DROP COLUMN period_start; DROP TABLE sla_periods;"
 	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
