@@ -75,7 +75,15 @@ struct sd_ticket {
 	 * that began (0: the clock's start). */
 	int	 period;
 	sd_time	 period_start;
+	/* SPEC §14.5: the warnings and breaches of the current period
+	 * already sent (SD_SENT_*), and when the clocks last ran again. */
+	unsigned sla_sent;
+	sd_time	 resumed_at;
 };
+#define SD_SENT_RESPONSE_WARN		0x1
+#define SD_SENT_RESPONSE_BREACH		0x2
+#define SD_SENT_RESOLUTION_WARN		0x4
+#define SD_SENT_RESOLUTION_BREACH	0x8
 void	store_ticket_clear(struct sd_ticket *t);	/* frees the strings */
 
 /* A stored mail, incoming or outgoing. */
@@ -375,8 +383,9 @@ struct sd_sla_period {
  * p->ended_at. */
 int	store_period_close(struct sd_store *st, const struct sd_sla_period *p,
 	    const struct sd_ticket *t, struct sd_err *err);
-/* Stores t's paused_at, paused_wall and paused_bh. */
-int	store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
+/* Stores t's paused_at, paused_wall, paused_bh, resumed_at and
+ * sla_sent. */
+int	store_ticket_set_clocks(struct sd_store *st, const struct sd_ticket *t,
 	    struct sd_err *err);
 /* An agent wrote to the customer: last_agent_at, and agent_response_at
  * the first time. */

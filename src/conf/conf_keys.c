@@ -57,6 +57,8 @@ static void	 read_levels(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_paused_statuses(struct ctx *cx,
 		    const config_setting_t *s, void *base, const char *path);
+static void	 check_escalation(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
 static void	 read_tiers(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_nothing(struct ctx *cx, const config_setting_t *s,
@@ -304,7 +306,7 @@ static const struct conf_key escalation_keys[] = {
 	{ .name = NULL }
 };
 static const struct conf_section escalation_sec = {
-	escalation_keys, NULL, NULL
+	escalation_keys, check_escalation, NULL
 };
 
 /* One of escalation.levels, read into the ladder by read_levels. */
@@ -546,7 +548,8 @@ builtin_tier(size_t i, int np, const struct sd_conf_tier *def,
 
 /*
  * The tier rule (SPEC §5, documented in supportd.conf.example):
- * - a tier that gives neither `response` nor `resolution` is best effort:
+ * - a tier that gives no `response`, `update` or `resolution` is best
+ *   effort:
  *   every target is "none", and unless it gives `oncall` it pages nobody
  *   (SPEC §14.2: a Basic tier);
  * - otherwise every target it leaves out (a whole group, or one priority
@@ -1172,7 +1175,8 @@ read_tiers(struct ctx *cx, const config_setting_t *s, void *base,
 		/* The tier rule makes it best effort: easy to do unawares
 		 * when only moving a tier to another calendar. */
 		if (!tier_given(e) && conf_member(e, "calendar") != NULL)
-			conf_warning(cx, e, epath, "no response or resolution: "
+			conf_warning(cx, e, epath, "no response, update or "
+			    "resolution: "
 			    "a best-effort tier, without targets (give one "
 			    "target to take the others from \"default\")");
 		if (t->name != NULL && strcmp(t->name, "default") == 0 &&
@@ -1228,12 +1232,6 @@ read_levels(struct ctx *cx, const config_setting_t *s, void *base,
 	c->nlevels = (int)nitems(builtin);
 	if (s == NULL)
 		return;
-	for (int l = 0; l < 3; l++)
-		if (c->escalation[l] != NULL) {
-			conf_error(cx, s, path, "give levels or level1..level3, "
-			    "not both");
-			break;
-		}
 	if (!is_group_list(cx, s, path))
 		return;
 	if ((n = config_setting_length(s)) < 1 || n > SD_MAXLEVEL) {
@@ -1259,6 +1257,25 @@ read_levels(struct ctx *cx, const config_setting_t *s, void *base,
 		c->escalation[l] = lv.contact;
 		free(epath);
 	}
+}
+
+/* levels is the whole ladder: level1..3 beside it, wherever they are in
+ * the group, are refused (read_levels sees only those before it). */
+static void
+check_escalation(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	static const char *const old[] = { "level1", "level2", "level3" };
+
+	(void)base;
+	if (conf_member(grp, "levels") == NULL)
+		return;
+	for (size_t i = 0; i < nitems(old); i++)
+		if (conf_member(grp, old[i]) != NULL) {
+			conf_error_at(cx, grp, path, old[i], "give levels or "
+			    "level1..level3, not both");
+			return;
+		}
 }
 
 /* sla.paused_statuses: statuses, default [ "waiting-on-customer" ]. */
@@ -1289,13 +1306,18 @@ read_paused_statuses(struct ctx *cx, const config_setting_t *s, void *base,
 			if (strcmp(v, sd_status_names[st]) == 0)
 				break;
 		if (v == NULL || st == SD_ST__COUNT)
-			conf_error(cx, e, epath, "expected a status (open, "
-			    "pending, review-required, waiting-on-customer, "
+			conf_error(cx, e, epath, "expected a status "
+			    "(review-required, waiting-on-customer, "
 			    "waiting-for-development, in-development, "
 			    "bc-testing)");
 		else if (st == SD_ST_RESOLVED || st == SD_ST_CLOSED)
 			conf_error(cx, e, epath, "\"%s\" ends the clocks "
 			    "already", v);
+		else if (st == SD_ST_OPEN || st == SD_ST_PENDING)
+			/* New tickets are open, and answered ones become
+			 * pending, without a status change of their own. */
+			conf_error(cx, e, epath, "\"%s\" is where tickets "
+			    "start; the clocks cannot stand in it", v);
 		else
 			c->paused_statuses |= 1u << st;
 		free(epath);

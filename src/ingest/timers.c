@@ -137,7 +137,8 @@ update_target(const struct sd_ingest *in, const struct sd_ticket *t)
 					    t->tier);
 	struct sd_dur			 d = { SD_DUR_NONE, 0 };
 
-	if (tier != NULL)
+	/* Waiting on the customer, nobody owes him news. */
+	if (tier != NULL && t->paused_at == 0)
 		d = tier->update[ingest_prio(in, t)];
 	if (d.kind == SD_DUR_WALL && !ingest_wakes(in, t))
 		d.kind = SD_DUR_BH;
@@ -161,6 +162,8 @@ silent_since(const struct sd_ingest *in, const struct sd_ticket *t)
 {
 	sd_time start = ingest_clock_start(in, t);
 
+	if (t->resumed_at > start)	/* he answered: news owed from then */
+		start = t->resumed_at;
 	return t->last_agent_at > start ? t->last_agent_at : start;
 }
 
@@ -223,10 +226,15 @@ target_times(const struct sd_ingest *in, const struct sd_ticket *t,
 			return false;
 		d = &tier->resolution[p];
 		*due_r = t->resolution_due;
+		/* An agent's date is his promise (fire_due); the target is
+		 * the contract's. */
+		if (t->due_by_agent && (*due_r = sla_add_paused(
+		    ingest_calendar(in, t), start, d, pause_of(t, &pz))) == 0)
+			return false;
 	}
 	if (c->warn_at == 0)
 		return true;
-	if (d->kind == SD_DUR_NONE || (resolution && t->due_by_agent))
+	if (d->kind == SD_DUR_NONE)
 		*warn_r = start + (*due_r - start) * c->warn_at / 100;
 	else
 		*warn_r = sla_add_part(ingest_calendar(in, t), start, d,
@@ -277,19 +285,24 @@ resume_clocks(const struct sd_ingest *in, struct sd_ticket *t, sd_time now,
 	const struct sd_calendar	*cal = ingest_calendar(in, t);
 	struct sla_pause		 pz;
 	sd_time				 resp, res;
+	sd_time				 from = t->paused_at;
 	char				*detail;
 	int				 r;
 
-	if (now > t->paused_at) {
-		t->paused_wall += now - t->paused_at;
-		t->paused_bh += sla_business_between(cal, t->paused_at, now);
+	/* A clock that had not started yet stood for nothing. */
+	if (from < period_start(in, t))
+		from = period_start(in, t);
+	if (now > from) {
+		t->paused_wall += now - from;
+		t->paused_bh += sla_business_between(cal, from, now);
 	}
 	detail = xasprintf("stood %llds since %lld (%llds in business "
-	    "hours); in all %llds", (long long)(now - t->paused_at),
-	    (long long)t->paused_at, (long long)sla_business_between(cal,
-	    t->paused_at, now), (long long)t->paused_wall);
+	    "hours); in all %llds", (long long)(now > from ? now - from : 0),
+	    (long long)from, (long long)sla_business_between(cal, from, now),
+	    (long long)t->paused_wall);
 	t->paused_at = 0;
-	r = store_ticket_set_pause(in->store, t, err) == -1 ||
+	t->resumed_at = now;
+	r = store_ticket_set_clocks(in->store, t, err) == -1 ||
 	    store_event_add(in->store, t->id, now, "system", "clock-resumed",
 	    detail, err) == -1;
 	free(detail);
@@ -311,7 +324,10 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 {
 	char	*detail;
 	bool	 was_resolved = t->status == SD_ST_RESOLVED;
-	bool	 paused = conf_status_paused(in->conf, status);
+	/* Resolved, the clocks stand too: a reopened ticket's resolution
+	 * time goes on from where it was. */
+	bool	 paused = conf_status_paused(in->conf, status) ||
+		    status == SD_ST_RESOLVED;
 	bool	 was_paused = t->paused_at != 0;
 	int	 r;
 
@@ -332,7 +348,10 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		return store_timer_delete(in->store, t->id, NULL, err);
 	if (status == SD_ST_RESOLVED) {
 		/* Resolving stops escalation; the auto-close clock starts. */
+		if (!was_paused)
+			t->paused_at = now;
 		return store_ticket_set_resolved(in->store, t->id, now, err) ||
+		    store_ticket_set_clocks(in->store, t, err) ||
 		    store_timer_delete(in->store, t->id, T_ESCALATE, err) ||
 		    store_timer_delete(in->store, t->id, T_REMINDER, err) ||
 		    schedule_targets(in, t, now, err) ||
@@ -341,7 +360,7 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 	}
 	if (paused && !was_paused) {
 		t->paused_at = now;
-		if (store_ticket_set_pause(in->store, t, err) == -1 ||
+		if (store_ticket_set_clocks(in->store, t, err) == -1 ||
 		    store_event_add(in->store, t->id, now, "system",
 		    "clock-paused", sd_status_names[status], err) == -1)
 			return -1;
@@ -355,7 +374,8 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		    (t->due_by_agent && store_timer_set(in->store, t->id,
 		    T_DUE, t->resolution_due, 0, err)) ? -1 : 0;
 	return paused != was_paused && (schedule_escalation(in, t, err) == -1 ||
-	    schedule_targets(in, t, now, err) == -1) ? -1 : 0;
+	    schedule_targets(in, t, now, err) == -1 ||
+	    schedule_reminder(in, t, now, err) == -1) ? -1 : 0;
 }
 
 /* SPEC §7: the level's contact (the organization's, else the global
@@ -376,7 +396,7 @@ fire_escalation(const struct sd_ingest *in, struct sd_ticket *t, int level,
 	if ((later = silent_until(in, t, due, now)) != 0)
 		return store_timer_set(in->store, t->id, T_ESCALATE, later,
 		    level, err);
-	if (level > c->nlevels)		/* the ladder got shorter */
+	if (level > conf_escalation_top(c, t->tier))	/* a reload cut it */
 		return store_timer_delete(in->store, t->id, T_ESCALATE, err);
 	contact = org && org->contacts[level - 1] ? org->contacts[level - 1] :
 	    c->escalation[level - 1];
@@ -444,8 +464,8 @@ has_event(const struct sd_ingest *in, const struct sd_ticket *t,
  */
 static int
 sla_event(const struct sd_ingest *in, struct sd_ticket *t, bool breach,
-    const char *target, const char *detail, sd_time due, const char *notice,
-    sd_time now, bool *done_r, struct sd_err *err)
+    const char *target, const char *detail, unsigned bit, sd_time due,
+    const char *notice, sd_time now, bool *done_r, struct sd_err *err)
 {
 	const char		*kind = breach ? "sla-breach" : "sla-warning";
 	const struct sd_strv	*list;
@@ -456,10 +476,13 @@ sla_event(const struct sd_ingest *in, struct sd_ticket *t, bool breach,
 	int			 r;
 
 	*done_r = false;
-	if (has_event(in, t, kind, detail, &has, err) == -1)
+	if (bit != 0)
+		has = (t->sla_sent & bit) != 0;
+	else if (has_event(in, t, kind, detail, &has, err) == -1)
 		return -1;
 	if (has)
 		return 0;
+	t->sla_sent |= bit;
 	when = sla_format(ingest_calendar(in, t), due);
 	extra[0] = "sla.target";
 	extra[1] = target;
@@ -468,6 +491,7 @@ sla_event(const struct sd_ingest *in, struct sd_ticket *t, bool breach,
 	extra[4] = NULL;
 	hook = xasprintf("%s-breach", target);
 	r = sla_rcpts(in, t, &one, &list, &who, err) == -1 ||
+	    (bit != 0 && store_ticket_set_clocks(in->store, t, err) == -1) ||
 	    store_event_add(in->store, t->id, now, "system", kind, detail,
 	    err) == -1 ||
 	    (notice != NULL && ingest_queue_notice_vars(in,
@@ -509,12 +533,14 @@ fire_target(const struct sd_ingest *in, struct sd_ticket *t, bool resolution,
 	detail = t->period > 1 ? xasprintf("%s, period %d", target,
 	    t->period) : xstrdup(target);
 	if (due > now)
-		r = sla_event(in, t, false, target, detail, due, "sla-warning",
-		    now, &done, err) == -1 ? -1 :
+		r = sla_event(in, t, false, target, detail, resolution ?
+		    SD_SENT_RESOLUTION_WARN : SD_SENT_RESPONSE_WARN, due,
+		    "sla-warning", now, &done, err) == -1 ? -1 :
 		    store_timer_set(in->store, t->id, kind, due, 0, err);
 	else
-		r = sla_event(in, t, true, target, detail, due, "sla-breach",
-		    now, &done, err) == -1 ? -1 :
+		r = sla_event(in, t, true, target, detail, resolution ?
+		    SD_SENT_RESOLUTION_BREACH : SD_SENT_RESPONSE_BREACH, due,
+		    "sla-breach", now, &done, err) == -1 ? -1 :
 		    store_timer_delete(in->store, t->id, kind, err);
 	free(detail);
 	return r;
@@ -550,14 +576,14 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 	detail = xasprintf("update, silent since %s", since);
 	free(since);
 	if (interval_after(in, t, from) > now) {
-		r = sla_event(in, t, false, "update", detail,
+		r = sla_event(in, t, false, "update", detail, 0,
 		    interval_after(in, t, from), "sla-warning", now, &done,
 		    err) == -1 || store_timer_set(in->store, t->id, T_REMINDER,
 		    interval_after(in, t, from), 0, err) == -1;
 		free(detail);
 		return r ? -1 : 0;
 	}
-	r = sla_event(in, t, true, "update", detail, interval_after(in, t,
+	r = sla_event(in, t, true, "update", detail, 0, interval_after(in, t,
 	    from), NULL, now, &done, err) == -1 ||
 	    sla_rcpts(in, t, &one, &list, &who, err) == -1 ||
 	    ingest_queue_notice(in, mailbox_of(in->conf, t), t,
@@ -803,10 +829,11 @@ close_period(const struct sd_ingest *in, struct sd_ticket *t, int p,
 		return -1;
 	t->period++;
 	t->period_start = now;
+	t->sla_sent = 0;
 	t->paused_wall = t->paused_bh = 0;
 	if (t->paused_at != 0)
 		t->paused_at = now;
-	return store_ticket_set_pause(in->store, t, err);
+	return store_ticket_set_clocks(in->store, t, err);
 }
 
 /* An assignee is told internal things (notifications, reminders, their

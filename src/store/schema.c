@@ -234,6 +234,11 @@ static const char *const migrations[] = {
 	"  response TEXT NOT NULL,"
 	"  resolution TEXT NOT NULL,"
 	"  PRIMARY KEY (ticket_id, seq)) STRICT, WITHOUT ROWID;",
+	/* 18: which warnings and breaches of the current period were sent
+	 * (events move with a merge, so they cannot say), and when the
+	 * clocks last ran again (the customer's silence restarts then). */
+	"ALTER TABLE tickets ADD COLUMN sla_sent INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN resumed_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 int

@@ -35,7 +35,8 @@
 	" t.escalation_level, t.after_hours, t.linked_to," \
 	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)," \
 	" t.resolved_at, t.last_agent_at, t.due_by_agent, t.paused_at," \
-	" t.paused_wall, t.paused_bh, t.period, t.period_start"
+	" t.paused_wall, t.paused_bh, t.period, t.period_start, t.sla_sent," \
+	" t.resumed_at"
 /* RAW is the column read as the message: "raw", or "NULL" where the
  * caller needs only the row's state. */
 #define OUTBOX_COLS_RAW(RAW) \
@@ -165,13 +166,14 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TICKET_SET_RESOLVED] = "UPDATE tickets SET resolved_at = ?2"
 	    " WHERE id = ?1",
 	[S_TICKET_SET_PAUSE] = "UPDATE tickets SET paused_at = ?2,"
-	    " paused_wall = ?3, paused_bh = ?4 WHERE id = ?1",
+	    " paused_wall = ?3, paused_bh = ?4, resumed_at = ?5,"
+	    " sla_sent = ?6 WHERE id = ?1",
 	[S_PERIOD_ADD] = "INSERT INTO sla_periods (ticket_id, seq, priority,"
 	    " tier, started_at, ended_at, response_due, resolution_due,"
 	    " response, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 	    " ?9, ?10)",
 	[S_TICKET_SET_PERIOD] = "UPDATE tickets SET period = ?2,"
-	    " period_start = ?3 WHERE id = ?1",
+	    " period_start = ?3, sla_sent = 0 WHERE id = ?1",
 	[S_TICKET_AGENT_WROTE] = "UPDATE tickets SET last_agent_at = ?2,"
 	    " agent_response_at = coalesce(agent_response_at, ?2),"
 	    " updated_at = ?2 WHERE id = ?1",

@@ -232,6 +232,8 @@ read_ticket(sqlite3_stmt *s, struct sd_ticket *t)
 	t->paused_bh = sqlite3_column_int64(s, 26);
 	t->period = sqlite3_column_int(s, 27);
 	t->period_start = sqlite3_column_int64(s, 28);
+	t->sla_sent = (unsigned)sqlite3_column_int(s, 29);
+	t->resumed_at = sqlite3_column_int64(s, 30);
 }
 
 void
@@ -578,7 +580,7 @@ store_ticket_set_resolved(struct sd_store *st, int64_t id, sd_time at,
 }
 
 int
-store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
+store_ticket_set_clocks(struct sd_store *st, const struct sd_ticket *t,
     struct sd_err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_TICKET_SET_PAUSE);
@@ -587,6 +589,8 @@ store_ticket_set_pause(struct sd_store *st, const struct sd_ticket *t,
 	sqlite3_bind_int64(s, 2, t->paused_at);
 	sqlite3_bind_int64(s, 3, t->paused_wall);
 	sqlite3_bind_int64(s, 4, t->paused_bh);
+	sqlite3_bind_int64(s, 5, t->resumed_at);
+	sqlite3_bind_int(s, 6, (int)t->sla_sent);
 	return exec_stmt(st, s, "ticket set pause", err);
 }
 

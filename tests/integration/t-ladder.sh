@@ -107,4 +107,24 @@ assert_eq "$(level "$low")" 1 "a priority with escalation_window none never esca
 assert_eq "$(ticket_events "$low" escalated)" 0 "and records no escalation"
 assert_eq "$(sql "SELECT count(*) FROM events WHERE kind='escalated'")" 7 \
 	"seven escalations in all: 3 + 3 + 1 + 0"
+
+# --- A wait across the night: each clock stands its own time --------------
+# Thursday 16:00 a premium C2; waiting from 16:30 to Friday 10:30 is 18 h
+# of wall time but 2 business hours (16:30-18:00, 10:00-10:30).
+WHEN=2026-11-19T16:00:00+05:30
+mail 'ann@acme.example' 'C2 overnight wait'
+once_at 2026-11-19T16:00:00+05:30
+w=$(id_of 'C2 overnight wait')
+assert_cmd "waiting overnight" supportctl set "$w" status waiting-on-customer \
+	--now 2026-11-19T16:30:00+05:30
+once_at 2026-11-19T17:01:00+05:30
+assert_eq "$(level "$w")" 1 "no escalation while it waits (it was due 17:00)"
+assert_cmd "the answer in the morning" supportctl set "$w" status open \
+	--now 2026-11-20T10:30:00+05:30
+assert_eq "$(ticket_field "$w" resolution_due)" "2026-11-21T10:00:00+05:30" \
+	"the resolution (24 h, wall clock) moves by the 18 h it stood"
+once_at 2026-11-20T10:59:00+05:30
+assert_eq "$(level "$w")" 1 "10:59: not yet (half an hour of its window is left)"
+once_at 2026-11-20T11:01:00+05:30
+assert_eq "$(level "$w")" 2 "11:01: level 2, the window on business time moved by 2 h"
 it_done

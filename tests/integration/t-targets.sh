@@ -112,4 +112,44 @@ assert_eq "$(ev "$c" sla-breach response)$(hooks "$c" response-breach)" 00 \
 once_at 2026-11-17T10:01:00+05:30
 assert_eq "$(ev "$c" sla-breach response)" 1 "it is recorded when business hours begin"
 assert_eq "$(hooks "$c" response-breach)" 1 "and posted then"
+# --- Merged tickets keep their own once-each --------------------------------
+mail 'ann@acme.example' 'C2 cart empty' 2026-11-17T15:00:00+05:30
+mail 'ann@acme.example' 'C2 cart empty again' 2026-11-17T15:30:00+05:30
+once_at 2026-11-17T15:30:00+05:30
+e=$(id_of 'C2 cart empty')
+f=$(id_of 'C2 cart empty again')
+once_at 2026-11-17T16:01:00+05:30
+assert_eq "$(ev "$e" sla-breach response)" 1 "e's response breached at 16:00"
+assert_cmd "e merged into f" supportctl merge "$e" "$f" --now 2026-11-17T16:10:00+05:30
+once_at 2026-11-17T16:31:00+05:30
+assert_eq "$(hooks "$f" response-breach)" 1 "f's own breach at 16:30, though e's moved in"
+
+# --- Reopened after an in-time resolve: the time resolved stood ----------
+mail 'ann@acme.example' 'C2 coupon broken' 2026-11-18T10:00:00+05:30
+once_at 2026-11-18T10:00:30+05:30
+h=$(id_of 'C2 coupon broken')
+assert_cmd "h answered" supportctl reply "$h" --file "$T/reply.txt" --now 2026-11-18T10:10:00+05:30
+assert_cmd "h resolved at 12:00" supportctl set "$h" status resolved --now 2026-11-18T12:00:00+05:30
+assert_cmd "h reopened at 15:00" supportctl set "$h" status open --now 2026-11-18T15:00:00+05:30
+assert_eq "$(ticket_field "$h" resolution_due)" "2026-11-18T17:00:00+05:30" \
+	"its resolution due moved by the 3 h it was resolved"
+once_at 2026-11-18T15:01:00+05:30
+assert_eq "$(ev "$h" sla-breach resolution)" 0 "no breach on reopening"
+
+# --- The update target waits while the customer is asked --------------------
+mail 'ann@acme.example' 'C2 login broken' 2026-11-19T10:00:00+05:30
+once_at 2026-11-19T10:00:30+05:30
+g=$(id_of 'C2 login broken')
+assert_cmd "g waits on the customer" supportctl set "$g" status waiting-on-customer \
+	--now 2026-11-19T10:05:00+05:30
+once_at 2026-11-19T11:59:00+05:30
+assert_eq "$(ev "$g" sla-warning update)$(ticket_events "$g" c1-reminder)" 00 \
+	"no update owed while waiting on the customer (it would have warned at 11:36)"
+assert_cmd "g answered at 12:00" supportctl set "$g" status open --now 2026-11-19T12:00:00+05:30
+once_at 2026-11-19T13:35:00+05:30
+assert_eq "$(ev "$g" sla-warning update)" 0 "13:35: the silence counts from the answer"
+once_at 2026-11-19T13:37:00+05:30
+assert_eq "$(ev "$g" sla-warning 'update, silent since 2026-11-19T12:00')" 1 \
+	"13:37: the update warning, 96 minutes after the answer"
+
 it_done

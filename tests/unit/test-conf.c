@@ -1084,7 +1084,8 @@ test_calendars(void)
 	/* A tier given only a calendar is best effort: said, as it is
 	 * easily done unawares. */
 	w = joined(&warns, path);
-	test_assert_streq(w, "FILE:21: tiers.[3]: no response or resolution: a "
+	test_assert_streq(w, "FILE:21: tiers.[3]: no response, update or "
+	    "resolution: a "
 	    "best-effort tier, without targets (give one target to take the "
 	    "others from \"default\")\n");
 	free(w);

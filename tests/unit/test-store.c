@@ -382,6 +382,8 @@ test_outbox_check(void)
 	    " ALTER TABLE tickets DROP COLUMN period;"
 	    " ALTER TABLE tickets DROP COLUMN period_start;"
 	    " DROP TABLE sla_periods;"
+	    " ALTER TABLE tickets DROP COLUMN sla_sent;"
+	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -525,6 +527,8 @@ test_search(void)
 	    " ALTER TABLE tickets DROP COLUMN paused_bh;"
 	    " ALTER TABLE tickets DROP COLUMN period;"
 	    " ALTER TABLE tickets DROP COLUMN period_start; DROP TABLE sla_periods;"
+	    " ALTER TABLE tickets DROP COLUMN sla_sent;"
+	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
 	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
