@@ -15,7 +15,7 @@
 #	tmpl	 templates/ (dictionary tests/fuzz/tmpl.dict)
 #	note	 tests/fuzz/notes.txt, one "pattern\taddress" a line
 #	conf	 tests/fixtures/conf/*.conf and *.ics,
-#		 conf/supportd.conf.example
+#		 conf/supportd.conf.example, conf/examples/*.conf
 #		 (dictionary: the setting names of the example)
 # plus tests/fuzz/regress/TARGET/*: inputs that once failed, run first so
 # a regression fails at once.
@@ -82,7 +82,8 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 	conf)
 		cp "$srcdir"/tests/fixtures/conf/*.conf \
 			"$srcdir"/tests/fixtures/conf/*.ics \
-			"$srcdir/conf/supportd.conf.example" "$d"/
+			"$srcdir/conf/supportd.conf.example" \
+			"$srcdir"/conf/examples/*.conf "$d"/
 		# Every setting name of the example, and the value words.
 		{
 			sed -n 's/^[ #]*\([a-z_0-9]*\) *=.*/"\1"/p' \

@@ -169,3 +169,47 @@ ticket_field() {
 ticket_events() {
 	sql "SELECT count(*) FROM events WHERE ticket_id=$1 AND kind='$2'"
 }
+
+# contract_config NAME [SETTING...]: write_config with the policy of
+# conf/examples/NAME.conf, every setting after its "# --- policy" line
+# (the site above it is this test's), then SETTINGs.
+contract_config() {
+	local f="$SRCDIR/conf/examples/$1.conf" s settings=()
+	shift
+	[ -r "$f" ] || fail "contract_config: no $f"
+	while IFS= read -r -d '' s; do
+		settings+=("$s")
+	done < <("$IT_PYTHON" - "$f" <<'EOF'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+text = text[text.index("# --- policy"):]
+out, cur, depth, i = [], [], 0, 0
+while i < len(text):
+    c = text[i]
+    if c == '"':
+        j = i + 1
+        while text[j] != '"':
+            j += 2 if text[j] == "\\" else 1
+        cur.append(text[i:j + 1])
+        i = j + 1
+        continue
+    if c == "#" or text.startswith("//", i):
+        i = text.find("\n", i)
+        i = len(text) if i < 0 else i
+        continue
+    if c in "([{":
+        depth += 1
+    elif c in ")]}":
+        depth -= 1
+    cur.append(c)
+    i += 1
+    if c == ";" and depth == 0:
+        s = "".join(cur).strip()
+        if s:
+            out.append(s)
+        cur = []
+sys.stdout.write("".join(s + "\0" for s in out))
+EOF
+)
+	write_config "${settings[@]}" "$@"
+}

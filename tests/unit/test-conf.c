@@ -720,6 +720,58 @@ test_good_fixtures(void)
 	test_end();
 }
 
+/* SPEC §14, issue #21 point 9: the five contracts of conf/examples. */
+static void
+test_examples(void)
+{
+	static const char *const names[] = { "commerceup", "bettercommerce",
+	    "advendio", "connectsoft", "demandware" };
+	struct sd_strv	 errs = { 0 };
+	struct sd_conf	*c[nitems(names)];
+	char		*rel, *path;
+
+	test_begin("conf: the five contracts of conf/examples load");
+	for (size_t i = 0; i < nitems(names); i++) {
+		rel = xasprintf("../conf/examples/%s.conf", names[i]);
+		path = srcpath(rel);
+		c[i] = NULL;
+		test_assert_idx(conf_load(path, &c[i], &errs, NULL) == 0, i);
+		for (size_t e = 0; e < errs.n; e++)
+			printf("# %s\n", errs.v[e]);
+		strv_free(&errs);
+		free(path);
+		free(rel);
+	}
+	if (c[0] != NULL)	/* Commerceup: C1 reduced to C2 within 6 h */
+		test_assert(c[0]->priorities[T_C1].met_by ==
+		    SD_MET_BY_DOWNGRADE && c[0]->tiers[0].resolution[T_C1].n ==
+		    6 * 3600 && c[0]->tiers[0].oncall[T_C1] &&
+		    !c[0]->tiers[0].oncall[T_C2]);
+	if (c[1] != NULL)	/* BetterCommerce: 15-minute updates */
+		test_assert(c[1]->tiers[0].update[0].n == 900 &&
+		    c[1]->auto_close_after == 14 * 86400 && c[1]->nlevels == 3 &&
+		    c[1]->ncategories == 7);
+	if (c[2] != NULL)	/* ADvendio: case reasons, nobody paged */
+		test_assert(c[2]->ncategories == 5 && c[2]->npriorities == 4 &&
+		    !conf_tier_oncall(c[2], "default", 0) &&
+		    strcmp(c[2]->priorities[0].label, "Critical") == 0);
+	if (c[3] != NULL)	/* ConnectSoft: 4 levels, 3-4 enterprise */
+		test_assert(c[3]->nlevels == 4 &&
+		    conf_escalation_top(c[3], "standard") == 2 &&
+		    conf_escalation_top(c[3], "premium") == 4 &&
+		    conf_tier_oncall(c[3], "premium", 0) &&
+		    !conf_tier_oncall(c[3], "standard", 0) &&
+		    conf_tier(c[3], "basic")->response[0].kind ==
+		    SD_DUR_NONE);
+	if (c[4] != NULL)	/* Demandware: L1, L2, L3 */
+		test_assert(c[4]->nlevels == 3 &&
+		    strcmp(c[4]->escalation_names[2], "L3 Product Support") ==
+		    0 && c[4]->escalation[0] == NULL);
+	for (size_t i = 0; i < nitems(names); i++)
+		conf_free(&c[i]);
+	test_end();
+}
+
 /*
  * Bad files.
  */
@@ -1268,6 +1320,7 @@ main(void)
 		test_calendars,
 		test_vocabulary,
 		test_ladder,
+		test_examples,
 		test_ical,
 		test_tier_default_added,
 		test_include,
