@@ -461,10 +461,30 @@ struct sd_report_row {
 	int64_t		 pages;
 	sd_time		 resolution_due;
 	sd_time		 resolved_at;	/* 0: not resolved or closed */
+	const char	*organization;	/* or NULL */
+	int		 period;	/* its current SLA period, from 1 */
+	sd_time		 period_start;	/* 0: the clock's start */
+	unsigned	 sla_sent;	/* SD_SENT_* of that period */
+	int64_t		 update_breaches;	/* silences too long */
 };
 typedef int (*store_report_cb)(void *arg, const struct sd_report_row *r);
 /* Every ticket created at or after since, oldest first. */
 int	store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 	    void *arg, struct sd_err *err);
+/* The closed SLA periods (SPEC §14.6) of those tickets; strings
+ * borrowed, valid during the callback. */
+struct sd_report_period {
+	int64_t			 ticket_id;
+	const char		*organization;	/* or NULL */
+	struct sd_sla_period	 p;
+	int			 seq;
+};
+typedef int (*store_period_cb)(void *arg, const struct sd_report_period *r);
+int	store_report_periods(struct sd_store *st, sd_time since,
+	    store_period_cb cb, void *arg, struct sd_err *err);
+/* The sla-breach events of those tickets, oldest first. */
+typedef int (*store_breach_cb)(void *arg, sd_time at, const char *detail);
+int	store_report_breaches(struct sd_store *st, sd_time since,
+	    store_breach_cb cb, void *arg, struct sd_err *err);
 
 #endif

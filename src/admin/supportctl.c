@@ -90,7 +90,8 @@ static const struct command commands[] = {
 	  "move FROM's mail into INTO and close FROM as its duplicate" },
 	{ "tick", cmd_tick, N_INGEST, 0, "[--now T]",
 	  "run due timers (escalation, reminders, auto-close), flush the outbox" },
-	{ "report", cmd_report, N_INGEST, O_SINCE | O_JSON, "[--since DATE] [--json]",
+	{ "report", cmd_report, N_INGEST, O_SINCE | O_JSON | O_BY | O_FORMAT,
+	  "[--since DATE] [--by tier|org] [--format text|json|csv|html] [--json]",
 	  "SLA compliance per priority and tier" },
 	{ "outbox", cmd_outbox, N_STORE, O_ALL | O_JSON, "[--all] [--json]",
 	  "queued and failed outgoing mail (--all: sent too)" },
@@ -157,6 +158,7 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		{ "sort", required_argument, NULL, 'r' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "attach", required_argument, NULL, 'x' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -164,7 +166,7 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 	static const unsigned bits[] = { O_JSON, O_ALL, O_STATUS, O_PRIORITY,
 	    O_BY, O_NOW, O_SINCE, O_FILE, O_INTERNAL, O_TICKET, O_FILTER,
 	    O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER, O_FILTER,
-	    O_LIMIT, O_ATTACH, O_OUTPUT };
+	    O_LIMIT, O_ATTACH, O_FORMAT, O_OUTPUT };
 	char	*end;
 	int	ch, k;
 
@@ -200,6 +202,7 @@ parse_listopts(const struct ctx *cx, int argc, char **argv,
 		case 'B': lo->breached = true; break;
 		case 'r': lo->sort = optarg; break;
 		case 'w': lo->output = optarg; break;
+		case 'F': lo->format = optarg; break;
 		case 'x':
 			if (lo->nattach == (int)nitems(lo->attach)) {
 				fprintf(stderr, "supportctl: at most %zu "

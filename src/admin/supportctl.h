@@ -33,7 +33,7 @@ enum {
 	O_PRIORITY = 1 << 3, O_BY = 1 << 4, O_SINCE = 1 << 5,
 	O_FILE = 1 << 6, O_INTERNAL = 1 << 7, O_TICKET = 1 << 8,
 	O_NOW = 1 << 9, O_FILTER = 1 << 10, O_LIMIT = 1 << 11,
-	O_OUTPUT = 1 << 12, O_ATTACH = 1 << 13,
+	O_OUTPUT = 1 << 12, O_ATTACH = 1 << 13, O_FORMAT = 1 << 14,
 };
 
 /* The commands' options; getopt state is reset per call. */
@@ -52,6 +52,7 @@ struct listopts {
 	bool		 breached;
 	int		 limit;
 	const char	*output;	/* -o FILE */
+	const char	*format;	/* --format (report) */
 	const char	*attach[32];	/* --attach FILE, repeated */
 	int		 nattach;
 };

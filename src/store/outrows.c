@@ -351,11 +351,68 @@ store_report(struct sd_store *st, sd_time since, store_report_cb cb,
 		row.pages = sqlite3_column_int64(s, 9);
 		row.resolution_due = sqlite3_column_int64(s, 10);
 		row.resolved_at = sqlite3_column_int64(s, 11);
+		row.organization = (const char *)sqlite3_column_text(s, 12);
+		row.period = sqlite3_column_int(s, 13);
+		row.period_start = sqlite3_column_int64(s, 14);
+		row.sla_sent = (unsigned)sqlite3_column_int(s, 15);
+		row.update_breaches = sqlite3_column_int64(s, 16);
 		if ((ret = cb(arg, &row)) != 0)
 			break;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
 		db_err(st, err, "report");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_report_periods(struct sd_store *st, sd_time since, store_period_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt			*s = stmt(st, S_REPORT_PERIODS);
+	struct sd_report_period		 row;
+	int				 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, since);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		row.ticket_id = sqlite3_column_int64(s, 0);
+		row.seq = sqlite3_column_int(s, 1);
+		row.p.priority = (const char *)sqlite3_column_text(s, 2);
+		row.p.tier = (const char *)sqlite3_column_text(s, 3);
+		row.organization = (const char *)sqlite3_column_text(s, 4);
+		row.p.started_at = sqlite3_column_int64(s, 5);
+		row.p.ended_at = sqlite3_column_int64(s, 6);
+		row.p.response_due = sqlite3_column_int64(s, 7);
+		row.p.resolution_due = sqlite3_column_int64(s, 8);
+		row.p.response = (const char *)sqlite3_column_text(s, 9);
+		row.p.resolution = (const char *)sqlite3_column_text(s, 10);
+		if ((ret = cb(arg, &row)) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "report periods");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
+store_report_breaches(struct sd_store *st, sd_time since, store_breach_cb cb,
+    void *arg, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_REPORT_BREACHES);
+	int		 r, ret = 0;
+
+	sqlite3_bind_int64(s, 1, since);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = cb(arg, sqlite3_column_int64(s, 0),
+		    (const char *)sqlite3_column_text(s, 1))) != 0)
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "report breaches");
 		ret = -1;
 	}
 	done(s);
