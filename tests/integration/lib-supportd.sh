@@ -197,6 +197,9 @@ while i < len(text):
         i = text.find("\n", i)
         i = len(text) if i < 0 else i
         continue
+    if text.startswith("/*", i):
+        i = text.index("*/", i) + 2
+        continue
     if c in "([{":
         depth += 1
     elif c in ")]}":
@@ -208,6 +211,8 @@ while i < len(text):
         if s:
             out.append(s)
         cur = []
+if "".join(cur).strip():	# libconfig's last setting may end without ';'
+    out.append("".join(cur).strip())
 sys.stdout.write("".join(s + "\0" for s in out))
 EOF
 )

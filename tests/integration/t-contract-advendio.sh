@@ -5,7 +5,7 @@
 # by --now: Severity Level 1-4 with their own labels and descriptions,
 # the case reasons as categories, targets in business hours only (nobody
 # is paged at night), and the escalation path to the Customer Success
-# Manager, the COO and the CEO.
+# Manager, the COO and the CEO for a Severity 1 left a business day.
 . "$(dirname "$0")/lib.sh"
 it_init "$0"
 start_dovecot
@@ -44,12 +44,15 @@ assert_eq "$(ticket_field "$s1" response_due)" "2026-11-17T12:00:00+01:00" "2 bu
 assert_eq "$(ticket_field "$q" category)" "Question about handling" "a case reason by its short tag"
 assert_eq "$(ticket_field "$q" priority)" "Severity 3" "no marker: Severity 3"
 assert_eq "$(ticket_field "$cu" category)" "Customization / development request" "another"
-once_at 2026-11-17T10:31:00+01:00
-assert_eq "$(ticket_field "$s1" escalation_level)" 2 "30 business minutes: the COO"
+once_at 2026-11-17T16:59:00+01:00
+assert_eq "$(ticket_field "$s1" escalation_level)" 1 "the same day: still with the Customer Success Manager"
+once_at 2026-11-18T10:01:00+01:00
+assert_eq "$(ticket_field "$s1" escalation_level)" 2 "a business day unresolved: the COO"
 assert_match "$(sink_body_to 'coo@advendio\.example')" "level 2 \(COO\)" "named in the mail"
-once_at 2026-11-17T11:01:00+01:00
-assert_eq "$(ticket_field "$s1" escalation_level)" 3 "an hour: the CEO"
+once_at 2026-11-19T10:01:00+01:00
+assert_eq "$(ticket_field "$s1" escalation_level)" 3 "two: the CEO"
 assert_eq "$(sink_find '^To:.*ceo@advendio\.example' | wc -l)" 1 "mailed once"
+assert_eq "$(ticket_field "$q" escalation_level)" 1 "a Severity 3 climbs nothing by itself"
 assert_cmd "an agent may set a case reason" supportctl set "$q" category "feature request"
 out=$(supportctl set "$q" category "Existing Scope" 2>&1)
 assert_ne "$?" 0 "but not a built-in category ADvendio has not"
@@ -66,6 +69,8 @@ assert_no_match "$body" "page|on-call" "and promised no page"
 assert_eq "$(ticket_field "$w" response_due)" "2026-11-23T11:00:00+01:00" "2 business hours from Monday 09:00"
 once_at 2026-11-22T23:00:00+01:00
 assert_eq "$(ticket_field "$w" escalation_level)" 1 "no escalation all weekend"
-once_at 2026-11-23T09:31:00+01:00
-assert_eq "$(ticket_field "$w" escalation_level)" 2 "Monday 09:30: level 2"
+once_at 2026-11-23T16:59:00+01:00
+assert_eq "$(ticket_field "$w" escalation_level)" 1 "Monday 16:59: not yet"
+once_at 2026-11-23T17:01:00+01:00
+assert_eq "$(ticket_field "$w" escalation_level)" 2 "a business day from Monday 09:00: level 2"
 it_done

@@ -42,7 +42,8 @@ assert_eq "$(ticket_field "$c3" response_due)" "2026-11-16T18:00:00+05:30" "due 
 assert_cmd "C1 reduced to C2" supportctl set "$c1" priority C2 --now 2026-11-14T06:00:00+05:30
 assert_eq "$(sql "SELECT response || ' ' || resolution FROM sla_periods WHERE ticket_id = $c1")" \
 	"breached met-by-downgrade" "its C1 resolution is met by the downgrade (the response was not)"
-assert_eq "$(ticket_field "$c1" resolution_due)" "2026-11-15T06:00:00+05:30" "the C2 resolves in 24 h from then"
+assert_eq "$(ticket_field "$c1" resolution_due)" "2026-11-18T18:00:00+05:30" \
+	"the C2 resolves within 24 business hours from then: Wednesday 18:00"
 
 # --- Monday, in hours -----------------------------------------------------
 mail 'eve@stranger.example' 'System Down at last' 2026-11-16T10:00:00+05:30
