@@ -135,10 +135,14 @@ add_row(void *arg, const struct sd_report_row *row)
 	size_t		 b;
 
 	g->tickets++;
-	count(&g->first, row->created_at, row->first_response_at,
-	    row->response_due, rp->now);
-	count(&g->agent, row->created_at, row->agent_response_at,
-	    row->response_due, rp->now);
+	/* An answer before a priority change counted in its period. */
+	if (row->period <= 1 || row->agent_response_at == 0 ||
+	    row->agent_response_at >= row->period_start) {
+		count(&g->first, row->created_at, row->first_response_at,
+		    row->response_due, rp->now);
+		count(&g->agent, row->created_at, row->agent_response_at,
+		    row->response_due, rp->now);
+	}
 	count(&g->resolution, row->created_at, row->resolved_at,
 	    row->resolution_due, rp->now);
 	if (row->agent_response_at != 0) {
@@ -493,10 +497,66 @@ week_max(gpointer k, gpointer v, gpointer arg)
 }
 
 static gboolean
-week_bar(gpointer k, gpointer v, gpointer arg)
+week_first(gpointer k, gpointer v, gpointer arg)
 {
-	bar(arg, k, GPOINTER_TO_INT(v));
+	(void)v;
+	if (*(char **)arg == NULL)
+		*(char **)arg = k;
+	return TRUE;
+}
+
+static gboolean
+week_last(gpointer k, gpointer v, gpointer arg)
+{
+	(void)v;
+	*(char **)arg = k;
 	return FALSE;
+}
+
+/* The Mondays of the first and the last breach; false without one. */
+static bool
+week_range(struct report *rp, GDate *a, GDate *z)
+{
+	char	*first = NULL, *last = NULL;
+	int	 y1, m1, d1, y2, m2, d2;
+
+	g_tree_foreach(rp->weeks, week_first, &first);
+	g_tree_foreach(rp->weeks, week_last, &last);
+	if (first == NULL || sscanf(first, "%d-%d-%d", &y1, &m1, &d1) != 3 ||
+	    sscanf(last, "%d-%d-%d", &y2, &m2, &d2) != 3)
+		return false;
+	g_date_clear(a, 1);
+	g_date_clear(z, 1);
+	g_date_set_dmy(a, (GDateDay)d1, (GDateMonth)m1, (GDateYear)y1);
+	g_date_set_dmy(z, (GDateDay)d2, (GDateMonth)m2, (GDateYear)y2);
+	return true;
+}
+
+/* Every week from the first breach's to the last's, none left out. */
+static void
+week_bars(struct report *rp, struct bars *b)
+{
+	GDate	d, end;
+	char	day[16];
+
+	if (!week_range(rp, &d, &end))
+		return;
+	for (; g_date_compare(&d, &end) <= 0; g_date_add_days(&d, 7)) {
+		snprintf(day, sizeof(day), "%04d-%02d-%02d",
+		    g_date_get_year(&d), g_date_get_month(&d),
+		    g_date_get_day(&d));
+		bar(b, day, GPOINTER_TO_INT(g_tree_lookup(rp->weeks, day)));
+	}
+}
+
+/* How many weeks week_bars draws. */
+static int
+weeks_between(struct report *rp)
+{
+	GDate a, z;
+
+	return week_range(rp, &a, &z) ? g_date_days_between(&a, &z) / 7 + 1 :
+	    0;
 }
 
 /* One self-contained page: no script, no link, no font to fetch. */
@@ -573,12 +633,12 @@ print_html(struct report *rp, GPtrArray *list, sd_time since)
 	b.s = s;
 	b.x0 = 20;
 	b.w = 90;
-	b.n = g_tree_nnodes(rp->weeks);
+	b.n = weeks_between(rp);
 	g_tree_foreach(rp->weeks, week_max, &b.max);
 	svg_open(s, "Breaches per week", b.n ? b.n : 1, b.w);
 	if (b.n == 0)
 		g_string_append(s, "<text x=\"30\" y=\"100\">no breach</text>");
-	g_tree_foreach(rp->weeks, week_bar, &b);
+	week_bars(rp, &b);
 	g_string_append(s, "</svg>\n");
 
 	memset(&b, 0, sizeof(b));

@@ -186,16 +186,16 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " THEN coalesce(t.resolved_at, t.updated_at) END,"
 	    " t.organization, t.period, t.period_start, t.sla_sent,"
 	    " (SELECT count(*) FROM events e WHERE e.ticket_id = t.id"
-	    "  AND e.kind = 'sla-breach' AND e.detail LIKE 'update%')"
+	    "  AND e.kind = 'sla-breach' AND e.detail LIKE 'update%'"
+	    "  AND e.at >= t.period_start)"
 	    " FROM tickets t WHERE t.created_at >= ?1 ORDER BY t.id",
 	[S_REPORT_PERIODS] = "SELECT p.ticket_id, p.seq, p.priority, p.tier,"
 	    " t.organization, p.started_at, p.ended_at, p.response_due,"
 	    " p.resolution_due, p.response, p.resolution FROM sla_periods p"
 	    " JOIN tickets t ON t.id = p.ticket_id WHERE t.created_at >= ?1"
 	    " ORDER BY p.ticket_id, p.seq",
-	[S_REPORT_BREACHES] = "SELECT e.at, e.detail FROM events e"
-	    " JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'sla-breach'"
-	    " AND t.created_at >= ?1 ORDER BY e.at",
+	[S_REPORT_BREACHES] = "SELECT at, detail FROM events"
+	    " WHERE kind = 'sla-breach' AND at >= ?1",
 	/* Automatic mail goes out with the null sender.  Its To address is
 	 * the first line of rcpts, Cc lines follow: the rows To ?1 are
 	 * those from ?1 up to ?1 and a character below any an address may
@@ -513,7 +513,7 @@ static bool
 may_scan(int id)
 {
 	return id == S_TICKET_LIST || id == S_REPORT || id == S_QUARANTINE ||
-	    id == S_REPORT_PERIODS || id == S_REPORT_BREACHES ||
+	    id == S_REPORT_PERIODS ||
 	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK ||
 	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET;
 }

@@ -64,8 +64,8 @@ assert_eq "$(g C1 premium "['agent_response']['met']")" 1 "and its response met"
 assert_eq "$(g C1 premium "['after_priority_change']")" "{'periods': 0, 'breached': 0}" "no change after it"
 assert_eq "$(g C2 premium "['tickets']")" 3 "three tickets are C2s now"
 assert_eq "$(g C2 premium "['agent_response']")" \
-	"{'met': 2, 'breached': 1, 'responses': 3, 'median_seconds': 1800, 'p90_seconds': 18600}" \
-	"C2 responses: a and b in 30 min, c after 5 h 10 min"
+	"{'met': 1, 'breached': 1, 'responses': 2, 'median_seconds': 1800, 'p90_seconds': 18600}" \
+	"C2 responses: b in 30 min, c after 5 h 10 min; a's counted in its C1 period"
 assert_eq "$(g C2 premium "['update']")" "{'met': 1, 'breached': 2, 'silences_too_long': 3}" \
 	"updates: b kept informed; a silent once too long, c twice"
 assert_eq "$(g C2 premium "['resolution']['met']") $(g C2 premium "['resolution']['breached']")" "1 2" \
