@@ -71,6 +71,16 @@ int	ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
 	    struct sd_err *err);
 
 /*
+ * At start and reload (SPEC §14.4, §14.5): the open tickets that lack a
+ * timer their targets, update or ladder now want (made before a version
+ * that had them, or under a configuration without them) get it, in one
+ * transaction; a target already past due is history and gets none.
+ * *n_r (may be NULL) is how many timers were looked at.
+ */
+int	ingest_resync(const struct sd_ingest *in, sd_time now, int *n_r,
+	    struct sd_err *err);
+
+/*
  * An agent's change (supportctl set, mail commands): field is status,
  * priority, category or assignee.  One transaction with its event and
  * consequences (due times follow the priority; resolving stops

@@ -379,6 +379,11 @@ struct sd_sla_period {
 	const char	*response;
 	const char	*resolution;
 };
+/* The tickets not resolved or closed that have no timer of kind, by
+ * id. */
+typedef int (*store_id_cb)(void *arg, int64_t id);
+int	store_open_without_timer(struct sd_store *st, const char *kind,
+	    store_id_cb cb, void *arg, struct sd_err *err);
 /* Records p as period t->period of t, and starts t's next one at
  * p->ended_at. */
 int	store_period_close(struct sd_store *st, const struct sd_sla_period *p,

@@ -192,6 +192,27 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 	return ret;
 }
 
+/*
+ * Timers this version or this configuration wants and tickets made
+ * before lack (SPEC §14.5): the targets of a ticket open at an upgrade,
+ * an update target or a higher cap a reload adds.  With the timers, not
+ * at load: a database locked at start delays the mail only once.
+ */
+static bool
+resync(struct runtime *rt)
+{
+	struct sd_err	err;
+	int		n;
+
+	sd_err_clear(&err);
+	if (ingest_resync(&rt->ingest, sd_now(), &n, &err) == -1) {
+		log_warnx("daemon: timers not looked over: %s", err.msg);
+		return false;
+	}
+	log_debug("daemon: %d missing timers looked at", n);
+	return true;
+}
+
 /* SIGTERM (or a reload): the mail in hand is finished, then stop. */
 static bool
 taker_stopping(void *arg)
@@ -453,6 +474,7 @@ cycle(struct runtime *rt)
 	    sender_wake : NULL, &snd);
 	failed += once_poll(rt, &tk);
 	pthread_mutex_destroy(&writer);
+	(void)resync(rt);
 	sd_err_clear(&err);
 	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
 		log_warnx("%s", err.msg);
@@ -537,6 +559,7 @@ run(const char *path, struct runtime *rt)
 	struct sd_err		 err;
 	struct runtime		 next;
 	int			 sent, indexed;
+	bool			 resynced = false;
 
 	/* This thread handles the signals: it never waits for a
 	 * supportctl that is flushing, it tries again in a second. */
@@ -558,8 +581,12 @@ run(const char *path, struct runtime *rt)
 				if ((gen = generation_start(rt)) == NULL)
 					return EX_OSERR;
 				log_info("daemon: reloaded");
+				resynced = false;
 			}
 		}
+		/* Until it worked once for this configuration. */
+		if (!resynced)
+			resynced = resync(rt);
 		sd_err_clear(&err);
 		if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1)
 			log_warnx("%s", err.msg);

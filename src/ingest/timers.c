@@ -765,6 +765,68 @@ fire_batch(const struct sd_ingest *in, sd_time now, int max, int *n_r,
 	return 0;
 }
 
+static int
+collect_id(void *arg, int64_t id)
+{
+	g_array_append_val((GArray *)arg, id);
+	return 0;
+}
+
+/* Gives ticket id the timer of kind it lacks, as its state says. */
+static int
+resync_one(const struct sd_ingest *in, int64_t id, const char *kind,
+    sd_time now, struct sd_err *err)
+{
+	struct sd_ticket	t;
+	sd_time			warn, due;
+	bool			found, res = strcmp(kind, T_RESOLUTION) == 0;
+	int			r = 0;
+
+	if (store_ticket_get(in->store, id, &t, &found, err) == -1)
+		return -1;
+	if (!found)
+		return 0;
+	if (strcmp(kind, T_ESCALATE) == 0)
+		r = schedule_escalation(in, &t, err);
+	else if (strcmp(kind, T_REMINDER) == 0)
+		r = schedule_reminder(in, &t, now, err);
+	else if (target_times(in, &t, res, &warn, &due) && due > now)
+		r = schedule_target(in, &t, res, now, err);
+	store_ticket_clear(&t);
+	return r;
+}
+
+int
+ingest_resync(const struct sd_ingest *in, sd_time now, int *n_r,
+    struct sd_err *err)
+{
+	static const char *const kinds[] = { T_RESPONSE, T_RESOLUTION,
+	    T_REMINDER, T_ESCALATE };
+	GArray	*ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int	 n = 0, r = 0;
+
+	if (store_begin(in->store, err) == -1) {
+		g_array_free(ids, TRUE);
+		return -1;
+	}
+	for (size_t k = 0; k < nitems(kinds) && r == 0; k++) {
+		g_array_set_size(ids, 0);
+		r = store_open_without_timer(in->store, kinds[k], collect_id,
+		    ids, err);
+		for (guint i = 0; i < ids->len && r == 0; i++, n++)
+			r = resync_one(in, g_array_index(ids, int64_t, i),
+			    kinds[k], now, err);
+	}
+	g_array_free(ids, TRUE);
+	if (r != 0) {
+		store_rollback(in->store);
+		return -1;
+	}
+	if (n_r != NULL)
+		*n_r = n;
+	return store_commit(in->store, err);
+}
+
 int
 ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
     struct sd_err *err)

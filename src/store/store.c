@@ -168,6 +168,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TICKET_SET_PAUSE] = "UPDATE tickets SET paused_at = ?2,"
 	    " paused_wall = ?3, paused_bh = ?4, resumed_at = ?5,"
 	    " sla_sent = ?6 WHERE id = ?1",
+	[S_OPEN_WITHOUT_TIMER] = "SELECT t.id FROM tickets t WHERE t.status IN"
+	    " ('open', 'pending', 'review-required', 'waiting-on-customer',"
+	    " 'waiting-for-development', 'in-development', 'bc-testing')"
+	    " AND NOT EXISTS (SELECT 1 FROM timers m WHERE m.ticket_id = t.id"
+	    " AND m.kind = ?1) ORDER BY t.id",
 	[S_PERIOD_ADD] = "INSERT INTO sla_periods (ticket_id, seq, priority,"
 	    " tier, started_at, ended_at, response_due, resolution_due,"
 	    " response, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
@@ -513,7 +518,7 @@ static bool
 may_scan(int id)
 {
 	return id == S_TICKET_LIST || id == S_REPORT || id == S_QUARANTINE ||
-	    id == S_REPORT_PERIODS ||
+	    id == S_REPORT_PERIODS || id == S_OPEN_WITHOUT_TIMER ||
 	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK ||
 	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET;
 }

@@ -595,6 +595,25 @@ store_ticket_set_clocks(struct sd_store *st, const struct sd_ticket *t,
 }
 
 int
+store_open_without_timer(struct sd_store *st, const char *kind,
+    store_id_cb cb, void *arg, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_OPEN_WITHOUT_TIMER);
+	int		 r, ret = 0;
+
+	bind_text(s, 1, kind);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = cb(arg, sqlite3_column_int64(s, 0))) != 0)
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(st, err, "open tickets without a timer");
+		ret = -1;
+	}
+	done(s);
+	return ret;
+}
+
+int
 store_period_close(struct sd_store *st, const struct sd_sla_period *p,
     const struct sd_ticket *t, struct sd_err *err)
 {

@@ -127,4 +127,10 @@ once_at 2026-11-20T10:59:00+05:30
 assert_eq "$(level "$w")" 1 "10:59: not yet (half an hour of its window is left)"
 once_at 2026-11-20T11:01:00+05:30
 assert_eq "$(level "$w")" 2 "11:01: level 2, the window on business time moved by 2 h"
+
+# --- A reload that raises a tier's cap lets its tickets climb on -----------
+sed -i 's/escalation_levels = 2;/escalation_levels = 3;/' "$CONF"
+once_at 2026-11-20T11:05:00+05:30
+assert_eq "$(level "$small")" 3 "the capped ticket, long past its third window, climbs to 3"
+assert_eq "$(level "$plain")" 4 "the others are as they were"
 it_done

@@ -152,4 +152,22 @@ once_at 2026-11-19T13:37:00+05:30
 assert_eq "$(ev "$g" sla-warning 'update, silent since 2026-11-19T12:00')" 1 \
 	"13:37: the update warning, 96 minutes after the answer"
 
+# --- Tickets made before the targets existed get them, not their past -------
+# As after an upgrade from a version without them: their timers are gone.
+mail 'ann@acme.example' 'C2 before the upgrade' 2026-11-20T10:00:00+05:30
+mail 'ann@acme.example' 'C2 long before the upgrade' 2026-11-20T10:00:00+05:30
+once_at 2026-11-20T10:00:30+05:30
+u=$(id_of 'C2 before the upgrade')
+v=$(id_of 'C2 long before the upgrade')
+timers() { sql "SELECT count(*) FROM timers WHERE ticket_id = $1 AND kind = '$2'"; }
+sql "DELETE FROM timers WHERE ticket_id IN ($u, $v) AND kind IN ('sla-response', 'sla-resolution')"
+once_at 2026-11-20T10:30:00+05:30
+assert_eq "$(timers "$u" sla-response)$(timers "$u" sla-resolution)" 11 \
+	"at start, an open ticket without its targets' timers gets them"
+sql "DELETE FROM timers WHERE ticket_id = $v AND kind IN ('sla-response', 'sla-resolution')"
+once_at 2026-11-20T12:00:00+05:30
+assert_eq "$(timers "$v" sla-response)$(timers "$v" sla-resolution)" 01 \
+	"a response already past due is history: no timer, only the resolution's"
+assert_eq "$(ev "$v" sla-breach response)" 0 "and no breach mailed for it now"
+assert_eq "$(ev "$u" sla-breach response)" 1 "the other one's own breach came at 11:00"
 it_done
