@@ -200,6 +200,9 @@ struct sd_conf {
 	struct sd_conf_category	*categories;	/* always has "Duplicate" */
 	size_t			 ncategories;
 	char			*default_category; /* "General Support" */
+	/* The first priority's markers for people, made at load:
+	 * "C1" or "System Down" ({{urgent_markers}}). */
+	char			*urgent_markers;
 	struct sd_conf_tier	*tiers;		/* default: default, premium, standard, basic */
 	size_t			 ntiers;
 	struct sd_conf_org	*orgs;

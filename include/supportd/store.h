@@ -488,7 +488,7 @@ typedef int (*store_period_cb)(void *arg, const struct sd_report_period *r);
 int	store_report_periods(struct sd_store *st, sd_time since,
 	    store_period_cb cb, void *arg, struct sd_err *err);
 /* The sla-breach events at or after since. */
-typedef int (*store_breach_cb)(void *arg, sd_time at, const char *detail);
+typedef int (*store_breach_cb)(void *arg, sd_time at);
 int	store_report_breaches(struct sd_store *st, sd_time since,
 	    store_breach_cb cb, void *arg, struct sd_err *err);
 

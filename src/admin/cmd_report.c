@@ -197,14 +197,13 @@ add_period(void *arg, const struct sd_report_period *r)
 
 /* A breach, counted in the week (Monday) it happened in. */
 static int
-add_breach(void *arg, sd_time at, const char *detail)
+add_breach(void *arg, sd_time at)
 {
 	struct report	*rp = arg;
 	GDateTime	*utc = g_date_time_new_from_unix_utc(at), *dt, *mon;
 	gpointer	 n;
 	char		*week;
 
-	(void)detail;
 	dt = g_date_time_to_timezone(utc, rp->tz);
 	g_date_time_unref(utc);
 	mon = g_date_time_add_days(dt, 1 - g_date_time_get_day_of_week(dt));
@@ -496,34 +495,17 @@ week_max(gpointer k, gpointer v, gpointer arg)
 	return FALSE;
 }
 
-static gboolean
-week_first(gpointer k, gpointer v, gpointer arg)
-{
-	(void)v;
-	if (*(char **)arg == NULL)
-		*(char **)arg = k;
-	return TRUE;
-}
-
-static gboolean
-week_last(gpointer k, gpointer v, gpointer arg)
-{
-	(void)v;
-	*(char **)arg = k;
-	return FALSE;
-}
-
 /* The Mondays of the first and the last breach; false without one. */
 static bool
 week_range(struct report *rp, GDate *a, GDate *z)
 {
-	char	*first = NULL, *last = NULL;
-	int	 y1, m1, d1, y2, m2, d2;
+	GTreeNode	*first = g_tree_node_first(rp->weeks);
+	GTreeNode	*last = g_tree_node_last(rp->weeks);
+	int		 y1, m1, d1, y2, m2, d2;
 
-	g_tree_foreach(rp->weeks, week_first, &first);
-	g_tree_foreach(rp->weeks, week_last, &last);
-	if (first == NULL || sscanf(first, "%d-%d-%d", &y1, &m1, &d1) != 3 ||
-	    sscanf(last, "%d-%d-%d", &y2, &m2, &d2) != 3)
+	if (first == NULL || sscanf(g_tree_node_key(first), "%d-%d-%d", &y1,
+	    &m1, &d1) != 3 || sscanf(g_tree_node_key(last), "%d-%d-%d", &y2,
+	    &m2, &d2) != 3)
 		return false;
 	g_date_clear(a, 1);
 	g_date_clear(z, 1);

@@ -809,6 +809,7 @@ conf_free(struct sd_conf **conf)
 	}
 	free(c->categories);
 	free(c->default_category);
+	free(c->urgent_markers);
 	for (size_t i = 0; i < c->ntiers; i++) {
 		free(c->tiers[i].name);
 		free(c->tiers[i].calendar);

@@ -1755,6 +1755,17 @@ check_root(struct ctx *cx, const config_setting_t *root, void *base,
 
 	check_calendars(cx, root, c);
 
+	{
+		const struct sd_strv	*mk = &c->priorities[SD_PRIO_TOP].markers;
+		GString			*gs = g_string_new(NULL);
+
+		for (size_t i = 0; i < mk->n; i++)
+			g_string_append_printf(gs, "%s\"%s\"", i == 0 ? "" :
+			    i + 1 < mk->n ? ", " : " or ", mk->v[i]);
+		free(c->urgent_markers);
+		c->urgent_markers = g_string_free(gs, FALSE);
+	}
+
 	/* The built-in update target, wherever it was inherited. */
 	for (size_t i = 0; i < c->ntiers; i++)
 		for (int p = 0; p < SD_MAXPRIO; p++)

@@ -58,17 +58,7 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	tmpl_vars_set(v, "ticket.after_hours", t->after_hours ? "yes" : "");
 	tmpl_vars_set(v, "oncall_after_hours", sla_wakes(conf, t->tier,
 	    t->organization != NULL, SD_PRIO_TOP) ? "yes" : "");
-	/* What to write to be most urgent: "C1" or "System Down". */
-	{
-		const struct sd_strv	*mk = &conf->priorities[SD_PRIO_TOP].markers;
-		GString			*gs = g_string_new(NULL);
-
-		for (size_t i = 0; i < mk->n; i++)
-			g_string_append_printf(gs, "%s\"%s\"", i == 0 ? "" :
-			    i + 1 < mk->n ? ", " : " or ", mk->v[i]);
-		tmpl_vars_set(v, "urgent_markers", gs->str);
-		g_string_free(gs, TRUE);
-	}
+	tmpl_vars_set(v, "urgent_markers", conf->urgent_markers);
 	tmpl_vars_set(v, "requester.name", t->requester_name ?
 	    t->requester_name : "");
 	tmpl_vars_set(v, "requester.email", t->requester_email);

@@ -145,14 +145,12 @@ update_target(const struct sd_ingest *in, const struct sd_ticket *t)
 	return d;
 }
 
-/* The update target after from. */
+/* The update target d (update_target) after from. */
 static sd_time
 interval_after(const struct sd_ingest *in, const struct sd_ticket *t,
-    sd_time from)
+    const struct sd_dur *d, sd_time from)
 {
-	struct sd_dur d = update_target(in, t);
-
-	return sla_add(ingest_calendar(in, t), from, &d);
+	return sla_add(ingest_calendar(in, t), from, d);
 }
 
 /* Since when the customer has heard nothing: the last agent mail, or
@@ -167,15 +165,13 @@ silent_since(const struct sd_ingest *in, const struct sd_ticket *t)
 	return t->last_agent_at > start ? t->last_agent_at : start;
 }
 
-/* The warning of the update target in the silence since from, or 0. */
+/* The warning of the update target d in the silence since from, or 0. */
 static sd_time
 update_warn_at(const struct sd_ingest *in, const struct sd_ticket *t,
-    sd_time from)
+    const struct sd_dur *d, sd_time from)
 {
-	struct sd_dur d = update_target(in, t);
-
 	return in->conf->warn_at > 0 ? sla_add_part(ingest_calendar(in, t),
-	    from, &d, in->conf->warn_at, NULL) : 0;
+	    from, d, in->conf->warn_at, NULL) : 0;
 }
 
 /* The update target's timer: its warning, then its breach, which is the
@@ -184,16 +180,18 @@ static int
 schedule_reminder(const struct sd_ingest *in, const struct sd_ticket *t,
     sd_time now, struct sd_err *err)
 {
-	sd_time	from = silent_since(in, t);
-	sd_time	warn = update_warn_at(in, t, from);
-	sd_time	at = interval_after(in, t, from);
+	struct sd_dur	d = update_target(in, t);
+	sd_time		from, warn, at;
 
-	if (update_target(in, t).kind == SD_DUR_NONE || is_done(t->status))
+	if (d.kind == SD_DUR_NONE || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
+	from = silent_since(in, t);
+	warn = update_warn_at(in, t, &d, from);
+	at = interval_after(in, t, &d, from);
 	if (warn > now && warn < at)
 		at = warn;
 	return store_timer_set(in->store, t->id, T_REMINDER,
-	    at > now ? at : interval_after(in, t, now), 0, err);
+	    at > now ? at : interval_after(in, t, &d, now), 0, err);
 }
 
 /*
@@ -244,25 +242,27 @@ target_times(const struct sd_ingest *in, const struct sd_ticket *t,
 	return true;
 }
 
+/* fresh: a ticket just made, that has no timer to delete. */
 static int
 schedule_target(const struct sd_ingest *in, const struct sd_ticket *t,
-    bool resolution, sd_time now, struct sd_err *err)
+    bool resolution, bool fresh, sd_time now, struct sd_err *err)
 {
 	const char	*kind = resolution ? T_RESOLUTION : T_RESPONSE;
 	sd_time		 warn, due;
 
 	if (!target_times(in, t, resolution, &warn, &due))
-		return store_timer_delete(in->store, t->id, kind, err);
+		return fresh ? 0 : store_timer_delete(in->store, t->id, kind,
+		    err);
 	return store_timer_set(in->store, t->id, kind, warn > now ? warn : due,
 	    0, err);
 }
 
 static int
 schedule_targets(const struct sd_ingest *in, const struct sd_ticket *t,
-    sd_time now, struct sd_err *err)
+    bool fresh, sd_time now, struct sd_err *err)
 {
-	return schedule_target(in, t, false, now, err) == -1 ||
-	    schedule_target(in, t, true, now, err) == -1 ? -1 : 0;
+	return schedule_target(in, t, false, fresh, now, err) == -1 ||
+	    schedule_target(in, t, true, fresh, now, err) == -1 ? -1 : 0;
 }
 
 int
@@ -270,7 +270,7 @@ timers_ticket_created(const struct sd_ingest *in, const struct sd_ticket *t,
     struct sd_err *err)
 {
 	if (schedule_escalation(in, t, err) == -1 ||
-	    schedule_targets(in, t, t->created_at, err) == -1)
+	    schedule_targets(in, t, true, t->created_at, err) == -1)
 		return -1;
 	return update_target(in, t).kind == SD_DUR_NONE ? 0 :
 	    schedule_reminder(in, t, t->created_at, err);
@@ -354,7 +354,7 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_ticket_set_clocks(in->store, t, err) ||
 		    store_timer_delete(in->store, t->id, T_ESCALATE, err) ||
 		    store_timer_delete(in->store, t->id, T_REMINDER, err) ||
-		    schedule_targets(in, t, now, err) ||
+		    schedule_targets(in, t, false, now, err) ||
 		    store_timer_set(in->store, t->id, T_AUTOCLOSE,
 		    now + in->conf->auto_close_after, 0, err) ? -1 : 0;
 	}
@@ -370,11 +370,11 @@ timers_set_status(const struct sd_ingest *in, struct sd_ticket *t,
 		    store_timer_delete(in->store, t->id, T_AUTOCLOSE, err) ||
 		    schedule_escalation(in, t, err) ||
 		    schedule_reminder(in, t, now, err) ||
-		    schedule_targets(in, t, now, err) ||
+		    schedule_targets(in, t, false, now, err) ||
 		    (t->due_by_agent && store_timer_set(in->store, t->id,
 		    T_DUE, t->resolution_due, 0, err)) ? -1 : 0;
 	return paused != was_paused && (schedule_escalation(in, t, err) == -1 ||
-	    schedule_targets(in, t, now, err) == -1 ||
+	    schedule_targets(in, t, false, now, err) == -1 ||
 	    schedule_reminder(in, t, now, err) == -1) ? -1 : 0;
 }
 
@@ -559,15 +559,17 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 	const struct sd_strv	*list;
 	struct sd_strv		 one = { 0 };
 	const char		*who;
-	sd_time			 from = silent_since(in, t), later, warn;
+	struct sd_dur		 d = update_target(in, t);
+	sd_time			 from = silent_since(in, t), later, warn, upd;
 	char			*since, *detail;
 	bool			 done;
 	int			 r = 0;
 
-	if (update_target(in, t).kind == SD_DUR_NONE || is_done(t->status))
+	if (d.kind == SD_DUR_NONE || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_REMINDER, err);
-	warn = update_warn_at(in, t, from);
-	if (interval_after(in, t, from) > now && (warn == 0 || warn > now))
+	warn = update_warn_at(in, t, &d, from);
+	upd = interval_after(in, t, &d, from);	/* the silence breaches */
+	if (upd > now && (warn == 0 || warn > now))
 		return schedule_reminder(in, t, now, err);	/* written */
 	if ((later = silent_until(in, t, due, now)) != 0)
 		return store_timer_set(in->store, t->id, T_REMINDER, later, 0,
@@ -575,16 +577,16 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 	since = due_text(in, t, from);
 	detail = xasprintf("update, silent since %s", since);
 	free(since);
-	if (interval_after(in, t, from) > now) {
-		r = sla_event(in, t, false, "update", detail, 0,
-		    interval_after(in, t, from), "sla-warning", now, &done,
-		    err) == -1 || store_timer_set(in->store, t->id, T_REMINDER,
-		    interval_after(in, t, from), 0, err) == -1;
+	if (upd > now) {
+		r = sla_event(in, t, false, "update", detail, 0, upd,
+		    "sla-warning", now, &done, err) == -1 ||
+		    store_timer_set(in->store, t->id, T_REMINDER, upd, 0,
+		    err) == -1;
 		free(detail);
 		return r ? -1 : 0;
 	}
-	r = sla_event(in, t, true, "update", detail, 0, interval_after(in, t,
-	    from), NULL, now, &done, err) == -1 ||
+	r = sla_event(in, t, true, "update", detail, 0, upd, NULL, now, &done,
+	    err) == -1 ||
 	    sla_rcpts(in, t, &one, &list, &who, err) == -1 ||
 	    ingest_queue_notice(in, mailbox_of(in->conf, t), t,
 	    "c1-update-reminder", list, NULL, now, err) == -1 ||
@@ -595,7 +597,7 @@ fire_reminder(const struct sd_ingest *in, struct sd_ticket *t, sd_time due,
 	if (r)
 		return -1;
 	return store_timer_set(in->store, t->id, T_REMINDER,
-	    interval_after(in, t, now), 0, err);
+	    interval_after(in, t, &d, now), 0, err);
 }
 
 /* SPEC §4: resolved and left alone for auto_close_after: closed, and the
@@ -665,7 +667,7 @@ set_agent_due(const struct sd_ingest *in, struct sd_ticket *t,
 		return -1;
 	t->resolution_due = due;
 	t->due_by_agent = by_agent;
-	if (schedule_target(in, t, true, now, err) == -1)
+	if (schedule_target(in, t, true, false, now, err) == -1)
 		return -1;
 	if (!by_agent || due == 0 || is_done(t->status))
 		return store_timer_delete(in->store, t->id, T_DUE, err);
@@ -791,7 +793,7 @@ resync_one(const struct sd_ingest *in, int64_t id, const char *kind,
 	else if (strcmp(kind, T_REMINDER) == 0)
 		r = schedule_reminder(in, &t, now, err);
 	else if (target_times(in, &t, res, &warn, &due) && due > now)
-		r = schedule_target(in, &t, res, now, err);
+		r = schedule_target(in, &t, res, false, now, err);
 	store_ticket_clear(&t);
 	return r;
 }
@@ -1013,7 +1015,7 @@ timers_ticket_set(const struct sd_ingest *in, struct sd_ticket *t,
 		t->response_due = resp;
 		t->resolution_due = res;
 		if (store_ticket_set_due(in->store, t->id, resp, res, err) == -1 ||
-		    schedule_targets(in, t, now, err) == -1 ||
+		    schedule_targets(in, t, false, now, err) == -1 ||
 		    (!is_done(t->status) && (schedule_escalation(in, t, err) ==
 		    -1 || schedule_reminder(in, t, now, err) == -1)))
 			return -1;

@@ -408,8 +408,7 @@ store_report_breaches(struct sd_store *st, sd_time since, store_breach_cb cb,
 
 	sqlite3_bind_int64(s, 1, since);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
-		if ((ret = cb(arg, sqlite3_column_int64(s, 0),
-		    (const char *)sqlite3_column_text(s, 1))) != 0)
+		if ((ret = cb(arg, sqlite3_column_int64(s, 0))) != 0)
 			break;
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
 		db_err(st, err, "report breaches");

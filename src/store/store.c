@@ -199,7 +199,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " p.resolution_due, p.response, p.resolution FROM sla_periods p"
 	    " JOIN tickets t ON t.id = p.ticket_id WHERE t.created_at >= ?1"
 	    " ORDER BY p.ticket_id, p.seq",
-	[S_REPORT_BREACHES] = "SELECT at, detail FROM events"
+	[S_REPORT_BREACHES] = "SELECT at FROM events"
 	    " WHERE kind = 'sla-breach' AND at >= ?1",
 	/* Automatic mail goes out with the null sender.  Its To address is
 	 * the first line of rcpts, Cc lines follow: the rows To ?1 are
