@@ -83,6 +83,8 @@ assert_eq "$(ev "$c" sla-breach response)" 0 "not to the first"
 
 # d: reduced at 16:30, after its 6 h: too late to count.
 once_at 2026-11-16T16:01:00+05:30
+assert_eq "$(sql "SELECT count(*) FROM events WHERE ticket_id = $c AND kind = 'sla-breach'
+	AND detail LIKE 'response%'")" 1 "past the C2 period's own due time (14:00), still only the C1 breach"
 assert_cmd "d reduced to C2" supportctl set "$d" priority C2 --now 2026-11-16T16:30:00+05:30
 assert_eq "$(period "$d" 1)" "C1 breached breached" "d's C1 period: both breached"
 assert_eq "$(ev "$d" sla-breach resolution)" 1 "its resolution breach was recorded at 16:00"
