@@ -15,6 +15,8 @@ void	log_init(const char *ident, bool foreground, bool debug);
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something an administrator must mend (syslog's LOG_ERR). */
+void	log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_warn appends ": strerror(errno)". */
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -109,6 +109,16 @@ log_warnx(const char *fmt, ...)
 }
 
 void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, "error", fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	va_list ap;
