@@ -421,6 +421,38 @@ int	store_open_c1_of_org(struct sd_store *st, const char *org,
 int	store_secret(struct sd_store *st, const char *name, void *buf,
 	    size_t size, size_t *len_r, struct sd_err *err);
 
+/*
+ * An OAuth2 login's tokens (SPEC §15.3), by name: "imap:MAILBOX" or
+ * "smtp".  Times are the real clock's (a provider's, not --now's).
+ */
+struct sd_token {
+	char	*name;
+	char	*issuer;	/* "TOKEN_URL CLIENT": whose tokens these are */
+	char	*access_token;	/* or NULL */
+	sd_time	 expires_at;
+	sd_time	 obtained_at;
+	char	*refresh_token;	/* or NULL */
+	char	*last_error;	/* or NULL; never a token or secret */
+	sd_time	 error_at;
+	int	 failures;	/* failed requests in a row */
+	bool	 dead;		/* refused for good: a login is needed */
+	sd_time	 next_try;	/* no request before (backoff) */
+};
+
+void	store_token_clear(struct sd_token *t);
+/* *found_r false (t cleared) when there is no row of that name. */
+int	store_token_get(struct sd_store *st, const char *name,
+	    struct sd_token *t, bool *found_r, struct sd_err *err);
+/* Writes the whole row in one statement (its own transaction unless
+ * one is open). */
+int	store_token_put(struct sd_store *st, const struct sd_token *t,
+	    struct sd_err *err);
+/* Every row, by name: *rows_r (n_r of them) is the caller's to free
+ * with store_token_list_free. */
+int	store_token_list(struct sd_store *st, struct sd_token **rows_r,
+	    size_t *n_r, struct sd_err *err);
+void	store_token_list_free(struct sd_token **rows, size_t n);
+
 /* HMAC-SHA256 of msg under the note key, as hex into out (65 bytes);
  * keyed once a connection, copied per call. */
 int	store_note_hmac(struct sd_store *st, const char *msg, size_t len,

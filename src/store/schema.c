@@ -242,6 +242,22 @@ static const char *const migrations[] = {
 	/* 19: the report's breaches per week read the breaches only. */
 	"CREATE INDEX IF NOT EXISTS events_breach_at ON events(at)"
 	" WHERE kind = 'sla-breach';",
+	/* 20: OAuth2 tokens (SPEC §15.3), one row a login ("imap:NAME",
+	 * "smtp").  A rotated refresh token is written with the access
+	 * token it came with, in one statement, before either is used;
+	 * issuer is the token URL and client it came from. */
+	"CREATE TABLE oauth_tokens ("
+	"  name TEXT PRIMARY KEY,"
+	"  issuer TEXT NOT NULL,"
+	"  access_token TEXT,"
+	"  expires_at INTEGER NOT NULL DEFAULT 0,"
+	"  obtained_at INTEGER NOT NULL DEFAULT 0,"
+	"  refresh_token TEXT,"
+	"  last_error TEXT,"
+	"  error_at INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  dead INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0) STRICT;",
 };
 
 int

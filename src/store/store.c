@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <pthread.h>
@@ -44,6 +45,8 @@
 	" attempts, next_attempt_at, created_at, sent_at, last_error," \
 	" first_response, raw_size"
 #define OUTBOX_COLS	OUTBOX_COLS_RAW("raw")
+#define TOKEN_COLS "name, issuer, access_token, expires_at, obtained_at," \
+	" refresh_token, last_error, error_at, failures, dead, next_try"
 
 
 static const char *const stmt_sql[S__COUNT] = {
@@ -235,6 +238,16 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MERGE_MARK] = "UPDATE tickets SET category = 'Duplicate',"
 	    " linked_to = ?2 WHERE id = ?1",
 	[S_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
+	[S_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM oauth_tokens"
+	    " WHERE name = ?1",
+	[S_TOKEN_PUT] = "INSERT INTO oauth_tokens (" TOKEN_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (name) DO UPDATE SET issuer = ?2, access_token = ?3,"
+	    " expires_at = ?4, obtained_at = ?5, refresh_token = ?6,"
+	    " last_error = ?7, error_at = ?8, failures = ?9, dead = ?10,"
+	    " next_try = ?11",
+	[S_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM oauth_tokens"
+	    " ORDER BY name",
 	[S_VENDOR_ADD] = "INSERT OR IGNORE INTO vendor_mail (message_id,"
 	    " ticket_id) VALUES (?1, ?2)",
 	[S_VENDOR_GET] = "SELECT ticket_id FROM vendor_mail WHERE"
@@ -340,7 +353,7 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct sd_store		*st;
 	sqlite3_stmt		*s = NULL;
-	int			 ok, r;
+	int			 ok, r, fd;
 
 	pthread_once(&once, sqlite_setup);
 	*st_r = NULL;
@@ -349,6 +362,12 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	/* A connection belongs to one thread at a time (each worker and
 	 * sender opens its own), so SQLite's per-connection mutex is not
 	 * needed. */
+	/* The database holds OAuth2 tokens and the note key: a new one is
+	 * never readable by others, whatever the umask (which may narrow
+	 * it further); SQLite gives its -wal and -shm files the same mode. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0660)) >= 0)
+		close(fd);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sd_err_set(err, SD_E_CONFIG, "store: %s: %s", path,
@@ -513,14 +532,15 @@ store_rollback(struct sd_store *st)
 }
 
 /* Listings supportctl runs on demand read whole tables on purpose;
- * search_state has one row. */
+ * search_state has one row, oauth_tokens one a login. */
 static bool
 may_scan(int id)
 {
 	return id == S_TICKET_LIST || id == S_REPORT || id == S_QUARANTINE ||
 	    id == S_REPORT_PERIODS || id == S_OPEN_WITHOUT_TIMER ||
 	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK ||
-	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET;
+	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET ||
+	    id == S_TOKEN_LIST;
 }
 
 /* Statements allowed a temporary B-tree each run: the listings, the

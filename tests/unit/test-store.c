@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -384,6 +385,7 @@ test_outbox_check(void)
 	    " DROP TABLE sla_periods;"
 	    " ALTER TABLE tickets DROP COLUMN sla_sent;"
 	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
+	    " DROP TABLE oauth_tokens;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -529,6 +531,7 @@ test_search(void)
 	    " ALTER TABLE tickets DROP COLUMN period_start; DROP TABLE sla_periods;"
 	    " ALTER TABLE tickets DROP COLUMN sla_sent;"
 	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
+	    " DROP TABLE oauth_tokens;"
 	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
@@ -868,6 +871,66 @@ test_checkpoint_apart(void)
 	test_end();
 }
 
+static void
+test_tokens(void)
+{
+	struct sd_store	*st = open_fresh("tokens.db");
+	struct sd_token	 t, got, *rows = NULL;
+	struct sd_err	 err;
+	struct stat	 sb;
+	char		*path = g_build_filename(dir, "tokens.db", NULL);
+	size_t		 n = 0;
+	bool		 found = true;
+
+	test_begin("store: OAuth2 tokens, and a database others cannot read");
+	test_assert(st != NULL);
+	test_assert(stat(path, &sb) == 0 && (sb.st_mode & 007) == 0);
+	test_assert(store_token_get(st, "smtp", &got, &found, &err) == 0);
+	test_assert(!found && got.name == NULL);
+	memset(&t, 0, sizeof(t));
+	t.name = (char *)"imap:support";
+	t.issuer = (char *)"https://idp.example/token app";
+	t.access_token = (char *)"at-1";
+	t.refresh_token = (char *)"rt-1";
+	t.obtained_at = 1000;
+	t.expires_at = 4600;
+	test_assert(store_token_put(st, &t, &err) == 0);
+	/* A rotation writes the whole row again: the new refresh token
+	 * with the access token it came with. */
+	t.access_token = (char *)"at-2";
+	t.refresh_token = (char *)"rt-2";
+	t.last_error = (char *)"invalid_grant";
+	t.failures = 2;
+	t.dead = true;
+	t.next_try = 5000;
+	test_assert(store_token_put(st, &t, &err) == 0);
+	test_assert(store_token_get(st, "imap:support", &got, &found, &err)
+	    == 0);
+	test_assert(found);
+	test_assert_streq(got.access_token, "at-2");
+	test_assert_streq(got.refresh_token, "rt-2");
+	test_assert_streq(got.last_error, "invalid_grant");
+	test_assert(got.expires_at == 4600 && got.failures == 2 && got.dead &&
+	    got.next_try == 5000);
+	store_token_clear(&got);
+	t.name = (char *)"smtp";
+	t.refresh_token = NULL;
+	t.dead = false;
+	test_assert(store_token_put(st, &t, &err) == 0);
+	test_assert(store_token_list(st, &rows, &n, &err) == 0);
+	test_assert(n == 2 && rows != NULL);
+	if (n == 2) {
+		test_assert_streq(rows[0].name, "imap:support");
+		test_assert_streq(rows[1].name, "smtp");
+		test_assert(rows[1].refresh_token == NULL && !rows[1].dead);
+	}
+	store_token_list_free(&rows, n);
+	test_assert(rows == NULL);
+	store_close(&st);
+	g_free(path);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -876,7 +939,7 @@ main(void)
 	    test_outbox_check, test_search, test_autoreplies_to,
 	    test_outbox_apart, test_note_hmac,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
-	    NULL };
+	    test_tokens, NULL };
 	int ret;
 	char *rm;
 
