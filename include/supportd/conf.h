@@ -42,6 +42,29 @@ enum sd_tls { SD_TLS_IMAPS = 0, SD_TLS_STARTTLS, SD_TLS_NONE };	/* smtps == imap
 enum sd_processed { SD_PROC_SEEN = 0, SD_PROC_MOVE, SD_PROC_DELETE };
 enum sd_clock { SD_CLOCK_WALL = 0, SD_CLOCK_BUSINESS };
 enum sd_met_by { SD_MET_BY_RESOLUTION = 0, SD_MET_BY_DOWNGRADE };
+enum sd_auth { SD_AUTH_PASSWORD = 0, SD_AUTH_OAUTH2 };
+
+/* SPEC §15: how an IMAP or SMTP login gets its bearer token. */
+enum sd_oauth_provider { SD_OAUTH_GENERIC = 0, SD_OAUTH_MICROSOFT,
+	SD_OAUTH_GOOGLE };
+enum sd_oauth_grant { SD_GRANT_CLIENT_CREDENTIALS = 0, SD_GRANT_REFRESH_TOKEN,
+	SD_GRANT_JWT_BEARER };
+
+struct sd_conf_oauth2 {
+	enum sd_oauth_provider	 provider;	/* required with oauth2 */
+	char			*tenant;	/* microsoft: required */
+	char			*token_url;	/* default from provider */
+	char			*device_url;	/* RFC 8628; from provider */
+	char			*client_id;	/* required but for jwt_bearer */
+	char			*client_secret_file;
+	enum sd_oauth_grant	 grant;		/* default per provider */
+	char			*scope;		/* default per provider */
+	char			*key_file;	/* jwt_bearer: service-account
+						 * JSON key */
+	char			*subject;	/* jwt_bearer: default user */
+	char			*ca_file;	/* NULL: system CAs */
+	int			 timeout;	/* s per request, default 30 */
+};
 
 struct sd_conf_imap {
 	char		*host;		/* required */
@@ -55,6 +78,8 @@ struct sd_conf_imap {
 	int64_t		 idle_renew;	/* s, default 24m, at most 29m */
 	char		*ca_file;	/* NULL: system CAs */
 	bool		 allow_plaintext; /* default false */
+	enum sd_auth	 auth;		/* default password */
+	struct sd_conf_oauth2 oauth2;	/* with SD_AUTH_OAUTH2 */
 };
 
 struct sd_conf_mailbox {
@@ -81,6 +106,8 @@ struct sd_conf_smtp {
 	char		*ca_file;
 	int		 timeout;	/* seconds, default 30 */
 	int		 connections;	/* parallel SMTP transactions, default 1 */
+	enum sd_auth	 auth;		/* default password */
+	struct sd_conf_oauth2 oauth2;	/* with SD_AUTH_OAUTH2 */
 };
 
 /*

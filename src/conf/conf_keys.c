@@ -67,6 +67,8 @@ static void	 read_agents(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 check_imap(struct ctx *cx, const config_setting_t *grp,
 		    void *base, const char *path);
+static void	 check_oauth2(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
 static void	 check_mailbox(struct ctx *cx, const config_setting_t *grp,
 		    void *base, const char *path);
 static void	 check_smtp(struct ctx *cx, const config_setting_t *grp,
@@ -98,6 +100,7 @@ static void	 warn_inline_password(struct ctx *cx,
 #define OR(f)	offsetof(struct sd_conf_org, f)
 #define AG(f)	offsetof(struct sd_conf_agent, f)
 #define CT(f)	offsetof(struct sd_conf_category, f)
+#define OA(f)	offsetof(struct sd_conf_oauth2, f)
 
 /* A row: name, type, offset, default, flags; then .min, .max, ... */
 #define K(n, t, o, d, f)	.name = (n), .type = (t), .off = (o), .def = (d), \
@@ -132,6 +135,26 @@ static const struct conf_enum smtp_tls[] = {
 	{ NULL, 0 }
 };
 
+static const struct conf_enum auths[] = {
+	{ "password",	SD_AUTH_PASSWORD },
+	{ "oauth2",	SD_AUTH_OAUTH2 },
+	{ NULL, 0 }
+};
+
+static const struct conf_enum oauth_providers[] = {
+	{ "generic",	SD_OAUTH_GENERIC },
+	{ "microsoft",	SD_OAUTH_MICROSOFT },
+	{ "google",	SD_OAUTH_GOOGLE },
+	{ NULL, 0 }
+};
+
+static const struct conf_enum oauth_grants[] = {
+	{ "client_credentials",	SD_GRANT_CLIENT_CREDENTIALS },
+	{ "refresh_token",	SD_GRANT_REFRESH_TOKEN },
+	{ "jwt_bearer",		SD_GRANT_JWT_BEARER },
+	{ NULL, 0 }
+};
+
 static const struct conf_enum clocks[] = {
 	{ "wall",	SD_CLOCK_WALL },
 	{ "business",	SD_CLOCK_BUSINESS },
@@ -142,6 +165,31 @@ static const struct conf_enum clocks[] = {
  * The tables, innermost first.  Defaults are written as in the file and
  * go through the same parser as the file, so they are checked too.
  */
+
+/* SPEC §15.1; provider, grant and scope defaults are set in
+ * check_oauth2, which also checks what a grant needs. */
+static const struct conf_key oauth2_keys[] = {
+	{ K("provider", CK_ENUM, OA(provider), "generic", 0),
+	    .enums = oauth_providers },
+	{ K("tenant", CK_STR, OA(tenant), NULL, CK_NONEMPTY) },
+	{ K("token_url", CK_STR, OA(token_url), NULL, CK_NONEMPTY) },
+	{ K("device_url", CK_STR, OA(device_url), NULL, CK_NONEMPTY) },
+	{ K("client_id", CK_STR, OA(client_id), NULL, CK_NONEMPTY) },
+	{ K("client_secret_file", CK_STR, OA(client_secret_file), NULL,
+	    CK_NONEMPTY | CK_PATH | CK_SECRET_FILE) },
+	{ K("grant", CK_ENUM, OA(grant), NULL, 0), .enums = oauth_grants },
+	{ K("scope", CK_STR, OA(scope), NULL, CK_NONEMPTY) },
+	{ K("key_file", CK_STR, OA(key_file), NULL,
+	    CK_NONEMPTY | CK_PATH | CK_SECRET_FILE) },
+	{ K("subject", CK_STR, OA(subject), NULL, CK_NONEMPTY) },
+	{ K("ca_file", CK_STR, OA(ca_file), NULL, CK_NONEMPTY | CK_PATH) },
+	{ K("timeout", CK_SECS_INT, OA(timeout), "30s", 0),
+	    .min = 1, .max = 300 },
+	{ .name = NULL }
+};
+static const struct conf_section oauth2_sec = {
+	oauth2_keys, check_oauth2, NULL
+};
 
 static const struct conf_key imap_keys[] = {
 	{ K("host", CK_STR, IM(host), NULL, CK_REQUIRED | CK_NONEMPTY) },
@@ -159,6 +207,8 @@ static const struct conf_key imap_keys[] = {
 	    .max = 29 * 60 },
 	{ K("ca_file", CK_STR, IM(ca_file), NULL, CK_NONEMPTY | CK_PATH) },
 	{ K("allow_plaintext", CK_BOOL, IM(allow_plaintext), "false", 0) },
+	{ K("auth", CK_ENUM, IM(auth), "password", 0), .enums = auths },
+	{ K("oauth2", CK_GROUP, IM(oauth2), NULL, 0), .sub = &oauth2_sec },
 	{ .name = NULL }
 };
 static const struct conf_section imap_sec = { imap_keys, check_imap, NULL };
@@ -196,6 +246,8 @@ static const struct conf_key smtp_keys[] = {
 	    .min = 1, .max = 3600 },
 	{ K("connections", CK_INT, SM(connections), "1", 0),
 	    .min = 1, .max = 16 },
+	{ K("auth", CK_ENUM, SM(auth), "password", 0), .enums = auths },
+	{ K("oauth2", CK_GROUP, SM(oauth2), NULL, 0), .sub = &oauth2_sec },
 	{ .name = NULL }
 };
 static const struct conf_section smtp_sec = { smtp_keys, check_smtp, NULL };
@@ -1428,6 +1480,154 @@ warn_inline_password(struct ctx *cx, const config_setting_t *grp,
 	free(ppath);
 }
 
+/* Whether a provider's URL may be used: https, or http to this host. */
+static bool
+token_url_ok(const char *url)
+{
+	char	*host;
+	bool	 ok = false;
+
+	if ((host = url_host(url, "https://")) != NULL)
+		ok = *host != '\0';
+	else if ((host = url_host(url, "http://")) != NULL)
+		ok = conf_host_is_loopback(host);
+	free(host);
+	return ok;
+}
+
+/* A Microsoft tenant goes into the token URL: a GUID or a domain. */
+static bool
+tenant_ok(const char *t)
+{
+	return *t != '\0' && strlen(t) <= 253 &&
+	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-") == strlen(t);
+}
+
+/* SPEC §15.1: the provider presets, and what each grant needs. */
+static void
+check_oauth2(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	struct sd_conf_oauth2	*o = base;
+	bool			 grant_given = conf_member(grp, "grant") != NULL;
+
+	if (grp == NULL)
+		return;
+	switch (o->provider) {
+	case SD_OAUTH_MICROSOFT:
+		if (o->tenant == NULL) {
+			conf_error(cx, grp, path, "tenant required with "
+			    "provider = \"microsoft\" (the directory ID or "
+			    "domain)");
+			break;
+		}
+		if (!tenant_ok(o->tenant)) {
+			conf_error_at(cx, grp, path, "tenant", "\"%.80s\" is "
+			    "not a directory ID or domain", o->tenant);
+			break;
+		}
+		if (o->token_url == NULL)
+			o->token_url = xasprintf("https://login."
+			    "microsoftonline.com/%s/oauth2/v2.0/token",
+			    o->tenant);
+		if (o->device_url == NULL)
+			o->device_url = xasprintf("https://login."
+			    "microsoftonline.com/%s/oauth2/v2.0/devicecode",
+			    o->tenant);
+		if (o->grant == SD_GRANT_JWT_BEARER)
+			conf_error_at(cx, grp, path, "grant", "jwt_bearer is "
+			    "Google's service-account grant; Microsoft 365 "
+			    "takes client_credentials or refresh_token");
+		if (o->scope == NULL)
+			o->scope = xstrdup(o->grant == SD_GRANT_REFRESH_TOKEN ?
+			    "https://outlook.office365.com/IMAP.AccessAsUser.All "
+			    "https://outlook.office365.com/SMTP.Send "
+			    "offline_access" :
+			    "https://outlook.office365.com/.default");
+		break;
+	case SD_OAUTH_GOOGLE:
+		if (o->token_url == NULL)
+			o->token_url = xstrdup("https://oauth2.googleapis.com/"
+			    "token");
+		if (o->device_url == NULL)
+			o->device_url = xstrdup("https://oauth2.googleapis.com/"
+			    "device/code");
+		/* A service-account key means domain-wide delegation. */
+		if (!grant_given)
+			o->grant = o->key_file != NULL ? SD_GRANT_JWT_BEARER :
+			    SD_GRANT_REFRESH_TOKEN;
+		if (o->scope == NULL)
+			o->scope = xstrdup("https://mail.google.com/");
+		break;
+	case SD_OAUTH_GENERIC:
+		if (o->token_url == NULL)
+			conf_error(cx, grp, path, "token_url required with "
+			    "provider = \"generic\"");
+		break;
+	}
+	if (o->token_url != NULL && !token_url_ok(o->token_url))
+		conf_error_at(cx, grp, path, "token_url", "\"%.80s\" is "
+		    "neither https:// nor http:// to this host", o->token_url);
+	if (o->device_url != NULL && !token_url_ok(o->device_url))
+		conf_error_at(cx, grp, path, "device_url", "\"%.80s\" is "
+		    "neither https:// nor http:// to this host", o->device_url);
+	switch (o->grant) {
+	case SD_GRANT_CLIENT_CREDENTIALS:
+		if (o->client_id == NULL || o->client_secret_file == NULL)
+			conf_error(cx, grp, path, "grant \"client_credentials\" "
+			    "needs client_id and client_secret_file");
+		break;
+	case SD_GRANT_REFRESH_TOKEN:
+		if (o->client_id == NULL)
+			conf_error(cx, grp, path, "grant \"refresh_token\" "
+			    "needs client_id");
+		break;
+	case SD_GRANT_JWT_BEARER:
+		if (o->key_file == NULL)
+			conf_error(cx, grp, path, "grant \"jwt_bearer\" needs "
+			    "key_file (the service account's JSON key)");
+		break;
+	}
+	if (o->subject != NULL && o->grant != SD_GRANT_JWT_BEARER)
+		conf_error_at(cx, grp, path, "subject", "only jwt_bearer acts "
+		    "for a subject");
+	if (o->key_file != NULL && o->grant != SD_GRANT_JWT_BEARER)
+		conf_error_at(cx, grp, path, "key_file", "only jwt_bearer "
+		    "signs with a key");
+}
+
+/*
+ * auth = "oauth2" wants the oauth2 group and no password; a jwt_bearer
+ * acts for the login's user unless told otherwise.  Whether the login
+ * is OAuth2's.
+ */
+static bool
+check_auth(struct ctx *cx, const config_setting_t *grp, const char *path,
+    enum sd_auth auth, struct sd_conf_oauth2 *o, const char *user)
+{
+	bool has = conf_member(grp, "oauth2") != NULL;
+
+	if (auth != SD_AUTH_OAUTH2) {
+		if (has)
+			conf_error_at(cx, grp, path, "oauth2", "needs auth = "
+			    "\"oauth2\"");
+		return false;
+	}
+	if (!has)
+		conf_error(cx, grp, path, "oauth2 { ... } required with "
+		    "auth = \"oauth2\"");
+	if (conf_member(grp, "password") != NULL ||
+	    conf_member(grp, "password_file") != NULL)
+		conf_error_at(cx, grp, path, conf_member(grp, "password") ?
+		    "password" : "password_file", "auth = \"oauth2\" logs in "
+		    "with a token, not a password");
+	if (has && o->grant == SD_GRANT_JWT_BEARER && o->subject == NULL &&
+	    user != NULL)
+		o->subject = xstrdup(user);
+	return true;
+}
+
 static void
 check_imap(struct ctx *cx, const config_setting_t *grp, void *base,
     const char *path)
@@ -1438,7 +1638,9 @@ check_imap(struct ctx *cx, const config_setting_t *grp, void *base,
 		im->port = im->tls == SD_TLS_IMAPS ? 993 : 143;
 	if (grp == NULL)
 		return;		/* reported as missing */
-	if (im->password != NULL && im->password_file != NULL)
+	if (check_auth(cx, grp, path, im->auth, &im->oauth2, im->user))
+		;	/* no password */
+	else if (im->password != NULL && im->password_file != NULL)
 		conf_error_at(cx, grp, path, "password_file",
 		    "give password or password_file, not both");
 	else if (conf_member(grp, "password") == NULL &&
@@ -1462,6 +1664,12 @@ check_mailbox(struct ctx *cx, const config_setting_t *grp, void *base,
 
 	if (mb->display_name == NULL && mb->name != NULL)
 		mb->display_name = xstrdup(mb->name);
+	/* supportctl oauth names the SMTP login "smtp". */
+	if (mb->imap.auth == SD_AUTH_OAUTH2 && mb->name != NULL &&
+	    strcmp(mb->name, "smtp") == 0)
+		conf_error_at(cx, grp, path, "name", "\"smtp\" is the SMTP "
+		    "login's name in supportctl oauth; name the mailbox "
+		    "otherwise");
 	/* Moving mail into the folder it is read from leaves it there to
 	 * be fetched again, forever.  INBOX is INBOX in any case. */
 	if (mb->processed == SD_PROC_MOVE && f != NULL && to != NULL &&
@@ -1524,7 +1732,11 @@ check_smtp(struct ctx *cx, const config_setting_t *grp, void *base,
 	}
  out:
 	free(host);
-	if (sm->password != NULL && sm->password_file != NULL)
+	if (check_auth(cx, grp, path, sm->auth, &sm->oauth2, sm->user)) {
+		if (sm->user == NULL)
+			conf_error(cx, grp, path, "user required with auth = "
+			    "\"oauth2\" (the mailbox the token is for)");
+	} else if (sm->password != NULL && sm->password_file != NULL)
 		conf_error_at(cx, grp, path, "password_file",
 		    "give password or password_file, not both");
 	else if (sm->user != NULL && sm->password == NULL &&

@@ -1072,6 +1072,49 @@ test_vocabulary(void)
 	test_end();
 }
 
+/* SPEC §15.1: the providers' presets. */
+static void
+test_oauth2(void)
+{
+	struct sd_conf			*c = NULL;
+	struct sd_strv			 errs = { 0 };
+	const struct sd_conf_oauth2	*o;
+	char				*path;
+
+	test_begin("conf: OAuth2 logins and the providers' presets");
+	path = srcpath("fixtures/conf/good-oauth2.conf");
+	test_assert(conf_load(path, &c, &errs, NULL) == 0);
+	for (size_t i = 0; i < errs.n; i++)
+		printf("# %s\n", errs.v[i]);
+	if (c == NULL)
+		goto out;
+	test_assert(c->mailboxes[0].imap.auth == SD_AUTH_OAUTH2);
+	o = &c->mailboxes[0].imap.oauth2;
+	test_assert(o->grant == SD_GRANT_CLIENT_CREDENTIALS);
+	test_assert_streq(o->token_url, "https://login.microsoftonline.com/"
+	    "0d3f6b2a-1c5e-4b7a-9e8d-2f4c6a8b0e1d/oauth2/v2.0/token");
+	test_assert_streq(o->scope, "https://outlook.office365.com/.default");
+	test_assert(o->timeout == 30);
+	o = &c->mailboxes[1].imap.oauth2;
+	test_assert(o->grant == SD_GRANT_JWT_BEARER);	/* a key: delegation */
+	test_assert_streq(o->token_url, "https://oauth2.googleapis.com/token");
+	test_assert_streq(o->scope, "https://mail.google.com/");
+	test_assert_streq(o->subject, "help@vendor.example");
+	o = &c->mailboxes[2].imap.oauth2;
+	test_assert(o->grant == SD_GRANT_REFRESH_TOKEN);
+	test_assert_streq(o->device_url, "https://login.microsoftonline.com/"
+	    "vendor.example/oauth2/v2.0/devicecode");
+	test_assert(strstr(o->scope, "offline_access") != NULL);
+	test_assert(c->smtp.auth == SD_AUTH_OAUTH2 && c->smtp.oauth2.timeout
+	    == 10);
+	test_assert(c->smtp.oauth2.client_secret_file != NULL);
+ out:
+	conf_free(&c);
+	strv_free(&errs);
+	free(path);
+	test_end();
+}
+
 /* SPEC §14.4: the ladder, its caps, "none", paused statuses. */
 static void
 test_ladder(void)
@@ -1324,7 +1367,7 @@ main(void)
 		test_ical,
 		test_tier_default_added,
 		test_include,
-		test_good_fixtures,
+		test_good_fixtures, test_oauth2,
 		test_bad_fixtures,
 		test_unreadable,
 		test_inline_password,
