@@ -2,7 +2,7 @@
 # Fuzz targets (SPEC §10: every parser of untrusted input has one);
 # included by Makefile.am, not part of `make all` or `make check`.
 #
-#   make fuzz			build tests/fuzz/fuzz-{mime,classify,authres,quote,tmpl,conf,note}
+#   make fuzz			build tests/fuzz/fuzz-{mime,classify,authres,quote,tmpl,conf,note,oauth}
 #   make fuzz-run [FUZZ_TIME=60] [FUZZ_TARGETS="mime conf"]
 #				run each for FUZZ_TIME seconds from the seed
 #				corpora (tests/fuzz/run.sh); a crash, leak or
@@ -22,13 +22,14 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 FUZZ_CPPFLAGS = -std=gnu11 -D_GNU_SOURCE -I$(top_srcdir)/include \
 	-I$(top_builddir) -I$(srcdir)/tests/fuzz
 FUZZ_TIME = 60
-FUZZ_TARGETS = mime classify authres quote tmpl conf note
+FUZZ_TARGETS = mime classify authres quote tmpl conf note oauth
 FUZZ_PROGS = tests/fuzz/fuzz-mime tests/fuzz/fuzz-classify \
 	tests/fuzz/fuzz-authres tests/fuzz/fuzz-quote tests/fuzz/fuzz-tmpl \
-	tests/fuzz/fuzz-conf tests/fuzz/fuzz-note
+	tests/fuzz/fuzz-conf tests/fuzz/fuzz-note tests/fuzz/fuzz-oauth
 
 FUZZ_COMMON_SRC = $(srcdir)/src/common/err.c $(srcdir)/src/common/log.c \
-	$(srcdir)/src/common/util.c $(srcdir)/src/common/json.c
+	$(srcdir)/src/common/util.c $(srcdir)/src/common/json.c \
+	$(srcdir)/src/common/json_read.c
 FUZZ_MIME_SRC = $(srcdir)/src/mime/mime.c $(srcdir)/src/mime/mime_build.c \
 	$(srcdir)/src/mime/mime_text.c $(srcdir)/src/mime/mime_html.c \
 	$(srcdir)/src/mime/mime_headers.c $(srcdir)/src/mime/mime_walk.c \
@@ -79,6 +80,17 @@ tests/fuzz/fuzz-note: $(srcdir)/tests/fuzz/fuzz-note.c \
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(GLIB_CFLAGS) -o $@ \
 	    $(srcdir)/tests/fuzz/fuzz-note.c $(FUZZ_COMMON_SRC) \
 	    $(srcdir)/src/thread/thread.c $(GLIB_LIBS)
+
+tests/fuzz/fuzz-oauth: $(srcdir)/tests/fuzz/fuzz-oauth.c \
+	    $(FUZZ_COMMON_SRC) $(srcdir)/src/oauth/http.c \
+	    $(srcdir)/src/oauth/jwt.c $(srcdir)/src/oauth/oauth_int.h \
+	    $(srcdir)/include/supportd/oauth.h
+	@$(MKDIR_P) tests/fuzz
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(GLIB_CFLAGS) \
+	    $(CURL_CFLAGS) $(GNUTLS_CFLAGS) -o $@ \
+	    $(srcdir)/tests/fuzz/fuzz-oauth.c $(FUZZ_COMMON_SRC) \
+	    $(srcdir)/src/oauth/http.c $(srcdir)/src/oauth/jwt.c \
+	    $(CURL_LIBS) $(GNUTLS_LIBS) $(GLIB_LIBS)
 
 tests/fuzz/fuzz-tmpl: $(srcdir)/tests/fuzz/fuzz-tmpl.c $(FUZZ_COMMON_SRC) \
 	    $(srcdir)/src/tmpl/tmpl.c $(FUZZ_MIME_SRC) $(FUZZ_HDRS) \

@@ -3,7 +3,7 @@
 # Runs the libFuzzer targets built by `make fuzz` (tests/fuzz/fuzz.mk):
 #
 #	tests/fuzz/run.sh SECONDS [TARGET...]
-#		(TARGET: mime classify authres quote tmpl conf note)
+#		(TARGET: mime classify authres quote tmpl conf note oauth)
 #
 # from the top of a configured build tree (or with builddir= and srcdir=
 # set, as `make fuzz-run` does).  Each target runs SECONDS from its seed
@@ -14,6 +14,7 @@
 #	quote	 tests/fixtures/mail, as mail bodies
 #	tmpl	 templates/ (dictionary tests/fuzz/tmpl.dict)
 #	note	 tests/fuzz/notes.txt, one "pattern\taddress" a line
+#	oauth	 tests/fuzz/oauth.txt, one token answer or key file a line
 #	conf	 tests/fixtures/conf/*.conf and *.ics,
 #		 conf/supportd.conf.example, conf/examples/*.conf
 #		 (dictionary: the setting names of the example)
@@ -27,7 +28,7 @@ set -uo pipefail
 
 secs=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
-[ $# -gt 0 ] || set -- mime classify authres quote tmpl conf note
+[ $# -gt 0 ] || set -- mime classify authres quote tmpl conf note oauth
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${builddir:-$(pwd)}
 fz=$builddir/tests/fuzz
@@ -66,6 +67,14 @@ seed() {	# seed TARGET: fill $fz/seed/TARGET; print extra fuzzer options
 		else
 			echo "-max_len=4096"
 		fi
+		;;
+	oauth)
+		while IFS= read -r line || [ -n "$line" ]; do
+			case $line in '#'*) continue ;; esac
+			i=$((i + 1))
+			printf '%s' "$line" >"$d/$i"
+		done <"$srcdir/tests/fuzz/oauth.txt"
+		echo "-max_len=8192"
 		;;
 	note)
 		while IFS= read -r line || [ -n "$line" ]; do
