@@ -248,9 +248,10 @@ smtp_result(struct smtp_slot *sl, CURLcode rc, long *reply_r,
 	*reply_r = code;
 	if (rc == CURLE_OK)
 		return 0;
-	return sd_err_set(err, code >= 500 && code < 600 ? SD_E_PERM :
-	    rc == CURLE_LOGIN_DENIED || rc == CURLE_PEER_FAILED_VERIFICATION ?
-	    SD_E_CONFIG : SD_E_TEMP,
+	/* A refused login (535) says nothing of the mail: it waits. */
+	return sd_err_set(err, rc == CURLE_LOGIN_DENIED ||
+	    rc == CURLE_PEER_FAILED_VERIFICATION ? SD_E_CONFIG :
+	    code >= 500 && code < 600 ? SD_E_PERM : SD_E_TEMP,
 	    "outbox: id=%lld: SMTP %s%s%s (reply %ld)", (long long)sl->o.id,
 	    curl_easy_strerror(rc), sl->errbuf[0] ? ": " : "", sl->errbuf,
 	    code);
@@ -335,8 +336,10 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 		    next, serr->msg, err);
 		fl->deferred++;
 	}
-	/* Relay unreachable: the other rows would fail the same way. */
-	if (serr->cls == SD_E_TEMP && reply == 0)
+	/* Relay unreachable, or refusing our login: the other rows would
+	 * fail the same way. */
+	if ((serr->cls == SD_E_TEMP && reply == 0) ||
+	    serr->cls == SD_E_CONFIG)
 		fl->relay_down = true;
 	return r;
 }
