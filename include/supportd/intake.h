@@ -41,6 +41,13 @@ struct sd_intake_sink {
 	struct sd_mail *(*parse)(const char *raw, size_t len, char *errbuf,
 		    size_t errlen);
 	void	(*parse_free)(struct sd_mail **m);
+	/* SPEC §15.2: the bearer token (malloc'd, the session wipes and
+	 * frees it) for a mailbox whose imap.auth is oauth2, its login
+	 * named "imap:NAME"; stale: the server refused the last one.  0,
+	 * or -1 with err.  May be NULL when no mailbox uses OAuth2. */
+	int	(*bearer)(void *arg, const char *login,
+		    const struct sd_conf_oauth2 *o, bool stale, char **token_r,
+		    struct sd_err *err);
 	void	*arg;
 };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * outbox.h - sending what the store has queued (SPEC §8).  src/outbox/ is
- * the only user of libcurl.  Rows of kind "webhook" are JSON POSTs to the
+ * the only user of libcurl besides src/oauth/'s token requests.  Rows of kind "webhook" are JSON POSTs to the
  * URL in their rcpts (SPEC §6); all others are mail.  Delivery is at
  * least once: a row is marked sent only after the server accepted it, so
  * a crash in between sends it again (the Message-ID, or the webhook's
@@ -43,6 +43,11 @@ int	outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now,
  * sent journal): -1 (the default) as long as it takes, 0 not at all
  * (the flush then sends nothing and returns 0). */
 void	outbox_set_lock_wait(struct sd_outbox *ob, int secs);
+
+struct sd_oauth;
+/* With smtp.auth = "oauth2", the tokens come from oa (borrowed; SPEC
+ * §15.2): a refused one is renewed and the mail tried once more. */
+void	outbox_set_oauth(struct sd_outbox *ob, struct sd_oauth *oa);
 
 /* Whether the last flush stopped at a relay it could not reach. */
 bool	outbox_relay_down(const struct sd_outbox *ob);

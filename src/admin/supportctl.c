@@ -24,6 +24,7 @@
 #include "supportd/ingest.h"
 #include "supportd/log.h"
 #include "supportd/mail.h"
+#include "supportd/oauth.h"
 #include "supportd/outbox.h"
 #include "supportd/sla.h"
 #include "supportd/store.h"
@@ -1066,6 +1067,7 @@ cmd_tick(struct ctx *cx, int argc, char **argv)
 {
 	struct listopts		 lo;
 	struct sd_outbox	*ob;
+	struct sd_oauth		*oa;
 	struct sd_err		 err;
 	int			 fired = 0, sent = 0, ret = 0;
 
@@ -1079,11 +1081,14 @@ cmd_tick(struct ctx *cx, int argc, char **argv)
 		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
 		return EX_CONFIG;
 	}
+	oa = oauth_new(cx->conf);
+	outbox_set_oauth(ob, oa);
 	if (outbox_flush(ob, cx->store, sd_now(), 0, &sent, NULL, &err) == -1) {
 		fprintf(stderr, "supportctl: tick: %s\n", err.msg);
 		ret = EX_SOFTWARE;
 	}
 	outbox_free(&ob);
+	oauth_free(&oa);
 	printf("timers fired: %d, mail sent: %d\n", fired, sent);
 	return ret;
 }

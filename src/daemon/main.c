@@ -40,6 +40,7 @@
 #include "supportd/intake.h"
 #include "supportd/log.h"
 #include "supportd/mail.h"
+#include "supportd/oauth.h"
 #include "supportd/outbox.h"
 #include "supportd/sla.h"
 #include "supportd/store.h"
@@ -73,6 +74,7 @@ struct runtime {
 	struct sd_classifier	*classifier;
 	struct sd_calendars	*calendars;
 	struct sd_outbox	*outbox;
+	struct sd_oauth		*oauth;
 	struct sd_ingest	 ingest;
 };
 
@@ -81,6 +83,7 @@ struct runtime {
  * that kept mail (its responses can go out at once). */
 struct taker {
 	const struct sd_ingest		*ingest;
+	struct sd_oauth			*oauth;		/* borrowed */
 	volatile sig_atomic_t		*stop;
 	pthread_mutex_t			*writer;	/* or NULL */
 	void				(*on_commit)(void *);
@@ -121,6 +124,7 @@ static void
 runtime_free(struct runtime *rt)
 {
 	outbox_free(&rt->outbox);
+	oauth_free(&rt->oauth);
 	classify_free(&rt->classifier);
 	sla_calendars_free(&rt->calendars);
 	tmpl_set_free(&rt->tmpl);
@@ -178,6 +182,8 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 		log_warnx("%s", err.msg);
 		goto out;
 	}
+	rt->oauth = oauth_new(rt->conf);
+	outbox_set_oauth(rt->outbox, rt->oauth);
 	rt->ingest.conf = rt->conf;
 	rt->ingest.store = rt->store;
 	rt->ingest.tmpl = rt->tmpl;
@@ -255,13 +261,24 @@ taker_take(void *arg, struct sd_fetch_group *g, struct sd_err *err)
 	return r;
 }
 
+static int
+taker_bearer(void *arg, const char *login, const struct sd_conf_oauth2 *o,
+    bool stale, char **token_r, struct sd_err *err)
+{
+	const struct taker *tk = arg;
+
+	return oauth_bearer(tk->oauth, login, o, stale, token_r, err);
+}
+
 static void
 taker_init(struct taker *tk, const struct sd_ingest *ingest,
-    volatile sig_atomic_t *stop, pthread_mutex_t *writer,
-    void (*on_commit)(void *), void *on_commit_arg)
+    struct sd_oauth *oauth, volatile sig_atomic_t *stop,
+    pthread_mutex_t *writer, void (*on_commit)(void *), void *on_commit_arg)
 {
 	memset(tk, 0, sizeof(*tk));
 	tk->ingest = ingest;
+	tk->oauth = oauth;
+	tk->sink.bearer = taker_bearer;
 	tk->stop = stop;
 	tk->writer = writer;
 	tk->on_commit = on_commit;
@@ -470,7 +487,7 @@ cycle(struct runtime *rt)
 	/* The mailboxes' threads take their mail in through one connection,
 	 * one unit at a time. */
 	pthread_mutex_init(&writer, NULL);
-	taker_init(&tk, &rt->ingest, &never, &writer, threaded ?
+	taker_init(&tk, &rt->ingest, rt->oauth, &never, &writer, threaded ?
 	    sender_wake : NULL, &snd);
 	failed += once_poll(rt, &tk);
 	pthread_mutex_destroy(&writer);
@@ -536,8 +553,8 @@ generation_start(const struct runtime *rt)
 	checkpoint_apart(gen->store);
 	gen->ingest = rt->ingest;
 	gen->ingest.store = gen->store;
-	taker_init(&gen->taker, &gen->ingest, &gen->stop, &gen->writer,
-	    wake_main_cb, NULL);
+	taker_init(&gen->taker, &gen->ingest, rt->oauth, &gen->stop,
+	    &gen->writer, wake_main_cb, NULL);
 	if ((gen->srv = serve_start(rt->conf, &gen->taker.sink, &err))
 	    == NULL) {
 		log_warnx("%s", err.msg);

@@ -188,47 +188,93 @@ imap_open(struct sd_intake *in, struct sd_err *err)
 	return 0;
 }
 
+static void
+wipe(char **secret)
+{
+	if (*secret == NULL)
+		return;
+	explicit_bzero(*secret, strlen(*secret));
+	free(*secret);
+	*secret = NULL;
+}
+
+/*
+ * One login: connect, then LOGIN with the password or, for OAuth2,
+ * AUTHENTICATE XOAUTH2 with the token (SPEC §15.2).  *refused_r: the
+ * server said no to the credential itself.
+ */
 static int
-imap_connect(struct sd_intake *in, struct sd_err *err)
+imap_login_once(struct sd_intake *in, const struct sd_intake_sink *sink,
+    bool stale, bool *refused_r, struct sd_err *err)
 {
 	const struct sd_conf_imap	*c = &in->mb->imap;
-	struct mailimap_capability_data	*cap = NULL;
-	char				*pass;
+	char				*secret = NULL, login[512];
+	bool				 oauth = c->auth == SD_AUTH_OAUTH2;
 	int				 r;
 
-	if ((pass = conf_read_secret(c->password, c->password_file, err))
-	    == NULL)
+	*refused_r = false;
+	snprintf(login, sizeof(login), "imap:%s", in->mb->name);
+	if (oauth && sink->bearer == NULL)
+		return sd_err_set(err, SD_E_BUG, "intake: mailbox=%s: no "
+		    "token source for OAuth2", in->mb->name);
+	if (oauth ? sink->bearer(sink->arg, login, &c->oauth2, stale,
+	    &secret, err) == -1 : (secret = conf_read_secret(c->password,
+	    c->password_file, err)) == NULL)
 		return -1;
-	in->imap = mailimap_new(0, NULL);
-	if (in->imap == NULL) {
-		free(pass);
+	if ((in->imap = mailimap_new(0, NULL)) == NULL) {
+		wipe(&secret);
 		return sd_err_set(err, SD_E_BUG, "intake: out of memory");
 	}
 	if (imap_open(in, err) == -1)
 		goto fail;
-	r = mailimap_login(in->imap, c->user, pass);
+	/* libetpan keeps either out of its own debug log. */
+	r = oauth ? mailimap_oauth2_authenticate(in->imap, c->user, secret) :
+	    mailimap_login(in->imap, c->user, secret);
 	if (r != MAILIMAP_NO_ERROR) {
-		/* Never log the password or the LOGIN line. */
+		/* Never log the secret or the line that carried it. */
+		*refused_r = r == MAILIMAP_ERROR_LOGIN;
 		sd_err_set(err, imap_errcls(r), "intake: mailbox=%s user=%s: "
-		    "login: %s", in->mb->name, c->user, imap_strerror(r));
+		    "%s: %s", in->mb->name, c->user, oauth ? "XOAUTH2" :
+		    "login", imap_strerror(r));
 		goto fail;
 	}
-	explicit_bzero(pass, strlen(pass));
-	free(pass);
+	wipe(&secret);
+	return 0;
+ fail:
+	wipe(&secret);
+	imap_drop(in->imap, in->imap->imap_state != MAILIMAP_STATE_DISCONNECTED);
+	in->imap = NULL;
+	return -1;
+}
+
+static int
+imap_connect(struct sd_intake *in, const struct sd_intake_sink *sink,
+    struct sd_err *err)
+{
+	const struct sd_conf_imap	*c = &in->mb->imap;
+	struct mailimap_capability_data	*cap = NULL;
+	bool				 refused;
+
+	if (imap_login_once(in, sink, false, &refused, err) == -1) {
+		/* An expired or revoked token looks like any refused
+		 * login: a new one is got, and tried once (SPEC §15.3). */
+		if (!refused || c->auth != SD_AUTH_OAUTH2)
+			return -1;
+		log_info("%s; renewing the token and trying once more",
+		    err->msg);
+		sd_err_clear(err);
+		if (imap_login_once(in, sink, true, &refused, err) == -1)
+			return -1;
+	}
 	/* Servers list more (or fewer: no IDLE) capabilities after LOGIN. */
 	if (mailimap_capability(in->imap, &cap) == MAILIMAP_NO_ERROR)
 		mailimap_capability_data_free(cap);
 	imap_stream_deadline(in->imap->imap_stream, 0);
-	log_info("intake: mailbox=%s host=%s port=%d tls=%s: connected",
+	log_info("intake: mailbox=%s host=%s port=%d tls=%s%s: connected",
 	    in->mb->name, c->host, c->port, c->tls == SD_TLS_IMAPS ? "imaps" :
-	    c->tls == SD_TLS_STARTTLS ? "starttls" : "none");
+	    c->tls == SD_TLS_STARTTLS ? "starttls" : "none",
+	    c->auth == SD_AUTH_OAUTH2 ? " auth=xoauth2" : "");
 	return 0;
- fail:
-	explicit_bzero(pass, strlen(pass));
-	free(pass);
-	imap_drop(in->imap, in->imap->imap_state != MAILIMAP_STATE_DISCONNECTED);
-	in->imap = NULL;
-	return -1;
 }
 
 static sd_time
@@ -609,7 +655,7 @@ intake_poll(struct sd_intake *in, const struct sd_intake_sink *sink,
 		*count_r = 0;
 	if (in->idling && intake_idle_end(in, err) == -1)
 		return -1;
-	if (in->imap == NULL && imap_connect(in, err) == -1)
+	if (in->imap == NULL && imap_connect(in, sink, err) == -1)
 		return -1;
 	imap_cmd_deadline(in);
 	r = mailimap_select(in->imap, in->mb->imap.folder);

@@ -43,7 +43,8 @@ outbox_new(const struct sd_conf *conf, struct sd_err *err)
 
 	ob->smtp = &conf->smtp;
 	ob->max_age = conf->outbox_max_age;
-	if (conf->smtp.user != NULL && (ob->password = conf_read_secret(
+	if (conf->smtp.user != NULL && conf->smtp.auth == SD_AUTH_PASSWORD &&
+	    (ob->password = conf_read_secret(
 	    conf->smtp.password, conf->smtp.password_file, err)) == NULL)
 		goto fail;
 	if (conf->oncall_webhook_token_file != NULL &&
@@ -104,6 +105,34 @@ void
 outbox_set_lock_wait(struct sd_outbox *ob, int secs)
 {
 	ob->lock_wait = secs;
+}
+
+void
+outbox_set_oauth(struct sd_outbox *ob, struct sd_oauth *oa)
+{
+	ob->oauth = oa;
+}
+
+/* Gives every slot the SMTP login's token (a fresh one when stale).
+ * -1 with err when there is none to give: the relay is as good as
+ * down. */
+static int
+set_bearer(struct sd_outbox *ob, bool stale, struct sd_err *err)
+{
+	char *tok;
+
+	if (ob->oauth == NULL)
+		return sd_err_set(err, SD_E_BUG, "outbox: no token source "
+		    "for OAuth2");
+	if (oauth_bearer(ob->oauth, "smtp", &ob->smtp->oauth2, stale, &tok,
+	    err) == -1)
+		return -1;
+	/* libcurl keeps its own copy. */
+	for (int i = 0; i < ob->nslots; i++)
+		curl_easy_setopt(ob->slots[i].c, CURLOPT_XOAUTH2_BEARER, tok);
+	oauth_token_free(&tok);
+	ob->bearer_set = true;
+	return 0;
 }
 
 bool
@@ -178,7 +207,10 @@ slot_setup(struct sd_outbox *ob, struct smtp_slot *sl)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ob->smtp->ca_file);
 	if (ob->smtp->user) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, ob->smtp->user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, ob->password);
+		/* OAuth2: the bearer is set per flush (set_bearer); libcurl
+		 * then offers OAUTHBEARER or XOAUTH2, as the relay lists. */
+		if (ob->smtp->auth == SD_AUTH_PASSWORD)
+			curl_easy_setopt(c, CURLOPT_PASSWORD, ob->password);
 	}
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ob->smtp->timeout);
@@ -236,6 +268,20 @@ smtp_start(struct sd_outbox *ob, struct smtp_slot *sl, struct sd_err *err)
 	return 0;
 }
 
+/* Sends sl's row again on its handle, from the start. */
+static int
+smtp_restart(struct sd_outbox *ob, struct smtp_slot *sl, struct sd_err *err)
+{
+	sl->p = sl->o.raw;
+	sl->left = sl->o.raw_apart ? sl->o.raw_size : sl->o.rawlen;
+	sl->off = 0;
+	sl->errbuf[0] = '\0';
+	if (curl_multi_add_handle(ob->multi, sl->c) != CURLM_OK)
+		return sd_err_set(err, SD_E_BUG, "outbox: id=%lld: "
+		    "curl_multi_add_handle failed", (long long)sl->o.id);
+	return 0;
+}
+
 /* The outcome of a finished transaction: 0 accepted; -1 with err
  * (TEMP: retry, PERM: give up). */
 static int
@@ -264,6 +310,7 @@ struct flush {
 	int			 sent, deferred;
 	bool			 relay_down;	/* stop taking rows */
 	bool			 in_txn;	/* see txn_need */
+	bool			 auth_retried;	/* a refused token renewed */
 };
 
 /* Opens the store transaction of a batch of outcomes on its first
@@ -379,7 +426,22 @@ reap(struct flush *fl, struct sd_err *err)
 		long		reply = 0;
 
 		sd_err_clear(&serr);
-		(void)smtp_result(done[i], done[i]->result, &reply, &serr);
+		/* SPEC §15.3: a refused token is renewed and the mail
+		 * tried once more, once a flush. */
+		if (done[i]->result == CURLE_LOGIN_DENIED &&
+		    fl->ob->smtp->auth == SD_AUTH_OAUTH2 && !fl->auth_retried &&
+		    ret == 0) {
+			fl->auth_retried = true;
+			log_info("outbox: id=%lld: the relay refused the token; "
+			    "renewing it and trying once more",
+			    (long long)done[i]->o.id);
+			if (set_bearer(fl->ob, true, &serr) == 0 &&
+			    smtp_restart(fl->ob, done[i], &serr) == 0)
+				continue;
+		}
+		if (serr.cls == SD_E_NONE)
+			(void)smtp_result(done[i], done[i]->result, &reply,
+			    &serr);
 		if (ret == 0) {
 			if (settle(fl, &done[i]->o, reply, &serr, err) == -1)
 				ret = -1;
@@ -420,7 +482,8 @@ int
 outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
     int *sent_r, int *deferred_r, struct sd_err *err)
 {
-	struct flush		 fl = { ob, st, now, 0, 0, false, false };
+	struct flush		 fl = { ob, st, now, 0, 0, false, false,
+				    false };
 	struct smtp_slot	*sl;
 	struct sd_outrow	 o, hold;
 	struct sd_err		 serr;
@@ -435,6 +498,7 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	if (deferred_r)
 		*deferred_r = 0;
 	ob->relay_down = false;
+	ob->bearer_set = false;		/* renewed when due, once a flush */
 	if (journal_open(&ob->journal, ob->lock_wait, &js, err) == -1)
 		return -1;
 	if (js == J_BUSY) {
@@ -488,7 +552,9 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 			}
 			sl->o = o;
 			sl->st = st;
-			if (smtp_start(ob, sl, &serr) == -1) {
+			if ((ob->smtp->auth == SD_AUTH_OAUTH2 &&
+			    !ob->bearer_set && set_bearer(ob, false,
+			    &serr) == -1) || smtp_start(ob, sl, &serr) == -1) {
 				if (settle_one(&fl, &sl->o, 0, &serr, err) == -1)
 					ret = -1;
 				slot_release(sl);

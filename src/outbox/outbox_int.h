@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <glib.h>
 
+#include "supportd/oauth.h"
 #include "supportd/outbox.h"
 
 /* A row of the sent journal: accepted by the relay at `at`; tag is a
@@ -75,6 +76,8 @@ struct sd_outbox {
 	const struct sd_conf_smtp	*smtp;		/* borrowed */
 	int64_t				 max_age;
 	char				*password;	/* owned, or NULL */
+	struct sd_oauth			*oauth;		/* borrowed, or NULL */
+	bool				 bearer_set;	/* this flush's token */
 	char				*webhook_token;	/* owned, or NULL */
 	CURL				*curl;		/* webhooks */
 	char				 errbuf[CURL_ERROR_SIZE];
