@@ -56,6 +56,7 @@ static int cmd_merge(struct ctx *, int, char **);
 static int cmd_participants(struct ctx *, int, char **);
 static int cmd_quarantine(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
+int cmd_oauth(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
 
@@ -98,6 +99,9 @@ static const struct command commands[] = {
 	  "queued and failed outgoing mail (--all: sent too)" },
 	{ "quarantine", cmd_quarantine, N_STORE, O_JSON, "[--json]",
 	  "mails that could not be processed, with the reason" },
+	{ "oauth", cmd_oauth, N_STORE, O_JSON,
+	    "login MAILBOX|smtp | status [--json]",
+	    "OAuth2: sign a login in (device code), or show the tokens' state" },
 	{ "templates", cmd_templates, N_CONF, O_TICKET, "check | preview NAME [--ticket ID]",
 	  "check every template; print one as it would be sent" },
 	{ "help", cmd_help, N_CONF, 0, "[COMMAND]", "this help" },
