@@ -31,6 +31,18 @@ make_cert() {
 	chmod 0644 "$T/key.pem"	# read by Dovecot's config process
 }
 
+# oauth_key: the HS256 key the test provider (oauthsrv.py) signs access
+# tokens with ($T/oauth.key), and Dovecot's copy of it: base64 in the
+# key dict, under the default azp, algorithm and key id.
+oauth_key() {
+	[ -s "$T/oauth.key" ] && return 0
+	mkdir -p "$T/oauth-keys/default/HS256"
+	head -c 32 /dev/urandom | base64 -w0 | tr -d '/+=' >"$T/oauth.key"
+	base64 -w0 <"$T/oauth.key" >"$T/oauth-keys/default/HS256/default"
+	chmod -R a+rX "$T/oauth-keys"
+	chmod 0644 "$T/oauth.key"
+}
+
 # start_dovecot: a private Dovecot (IMAP only) on a free port, account
 # $IMAP_USER/$IMAP_PASS with an empty INBOX.  Exports IMAP_PORT (and
 # IMAPS_PORT, IMAP_CAFILE with DOVECOT_SSL).  Called again after
@@ -101,6 +113,24 @@ _it_dovecot_conf() {
 	done >>"$T/dovecot.passwd"
 	chmod 0644 "$T/dovecot.passwd"	# read by auth, which runs as $internal
 
+	# DOVECOT_OAUTH2=1: XOAUTH2 and OAUTHBEARER too, with tokens signed
+	# by oauth_key's key (SPEC §15.5), checked locally by the oauth2
+	# passdb; a password then opens PLAIN and LOGIN only.
+	local oauth_mechs='' pw_mechs='' oauth_passdb=''
+	if [ "${DOVECOT_OAUTH2:-0}" = 1 ]; then
+		oauth_key
+		oauth_mechs=' xoauth2 oauthbearer'
+		pw_mechs=$'  mechanisms = plain login\n'
+		oauth_passdb="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $T/dovecot-oauth2.conf.ext
+}"
+		printf '%s\n' "introspection_mode = local" \
+			"local_validation_key_dict = fs:posix:prefix=$T/oauth-keys/" \
+			"username_attribute = email" >"$T/dovecot-oauth2.conf.ext"
+		chmod 0644 "$T/dovecot-oauth2.conf.ext"
+	fi
 	# Only root may chroot (Dovecot does it for anvil and imap-login).
 	local chroot=''
 	[ "$(id -u)" -eq 0 ] || chroot=$'  chroot =\n'
@@ -121,7 +151,7 @@ state_dir = $T/state
 log_path = $T/dovecot.log
 ssl = $ssl
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login$oauth_mechs
 auth_failure_delay = 0
 auth_verbose = yes
 mail_fsync = never
@@ -145,7 +175,8 @@ $chroot  unix_listener anvil-auth-penalty {
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $T/dovecot.passwd
-}
+$pw_mechs}
+$oauth_passdb
 userdb {
   driver = passwd-file
   args = username_format=%u $T/dovecot.passwd

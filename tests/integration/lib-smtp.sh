@@ -22,6 +22,7 @@ start_smtp() {
 		--port) port=$2; shift 2 ;;
 		--starttls|--require-starttls|--smtps)
 			_it_smtp_tls+=("$1"); shift ;;
+		--oauth) oauth_key; args+=(--oauth-key "$T/oauth.key"); shift ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done

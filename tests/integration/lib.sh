@@ -467,6 +467,48 @@ start_http() {
 		fail "the HTTP server did not start"
 }
 
+# start_oauth [--client ID:SECRET:USER]... [--jwt-pubkey PEM] [--tls]:
+# the test OAuth2 provider (oauthsrv.py) with its state in $T/oauth.
+# Exports OAUTH_URL (http://127.0.0.1:PORT, https:// with --tls and
+# make_cert's certificate).  oauth_mode LINE... sets its behaviour,
+# oauth_requests OUTCOME counts its answers so far.
+start_oauth() {
+	local args=() scheme=http
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--tls) make_cert; scheme=https
+			args+=(--tls-cert "$T/cert.pem" --tls-key "$T/key.pem")
+			shift ;;
+		*) args+=("$1"); shift ;;
+		esac
+	done
+	oauth_key
+	mkdir -p "$T/oauth"
+	rm -f "$T/oauth.port"
+	_it_bg oauth "$T/oauthsrv.log" "$IT_PYTHON" -u "$IT_DIR/oauthsrv.py" \
+		--port-file "$T/oauth.port" --key-file "$T/oauth.key" \
+		--state "$T/oauth" "${args[@]}"
+	wait_until 10 test -s "$T/oauth.port" ||
+		fail "start_oauth: the token endpoint did not start" \
+			"$(cat "$T/oauthsrv.log")"
+	OAUTH_URL=$scheme://127.0.0.1:$(cat "$T/oauth.port")
+	export OAUTH_URL
+}
+
+oauth_mode() {
+	printf '%s\n' "$@" >"$T/oauth/mode"
+}
+
+# oauth_requests [OUTCOME]: answers given (with that outcome).
+oauth_requests() {
+	if [ $# -eq 0 ]; then
+		wc -l <"$T/oauth/requests.log" 2>/dev/null || echo 0
+	else
+		awk -v o="$1" '$3 == o { n++ } END { print n + 0 }' \
+			"$T/oauth/requests.log" 2>/dev/null || echo 0
+	fi
+}
+
 # Fail, or skip when not in CI, because something is not installed.
 _it_missing() {
 	if [ "${CI:-}" = true ]; then

@@ -25,6 +25,11 @@ the connection, as real servers do.  "hold PATH" makes MAIL wait while
 PATH exists (a test then acts while a transaction is in flight).  Blank
 lines and # comments are ignored.
 
+OAuth2 (--oauth-key FILE): every session must AUTH with XOAUTH2 or
+OAUTHBEARER (--oauth-mechs narrows the offer) and a token of
+oauthsrv.py's, valid and for the user it logs in as; X-Sink-Info then
+ends with auth=MECH:USER.
+
 TLS (--tls-cert FILE --tls-key FILE): --starttls offers STARTTLS,
 --require-starttls also refuses MAIL before it (530), --implicit-tls
 speaks TLS from the first byte (SMTPS).
@@ -35,13 +40,18 @@ SIGINT stop it cleanly with exit status 0.
 
 import argparse
 import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import json
 import os
 import signal
 import ssl
 import sys
 import time
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult
 
 
 def log(msg):
@@ -157,6 +167,8 @@ class Recorder:
             session.host_name, session.peer[0] if session.peer else "-",
             ",".join(envelope.mail_options) or "-", tls_info(server, session),
             session.peer[1] if session.peer else "-"))
+        if getattr(self, "users", None) is not None:
+            env[-1] += " auth=%s" % self.users.get(id(server), "-")
         self._write(base + ".env", ("\n".join(env) + "\n").encode())
         self._write(base + ".eml", envelope.original_content)
         log("DATA (%d bytes) -> stored %04d" % (len(envelope.original_content),
@@ -171,8 +183,74 @@ class Recorder:
         os.rename(tmp, path)
 
 
+def bearer_user(token, key):
+    """The user of a valid HS256 token from oauthsrv.py, or None."""
+    try:
+        h, p, sig = token.split(".")
+        want = base64.urlsafe_b64encode(hmac.new(
+            key, (h + "." + p).encode(), hashlib.sha256).digest())
+        if not hmac.compare_digest(want.rstrip(b"="), sig.encode()):
+            return None
+        claims = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+    except (ValueError, TypeError):
+        return None
+    return claims.get("email") if claims.get("exp", 0) > time.time() else None
+
+
+class OAuthRecorder(Recorder):
+    """Takes AUTH XOAUTH2 and OAUTHBEARER (RFC 7628) with oauthsrv.py's
+    tokens and nothing else; a session that did not log in cannot send."""
+
+    def __init__(self, key, *a):
+        super().__init__(*a)
+        self.key = key
+        self.users = {}
+
+    async def _bearer(self, server, args, mech):
+        if len(args) > 1:
+            blob = args[1].encode()
+            try:
+                blob = base64.b64decode(blob, validate=True)
+            except binascii.Error:
+                return AuthResult(success=False, handled=False)
+        else:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        fields = blob.decode("utf-8", "replace").split("\x01")
+        user = token = None
+        for f in fields:
+            if f.startswith("user="):
+                user = f[5:]
+            elif f.startswith("n,a="):             # OAUTHBEARER's gs2 header
+                user = f[4:].split(",", 1)[0]
+            elif f.lower().startswith("auth=bearer "):
+                token = f[12:]
+        who = bearer_user(token or "", self.key)
+        ok = who is not None and who == user
+        log("AUTH %s user=%s -> %s" % (mech, user, "235" if ok else "535"))
+        if ok:
+            self.users[id(server)] = "%s:%s" % (mech, user)
+        # handled=False: aiosmtpd answers 535 itself.
+        return AuthResult(success=ok, handled=ok)
+
+    async def auth_XOAUTH2(self, server, args):
+        return await self._bearer(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self._bearer(server, args, "OAUTHBEARER")
+
+
 async def main(args):
-    handler = Recorder(args.dir, args.mode or [], args.mode_file)
+    if args.oauth_key:
+        key = open(args.oauth_key, "rb").read().strip()
+        handler = OAuthRecorder(key, args.dir, args.mode or [],
+                                args.mode_file)
+    else:
+        handler = Recorder(args.dir, args.mode or [], args.mode_file)
+    mechs = (args.oauth_mechs or "XOAUTH2 OAUTHBEARER").split()
+    exclude = [m for m in ("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER")
+               if m not in mechs] if args.oauth_key else []
     loop = asyncio.get_running_loop()
     ctx = None
     if args.starttls or args.require_starttls or args.implicit_tls:
@@ -185,7 +263,10 @@ async def main(args):
         lambda: SMTP(handler, hostname="sink.test", enable_SMTPUTF8=True,
                      decode_data=False, timeout=60, tls_context=starttls,
                      data_size_limit=64 << 20,
-                     require_starttls=args.require_starttls),
+                     require_starttls=args.require_starttls,
+                     auth_required=bool(args.oauth_key),
+                     auth_require_tls=not args.oauth_key,
+                     auth_exclude_mechanism=exclude),
         host=args.host, port=args.port, reuse_address=True,
         ssl=ctx if args.implicit_tls else None)
     port = server.sockets[0].getsockname()[1]
@@ -225,6 +306,10 @@ if __name__ == "__main__":
                    help="offer STARTTLS and refuse mail without it")
     p.add_argument("--implicit-tls", action="store_true",
                    help="TLS from the first byte (SMTPS)")
+    p.add_argument("--oauth-key", help="require AUTH with a bearer token "
+                   "signed HS256 with the key in this file (oauthsrv.py)")
+    p.add_argument("--oauth-mechs", help='offered, e.g. "XOAUTH2" '
+                   '(default both XOAUTH2 and OAUTHBEARER)')
     p.add_argument("dir", help="directory for NNNN.eml / NNNN.env")
     try:
         asyncio.run(main(p.parse_args()))
