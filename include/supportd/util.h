@@ -35,6 +35,8 @@ void	*xrealloc(void *p, size_t n);
 char	*xstrdup(const char *s);		/* NULL in, NULL out */
 char	*xstrndup(const char *s, size_t n);
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Wipes a password or token (a string) before freeing it; *s = NULL. */
+void	secret_free(char **s);
 
 /* A NULL-terminated array of owned strings. */
 struct sd_strv {

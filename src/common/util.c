@@ -66,6 +66,16 @@ xstrdup(const char *s)
 	return p;
 }
 
+void
+secret_free(char **s)
+{
+	if (*s == NULL)
+		return;
+	explicit_bzero(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}
+
 char *
 xstrndup(const char *s, size_t n)
 {

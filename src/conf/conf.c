@@ -53,7 +53,6 @@ static void	 apply_default(struct ctx *cx, const config_setting_t *grp,
 static void	 clear_value(const struct conf_key *k, void *base);
 static void	 absolutize(struct ctx *cx, const struct conf_key *k,
 		    void *base);
-static void	 free_secret(char *s);
 static void	 free_mailbox(struct sd_conf_mailbox *mb);
 
 /* Enums are stored through an int *; make sure they are int-sized. */
@@ -724,16 +723,6 @@ conf_load(const char *path, struct sd_conf **conf_r, struct sd_strv *errs,
 	return ret;
 }
 
-/* Passwords do not linger in freed memory. */
-static void
-free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 conf_calendar_clear(struct sd_conf_calendar *cal)
 {
@@ -764,7 +753,7 @@ free_mailbox(struct sd_conf_mailbox *mb)
 	thread_note_free(&mb->note);
 	free(mb->imap.host);
 	free(mb->imap.user);
-	free_secret(mb->imap.password);
+	secret_free(&mb->imap.password);
 	free(mb->imap.password_file);
 	free(mb->imap.folder);
 	free(mb->imap.ca_file);
@@ -794,7 +783,7 @@ conf_free(struct sd_conf **conf)
 	free(c->mailboxes);
 	free(c->smtp.url);
 	free(c->smtp.user);
-	free_secret(c->smtp.password);
+	secret_free(&c->smtp.password);
 	free(c->smtp.password_file);
 	free(c->smtp.ca_file);
 	conf_calendar_clear(&c->calendar);

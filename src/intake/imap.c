@@ -188,16 +188,6 @@ imap_open(struct sd_intake *in, struct sd_err *err)
 	return 0;
 }
 
-static void
-wipe(char **secret)
-{
-	if (*secret == NULL)
-		return;
-	explicit_bzero(*secret, strlen(*secret));
-	free(*secret);
-	*secret = NULL;
-}
-
 /*
  * One login: connect, then LOGIN with the password or, for OAuth2,
  * AUTHENTICATE XOAUTH2 with the token (SPEC §15.2).  *refused_r: the
@@ -222,7 +212,7 @@ imap_login_once(struct sd_intake *in, const struct sd_intake_sink *sink,
 	    c->password_file, err)) == NULL)
 		return -1;
 	if ((in->imap = mailimap_new(0, NULL)) == NULL) {
-		wipe(&secret);
+		secret_free(&secret);
 		return sd_err_set(err, SD_E_BUG, "intake: out of memory");
 	}
 	if (imap_open(in, err) == -1)
@@ -238,10 +228,10 @@ imap_login_once(struct sd_intake *in, const struct sd_intake_sink *sink,
 		    "login", imap_strerror(r));
 		goto fail;
 	}
-	wipe(&secret);
+	secret_free(&secret);
 	return 0;
  fail:
-	wipe(&secret);
+	secret_free(&secret);
 	imap_drop(in->imap, in->imap->imap_state != MAILIMAP_STATE_DISCONNECTED);
 	in->imap = NULL;
 	return -1;

@@ -89,14 +89,8 @@ outbox_free(struct sd_outbox **obp)
 	journal_free(&ob->journal);
 	if (ob->multi)
 		curl_multi_cleanup(ob->multi);
-	if (ob->password) {
-		explicit_bzero(ob->password, strlen(ob->password));
-		free(ob->password);
-	}
-	if (ob->webhook_token) {
-		explicit_bzero(ob->webhook_token, strlen(ob->webhook_token));
-		free(ob->webhook_token);
-	}
+	secret_free(&ob->password);
+	secret_free(&ob->webhook_token);
 	free(ob);
 	*obp = NULL;
 }
@@ -130,7 +124,7 @@ set_bearer(struct sd_outbox *ob, bool stale, struct sd_err *err)
 	/* libcurl keeps its own copy. */
 	for (int i = 0; i < ob->nslots; i++)
 		curl_easy_setopt(ob->slots[i].c, CURLOPT_XOAUTH2_BEARER, tok);
-	oauth_token_free(&tok);
+	secret_free(&tok);
 	ob->bearer_set = true;
 	return 0;
 }

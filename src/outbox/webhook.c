@@ -67,9 +67,6 @@ webhook_post(struct sd_outbox *ob, const struct sd_outrow *o, long *status_r,
 		    SD_E_PERM, "outbox: id=%lld: webhook: HTTP %ld",
 		    (long long)o->id, status);
 	curl_slist_free_all(h);
-	if (auth != NULL) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
+	secret_free(&auth);
 	return ret;
 }

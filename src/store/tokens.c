@@ -12,14 +12,10 @@ void
 store_token_clear(struct sd_token *t)
 {
 	/* Tokens do not linger in freed memory. */
-	if (t->access_token != NULL)
-		explicit_bzero(t->access_token, strlen(t->access_token));
-	if (t->refresh_token != NULL)
-		explicit_bzero(t->refresh_token, strlen(t->refresh_token));
+	secret_free(&t->access_token);
+	secret_free(&t->refresh_token);
 	free(t->name);
 	free(t->issuer);
-	free(t->access_token);
-	free(t->refresh_token);
 	free(t->last_error);
 	memset(t, 0, sizeof(*t));
 }
