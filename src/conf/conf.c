@@ -743,6 +743,20 @@ conf_priority_clear(struct sd_conf_priority *pr)
 }
 
 static void
+free_oauth2(struct sd_conf_oauth2 *o)
+{
+	free(o->tenant);
+	free(o->token_url);
+	free(o->device_url);
+	free(o->client_id);
+	free(o->client_secret_file);
+	free(o->scope);
+	free(o->key_file);
+	free(o->subject);
+	free(o->ca_file);
+}
+
+static void
 free_mailbox(struct sd_conf_mailbox *mb)
 {
 	free(mb->name);
@@ -757,6 +771,7 @@ free_mailbox(struct sd_conf_mailbox *mb)
 	free(mb->imap.password_file);
 	free(mb->imap.folder);
 	free(mb->imap.ca_file);
+	free_oauth2(&mb->imap.oauth2);
 }
 
 void
@@ -786,6 +801,7 @@ conf_free(struct sd_conf **conf)
 	secret_free(&c->smtp.password);
 	free(c->smtp.password_file);
 	free(c->smtp.ca_file);
+	free_oauth2(&c->smtp.oauth2);
 	conf_calendar_clear(&c->calendar);
 	for (size_t i = 0; i < c->ncalendars; i++)
 		conf_calendar_clear(&c->calendars[i]);
