@@ -184,6 +184,7 @@ slot_release(struct smtp_slot *sl)
 	sl->from = NULL;
 	store_outrow_clear(&sl->o);
 	sl->busy = false;
+	sl->auth_wait = false;
 }
 
 /* The options every row of slot sl shares, set once at start-up; the
@@ -305,6 +306,7 @@ struct flush {
 	bool			 relay_down;	/* stop taking rows */
 	bool			 in_txn;	/* see txn_need */
 	bool			 auth_retried;	/* a refused token renewed */
+	int			 nwait;		/* slots waiting for it */
 };
 
 /* Opens the store transaction of a batch of outcomes on its first
@@ -421,21 +423,16 @@ reap(struct flush *fl, struct sd_err *err)
 
 		sd_err_clear(&serr);
 		/* SPEC §15.3: a refused token is renewed and the mail
-		 * tried once more, once a flush. */
+		 * tried once more, once a flush; retry_auth does it when
+		 * nothing is in flight and this batch is committed. */
 		if (done[i]->result == CURLE_LOGIN_DENIED &&
 		    fl->ob->smtp->auth == SD_AUTH_OAUTH2 && !fl->auth_retried &&
 		    ret == 0) {
-			fl->auth_retried = true;
-			log_info("outbox: id=%lld: the relay refused the token; "
-			    "renewing it and trying once more",
-			    (long long)done[i]->o.id);
-			if (set_bearer(fl->ob, true, &serr) == 0 &&
-			    smtp_restart(fl->ob, done[i], &serr) == 0)
-				continue;
+			done[i]->auth_wait = true;
+			fl->nwait++;
+			continue;
 		}
-		if (serr.cls == SD_E_NONE)
-			(void)smtp_result(done[i], done[i]->result, &reply,
-			    &serr);
+		(void)smtp_result(done[i], done[i]->result, &reply, &serr);
 		if (ret == 0) {
 			if (settle(fl, &done[i]->o, reply, &serr, err) == -1)
 				ret = -1;
@@ -447,6 +444,54 @@ reap(struct flush *fl, struct sd_err *err)
 		slot_release(done[i]);
 	}
 	return txn_end(fl, ret, err);
+}
+
+/* Whether a transaction is in flight (a slot waiting for a new token
+ * is not). */
+static bool
+in_flight(const struct sd_outbox *ob)
+{
+	for (int i = 0; i < ob->nslots; i++)
+		if (ob->slots[i].busy && !ob->slots[i].auth_wait)
+			return true;
+	return false;
+}
+
+/*
+ * The relay refused the token of the slots waiting: a new one is got
+ * (the token endpoint may take its timeout: nothing is in flight to
+ * time out meanwhile) and their mail sent again; without one they
+ * wait like mail to a relay that is down.  *restarted_r: one is in
+ * flight again.  -1 on a database error.
+ */
+static int
+retry_auth(struct flush *fl, bool *restarted_r, struct sd_err *err)
+{
+	struct sd_outbox	*ob = fl->ob;
+	struct sd_err		 serr;
+	int			 ret = 0;
+
+	fl->auth_retried = true;
+	fl->nwait = 0;
+	sd_err_clear(&serr);
+	if (set_bearer(ob, true, &serr) == 0)
+		log_info("outbox: the relay refused the token; renewed, "
+		    "trying once more");
+	for (int i = 0; i < ob->nslots; i++) {
+		struct smtp_slot *sl = &ob->slots[i];
+
+		if (!sl->auth_wait)
+			continue;
+		sl->auth_wait = false;
+		if (serr.cls == SD_E_NONE && smtp_restart(ob, sl, &serr) == 0) {
+			*restarted_r = true;
+			continue;
+		}
+		if (ret == 0 && settle_one(fl, &sl->o, 0, &serr, err) == -1)
+			ret = -1;
+		slot_release(sl);
+	}
+	return ret;
 }
 
 static bool
@@ -477,7 +522,7 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
     int *sent_r, int *deferred_r, struct sd_err *err)
 {
 	struct flush		 fl = { ob, st, now, 0, 0, false, false,
-				    false };
+				    false, 0 };
 	struct smtp_slot	*sl;
 	struct sd_outrow	 o, hold;
 	struct sd_err		 serr;
@@ -508,7 +553,7 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	}
 	for (;;) {
 		/* Fill the free slots while rows are due. */
-		while (ret == 0 && more && !fl.relay_down &&
+		while (ret == 0 && more && !fl.relay_down && fl.nwait == 0 &&
 		    (max == 0 || n < max || holding) &&
 		    (sl = free_slot(ob)) != NULL) {
 			/* A webhook blocks this thread for up to 30 s: it is
@@ -567,6 +612,14 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		    (ret == 0 && ob->journal.rows->len >= FOLD_ROWS &&
 		    journal_fold(&ob->journal, st, false, err) == -1))
 			ret = -1;
+		if (ret == 0 && fl.nwait > 0 && !in_flight(ob)) {
+			bool restarted = false;
+
+			if (retry_auth(&fl, &restarted, err) == -1)
+				ret = -1;
+			if (restarted)
+				running = 1;	/* round again: in flight */
+		}
 		/* Nothing in flight (reap has freed every slot) and nothing
 		 * more to start. */
 		if (running == 0 && (!holding || ret == -1 ||
@@ -578,6 +631,10 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	}
 	if (holding)		/* not posted: still due, taken next time */
 		store_outrow_clear(&hold);
+	/* Left waiting for a token by a database error: still due. */
+	for (int i = 0; i < ob->nslots; i++)
+		if (ob->slots[i].auth_wait)
+			slot_release(&ob->slots[i]);
 	if (journal_fold(&ob->journal, st, true, ret == 0 ? err : NULL) == -1)
 		ret = -1;
 	if (js == J_READY)

@@ -61,6 +61,7 @@ struct smtp_slot {
 	CURL			*c;
 	struct sd_outrow	 o;		/* the row, while busy */
 	bool			 busy;
+	bool			 auth_wait;	/* refused login: see retry_auth */
 	CURLcode		 result;	/* when finished */
 	const char		*p;		/* the part of o.raw not yet read */
 	size_t			 left;

@@ -62,7 +62,8 @@ config() {	# config MAILBOX...: those mailboxes, SMTP with the app
 	local mbs
 	mbs=$(printf '%s,\n' "$@")
 	write_config --smtp 'auth = "oauth2";' --smtp 'user = "support";' \
-		--smtp "$APP" "mailboxes = ( ${mbs%,} );" \
+		--smtp "$APP" --smtp "connections = ${SMTP_CONNS:-1};" \
+		"mailboxes = ( ${mbs%,} );" \
 		"oncall = { webhook = \"http://127.0.0.1:$HTTP_PORT/hook\"; };"
 }
 n=0
@@ -119,14 +120,27 @@ supportd --once >"$T/once5.log" 2>&1
 assert_eq "$(tickets 'after expiry 2')" 1 "and again after the 3 s token expired"
 assert_eq "$(oauth_requests ok)" $((before + 2)) "both logins renewed their expired token"
 oauth_mode ""
+# Three mails on two SMTP connections: both transactions are refused,
+# wait for the one renewal, and go out then.
+SMTP_CONNS=2
+config "$(mailbox support support "$APP")"
 sql "UPDATE oauth_tokens SET access_token = '$(mint support -10)', expires_at = obtained_at + 3600"
 mail support "refused token"
+mail support "refused token 2"
+mail support "refused token 3"
+sent=$(sink_count)
 supportd --once >"$T/once6.log" 2>&1
+assert_eq "$?" 0 "a run with revoked tokens still succeeds"
 assert_eq "$(tickets 'refused token')" 1 "a refused token is renewed and the login tried again"
 assert_file_contains "$T/once6.log" 'mailbox=support user=support: XOAUTH2: login refused; renewing the token' \
 	"the log says why"
-assert_file_contains "$T/once6.log" 'relay refused the token; renewing it' \
+assert_file_contains "$T/once6.log" 'relay refused the token; renewed, trying once more' \
 	"SMTP renews a refused token too"
+assert_eq "$(sink_count)" $((sent + 3)) "and the three acknowledgements went out, once each"
+assert_eq "$(grep -c 'relay refused the token' "$T/once6.log")" 1 "after one renewal"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent' AND kind <> 'webhook'")" 0 \
+	"nothing is left queued"
+SMTP_CONNS=1
 
 # 5. Device login (RFC 8628) and a provider that rotates refresh tokens:
 #    supportd killed right after a rotation still has the new one.
