@@ -32,7 +32,7 @@ void	oauth_free(struct sd_oauth **oa);
 
 /*
  * The access token for the login (NUL-terminated, the caller's to free
- * with oauth_token_free).  A token past 80 % of its life is renewed
+ * with secret_free).  A token past 80 % of its life is renewed
  * first.  stale: the server refused the last one; a newer one is got
  * (once: the caller retries once).  -1 with err: SD_E_TEMP (the token
  * endpoint is down or busy: try later), SD_E_CONFIG (refused for good
@@ -41,7 +41,6 @@ void	oauth_free(struct sd_oauth **oa);
 int	oauth_bearer(struct sd_oauth *oa, const char *login,
 	    const struct sd_conf_oauth2 *o, bool stale, char **token_r,
 	    struct sd_err *err);
-void	oauth_token_free(char **token);
 
 /* The oauth2 group of a login of conf, or NULL when it has none. */
 const struct sd_conf_oauth2 *oauth_settings(const struct sd_conf *conf,

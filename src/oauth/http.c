@@ -119,7 +119,8 @@ int
 oauth_post(const char *url, const char *form, const struct sd_conf_oauth2 *o,
     long *status_r, struct oauth_answer *a, struct sd_err *err)
 {
-	struct body		 b = { g_string_new(NULL), false };
+	/* Sized for a usual answer: growing leaves copies of tokens. */
+	struct body		 b = { g_string_sized_new(16384), false };
 	struct curl_slist	*hdr = NULL;
 	char			 ebuf[CURL_ERROR_SIZE] = "";
 	CURL			*c;

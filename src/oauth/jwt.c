@@ -63,7 +63,8 @@ oauth_jwt_assertion(const char *key_json, size_t len, const char *aud,
 		goto out;
 	}
 
-	jwt = g_string_new(NULL);
+	/* Sized never to move: a move would leave a copy behind. */
+	jwt = g_string_sized_new(4096);
 	claims = g_string_new("{\"alg\":\"RS256\",\"typ\":\"JWT\"");
 	first = false;
 	if (kid != NULL)
@@ -103,8 +104,11 @@ oauth_jwt_assertion(const char *key_json, size_t len, const char *aud,
 	gnutls_free(sig.data);
 	if (pk != NULL)
 		gnutls_privkey_deinit(pk);
-	if (jwt != NULL)
+	/* The assertion is a credential for an hour. */
+	if (jwt != NULL) {
+		explicit_bzero(jwt->str, jwt->len);
 		g_string_free(jwt, TRUE);
+	}
 	if (claims != NULL)
 		g_string_free(claims, TRUE);
 	if (o != NULL)

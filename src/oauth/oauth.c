@@ -28,9 +28,14 @@
 #define DEVICE_LIFE	900	/* a device code whose answer says none */
 
 struct login {
-	GMutex	 mu;		/* held while its token is got */
-	char	*access;	/* or NULL */
-	sd_time	 obtained, expires;
+	GMutex		 mu;		/* held while its token is got */
+	char		*access;	/* or NULL */
+	sd_time		 obtained, expires;
+	/* Tokens the endpoint gave that could not be saved yet (the
+	 * database was busy): saved before anything else is done, since
+	 * the provider may have revoked the refresh token they replace. */
+	struct sd_token	 unsaved;	/* name NULL: none */
+	char		*unsaved_used;	/* the refresh token they replace */
 };
 
 struct sd_oauth {
@@ -45,10 +50,9 @@ login_free(gpointer p)
 {
 	struct login *lg = p;
 
-	if (lg->access != NULL) {
-		explicit_bzero(lg->access, strlen(lg->access));
-		free(lg->access);
-	}
+	secret_free(&lg->access);
+	store_token_clear(&lg->unsaved);
+	secret_free(&lg->unsaved_used);
 	g_mutex_clear(&lg->mu);
 	free(lg);
 }
@@ -77,16 +81,6 @@ oauth_free(struct sd_oauth **oap)
 	g_mutex_clear(&oa->mu);
 	free(oa);
 	*oap = NULL;
-}
-
-void
-oauth_token_free(char **token)
-{
-	if (*token == NULL)
-		return;
-	explicit_bzero(*token, strlen(*token));
-	free(*token);
-	*token = NULL;
 }
 
 const struct sd_conf_oauth2 *
@@ -178,6 +172,7 @@ row_get(struct sd_oauth *oa, const char *name, struct sd_token *t,
 	return r;
 }
 
+/* A sign-in's tokens: written whatever the row held. */
 static int
 row_put(struct sd_oauth *oa, const struct sd_token *t, struct sd_err *err)
 {
@@ -186,6 +181,51 @@ row_put(struct sd_oauth *oa, const struct sd_token *t, struct sd_err *err)
 	g_mutex_lock(&oa->mu);
 	r = store_ready(oa, err) == -1 ? -1 : store_token_put(oa->st, t, err);
 	g_mutex_unlock(&oa->mu);
+	return r;
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Writes t unless the row changed since it was read with the refresh
+ * token `used` (supportctl oauth login, or another supportd, wrote it
+ * meanwhile): then 1, and the caller takes the row as it now is.  One
+ * transaction, so two processes never write over each other.
+ */
+static int
+row_save(struct sd_oauth *oa, const struct sd_token *t, const char *used,
+    struct sd_err *err)
+{
+	struct sd_token	 cur;
+	bool		 found = false;
+	int		 r = -1;
+
+	memset(&cur, 0, sizeof(cur));
+	g_mutex_lock(&oa->mu);
+	if (store_ready(oa, err) == -1 || store_begin(oa->st, err) == -1)
+		goto out;
+	if (store_token_get(oa->st, t->name, &cur, &found, err) == -1) {
+		store_rollback(oa->st);
+		goto out;
+	}
+	if (found && same(cur.issuer, t->issuer) &&
+	    !same(cur.refresh_token, used)) {
+		store_rollback(oa->st);
+		r = 1;
+		goto out;
+	}
+	if (store_token_put(oa->st, t, err) == -1) {
+		store_rollback(oa->st);
+		goto out;
+	}
+	r = store_commit(oa->st, err) == -1 ? -1 : 0;
+ out:
+	g_mutex_unlock(&oa->mu);
+	store_token_clear(&cur);
 	return r;
 }
 
@@ -200,6 +240,14 @@ form_add(GString *f, const char *key, const char *value)
 	g_string_append_printf(f, "%s%s=%s", f->len ? "&" : "", key, v);
 	explicit_bzero(v, strlen(v));
 	g_free(v);
+}
+
+/* Big enough never to be moved (a move would leave a copy of the
+ * secret behind): refresh tokens run to 2 KB, assertions to 1 KB. */
+static GString *
+form_new(void)
+{
+	return g_string_sized_new(8192);
 }
 
 static void
@@ -223,8 +271,7 @@ form_client(GString *f, const struct sd_conf_oauth2 *o, struct sd_err *err)
 	    == NULL)
 		return -1;
 	form_add(f, "client_secret", secret);
-	explicit_bzero(secret, strlen(secret));
-	free(secret);
+	secret_free(&secret);
 	return 0;
 }
 
@@ -233,7 +280,7 @@ static GString *
 grant_form(const struct sd_conf_oauth2 *o, const struct sd_token *t,
     sd_time now, struct sd_err *err)
 {
-	GString	*f = g_string_new(NULL);
+	GString	*f = form_new();
 	gchar	*key = NULL;
 	gsize	 len;
 	GError	*ge = NULL;
@@ -275,8 +322,7 @@ grant_form(const struct sd_conf_oauth2 *o, const struct sd_token *t,
 		form_add(f, "grant_type",
 		    "urn:ietf:params:oauth:grant-type:jwt-bearer");
 		form_add(f, "assertion", jwt);
-		explicit_bzero(jwt, strlen(jwt));
-		free(jwt);
+		secret_free(&jwt);
 		free(iss);
 		break;
 	}
@@ -286,6 +332,17 @@ grant_form(const struct sd_conf_oauth2 *o, const struct sd_token *t,
 	return NULL;
 }
 
+/* A provider's text may hold anything: it goes to the log, to the
+ * database and to a terminal, so control characters become '?'. */
+static char *
+printable(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; p && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* The error a provider gave, for the log and the status: its code and
  * the start of its description (never a token: those are not echoed). */
 static char *
@@ -293,15 +350,16 @@ answer_error(const struct oauth_answer *a, long status)
 {
 	if (a->error == NULL)
 		return xasprintf("HTTP %ld without a token", status);
-	return xasprintf("%.64s%s%.200s", a->error,
+	return printable(xasprintf("%.64s%s%.200s", a->error,
 	    a->error_description ? ": " : "",
-	    a->error_description ? a->error_description : "");
+	    a->error_description ? a->error_description : ""));
 }
 
 /* SPEC §15.3, §16.3 until it lands: a login refused for good is posted
  * to the on-call webhook, once. */
 static void
-alert(struct sd_oauth *oa, const char *name, const char *why)
+alert(struct sd_oauth *oa, const char *name, const char *what,
+    const char *why)
 {
 	const struct sd_conf	*c = oa->conf;
 	struct sd_outrow	 o;
@@ -310,9 +368,9 @@ alert(struct sd_oauth *oa, const char *name, const char *why)
 	gchar			*id;
 	bool			 first = true;
 
-	log_errx("oauth: login=%s: refused for good: %s; mail on this login "
-	    "stops until an administrator acts (supportctl oauth login, or "
-	    "the secret)", name, why);
+	log_errx("oauth: login=%s: %s: %s; mail on this login waits until "
+	    "an administrator acts (see supportctl oauth status)", name,
+	    what, why);
 	if (c->oncall_webhook == NULL)
 		return;
 	id = g_uuid_string_random();
@@ -320,6 +378,7 @@ alert(struct sd_oauth *oa, const char *name, const char *why)
 	json_kv_str(js, &first, "event", "oauth-failed");
 	json_kv_str(js, &first, "id", id);
 	json_kv_str(js, &first, "login", name);
+	json_kv_str(js, &first, "what", what);
 	json_kv_str(js, &first, "error", why);
 	json_kv_time(js, &first, "at", sd_now(), c->calendar.timezone);
 	g_string_append(js, "}");
@@ -345,17 +404,21 @@ alert(struct sd_oauth *oa, const char *name, const char *why)
 static void
 cache(struct login *lg, const struct sd_token *t)
 {
-	if (lg->access != NULL) {
-		explicit_bzero(lg->access, strlen(lg->access));
-		free(lg->access);
-	}
+	secret_free(&lg->access);
 	lg->access = xstrdup(t->access_token);
 	lg->obtained = t->obtained_at;
 	lg->expires = t->expires_at;
 }
 
-/* Asks the token endpoint for a new token and records the outcome in t
- * (and the store).  Called with the login's mutex held. */
+/*
+ * Asks the token endpoint for a new token.  0 with the new tokens in t
+ * (not yet saved); -1 with err and t's failure fields set and saved.
+ * A provider's final refusal marks the login dead (a refresh token so
+ * refused waits for a new sign-in); a problem on our side (a secret or
+ * key that cannot be read, a certificate not trusted) does not, but
+ * both are alerted, once a run of failures.  Called with the login's
+ * mutex held.
+ */
 static int
 request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
     struct sd_token *t, sd_time now, struct sd_err *err)
@@ -364,8 +427,10 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 	struct sd_err		 rerr;
 	GString			*form;
 	long			 status = 0;
-	bool			 final, was_dead = t->dead, ok = false;
-	char			*why;
+	bool			 final, local, first_failure = t->failures == 0;
+	bool			 was_dead = t->dead;
+	char			*why, *used = xstrdup(t->refresh_token);
+	int			 r;
 
 	sd_err_clear(&rerr);
 	memset(&a, 0, sizeof(a));
@@ -373,14 +438,13 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 		(void)oauth_post(o->token_url, form->str, o, &status, &a,
 		    &rerr);
 		form_free(form);
-		ok = rerr.cls == SD_E_NONE && a.access_token != NULL;
 	}
-	if (ok) {
-		free(t->access_token);
+	if (rerr.cls == SD_E_NONE && a.access_token != NULL) {
+		secret_free(&t->access_token);
 		t->access_token = a.access_token;
 		a.access_token = NULL;
 		if (a.refresh_token != NULL) {	/* rotated */
-			free(t->refresh_token);
+			secret_free(&t->refresh_token);
 			t->refresh_token = a.refresh_token;
 			a.refresh_token = NULL;
 		}
@@ -396,15 +460,15 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 		t->dead = false;
 		t->next_try = 0;
 		oauth_answer_clear(&a);
-		/* Saved before anything uses it. */
-		return row_put(oa, t, err);
+		secret_free(&used);
+		return 0;
 	}
-	why = rerr.cls != SD_E_NONE ? xstrdup(rerr.msg) :
+	why = rerr.cls != SD_E_NONE ? printable(xstrdup(rerr.msg)) :
 	    answer_error(&a, status);
 	/* A client error that names a final code; a server's 5xx says
 	 * nothing of the grant. */
-	final = rerr.cls == SD_E_CONFIG || (status >= 400 && status < 500 &&
-	    oauth_error_final(a.error));
+	final = status >= 400 && status < 500 && oauth_error_final(a.error);
+	local = !final && rerr.cls == SD_E_CONFIG;
 	oauth_answer_clear(&a);
 	free(t->last_error);
 	t->last_error = why;
@@ -412,13 +476,57 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 	t->failures++;
 	t->next_try = now + oauth_backoff(t->failures);
 	t->dead = final;
-	if (row_put(oa, t, err) == -1)
+	r = row_save(oa, t, used, err);
+	secret_free(&used);
+	if (r == -1)
 		return -1;
+	if (r == 1)	/* signed in again meanwhile: that row counts */
+		return sd_err_set(err, SD_E_TEMP, "oauth: login=%s: the login "
+		    "changed while its token was asked for; trying again",
+		    t->name);
 	if (final && !was_dead)
-		alert(oa, t->name, why);
-	return sd_err_set(err, final ? SD_E_CONFIG : SD_E_TEMP, "oauth: "
-	    "login=%s: token request failed: %s; next in %llds", t->name, why,
-	    (long long)(t->next_try - now));
+		alert(oa, t->name, "refused for good", why);
+	else if (local && first_failure)
+		alert(oa, t->name, "cannot ask for a token", why);
+	return sd_err_set(err, final || local ? SD_E_CONFIG : SD_E_TEMP,
+	    "oauth: login=%s: token request failed: %s; next in %llds",
+	    t->name, why, (long long)(t->next_try - now));
+}
+
+/*
+ * Saves what request() got, before it is used.  0: saved (or another
+ * process's newer row taken into t instead); -1: kept in the login to
+ * be saved first thing next time.
+ */
+static int
+save_new(struct sd_oauth *oa, struct login *lg, struct sd_token *t,
+    const char *used, struct sd_err *err)
+{
+	bool	found;
+	char	*name;
+	int	r = row_save(oa, t, used, err);
+
+	if (r == 1) {
+		/* Another login or supportd wrote a newer row: use it. */
+		name = xstrdup(t->name);
+		store_token_clear(t);
+		r = row_get(oa, name, t, &found, err);
+		free(name);
+		if (r == -1)
+			return -1;
+		return found && t->access_token != NULL ? 0 :
+		    sd_err_set(err, SD_E_TEMP, "oauth: the login changed "
+		    "while its token was asked for; trying again");
+	}
+	if (r == -1) {
+		store_token_clear(&lg->unsaved);
+		lg->unsaved = *t;
+		memset(t, 0, sizeof(*t));
+		secret_free(&lg->unsaved_used);
+		lg->unsaved_used = xstrdup(used);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -429,20 +537,32 @@ oauth_bearer(struct sd_oauth *oa, const char *name,
 	struct login	*lg = login_get(oa, name);
 	struct sd_token	 t;
 	sd_time		 now = time(NULL);
-	char		*issuer = issuer_of(o);
+	char		*issuer = issuer_of(o), *used = NULL;
 	bool		 found;
 	int		 ret = -1;
 
 	*token_r = NULL;
+	memset(&t, 0, sizeof(t));
 	g_mutex_lock(&lg->mu);
+	/* What the endpoint gave last time is saved before all else. */
+	if (lg->unsaved.name != NULL) {
+		t = lg->unsaved;
+		memset(&lg->unsaved, 0, sizeof(lg->unsaved));
+		used = lg->unsaved_used;
+		lg->unsaved_used = NULL;
+		if (save_new(oa, lg, &t, used, err) == -1)
+			goto out;
+		cache(lg, &t);
+	}
 	if (!stale && lg->access != NULL &&
 	    !oauth_due(lg->obtained, lg->expires, now)) {
 		*token_r = xstrdup(lg->access);
 		ret = 0;
-		goto out_unlocked_row;
+		goto out;
 	}
+	store_token_clear(&t);
 	if (row_get(oa, name, &t, &found, err) == -1)
-		goto out_unlocked_row;
+		goto out;
 	if (!found || strcmp(t.issuer, issuer) != 0) {
 		/* Another client's tokens are no use to this one. */
 		store_token_clear(&t);
@@ -480,14 +600,17 @@ oauth_bearer(struct sd_oauth *oa, const char *name,
 		    (long long)(t.next_try - now));
 		goto out;
 	}
-	if (request(oa, o, &t, now, err) == -1)
+	secret_free(&used);
+	used = xstrdup(t.refresh_token);
+	if (request(oa, o, &t, now, err) == -1 ||
+	    save_new(oa, lg, &t, used, err) == -1)
 		goto out;
 	cache(lg, &t);
 	*token_r = xstrdup(t.access_token);
 	ret = 0;
  out:
 	store_token_clear(&t);
- out_unlocked_row:
+	secret_free(&used);
 	g_mutex_unlock(&lg->mu);
 	free(issuer);
 	return ret;
@@ -518,7 +641,7 @@ oauth_device_login(struct sd_oauth *oa, const char *name,
 	if (o->device_url == NULL)
 		return sd_err_set(err, SD_E_CONFIG, "oauth: login=%s: no "
 		    "device_url configured", name);
-	form = g_string_new(NULL);
+	form = form_new();
 	form_add(form, "client_id", o->client_id);
 	form_add(form, "scope", o->scope);
 	if (oauth_post(o->device_url, form->str, o, &status, &dev, err)
@@ -537,8 +660,8 @@ oauth_device_login(struct sd_oauth *oa, const char *name,
 		return -1;
 	}
 	fprintf(out, "To let supportd read and send mail as %s, open\n"
-	    "  %s\nand enter the code %s\n", name, dev.verification_uri,
-	    dev.user_code);
+	    "  %s\nand enter the code %s\n", name,
+	    printable(dev.verification_uri), printable(dev.user_code));
 	fflush(out);
 	memset(&a, 0, sizeof(a));
 	now = time(NULL);
@@ -551,7 +674,7 @@ oauth_device_login(struct sd_oauth *oa, const char *name,
 			break;
 		}
 		g_usleep((gulong)interval * G_USEC_PER_SEC);
-		form = g_string_new(NULL);
+		form = form_new();
 		form_add(form, "grant_type",
 		    "urn:ietf:params:oauth:grant-type:device_code");
 		form_add(form, "device_code", dev.device_code);

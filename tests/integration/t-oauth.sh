@@ -242,8 +242,11 @@ mail u2 "by service account"
 asked=$(oauth_requests)
 supportd --once >"$T/once12.log" 2>&1
 assert_eq "$(tickets 'by service account')" 0 "a provider whose certificate is not trusted gets no request"
-assert_file_contains "$T/once12.log" 'login=imap:gmail: refused for good: .*(certificate|SSL)' \
-	"the log says the certificate was refused"
+assert_file_contains "$T/once12.log" 'level=error oauth: login=imap:gmail: cannot ask for a token: .*(certificate|SSL)' \
+	"an error-level line says the certificate was refused"
+supportctl oauth status --json >"$T/status9.json"
+assert_eq "$(json_get '.[0].state' "$T/status9.json")" failing \
+	"our side's problem leaves the grant usable: failing, not refused"
 assert_eq "$(oauth_requests)" "$asked" "the untrusted endpoint was sent nothing"
 before=$(oauth_requests ok)
 config "$(mailbox gmail u2 "$(jwt_group "ca_file = \"$T/ca.pem\";")")"

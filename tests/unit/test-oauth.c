@@ -148,7 +148,7 @@ test_jwt(void)
 	struct sd_err		 err;
 	GString			*key = g_string_new("{");
 	char			*jwt = NULL, *iss = NULL, *claims;
-	const char		*dot1, *dot2;
+	const char		*dot1, *dot2, *junk;
 	guchar			*raw;
 	gsize			 rawlen;
 	bool			 first = true;
@@ -218,9 +218,11 @@ test_jwt(void)
 	/* Not a service account's key: an error, no crash. */
 	test_assert(oauth_jwt_assertion("{\"type\":\"user\"}", 15, "a", NULL,
 	    NULL, 0, &jwt, &iss, &err) == -1 && jwt == NULL);
-	test_assert(oauth_jwt_assertion("{\"private_key\":\"junk\","
-	    "\"client_email\":\"x\"}", 37, "a", NULL, NULL, 0, &jwt, &iss,
-	    &err) == -1 && jwt == NULL);
+	junk = "{\"private_key\":\"junk\",\"client_email\":\"x\"}";
+	test_assert(oauth_jwt_assertion(junk, strlen(junk), "a", NULL, NULL, 0,
+	    &jwt, &iss, &err) == -1 && jwt == NULL);
+	/* GnuTLS said no to the key, not the reader to the JSON. */
+	test_assert(strncmp(err.msg, "private_key:", 12) == 0);
 	test_assert(oauth_jwt_assertion("not json", 8, "a", NULL, NULL, 0,
 	    &jwt, &iss, &err) == -1);
 	gnutls_free(pem.data);
