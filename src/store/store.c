@@ -16,6 +16,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -347,6 +348,26 @@ sqlite_setup(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* A database made before it held tokens may be readable by others:
+ * no more, when we own it (the group keeps what it had). */
+static void
+private_to_group(const char *path)
+{
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	struct stat	 sb;
+	char		 f[4096];
+
+	for (size_t i = 0; i < nitems(ext); i++) {
+		snprintf(f, sizeof(f), "%s%s", path, ext[i]);
+		if (stat(f, &sb) == -1 || (sb.st_mode & 007) == 0 ||
+		    sb.st_uid != geteuid())
+			continue;
+		if (chmod(f, sb.st_mode & 07770) == 0)
+			log_info("store: %s: no longer readable by others (it "
+			    "holds OAuth2 tokens)", f);
+	}
+}
+
 int
 store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 {
@@ -368,6 +389,8 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0660)) >= 0)
 		close(fd);
+	else
+		private_to_group(path);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sd_err_set(err, SD_E_CONFIG, "store: %s: %s", path,

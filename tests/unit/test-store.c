@@ -927,6 +927,13 @@ test_tokens(void)
 	store_token_list_free(&rows, n);
 	test_assert(rows == NULL);
 	store_close(&st);
+	/* A database made before, readable by all, is made private to
+	 * its owner and group at the next open. */
+	test_assert(chmod(path, 0644) == 0);
+	st = open_fresh("tokens.db");
+	test_assert(st != NULL);
+	test_assert(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	store_close(&st);
 	g_free(path);
 	test_end();
 }
