@@ -87,6 +87,13 @@ bool	oauth_error_final(const char *error);
 int	oauth_device_login(struct sd_oauth *oa, const char *login,
 	    const struct sd_conf_oauth2 *o, FILE *out, struct sd_err *err);
 
+/* Stores a refresh token got elsewhere (Google's Gmail scope is not
+ * offered to device sign-ins) for a login whose grant is refresh_token;
+ * the access token is got at first use.  0, or -1 with err. */
+int	oauth_store_refresh(struct sd_oauth *oa, const char *login,
+	    const struct sd_conf_oauth2 *o, const char *refresh_token,
+	    struct sd_err *err);
+
 /* RS256 JWT assertion for a Google service account (RFC 7523): key_json
  * is the account's JSON key.  The caller frees *jwt_r.  0, or -1. */
 int	oauth_jwt_assertion(const char *key_json, size_t len,

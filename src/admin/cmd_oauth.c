@@ -2,7 +2,8 @@
 /*
  * cmd_oauth.c - supportctl oauth (SPEC §15.4): `login MAILBOX|smtp`
  * signs a login in with the device authorization grant (RFC 8628) and
- * stores its tokens; `status` shows every OAuth2 login's state.  No
+ * stores its tokens (or, with --file, stores a refresh token got
+ * elsewhere); `status` shows every OAuth2 login's state.  No
  * token or secret is ever printed.
  */
 #include <string.h>
@@ -120,13 +121,13 @@ oauth_status(struct ctx *cx, bool json)
 }
 
 static int
-oauth_login(struct ctx *cx, const char *name)
+oauth_login(struct ctx *cx, const char *name, const char *file)
 {
 	const struct sd_conf_oauth2	*oc;
 	const char			*user;
 	struct sd_oauth			*oa;
 	struct sd_err			 err;
-	char				*login;
+	char				*login, *refresh = NULL;
 	int				 ret = 0;
 
 	login = strcmp(name, "smtp") == 0 ? xstrdup(name) :
@@ -140,11 +141,20 @@ oauth_login(struct ctx *cx, const char *name)
 	outbox_global_init();
 	oa = oauth_new(cx->conf);
 	sd_err_clear(&err);
-	if (oauth_device_login(oa, login, oc, stdout, &err) == -1) {
+	/* --file: a refresh token got elsewhere, on the file's first line. */
+	if (file != NULL && ((refresh = conf_read_secret(NULL, file, &err))
+	    == NULL || oauth_store_refresh(oa, login, oc, refresh, &err)
+	    == -1)) {
+		fprintf(stderr, "supportctl: %s\n", err.msg);
+		ret = EX_NOPERM;
+	} else if (file != NULL)
+		printf("%s: the refresh token is stored\n", login);
+	else if (oauth_device_login(oa, login, oc, stdout, &err) == -1) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
 		ret = err.cls == SD_E_TEMP ? EX_TEMPFAIL : EX_NOPERM;
 	} else
 		printf("%s: signed in; the tokens are stored\n", login);
+	secret_free(&refresh);
 	oauth_free(&oa);
 	outbox_global_cleanup();
 	free(login);
@@ -158,10 +168,11 @@ cmd_oauth(struct ctx *cx, int argc, char **argv)
 
 	if (parse_listopts(cx, argc, argv, &lo) == -1 || optind >= argc)
 		return EX_USAGE;
-	if (strcmp(argv[optind], "status") == 0 && optind + 1 == argc)
+	if (strcmp(argv[optind], "status") == 0 && optind + 1 == argc &&
+	    lo.file == NULL)
 		return oauth_status(cx, lo.json);
 	if (strcmp(argv[optind], "login") == 0 && optind + 2 == argc &&
 	    !lo.json)
-		return oauth_login(cx, argv[optind + 1]);
+		return oauth_login(cx, argv[optind + 1], lo.file);
 	return EX_USAGE;
 }

@@ -739,3 +739,24 @@ oauth_device_login(struct sd_oauth *oa, const char *name,
 	oauth_answer_clear(&a);
 	return ret;
 }
+
+int
+oauth_store_refresh(struct sd_oauth *oa, const char *name,
+    const struct sd_conf_oauth2 *o, const char *refresh_token,
+    struct sd_err *err)
+{
+	struct sd_token	t;
+	int		r;
+
+	if (o->grant != SD_GRANT_REFRESH_TOKEN)
+		return sd_err_set(err, SD_E_CONFIG, "oauth: login=%s: grant "
+		    "is not refresh_token: supportd gets its tokens by itself",
+		    name);
+	memset(&t, 0, sizeof(t));
+	t.name = xstrdup(name);
+	t.issuer = issuer_of(o);
+	t.refresh_token = xstrdup(refresh_token);
+	r = row_put(oa, &t, err);
+	store_token_clear(&t);
+	return r;
+}

@@ -173,6 +173,17 @@ supportd --once >"$T/once7.log" 2>&1
 assert_eq "$(tickets 'after the kill')" 1 "the next start works"
 assert_eq "$(oauth_requests bad_refresh)" 0 "no refresh token was used twice"
 
+# A refresh token got elsewhere (Google offers no device sign-in for
+# the Gmail scope) is stored with --file.
+"$IT_PYTHON" -c "import json; print(list(json.load(open('$T/oauth/refresh.json')))[0])" >"$T/rt.txt"
+sql "DELETE FROM oauth_tokens WHERE name = 'imap:support'"
+supportctl oauth login support --file "$T/rt.txt" >"$T/login2.txt" 2>&1
+assert_eq "$?" 0 "supportctl oauth login --file stores a refresh token"
+sleep 2
+mail support "by a stored refresh token"
+supportd --once >"$T/once7b.log" 2>&1
+assert_eq "$(tickets 'by a stored refresh token')" 1 "and supportd uses it"
+
 # 6. invalid_grant: that mailbox stops and says so, the others go on.
 OTHER=$(oauth_group other client_credentials "client_secret_file = \"$T/other.secret\";")
 config "$(mailbox support support "$APP")" "$(mailbox sales u1 "$OTHER")"
@@ -257,8 +268,8 @@ assert_eq "$(oauth_requests ok)" $((before + 1)) "one request"
 assert_eq "$(oauth_requests bad_assertion)" 0 "the provider found the RS256 signature good"
 
 # 10. No token or secret in any log line or JSON output.
-cat "$T"/once*.log "$T/supportd.log" "$T/status.json" "$T"/status*.txt \
-	"$T/login.txt" >"$T/all-output"
+cat "$T"/once*.log "$T/supportd.log" "$T"/status*.json "$T"/status*.txt \
+	"$T"/login*.txt >"$T/all-output"
 printf '%s\n' s3cret-app s3cret-other >>"$T/oauth/issued.log"
 leaks=$(grep -c -F -f "$T/oauth/issued.log" "$T/all-output")
 assert_eq "$leaks" 0 "no token or secret was logged or printed"
