@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -348,23 +347,34 @@ sqlite_setup(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* A database made before it held tokens may be readable by others:
- * no more, when we own it (the group keeps what it had). */
+/*
+ * The database holds OAuth2 tokens and the note key: neither it nor
+ * its -wal and -shm may be read by others (the group keeps what it
+ * had, for agents' supportctl), whether SQLite made it just now under
+ * the umask or an older supportd made it.  By path, never by opening
+ * the files: closing any descriptor of a file drops every POSIX lock
+ * this process holds on it, SQLite's included, and another process
+ * would then take the WAL for unused and delete it under us.
+ */
 static void
 private_to_group(const char *path)
 {
 	static const char *const ext[] = { "", "-wal", "-shm" };
 	struct stat	 sb;
-	char		 f[4096];
+	char		*f;
 
 	for (size_t i = 0; i < nitems(ext); i++) {
-		snprintf(f, sizeof(f), "%s%s", path, ext[i]);
-		if (stat(f, &sb) == -1 || (sb.st_mode & 007) == 0 ||
-		    sb.st_uid != geteuid())
-			continue;
-		if (chmod(f, sb.st_mode & 07770) == 0)
-			log_info("store: %s: no longer readable by others (it "
-			    "holds OAuth2 tokens)", f);
+		f = xasprintf("%s%s", path, ext[i]);
+		/* lstat: the file itself, never what a link points to. */
+		if (lstat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (sb.st_mode & 007) != 0 && sb.st_uid == geteuid()) {
+			if (chmod(f, sb.st_mode & 0770) == 0)
+				log_info("store: %s: no longer readable by "
+				    "others (it holds OAuth2 tokens)", f);
+			else
+				log_warn("store: %s: chmod", f);
+		}
+		free(f);
 	}
 }
 
@@ -374,7 +384,7 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct sd_store		*st;
 	sqlite3_stmt		*s = NULL;
-	int			 ok, r, fd;
+	int			 ok, r;
 
 	pthread_once(&once, sqlite_setup);
 	*st_r = NULL;
@@ -383,20 +393,13 @@ store_open(const char *path, struct sd_store **st_r, struct sd_err *err)
 	/* A connection belongs to one thread at a time (each worker and
 	 * sender opens its own), so SQLite's per-connection mutex is not
 	 * needed. */
-	/* The database holds OAuth2 tokens and the note key: a new one is
-	 * never readable by others, whatever the umask (which may narrow
-	 * it further); SQLite gives its -wal and -shm files the same mode. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0660)) >= 0)
-		close(fd);
-	else
-		private_to_group(path);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sd_err_set(err, SD_E_CONFIG, "store: %s: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		goto fail;
 	}
+	private_to_group(path);
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
