@@ -468,26 +468,34 @@ static int
 retry_auth(struct flush *fl, bool *restarted_r, struct sd_err *err)
 {
 	struct sd_outbox	*ob = fl->ob;
-	struct sd_err		 serr;
+	struct sd_err		 terr;
+	long			 reply;
 	int			 ret = 0;
 
 	fl->auth_retried = true;
 	fl->nwait = 0;
-	sd_err_clear(&serr);
-	if (set_bearer(ob, true, &serr) == 0)
+	sd_err_clear(&terr);
+	/* Another slot found the relay down: no token would help. */
+	if (!fl->relay_down && set_bearer(ob, true, &terr) == 0)
 		log_info("outbox: the relay refused the token; renewed, "
 		    "trying once more");
 	for (int i = 0; i < ob->nslots; i++) {
-		struct smtp_slot *sl = &ob->slots[i];
+		struct smtp_slot	*sl = &ob->slots[i];
+		struct sd_err		 serr = terr;
 
 		if (!sl->auth_wait)
 			continue;
 		sl->auth_wait = false;
-		if (serr.cls == SD_E_NONE && smtp_restart(ob, sl, &serr) == 0) {
+		reply = 0;
+		if (!fl->relay_down && serr.cls == SD_E_NONE &&
+		    smtp_restart(ob, sl, &serr) == 0) {
 			*restarted_r = true;
 			continue;
 		}
-		if (ret == 0 && settle_one(fl, &sl->o, 0, &serr, err) == -1)
+		/* Its own refusal, unless the token or restart failed. */
+		if (serr.cls == SD_E_NONE)
+			(void)smtp_result(sl, sl->result, &reply, &serr);
+		if (ret == 0 && settle_one(fl, &sl->o, reply, &serr, err) == -1)
 			ret = -1;
 		slot_release(sl);
 	}

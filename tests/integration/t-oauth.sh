@@ -129,6 +129,7 @@ mail support "refused token"
 mail support "refused token 2"
 mail support "refused token 3"
 sent=$(sink_count)
+refusals=$(grep -c -- '-> 535' "$T/smtpsink.log")
 supportd --once >"$T/once6.log" 2>&1
 assert_eq "$?" 0 "a run with revoked tokens still succeeds"
 assert_eq "$(tickets 'refused token')" 1 "a refused token is renewed and the login tried again"
@@ -137,7 +138,9 @@ assert_file_contains "$T/once6.log" 'mailbox=support user=support: XOAUTH2: logi
 assert_file_contains "$T/once6.log" 'relay refused the token; renewed, trying once more' \
 	"SMTP renews a refused token too"
 assert_eq "$(sink_count)" $((sent + 3)) "and the three acknowledgements went out, once each"
-assert_eq "$(grep -c 'relay refused the token' "$T/once6.log")" 1 "after one renewal"
+assert_eq "$(( $(grep -c -- '-> 535' "$T/smtpsink.log") - refusals ))" 2 \
+	"both connections had been refused"
+assert_eq "$(grep -c 'relay refused the token' "$T/once6.log")" 1 "and renewed the token once"
 assert_eq "$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent' AND kind <> 'webhook'")" 0 \
 	"nothing is left queued"
 SMTP_CONNS=1
