@@ -146,7 +146,7 @@ oauth_login(struct ctx *cx, const char *name, const char *file)
 	    == NULL || oauth_store_refresh(oa, login, oc, refresh, &err)
 	    == -1)) {
 		fprintf(stderr, "supportctl: %s\n", err.msg);
-		ret = EX_NOPERM;
+		ret = err.cls == SD_E_TEMP ? EX_TEMPFAIL : EX_NOPERM;
 	} else if (file != NULL)
 		printf("%s: the refresh token is stored\n", login);
 	else if (oauth_device_login(oa, login, oc, stdout, &err) == -1) {
