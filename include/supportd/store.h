@@ -437,6 +437,7 @@ struct sd_token {
 	int	 failures;	/* failed requests in a row */
 	bool	 dead;		/* refused for good: a login is needed */
 	sd_time	 next_try;	/* no request before (backoff) */
+	bool	 alerted;	/* this run of failures was told */
 };
 
 void	store_token_clear(struct sd_token *t);

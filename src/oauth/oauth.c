@@ -36,6 +36,9 @@ struct login {
 	 * the provider may have revoked the refresh token they replace. */
 	struct sd_token	 unsaved;	/* name NULL: none */
 	char		*unsaved_used;	/* the refresh token they replace */
+	/* A failure's backoff, kept here too: its row may not have been
+	 * written (the database busy). */
+	sd_time		 next_try;
 };
 
 struct sd_oauth {
@@ -44,6 +47,9 @@ struct sd_oauth {
 	GHashTable		*logins;	/* name -> struct login * */
 	struct sd_store		*st;		/* or NULL: not yet open */
 };
+
+static int	row_save(struct sd_oauth *oa, const struct sd_token *t,
+		    const char *used, struct sd_err *err);
 
 static void
 login_free(gpointer p)
@@ -72,10 +78,27 @@ oauth_new(const struct sd_conf *conf)
 void
 oauth_free(struct sd_oauth **oap)
 {
-	struct sd_oauth *oa = *oap;
+	struct sd_oauth	*oa = *oap;
+	GHashTableIter	 it;
+	struct sd_err	 err;
+	gpointer	 v;
 
 	if (oa == NULL)
 		return;
+	/* Tokens not saved yet are saved now, or said lost: a reload or
+	 * the end of --once must not drop them silently. */
+	g_hash_table_iter_init(&it, oa->logins);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct login *lg = v;
+
+		if (lg->unsaved.name == NULL)
+			continue;
+		sd_err_clear(&err);
+		if (row_save(oa, &lg->unsaved, lg->unsaved_used, &err) == -1)
+			log_errx("oauth: login=%s: new tokens could not be "
+			    "saved (%s); a sign-in may be needed",
+			    lg->unsaved.name, err.msg);
+	}
 	g_hash_table_destroy(oa->logins);
 	store_close(&oa->st);
 	g_mutex_clear(&oa->mu);
@@ -237,7 +260,12 @@ form_add(GString *f, const char *key, const char *value)
 	if (value == NULL)
 		return;
 	v = g_uri_escape_string(value, NULL, FALSE);
-	g_string_append_printf(f, "%s%s=%s", f->len ? "&" : "", key, v);
+	/* Not g_string_append_printf: its temporary copy is not wiped. */
+	if (f->len > 0)
+		g_string_append_c(f, '&');
+	g_string_append(f, key);
+	g_string_append_c(f, '=');
+	g_string_append(f, v);
 	explicit_bzero(v, strlen(v));
 	g_free(v);
 }
@@ -427,8 +455,7 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 	struct sd_err		 rerr;
 	GString			*form;
 	long			 status = 0;
-	bool			 final, local, first_failure = t->failures == 0;
-	bool			 was_dead = t->dead;
+	bool			 final, local, tell;
 	char			*why, *used = xstrdup(t->refresh_token);
 	int			 r;
 
@@ -459,6 +486,7 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 		t->failures = 0;
 		t->dead = false;
 		t->next_try = 0;
+		t->alerted = false;
 		oauth_answer_clear(&a);
 		secret_free(&used);
 		return 0;
@@ -476,6 +504,9 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 	t->failures++;
 	t->next_try = now + oauth_backoff(t->failures);
 	t->dead = final;
+	/* Told once a run of failures, whatever kind came first. */
+	tell = (final || local) && !t->alerted;
+	t->alerted = t->alerted || final || local;
 	r = row_save(oa, t, used, err);
 	secret_free(&used);
 	if (r == -1)
@@ -484,10 +515,9 @@ request(struct sd_oauth *oa, const struct sd_conf_oauth2 *o,
 		return sd_err_set(err, SD_E_TEMP, "oauth: login=%s: the login "
 		    "changed while its token was asked for; trying again",
 		    t->name);
-	if (final && !was_dead)
-		alert(oa, t->name, "refused for good", why);
-	else if (local && first_failure)
-		alert(oa, t->name, "cannot ask for a token", why);
+	if (tell)
+		alert(oa, t->name, final ? "refused for good" :
+		    "cannot ask for a token", why);
 	return sd_err_set(err, final || local ? SD_E_CONFIG : SD_E_TEMP,
 	    "oauth: login=%s: token request failed: %s; next in %llds",
 	    t->name, why, (long long)(t->next_try - now));
@@ -514,7 +544,8 @@ save_new(struct sd_oauth *oa, struct login *lg, struct sd_token *t,
 		free(name);
 		if (r == -1)
 			return -1;
-		return found && t->access_token != NULL ? 0 :
+		return found && t->access_token != NULL &&
+		    !oauth_due(t->obtained_at, t->expires_at, time(NULL)) ? 0 :
 		    sd_err_set(err, SD_E_TEMP, "oauth: the login changed "
 		    "while its token was asked for; trying again");
 	}
@@ -600,10 +631,20 @@ oauth_bearer(struct sd_oauth *oa, const char *name,
 		    (long long)(t.next_try - now));
 		goto out;
 	}
+	if (now < lg->next_try) {
+		sd_err_set(err, SD_E_TEMP, "oauth: login=%s: token request "
+		    "failed; next in %llds", name,
+		    (long long)(lg->next_try - now));
+		goto out;
+	}
 	secret_free(&used);
 	used = xstrdup(t.refresh_token);
-	if (request(oa, o, &t, now, err) == -1 ||
-	    save_new(oa, lg, &t, used, err) == -1)
+	if (request(oa, o, &t, now, err) == -1) {
+		lg->next_try = t.next_try;
+		goto out;
+	}
+	lg->next_try = 0;
+	if (save_new(oa, lg, &t, used, err) == -1)
 		goto out;
 	cache(lg, &t);
 	*token_r = xstrdup(t.access_token);

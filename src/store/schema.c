@@ -245,7 +245,8 @@ static const char *const migrations[] = {
 	/* 20: OAuth2 tokens (SPEC §15.3), one row a login ("imap:NAME",
 	 * "smtp").  A rotated refresh token is written with the access
 	 * token it came with, in one statement, before either is used;
-	 * issuer is the token URL and client it came from. */
+	 * issuer is the token URL and client it came from; alerted: this
+	 * run of failures was told to an administrator. */
 	"CREATE TABLE oauth_tokens ("
 	"  name TEXT PRIMARY KEY,"
 	"  issuer TEXT NOT NULL,"
@@ -257,7 +258,8 @@ static const char *const migrations[] = {
 	"  error_at INTEGER NOT NULL DEFAULT 0,"
 	"  failures INTEGER NOT NULL DEFAULT 0,"
 	"  dead INTEGER NOT NULL DEFAULT 0,"
-	"  next_try INTEGER NOT NULL DEFAULT 0) STRICT;",
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  alerted INTEGER NOT NULL DEFAULT 0) STRICT;",
 };
 
 int

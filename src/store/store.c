@@ -46,7 +46,8 @@
 	" first_response, raw_size"
 #define OUTBOX_COLS	OUTBOX_COLS_RAW("raw")
 #define TOKEN_COLS "name, issuer, access_token, expires_at, obtained_at," \
-	" refresh_token, last_error, error_at, failures, dead, next_try"
+	" refresh_token, last_error, error_at, failures, dead, next_try," \
+	" alerted"
 
 
 static const char *const stmt_sql[S__COUNT] = {
@@ -241,11 +242,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM oauth_tokens"
 	    " WHERE name = ?1",
 	[S_TOKEN_PUT] = "INSERT INTO oauth_tokens (" TOKEN_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
 	    " ON CONFLICT (name) DO UPDATE SET issuer = ?2, access_token = ?3,"
 	    " expires_at = ?4, obtained_at = ?5, refresh_token = ?6,"
 	    " last_error = ?7, error_at = ?8, failures = ?9, dead = ?10,"
-	    " next_try = ?11",
+	    " next_try = ?11, alerted = ?12",
 	[S_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM oauth_tokens"
 	    " ORDER BY name",
 	[S_VENDOR_ADD] = "INSERT OR IGNORE INTO vendor_mail (message_id,"

@@ -34,6 +34,7 @@ read_row(sqlite3_stmt *s, struct sd_token *t)
 	t->failures = sqlite3_column_int(s, 8);
 	t->dead = sqlite3_column_int(s, 9) != 0;
 	t->next_try = sqlite3_column_int64(s, 10);
+	t->alerted = sqlite3_column_int(s, 11) != 0;
 }
 
 int
@@ -72,6 +73,7 @@ store_token_put(struct sd_store *st, const struct sd_token *t,
 	sqlite3_bind_int(s, 9, t->failures);
 	sqlite3_bind_int(s, 10, t->dead);
 	sqlite3_bind_int64(s, 11, t->next_try);
+	sqlite3_bind_int(s, 12, t->alerted);
 	return exec_stmt(st, s, "token put", err);
 }
 

@@ -78,6 +78,10 @@ mail() {	# mail USER SUBJECT: a customer's mail into USER's INBOX
 tickets() {
 	sql "SELECT count(*) FROM tickets WHERE subject = '$1'"
 }
+# For wait_until, which runs its command again and again (a $(...) in
+# its arguments would be read once).
+has_ticket() { [ "$(tickets "$1")" = 1 ]; }
+hooks_at_least() { [ "$(ls "$T/http" 2>/dev/null | wc -l)" -ge "$1" ]; }
 
 # 2. Client credentials (Microsoft's app-only grant): IMAP by XOAUTH2,
 #    SMTP by OAUTHBEARER, which libcurl picks when both are offered.
@@ -199,7 +203,7 @@ assert_eq "$(tickets 'support goes on')" 1 "the other mailbox went on"
 assert_eq "$(tickets 'sales is stuck')" 0 "the refused one took nothing"
 assert_file_contains "$T/once8.log" 'level=error oauth: login=imap:sales: refused for good: invalid_grant' \
 	"an error-level line names the login and the reason"
-wait_until 10 test "$(ls "$T/http" 2>/dev/null | wc -l)" -ge 1
+wait_until 10 hooks_at_least 1
 assert_eq "$(grep -l 'oauth-failed' "$T"/http/*.json 2>/dev/null | wc -l)" 1 \
 	"an oauth-failed webhook event was posted"
 supportd --once >"$T/once9.log" 2>&1
@@ -227,7 +231,7 @@ asked=$(( $(oauth_requests fail503) - before ))
 assert_match "$asked" '^[1-4]$' "in 12 s down the endpoint was asked $asked times (backoff 5, 10 s)"
 assert_eq "$(tickets 'endpoint down')" 0 "no mail while there is no token"
 oauth_mode ""
-wait_until 40 test "$(tickets 'endpoint down')" = 1
+wait_until 40 has_ticket 'endpoint down'
 assert_eq "$(tickets 'endpoint down')" 1 "recovered by itself once the endpoint answers"
 stop_supportd
 
@@ -261,6 +265,14 @@ assert_file_contains "$T/once12.log" 'level=error oauth: login=imap:gmail: canno
 supportctl oauth status --json >"$T/status9.json"
 assert_eq "$(json_get '.[0].state' "$T/status9.json")" failing \
 	"our side's problem leaves the grant usable: failing, not refused"
+gmail_alerts() { grep -l 'imap:gmail' "$T"/http/*.json 2>/dev/null | wc -l; }
+gmail_posted() { [ "$(gmail_alerts)" -ge 1 ]; }
+wait_until 10 gmail_posted
+assert_eq "$(gmail_alerts)" 1 "and is posted to the webhook"
+sql "UPDATE oauth_tokens SET next_try = 0 WHERE name = 'imap:gmail'"
+supportd --once >"$T/once12b.log" 2>&1
+assert_file_contains "$T/once12b.log" 'login=imap:gmail: token request failed' "tried again after the backoff"
+assert_eq "$(gmail_alerts)" 1 "without a second alert for the same run of failures"
 assert_eq "$(oauth_requests)" "$asked" "the untrusted endpoint was sent nothing"
 before=$(oauth_requests ok)
 config "$(mailbox gmail u2 "$(jwt_group "ca_file = \"$T/ca.pem\";")")"
