@@ -44,7 +44,7 @@ int	oauth_bearer(struct sd_oauth *oa, const char *login,
 
 /* The oauth2 group of a login of conf, or NULL when it has none. */
 const struct sd_conf_oauth2 *oauth_settings(const struct sd_conf *conf,
-	    const char *login, const char **user_r);
+	    const char *login);
 
 /* Seconds to wait after the n-th failed request in a row (n >= 1). */
 sd_time	oauth_backoff(int n);

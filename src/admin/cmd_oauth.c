@@ -124,7 +124,6 @@ static int
 oauth_login(struct ctx *cx, const char *name, const char *file)
 {
 	const struct sd_conf_oauth2	*oc;
-	const char			*user;
 	struct sd_oauth			*oa;
 	struct sd_err			 err;
 	char				*login, *refresh = NULL;
@@ -132,7 +131,7 @@ oauth_login(struct ctx *cx, const char *name, const char *file)
 
 	login = strcmp(name, "smtp") == 0 ? xstrdup(name) :
 	    xasprintf("imap:%s", name);
-	if ((oc = oauth_settings(cx->conf, login, &user)) == NULL) {
+	if ((oc = oauth_settings(cx->conf, login)) == NULL) {
 		fprintf(stderr, "supportctl: oauth: \"%s\" is neither a "
 		    "mailbox nor smtp with auth = \"oauth2\"\n", name);
 		free(login);

@@ -106,27 +106,25 @@ oauth_free(struct sd_oauth **oap)
 	*oap = NULL;
 }
 
-const struct sd_conf_oauth2 *
-oauth_settings(const struct sd_conf *conf, const char *login,
-    const char **user_r)
+/* What supportctl oauth calls the login: the mailbox, or "smtp". */
+static const char *
+login_arg(const char *login)
 {
-	if (strcmp(login, "smtp") == 0) {
-		*user_r = conf->smtp.user;
+	return strncmp(login, "imap:", 5) == 0 ? login + 5 : login;
+}
+
+const struct sd_conf_oauth2 *
+oauth_settings(const struct sd_conf *conf, const char *login)
+{
+	const struct sd_conf_mailbox *mb;
+
+	if (strcmp(login, "smtp") == 0)
 		return conf->smtp.auth == SD_AUTH_OAUTH2 ?
 		    &conf->smtp.oauth2 : NULL;
-	}
-	if (strncmp(login, "imap:", 5) == 0)
-		for (size_t i = 0; i < conf->nmailboxes; i++) {
-			const struct sd_conf_mailbox *mb = &conf->mailboxes[i];
-
-			if (strcmp(mb->name, login + 5) != 0)
-				continue;
-			*user_r = mb->imap.user;
-			return mb->imap.auth == SD_AUTH_OAUTH2 ?
-			    &mb->imap.oauth2 : NULL;
-		}
-	*user_r = NULL;
-	return NULL;
+	if (strncmp(login, "imap:", 5) != 0 ||
+	    (mb = conf_mailbox(conf, login + 5)) == NULL)
+		return NULL;
+	return mb->imap.auth == SD_AUTH_OAUTH2 ? &mb->imap.oauth2 : NULL;
 }
 
 sd_time
@@ -207,12 +205,6 @@ row_put(struct sd_oauth *oa, const struct sd_token *t, struct sd_err *err)
 	return r;
 }
 
-static bool
-same(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /*
  * Writes t unless the row changed since it was read with the refresh
  * token `used` (supportctl oauth login, or another supportd, wrote it
@@ -235,8 +227,8 @@ row_save(struct sd_oauth *oa, const struct sd_token *t, const char *used,
 		store_rollback(oa->st);
 		goto out;
 	}
-	if (found && same(cur.issuer, t->issuer) &&
-	    !same(cur.refresh_token, used)) {
+	if (found && g_strcmp0(cur.issuer, t->issuer) == 0 &&
+	    g_strcmp0(cur.refresh_token, used) != 0) {
 		store_rollback(oa->st);
 		r = 1;
 		goto out;
@@ -614,14 +606,14 @@ oauth_bearer(struct sd_oauth *oa, const char *name,
 	if (o->grant == SD_GRANT_REFRESH_TOKEN && t.refresh_token == NULL) {
 		sd_err_set(err, SD_E_CONFIG, "oauth: login=%s: no refresh "
 		    "token; run supportctl oauth login %s", name,
-		    strncmp(name, "imap:", 5) == 0 ? name + 5 : name);
+		    login_arg(name));
 		goto out;
 	}
 	if (t.dead && o->grant == SD_GRANT_REFRESH_TOKEN) {
 		sd_err_set(err, SD_E_CONFIG, "oauth: login=%s: refused for "
 		    "good (%s); run supportctl oauth login %s", name,
 		    t.last_error ? t.last_error : "no detail",
-		    strncmp(name, "imap:", 5) == 0 ? name + 5 : name);
+		    login_arg(name));
 		goto out;
 	}
 	if (now < t.next_try) {
