@@ -90,6 +90,8 @@ int	intake_idle_end(struct sd_intake *in, struct sd_err *err);
  * becomes readable: the daemon's stop.  -1: none. */
 void	intake_set_cancel(struct sd_intake *in, int fd);
 
+/* Whether the session is logged in (for the status). */
+bool	intake_connected(const struct sd_intake *in);
 /* Logs out and drops the connection (next poll reconnects). */
 void	intake_disconnect(struct sd_intake *in);
 

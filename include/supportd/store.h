@@ -454,6 +454,76 @@ int	store_token_list(struct sd_store *st, struct sd_token **rows_r,
 	    size_t *n_r, struct sd_err *err);
 void	store_token_list_free(struct sd_token **rows, size_t n);
 
+/*
+ * SPEC §16.1: what a daemon says of itself (its heartbeat) and of each
+ * mailbox it serves, for supportctl status, the metrics and the admin
+ * alerts.  Times are sd_now()'s.
+ */
+struct sd_instance {
+	char	*name;		/* the host it runs on */
+	int64_t	 pid;
+	char	*version;
+	sd_time	 started_at;
+	sd_time	 beat_at;	/* the last heartbeat */
+	bool	 stopped;	/* it said so when it stopped */
+	char	*status;	/* what it told systemd last, or NULL */
+};
+
+enum sd_mb_state {
+	SD_MB_IDLE,		/* waiting: in IDLE, or for its next poll */
+	SD_MB_POLLING,		/* connecting, selecting, searching */
+	SD_MB_FETCHING,		/* taking mail in */
+	SD_MB_BACKOFF,		/* failed; tried again after a backoff */
+	SD_MB_AUTHFAIL,		/* login or certificate refused */
+	SD_MB__COUNT
+};
+extern const char *const sd_mb_state_names[SD_MB__COUNT];
+
+struct sd_mbstatus {
+	char		*mailbox;
+	char		*instance;	/* which instance wrote it */
+	enum sd_mb_state state;
+	sd_time		 connected_since;	/* 0: not connected */
+	sd_time		 last_success;		/* 0: never */
+	sd_time		 first_try;		/* the first poll ever */
+	char		*last_error;		/* or NULL */
+	sd_time		 error_at;
+	sd_time		 updated_at;
+};
+
+void	store_instance_clear(struct sd_instance *in);
+void	store_mbstatus_clear(struct sd_mbstatus *m);
+/* Writes the heartbeat (self, or NULL for --once) and the mailboxes'
+ * rows in one transaction; a mailbox's last_success, first_try and
+ * last error never go back in time.  With busy_r, a database another
+ * writer holds is not waited for: *busy_r set, nothing written. */
+int	store_status_put(struct sd_store *st, const struct sd_instance *self,
+	    const struct sd_mbstatus *mbs, size_t n, bool *busy_r,
+	    struct sd_err *err);
+/* Every instance's row, by name: *rows_r (n_r) freed with
+ * store_instance_list_free. */
+int	store_instance_list(struct sd_store *st, struct sd_instance **rows_r,
+	    size_t *n_r, struct sd_err *err);
+void	store_instance_list_free(struct sd_instance **rows, size_t n);
+/* *found_r false (m cleared) when the mailbox has no row yet. */
+int	store_mbstatus_get(struct sd_store *st, const char *mailbox,
+	    struct sd_mbstatus *m, bool *found_r, struct sd_err *err);
+
+/* Counts for monitoring, each read through an index. */
+struct sd_opcounts {
+	int64_t	 outbox_queued;
+	int64_t	 outbox_failed;
+	sd_time	 outbox_oldest;		/* created_at; 0: none queued */
+	int64_t	 timers_due;		/* due at now or before */
+	sd_time	 timers_oldest;		/* the earliest due; 0: none */
+	int64_t	 db_bytes;
+};
+int	store_opcounts(struct sd_store *st, sd_time now, struct sd_opcounts *c,
+	    struct sd_err *err);
+/* Mails held in quarantine from mailbox. */
+int	store_quarantined(struct sd_store *st, const char *mailbox,
+	    int64_t *n_r, struct sd_err *err);
+
 /* HMAC-SHA256 of msg under the note key, as hex into out (65 bytes);
  * keyed once a connection, copied per call. */
 int	store_note_hmac(struct sd_store *st, const char *msg, size_t len,

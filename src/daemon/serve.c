@@ -50,6 +50,7 @@ struct slot {
 struct serve {
 	const struct sd_conf	*conf;			/* borrowed */
 	const struct sd_intake_sink *sink;		/* borrowed */
+	struct health		*health;		/* borrowed */
 	GMutex			 mu;
 	GCond			 cv;			/* the queue has work */
 	GQueue			 queue;			/* struct slot * */
@@ -104,6 +105,7 @@ serve_slot(struct serve *srv, struct slot *sl)
 	int				 n, r;
 
 	sd_err_clear(&err);
+	health_polling(srv->health, mb, sd_now());
 	r = intake_poll(sl->in, srv->sink, &n, &err);
 	now = g_get_monotonic_time();
 	sl->fd = -1;
@@ -111,9 +113,13 @@ serve_slot(struct serve *srv, struct slot *sl)
 	if (n > 0)
 		log_info("intake: mailbox=%s mails=%d", mb->name, n);
 	if (r == -1) {
+		if (!srv->stop)
+			health_polled(srv->health, mb, sd_now(), false, &err);
 		back_off(srv, sl, now, &err);
 		return;
 	}
+	health_polled(srv->health, mb, sd_now(), intake_connected(sl->in),
+	    NULL);
 	if (!mb->imap.idle) {
 		sl->backoff = 0;
 		sl->wake_at = now + srv->conf->poll_interval * G_USEC_PER_SEC;
@@ -124,6 +130,8 @@ serve_slot(struct serve *srv, struct slot *sl)
 	/* A server that takes the poll but not the IDLE is retried as one
 	 * that failed, not at once again. */
 	if (r == -1) {
+		if (!srv->stop)
+			health_polled(srv->health, mb, sd_now(), false, &err);
 		back_off(srv, sl, now, &err);
 		return;
 	}
@@ -258,7 +266,7 @@ serve_threads(const struct serve *srv)
 
 struct serve *
 serve_start(const struct sd_conf *conf, const struct sd_intake_sink *sink,
-    struct sd_err *err)
+    struct health *health, struct sd_err *err)
 {
 	struct serve	*srv = xcalloc(1, sizeof(*srv));
 	GError		*ge = NULL;
@@ -266,6 +274,7 @@ serve_start(const struct sd_conf *conf, const struct sd_intake_sink *sink,
 
 	srv->conf = conf;
 	srv->sink = sink;
+	srv->health = health;
 	g_mutex_init(&srv->mu);
 	g_cond_init(&srv->cv);
 	g_queue_init(&srv->queue);

@@ -12,17 +12,19 @@
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/intake.h"
+#include "health.h"
 
 struct serve;
 
 /*
  * Starts serving conf's mailboxes: their mail goes to sink, from the
- * pool's threads (the sink serializes what must be).  conf and sink are
- * borrowed until serve_stop.  NULL with err when a thread could not
- * start.
+ * pool's threads (the sink serializes what must be); each poll is told
+ * to health.  conf, sink and health are borrowed until serve_stop.
+ * NULL with err when a thread could not start.
  */
 struct serve *serve_start(const struct sd_conf *conf,
-	    const struct sd_intake_sink *sink, struct sd_err *err);
+	    const struct sd_intake_sink *sink, struct health *health,
+	    struct sd_err *err);
 
 /* Stops: every wait on a server ends at once, the mail in hand is
  * finished, the threads are joined and the sessions closed. */

@@ -122,6 +122,12 @@ intake_disconnect(struct sd_intake *in)
 	in->imap = NULL;
 }
 
+bool
+intake_connected(const struct sd_intake *in)
+{
+	return in->imap != NULL;
+}
+
 void
 intake_free(struct sd_intake **inp)
 {

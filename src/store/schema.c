@@ -260,6 +260,29 @@ static const char *const migrations[] = {
 	"  dead INTEGER NOT NULL DEFAULT 0,"
 	"  next_try INTEGER NOT NULL DEFAULT 0,"
 	"  alerted INTEGER NOT NULL DEFAULT 0) STRICT;",
+	/* 21: what a daemon says of itself and of each mailbox (SPEC
+	 * §16.1), written at least every 30 s, read by supportctl status;
+	 * the quarantine counted a mailbox at a time. */
+	"CREATE TABLE instances ("
+	"  name TEXT PRIMARY KEY,"
+	"  pid INTEGER NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  beat_at INTEGER NOT NULL,"
+	"  stopped INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT) STRICT;"
+	"CREATE TABLE mailbox_status ("
+	"  mailbox TEXT PRIMARY KEY,"
+	"  instance TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  connected_since INTEGER NOT NULL DEFAULT 0,"
+	"  last_success INTEGER NOT NULL DEFAULT 0,"
+	"  first_try INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  error_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX messages_quarantined ON messages(mailbox)"
+	" WHERE disposition = 'quarantined';",
 };
 
 int

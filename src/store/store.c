@@ -45,6 +45,10 @@
 	" attempts, next_attempt_at, created_at, sent_at, last_error," \
 	" first_response, raw_size"
 #define OUTBOX_COLS	OUTBOX_COLS_RAW("raw")
+#define INSTANCE_COLS "name, pid, version, started_at, beat_at, stopped," \
+	" status"
+#define MBSTATUS_COLS "mailbox, instance, state, connected_since," \
+	" last_success, first_try, last_error, error_at, updated_at"
 #define TOKEN_COLS "name, issuer, access_token, expires_at, obtained_at," \
 	" refresh_token, last_error, error_at, failures, dead, next_try," \
 	" alerted"
@@ -249,6 +253,31 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " next_try = ?11, alerted = ?12",
 	[S_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM oauth_tokens"
 	    " ORDER BY name",
+	[S_INSTANCE_PUT] = "INSERT INTO instances (" INSTANCE_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE"
+	    " SET pid = ?2, version = ?3, started_at = ?4, beat_at = ?5,"
+	    " stopped = ?6, status = ?7",
+	[S_INSTANCE_LIST] = "SELECT " INSTANCE_COLS " FROM instances"
+	    " ORDER BY name",
+	/* A row says the latest of what each writer saw: a --once run
+	 * and a daemon may both write it. */
+	[S_MBSTATUS_PUT] = "INSERT INTO mailbox_status (" MBSTATUS_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT (mailbox) DO UPDATE SET instance = ?2, state = ?3,"
+	    " connected_since = ?4,"
+	    " last_success = max(last_success, ?5),"
+	    " first_try = CASE WHEN first_try = 0 THEN ?6 ELSE first_try END,"
+	    " last_error = CASE WHEN ?8 >= error_at THEN ?7 ELSE last_error END,"
+	    " error_at = max(error_at, ?8), updated_at = ?9",
+	[S_MBSTATUS_GET] = "SELECT " MBSTATUS_COLS " FROM mailbox_status"
+	    " WHERE mailbox = ?1",
+	[S_QUARANTINED] = "SELECT count(*) FROM messages WHERE mailbox = ?1"
+	    " AND disposition = 'quarantined'",
+	[S_OUT_COUNT] = "SELECT count(*) FROM outbox WHERE status = ?1",
+	[S_OUT_OLDEST] = "SELECT created_at FROM outbox WHERE status = 'queued'"
+	    " ORDER BY id LIMIT 1",
+	[S_TIMERS_DUE] = "SELECT count(*), min(due_at) FROM timers"
+	    " WHERE due_at <= ?1",
 	[S_VENDOR_ADD] = "INSERT OR IGNORE INTO vendor_mail (message_id,"
 	    " ticket_id) VALUES (?1, ?2)",
 	[S_VENDOR_GET] = "SELECT ticket_id FROM vendor_mail WHERE"
@@ -567,7 +596,7 @@ may_scan(int id)
 	    id == S_REPORT_PERIODS || id == S_OPEN_WITHOUT_TIMER ||
 	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK ||
 	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET ||
-	    id == S_TOKEN_LIST;
+	    id == S_TOKEN_LIST || id == S_INSTANCE_LIST;
 }
 
 /* Statements allowed a temporary B-tree each run: the listings, the

@@ -385,7 +385,8 @@ test_outbox_check(void)
 	    " DROP TABLE sla_periods;"
 	    " ALTER TABLE tickets DROP COLUMN sla_sent;"
 	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
-	    " DROP TABLE oauth_tokens;"
+	    " DROP TABLE oauth_tokens; DROP TABLE instances;"
+	    " DROP TABLE mailbox_status; DROP INDEX messages_quarantined;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
 	    " OR status = ''sending'' OR status = ''sent'' OR status ="
@@ -531,7 +532,8 @@ test_search(void)
 	    " ALTER TABLE tickets DROP COLUMN period_start; DROP TABLE sla_periods;"
 	    " ALTER TABLE tickets DROP COLUMN sla_sent;"
 	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
-	    " DROP TABLE oauth_tokens;"
+	    " DROP TABLE oauth_tokens; DROP TABLE instances;"
+	    " DROP TABLE mailbox_status; DROP INDEX messages_quarantined;"
 	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
 	SEARCH_IS(st, "report", "2:3");
@@ -938,6 +940,88 @@ test_tokens(void)
 	test_end();
 }
 
+static void
+test_heartbeat(void)
+{
+	struct sd_store		*st = open_fresh("heartbeat.db");
+	struct sd_instance	 self = { .name = "host-a", .pid = 42,
+		.version = "1.0", .started_at = 1000, .beat_at = 1010 };
+	struct sd_instance	*rows = NULL;
+	struct sd_mbstatus	 mb = { .mailbox = "support", .instance = "host-a",
+		.state = SD_MB_IDLE, .connected_since = 1000,
+		.last_success = 1010, .first_try = 1000, .updated_at = 1010 };
+	struct sd_mbstatus	 got;
+	struct sd_opcounts	 c;
+	struct sd_msgrec	 m;
+	struct sd_err		 err;
+	size_t			 n = 0;
+	int64_t			 held = -1;
+	bool			 found, busy = true;
+
+	test_begin("store: heartbeat and mailbox rows (schema 21)");
+	test_assert(st != NULL);
+	test_assert(store_status_put(st, &self, &mb, 1, &busy, &err) == 0 &&
+	    !busy);
+	/* A --once run that failed, with an older success than the
+	 * daemon's: the row keeps the newest success and the first try. */
+	mb.instance = "host-b";
+	mb.state = SD_MB_AUTHFAIL;
+	mb.last_success = 900;
+	mb.first_try = 1005;
+	mb.connected_since = 0;
+	mb.last_error = "imap: login refused";
+	mb.error_at = 1020;
+	mb.updated_at = 1020;
+	test_assert(store_status_put(st, NULL, &mb, 1, NULL, &err) == 0);
+	test_assert(store_mbstatus_get(st, "support", &got, &found, &err) == 0);
+	test_assert(found && got.state == SD_MB_AUTHFAIL);
+	test_assert(got.last_success == 1010 && got.first_try == 1000);
+	test_assert(got.error_at == 1020 && got.updated_at == 1020);
+	test_assert_streq(got.last_error, "imap: login refused");
+	test_assert_streq(got.instance, "host-b");
+	store_mbstatus_clear(&got);
+	/* An error older than the one kept does not replace it. */
+	mb.last_error = "older";
+	mb.error_at = 1015;
+	test_assert(store_status_put(st, NULL, &mb, 1, NULL, &err) == 0);
+	test_assert(store_mbstatus_get(st, "support", &got, &found, &err) == 0);
+	test_assert_streq(got.last_error, "imap: login refused");
+	test_assert(got.error_at == 1020);
+	store_mbstatus_clear(&got);
+	test_assert(store_mbstatus_get(st, "sales", &got, &found, &err) == 0);
+	test_assert(!found && got.mailbox == NULL);
+	self.beat_at = 1040;
+	self.stopped = true;
+	self.status = "stopping";
+	test_assert(store_status_put(st, &self, NULL, 0, NULL, &err) == 0);
+	test_assert(store_instance_list(st, &rows, &n, &err) == 0 && n == 1);
+	if (n == 1) {
+		test_assert_streq(rows[0].name, "host-a");
+		test_assert_streq(rows[0].status, "stopping");
+		test_assert(rows[0].pid == 42 && rows[0].beat_at == 1040 &&
+		    rows[0].started_at == 1000 && rows[0].stopped);
+	}
+	store_instance_list_free(&rows, n);
+
+	test_assert(store_opcounts(st, 2000, &c, &err) == 0);
+	test_assert(c.outbox_queued == 0 && c.outbox_oldest == 0 &&
+	    c.timers_due == 0 && c.db_bytes > 0);
+	memset(&m, 0, sizeof(m));
+	m.mailbox = "support";
+	m.disposition = "quarantined";
+	m.reason = "no sender address";
+	m.at = 1000;
+	m.raw = "x";
+	m.rawlen = 1;
+	test_assert(store_message_insert(st, &m, NULL, &err) == 0);
+	test_assert(store_quarantined(st, "support", &held, &err) == 0 &&
+	    held == 1);
+	test_assert(store_quarantined(st, "sales", &held, &err) == 0 &&
+	    held == 0);
+	store_close(&st);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -946,7 +1030,7 @@ main(void)
 	    test_outbox_check, test_search, test_autoreplies_to,
 	    test_outbox_apart, test_note_hmac,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
-	    test_tokens, NULL };
+	    test_tokens, test_heartbeat, NULL };
 	int ret;
 	char *rm;
 

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * health.c - each mailbox's state as its polls go (SPEC §16.1).  The
+ * threads that poll set it under one mutex; the heartbeat copies it out
+ * and writes it, so no poll waits for the database.
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "health.h"
+#include "supportd/util.h"
+
+struct health {
+	const struct sd_conf	*conf;		/* borrowed */
+	GMutex			 mu;
+	struct sd_mbstatus	*mb;		/* one a mailbox, under mu */
+};
+
+struct health *
+health_new(const struct sd_conf *conf, const char *instance)
+{
+	struct health *h = xcalloc(1, sizeof(*h));
+
+	h->conf = conf;
+	g_mutex_init(&h->mu);
+	h->mb = xcalloc(conf->nmailboxes + 1, sizeof(*h->mb));
+	for (size_t i = 0; i < conf->nmailboxes; i++) {
+		h->mb[i].mailbox = xstrdup(conf->mailboxes[i].name);
+		h->mb[i].instance = xstrdup(instance);
+		h->mb[i].state = SD_MB_POLLING;	/* each is polled at once */
+	}
+	return h;
+}
+
+void
+health_free(struct health **hp)
+{
+	struct health *h = *hp;
+
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->conf->nmailboxes; i++)
+		store_mbstatus_clear(&h->mb[i]);
+	free(h->mb);
+	g_mutex_clear(&h->mu);
+	free(h);
+	*hp = NULL;
+}
+
+static struct sd_mbstatus *
+entry(struct health *h, const struct sd_conf_mailbox *mb)
+{
+	size_t i = (size_t)(mb - h->conf->mailboxes);
+
+	g_assert(i < h->conf->nmailboxes);
+	return &h->mb[i];
+}
+
+void
+health_polling(struct health *h, const struct sd_conf_mailbox *mb,
+    sd_time now)
+{
+	struct sd_mbstatus *m = entry(h, mb);
+
+	g_mutex_lock(&h->mu);
+	m->state = SD_MB_POLLING;
+	if (m->first_try == 0)
+		m->first_try = now;
+	g_mutex_unlock(&h->mu);
+}
+
+void
+health_fetching(struct health *h, const struct sd_conf_mailbox *mb)
+{
+	struct sd_mbstatus *m = entry(h, mb);
+
+	g_mutex_lock(&h->mu);
+	m->state = SD_MB_FETCHING;
+	g_mutex_unlock(&h->mu);
+}
+
+void
+health_polled(struct health *h, const struct sd_conf_mailbox *mb,
+    sd_time now, bool connected, const struct sd_err *err)
+{
+	struct sd_mbstatus *m = entry(h, mb);
+
+	g_mutex_lock(&h->mu);
+	if (err == NULL) {
+		m->state = SD_MB_IDLE;
+		m->last_success = now;
+	} else {
+		/* The operator must act: a refused login or certificate. */
+		m->state = err->cls == SD_E_CONFIG ? SD_MB_AUTHFAIL :
+		    SD_MB_BACKOFF;
+		free(m->last_error);
+		m->last_error = xstrdup(err->msg);
+		m->error_at = now;
+	}
+	if (!connected)
+		m->connected_since = 0;
+	else if (m->connected_since == 0)
+		m->connected_since = now;
+	g_mutex_unlock(&h->mu);
+}
+
+int
+health_save(struct health *h, struct sd_store *st,
+    const struct sd_instance *self, sd_time now, bool *busy_r,
+    struct sd_err *err)
+{
+	size_t			 n = h->conf->nmailboxes;
+	struct sd_mbstatus	*copy = xcalloc(n + 1, sizeof(*copy));
+	int			 r;
+
+	g_mutex_lock(&h->mu);
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = h->mb[i];
+		copy[i].last_error = xstrdup(h->mb[i].last_error);
+		copy[i].updated_at = now;
+		/* A session waiting in IDLE is alive as far as anyone can
+		 * tell until its renewal (imap.idle_renew) polls again. */
+		if (copy[i].state == SD_MB_IDLE && copy[i].connected_since != 0)
+			copy[i].last_success = now;
+	}
+	g_mutex_unlock(&h->mu);
+	r = store_status_put(st, self, copy, n, busy_r, err);
+	for (size_t i = 0; i < n; i++)
+		free(copy[i].last_error);
+	free(copy);
+	return r;
+}
