@@ -251,6 +251,9 @@ struct sd_conf {
 	char			*oncall_webhook_token_file;
 	bool			 oncall_page_unknown_senders;	/* default false */
 	int			 oncall_max_pages_per_hour;	/* default 3 */
+	/* SPEC §16.3: how long a mailbox may go unpolled, or the outbox's
+	 * oldest mail wait, before it is a problem.  Default 15 min. */
+	int64_t			 admin_alert_after;
 
 	/* Every address of the vendor side (agents, team, on-call,
 	 * escalation contacts global and per organization), any case:

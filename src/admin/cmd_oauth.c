@@ -81,18 +81,16 @@ status_one(struct ctx *cx, struct out *o, const char *login,
 	return 0;
 }
 
-static int
-oauth_status(struct ctx *cx, bool json)
+int
+oauth_rows(struct ctx *cx, struct out *o, bool *bad_r, int *n_r,
+    struct sd_err *err)
 {
 	const struct sd_conf	*c = cx->conf;
-	struct out		 o;
-	struct sd_err		 err;
+	/* Token lifetimes are the provider's clock, not --now's. */
 	sd_time			 now = time(NULL);
-	bool			 bad = false;
-	int			 r = 0, n = 0;
+	int			 r = 0;
 
-	out_begin(&o, cx, json);
-	out_arr(&o, NULL);
+	*n_r = 0;
 	for (size_t i = 0; r == 0 && i < c->nmailboxes; i++) {
 		const struct sd_conf_mailbox *mb = &c->mailboxes[i];
 		char *login;
@@ -100,17 +98,31 @@ oauth_status(struct ctx *cx, bool json)
 		if (mb->imap.auth != SD_AUTH_OAUTH2)
 			continue;
 		login = xasprintf("imap:%s", mb->name);
-		r = status_one(cx, &o, login, &mb->imap.oauth2, now, &bad,
-		    &err);
+		r = status_one(cx, o, login, &mb->imap.oauth2, now, bad_r,
+		    err);
 		free(login);
-		n++;
+		++*n_r;
 	}
 	if (r == 0 && c->smtp.auth == SD_AUTH_OAUTH2) {
-		r = status_one(cx, &o, "smtp", &c->smtp.oauth2, now, &bad,
-		    &err);
-		n++;
+		r = status_one(cx, o, "smtp", &c->smtp.oauth2, now, bad_r,
+		    err);
+		++*n_r;
 	}
-	if (n == 0)
+	return r;
+}
+
+static int
+oauth_status(struct ctx *cx, bool json)
+{
+	struct out		 o;
+	struct sd_err		 err;
+	bool			 bad = false;
+	int			 r, n;
+
+	out_begin(&o, cx, json);
+	out_arr(&o, NULL);
+	r = oauth_rows(cx, &o, &bad, &n, &err);
+	if (r == 0 && n == 0)
 		out_text(&o, "no login uses OAuth2\n");
 	out_close(&o);
 	if (r == -1)

@@ -79,8 +79,16 @@ out_close(struct out *o)
 void
 out_str(struct out *o, const char *key, const char *v)
 {
-	if (o->json)
+	if (!o->json)
+		return;
+	if (key != NULL) {
 		json_kv_str(o->s, &o->first[o->depth], key, v);
+		return;
+	}
+	if (!o->first[o->depth])
+		g_string_append_c(o->s, ',');
+	o->first[o->depth] = false;
+	json_str(o->s, v);
 }
 
 void

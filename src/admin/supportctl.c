@@ -57,6 +57,7 @@ static int cmd_participants(struct ctx *, int, char **);
 static int cmd_quarantine(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 int cmd_oauth(struct ctx *, int, char **);
+int cmd_status(struct ctx *, int, char **);
 static int cmd_tick(struct ctx *, int, char **);
 static int cmd_help(struct ctx *, int, char **);
 
@@ -99,6 +100,8 @@ static const struct command commands[] = {
 	  "queued and failed outgoing mail (--all: sent too)" },
 	{ "quarantine", cmd_quarantine, N_STORE, O_JSON, "[--json]",
 	  "mails that could not be processed, with the reason" },
+	{ "status", cmd_status, N_STORE, O_JSON, "[--json]",
+	    "is every mailbox alive? (exit 1: something is down)" },
 	{ "oauth", cmd_oauth, N_STORE, O_JSON | O_FILE,
 	    "login MAILBOX|smtp [--file TOKEN] | status [--json]",
 	    "OAuth2: sign a login in (device code), or show the tokens' state" },

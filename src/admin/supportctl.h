@@ -84,6 +84,7 @@ void	out_end(struct out *o, bool print);
 void	out_obj(struct out *o, const char *key);
 void	out_arr(struct out *o, const char *key);
 void	out_close(struct out *o);
+/* key NULL: an element of the enclosing array. */
 void	out_str(struct out *o, const char *key, const char *v);
 void	out_int(struct out *o, const char *key, int64_t v);
 /* 0 is null, as for optional ids. */
@@ -96,5 +97,11 @@ void	out_text(struct out *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* A time for out_text, in the calendar's zone; valid until the next
  * call. */
 const char *out_when(struct out *o, sd_time t);
+
+/* Every OAuth2 login's state, as elements of the open array (cmd_oauth.c);
+ * *bad_r set when one cannot get a token by itself, *n_r the number of
+ * logins.  0, or -1 with err. */
+int	oauth_rows(struct ctx *cx, struct out *o, bool *bad_r, int *n_r,
+	    struct sd_err *err);
 
 #endif

@@ -404,6 +404,14 @@ static const struct conf_key oncall_keys[] = {
 };
 static const struct conf_section oncall_sec = { oncall_keys, NULL, NULL };
 
+/* SPEC §16.3. */
+static const struct conf_key admin_keys[] = {
+	{ K("alert_after", CK_SECS, C(admin_alert_after), "15m", 0),
+	    .min = 60 },
+	{ .name = NULL }
+};
+static const struct conf_section admin_sec = { admin_keys, NULL, NULL };
+
 static const struct conf_key root_keys[] = {
 	{ K("database", CK_STR, C(database), "/var/lib/supportd/supportd.db",
 	    CK_NONEMPTY | CK_PATH) },
@@ -454,6 +462,7 @@ static const struct conf_key root_keys[] = {
 	{ K("sla", CK_GROUP, 0, NULL, 0), .sub = &sla_sec },
 	{ K("team", CK_GROUP, 0, NULL, 0), .sub = &team_sec },
 	{ K("oncall", CK_GROUP, 0, NULL, 0), .sub = &oncall_sec },
+	{ K("admin", CK_GROUP, 0, NULL, 0), .sub = &admin_sec },
 	{ .name = NULL }
 };
 const struct conf_section conf_root_section = {
