@@ -305,6 +305,10 @@ int	store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
  * with id > after; *found_r false when none.  o filled (clear after). */
 int	store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
 	    struct sd_outrow *o, bool *found_r, struct sd_err *err);
+/* The same, of the webhooks only. */
+int	store_outbox_next_webhook(struct sd_store *st, sd_time now,
+	    int64_t after, struct sd_outrow *o, bool *found_r,
+	    struct sd_err *err);
 /* Row id, whatever its status, without its message (o->raw is ""): for
  * marking it sent once the relay took it. */
 int	store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,

@@ -637,8 +637,27 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		if (running > 0)
 			curl_multi_poll(ob->multi, NULL, 0, 1000, NULL);
 	}
-	if (holding)		/* not posted: still due, taken next time */
+	if (holding)		/* not posted: still due, taken below or next time */
 		store_outrow_clear(&hold);
+	/* A relay that is down holds up no webhook: pages and admin alerts
+	 * are how anyone hears of it. */
+	for (after = 0; ret == 0 && fl.relay_down && (max == 0 || n < max);
+	    n++) {
+		if (store_outbox_next_webhook(st, now, after, &o, &found,
+		    err) == -1) {
+			ret = -1;
+			break;
+		}
+		if (!found)
+			break;
+		after = o.id;
+		sd_err_clear(&serr);
+		reply = 0;
+		(void)webhook_post(ob, &o, &reply, &serr);
+		if (settle_one(&fl, &o, reply, &serr, err) == -1)
+			ret = -1;
+		store_outrow_clear(&o);
+	}
 	/* Left waiting for a token by a database error: still due. */
 	for (int i = 0; i < ob->nslots; i++)
 		if (ob->slots[i].auth_wait)

@@ -155,6 +155,18 @@ store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
 }
 
 int
+store_outbox_next_webhook(struct sd_store *st, sd_time now, int64_t after,
+    struct sd_outrow *o, bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_NEXT_WEBHOOK);
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, after);
+	return outrow_one(st, s, o, found_r, "outbox next webhook", err);
+}
+
+int
 store_outbox_get(struct sd_store *st, int64_t id, struct sd_outrow *o,
     bool *found_r, struct sd_err *err)
 {

@@ -140,6 +140,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " ?7, ?7, ?8, ?9)",
 	[S_OUT_NEXT] = "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued'"
 	    " AND next_attempt_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1",
+	[S_OUT_NEXT_WEBHOOK] = "SELECT " OUTBOX_COLS " FROM outbox"
+	    " WHERE status = 'queued' AND kind = 'webhook'"
+	    " AND next_attempt_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1",
 	[S_OUT_GET] = "SELECT " OUTBOX_COLS_RAW("NULL")
 	    " FROM outbox WHERE id = ?1",
 	[S_OUT_SENT] = "UPDATE outbox SET status = 'sent', sent_at = ?2,"
