@@ -251,9 +251,13 @@ struct sd_conf {
 	char			*oncall_webhook_token_file;
 	bool			 oncall_page_unknown_senders;	/* default false */
 	int			 oncall_max_pages_per_hour;	/* default 3 */
-	/* SPEC §16.3: how long a mailbox may go unpolled, or the outbox's
-	 * oldest mail wait, before it is a problem.  Default 15 min. */
+	/* SPEC §16.3: who hears of an incident; how long a mailbox may go
+	 * unpolled, the outbox's oldest mail wait or a login fail before
+	 * it is one (default 15 min); alerts and recoveries an hour, at
+	 * most (default 10). */
+	struct sd_strv		 admin_emails;
 	int64_t			 admin_alert_after;
+	int			 admin_max_alerts_per_hour;
 
 	/* Every address of the vendor side (agents, team, on-call,
 	 * escalation contacts global and per organization), any case:

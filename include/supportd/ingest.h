@@ -71,6 +71,18 @@ int	ingest_tick(const struct sd_ingest *in, sd_time now, int *fired_r,
 	    struct sd_err *err);
 
 /*
+ * SPEC §16.3: one look at what can be wrong (mailboxes not polled,
+ * OAuth2 logins failing, the outbox, the quarantine), telling
+ * admin.emails and oncall.webhook once an incident and once at its
+ * recovery, at most admin.max_alerts_per_hour.  One transaction; with
+ * busy_r a database another writer holds is not waited for (*busy_r
+ * set, nothing done).  Run by the daemon after each heartbeat and by
+ * --once after its intake.
+ */
+int	ingest_alerts(const struct sd_ingest *in, sd_time now, bool *busy_r,
+	    struct sd_err *err);
+
+/*
  * At start and reload (SPEC §14.4, §14.5): the open tickets that lack a
  * timer their targets, update or ladder now want (made before a version
  * that had them, or under a configuration without them) get it, in one

@@ -528,6 +528,41 @@ int	store_opcounts(struct sd_store *st, sd_time now, struct sd_opcounts *c,
 int	store_quarantined(struct sd_store *st, const char *mailbox,
 	    int64_t *n_r, struct sd_err *err);
 
+/* SPEC §16.3: an incident, open (closed_at 0) from the first time its
+ * condition is seen until it clears; kind and subject ("mailbox-down",
+ * "support") name it. */
+struct sd_incident {
+	int64_t	 id;		/* 0: not stored yet */
+	char	*kind;
+	char	*subject;	/* "" when the kind has none */
+	sd_time	 opened_at;
+	sd_time	 seen_at;	/* the condition was last seen */
+	sd_time	 alerted_at;	/* 0: not told yet */
+	sd_time	 closed_at;
+	bool	 held;		/* the hourly cap held its alert back */
+	char	*detail;	/* for people, or NULL */
+};
+
+void	store_incident_clear(struct sd_incident *i);
+/* The open incident of kind and subject; *found_r false (i cleared)
+ * when there is none. */
+int	store_incident_get(struct sd_store *st, const char *kind,
+	    const char *subject, struct sd_incident *i, bool *found_r,
+	    struct sd_err *err);
+/* Inserts i (id 0: sets it) or writes it whole. */
+int	store_incident_put(struct sd_store *st, struct sd_incident *i,
+	    struct sd_err *err);
+/* The open incidents, oldest first: *rows_r (n_r) freed with
+ * store_incident_list_free. */
+int	store_incident_list(struct sd_store *st, struct sd_incident **rows_r,
+	    size_t *n_r, struct sd_err *err);
+void	store_incident_list_free(struct sd_incident **rows, size_t n);
+/* The count kind's last look saw; *found_r false: none yet. */
+int	store_alert_mark_get(struct sd_store *st, const char *kind,
+	    int64_t *n_r, bool *found_r, struct sd_err *err);
+int	store_alert_mark_set(struct sd_store *st, const char *kind, int64_t n,
+	    struct sd_err *err);
+
 /* HMAC-SHA256 of msg under the note key, as hex into out (65 bytes);
  * keyed once a connection, copied per call. */
 int	store_note_hmac(struct sd_store *st, const char *msg, size_t len,

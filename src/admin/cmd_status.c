@@ -212,6 +212,45 @@ counts(struct status *s, const struct sd_opcounts *c)
 		problem(s, "timers are %lld s late", (long long)late);
 }
 
+/* The admin alerts' open incidents (SPEC §16.3).  Those of kinds status
+ * does not judge by itself (mail given up, quarantine growing) are
+ * problems while open. */
+static int
+incidents(struct status *s, struct sd_err *err)
+{
+	struct out		*o = &s->o;
+	struct sd_incident	*rows;
+	size_t			 n;
+
+	if (store_incident_list(s->cx->store, &rows, &n, err) == -1)
+		return -1;
+	out_arr(o, "incidents");
+	for (size_t k = 0; k < n; k++) {
+		const struct sd_incident *i = &rows[k];
+
+		out_obj(o, NULL);
+		out_str(o, "kind", i->kind);
+		out_str(o, "subject", i->subject);
+		out_time(o, "opened_at", i->opened_at);
+		out_time(o, "alerted_at", i->alerted_at);
+		out_str(o, "detail", i->detail);
+		out_close(o);
+		out_text(o, "incident %s%s%s since %s%s: %s\n", i->kind,
+		    *i->subject ? " " : "", i->subject,
+		    out_when(o, i->opened_at), i->alerted_at ? ", told" : "",
+		    i->detail ? i->detail : "-");
+		if (strcmp(i->kind, "outbox-failed") == 0)
+			problem(s, "outgoing mail was given up (supportctl "
+			    "outbox)");
+		else if (strcmp(i->kind, "quarantine") == 0)
+			problem(s, "mail went to quarantine (supportctl "
+			    "quarantine)");
+	}
+	out_close(o);
+	store_incident_list_free(&rows, n);
+	return 0;
+}
+
 int
 cmd_status(struct ctx *cx, int argc, char **argv)
 {
@@ -245,6 +284,8 @@ cmd_status(struct ctx *cx, int argc, char **argv)
 		r = oauth_rows(cx, &s.o, &bad, &n, &err);
 		out_close(&s.o);
 	}
+	if (r == 0)
+		r = incidents(&s, &err);
 	if (bad)
 		problem(&s, "an OAuth2 login needs an administrator "
 		    "(supportctl oauth status)");

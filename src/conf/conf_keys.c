@@ -406,8 +406,11 @@ static const struct conf_section oncall_sec = { oncall_keys, NULL, NULL };
 
 /* SPEC §16.3. */
 static const struct conf_key admin_keys[] = {
+	{ K("emails", CK_STRV, C(admin_emails), NULL, CK_EMAIL) },
 	{ K("alert_after", CK_SECS, C(admin_alert_after), "15m", 0),
-	    .min = 60 },
+	    .min = 1 },
+	{ K("max_alerts_per_hour", CK_INT, C(admin_max_alerts_per_hour), "10",
+	    0), .min = 0, .max = 1000 },
 	{ .name = NULL }
 };
 static const struct conf_section admin_sec = { admin_keys, NULL, NULL };

@@ -361,7 +361,7 @@ conf_vendor_set_build(struct sd_conf *c)
 {
 	GHashTable *set = g_hash_table_new(ci_hash, ci_equal);
 	const struct sd_strv *lists[] = { &c->agents, &c->team_emails,
-	    &c->oncall_emails };
+	    &c->oncall_emails, &c->admin_emails };
 
 	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
 		for (size_t i = 0; i < lists[l]->n; i++)

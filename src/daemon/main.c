@@ -513,6 +513,8 @@ cycle(struct runtime *rt)
 	if (health_save(rt->health, rt->store, NULL, sd_now(), NULL, &err)
 	    == -1)
 		log_warnx("daemon: status not written: %s", err.msg);
+	else if (ingest_alerts(&rt->ingest, sd_now(), NULL, &err) == -1)
+		log_warnx("daemon: alerts not looked at: %s", err.msg);
 	(void)resync(rt);
 	sd_err_clear(&err);
 	if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1) {
@@ -608,6 +610,20 @@ heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
 	return stopped || !busy;
 }
 
+/* SPEC §16.3, after each heartbeat.  True when looked at (or failed:
+ * the next heartbeat tries again), false when the database was busy. */
+static bool
+alerts(const struct runtime *rt)
+{
+	struct sd_err	err;
+	bool		busy;
+
+	sd_err_clear(&err);
+	if (ingest_alerts(&rt->ingest, sd_now(), &busy, &err) == -1)
+		log_warnx("daemon: alerts not looked at: %s", err.msg);
+	return !busy;
+}
+
 /* The daemon: the pool takes mail in, this thread sends it out.
  * Returns an exit code. */
 static int
@@ -654,7 +670,7 @@ run(const char *path, struct runtime *rt)
 		if (!resynced)
 			resynced = resync(rt);
 		if (g_get_monotonic_time() >= beat && heartbeat(rt, &self,
-		    false))
+		    false) && alerts(rt))
 			beat = g_get_monotonic_time() + HEARTBEAT_S *
 			    G_USEC_PER_SEC;
 		sd_err_clear(&err);

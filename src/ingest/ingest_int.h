@@ -15,6 +15,9 @@
 int	ingest_mail(const struct sd_ingest *in, const struct sd_fetched *f,
 	    enum sd_outcome *outcome_r, int64_t *ticket_r, struct sd_err *err);
 
+/* queue.c: the domain of a mailbox's address, for Message-IDs. */
+const char *ingest_domain_of(const char *addr);
+
 /* NULL when m's topmost Authentication-Results header is from
  * trusted_authserv_id and shows dkim, spf or dmarc passing for the From
  * domain (authres_passes); else why not, for people. */

@@ -102,9 +102,8 @@ ingest_ticket_vars(const struct sd_conf *conf, const struct sd_calendar *cal,
 	}
 }
 
-/* The mailbox's domain, for Message-IDs. */
-static const char *
-addr_domain_of(const char *addr)
+const char *
+ingest_domain_of(const char *addr)
 {
 	const char *at = strrchr(addr, '@');
 
@@ -158,7 +157,7 @@ ingest_queue_built(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	size_t			 rawlen;
 	int			 ret = -1;
 
-	msgid = mime_message_id_new(addr_domain_of(mb->address));
+	msgid = mime_message_id_new(ingest_domain_of(mb->address));
 	if (build(mb, t, q, msgid, now, &raw, &rawlen, err) == -1) {
 		free(msgid);
 		return -1;
@@ -402,7 +401,7 @@ ingest_preview(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	q.to_name = t->requester_name;
 	q.to_addr = t->requester_email;
 	q.automatic = true;
-	msgid = mime_message_id_new(addr_domain_of(mb->address));
+	msgid = mime_message_id_new(ingest_domain_of(mb->address));
 	(void)build(mb, t, &q, msgid, sd_now(), &raw, &len, err);
 	free(msgid);
 	tmpl_rendered_clear(&r);

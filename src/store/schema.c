@@ -288,6 +288,25 @@ static const char *const migrations[] = {
 	 * the waiting mail. */
 	"CREATE INDEX outbox_webhooks ON outbox(status, id)"
 	" WHERE kind = 'webhook';",
+	/* 23: admin alerts (SPEC §16.3).  An incident is a row from the
+	 * first time its condition is seen until it clears: one alert,
+	 * one recovery.  alert_marks: the counts (quarantined, given up)
+	 * the last look saw, so growth is told once. */
+	"CREATE TABLE incidents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  opened_at INTEGER NOT NULL,"
+	"  seen_at INTEGER NOT NULL,"
+	"  alerted_at INTEGER NOT NULL DEFAULT 0,"
+	"  closed_at INTEGER NOT NULL DEFAULT 0,"
+	"  held INTEGER NOT NULL DEFAULT 0,"
+	"  detail TEXT) STRICT;"
+	"CREATE UNIQUE INDEX incidents_open ON incidents(kind, subject)"
+	" WHERE closed_at = 0;"
+	"CREATE TABLE alert_marks ("
+	"  kind TEXT PRIMARY KEY,"
+	"  n INTEGER NOT NULL) STRICT;",
 };
 
 int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * status.c - the heartbeat and the mailboxes' state (SPEC §16.1), and
- * the counts a monitor reads.
+ * status.c - the heartbeat and the mailboxes' state (SPEC §16.1), the
+ * counts a monitor reads, and the admin alerts' incidents (§16.3).
  */
 #include <string.h>
 
@@ -208,4 +208,133 @@ store_opcounts(struct sd_store *st, sd_time now, struct sd_opcounts *c,
 		return -1;
 	c->db_bytes = (int64_t)pages * size;
 	return 0;
+}
+
+void
+store_incident_clear(struct sd_incident *i)
+{
+	free(i->kind);
+	free(i->subject);
+	free(i->detail);
+	memset(i, 0, sizeof(*i));
+}
+
+static void
+incident_row(sqlite3_stmt *s, struct sd_incident *i)
+{
+	i->id = sqlite3_column_int64(s, 0);
+	i->kind = col_text(s, 1);
+	i->subject = col_text(s, 2);
+	i->opened_at = sqlite3_column_int64(s, 3);
+	i->seen_at = sqlite3_column_int64(s, 4);
+	i->alerted_at = sqlite3_column_int64(s, 5);
+	i->closed_at = sqlite3_column_int64(s, 6);
+	i->held = sqlite3_column_int(s, 7) != 0;
+	i->detail = col_text(s, 8);
+}
+
+int
+store_incident_get(struct sd_store *st, const char *kind, const char *subject,
+    struct sd_incident *i, bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_INCIDENT_GET);
+	int		 r;
+
+	memset(i, 0, sizeof(*i));
+	bind_text(s, 1, kind);
+	bind_text(s, 2, subject);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	if (r == SQLITE_ROW)
+		incident_row(s, i);
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "incident get");
+	return 0;
+}
+
+int
+store_incident_put(struct sd_store *st, struct sd_incident *i,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, i->id == 0 ? S_INCIDENT_INSERT :
+	    S_INCIDENT_UPDATE);
+
+	bind_text(s, 1, i->kind);
+	bind_text(s, 2, i->subject);
+	sqlite3_bind_int64(s, 3, i->opened_at);
+	sqlite3_bind_int64(s, 4, i->seen_at);
+	sqlite3_bind_int64(s, 5, i->alerted_at);
+	sqlite3_bind_int64(s, 6, i->closed_at);
+	sqlite3_bind_int(s, 7, i->held);
+	bind_text(s, 8, i->detail);
+	if (i->id != 0)
+		sqlite3_bind_int64(s, 9, i->id);
+	if (exec_stmt(st, s, "incident put", err) == -1)
+		return -1;
+	if (i->id == 0)
+		i->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_incident_list(struct sd_store *st, struct sd_incident **rows_r,
+    size_t *n_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_INCIDENT_LIST);
+	GArray		*a = g_array_new(FALSE, TRUE, sizeof(struct sd_incident));
+	int		 r;
+
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sd_incident i;
+
+		incident_row(s, &i);
+		g_array_append_val(a, i);
+	}
+	done(s);
+	*n_r = a->len;
+	*rows_r = (struct sd_incident *)(void *)g_array_free(a, FALSE);
+	if (r != SQLITE_DONE) {
+		store_incident_list_free(rows_r, *n_r);
+		*n_r = 0;
+		return db_err(st, err, "incident list");
+	}
+	return 0;
+}
+
+void
+store_incident_list_free(struct sd_incident **rows, size_t n)
+{
+	for (size_t i = 0; *rows != NULL && i < n; i++)
+		store_incident_clear(&(*rows)[i]);
+	g_free(*rows);
+	*rows = NULL;
+}
+
+int
+store_alert_mark_get(struct sd_store *st, const char *kind, int64_t *n_r,
+    bool *found_r, struct sd_err *err)
+{
+	sqlite3_stmt	*s = stmt(st, S_MARK_GET);
+	int		 r;
+
+	bind_text(s, 1, kind);
+	r = sqlite3_step(s);
+	*found_r = r == SQLITE_ROW;
+	*n_r = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(st, err, "alert mark get");
+	return 0;
+}
+
+int
+store_alert_mark_set(struct sd_store *st, const char *kind, int64_t n,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_MARK_SET);
+
+	bind_text(s, 1, kind);
+	sqlite3_bind_int64(s, 2, n);
+	return exec_stmt(st, s, "alert mark set", err);
 }

@@ -49,6 +49,8 @@
 	" status"
 #define MBSTATUS_COLS "mailbox, instance, state, connected_since," \
 	" last_success, first_try, last_error, error_at, updated_at"
+#define INCIDENT_COLS "id, kind, subject, opened_at, seen_at, alerted_at," \
+	" closed_at, held, detail"
 #define TOKEN_COLS "name, issuer, access_token, expires_at, obtained_at," \
 	" refresh_token, last_error, error_at, failures, dead, next_try," \
 	" alerted"
@@ -281,6 +283,19 @@ static const char *const stmt_sql[S__COUNT] = {
 	    " ORDER BY id LIMIT 1",
 	[S_TIMERS_DUE] = "SELECT count(*), min(due_at) FROM timers"
 	    " WHERE due_at <= ?1",
+	[S_INCIDENT_GET] = "SELECT " INCIDENT_COLS " FROM incidents"
+	    " WHERE kind = ?1 AND subject = ?2 AND closed_at = 0",
+	[S_INCIDENT_INSERT] = "INSERT INTO incidents (kind, subject,"
+	    " opened_at, seen_at, alerted_at, closed_at, held, detail)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_INCIDENT_UPDATE] = "UPDATE incidents SET seen_at = ?4,"
+	    " alerted_at = ?5, closed_at = ?6, held = ?7, detail = ?8"
+	    " WHERE id = ?9",
+	[S_INCIDENT_LIST] = "SELECT " INCIDENT_COLS " FROM incidents"
+	    " WHERE closed_at = 0 ORDER BY id",
+	[S_MARK_GET] = "SELECT n FROM alert_marks WHERE kind = ?1",
+	[S_MARK_SET] = "INSERT INTO alert_marks (kind, n) VALUES (?1, ?2)"
+	    " ON CONFLICT (kind) DO UPDATE SET n = ?2",
 	[S_VENDOR_ADD] = "INSERT OR IGNORE INTO vendor_mail (message_id,"
 	    " ticket_id) VALUES (?1, ?2)",
 	[S_VENDOR_GET] = "SELECT ticket_id FROM vendor_mail WHERE"
@@ -591,7 +606,8 @@ store_rollback(struct sd_store *st)
 }
 
 /* Listings supportctl runs on demand read whole tables on purpose;
- * search_state has one row, oauth_tokens one a login. */
+ * search_state has one row, oauth_tokens one a login, instances one a
+ * daemon; the open incidents are read through their partial index. */
 static bool
 may_scan(int id)
 {
@@ -599,7 +615,8 @@ may_scan(int id)
 	    id == S_REPORT_PERIODS || id == S_OPEN_WITHOUT_TIMER ||
 	    id == S_OUT_LIST || id == S_SEARCH || id == S_SEARCH_MARK ||
 	    id == S_SEARCH_PENDING || id == S_SEARCH_SNIPPET ||
-	    id == S_TOKEN_LIST || id == S_INSTANCE_LIST;
+	    id == S_TOKEN_LIST || id == S_INSTANCE_LIST ||
+	    id == S_INCIDENT_LIST;
 }
 
 /* Statements allowed a temporary B-tree each run: the listings, the

@@ -64,7 +64,8 @@ config() {	# config MAILBOX...: those mailboxes, SMTP with the app
 	write_config --smtp 'auth = "oauth2";' --smtp 'user = "support";' \
 		--smtp "$APP" --smtp "connections = ${SMTP_CONNS:-1};" \
 		"mailboxes = ( ${mbs%,} );" \
-		"oncall = { webhook = \"http://127.0.0.1:$HTTP_PORT/hook\"; };"
+		"oncall = { webhook = \"http://127.0.0.1:$HTTP_PORT/hook\"; };" \
+		${ADMIN:+"$ADMIN"}
 }
 n=0
 mail() {	# mail USER SUBJECT: a customer's mail into USER's INBOX
@@ -191,8 +192,11 @@ mail support "by a stored refresh token"
 supportd --once >"$T/once7b.log" 2>&1
 assert_eq "$(tickets 'by a stored refresh token')" 1 "and supportd uses it"
 
-# 6. invalid_grant: that mailbox stops and says so, the others go on.
+# 6. invalid_grant: that mailbox stops and says so, the others go on;
+# the administrators hear of it (SPEC §16.3).
 OTHER=$(oauth_group other client_credentials "client_secret_file = \"$T/other.secret\";")
+ADMIN='admin = { emails = [ "ops@vendor.example" ]; };'
+admin_mails() { sink_find "^Subject: supportd (ALERT|RECOVERED): OAuth2 login imap:sales $1" | wc -l; }
 config "$(mailbox support support "$APP")" "$(mailbox sales u1 "$OTHER")"
 oauth_mode "invalid_grant other"
 mail support "support goes on"
@@ -209,6 +213,9 @@ assert_eq "$(grep -l 'oauth-failed' "$T"/http/*.json 2>/dev/null | wc -l)" 1 \
 supportd --once >"$T/once9.log" 2>&1
 assert_eq "$(grep -l 'oauth-failed' "$T"/http/*.json 2>/dev/null | wc -l)" 1 \
 	"once, not again at the next run"
+assert_eq "$(admin_mails 'fails$')" 1 "one alert mail tells the administrators"
+assert_match "$(sink_body "$(sink_find '^Subject: supportd ALERT: OAuth2 login')")" \
+	"refused for good: invalid_grant" "...why"
 supportctl oauth status --json >"$T/status.json"
 assert_eq "$?" 1 "status exits 1"
 assert_eq "$(json_get '.[1].state' "$T/status.json")" refused "and says refused for sales"
@@ -218,6 +225,8 @@ sql "UPDATE oauth_tokens SET next_try = 0 WHERE name = 'imap:sales'"
 supportd --once >"$T/once10.log" 2>&1
 assert_eq "$(tickets 'sales is stuck')" 1 "mended at the provider, the mailbox takes its mail"
 assert_file_contains "$T/once10.log" 'login=imap:sales: token obtained again' "and says so"
+assert_eq "$(admin_mails 'works again$')" 1 "and the administrators hear it recovered"
+ADMIN=
 
 # 7. The token endpoint down: backoff, no busy loop, recovery.
 config "$(mailbox support support "$APP")"

@@ -387,6 +387,7 @@ test_outbox_check(void)
 	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
 	    " DROP TABLE oauth_tokens; DROP TABLE instances;"
 	    " DROP TABLE mailbox_status; DROP INDEX messages_quarantined;"
+	    " DROP TABLE incidents; DROP TABLE alert_marks;"
 	    " DROP INDEX outbox_webhooks;"
 	    " PRAGMA writable_schema = ON;"
 	    " UPDATE sqlite_schema SET sql = replace(sql, 'status = ''queued''"
@@ -535,6 +536,7 @@ test_search(void)
 	    " ALTER TABLE tickets DROP COLUMN resumed_at;"
 	    " DROP TABLE oauth_tokens; DROP TABLE instances;"
 	    " DROP TABLE mailbox_status; DROP INDEX messages_quarantined;"
+	    " DROP TABLE incidents; DROP TABLE alert_marks;"
 	    " DROP INDEX outbox_webhooks;"
 	    " PRAGMA user_version = 8;") == 0);
 	test_assert(store_open(path, &st, &err) == 0);
