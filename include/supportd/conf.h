@@ -319,6 +319,10 @@ char		*conf_category_names(const struct sd_conf *c);
 const struct sd_conf_tier	*conf_tier(const struct sd_conf *c, const char *name);
 const struct sd_conf_org	*conf_org_for_domain(const struct sd_conf *c, const char *domain);
 const struct sd_conf_mailbox	*conf_mailbox(const struct sd_conf *c, const char *name);
+/* Appends the name of every OAuth2 login (SPEC §15): "imap:MAILBOX"
+ * for each mailbox that uses it, then "smtp". */
+void		 conf_oauth_logins(const struct sd_conf *c,
+		    struct sd_strv *logins);
 /* The organization named name (a ticket's), or NULL. */
 const struct sd_conf_org	*conf_org_named(const struct sd_conf *c, const char *name);
 /* The tier named name, else "default" (a ticket's tier removed from the

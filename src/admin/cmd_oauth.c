@@ -85,29 +85,17 @@ int
 oauth_rows(struct ctx *cx, struct out *o, bool *bad_r, int *n_r,
     struct sd_err *err)
 {
-	const struct sd_conf	*c = cx->conf;
+	struct sd_strv	logins = { 0 };
 	/* Token lifetimes are the provider's clock, not --now's. */
-	sd_time			 now = time(NULL);
-	int			 r = 0;
+	sd_time		now = time(NULL);
+	int		r = 0;
 
-	*n_r = 0;
-	for (size_t i = 0; r == 0 && i < c->nmailboxes; i++) {
-		const struct sd_conf_mailbox *mb = &c->mailboxes[i];
-		char *login;
-
-		if (mb->imap.auth != SD_AUTH_OAUTH2)
-			continue;
-		login = xasprintf("imap:%s", mb->name);
-		r = status_one(cx, o, login, &mb->imap.oauth2, now, bad_r,
-		    err);
-		free(login);
-		++*n_r;
-	}
-	if (r == 0 && c->smtp.auth == SD_AUTH_OAUTH2) {
-		r = status_one(cx, o, "smtp", &c->smtp.oauth2, now, bad_r,
-		    err);
-		++*n_r;
-	}
+	conf_oauth_logins(cx->conf, &logins);
+	for (size_t i = 0; r == 0 && i < logins.n; i++)
+		r = status_one(cx, o, logins.v[i], oauth_settings(cx->conf,
+		    logins.v[i]), now, bad_r, err);
+	*n_r = (int)logins.n;
+	strv_free(&logins);
 	return r;
 }
 

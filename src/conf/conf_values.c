@@ -439,6 +439,22 @@ conf_mailbox(const struct sd_conf *c, const char *name)
 	return NULL;
 }
 
+void
+conf_oauth_logins(const struct sd_conf *c, struct sd_strv *logins)
+{
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		char *login;
+
+		if (c->mailboxes[i].imap.auth != SD_AUTH_OAUTH2)
+			continue;
+		login = xasprintf("imap:%s", c->mailboxes[i].name);
+		strv_push(logins, login);
+		free(login);
+	}
+	if (c->smtp.auth == SD_AUTH_OAUTH2)
+		strv_push(logins, "smtp");
+}
+
 /*
  * Secrets.  The message names the file, never what is in it.
  */

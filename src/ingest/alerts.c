@@ -336,23 +336,14 @@ look_login(const struct look *lk, const char *login, struct sd_err *err)
 static int
 look_logins(const struct look *lk, struct sd_err *err)
 {
-	const struct sd_conf *c = lk->in->conf;
+	struct sd_strv	logins = { 0 };
+	int		ret = 0;
 
-	for (size_t k = 0; k < c->nmailboxes; k++) {
-		char	*login;
-		int	 r;
-
-		if (c->mailboxes[k].imap.auth != SD_AUTH_OAUTH2)
-			continue;
-		login = xasprintf("imap:%s", c->mailboxes[k].name);
-		r = look_login(lk, login, err);
-		free(login);
-		if (r == -1)
-			return -1;
-	}
-	if (c->smtp.auth == SD_AUTH_OAUTH2)
-		return look_login(lk, "smtp", err);
-	return 0;
+	conf_oauth_logins(lk->in->conf, &logins);
+	for (size_t k = 0; ret == 0 && k < logins.n; k++)
+		ret = look_login(lk, logins.v[k], err);
+	strv_free(&logins);
+	return ret;
 }
 
 /* An event kind: bad when count grew since the last look. */
