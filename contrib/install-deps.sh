@@ -13,11 +13,12 @@ fi
 # flavour we use; asking for libcurl4-openssl-dev would conflict.
 BUILD="build-essential autoconf automake libtool pkg-config
 	libetpan-dev libgmime-3.0-dev libsqlite3-dev libcurl4-gnutls-dev
-	libconfig-dev libglib2.0-dev libgnutls28-dev"
+	libconfig-dev libglib2.0-dev libgnutls28-dev libmicrohttpd-dev"
 # Tests and demo: a real IMAP server, a real SMTP server, the sqlite3 and
-# curl command-line tools, the tz database, openssl for throwaway CAs.
+# curl command-line tools, the tz database, openssl for throwaway CAs,
+# promtool (in prometheus) to check the metrics' exposition.
 TEST="dovecot-imapd python3 python3-aiosmtpd sqlite3 curl tzdata openssl
-	ca-certificates procps"
+	ca-certificates procps prometheus"
 # Sanitizers, fuzzing, leak checks.
 CHECK="clang libclang-rt-14-dev valgrind"
 
@@ -26,11 +27,13 @@ apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $BUILD $TEST $CHECK
 
-# Debian starts the system-wide Dovecot on install; the tests run their own
-# private instances and do not need it listening on 143/993.
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	systemctl disable --now dovecot >/dev/null 2>&1 || true
-elif [ -x /etc/init.d/dovecot ]; then
-	/etc/init.d/dovecot stop >/dev/null 2>&1 || true
-fi
+# Debian starts the system-wide Dovecot and Prometheus on install; the
+# tests run their own private Dovecot and need only promtool.
+for svc in dovecot prometheus; do
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	elif [ -x "/etc/init.d/$svc" ]; then
+		"/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+	fi
+done
 exit 0

@@ -10,6 +10,8 @@
 #ifndef SUPPORTD_CONF_H
 #define SUPPORTD_CONF_H
 
+#include <sys/socket.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -258,6 +260,9 @@ struct sd_conf {
 	struct sd_strv		 admin_emails;
 	int64_t			 admin_alert_after;
 	int			 admin_max_alerts_per_hour;
+	/* SPEC §16.2: "ADDRESS:PORT" the metrics are served on, or NULL
+	 * (off, the default). */
+	char			*metrics_listen;
 
 	/* Every address of the vendor side (agents, team, on-call,
 	 * escalation contacts global and per organization), any case:
@@ -298,6 +303,10 @@ int	conf_parse_duration(const char *s, bool allow_none, struct sd_dur *d_r);
 /* Parses "25M", "512K", "1G", "1000" (K, M, G = powers of 1024; either
  * case).  0 or -1. */
 int	conf_parse_size(const char *s, int64_t *bytes_r);
+/* "ADDRESS:PORT" (an IPv4 address, or an IPv6 one in brackets) as a
+ * socket address; -1 when it is not one. */
+int	conf_listen_addr(const char *s, struct sockaddr_storage *ss,
+	    socklen_t *len_r);
 
 /* The priority named name, any case: its index, or -1. */
 int		 conf_prio_index(const struct sd_conf *c, const char *name);

@@ -836,6 +836,7 @@ conf_free(struct sd_conf **conf)
 	strv_free(&c->team_emails);
 	strv_free(&c->oncall_emails);
 	strv_free(&c->admin_emails);
+	free(c->metrics_listen);
 	if (c->vendor_set != NULL)
 		g_hash_table_destroy(c->vendor_set);
 	free(c->oncall_webhook);

@@ -38,6 +38,9 @@
 static char	*parse_processed(const char *s, void *dst, void *base);
 static char	*parse_word(const char *s, void *dst, void *base);
 static char	*parse_webhook(const char *s, void *dst, void *base);
+static char	*parse_listen(const char *s, void *dst, void *base);
+static void	 check_metrics(struct ctx *cx, const config_setting_t *grp,
+		    void *base, const char *path);
 static void	 read_priorities(struct ctx *cx, const config_setting_t *s,
 		    void *base, const char *path);
 static void	 read_default_priority(struct ctx *cx,
@@ -415,6 +418,15 @@ static const struct conf_key admin_keys[] = {
 };
 static const struct conf_section admin_sec = { admin_keys, NULL, NULL };
 
+/* SPEC §16.2. */
+static const struct conf_key metrics_keys[] = {
+	{ K("listen", CK_STRFN, C(metrics_listen), NULL, 0),
+	    .strfn = parse_listen },
+	{ .name = NULL }
+};
+static const struct conf_section metrics_sec = { metrics_keys,
+	check_metrics, NULL };
+
 static const struct conf_key root_keys[] = {
 	{ K("database", CK_STR, C(database), "/var/lib/supportd/supportd.db",
 	    CK_NONEMPTY | CK_PATH) },
@@ -466,6 +478,7 @@ static const struct conf_key root_keys[] = {
 	{ K("team", CK_GROUP, 0, NULL, 0), .sub = &team_sec },
 	{ K("oncall", CK_GROUP, 0, NULL, 0), .sub = &oncall_sec },
 	{ K("admin", CK_GROUP, 0, NULL, 0), .sub = &admin_sec },
+	{ K("metrics", CK_GROUP, 0, NULL, 0), .sub = &metrics_sec },
 	{ .name = NULL }
 };
 const struct conf_section conf_root_section = {
@@ -1453,6 +1466,48 @@ parse_webhook(const char *s, void *dst, void *base)
 	free(*(char **)dst);
 	*(char **)dst = xstrdup(s);
 	return NULL;
+}
+
+/* Where the metrics are served: an address, not a name (nothing is
+ * looked up to bind). */
+static char *
+parse_listen(const char *s, void *dst, void *base)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+
+	(void)base;
+	if (conf_listen_addr(s, &ss, &len) == -1)
+		return xasprintf("bad listen address \"%.80s\" (use ADDRESS:PORT"
+		    " with an IP address: 127.0.0.1:9469, [::1]:9469)", s);
+	free(*(char **)dst);
+	*(char **)dst = xstrdup(s);
+	return NULL;
+}
+
+/* Metrics name mailboxes and counts, no addresses; still, serving them
+ * beyond this host is a choice to make knowingly. */
+static void
+check_metrics(struct ctx *cx, const config_setting_t *grp, void *base,
+    const char *path)
+{
+	const struct sd_conf	*c = base;
+	const char		*colon;
+	char			*host;
+
+	/* Given, the group is for serving: say where. */
+	if (grp != NULL && c->metrics_listen == NULL &&
+	    conf_member(grp, "listen") == NULL)
+		conf_error_at(cx, grp, path, "listen", "required setting "
+		    "missing");
+	if (c->metrics_listen == NULL ||
+	    (colon = strrchr(c->metrics_listen, ':')) == NULL)
+		return;
+	host = xstrndup(c->metrics_listen, (size_t)(colon - c->metrics_listen));
+	if (!conf_host_is_loopback(host))
+		conf_warning(cx, conf_member(grp, "listen"), path, "listen %s "
+		    "serves the metrics beyond this host", host);
+	free(host);
 }
 
 /* The host of scheme://host[:port][/...], brackets kept; NULL when url

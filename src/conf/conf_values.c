@@ -260,6 +260,44 @@ cv_looks_like_domain(const char *s)
 	return true;
 }
 
+int
+conf_listen_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len_r)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)(void *)ss;
+	const char		*colon;
+	char			*host, *end;
+	long			 port;
+	int			 r = -1;
+
+	if (s == NULL || (colon = strrchr(s, ':')) == NULL)
+		return -1;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
+	    port > 65535)
+		return -1;
+	if (s[0] == '[' && colon > s + 1 && colon[-1] == ']')
+		host = xstrndup(s + 1, (size_t)(colon - s - 2));
+	else
+		host = xstrndup(s, (size_t)(colon - s));
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len_r = sizeof(*sin);
+		r = 0;
+	} else if (s[0] == '[' && inet_pton(AF_INET6, host,
+	    &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len_r = sizeof(*sin6);
+		r = 0;
+	}
+	free(host);
+	return r;
+}
+
 bool
 conf_host_is_loopback(const char *host)
 {

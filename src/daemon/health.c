@@ -105,6 +105,31 @@ health_polled(struct health *h, const struct sd_conf_mailbox *mb,
 	g_mutex_unlock(&h->mu);
 }
 
+/* A session waiting in IDLE is alive as far as anyone can tell until
+ * its renewal (imap.idle_renew) polls again. */
+static sd_time
+last_success(const struct sd_mbstatus *m, sd_time now)
+{
+	return m->state == SD_MB_IDLE && m->connected_since != 0 ? now :
+	    m->last_success;
+}
+
+void
+health_gauges(struct health *h, struct sd_gauges *g, sd_time now)
+{
+	g_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->conf->nmailboxes; i++) {
+		const struct sd_mbstatus *m = &h->mb[i];
+		bool up = m->state != SD_MB_BACKOFF &&
+		    m->state != SD_MB_AUTHFAIL && m->last_success != 0;
+
+		metrics_gauge(g, SD_MET_UP, m->mailbox, up);
+		metrics_gauge(g, SD_MET_LAST_SUCCESS, m->mailbox,
+		    (double)last_success(m, now));
+	}
+	g_mutex_unlock(&h->mu);
+}
+
 int
 health_save(struct health *h, struct sd_store *st,
     const struct sd_instance *self, sd_time now, bool *busy_r,
@@ -119,10 +144,7 @@ health_save(struct health *h, struct sd_store *st,
 		copy[i] = h->mb[i];
 		copy[i].last_error = xstrdup(h->mb[i].last_error);
 		copy[i].updated_at = now;
-		/* A session waiting in IDLE is alive as far as anyone can
-		 * tell until its renewal (imap.idle_renew) polls again. */
-		if (copy[i].state == SD_MB_IDLE && copy[i].connected_since != 0)
-			copy[i].last_success = now;
+		copy[i].last_success = last_success(&h->mb[i], now);
 	}
 	g_mutex_unlock(&h->mu);
 	r = store_status_put(st, self, copy, n, busy_r, err);

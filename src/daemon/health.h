@@ -11,6 +11,7 @@
 
 #include "supportd/conf.h"
 #include "supportd/err.h"
+#include "supportd/metrics.h"
 #include "supportd/store.h"
 
 struct health;
@@ -27,6 +28,9 @@ void	health_polling(struct health *h, const struct sd_conf_mailbox *mb,
 void	health_fetching(struct health *h, const struct sd_conf_mailbox *mb);
 void	health_polled(struct health *h, const struct sd_conf_mailbox *mb,
 	    sd_time now, bool connected, const struct sd_err *err);
+
+/* Each mailbox's up and last success, for the metrics. */
+void	health_gauges(struct health *h, struct sd_gauges *g, sd_time now);
 
 /* Writes every mailbox's row, and self's when not NULL (see
  * store_status_put; busy_r likewise). */

@@ -42,6 +42,7 @@
 #include "supportd/intake.h"
 #include "supportd/log.h"
 #include "supportd/mail.h"
+#include "supportd/metrics.h"
 #include "supportd/oauth.h"
 #include "supportd/outbox.h"
 #include "supportd/sla.h"
@@ -610,6 +611,96 @@ heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
 	return stopped || !busy;
 }
 
+/* SPEC §16.2: the endpoint follows metrics.listen across reloads.  One
+ * that cannot bind (the port in use) is tried again each heartbeat; the
+ * mail goes on meanwhile. */
+struct metrics_ep {
+	struct sd_metrics_http	*http;
+	char			*listen;	/* what http serves, or wants */
+	bool			 told;		/* that it cannot bind */
+};
+
+static void
+metrics_follow(const struct sd_conf *c, struct metrics_ep *ep)
+{
+	struct sd_err err;
+
+	if (g_strcmp0(c->metrics_listen, ep->listen) != 0) {
+		metrics_http_stop(&ep->http);
+		free(ep->listen);
+		ep->listen = xstrdup(c->metrics_listen);
+		ep->told = false;
+	}
+	if (ep->listen == NULL || ep->http != NULL)
+		return;
+	sd_err_clear(&err);
+	if ((ep->http = metrics_http_start(ep->listen, &err)) == NULL &&
+	    !ep->told)
+		log_errx("%s; trying again every %d s", err.msg, HEARTBEAT_S);
+	ep->told = ep->http == NULL;
+}
+
+/* Every mailbox's and priority's series exist from the start. */
+static void
+metrics_declare_all(const struct sd_conf *c)
+{
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		metrics_declare(SD_MET_MAILS, c->mailboxes[i].name);
+		metrics_declare(SD_MET_TICKETS, c->mailboxes[i].name);
+	}
+	for (int p = 0; p < c->npriorities; p++) {
+		metrics_declare(SD_MET_WARNINGS, c->priorities[p].name);
+		metrics_declare(SD_MET_BREACHES, c->priorities[p].name);
+	}
+}
+
+/* The gauges, from what the heartbeat wrote and a few counts. */
+static void
+metrics_gauges(const struct runtime *rt, const struct sd_instance *self)
+{
+	const struct sd_conf	*c = rt->conf;
+	struct sd_gauges	*g = metrics_gauges_new();
+	struct sd_strv		 logins = { 0 };
+	struct sd_opcounts	 oc;
+	struct sd_token		 t;
+	struct sd_err		 err;
+	int64_t			 held;
+	bool			 found;
+	int			 r;
+
+	sd_err_clear(&err);
+	health_gauges(rt->health, g, self->beat_at);
+	metrics_gauge(g, SD_MET_HEARTBEAT, NULL, (double)self->beat_at);
+	metrics_gauge(g, SD_MET_START, NULL, (double)self->started_at);
+	r = store_opcounts(rt->store, self->beat_at, &oc, &err);
+	if (r == 0) {
+		metrics_gauge(g, SD_MET_QUEUED, NULL, (double)oc.outbox_queued);
+		metrics_gauge(g, SD_MET_GIVEN_UP, NULL,
+		    (double)oc.outbox_failed);
+		metrics_gauge(g, SD_MET_OLDEST, NULL, oc.outbox_oldest ?
+		    (double)(self->beat_at - oc.outbox_oldest) : 0);
+		metrics_gauge(g, SD_MET_TIMERS_DUE, NULL,
+		    (double)oc.timers_due);
+	}
+	for (size_t i = 0; r == 0 && i < c->nmailboxes; i++)
+		if ((r = store_quarantined(rt->store, c->mailboxes[i].name,
+		    &held, &err)) == 0)
+			metrics_gauge(g, SD_MET_QUARANTINED,
+			    c->mailboxes[i].name, (double)held);
+	conf_oauth_logins(c, &logins);
+	for (size_t i = 0; r == 0 && i < logins.n; i++)
+		if ((r = store_token_get(rt->store, logins.v[i], &t, &found,
+		    &err)) == 0) {
+			metrics_gauge(g, SD_MET_TOKEN_EXPIRY, logins.v[i],
+			    t.access_token != NULL ? (double)t.expires_at : 0);
+			store_token_clear(&t);
+		}
+	strv_free(&logins);
+	if (r == -1)
+		log_warnx("metrics: %s", err.msg);
+	metrics_gauges_publish(&g);
+}
+
 /* SPEC §16.3, after each heartbeat.  True when looked at (or failed:
  * the next heartbeat tries again), false when the database was busy. */
 static bool
@@ -639,6 +730,7 @@ run(const char *path, struct runtime *rt)
 		.version = (char *)PACKAGE_VERSION,
 		.started_at = sd_now(),
 	};
+	struct metrics_ep	 ep = { 0 };
 	gint64			 beat = 0;
 	int			 sent, indexed;
 	bool			 resynced = false;
@@ -648,6 +740,7 @@ run(const char *path, struct runtime *rt)
 	outbox_set_lock_wait(rt->outbox, 0);
 	if ((gen = generation_start(rt)) == NULL)
 		return EX_OSERR;
+	metrics_declare_all(rt->conf);
 	while (!sig_term) {
 		if (sig_hup) {
 			sig_hup = 0;
@@ -663,6 +756,7 @@ run(const char *path, struct runtime *rt)
 				if ((gen = generation_start(rt)) == NULL)
 					return EX_OSERR;
 				log_info("daemon: reloaded");
+				metrics_declare_all(rt->conf);
 				resynced = false;
 			}
 		}
@@ -670,9 +764,13 @@ run(const char *path, struct runtime *rt)
 		if (!resynced)
 			resynced = resync(rt);
 		if (g_get_monotonic_time() >= beat && heartbeat(rt, &self,
-		    false) && alerts(rt))
+		    false) && alerts(rt)) {
 			beat = g_get_monotonic_time() + HEARTBEAT_S *
 			    G_USEC_PER_SEC;
+			metrics_follow(rt->conf, &ep);
+			if (ep.http != NULL)
+				metrics_gauges(rt, &self);
+		}
 		sd_err_clear(&err);
 		if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1)
 			log_warnx("%s", err.msg);
@@ -694,6 +792,8 @@ run(const char *path, struct runtime *rt)
 			sd_pipe_drain(wake_pipe[0]);
 	}
 	log_info("daemon: stopping");
+	metrics_http_stop(&ep.http);
+	free(ep.listen);
 	generation_stop(&gen);
 	(void)heartbeat(rt, &self, true);
 	return 0;

@@ -15,6 +15,7 @@
 
 #include "ingest_int.h"
 #include "supportd/json.h"
+#include "supportd/metrics.h"
 #include "supportd/thread.h"
 
 int
@@ -94,6 +95,8 @@ page_oncall(const struct sd_ingest *in, const struct sd_conf_mailbox *mb,
 	    c->oncall_webhook ? "yes" : "no");
 	ret = store_event_add(in->store, t->id, now, "system", "page", detail,
 	    err);
+	if (ret == 0)
+		metrics_add(SD_MET_PAGES, NULL, 1);
 	free(detail);
 	return ret;
 }

@@ -16,6 +16,7 @@
 
 #include "ingest_int.h"
 #include "supportd/log.h"
+#include "supportd/metrics.h"
 
 #define T_ESCALATE	"escalate"
 #define T_REMINDER	"c1-reminder"
@@ -498,10 +499,13 @@ sla_event(const struct sd_ingest *in, struct sd_ticket *t, bool breach,
 	    mailbox_of(in->conf, t), t, notice, list, extra, NULL, now,
 	    err) == -1) ||
 	    (breach && notify_webhook(in, t, hook, now, err) == -1);
-	if (!r)
+	if (!r) {
 		log_info("sched: ticket=%lld %s %s (%s)", (long long)t->id,
 		    target, breach ? "breached" : "warned", who ? who :
 		    "nobody to tell");
+		metrics_add(breach ? SD_MET_BREACHES : SD_MET_WARNINGS,
+		    t->priority, 1);
+	}
 	free(hook);
 	free(when);
 	strv_free(&one);

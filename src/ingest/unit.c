@@ -12,6 +12,7 @@
 
 #include "ingest_int.h"
 #include "supportd/log.h"
+#include "supportd/metrics.h"
 
 /* Takes f into the open unit and logs what became of it.  0, 1 when
  * the unit is to end after it (stopping), -1 when it failed. */
@@ -32,6 +33,9 @@ take_one(const struct sd_ingest *in, const struct sd_fetched *f,
 	log_info("intake: mailbox=%s uid=%u outcome=%s ticket=%lld size=%zu",
 	    f->mailbox->name, f->uid, ingest_outcome_name(outcome),
 	    (long long)ticket, f->len);
+	metrics_add(SD_MET_MAILS, f->mailbox->name, 1);
+	if (outcome == SD_IN_NEW_TICKET)
+		metrics_add(SD_MET_TICKETS, f->mailbox->name, 1);
 	/* SIGTERM: finish the mail in hand, then stop. */
 	if (stopping != NULL && stopping(arg)) {
 		sd_err_set(err, SD_E_TEMP, "stopping on signal");

@@ -16,6 +16,7 @@
 
 #include "outbox_int.h"
 #include "supportd/log.h"
+#include "supportd/metrics.h"
 
 #define BACKOFF_FIRST	60
 #define BACKOFF_MAX	3600
@@ -343,6 +344,8 @@ accepted(struct flush *fl, const struct sd_outrow *o)
 	log_info("outbox: id=%lld ticket=%lld kind=%s rcpt=%s: sent",
 	    (long long)o->id, (long long)o->ticket_id, o->kind, o->rcpts);
 	fl->sent++;
+	if (strcmp(o->kind, OUTBOX_KIND_WEBHOOK) != 0)
+		metrics_add(SD_MET_SENT, NULL, 1);
 	return journal_add(&fl->ob->journal, o, fl->now);
 }
 
@@ -369,6 +372,8 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 		log_warnx("outbox: id=%lld ticket=%lld: failed for good: %s",
 		    (long long)o->id, (long long)o->ticket_id, serr->msg);
 		r = store_outbox_mark_failed(fl->st, o->id, serr->msg, err);
+		if (strcmp(o->kind, OUTBOX_KIND_WEBHOOK) != 0)
+			metrics_add(SD_MET_FAILED, NULL, 1);
 	} else {
 		sd_time next = fl->now + outbox_backoff(o->attempts + 1);
 
