@@ -13,7 +13,8 @@ fi
 # flavour we use; asking for libcurl4-openssl-dev would conflict.
 BUILD="build-essential autoconf automake libtool pkg-config
 	libetpan-dev libgmime-3.0-dev libsqlite3-dev libcurl4-gnutls-dev
-	libconfig-dev libglib2.0-dev libgnutls28-dev libmicrohttpd-dev"
+	libconfig-dev libglib2.0-dev libgnutls28-dev libmicrohttpd-dev
+	libsystemd-dev"
 # Tests and demo: a real IMAP server, a real SMTP server, the sqlite3 and
 # curl command-line tools, the tz database, openssl for throwaway CAs,
 # promtool (in prometheus) to check the metrics' exposition.

@@ -115,6 +115,26 @@ last_success(const struct sd_mbstatus *m, sd_time now)
 }
 
 void
+health_summary(struct health *h, GString *out)
+{
+	size_t	n[SD_MB__COUNT] = { 0 };
+	bool	first = true;
+
+	g_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->conf->nmailboxes; i++)
+		n[h->mb[i].state]++;
+	g_mutex_unlock(&h->mu);
+	g_string_append_printf(out, "%zu mailbox%s:", h->conf->nmailboxes,
+	    h->conf->nmailboxes == 1 ? "" : "es");
+	for (int s = 0; s < SD_MB__COUNT; s++)
+		if (n[s] > 0) {
+			g_string_append_printf(out, "%s %zu %s", first ? "" :
+			    ",", n[s], sd_mb_state_names[s]);
+			first = false;
+		}
+}
+
+void
 health_gauges(struct health *h, struct sd_gauges *g, sd_time now)
 {
 	g_mutex_lock(&h->mu);

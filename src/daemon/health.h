@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include <glib.h>
+
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/metrics.h"
@@ -28,6 +30,9 @@ void	health_polling(struct health *h, const struct sd_conf_mailbox *mb,
 void	health_fetching(struct health *h, const struct sd_conf_mailbox *mb);
 void	health_polled(struct health *h, const struct sd_conf_mailbox *mb,
 	    sd_time now, bool connected, const struct sd_err *err);
+
+/* "3 mailboxes: 2 idle, 1 backing-off", for systemd's STATUS=. */
+void	health_summary(struct health *h, GString *out);
 
 /* Each mailbox's up and last success, for the metrics. */
 void	health_gauges(struct health *h, struct sd_gauges *g, sd_time now);

@@ -49,6 +49,7 @@
 #include "supportd/store.h"
 #include "supportd/tmpl.h"
 #include "health.h"
+#include "sdnotify.h"
 #include "serve.h"
 
 static volatile sig_atomic_t sig_term, sig_hup;
@@ -58,6 +59,9 @@ static int wake_pipe[2] = { -1, -1 };
 #define SENDER_CACHE_KIB 512	/* the --once sender's SQLite page cache */
 #define SEARCH_BATCH	500	/* messages the daemon indexes per round */
 #define HEARTBEAT_S	10	/* SPEC §16.1 asks for at most 30 */
+/* The watchdog is not told past a pool or waiting thread that made no
+ * progress this long (contrib/supportd.service: WatchdogSec=10min). */
+#define STALL_BOUND_S	300
 
 /* A writer's WAL checkpoints on a thread of its own; without one, SQLite
  * checkpoints in the commits, as before. */
@@ -597,12 +601,25 @@ generation_start(const struct runtime *rt)
 static bool
 heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
 {
-	struct sd_err	err;
-	bool		busy;
+	struct sd_opcounts	 oc;
+	struct sd_err		 err;
+	GString			*line = g_string_new(NULL);
+	bool			 busy;
 
 	sd_err_clear(&err);
 	self->beat_at = sd_now();
 	self->stopped = stopped;
+	/* What systemctl status and supportctl status show. */
+	health_summary(rt->health, line);
+	if (store_opcounts(rt->store, self->beat_at, &oc, &err) == 0)
+		g_string_append_printf(line, "; outbox: %lld queued, %lld "
+		    "failed", (long long)oc.outbox_queued,
+		    (long long)oc.outbox_failed);
+	sd_err_clear(&err);
+	free(self->status);
+	self->status = g_string_free(line, FALSE);
+	if (!stopped)
+		sdn_status(self->status);
 	if (health_save(rt->health, rt->store, self, self->beat_at,
 	    stopped ? NULL : &busy, &err) == -1) {
 		log_warnx("daemon: heartbeat not written: %s", err.msg);
@@ -731,7 +748,9 @@ run(const char *path, struct runtime *rt)
 		.started_at = sd_now(),
 	};
 	struct metrics_ep	 ep = { 0 };
-	gint64			 beat = 0;
+	uint64_t		 wd_usec = sdn_watchdog_usec();
+	gint64			 beat = 0, wd_next = 0;
+	bool			 wd_held = false;
 	int			 sent, indexed;
 	bool			 resynced = false;
 
@@ -741,21 +760,44 @@ run(const char *path, struct runtime *rt)
 	if ((gen = generation_start(rt)) == NULL)
 		return EX_OSERR;
 	metrics_declare_all(rt->conf);
+	sdn_ready("serving");
 	while (!sig_term) {
+		if (wd_usec != 0 && g_get_monotonic_time() >= wd_next) {
+			/* Told only while the threads make progress. */
+			bool stalled = serve_stalled(gen->srv,
+			    (gint64)STALL_BOUND_S * G_USEC_PER_SEC);
+
+			if (!stalled)
+				sdn_watchdog();
+			else if (!wd_held)
+				log_errx("daemon: the intake threads made no "
+				    "progress for %d s; the watchdog is not "
+				    "told", STALL_BOUND_S);
+			wd_held = stalled;
+			wd_next = g_get_monotonic_time() + (gint64)wd_usec / 2;
+		}
 		if (sig_hup) {
 			sig_hup = 0;
 			log_info("daemon: reloading config=%s", path);
+			sdn_reloading();
 			if (runtime_load(path, &next, false) != 0) {
 				log_warnx("daemon: reload refused; keeping the "
 				    "running configuration");
+				sdn_ready("reload refused (see the log); "
+				    "running the previous configuration");
 			} else {
 				generation_stop(&gen);
 				runtime_free(rt);
 				*rt = next;
 				outbox_set_lock_wait(rt->outbox, 0);
-				if ((gen = generation_start(rt)) == NULL)
+				if ((gen = generation_start(rt)) == NULL) {
+					metrics_http_stop(&ep.http);
+					free(ep.listen);
+					free(self.status);
 					return EX_OSERR;
+				}
 				log_info("daemon: reloaded");
+				sdn_ready("reloaded");
 				metrics_declare_all(rt->conf);
 				resynced = false;
 			}
@@ -792,10 +834,12 @@ run(const char *path, struct runtime *rt)
 			sd_pipe_drain(wake_pipe[0]);
 	}
 	log_info("daemon: stopping");
+	sdn_stopping();
 	metrics_http_stop(&ep.http);
 	free(ep.listen);
 	generation_stop(&gen);
 	(void)heartbeat(rt, &self, true);
+	free(self.status);
 	return 0;
 }
 

@@ -62,6 +62,12 @@ struct serve {
 	GThread			*waiter;
 	GThread			*pool[POOL_MAX];
 	size_t			 npool;
+	/* Progress, for the watchdog (monotonic µs, under mu): when the
+	 * waiting thread last looked, when a poll last ended, how many
+	 * pool threads are polling. */
+	gint64			 waiter_at;
+	gint64			 done_at;
+	size_t			 busy;
 };
 
 static void
@@ -156,10 +162,13 @@ pool_main(gpointer arg)
 			break;
 		sl = g_queue_pop_head(&srv->queue);
 		sl->state = SLOT_BUSY;
+		srv->busy++;
 		g_mutex_unlock(&srv->mu);
 		serve_slot(srv, sl);
 		g_mutex_lock(&srv->mu);
 		sl->state = SLOT_WAIT;
+		srv->busy--;
+		srv->done_at = g_get_monotonic_time();
 		wake_waiter(srv);
 	}
 	g_mutex_unlock(&srv->mu);
@@ -182,6 +191,7 @@ waiter_main(gpointer arg)
 	g_mutex_lock(&srv->mu);
 	while (!srv->stop) {
 		now = g_get_monotonic_time();
+		srv->waiter_at = now;
 		next = now + (gint64)LOOP_MAX_MS * 1000;
 		pfd[0] = (struct pollfd){ .fd = srv->wake[0], .events = POLLIN };
 		np = 1;
@@ -258,6 +268,24 @@ serve_stop(struct serve **srvp)
 	*srvp = NULL;
 }
 
+bool
+serve_stalled(struct serve *srv, gint64 bound)
+{
+	gint64	now = g_get_monotonic_time();
+	bool	stalled;
+
+	g_mutex_lock(&srv->mu);
+	/* The waiting thread looks at least every LOOP_MAX_MS; a poll's
+	 * every wait is bounded (30 s of silence, 120 s a command), so a
+	 * pool whose every thread has polled for bound without one poll
+	 * ending is stuck, not slow. */
+	stalled = (srv->waiter != NULL && now - srv->waiter_at > bound) ||
+	    (srv->npool > 0 && srv->busy == srv->npool &&
+	    now - srv->done_at > bound);
+	g_mutex_unlock(&srv->mu);
+	return stalled;
+}
+
 size_t
 serve_threads(const struct serve *srv)
 {
@@ -275,6 +303,7 @@ serve_start(const struct sd_conf *conf, const struct sd_intake_sink *sink,
 	srv->conf = conf;
 	srv->sink = sink;
 	srv->health = health;
+	srv->waiter_at = srv->done_at = g_get_monotonic_time();
 	g_mutex_init(&srv->mu);
 	g_cond_init(&srv->cv);
 	g_queue_init(&srv->queue);

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include <glib.h>
+
 #include "supportd/conf.h"
 #include "supportd/err.h"
 #include "supportd/intake.h"
@@ -29,6 +31,10 @@ struct serve *serve_start(const struct sd_conf *conf,
 /* Stops: every wait on a server ends at once, the mail in hand is
  * finished, the threads are joined and the sessions closed. */
 void	serve_stop(struct serve **srv);
+
+/* Whether the waiting thread or the whole pool has made no progress
+ * for bound (monotonic µs): what the watchdog is not told past. */
+bool	serve_stalled(struct serve *srv, gint64 bound);
 
 /* Threads the pool runs besides the caller's (for the benchmark and
  * the log). */

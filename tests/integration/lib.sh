@@ -467,6 +467,17 @@ start_http() {
 		fail "the HTTP server did not start"
 }
 
+# start_notify: what systemd would hear (sdnotify.py) on NOTIFY_SOCKET,
+# exported; each message a line of $T/notify.log.
+start_notify() {
+	_it_bg sdnotify "$T/sdnotify.log" "$IT_PYTHON" -u "$IT_DIR/sdnotify.py" \
+		"$T/notify.sock" "$T/notify.log"
+	wait_until 5 test -S "$T/notify.sock" ||
+		fail "start_notify: the listener did not start" "$(cat "$T/sdnotify.log")"
+	NOTIFY_SOCKET=$T/notify.sock
+	export NOTIFY_SOCKET
+}
+
 # start_oauth [--client ID:SECRET:USER]... [--jwt-pubkey PEM] [--tls]:
 # the test OAuth2 provider (oauthsrv.py) with its state in $T/oauth.
 # Exports OAUTH_URL (http://127.0.0.1:PORT, https:// with --tls and

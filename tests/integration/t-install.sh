@@ -33,7 +33,7 @@ unit=$doc/supportd.service
 conf=${tdir%/templates}/supportd.conf
 assert_file_contains "$unit" "^ExecStart=${sbin#"$R"} -c ${conf#"$R"} --foreground\$" \
 	"the unit runs the installed daemon on the installed config"
-for k in 'User=supportd' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
+for k in 'Type=notify' 'WatchdogSec=10min' 'User=supportd' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
 	'ReadWritePaths=/var/lib/supportd' 'Restart=on-failure' 'ExecReload=/bin/kill -HUP \$MAINPID'; do
 	assert_file_contains "$unit" "^$k\$" "unit: $k"
 done
