@@ -50,6 +50,7 @@ struct slot {
 struct serve {
 	const struct sd_conf	*conf;			/* borrowed */
 	const struct sd_intake_sink *sink;		/* borrowed */
+	struct sd_intake_sink	 own;			/* sink, noting progress */
 	struct health		*health;		/* borrowed */
 	GMutex			 mu;
 	GCond			 cv;			/* the queue has work */
@@ -63,10 +64,11 @@ struct serve {
 	GThread			*pool[POOL_MAX];
 	size_t			 npool;
 	/* Progress, for the watchdog (monotonic µs, under mu): when the
-	 * waiting thread last looked, when a poll last ended, how many
-	 * pool threads are polling. */
+	 * waiting thread last looked; when the pool last did something (a
+	 * poll began or ended, a group of mail was taken in); how many pool
+	 * threads are polling. */
 	gint64			 waiter_at;
-	gint64			 done_at;
+	gint64			 progress_at;
 	size_t			 busy;
 };
 
@@ -112,7 +114,7 @@ serve_slot(struct serve *srv, struct slot *sl)
 
 	sd_err_clear(&err);
 	health_polling(srv->health, mb, sd_now());
-	r = intake_poll(sl->in, srv->sink, &n, &err);
+	r = intake_poll(sl->in, &srv->own, &n, &err);
 	now = g_get_monotonic_time();
 	sl->fd = -1;
 	sl->wake_at = now;
@@ -148,6 +150,47 @@ serve_slot(struct serve *srv, struct slot *sl)
 		sl->wake_at = now + mb->imap.idle_renew * G_USEC_PER_SEC;
 }
 
+/* The sink's calls, through own: taking mail in is progress. */
+static void
+progress(struct serve *srv)
+{
+	g_mutex_lock(&srv->mu);
+	srv->progress_at = g_get_monotonic_time();
+	g_mutex_unlock(&srv->mu);
+}
+
+static int
+own_cursor(void *arg, const char *mailbox, uint32_t *uidvalidity_r,
+    uint32_t *last_uid_r, bool *found_r, struct sd_err *err)
+{
+	struct serve *srv = arg;
+
+	return srv->sink->cursor(srv->sink->arg, mailbox, uidvalidity_r,
+	    last_uid_r, found_r, err);
+}
+
+static int
+own_take(void *arg, struct sd_fetch_group *g, struct sd_err *err)
+{
+	struct serve	*srv = arg;
+	int		 r;
+
+	progress(srv);
+	r = srv->sink->take(srv->sink->arg, g, err);
+	progress(srv);
+	return r;
+}
+
+static int
+own_bearer(void *arg, const char *login, const struct sd_conf_oauth2 *o,
+    bool stale, char **token_r, struct sd_err *err)
+{
+	struct serve *srv = arg;
+
+	return srv->sink->bearer(srv->sink->arg, login, o, stale, token_r,
+	    err);
+}
+
 static gpointer
 pool_main(gpointer arg)
 {
@@ -163,12 +206,13 @@ pool_main(gpointer arg)
 		sl = g_queue_pop_head(&srv->queue);
 		sl->state = SLOT_BUSY;
 		srv->busy++;
+		srv->progress_at = g_get_monotonic_time();
 		g_mutex_unlock(&srv->mu);
 		serve_slot(srv, sl);
 		g_mutex_lock(&srv->mu);
 		sl->state = SLOT_WAIT;
 		srv->busy--;
-		srv->done_at = g_get_monotonic_time();
+		srv->progress_at = g_get_monotonic_time();
 		wake_waiter(srv);
 	}
 	g_mutex_unlock(&srv->mu);
@@ -276,12 +320,13 @@ serve_stalled(struct serve *srv, gint64 bound)
 
 	g_mutex_lock(&srv->mu);
 	/* The waiting thread looks at least every LOOP_MAX_MS; a poll's
-	 * every wait is bounded (30 s of silence, 120 s a command), so a
-	 * pool whose every thread has polled for bound without one poll
-	 * ending is stuck, not slow. */
+	 * every wait is bounded (30 s of silence, 120 s a command) and a
+	 * backlog is taken in a group at a time, so a pool whose every
+	 * thread is polling with nothing begun, ended or taken in for
+	 * bound is stuck, not slow. */
 	stalled = (srv->waiter != NULL && now - srv->waiter_at > bound) ||
 	    (srv->npool > 0 && srv->busy == srv->npool &&
-	    now - srv->done_at > bound);
+	    now - srv->progress_at > bound);
 	g_mutex_unlock(&srv->mu);
 	return stalled;
 }
@@ -303,7 +348,12 @@ serve_start(const struct sd_conf *conf, const struct sd_intake_sink *sink,
 	srv->conf = conf;
 	srv->sink = sink;
 	srv->health = health;
-	srv->waiter_at = srv->done_at = g_get_monotonic_time();
+	srv->waiter_at = srv->progress_at = g_get_monotonic_time();
+	srv->own = *sink;
+	srv->own.arg = srv;
+	srv->own.cursor = own_cursor;
+	srv->own.take = own_take;
+	srv->own.bearer = sink->bearer != NULL ? own_bearer : NULL;
 	g_mutex_init(&srv->mu);
 	g_cond_init(&srv->cv);
 	g_queue_init(&srv->queue);
