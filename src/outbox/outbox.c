@@ -21,6 +21,7 @@
 #define BACKOFF_FIRST	60
 #define BACKOFF_MAX	3600
 #define FOLD_ROWS	64	/* accepted rows marked sent per transaction */
+#define WEBHOOKS_WHILE_DOWN 10	/* posted a flush while the relay is down */
 
 static void	slot_setup(struct sd_outbox *ob, struct smtp_slot *sl);
 
@@ -384,10 +385,11 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 		    next, serr->msg, err);
 		fl->deferred++;
 	}
-	/* Relay unreachable, or refusing our login: the other rows would
-	 * fail the same way. */
-	if ((serr->cls == SD_E_TEMP && reply == 0) ||
-	    serr->cls == SD_E_CONFIG)
+	/* Relay unreachable, or refusing our login: the other mail would
+	 * fail the same way.  (A webhook's endpoint is no relay.) */
+	if (((serr->cls == SD_E_TEMP && reply == 0) ||
+	    serr->cls == SD_E_CONFIG) &&
+	    strcmp(o->kind, OUTBOX_KIND_WEBHOOK) != 0)
 		fl->relay_down = true;
 	return r;
 }
@@ -645,9 +647,12 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	if (holding)		/* not posted: still due, taken below or next time */
 		store_outrow_clear(&hold);
 	/* A relay that is down holds up no webhook: pages and admin alerts
-	 * are how anyone hears of it. */
-	for (after = 0; ret == 0 && fl.relay_down && (max == 0 || n < max);
-	    n++) {
+	 * are how anyone hears of it.  A few a flush, and none after one
+	 * whose endpoint does not answer: each may take its timeout, on the
+	 * thread that handles the signals. */
+	after = 0;
+	for (int k = 0; ret == 0 && fl.relay_down &&
+	    k < WEBHOOKS_WHILE_DOWN && (max == 0 || n < max); k++, n++) {
 		if (store_outbox_next_webhook(st, now, after, &o, &found,
 		    err) == -1) {
 			ret = -1;
@@ -662,6 +667,8 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		if (settle_one(&fl, &o, reply, &serr, err) == -1)
 			ret = -1;
 		store_outrow_clear(&o);
+		if (serr.cls != SD_E_NONE && reply == 0)
+			break;
 	}
 	/* Left waiting for a token by a database error: still due. */
 	for (int i = 0; i < ob->nslots; i++)
