@@ -907,6 +907,8 @@ main(int argc, char *argv[])
 	log_init("supportd", fg || once || check, debug);
 	mime_init();
 	outbox_global_init();
+	if (!once && !check)
+		sdn_starting();
 	if ((ret = runtime_load(path, &rt, check)) != 0 || check) {
 		if (check && ret == 0)
 			printf("%s: configuration OK\n", path);

@@ -19,6 +19,13 @@ say(const char *what, int r)
 }
 
 void
+sdn_starting(void)
+{
+	say("EXTEND_TIMEOUT_USEC", sd_notify(0, "EXTEND_TIMEOUT_USEC="
+	    "1800000000\nSTATUS=starting: opening the database"));
+}
+
+void
 sdn_ready(const char *status)
 {
 	say("READY", sd_notifyf(0, "READY=1\nSTATUS=%s", status));

@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+/* Before the database is opened: a migration of a large one may take
+ * longer than systemd waits for a start (TimeoutStartSec). */
+void	sdn_starting(void);
 /* READY=1 (the first start, or a reload done or refused), with a
  * STATUS= line. */
 void	sdn_ready(const char *status);
