@@ -597,7 +597,8 @@ generation_start(const struct runtime *rt)
 
 /* SPEC §16.1: the daemon's heartbeat and its mailboxes' state, every
  * HEARTBEAT_S or when it stops.  A database another writer holds is
- * not waited for: the next round writes.  True when written. */
+ * not waited for: the next round writes.  False only then (an error is
+ * logged and waits for the next heartbeat). */
 static bool
 heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
 {
@@ -620,12 +621,11 @@ heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
 	self->status = g_string_free(line, FALSE);
 	if (!stopped)
 		sdn_status(self->status);
+	busy = false;
 	if (health_save(rt->health, rt->store, self, self->beat_at,
-	    stopped ? NULL : &busy, &err) == -1) {
+	    stopped ? NULL : &busy, &err) == -1)
 		log_warnx("daemon: heartbeat not written: %s", err.msg);
-		return false;
-	}
-	return stopped || !busy;
+	return !busy;
 }
 
 /* SPEC §16.2: the endpoint follows metrics.listen across reloads.  One
