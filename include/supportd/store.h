@@ -477,8 +477,9 @@ enum sd_mb_state {
 	SD_MB_IDLE,		/* waiting: in IDLE, or for its next poll */
 	SD_MB_POLLING,		/* connecting, selecting, searching */
 	SD_MB_FETCHING,		/* taking mail in */
-	SD_MB_BACKOFF,		/* failed; tried again after a backoff */
-	SD_MB_AUTHFAIL,		/* login or certificate refused */
+	SD_MB_BACKOFF,		/* failed; tried again after a backoff (and
+				 * so while it is tried) */
+	SD_MB_AUTHFAIL,		/* login or certificate refused; likewise */
 	SD_MB__COUNT
 };
 extern const char *const sd_mb_state_names[SD_MB__COUNT];

@@ -172,7 +172,10 @@ mailbox(struct status *s, const struct sd_conf_mailbox *mb,
 		problem(s, "mailbox %s was never polled", mb->name);
 	else if (m.state == SD_MB_BACKOFF || m.state == SD_MB_AUTHFAIL)
 		problem(s, "mailbox %s is %s", mb->name, state);
-	else if (s->now - since > s->late)
+	/* Polling: the first poll since a start, however old the last
+	 * success it has not replaced yet. */
+	else if (m.state != SD_MB_POLLING && since != 0 &&
+	    s->now - since > s->late)
 		problem(s, "mailbox %s not polled successfully for %lld s",
 		    mb->name, (long long)(s->now - since));
 	store_mbstatus_clear(&m);

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "health.h"
+#include "supportd/log.h"
 #include "supportd/util.h"
 
 struct health {
@@ -17,8 +18,35 @@ struct health {
 	struct sd_mbstatus	*mb;		/* one a mailbox, under mu */
 };
 
+/* Where m starts: the row's last success and error, and its failure
+ * while that lasts (a start or reload is no recovery). */
+static void
+seed(struct sd_mbstatus *m, struct sd_store *st)
+{
+	struct sd_mbstatus	row;
+	struct sd_err		err;
+	bool			found;
+
+	sd_err_clear(&err);
+	if (store_mbstatus_get(st, m->mailbox, &row, &found, &err) == -1) {
+		log_warnx("daemon: mailbox=%s: %s", m->mailbox, err.msg);
+		return;
+	}
+	if (!found)
+		return;
+	m->last_success = row.last_success;
+	m->first_try = row.first_try;
+	m->error_at = row.error_at;
+	m->last_error = row.last_error;
+	row.last_error = NULL;
+	if (row.state == SD_MB_BACKOFF || row.state == SD_MB_AUTHFAIL)
+		m->state = row.state;
+	store_mbstatus_clear(&row);
+}
+
 struct health *
-health_new(const struct sd_conf *conf, const char *instance)
+health_new(const struct sd_conf *conf, const char *instance,
+    struct sd_store *st)
 {
 	struct health *h = xcalloc(1, sizeof(*h));
 
@@ -29,6 +57,8 @@ health_new(const struct sd_conf *conf, const char *instance)
 		h->mb[i].mailbox = xstrdup(conf->mailboxes[i].name);
 		h->mb[i].instance = xstrdup(instance);
 		h->mb[i].state = SD_MB_POLLING;	/* each is polled at once */
+		if (st != NULL)
+			seed(&h->mb[i], st);
 	}
 	return h;
 }
@@ -64,7 +94,10 @@ health_polling(struct health *h, const struct sd_conf_mailbox *mb,
 	struct sd_mbstatus *m = entry(h, mb);
 
 	g_mutex_lock(&h->mu);
-	m->state = SD_MB_POLLING;
+	/* A mailbox that failed stays so through its retries, until one
+	 * works: it is not well while it tries. */
+	if (m->state != SD_MB_BACKOFF && m->state != SD_MB_AUTHFAIL)
+		m->state = SD_MB_POLLING;
 	if (m->first_try == 0)
 		m->first_try = now;
 	g_mutex_unlock(&h->mu);

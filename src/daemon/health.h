@@ -19,8 +19,11 @@
 struct health;
 
 /* One entry a mailbox of conf (borrowed until health_free); instance
- * names the writer in the rows. */
-struct health *health_new(const struct sd_conf *conf, const char *instance);
+ * names the writer in the rows.  What st's rows say (the last run's,
+ * or before a reload) is where each starts: its last success and
+ * error, and whether it was failing. */
+struct health *health_new(const struct sd_conf *conf, const char *instance,
+	    struct sd_store *st);
 void	health_free(struct health **h);
 
 /* A poll of mb begins; it takes mail in; it ended (err NULL: it

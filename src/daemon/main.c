@@ -196,7 +196,7 @@ runtime_load(const char *path, struct runtime *rt, bool check_only)
 	}
 	rt->oauth = oauth_new(rt->conf);
 	outbox_set_oauth(rt->outbox, rt->oauth);
-	rt->health = health_new(rt->conf, g_get_host_name());
+	rt->health = health_new(rt->conf, g_get_host_name(), rt->store);
 	rt->ingest.conf = rt->conf;
 	rt->ingest.store = rt->store;
 	rt->ingest.tmpl = rt->tmpl;

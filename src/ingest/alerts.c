@@ -291,8 +291,13 @@ look_mailboxes(const struct look *lk, struct sd_err *err)
 		if (store_mbstatus_get(lk->in->store, name, &m, &found, err)
 		    == -1)
 			return -1;
+		/* A mailbox that fails, for alert_after since it last worked
+		 * (or was first tried): one not polled yet since a start is
+		 * not down, however old its last success. */
 		since = m.last_success ? m.last_success : m.first_try;
-		cd.bad = found && lk->now - since >= c->admin_alert_after;
+		cd.bad = found && (m.state == SD_MB_BACKOFF ||
+		    m.state == SD_MB_AUTHFAIL) && since != 0 &&
+		    lk->now - since >= c->admin_alert_after;
 		if (cd.bad) {
 			char *when = m.last_success ? sd_time_format(
 			    m.last_success, c->calendar.timezone) : NULL;
