@@ -525,6 +525,10 @@ struct sd_opcounts {
 };
 int	store_opcounts(struct sd_store *st, sd_time now, struct sd_opcounts *c,
 	    struct sd_err *err);
+/* Failed outbox rows but the admin alerts' own (SPEC §16.3: an alert
+ * nobody could take is no news to alert of). */
+int	store_outbox_given_up(struct sd_store *st, int64_t *n_r,
+	    struct sd_err *err);
 /* Mails held in quarantine from mailbox. */
 int	store_quarantined(struct sd_store *st, const char *mailbox,
 	    int64_t *n_r, struct sd_err *err);

@@ -384,6 +384,7 @@ look_outbox(const struct look *lk, struct sd_err *err)
 	struct sd_opcounts	c;
 	struct cond		cd = { .kind = "outbox-late", .subject = "",
 	    .urgent = true };
+	int64_t			failed;
 	int			ret;
 
 	if (store_opcounts(lk->in->store, lk->now, &c, err) == -1)
@@ -396,9 +397,10 @@ look_outbox(const struct look *lk, struct sd_err *err)
 		    (long long)(lk->now - c.outbox_oldest));
 	ret = settle(lk, &cd, err);
 	g_free(cd.detail);
-	if (ret == -1)
+	if (ret == -1 || store_outbox_given_up(lk->in->store, &failed, err)
+	    == -1)
 		return -1;
-	return look_growth(lk, "outbox-failed", c.outbox_failed,
+	return look_growth(lk, "outbox-failed", failed,
 	    "outgoing mails given up", err);
 }
 
@@ -415,6 +417,35 @@ look_quarantine(const struct look *lk, struct sd_err *err)
 		all += held;
 	}
 	return look_growth(lk, "quarantine", all, "mails quarantined", err);
+}
+
+/* A mailbox or login no longer configured has nothing left to tell:
+ * its incident is closed without a word. */
+static int
+close_orphans(const struct look *lk, struct sd_err *err)
+{
+	struct sd_incident	*rows;
+	struct sd_strv		 logins = { 0 };
+	size_t			 n;
+	int			 ret = 0;
+
+	if (store_incident_list(lk->in->store, &rows, &n, err) == -1)
+		return -1;
+	conf_oauth_logins(lk->in->conf, &logins);
+	for (size_t k = 0; ret == 0 && k < n; k++) {
+		struct sd_incident *i = &rows[k];
+
+		if ((strcmp(i->kind, "mailbox-down") == 0 &&
+		    conf_mailbox(lk->in->conf, i->subject) == NULL) ||
+		    (strcmp(i->kind, "login-failed") == 0 &&
+		    !strv_contains_ci(&logins, i->subject))) {
+			i->closed_at = lk->now;
+			ret = store_incident_put(lk->in->store, i, err);
+		}
+	}
+	strv_free(&logins);
+	store_incident_list_free(&rows, n);
+	return ret;
 }
 
 int
@@ -435,7 +466,8 @@ ingest_alerts(const struct sd_ingest *in, sd_time now, bool *busy_r,
 	if (busy && store_begin(in->store, err) == -1)
 		return -1;
 	if (look_mailboxes(&lk, err) == -1 || look_logins(&lk, err) == -1 ||
-	    look_outbox(&lk, err) == -1 || look_quarantine(&lk, err) == -1) {
+	    look_outbox(&lk, err) == -1 || look_quarantine(&lk, err) == -1 ||
+	    close_orphans(&lk, err) == -1) {
 		store_rollback(in->store);
 		return -1;
 	}

@@ -178,6 +178,13 @@ out_count(struct sd_store *st, const char *status, int64_t *n_r,
 }
 
 int
+store_outbox_given_up(struct sd_store *st, int64_t *n_r, struct sd_err *err)
+{
+	return one_int(st, stmt(st, S_OUT_GIVEN_UP), "outbox given up", n_r,
+	    err);
+}
+
+int
 store_opcounts(struct sd_store *st, sd_time now, struct sd_opcounts *c,
     struct sd_err *err)
 {

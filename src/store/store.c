@@ -279,6 +279,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_QUARANTINED] = "SELECT count(*) FROM messages WHERE mailbox = ?1"
 	    " AND disposition = 'quarantined'",
 	[S_OUT_COUNT] = "SELECT count(*) FROM outbox WHERE status = ?1",
+	[S_OUT_GIVEN_UP] = "SELECT count(*) FROM outbox WHERE status = 'failed'"
+	    " AND kind NOT IN ('admin-alert', 'admin-recovery')",
 	[S_OUT_OLDEST] = "SELECT created_at FROM outbox WHERE status = 'queued'"
 	    " ORDER BY id LIMIT 1",
 	[S_TIMERS_DUE] = "SELECT count(*), min(due_at) FROM timers"

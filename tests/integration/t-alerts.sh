@@ -155,5 +155,13 @@ running() { supportctl status --json | json_py 'j["daemons"][0]["state"] == "run
 wait_until 15 running || fail "the daemon did not start again" "$(tail "$T/supportd.log")"
 sleep 12	# a heartbeat or two
 assert_eq "$(nalerts)" 1 "a restart sends no recovery and no new alert"
+# A mailbox removed from the configuration: its incident closes quietly.
+write_config "admin = { emails = [ \"ops@vendor.example\" ]; alert_after = \"5s\"; };" \
+	"mailboxes = ( $(mbox support "$IMAP_PORT") );"
+kill -HUP "$SUPPORTD_PID"
+no_incident() { supportctl status --json | json_py 'j["incidents"]' | grep -qx '\[\]'; }
+wait_until 25 no_incident && ok "a mailbox removed: its incident is closed" ||
+	not_ok "a mailbox removed: its incident is closed" "$(supportctl status)"
+assert_eq "$(nalerts)" 1 "...without a recovery mail"
 stop_supportd
 it_done

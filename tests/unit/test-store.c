@@ -1026,6 +1026,82 @@ test_heartbeat(void)
 	test_end();
 }
 
+static void
+test_incidents(void)
+{
+	struct sd_store		*st = open_fresh("incidents.db");
+	struct sd_incident	 i = { .kind = "mailbox-down",
+		.subject = "support", .opened_at = 100, .seen_at = 100,
+		.detail = "backing-off" };
+	struct sd_incident	 got, *rows = NULL;
+	struct sd_outrow	 o;
+	struct sd_err		 err;
+	int64_t			 n = -1;
+	size_t			 nrows = 0;
+	bool			 found;
+
+	test_begin("store: incidents and alert marks (schema 23)");
+	test_assert(st != NULL);
+	test_assert(store_incident_put(st, &i, &err) == 0 && i.id > 0);
+	test_assert(store_incident_get(st, "mailbox-down", "support", &got,
+	    &found, &err) == 0 && found);
+	test_assert(got.id == i.id && got.opened_at == 100 && !got.held);
+	test_assert_streq(got.detail, "backing-off");
+	store_incident_clear(&got);
+	/* Written whole; once closed it is no longer the open one, and a
+	 * new one of the same name may open. */
+	i.alerted_at = 110;
+	i.held = true;
+	i.closed_at = 120;
+	test_assert(store_incident_put(st, &i, &err) == 0);
+	test_assert(store_incident_get(st, "mailbox-down", "support", &got,
+	    &found, &err) == 0 && !found);
+	i.id = 0;
+	i.opened_at = i.seen_at = 130;
+	i.alerted_at = i.closed_at = 0;
+	i.held = false;
+	test_assert(store_incident_put(st, &i, &err) == 0);
+	i.id = 0;
+	test_assert(store_incident_put(st, &i, &err) == -1);
+	i.kind = "quarantine";
+	i.subject = "";
+	test_assert(store_incident_put(st, &i, &err) == 0);
+	test_assert(store_incident_list(st, &rows, &nrows, &err) == 0);
+	test_assert(nrows == 2);
+	if (nrows == 2) {
+		test_assert_streq(rows[0].kind, "mailbox-down");
+		test_assert(rows[0].opened_at == 130);
+		test_assert_streq(rows[1].kind, "quarantine");
+	}
+	store_incident_list_free(&rows, nrows);
+
+	test_assert(store_alert_mark_get(st, "quarantine", &n, &found, &err)
+	    == 0 && !found && n == 0);
+	test_assert(store_alert_mark_set(st, "quarantine", 3, &err) == 0);
+	test_assert(store_alert_mark_set(st, "quarantine", 4, &err) == 0);
+	test_assert(store_alert_mark_get(st, "quarantine", &n, &found, &err)
+	    == 0 && found && n == 4);
+
+	/* The admin alerts' own failed mail is not counted as given up. */
+	memset(&o, 0, sizeof(o));
+	o.mail_from = "";
+	o.rcpts = "ops@vendor.example";
+	o.raw = "x";
+	o.rawlen = 1;
+	o.created_at = 100;
+	o.kind = "admin-alert";
+	o.message_id = "a1@vendor.example";
+	test_assert(store_outbox_queue(st, &o, &err) == 0);
+	test_assert(store_outbox_mark_failed(st, o.id, "550", &err) == 0);
+	o.kind = "ack";
+	o.message_id = "a2@vendor.example";
+	test_assert(store_outbox_queue(st, &o, &err) == 0);
+	test_assert(store_outbox_mark_failed(st, o.id, "550", &err) == 0);
+	test_assert(store_outbox_given_up(st, &n, &err) == 0 && n == 1);
+	store_close(&st);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -1034,7 +1110,7 @@ main(void)
 	    test_outbox_check, test_search, test_autoreplies_to,
 	    test_outbox_apart, test_note_hmac,
 	    test_status, test_rates, test_open_race, test_checkpoint_apart,
-	    test_tokens, test_heartbeat, NULL };
+	    test_tokens, test_heartbeat, test_incidents, NULL };
 	int ret;
 	char *rm;
 
