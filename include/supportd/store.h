@@ -301,6 +301,11 @@ int	store_ticket_events(struct sd_store *st, int64_t ticket,
 /* Outbox. queue sets o->id. */
 int	store_outbox_queue(struct sd_store *st, struct sd_outrow *o,
 	    struct sd_err *err);
+/* Queues a webhook row: body (JSON) POSTed to url, its event id the
+ * row's message_id, for ticket (0: none). */
+int	store_outbox_queue_webhook(struct sd_store *st, int64_t ticket,
+	    const char *url, const char *id, const GString *body, sd_time now,
+	    struct sd_err *err);
 /* The next queued row due at now (status queued, next_attempt_at <= now)
  * with id > after; *found_r false when none.  o filled (clear after). */
 int	store_outbox_next(struct sd_store *st, sd_time now, int64_t after,

@@ -153,7 +153,6 @@ queue_webhook(const struct look *lk, const struct sd_incident *i,
 {
 	const struct sd_conf	*c = lk->in->conf;
 	const char		*tz = c->calendar.timezone;
-	struct sd_outrow	 o;
 	GString			*js = g_string_new("{");
 	gchar			*id = g_uuid_string_random();
 	bool			 first = true;
@@ -169,15 +168,8 @@ queue_webhook(const struct look *lk, const struct sd_incident *i,
 	json_kv_time(js, &first, "opened_at", i->opened_at, tz);
 	json_kv_time(js, &first, "closed_at", i->closed_at, tz);
 	g_string_append_c(js, '}');
-	memset(&o, 0, sizeof(o));
-	o.kind = (char *)"webhook";
-	o.mail_from = (char *)"";
-	o.rcpts = c->oncall_webhook;
-	o.message_id = id;
-	o.raw = js->str;
-	o.rawlen = js->len;
-	o.created_at = lk->now;
-	ret = store_outbox_queue(lk->in->store, &o, err);
+	ret = store_outbox_queue_webhook(lk->in->store, 0, c->oncall_webhook,
+	    id, js, lk->now, err);
 	g_free(id);
 	g_string_free(js, TRUE);
 	return ret;

@@ -23,7 +23,6 @@ notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
     const char *event, sd_time now, struct sd_err *err)
 {
 	const char		*tz = in->conf->calendar.timezone;
-	struct sd_outrow	 o;
 	GString			*js;
 	gchar			*id;
 	char			*tag;
@@ -47,16 +46,8 @@ notify_webhook(const struct sd_ingest *in, const struct sd_ticket *t,
 	json_kv_time(js, &first, "response_due", t->response_due, tz);
 	json_kv_int(js, &first, "escalation_level", t->escalation_level);
 	g_string_append(js, "}");
-	memset(&o, 0, sizeof(o));
-	o.ticket_id = t->id;
-	o.kind = (char *)"webhook";
-	o.mail_from = (char *)"";
-	o.rcpts = in->conf->oncall_webhook;
-	o.message_id = id;
-	o.raw = js->str;
-	o.rawlen = js->len;
-	o.created_at = now;
-	ret = store_outbox_queue(in->store, &o, err);
+	ret = store_outbox_queue_webhook(in->store, t->id,
+	    in->conf->oncall_webhook, id, js, now, err);
 	free(tag);
 	g_free(id);
 	g_string_free(js, TRUE);

@@ -382,7 +382,6 @@ alert(struct sd_oauth *oa, const char *name, const char *what,
     const char *why)
 {
 	const struct sd_conf	*c = oa->conf;
-	struct sd_outrow	 o;
 	struct sd_err		 err;
 	GString			*js;
 	gchar			*id;
@@ -402,18 +401,11 @@ alert(struct sd_oauth *oa, const char *name, const char *what,
 	json_kv_str(js, &first, "error", why);
 	json_kv_time(js, &first, "at", sd_now(), c->calendar.timezone);
 	g_string_append(js, "}");
-	memset(&o, 0, sizeof(o));
-	o.kind = (char *)"webhook";
-	o.mail_from = (char *)"";
-	o.rcpts = c->oncall_webhook;
-	o.message_id = id;
-	o.raw = js->str;
-	o.rawlen = js->len;
-	o.created_at = sd_now();
 	sd_err_clear(&err);
 	g_mutex_lock(&oa->mu);
 	if (store_ready(oa, &err) == -1 ||
-	    store_outbox_queue(oa->st, &o, &err) == -1)
+	    store_outbox_queue_webhook(oa->st, 0, c->oncall_webhook, id, js,
+	    sd_now(), &err) == -1)
 		log_errx("oauth: login=%s: the alert could not be queued: %s",
 		    name, err.msg);
 	g_mutex_unlock(&oa->mu);

@@ -155,6 +155,25 @@ store_outbox_next(struct sd_store *st, sd_time now, int64_t after,
 }
 
 int
+store_outbox_queue_webhook(struct sd_store *st, int64_t ticket,
+    const char *url, const char *id, const GString *body, sd_time now,
+    struct sd_err *err)
+{
+	struct sd_outrow o;
+
+	memset(&o, 0, sizeof(o));
+	o.ticket_id = ticket;
+	o.kind = (char *)"webhook";
+	o.mail_from = (char *)"";
+	o.rcpts = (char *)url;
+	o.message_id = (char *)id;
+	o.raw = body->str;
+	o.rawlen = body->len;
+	o.created_at = now;
+	return store_outbox_queue(st, &o, err);
+}
+
+int
 store_outbox_next_webhook(struct sd_store *st, sd_time now, int64_t after,
     struct sd_outrow *o, bool *found_r, struct sd_err *err)
 {
