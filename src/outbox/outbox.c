@@ -21,7 +21,8 @@
 #define BACKOFF_FIRST	60
 #define BACKOFF_MAX	3600
 #define FOLD_ROWS	64	/* accepted rows marked sent per transaction */
-#define WEBHOOKS_WHILE_DOWN 10	/* posted a flush while the relay is down */
+#define WEBHOOKS_WHILE_DOWN 10	/* posted a flush while the relay is down, */
+#define WEBHOOKS_WHILE_DOWN_S 30	/* begun within so many seconds */
 
 static void	slot_setup(struct sd_outbox *ob, struct smtp_slot *sl);
 
@@ -309,6 +310,8 @@ struct flush {
 	bool			 in_txn;	/* see txn_need */
 	bool			 auth_retried;	/* a refused token renewed */
 	int			 nwait;		/* slots waiting for it */
+	bool			 hook_down;	/* an endpoint did not answer:
+						 * no more webhooks */
 };
 
 /* Opens the store transaction of a batch of outcomes on its first
@@ -386,11 +389,16 @@ settle(struct flush *fl, const struct sd_outrow *o, long reply,
 		fl->deferred++;
 	}
 	/* Relay unreachable, or refusing our login: the other mail would
-	 * fail the same way.  (A webhook's endpoint is no relay.) */
-	if (((serr->cls == SD_E_TEMP && reply == 0) ||
-	    serr->cls == SD_E_CONFIG) &&
-	    strcmp(o->kind, OUTBOX_KIND_WEBHOOK) != 0)
-		fl->relay_down = true;
+	 * fail the same way.  An endpoint that does not answer holds up
+	 * the other webhooks (each may take its timeout on the thread that
+	 * handles the signals), not the mail. */
+	if ((serr->cls == SD_E_TEMP && reply == 0) ||
+	    serr->cls == SD_E_CONFIG) {
+		if (strcmp(o->kind, OUTBOX_KIND_WEBHOOK) != 0)
+			fl->relay_down = true;
+		else
+			fl->hook_down = true;
+	}
 	return r;
 }
 
@@ -536,14 +544,14 @@ int
 outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
     int *sent_r, int *deferred_r, struct sd_err *err)
 {
-	struct flush		 fl = { ob, st, now, 0, 0, false, false,
-				    false, 0 };
+	struct flush		 fl = { .ob = ob, .st = st, .now = now };
 	struct smtp_slot	*sl;
 	struct sd_outrow	 o, hold;
 	struct sd_err		 serr;
 	int64_t			 after = 0;
 	long			 reply;
 	bool			 found, more = true, holding = false;
+	gint64			 t0;
 	int			 n = 0, running = 0, ret = 0;
 	enum jstate		 js = J_NONE;
 
@@ -579,6 +587,10 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 				if (any_busy(ob))
 					break;
 				holding = false;
+				if (fl.hook_down) {	/* still due */
+					store_outrow_clear(&hold);
+					continue;
+				}
 				(void)webhook_post(ob, &hold, &reply, &serr);
 				if (settle_one(&fl, &hold, reply, &serr,
 				    err) == -1)
@@ -647,12 +659,18 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 	if (holding)		/* not posted: still due, taken below or next time */
 		store_outrow_clear(&hold);
 	/* A relay that is down holds up no webhook: pages and admin alerts
-	 * are how anyone hears of it.  A few a flush, and none after one
-	 * whose endpoint does not answer: each may take its timeout, on the
-	 * thread that handles the signals. */
+	 * are how anyone hears of it.  What was accepted is marked sent
+	 * first, or it would be posted again; then a few a flush, for a
+	 * few seconds, and none after one whose endpoint did not answer. */
+	if (ret == 0 && fl.relay_down && journal_fold(&ob->journal, st, true,
+	    err) == -1)
+		ret = -1;
 	after = 0;
-	for (int k = 0; ret == 0 && fl.relay_down &&
-	    k < WEBHOOKS_WHILE_DOWN && (max == 0 || n < max); k++, n++) {
+	t0 = g_get_monotonic_time();
+	for (int k = 0; ret == 0 && fl.relay_down && !fl.hook_down &&
+	    k < WEBHOOKS_WHILE_DOWN && g_get_monotonic_time() - t0 <
+	    WEBHOOKS_WHILE_DOWN_S * G_USEC_PER_SEC && (max == 0 || n < max);
+	    k++, n++) {
 		if (store_outbox_next_webhook(st, now, after, &o, &found,
 		    err) == -1) {
 			ret = -1;
@@ -667,8 +685,6 @@ outbox_flush(struct sd_outbox *ob, struct sd_store *st, sd_time now, int max,
 		if (settle_one(&fl, &o, reply, &serr, err) == -1)
 			ret = -1;
 		store_outrow_clear(&o);
-		if (serr.cls != SD_E_NONE && reply == 0)
-			break;
 	}
 	/* Left waiting for a token by a database error: still due. */
 	for (int i = 0; i < ob->nslots; i++)

@@ -124,6 +124,14 @@ run_at 12:21
 assert_eq "$(nalerts 'outgoing mail flows again$')" 1 "...then the recovery"
 assert_eq "$(events | grep -c 'admin-recovery outbox-late')" 1 "...which the webhook hears of too"
 assert_eq "$(nalerts)" 8 "eight admin mails in all"
+dups=$("$IT_PYTHON" - "$T/http" <<'EOF'
+import collections, glob, json, sys
+ids = [json.loads(json.load(open(f))["body"])["id"]
+       for f in glob.glob(sys.argv[1] + "/*.json")]
+print(len(ids), sum(n > 1 for n in collections.Counter(ids).values()))
+EOF
+)
+assert_match "$dups" '^[1-9][0-9]* 0$' "no webhook event was posted twice ($dups: events, repeated)"
 
 # The daemon looks after each heartbeat: with alert_after 5 s, a
 # mailbox on a port where nothing listens is told within seconds, and
