@@ -515,6 +515,9 @@ int	store_status_put(struct sd_store *st, const struct sd_instance *self,
 int	store_instance_list(struct sd_store *st, struct sd_instance **rows_r,
 	    size_t *n_r, struct sd_err *err);
 void	store_instance_list_free(struct sd_instance **rows, size_t n);
+/* Forgets a mailbox taken out of the configuration. */
+int	store_mbstatus_delete(struct sd_store *st, const char *mailbox,
+	    struct sd_err *err);
 /* *found_r false (m cleared) when the mailbox has no row yet. */
 int	store_mbstatus_get(struct sd_store *st, const char *mailbox,
 	    struct sd_mbstatus *m, bool *found_r, struct sd_err *err);
@@ -530,8 +533,8 @@ struct sd_opcounts {
 };
 int	store_opcounts(struct sd_store *st, sd_time now, struct sd_opcounts *c,
 	    struct sd_err *err);
-/* Failed outbox rows but the admin alerts' own (SPEC §16.3: an alert
- * nobody could take is no news to alert of). */
+/* Failed outbox rows but the alerts' own (SPEC §16.3: an alert nobody
+ * could take is no news to alert of). */
 int	store_outbox_given_up(struct sd_store *st, int64_t *n_r,
 	    struct sd_err *err);
 /* Mails held in quarantine from mailbox. */

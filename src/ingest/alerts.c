@@ -412,7 +412,8 @@ look_quarantine(const struct look *lk, struct sd_err *err)
 }
 
 /* A mailbox or login no longer configured has nothing left to tell:
- * its incident is closed without a word. */
+ * its incident is closed without a word, and a mailbox's row goes (one
+ * added again later starts afresh, not as the failure it was). */
 static int
 close_orphans(const struct look *lk, struct sd_err *err)
 {
@@ -426,14 +427,23 @@ close_orphans(const struct look *lk, struct sd_err *err)
 	conf_oauth_logins(lk->in->conf, &logins);
 	for (size_t k = 0; ret == 0 && k < n; k++) {
 		struct sd_incident *i = &rows[k];
+		bool mailbox = strcmp(i->kind, "mailbox-down") == 0;
+		bool gone = false;
 
-		if ((strcmp(i->kind, "mailbox-down") == 0 &&
-		    conf_mailbox(lk->in->conf, i->subject) == NULL) ||
-		    (strcmp(i->kind, "login-failed") == 0 &&
-		    !strv_contains_ci(&logins, i->subject))) {
-			i->closed_at = lk->now;
-			ret = store_incident_put(lk->in->store, i, err);
+		if (mailbox)
+			gone = conf_mailbox(lk->in->conf, i->subject) == NULL;
+		else if (strcmp(i->kind, "login-failed") == 0) {
+			gone = true;
+			for (size_t l = 0; gone && l < logins.n; l++)
+				gone = strcmp(logins.v[l], i->subject) != 0;
 		}
+		if (!gone)
+			continue;
+		i->closed_at = lk->now;
+		ret = store_incident_put(lk->in->store, i, err);
+		if (ret == 0 && mailbox)
+			ret = store_mbstatus_delete(lk->in->store, i->subject,
+			    err);
 	}
 	strv_free(&logins);
 	store_incident_list_free(&rows, n);

@@ -158,6 +158,16 @@ store_mbstatus_get(struct sd_store *st, const char *mailbox,
 }
 
 int
+store_mbstatus_delete(struct sd_store *st, const char *mailbox,
+    struct sd_err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_MBSTATUS_DEL);
+
+	bind_text(s, 1, mailbox);
+	return exec_stmt(st, s, "mailbox status delete", err);
+}
+
+int
 store_quarantined(struct sd_store *st, const char *mailbox, int64_t *n_r,
     struct sd_err *err)
 {

@@ -279,8 +279,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_QUARANTINED] = "SELECT count(*) FROM messages WHERE mailbox = ?1"
 	    " AND disposition = 'quarantined'",
 	[S_OUT_COUNT] = "SELECT count(*) FROM outbox WHERE status = ?1",
+	/* Of no ticket: the admin alerts' and OAuth2 alerts' own. */
 	[S_OUT_GIVEN_UP] = "SELECT count(*) FROM outbox WHERE status = 'failed'"
-	    " AND kind NOT IN ('admin-alert', 'admin-recovery')",
+	    " AND kind NOT IN ('admin-alert', 'admin-recovery')"
+	    " AND NOT (kind = 'webhook' AND ticket_id IS NULL)",
+	[S_MBSTATUS_DEL] = "DELETE FROM mailbox_status WHERE mailbox = ?1",
 	[S_OUT_OLDEST] = "SELECT created_at FROM outbox WHERE status = 'queued'"
 	    " ORDER BY id LIMIT 1",
 	[S_TIMERS_DUE] = "SELECT count(*), min(due_at) FROM timers"

@@ -994,6 +994,10 @@ test_heartbeat(void)
 	store_mbstatus_clear(&got);
 	test_assert(store_mbstatus_get(st, "sales", &got, &found, &err) == 0);
 	test_assert(!found && got.mailbox == NULL);
+	test_assert(store_mbstatus_delete(st, "support", &err) == 0);
+	test_assert(store_mbstatus_get(st, "support", &got, &found, &err) == 0);
+	test_assert(!found);
+	test_assert(store_status_put(st, NULL, &mb, 1, NULL, &err) == 0);
 	self.beat_at = 1040;
 	self.stopped = true;
 	self.status = "stopping";
