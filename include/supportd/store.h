@@ -499,6 +499,7 @@ struct sd_mbstatus {
 	char		*last_error;		/* or NULL */
 	sd_time		 error_at;
 	sd_time		 updated_at;
+	sd_time		 polling_since;	/* the poll under way began; 0: none */
 };
 
 void	store_instance_clear(struct sd_instance *in);

@@ -145,6 +145,7 @@ mailbox(struct status *s, const struct sd_conf_mailbox *mb,
 	out_str(o, "last_error", m.last_error);
 	out_time(o, "error_at", m.error_at);
 	out_time(o, "updated_at", m.updated_at);
+	out_time(o, "polling_since", m.polling_since);
 	if (cursor) {
 		out_int(o, "uidvalidity", uidvalidity);
 		out_int(o, "next_uid", (int64_t)last_uid + 1);
@@ -172,6 +173,10 @@ mailbox(struct status *s, const struct sd_conf_mailbox *mb,
 		problem(s, "mailbox %s was never polled", mb->name);
 	else if (m.state == SD_MB_BACKOFF || m.state == SD_MB_AUTHFAIL)
 		problem(s, "mailbox %s is %s", mb->name, state);
+	else if (m.state == SD_MB_POLLING && m.polling_since != 0 &&
+	    s->now - m.polling_since > s->late)
+		problem(s, "mailbox %s has been polling for %lld s",
+		    mb->name, (long long)(s->now - m.polling_since));
 	/* Polling: the first poll since a start, however old the last
 	 * success it has not replaced yet. */
 	else if (m.state != SD_MB_POLLING && since != 0 &&

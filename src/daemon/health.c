@@ -98,6 +98,7 @@ health_polling(struct health *h, const struct sd_conf_mailbox *mb,
 	 * works: it is not well while it tries. */
 	if (m->state != SD_MB_BACKOFF && m->state != SD_MB_AUTHFAIL)
 		m->state = SD_MB_POLLING;
+	m->polling_since = now;
 	if (m->first_try == 0)
 		m->first_try = now;
 	g_mutex_unlock(&h->mu);
@@ -120,6 +121,7 @@ health_polled(struct health *h, const struct sd_conf_mailbox *mb,
 	struct sd_mbstatus *m = entry(h, mb);
 
 	g_mutex_lock(&h->mu);
+	m->polling_since = 0;
 	if (err == NULL) {
 		m->state = SD_MB_IDLE;
 		m->last_success = now;

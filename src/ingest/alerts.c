@@ -33,6 +33,7 @@ struct cond {
 	bool		 bad;
 	bool		 urgent;	/* alert at once, not after alert_after */
 	bool		 event;		/* clears after alert_after quiet */
+	bool		 unknown;	/* neither bad nor clear: as it was */
 	char		*detail;	/* owned */
 };
 
@@ -230,6 +231,8 @@ settle(const struct look *lk, const struct cond *cd, struct sd_err *err)
 	bool			 found, sent;
 	int			 ret = -1;
 
+	if (cd->unknown)
+		return 0;
 	if (store_incident_get(st, cd->kind, cd->subject, &i, &found, err)
 	    == -1)
 		return -1;
@@ -279,6 +282,7 @@ look_mailboxes(const struct look *lk, struct sd_err *err)
 		struct cond cd = { .kind = "mailbox-down", .subject = name,
 		    .urgent = true };
 		sd_time since;
+		bool hung;
 
 		if (store_mbstatus_get(lk->in->store, name, &m, &found, err)
 		    == -1)
@@ -290,7 +294,20 @@ look_mailboxes(const struct look *lk, struct sd_err *err)
 		cd.bad = found && (m.state == SD_MB_BACKOFF ||
 		    m.state == SD_MB_AUTHFAIL) && since != 0 &&
 		    lk->now - since >= c->admin_alert_after;
-		if (cd.bad) {
+		/* Or one whose poll hangs where nothing cuts it short (a
+		 * host name's lookup). */
+		hung = found && m.state == SD_MB_POLLING &&
+		    m.polling_since != 0 &&
+		    lk->now - m.polling_since >= c->admin_alert_after;
+		if (hung)
+			cd.detail = g_strdup_printf("polling for %lld s, "
+			    "without an answer", (long long)(lk->now -
+			    m.polling_since));
+		cd.bad = cd.bad || hung;
+		/* A poll under way (the first since a start, say) tells
+		 * nothing yet: an incident stays as it is. */
+		cd.unknown = found && m.state == SD_MB_POLLING && !hung;
+		if (cd.bad && !hung) {
 			char *when = m.last_success ? sd_time_format(
 			    m.last_success, c->calendar.timezone) : NULL;
 

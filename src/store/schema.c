@@ -280,7 +280,8 @@ static const char *const migrations[] = {
 	"  first_try INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT,"
 	"  error_at INTEGER NOT NULL DEFAULT 0,"
-	"  updated_at INTEGER NOT NULL) STRICT;"
+	"  updated_at INTEGER NOT NULL,"
+	"  polling_since INTEGER NOT NULL DEFAULT 0) STRICT;"
 	"CREATE INDEX messages_quarantined ON messages(mailbox)"
 	" WHERE disposition = 'quarantined';",
 	/* 22: a relay that is down holds up no webhook (pages and admin

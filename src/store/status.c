@@ -64,6 +64,7 @@ mbstatus_put(struct sd_store *st, const struct sd_mbstatus *m,
 	bind_text(s, 7, m->last_error);
 	sqlite3_bind_int64(s, 8, m->error_at);
 	sqlite3_bind_int64(s, 9, m->updated_at);
+	sqlite3_bind_int64(s, 10, m->polling_since);
 	return exec_stmt(st, s, "mailbox status put", err);
 }
 
@@ -150,6 +151,7 @@ store_mbstatus_get(struct sd_store *st, const char *mailbox,
 		m->last_error = col_text(s, 6);
 		m->error_at = sqlite3_column_int64(s, 7);
 		m->updated_at = sqlite3_column_int64(s, 8);
+		m->polling_since = sqlite3_column_int64(s, 9);
 	}
 	done(s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

@@ -48,7 +48,8 @@
 #define INSTANCE_COLS "name, pid, version, started_at, beat_at, stopped," \
 	" status"
 #define MBSTATUS_COLS "mailbox, instance, state, connected_since," \
-	" last_success, first_try, last_error, error_at, updated_at"
+	" last_success, first_try, last_error, error_at, updated_at," \
+	" polling_since"
 #define INCIDENT_COLS "id, kind, subject, opened_at, seen_at, alerted_at," \
 	" closed_at, held, detail"
 #define TOKEN_COLS "name, issuer, access_token, expires_at, obtained_at," \
@@ -267,13 +268,14 @@ static const char *const stmt_sql[S__COUNT] = {
 	/* A row says the latest of what each writer saw: a --once run
 	 * and a daemon may both write it. */
 	[S_MBSTATUS_PUT] = "INSERT INTO mailbox_status (" MBSTATUS_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 	    " ON CONFLICT (mailbox) DO UPDATE SET instance = ?2, state = ?3,"
 	    " connected_since = ?4,"
 	    " last_success = max(last_success, ?5),"
 	    " first_try = CASE WHEN first_try = 0 THEN ?6 ELSE first_try END,"
 	    " last_error = CASE WHEN ?8 >= error_at THEN ?7 ELSE last_error END,"
-	    " error_at = max(error_at, ?8), updated_at = ?9",
+	    " error_at = max(error_at, ?8), updated_at = ?9,"
+	    " polling_since = ?10",
 	[S_MBSTATUS_GET] = "SELECT " MBSTATUS_COLS " FROM mailbox_status"
 	    " WHERE mailbox = ?1",
 	[S_QUARANTINED] = "SELECT count(*) FROM messages WHERE mailbox = ?1"

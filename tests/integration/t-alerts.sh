@@ -143,15 +143,31 @@ mbox() {	# mbox NAME PORT [FOLDER]
 		"$1" "$1" "$2" "$IMAP_USER" "$T/imap.pass" "${3:-INBOX}"
 }
 imaptool create Sales >/dev/null || fail "cannot create the Sales folder"
+# A server that takes the connection and never says a word: its poll
+# hangs (up to the 30 s bound) with no error yet.
+BH_PORT=$(free_port)
+_it_bg blackhole "$T/blackhole.log" "$IT_PYTHON" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$BH_PORT"
 two="mailboxes = ( $(mbox support "$IMAP_PORT"), $(mbox down "$(free_port)"),
-  $(mbox sales "$IMAP_PORT" Sales) );"
+  $(mbox sales "$IMAP_PORT" Sales), $(mbox mute "$BH_PORT") );"
 write_config "admin = { emails = [ \"ops@vendor.example\" ]; alert_after = \"5s\"; };" "$two"
 rm -f "$T"/sink/*
 start_supportd
 down_told() { [ "$(nalerts 'mailbox down is not polled$')" -ge 1 ]; }
 wait_until 40 down_told && ok "the daemon alerts for a mailbox that cannot poll" ||
 	not_ok "the daemon alerts for a mailbox that cannot poll" "$(tail "$T/supportd.log")"
-assert_eq "$(nalerts)" 1 "...once"
+mute_told() { [ "$(nalerts 'mailbox mute is not polled$')" -ge 1 ]; }
+wait_until 25 mute_told && ok "...and for one whose poll hangs, before the poll gives up" ||
+	not_ok "...and for one whose poll hangs, before the poll gives up" "$(tail "$T/supportd.log")"
+assert_match "$(sink_body "$(alerts 'mailbox mute')")" "polling for [0-9]+ s, without an answer" \
+	"...saying it has been polling"
+assert_eq "$(nalerts)" 2 "...once each"
 assert_eq "$(nalerts 'mailbox (support|sales)')" 0 "...and never for the mailboxes that work"
 # A restart is no recovery: the failing mailbox stays an open incident;
 # those that work are not down while they wait for their first poll,
@@ -162,14 +178,18 @@ start_supportd
 running() { supportctl status --json | json_py 'j["daemons"][0]["state"] == "running"' | grep -q True; }
 wait_until 15 running || fail "the daemon did not start again" "$(tail "$T/supportd.log")"
 sleep 12	# a heartbeat or two
-assert_eq "$(nalerts)" 1 "a restart sends no recovery and no new alert"
+assert_eq "$(nalerts)" 2 "a restart sends no recovery and no new alert"
 # A mailbox removed from the configuration: its incident closes quietly.
+recoveries() { sql "SELECT count(*) FROM outbox WHERE kind = 'admin-recovery'"; }
+r0=$(recoveries)
 write_config "admin = { emails = [ \"ops@vendor.example\" ]; alert_after = \"5s\"; };" \
 	"mailboxes = ( $(mbox support "$IMAP_PORT") );"
 kill -HUP "$SUPPORTD_PID"
 no_incident() { supportctl status --json | json_py 'j["incidents"]' | grep -qx '\[\]'; }
 wait_until 25 no_incident && ok "a mailbox removed: its incident is closed" ||
 	not_ok "a mailbox removed: its incident is closed" "$(supportctl status)"
-assert_eq "$(nalerts)" 1 "...without a recovery mail"
+assert_eq "$(recoveries)" "$r0" "...without a recovery mail"
+assert_eq "$(sql "SELECT count(*) FROM mailbox_status WHERE mailbox IN ('down', 'mute')")" 0 \
+	"...and the removed mailboxes' rows are gone"
 stop_supportd
 it_done

@@ -976,11 +976,13 @@ test_heartbeat(void)
 	mb.last_error = "imap: login refused";
 	mb.error_at = 1020;
 	mb.updated_at = 1020;
+	mb.polling_since = 1019;
 	test_assert(store_status_put(st, NULL, &mb, 1, NULL, &err) == 0);
 	test_assert(store_mbstatus_get(st, "support", &got, &found, &err) == 0);
 	test_assert(found && got.state == SD_MB_AUTHFAIL);
 	test_assert(got.last_success == 1010 && got.first_try == 1000);
 	test_assert(got.error_at == 1020 && got.updated_at == 1020);
+	test_assert(got.polling_since == 1019);
 	test_assert_streq(got.last_error, "imap: login refused");
 	test_assert_streq(got.instance, "host-b");
 	store_mbstatus_clear(&got);
