@@ -88,6 +88,9 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 
 /* What libmicrohttpd says is of clients (refused at the limit, timed
  * out): a flood of them must not flood the log. */
+static void	mhd_log(void *cls, const char *fmt, va_list ap)
+		    G_GNUC_PRINTF(2, 0);
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
