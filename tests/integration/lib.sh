@@ -467,6 +467,23 @@ start_http() {
 		fail "the HTTP server did not start"
 }
 
+# start_blackhole: a server on BH_PORT (exported) that takes every
+# connection and never says a word: a hanging IMAP server.
+start_blackhole() {
+	BH_PORT=$(free_port)
+	export BH_PORT
+	_it_bg blackhole "$T/blackhole.log" "$IT_PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)   # accept, never answer
+' "$BH_PORT"
+	wait_until 5 "$IT_PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $BH_PORT), 1)" 2>/dev/null ||
+		fail "the hanging server did not start"
+}
+
 # start_notify: what systemd would hear (sdnotify.py) on NOTIFY_SOCKET,
 # exported; each message a line of $T/notify.log.
 start_notify() {

@@ -145,15 +145,7 @@ mbox() {	# mbox NAME PORT [FOLDER]
 imaptool create Sales >/dev/null || fail "cannot create the Sales folder"
 # A server that takes the connection and never says a word: its poll
 # hangs (up to the 30 s bound) with no error yet.
-BH_PORT=$(free_port)
-_it_bg blackhole "$T/blackhole.log" "$IT_PYTHON" -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$BH_PORT"
+start_blackhole
 two="mailboxes = ( $(mbox support "$IMAP_PORT"), $(mbox down "$(free_port)"),
   $(mbox sales "$IMAP_PORT" Sales), $(mbox mute "$BH_PORT") );"
 write_config "admin = { emails = [ \"ops@vendor.example\" ]; alert_after = \"5s\"; };" "$two"

@@ -11,17 +11,7 @@ start_smtp
 imaptool create Sales >/dev/null || fail "cannot create the Sales folder"
 
 # A server that completes the TCP handshake and then says nothing.
-BH_PORT=$(free_port)
-_it_bg blackhole "$T/blackhole.log" "$IT_PYTHON" -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)   # accept, never answer
-' "$BH_PORT"
-wait_until 5 "$IT_PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $BH_PORT), 1)" 2>/dev/null ||
-	fail "the hanging server did not start"
+start_blackhole
 
 imap() {	# imap FOLDER PORT: one imap block
 	printf 'imap = { host = "127.0.0.1"; port = %s; tls = "none"; user = "support";
