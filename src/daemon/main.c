@@ -598,11 +598,12 @@ generation_start(const struct runtime *rt)
 /* SPEC §16.1: the daemon's heartbeat and its mailboxes' state, every
  * HEARTBEAT_S or when it stops.  A database another writer holds is
  * not waited for: the next round writes.  False only then (an error is
- * logged and waits for the next heartbeat). */
+ * logged and waits for the next heartbeat).  *oc_r gets the counts it
+ * read (all 0 when it could not), for the gauges. */
 static bool
-heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
+heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped,
+    struct sd_opcounts *oc_r)
 {
-	struct sd_opcounts	 oc;
 	struct sd_err		 err;
 	GString			*line = g_string_new(NULL);
 	bool			 busy;
@@ -612,10 +613,12 @@ heartbeat(const struct runtime *rt, struct sd_instance *self, bool stopped)
 	self->stopped = stopped;
 	/* What systemctl status and supportctl status show. */
 	health_summary(rt->health, line);
-	if (store_opcounts(rt->store, self->beat_at, &oc, &err) == 0)
+	if (store_opcounts(rt->store, self->beat_at, oc_r, &err) == 0)
 		g_string_append_printf(line, "; outbox: %lld queued, %lld "
-		    "failed", (long long)oc.outbox_queued,
-		    (long long)oc.outbox_failed);
+		    "failed", (long long)oc_r->outbox_queued,
+		    (long long)oc_r->outbox_failed);
+	else
+		memset(oc_r, 0, sizeof(*oc_r));
 	sd_err_clear(&err);
 	free(self->status);
 	self->status = g_string_free(line, FALSE);
@@ -671,34 +674,30 @@ metrics_declare_all(const struct sd_conf *c)
 	}
 }
 
-/* The gauges, from what the heartbeat wrote and a few counts. */
+/* The gauges, from what the heartbeat wrote and counted (oc) and a
+ * few counts more. */
 static void
-metrics_gauges(const struct runtime *rt, const struct sd_instance *self)
+metrics_gauges(const struct runtime *rt, const struct sd_instance *self,
+    const struct sd_opcounts *oc)
 {
 	const struct sd_conf	*c = rt->conf;
 	struct sd_gauges	*g = metrics_gauges_new();
 	struct sd_strv		 logins = { 0 };
-	struct sd_opcounts	 oc;
 	struct sd_token		 t;
 	struct sd_err		 err;
 	int64_t			 held;
 	bool			 found;
-	int			 r;
+	int			 r = 0;
 
 	sd_err_clear(&err);
 	health_gauges(rt->health, g, self->beat_at);
 	metrics_gauge(g, SD_MET_HEARTBEAT, NULL, (double)self->beat_at);
 	metrics_gauge(g, SD_MET_START, NULL, (double)self->started_at);
-	r = store_opcounts(rt->store, self->beat_at, &oc, &err);
-	if (r == 0) {
-		metrics_gauge(g, SD_MET_QUEUED, NULL, (double)oc.outbox_queued);
-		metrics_gauge(g, SD_MET_GIVEN_UP, NULL,
-		    (double)oc.outbox_failed);
-		metrics_gauge(g, SD_MET_OLDEST, NULL, oc.outbox_oldest ?
-		    (double)(self->beat_at - oc.outbox_oldest) : 0);
-		metrics_gauge(g, SD_MET_TIMERS_DUE, NULL,
-		    (double)oc.timers_due);
-	}
+	metrics_gauge(g, SD_MET_QUEUED, NULL, (double)oc->outbox_queued);
+	metrics_gauge(g, SD_MET_GIVEN_UP, NULL, (double)oc->outbox_failed);
+	metrics_gauge(g, SD_MET_OLDEST, NULL, oc->outbox_oldest ?
+	    (double)(self->beat_at - oc->outbox_oldest) : 0);
+	metrics_gauge(g, SD_MET_TIMERS_DUE, NULL, (double)oc->timers_due);
 	for (size_t i = 0; r == 0 && i < c->nmailboxes; i++)
 		if ((r = store_quarantined(rt->store, c->mailboxes[i].name,
 		    &held, &err)) == 0)
@@ -748,6 +747,7 @@ run(const char *path, struct runtime *rt)
 		.started_at = sd_now(),
 	};
 	struct metrics_ep	 ep = { 0 };
+	struct sd_opcounts	 oc;
 	uint64_t		 wd_usec = sdn_watchdog_usec();
 	gint64			 beat = 0, wd_next = 0;
 	bool			 wd_held = false;
@@ -806,12 +806,12 @@ run(const char *path, struct runtime *rt)
 		if (!resynced)
 			resynced = resync(rt);
 		if (g_get_monotonic_time() >= beat && heartbeat(rt, &self,
-		    false) && alerts(rt)) {
+		    false, &oc) && alerts(rt)) {
 			beat = g_get_monotonic_time() + HEARTBEAT_S *
 			    G_USEC_PER_SEC;
 			metrics_follow(rt->conf, &ep);
 			if (ep.http != NULL)
-				metrics_gauges(rt, &self);
+				metrics_gauges(rt, &self, &oc);
 		}
 		sd_err_clear(&err);
 		if (ingest_tick(&rt->ingest, sd_now(), NULL, &err) == -1)
@@ -838,7 +838,7 @@ run(const char *path, struct runtime *rt)
 	metrics_http_stop(&ep.http);
 	free(ep.listen);
 	generation_stop(&gen);
-	(void)heartbeat(rt, &self, true);
+	(void)heartbeat(rt, &self, true, &oc);
 	free(self.status);
 	return 0;
 }
